@@ -1,0 +1,167 @@
+"""The JSON API. Its field names are a contract: users' scripts and the other pages read them."""
+
+from functools import wraps
+
+from django.db.models import Q
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
+
+from kb.models import Alert, Incident, PostMortem, Runbook
+
+
+def api_view(view):
+    """GET only, and a missing object answers JSON rather than the HTML 404 page."""
+
+    @require_GET
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Http404 as exc:
+            return JsonResponse({"error": str(exc) or "not found"}, status=404)
+
+    return wrapper
+
+
+def _url(request, obj) -> str:
+    return request.build_absolute_uri(obj.get_absolute_url())
+
+
+def _sections(document) -> list[dict]:
+    return [{"heading": s.heading, "level": s.level, "anchor": s.anchor} for s in document.sections.all()]
+
+
+def _incident(request, incident: Incident) -> dict:
+    return {
+        "reference": incident.reference,
+        "title": incident.title,
+        "status": incident.status,
+        "alert": incident.alert.name if incident.alert else None,
+        "started_at": incident.started_at.isoformat() if incident.started_at else None,
+        "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+        "url": _url(request, incident),
+    }
+
+
+def _runbook_summary(request, runbook: Runbook) -> dict:
+    return {
+        "slug": runbook.slug,
+        "title": runbook.title,
+        "url": _url(request, runbook),
+        "alert": runbook.alert.name if runbook.alert else None,
+        "labels": runbook.labels,
+    }
+
+
+def _postmortem_summary(request, postmortem: PostMortem) -> dict:
+    return {
+        "slug": postmortem.slug,
+        "title": postmortem.title,
+        "url": _url(request, postmortem),
+        "date": postmortem.date.isoformat() if postmortem.date else None,
+    }
+
+
+@api_view
+def runbook_list(request):
+    runbooks = Runbook.objects.filter(archived=False).select_related("alert").order_by("alert__name", "title")
+    return JsonResponse({"results": [_runbook_summary(request, r) for r in runbooks]})
+
+
+@api_view
+def postmortem_list(request):
+    postmortems = PostMortem.objects.filter(archived=False).order_by("-date", "title")
+    return JsonResponse({"results": [_postmortem_summary(request, p) for p in postmortems]})
+
+
+@api_view
+def runbook_detail(request, slug):
+    runbook = get_object_or_404(
+        Runbook.objects.select_related("alert").prefetch_related("sections", "resolution_entries", "incidents_named"),
+        slug=slug,
+    )
+    return JsonResponse(
+        {
+            **_runbook_summary(request, runbook),
+            "source_path": runbook.source_path,
+            "revision_count": runbook.revisions.count(),
+            "version": runbook.version,
+            "archived": runbook.archived,
+            "warnings": runbook.warnings,
+            "sections": _sections(runbook),
+            "resolution_history": [
+                {
+                    "date": r.date.isoformat() if r.date else None,
+                    "incidents": r.incidents,
+                    "old": r.old,
+                    "new": r.new,
+                    "notes": r.notes,
+                    "cells": r.cells,
+                }
+                for r in runbook.resolution_entries.all()
+            ],
+            "incidents": sorted(i.reference for i in runbook.incidents_named.all()),
+        }
+    )
+
+
+@api_view
+def postmortem_detail(request, slug):
+    postmortem = get_object_or_404(
+        PostMortem.objects.prefetch_related("sections", "follow_ups", "lessons", "incidents_named"), slug=slug
+    )
+    return JsonResponse(
+        {
+            **_postmortem_summary(request, postmortem),
+            "duration": postmortem.duration,
+            "severity": postmortem.severity,
+            "affected": postmortem.affected,
+            "status": postmortem.status,
+            "summary": postmortem.summary,
+            "sections": _sections(postmortem),
+            "follow_ups": [
+                {
+                    "text": f.text,
+                    "status": f.status,
+                    "owner": f.owner,
+                    "due": f.due.isoformat() if f.due else None,
+                }
+                for f in postmortem.follow_ups.all()
+            ],
+            "lessons": [lesson.text for lesson in postmortem.lessons.all()],
+            "incidents": sorted(i.reference for i in postmortem.incidents_named.all()),
+            "source_path": postmortem.source_path,
+            "revision_count": postmortem.revisions.count(),
+            "version": postmortem.version,
+            "archived": postmortem.archived,
+            "warnings": postmortem.warnings,
+        }
+    )
+
+
+@api_view
+def alert_detail(request, name):
+    alert = Alert.objects.filter(name__iexact=name).first()
+    if alert is None:
+        raise Http404(f"no alert named {name}")
+    labels = {key: request.GET[key] for key in request.GET}
+    best = alert.best_runbook(labels)
+    runbooks = alert.runbooks.filter(archived=False).order_by("title")
+    incidents = alert.incidents.select_related("alert").order_by("-started_at", "-created_at")[:50]
+    postmortems = (
+        PostMortem.objects.filter(archived=False)
+        .filter(Q(incidents_named__alert=alert) | Q(source_text__icontains=alert.name))
+        .distinct()
+        .order_by("-date")
+    )
+    return JsonResponse(
+        {
+            "alert": alert.name,
+            "labels": labels,
+            "runbook": _runbook_summary(request, best) if best else None,
+            "runbooks": [_runbook_summary(request, r) for r in runbooks],
+            "incidents": [_incident(request, i) for i in incidents],
+            "postmortems": [_postmortem_summary(request, p) for p in postmortems],
+        }
+    )

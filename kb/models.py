@@ -1,0 +1,275 @@
+"""The knowledge model: documents (runbooks and post-mortems), their parts, alerts and incidents.
+
+Runbook and PostMortem share one `Document` table (multi-table inheritance) so that
+sections, revisions and search cover both kinds with one foreign key and one query.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+
+class DocumentKind(models.TextChoices):
+    RUNBOOK = "runbook", "Runbook"
+    POSTMORTEM = "postmortem", "Post-mortem"
+
+
+class Alert(models.Model):
+    """A Prometheus alert name; unique regardless of case, displayed as first written."""
+
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="alert_name_unique_ci"),
+            models.CheckConstraint(condition=~Q(name=""), name="alert_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return f"/alerts/{self.name}/"
+
+    def runbooks_for(self, labels: dict[str, str]) -> list[Runbook]:
+        """Runbooks whose label scope the given labels satisfy, most specific first."""
+        fitting = [
+            runbook
+            for runbook in self.runbooks.filter(archived=False)
+            if all(labels.get(key) == str(value) for key, value in runbook.labels.items())
+        ]
+        return sorted(fitting, key=lambda r: (-len(r.labels), r.title))
+
+    def best_runbook(self, labels: dict[str, str]) -> Runbook | None:
+        """The runbook with the most labels among those that fit; None when none fits or two tie."""
+        fitting = self.runbooks_for(labels)
+        if not fitting or (len(fitting) > 1 and len(fitting[0].labels) == len(fitting[1].labels)):
+            return None
+        return fitting[0]
+
+
+class Document(models.Model):
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices)
+    slug = models.SlugField(max_length=200)
+    # What makes a re-import find the same document: front matter `id`/`slug`, else the
+    # path relative to the imported directory.
+    identity = models.CharField(max_length=500, unique=True)
+    title = models.CharField(max_length=500)
+    source_path = models.CharField(max_length=1000, blank=True)
+    # The text exactly as read (BOM and CRLF included): encoding it as UTF-8 gives back the file.
+    source_text = models.TextField()
+    content_hash = models.CharField(max_length=64)
+    metadata = models.JSONField(default=dict, blank=True)
+    html = models.TextField(blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    edited_on_web = models.BooleanField(default=False)
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "slug"], name="document_slug_unique_per_kind"),
+            models.CheckConstraint(condition=Q(kind__in=DocumentKind.values), name="document_kind_valid"),
+            models.CheckConstraint(condition=~Q(title=""), name="document_title_not_empty"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="document_version_positive"),
+        ]
+        indexes = [models.Index(fields=["kind", "archived", "-updated_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        prefix = "runbooks" if self.kind == DocumentKind.RUNBOOK else "postmortems"
+        return f"/{prefix}/{self.slug}/"
+
+    @property
+    def reconstructed(self) -> bool:
+        return any(w.startswith("structure reconstructed") for w in self.warnings)
+
+
+class Runbook(Document):
+    alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="runbooks")
+    # Label scope: the runbook applies to alerts whose labels contain all of these.
+    labels = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["title"]
+
+
+class PostMortem(Document):
+    date = models.DateField(null=True, blank=True)
+    duration = models.CharField(max_length=500, blank=True)
+    severity = models.CharField(max_length=100, blank=True)
+    affected = models.TextField(blank=True)
+    status = models.TextField(blank=True)
+    summary = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-date", "title"]
+        verbose_name = "post-mortem"
+
+
+class Section(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveIntegerField()
+    heading = models.CharField(max_length=500)
+    level = models.PositiveSmallIntegerField()
+    anchor = models.CharField(max_length=200)
+    markdown = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["document", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "position"], name="section_position_unique"),
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=6), name="section_level_1_to_6"),
+        ]
+
+    def __str__(self) -> str:
+        return self.heading
+
+
+class ResolutionEntry(models.Model):
+    runbook = models.ForeignKey(Runbook, on_delete=models.CASCADE, related_name="resolution_entries")
+    position = models.PositiveIntegerField()
+    date = models.DateField(null=True, blank=True)
+    incidents = models.JSONField(default=list, blank=True)
+    old = models.CharField(max_length=500, blank=True)
+    new = models.CharField(max_length=500, blank=True)
+    notes = models.TextField(blank=True)
+    # Every original cell under its column header, whatever the columns were called.
+    cells = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["runbook", "position"]
+        verbose_name_plural = "resolution entries"
+        constraints = [
+            models.UniqueConstraint(fields=["runbook", "position"], name="resolution_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date or '?'} {self.old} → {self.new}".strip()
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+
+
+class FollowUp(models.Model):
+    postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="follow_ups")
+    position = models.PositiveIntegerField()
+    text = models.TextField()
+    status = models.CharField(max_length=10, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN)
+    owner = models.CharField(max_length=200, blank=True)
+    due = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["postmortem", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["postmortem", "position"], name="follow_up_position_unique"),
+            models.CheckConstraint(condition=Q(status__in=FollowUpStatus.values), name="follow_up_status_valid"),
+            models.CheckConstraint(condition=~Q(text=""), name="follow_up_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class Lesson(models.Model):
+    postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="lessons")
+    position = models.PositiveIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["postmortem", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["postmortem", "position"], name="lesson_position_unique"),
+            models.CheckConstraint(condition=~Q(text=""), name="lesson_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class IncidentStatus(models.TextChoices):
+    FIRING = "firing", "Firing"
+    RESOLVED = "resolved", "Resolved"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Incident(models.Model):
+    """Something that happened: a `#236` named in a document, or an alert received from Alertmanager."""
+
+    reference = models.CharField(max_length=100, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents")
+    status = models.CharField(max_length=10, choices=IncidentStatus.choices, default=IncidentStatus.UNKNOWN)
+    started_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    labels = models.JSONField(default=dict, blank=True)
+    annotations = models.JSONField(default=dict, blank=True)
+    runbook = models.ForeignKey(Runbook, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents")
+    postmortem = models.ForeignKey(
+        PostMortem, null=True, blank=True, on_delete=models.SET_NULL, related_name="primary_incidents"
+    )
+    # Documents that name this incident (`#236` in a resolution history or a post-mortem).
+    documents = models.ManyToManyField(Document, blank=True, related_name="incidents_named")
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reference"], condition=~Q(reference=""), name="incident_reference_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["fingerprint", "started_at"],
+                condition=~Q(fingerprint=""),
+                name="incident_fingerprint_start_unique",
+            ),
+            models.CheckConstraint(condition=Q(status__in=IncidentStatus.values), name="incident_status_valid"),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(started_at__isnull=True) | Q(resolved_at__gte=models.F("started_at")),
+                name="incident_resolved_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["alert", "-started_at"])]
+
+    def __str__(self) -> str:
+        return self.reference or self.title or f"incident {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return f"/incidents/{self.pk}/"
+
+
+class Revision(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    source_text = models.TextField()
+    content_hash = models.CharField(max_length=64)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["document", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="revision_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="revision_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} r{self.number}"

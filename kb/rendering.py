@@ -1,0 +1,246 @@
+"""Markdown to sanitised HTML, and the document outline gathered in the same pass.
+
+One Python-Markdown pass renders the HTML; a tree processor that runs after the
+inline patterns and the table of contents reads the finished element tree and
+records headings, tables, lists and code spans. No database access here.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.extensions.toc import stashedHTML2text
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+
+HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
+class ListItem:
+    text: str
+    checked: bool | None = None  # None: not a checklist item
+
+
+@dataclass
+class ListBlock:
+    ordered: bool
+    items: list[ListItem]
+
+
+@dataclass
+class Block:
+    """The content between one heading and the next (or before the first heading)."""
+
+    heading: str = ""
+    level: int = 0
+    anchor: str = ""
+    tables: list[Table] = field(default_factory=list)
+    lists: list[ListBlock] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+    code_spans: list[str] = field(default_factory=list)
+    code_blocks: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Rendered:
+    html: str
+    blocks: list[Block]  # blocks[0] is the content before the first heading
+
+
+# --- Hugo shortcodes -------------------------------------------------------------
+
+HUGO_REF = re.compile(r"\{\{<\s*(?:rel)?ref\s+\"?([^\"\s>]+)\"?\s*>\}\}")
+HUGO_OTHER = re.compile(r"\{\{[<%]\s*/?\s*[\w.-]+[^}]*[>%]\}\}")
+
+
+def ref_url(target: str, source_path: str) -> str:
+    """A link that the `/resolve/` view turns into the referenced document, once imported."""
+    return f"/resolve/?ref={quote(target)}&from={quote(source_path)}"
+
+
+class HugoShortcodes(Preprocessor):
+    """`{{< ref "X.md" >}}` becomes a resolvable link; other shortcode markers are dropped."""
+
+    def __init__(self, md, source_path: str):
+        super().__init__(md)
+        self.source_path = source_path
+
+    def run(self, lines: list[str]) -> list[str]:
+        out = []
+        for line in lines:
+            if "{{" in line:
+                line = HUGO_REF.sub(lambda m: ref_url(m.group(1), self.source_path), line)
+                line = HUGO_OTHER.sub("", line)
+            out.append(line)
+        return out
+
+
+# --- the outline ----------------------------------------------------------------
+
+CHECKBOX = re.compile(r"^\[([ xX])\]\s+")
+STASH_ONLY = re.compile(r"(\x02wzxhzdk:\d+\x03\s*)+")
+LIST_START = re.compile(r"^ {0,3}(?:[-*+]|1[.)])\s+\S")
+
+
+class ListsInterruptParagraphs(Preprocessor):
+    """Lets a list start right under a paragraph line, as on GitHub.
+
+    Python-Markdown needs a blank line there; documents written for GitHub rarely have one.
+    Runs after fenced code is stashed, so code blocks are never touched.
+    """
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        paragraph_has_list = False
+        for line in lines:
+            if not line.strip():
+                paragraph_has_list = False
+            elif LIST_START.match(line):
+                previous = out[-1] if out else ""
+                if previous.strip() and not paragraph_has_list and not previous.lstrip().startswith(("|", "#")):
+                    out.append("")
+                paragraph_has_list = True
+            out.append(line)
+        return out
+
+
+class Outline(Treeprocessor):
+    """Collects headings, tables, lists and code spans from the rendered tree."""
+
+    def run(self, root: etree.Element) -> None:
+        blocks = [Block()]
+        for el in root:
+            tag = el.tag
+            if tag in HEADINGS:
+                blocks.append(Block(heading=self.text(el), level=HEADINGS[tag], anchor=el.get("id", "")))
+                continue
+            block = blocks[-1]
+            if tag == "table":
+                block.tables.append(self.table(el))
+            elif tag in ("ul", "ol"):
+                block.lists.append(self.list_block(el))
+            elif tag == "p":
+                raw = "".join(el.itertext()).strip()
+                text = self.text(el)
+                # A paragraph that is only a placeholder holds a stashed code or HTML block.
+                if STASH_ONLY.fullmatch(raw):
+                    block.code_blocks.append(text)
+                elif text:
+                    block.paragraphs.append(text)
+            for code in el.iter("code"):
+                block.code_spans.append(self.text(code))
+        self.md.outline_blocks = blocks
+
+    def text(self, el: etree.Element) -> str:
+        return html.unescape(stashedHTML2text("".join(el.itertext()), self.md)).strip()
+
+    def table(self, el: etree.Element) -> Table:
+        headers = [self.text(th) for th in el.iter("th")]
+        rows = []
+        for tbody in el.iter("tbody"):
+            for tr in tbody.iter("tr"):
+                rows.append([self.text(td) for td in tr.iter("td")])
+        return Table(headers=headers, rows=rows)
+
+    def list_block(self, el: etree.Element) -> ListBlock:
+        items = []
+        for li in el.findall("li"):
+            text = " ".join(self.text(li).split())
+            checked = None
+            match = CHECKBOX.match(text)
+            if match:
+                checked = match.group(1) != " "
+                text = text[match.end():]
+                self._mark_checkbox(li, checked)
+            items.append(ListItem(text=text, checked=checked))
+        return ListBlock(ordered=el.tag == "ol", items=items)
+
+    @staticmethod
+    def _mark_checkbox(li: etree.Element, checked: bool) -> None:
+        """Shows `[ ]` / `[x]` as a box; the text node is the first one holding the marker."""
+        holder = li[0] if len(li) and li[0].tag == "p" and not (li.text or "").strip() else li
+        if holder.text:
+            holder.text = CHECKBOX.sub("☑ " if checked else "☐ ", holder.text.lstrip(), count=1)
+        li.set("class", "task done" if checked else "task")
+
+
+class OutlineExtension(Extension):
+    def __init__(self, source_path: str = "", **kwargs):
+        self.source_path = source_path
+        super().__init__(**kwargs)
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.preprocessors.register(HugoShortcodes(md, self.source_path), "hugo_shortcodes", 40)
+        # Below fenced_code (25), above html_block (20).
+        md.preprocessors.register(ListsInterruptParagraphs(md), "lists_interrupt_paragraphs", 22)
+        # After inline patterns (20) and the table of contents (5), so ids and text are final.
+        md.treeprocessors.register(Outline(md), "kb_outline", 4)
+
+
+# --- sanitising ------------------------------------------------------------------
+
+ALLOWED_TAGS = set(nh3.ALLOWED_TAGS)
+ALLOWED_ATTRIBUTES = {
+    **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+    **{h: {"id"} for h in HEADINGS},
+    "a": {"href", "title", "hreflang"},
+    "span": {"class"},
+    "div": {"class"},
+    "code": {"class"},
+    "pre": {"class"},
+    "li": {"class"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan", "scope"},
+    "details": {"open"},
+}
+
+
+def sanitise(html: str) -> str:
+    """Removes scripts, event handlers, `javascript:` URLs, iframes and styles; keeps harmless HTML."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+
+
+def render(text: str, source_path: str = "") -> Rendered:
+    md = markdown.Markdown(
+        extensions=[
+            "abbr",
+            "attr_list",
+            "def_list",
+            "fenced_code",
+            "footnotes",
+            "md_in_html",
+            "tables",
+            "sane_lists",
+            "toc",
+            "codehilite",
+            OutlineExtension(source_path=source_path),
+        ],
+        extension_configs={
+            "codehilite": {"guess_lang": False, "css_class": "highlight"},
+            "tables": {"use_align_attribute": True},
+        },
+        output_format="html",
+    )
+    html = md.convert(text)
+    # Python-Markdown skips the tree processors for a blank text.
+    return Rendered(html=sanitise(html), blocks=getattr(md, "outline_blocks", [Block()]))
