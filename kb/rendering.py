@@ -16,7 +16,6 @@ from urllib.parse import quote
 import markdown
 import nh3
 from markdown.extensions import Extension
-from markdown.extensions.toc import stashedHTML2text
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
@@ -93,6 +92,9 @@ class HugoShortcodes(Preprocessor):
 
 CHECKBOX = re.compile(r"^\[([ xX])\]\s+")
 STASH_ONLY = re.compile(r"(\x02wzxhzdk:\d+\x03\s*)+")
+STASHED = re.compile(r"\x02wzxhzdk:(\d+)\x03")
+ESCAPED = re.compile(r"\x02(\d+)\x03")
+TAG = re.compile(r"<[^>]+>")
 LIST_START = re.compile(r"^ {0,3}(?:[-*+]|1[.)])\s+\S")
 
 
@@ -146,7 +148,16 @@ class Outline(Treeprocessor):
         self.md.outline_blocks = blocks
 
     def text(self, el: etree.Element) -> str:
-        return html.unescape(stashedHTML2text("".join(el.itertext()), self.md)).strip()
+        """Plain text of an element, with stashed HTML (code blocks too) reduced to its text."""
+        stash = self.md.htmlStash.rawHtmlBlocks
+
+        def unstash(match: re.Match) -> str:
+            index = int(match.group(1))
+            return TAG.sub("", str(stash[index])) if index < len(stash) else ""
+
+        text = STASHED.sub(unstash, "".join(el.itertext()))
+        text = ESCAPED.sub(lambda m: chr(int(m.group(1))), text)
+        return html.unescape(text).strip()
 
     def table(self, el: etree.Element) -> Table:
         headers = [self.text(th) for th in el.iter("th")]

@@ -43,7 +43,7 @@ SECTION_TITLES = sorted(
 def looks_flattened(text: str) -> bool:
     """A long text on one or two lines that still carries block markers mid-line."""
     lines = text.strip().splitlines()
-    if not lines or len(lines) > 3 or len(text) < 300:
+    if not lines or len(lines) > 3 or len(text) < 200:
         return False
     return len(MID_LINE_MARKERS.findall(text)) >= 2
 
@@ -171,9 +171,6 @@ def _split_heading(candidate: str) -> tuple[str, str]:
     masked = CODE_SPAN.sub(lambda m: "x" * len(m.group()), candidate)
     sentence_end = SENTENCE_END.search(masked)
     limit = sentence_end.start() if sentence_end else len(masked)
-    list_start = LIST_AFTER_HEADING.search(masked)
-    if list_start and list_start.start() <= min(limit, 160):
-        return candidate[: list_start.start()].strip(), candidate[list_start.start():].strip()
     lowered = candidate.lower()
     for title in SECTION_TITLES:
         if lowered.startswith(title) and (len(lowered) == len(title) or not lowered[len(title)].isalnum()):
@@ -181,10 +178,17 @@ def _split_heading(candidate: str) -> tuple[str, str]:
             paren = re.match(r"\s*\([^)]*\)", candidate[end:])
             if paren:
                 end += paren.end()
-            return candidate[:end].strip(), candidate[end:].strip()
+            rest = candidate[end:].strip()
+            # "Summary of the outage ..." goes on; "Summary The cache fell ..." starts a paragraph.
+            if not rest or not rest[0].islower():
+                return candidate[:end].strip(), rest
+            break
+    list_start = LIST_AFTER_HEADING.search(masked)
+    if list_start and list_start.start() <= min(limit, 160):
+        return candidate[: list_start.start()].strip(), candidate[list_start.start():].strip()
     if not sentence_end and len(candidate) <= 160:
         return candidate, ""
-    words = candidate.split(" ")
+    words = candidate.split()
     for i in range(1, min(len(words) - 1, 12)):
         word, following = words[i], words[i + 1]
         if word[:1].isupper() and following[:1].islower() and following not in CONNECTORS:
