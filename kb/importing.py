@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -246,13 +246,25 @@ def alert_for_name(name: str | None) -> Alert | None:
 
 
 def _free_slug(parsed: ParsedDocument, identity: str) -> str:
-    base_text = parsed.slug_hint or parsed.identity or identity.rsplit(".", 1)[0]
-    base = slugify(base_text.replace("/", "-"))[:180] or "document"
-    slug, n = base, 1
-    while Document.objects.filter(kind=parsed.kind, slug=slug).exists():
+    """The file name, made unique by its folders and then by a number when another document has it."""
+    if parsed.slug_hint or parsed.identity:
+        options = [slugify(parsed.slug_hint or parsed.identity)]
+    else:
+        parts = identity.rsplit(".", 1)[0].split("/") if "." in identity.rsplit("/", 1)[-1] else identity.split("/")
+        options = [slugify("-".join(parts[-n:])) for n in range(1, len(parts) + 1)]
+    options = [o[:180] for o in options if o] or ["document"]
+    taken = set(
+        Document.objects.filter(kind=parsed.kind)
+        .filter(Q(slug__in=options) | Q(slug__startswith=f"{options[-1]}-"))
+        .values_list("slug", flat=True)
+    )
+    for option in options:
+        if option not in taken:
+            return option
+    n = 2
+    while f"{options[-1]}-{n}" in taken:
         n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return f"{options[-1]}-{n}"
 
 
 def _replace_parts(document: Document, parsed: ParsedDocument) -> None:

@@ -36,3 +36,12 @@ def seed_runbook(seeds) -> Path:
 @pytest.fixture
 def seed_postmortem(seeds) -> Path:
     return seeds / "004_3c076beea237fb3e.txt"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collected_static(django_db_blocker):
+    """Pages run with DEBUG=False, as in production, so their static files must be collected."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("collectstatic", interactive=False, verbosity=0)

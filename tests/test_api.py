@@ -1,0 +1,129 @@
+"""The JSON API: field names are a contract with users' scripts."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from kb.models import Alert, Runbook
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def imported(seeds):
+    call_command("import_docs", str(seeds), stdout=StringIO())
+
+
+def scoped_runbook(slug: str, labels: dict, alert: str = "HomelabPodOOMKilled") -> Runbook:
+    return Runbook.objects.create(
+        kind="runbook", slug=slug, identity=slug, title=slug, source_text="x", content_hash="x",
+        alert=Alert.objects.get_or_create(name=alert)[0], labels=labels,
+    )
+
+
+def test_it_lists_runbooks_and_postmortems(client, imported):
+    runbooks = client.get("/api/runbooks").json()["results"]
+    assert runbooks == [
+        {
+            "slug": "000_2c0d5e53b423be66",
+            "title": "Velero OOMKilled (HomelabPodOOMKilled)",
+            "url": "http://testserver/runbooks/000_2c0d5e53b423be66/",
+            "alert": "HomelabPodOOMKilled",
+            "labels": {"container": "velero", "namespace": "velero"},
+        }
+    ]
+    postmortems = client.get("/api/postmortems").json()["results"]
+    assert [(p["title"], p["date"]) for p in postmortems] == [
+        ("Post-Mortem: kured-sentinel-gate OOM while k8s-master stuck pending-reboot", "2026-05-31")
+    ]
+
+
+def test_a_runbook_has_its_sections_and_resolution_history(client, imported):
+    data = client.get("/api/runbooks/000_2c0d5e53b423be66").json()
+    assert data["alert"] == "HomelabPodOOMKilled"
+    assert data["labels"] == {"container": "velero", "namespace": "velero"}
+    assert data["source_path"].endswith("000_2c0d5e53b423be66.txt")
+    assert (data["revision_count"], data["version"], data["warnings"]) == (1, 1, [])
+    assert data["sections"][0] == {"heading": "Alert", "level": 2, "anchor": "alert"}
+    assert len(data["sections"]) == 7
+    assert data["resolution_history"] == [
+        {
+            "date": "2026-02-24",
+            "incidents": ["#236", "#237"],
+            "old": "512Mi",
+            "new": "1Gi",
+            "notes": "OOM after 3.5d uptime during daily kopia backup",
+            "cells": {
+                "Date": "2026-02-24",
+                "Incident": "#236, #237",
+                "Old Limit": "512Mi",
+                "New Limit": "1Gi",
+                "Notes": "OOM after 3.5d uptime during daily kopia backup",
+            },
+        }
+    ]
+
+
+def test_a_postmortem_has_its_metadata_follow_ups_and_lessons(client, imported):
+    data = client.get("/api/postmortems/004_3c076beea237fb3e").json()
+    assert (data["date"], data["severity"]) == ("2026-05-31", "SEV4")
+    assert data["affected"] == "kured-sentinel-gate pod on k8s-master only"
+    assert [s["heading"] for s in data["sections"]][0] == "Summary"
+    assert [f["status"] for f in data["follow_ups"]] == ["open", "open"]
+    assert len(data["lessons"]) == 3
+    assert data["warnings"][0].startswith("structure reconstructed")
+    assert data["summary"].startswith("Noticed by the operator")
+
+
+def test_a_missing_document_is_a_json_404(client):
+    response = client.get("/api/runbooks/nope")
+    assert response.status_code == 404
+    assert response.json() == {"error": "No Runbook matches the given query."}
+
+
+def test_the_alert_lookup_is_case_insensitive_and_picks_the_runbook_for_the_labels(client, imported):
+    data = client.get("/api/alerts/homelabpodoomkilled?namespace=velero&container=velero&pod=velero-abc").json()
+    assert data["alert"] == "HomelabPodOOMKilled"
+    assert data["runbook"]["slug"] == "000_2c0d5e53b423be66"
+    assert data["labels"] == {"namespace": "velero", "container": "velero", "pod": "velero-abc"}
+
+
+def test_the_most_specific_runbook_wins_and_a_scope_that_does_not_fit_is_left_out(client, imported):
+    scoped_runbook("velero-generic", {"namespace": "velero"})
+    scoped_runbook("other-namespace", {"namespace": "media", "container": "velero"})
+    data = client.get("/api/alerts/HomelabPodOOMKilled?namespace=velero&container=velero").json()
+    assert data["runbook"]["slug"] == "000_2c0d5e53b423be66"
+    generic = client.get("/api/alerts/HomelabPodOOMKilled?namespace=velero&container=restic").json()
+    assert generic["runbook"]["slug"] == "velero-generic"
+    assert {r["slug"] for r in generic["runbooks"]} == {"000_2c0d5e53b423be66", "velero-generic", "other-namespace"}
+
+
+def test_no_runbook_fits_gives_null(client, imported):
+    data = client.get("/api/alerts/HomelabPodOOMKilled?namespace=media").json()
+    assert data["runbook"] is None
+
+
+def test_two_equally_specific_runbooks_give_null_and_both_are_listed(client):
+    scoped_runbook("by-namespace", {"namespace": "db"}, alert="DiskFull")
+    scoped_runbook("by-pod", {"pod": "db-0"}, alert="DiskFull")
+    one = client.get("/api/alerts/DiskFull?namespace=db&pod=db-1").json()
+    assert one["runbook"]["slug"] == "by-namespace"
+    tie = client.get("/api/alerts/DiskFull?namespace=db&pod=db-0").json()
+    assert tie["runbook"] is None
+    assert {r["slug"] for r in tie["runbooks"]} == {"by-namespace", "by-pod"}
+
+
+def test_the_alert_lists_its_incidents(client, imported):
+    data = client.get("/api/alerts/HomelabPodOOMKilled").json()
+    assert sorted(i["reference"] for i in data["incidents"]) == ["#236", "#237"]
+
+
+def test_an_unknown_alert_is_a_json_404(client):
+    response = client.get("/api/alerts/NoSuchAlert")
+    assert response.status_code == 404
+    assert "NoSuchAlert" in response.json()["error"]
+
+
+def test_the_api_is_read_only(client, imported):
+    assert client.post("/api/runbooks").status_code == 405
