@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.urls import path
 
-from kb import api, views
+from kb import api
+from kb.views import documents
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("runbooks/<slug:slug>/", views.runbook_detail, name="runbook_detail"),
-    path("postmortems/<slug:slug>/", views.postmortem_detail, name="postmortem_detail"),
-    path("resolve/", views.resolve_reference, name="resolve_reference"),
+    path("", documents.home, name="home"),
+    path("runbooks/<slug:slug>/", documents.runbook_detail, name="runbook_detail"),
+    path("postmortems/<slug:slug>/", documents.postmortem_detail, name="postmortem_detail"),
+    path("resolve/", documents.resolve_reference, name="resolve_reference"),
     path("api/runbooks", api.runbook_list),
     path("api/runbooks/<slug:slug>", api.runbook_detail),
     path("api/postmortems", api.postmortem_list),
