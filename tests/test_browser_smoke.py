@@ -1,0 +1,19 @@
+"""A real Chromium loads the pages of the imported seeds without a console error."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_it_shows_the_seed_documents_without_console_errors(page, seeds):
+    call_command("import_docs", str(seeds), stdout=StringIO())
+    page.goto("/")
+    page.get_by_role("link", name="Velero OOMKilled (HomelabPodOOMKilled)").click()
+    page.wait_for_url("**/runbooks/000_2c0d5e53b423be66/")
+    assert page.get_by_role("heading", name="Investigation Steps").is_visible()
+    page.goto("/postmortems/004_3c076beea237fb3e/")
+    assert page.get_by_text("structure was reconstructed").is_visible()
+    assert page.console_errors == [], page.console_errors
