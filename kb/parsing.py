@@ -234,17 +234,16 @@ def section_markdown(body: str, source_headings: list[SourceHeading], blocks: li
         else:
             matched.append(-1)
     texts = []
-    starts = [source_headings[j].line if j >= 0 else None for j in matched]
-    for n, j in enumerate(matched):
+    next_start = len(lines)
+    for j in reversed(matched):
         if j < 0:
             texts.append("")
             continue
         heading = source_headings[j]
         first = heading.line + (2 if _is_setext(lines, heading) else 1)
-        following = [s for s in starts[n + 1:] if s is not None]
-        last = following[0] if following else len(lines)
-        texts.append("\n".join(lines[first:last]).strip("\n"))
-    return texts
+        texts.append("\n".join(lines[first:next_start]).strip("\n"))
+        next_start = heading.line
+    return texts[::-1]
 
 
 def _is_setext(lines: list[str], heading: SourceHeading) -> bool:

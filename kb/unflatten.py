@@ -8,6 +8,7 @@ The result is a best effort, and the importer records that it was reconstructed.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -117,31 +118,32 @@ def _pipes(text: str) -> list[int]:
 
 def _find_tables(text: str):
     """Yields (start, end, rows) for each table, rows as markdown lines."""
+    pipes = _pipes(text)  # once: rows are found by position, keeping long texts linear
     search_from = 0
     while True:
         delimiter = TABLE_DELIMITER.search(text, search_from)
         if not delimiter:
             return
         columns = delimiter.group().count("|") - 1
-        pipes_before = [p for p in _pipes(text[:delimiter.start()])]
-        # The header row is the last `columns + 1` pipes before the delimiter, the
-        # delimiter's own first pipe being preceded by the header's closing pipe.
-        if len(pipes_before) < columns + 1 or text[pipes_before[-1] + 1:delimiter.start()].strip():
+        before = bisect.bisect_left(pipes, delimiter.start())
+        # The header row is the `columns + 1` pipes before the delimiter, the delimiter's
+        # own first pipe being preceded by the header's closing pipe.
+        if before < columns + 1 or text[pipes[before - 1] + 1:delimiter.start()].strip():
             search_from = delimiter.end()
             continue
-        header_start = pipes_before[-(columns + 1)]
-        rows = [text[header_start:pipes_before[-1] + 1].strip(), delimiter.group()]
+        header_start = pipes[before - (columns + 1)]
+        rows = [text[header_start:pipes[before - 1] + 1].strip(), delimiter.group()]
         pos = delimiter.end()
         while True:
-            rest = text[pos:]
+            rest = text[pos:pos + 200]
             stripped = rest.lstrip()
             if not stripped.startswith("|"):
                 break
             row_start = pos + len(rest) - len(stripped)
-            row_pipes = _pipes(text[row_start:])[: columns + 1]
-            if len(row_pipes) < columns + 1:
+            first = bisect.bisect_left(pipes, row_start)
+            if first + columns >= len(pipes):
                 break
-            row_end = row_start + row_pipes[-1] + 1
+            row_end = pipes[first + columns] + 1
             rows.append(text[row_start:row_end])
             pos = row_end
         yield header_start, pos, rows

@@ -1,0 +1,37 @@
+"""Whatever text arrives, the parser answers with a document or a ParseError, never a crash."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kb.parsing import NotADocument, ParseError, parse_document
+
+FRAGMENTS = [
+    "# ", "## ", "### ", "\n", "\n\n", "| a | b |", "|---|---|", "```", "```bash", "- ", "- [ ] ", "1. ",
+    "**Date:** ", "2026-05-31", "---", "title: x", "kind: runbook", "kind: postmortem", "`code`",
+    "<details>", "</details>", "<script>x</script>", "{{< ref \"x.md\" >}}", "#236", "Summary", "Timeline",
+    "Action items", "Lessons", "Alert", "Fix", "KubePodCrashLooping", "namespace `velero`", "\r\n", "\ufeff",
+    "===", "> quote", "    indented", "[link](javascript:x)", "→", "│", "▼", "é", "\t",
+]
+
+documents = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=20)), max_size=60).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents)
+def test_it_never_crashes(text):
+    try:
+        doc = parse_document(text, "fuzz.md")
+    except (ParseError, NotADocument):
+        return
+    assert doc.kind in ("runbook", "postmortem")
+    assert "<script" not in doc.html
+    assert all(1 <= s.level <= 6 for s in doc.sections)
+
+
+@settings(max_examples=200, deadline=None)
+@given(documents)
+def test_a_flattened_copy_never_crashes_either(text):
+    try:
+        parse_document(" ".join(text.splitlines()), "fuzz.md")
+    except (ParseError, NotADocument):
+        pass
