@@ -23,6 +23,7 @@ from kb.parsing import (
 )
 
 RESOLUTION_HEADERS = ["Date", "Incident", "Old Value", "New Value", "Notes"]
+ROLE_NAMES = {"date": "date", "incidents": "incidents", "old": "old value", "new": "new value", "notes": "notes"}
 
 
 class EditError(Exception):
@@ -84,14 +85,15 @@ def _resolution_cells(headers: list[str], entry: ResolutionDraft) -> list[str]:
         "notes": entry.notes,
     }
     # Values the table has no column for go into its notes, so nothing typed is dropped.
-    homeless = [f"{role}: {value}" for role, value in values.items() if value and role not in roles]
+    homeless = [role for role, value in values.items() if value and role not in roles]
     if homeless:
         if "notes" not in roles:
+            names = [ROLE_NAMES[role] for role in homeless]
+            listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
             raise EditError(
-                f"the Resolution History table has no column for {', '.join(h.split(':')[0] for h in homeless)} "
-                "and no Notes column; add the row by editing the runbook"
+                f"the Resolution History table has no column for the {listed}; add the row by editing the runbook"
             )
-        values["notes"] = "; ".join(filter(None, [entry.notes, *homeless]))
+        values["notes"] = "; ".join(filter(None, [entry.notes, *(f"{ROLE_NAMES[r]}: {values[r]}" for r in homeless)]))
     by_column = {column: values[role] for role, column in roles.items()}
     return [escape_cell(by_column.get(i, "")) for i in range(len(headers))]
 
@@ -110,7 +112,6 @@ def follow_up_status_set(text: str, *, index: int, status: str, path: str = "") 
     target = before.follow_ups[index]
     if target.status == status:
         return text
-    expected = [(f.text, status if n == index else f.status, f.owner, f.due) for n, f in enumerate(before.follow_ups)]
     lines = body.split("\n")
     words = _normalise(target.text)[:24]
     # Lines that hold the item's first words first; any other line after (links change the words).
@@ -118,13 +119,24 @@ def follow_up_status_set(text: str, *, index: int, status: str, path: str = "") 
     for n in likely + [n for n in range(len(lines)) if n not in likely]:
         for edited in _status_edits(lines, n, status):
             candidate = front + "\n".join(lines[:n] + [edited] + lines[n + 1:])
-            after = _parse(candidate, path, "postmortem")
-            if [(f.text, f.status, f.owner, f.due) for f in after.follow_ups] == expected:
+            if _only_status_changed(_parse(candidate, path, "postmortem"), before, index, status):
                 return candidate
     raise EditError(
         f"follow-up {index + 1} cannot be changed in place (its table has no Status column, or its section "
         "marks everything done); edit the post-mortem instead"
     )
+
+
+def _only_status_changed(after: ParsedDocument, before: ParsedDocument, index: int, status: str) -> bool:
+    if len(after.follow_ups) != len(before.follow_ups):
+        return False
+    for n, (a, b) in enumerate(zip(after.follow_ups, before.follow_ups)):
+        if n != index and (a.text, a.status, a.owner, a.due) != (b.text, b.status, b.owner, b.due):
+            return False
+        # The edited item may lose a leading ✅ or "DONE:" when it is reopened.
+        if n == index and (a.status != status or (a.owner, a.due) != (b.owner, b.due) or not b.text.endswith(a.text)):
+            return False
+    return True
 
 
 LIST_LINE = re.compile(r"^(\s*(?:[-*+]|\d{1,9}[.)])\s+)(\[[ xX]\]\s+)?((?:✅|✔|☑|(?:DONE|Done)\b[:\s-]*)\s*)?(.*)$")

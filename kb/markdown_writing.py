@@ -109,7 +109,7 @@ def postmortem_markdown(draft: PostMortemDraft, *, path: str = "") -> str:
     if draft.follow_ups:
         parts.append(f"## {one_line(draft.follow_ups_heading) or 'Follow-ups'}\n\n" + _follow_up_block(draft.follow_ups))
     if draft.lessons:
-        lessons = "\n".join(f"{n}. {one_line(text)}" for n, text in enumerate(draft.lessons, start=1))
+        lessons = "\n".join(f"{n}. {list_text(text)}" for n, text in enumerate(draft.lessons, start=1))
         parts.append(f"## {one_line(draft.lessons_heading) or 'Lessons'}\n\n{lessons}")
     if draft.references:
         parts.append("\n".join(draft.references))
@@ -142,7 +142,7 @@ def _follow_up_block(items: list[FollowUpDraft]) -> str:
                 for item in items
             ],
         )
-    return "\n".join(f"- [{'x' if item.status == 'done' else ' '}] {one_line(item.text)}" for item in items)
+    return "\n".join(f"- [{'x' if item.status == 'done' else ' '}] {list_text(item.text)}" for item in items)
 
 
 def _front_matter(draft: PostMortemDraft, *, kind: str | None = None) -> str:
@@ -189,22 +189,32 @@ def one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+BLOCK_MARKER = re.compile(r"^([-+*>#]|\d{1,9}[.)])(?=\s|$)")
+
+
+def list_text(text: str) -> str:
+    """An item's text on one line, a leading `- `, `1. `, `#` or `>` escaped so it stays text."""
+    line = one_line(text)
+    marker = BLOCK_MARKER.match(line)
+    return line if not marker else marker.group()[:-1] + "\\" + marker.group()[-1] + line[marker.end():]
+
+
 def escape_cell(text: str) -> str:
     """A value for a table cell: one line, its pipes escaped."""
     return re.sub(r"(?<!\\)\|", r"\\|", one_line(text))
 
 
-INLINE_SPECIAL = re.compile(r"([\\`*_\[\]#<>!|])")
+INLINE_SPECIAL = re.compile(r"([\\`*_\[\]#>!|])")
 
 
 def escape_inline(text: str) -> str:
     """Plain text that renders as itself (the title is plain text, not markdown)."""
-    return INLINE_SPECIAL.sub(r"\\\1", text).replace("&", "&amp;")
+    return INLINE_SPECIAL.sub(r"\\\1", text).replace("&", "&amp;").replace("<", "&lt;")
 
 
 def as_markdown(plain: str) -> str:
     """Plain text as markdown that renders back to it: unchanged unless it would render differently."""
-    if not plain or not INLINE_SPECIAL.search(plain) and "&" not in plain:
+    if not plain or not INLINE_SPECIAL.search(plain) and "&" not in plain and "<" not in plain:
         return plain
     blocks = render(plain).blocks[0]
     # Brackets can become links or footnotes once the rest of the document defines them.
@@ -529,15 +539,12 @@ def draft_mismatches(draft: PostMortemDraft, parsed: ParsedDocument) -> dict[str
 
 def runbook_template(alert: str = "") -> str:
     """A new runbook in the seed runbook's layout, for `alert` when one is given."""
-    name = alert or "AlertName"
     alert_line = f"`{alert}` fires when …" if alert else "Name the alert here, in backticks."
     return (
-        f"# {name}\n\n"
+        f"# {alert or 'New runbook'}\n\n"
         f"## Alert\n\n{alert_line}\n\n"
         "## Symptoms\n\n- What the operator sees\n\n"
         "## Investigation Steps\n\n```bash\n# commands that confirm the cause\n```\n\n"
         "## Fix\n\nWhat to change, and where.\n\n"
-        "## Resolution History\n\n"
-        "| Date | Incident | Old Value | New Value | Notes |\n"
-        "|------|----------|-----------|-----------|-------|\n"
+        "## Resolution History\n\nNone yet: “Add resolution” on the runbook's page appends a row here.\n"
     )
