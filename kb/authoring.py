@@ -1,0 +1,233 @@
+"""Writing documents from the web. Forms give drafts or text; this turns them into markdown, parses
+it with the importer's parser and saves it through `kb.importing.document_save`, so a document
+written on the web is stored, linked and searched exactly like an imported file.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.utils.html import format_html
+from django.utils.text import slugify
+
+from kb import markdown_edits
+from kb.exporting import document_path
+from kb.importing import VersionConflict, document_save
+from kb.markdown_writing import (
+    PostMortemDraft,
+    draft_mismatches,
+    postmortem_draft,
+    postmortem_markdown,
+    postmortem_template,
+)
+from kb.models import Document, DocumentKind, Incident, PostMortem, Revision, Runbook
+from kb.parsing import ALERT_NAME, NotADocument, ParsedDocument, ParseError, parse_document
+
+WEB_EDIT = "edited on the web"
+# Slugs that would be shadowed by the pages' own URLs (/postmortems/new/, …).
+RESERVED_SLUGS = {"new", "preview"}
+
+
+class DraftProblems(Exception):
+    """The text would not read back as the form says; `problems` maps form fields to messages."""
+
+    def __init__(self, problems: dict[str, str]):
+        self.problems = problems
+        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
+
+
+def preview_html(text: str) -> str:
+    """What an import of `text` shows (sanitised, by the importer's own pipeline), or why it would not import."""
+    try:
+        return parse_document(text).html
+    except (ParseError, NotADocument) as exc:
+        return format_html('<p class="error" role="alert">This would not import: {}</p>', str(exc))
+
+
+# --- post-mortems ----------------------------------------------------------------------------
+
+
+def postmortem_new_draft(*, incident: Incident | None = None) -> PostMortemDraft:
+    """A blank post-mortem in the seed's structure, pre-filled from the incident it is about."""
+    if incident is None:
+        return postmortem_template()
+    alert = incident.alert.name if incident.alert else ""
+    scope = ", ".join(f"{k}={v}" for k, v in sorted(incident.labels.items()) if k in ("namespace", "service", "job", "instance", "pod", "container"))
+    affected = f"{alert} ({scope})" if alert and scope else alert or scope
+    reference = incident.reference or f"[{incident}]({incident.get_absolute_url()})"
+    draft = postmortem_template(
+        date=incident.started_at.date() if incident.started_at else None,
+        affected=affected,
+        other_fields=[("Incident", reference)],
+    )
+    draft.title = incident.title
+    return draft
+
+
+def postmortem_stored_draft(postmortem: PostMortem) -> PostMortemDraft:
+    return postmortem_draft(postmortem.source_text, document_path(postmortem))
+
+
+def postmortem_text(draft: PostMortemDraft, *, postmortem: PostMortem | None) -> tuple[str, str, ParsedDocument]:
+    """(path, markdown, parse) of the draft, carrying what the form does not show from the stored text."""
+    if postmortem is not None:
+        stored = postmortem_stored_draft(postmortem)
+        draft.front_matter, draft.references = stored.front_matter, stored.references
+        path = document_path(postmortem)
+    else:
+        path = _new_identity(DocumentKind.POSTMORTEM, draft.title)
+    text = postmortem_markdown(draft, path=path)
+    return path, text, parse_document(text, path)
+
+
+def postmortem_save(
+    *, draft: PostMortemDraft, postmortem: PostMortem | None, expected_version: int, author, reason: str = "",
+    incident: Incident | None = None,
+) -> PostMortem:
+    """Saves the form's draft; raises DraftProblems or VersionConflict and then writes nothing."""
+    path, text, parsed = postmortem_text(draft, postmortem=postmortem)
+    problems = draft_mismatches(draft, parsed)
+    if problems:
+        raise DraftProblems(problems)
+    document, _outcome = document_save(
+        parsed,
+        identity=postmortem.identity if postmortem else path,
+        source_path=postmortem.source_path if postmortem else "",
+        source_text=text,
+        reason=reason or WEB_EDIT,
+        author=author,
+        edited_on_web=True,
+        expected_version=expected_version,
+    )
+    if incident is not None and incident.postmortem_id is None:
+        incident.postmortem = document
+        incident.save(update_fields=["postmortem", "updated_at"])
+    return document
+
+
+def follow_up_status_change(*, postmortem: PostMortem, position: int, text: str, status: str, author) -> PostMortem:
+    """Marks a follow-up open or done in the markdown, on the latest version of the post-mortem.
+
+    `text` is the follow-up as the user saw it, so a post-mortem edited meanwhile still changes the
+    right one; when it is gone, EditError says so.
+    """
+
+    def edit(current: PostMortem) -> str:
+        texts = list(current.follow_ups.order_by("position").values_list("text", flat=True))
+        if position < len(texts) and texts[position] == text:
+            index = position
+        elif text in texts:
+            index = texts.index(text)
+        else:
+            raise markdown_edits.EditError("this follow-up was changed or removed meanwhile: reload the page")
+        return markdown_edits.follow_up_status_set(current.source_text, index=index, status=status, path=document_path(current))
+
+    reason = f"follow-up {position + 1} marked {status}"
+    return _edit_latest(PostMortem, postmortem, edit, author=author, reason=reason)
+
+
+# --- runbooks ----------------------------------------------------------------------------------
+
+
+def runbook_save(*, text: str, runbook: Runbook | None, expected_version: int, author, reason: str = "") -> Runbook:
+    """Saves a runbook's markdown as typed; raises DraftProblems (on "text") or VersionConflict."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n") + "\n"
+    try:
+        if runbook is not None:
+            path = document_path(runbook)
+        else:
+            first = parse_document(text)
+            name = first.alert if first.alert and ALERT_NAME.match(first.alert) else first.title
+            path = _new_identity(DocumentKind.RUNBOOK, name, keep_case=name == first.alert)
+        parsed = parse_document(text, path)
+    except (ParseError, NotADocument) as exc:
+        raise DraftProblems({"text": str(exc)}) from None
+    if parsed.kind != DocumentKind.RUNBOOK:
+        raise DraftProblems({"text": "this reads as a post-mortem; add front matter `kind: runbook` to keep it a runbook"})
+    try:
+        document, _outcome = document_save(
+            parsed,
+            identity=runbook.identity if runbook else path,
+            source_path=runbook.source_path if runbook else "",
+            source_text=text,
+            reason=reason or WEB_EDIT,
+            author=author,
+            edited_on_web=True,
+            expected_version=expected_version,
+        )
+    except ParseError as exc:
+        raise DraftProblems({"text": str(exc)}) from None
+    return document
+
+
+def resolution_add(*, runbook: Runbook, entry: markdown_edits.ResolutionDraft, author) -> Runbook:
+    """Appends a row to the runbook's Resolution History, on its latest version."""
+
+    def edit(current: Runbook) -> str:
+        return markdown_edits.resolution_row_append(current.source_text, entry=entry, path=document_path(current))
+
+    return _edit_latest(Runbook, runbook, edit, author=author, reason=f"resolution of {entry.date.isoformat()} added")
+
+
+# --- any document ----------------------------------------------------------------------------------
+
+
+def revision_restore(*, document: Document, revision: Revision, expected_version: int, author) -> Document:
+    """Makes an old revision's text current again, as a new revision."""
+    path = document_path(document)
+    parsed = parse_document(revision.source_text, path)
+    restored, _outcome = document_save(
+        parsed,
+        identity=document.identity,
+        source_path=document.source_path,
+        source_text=revision.source_text,
+        reason=f"restored revision {revision.number}",
+        author=author,
+        edited_on_web=True,
+        expected_version=expected_version,
+    )
+    return restored
+
+
+def _edit_latest(model, document: Document, edit, *, author, reason: str):
+    """Applies `edit` (current document → new text) to the latest version; retried once if a save
+    slips in between reading and writing, since the edit is then simply made on the newer text."""
+    for attempt in range(2):
+        current = model.objects.get(pk=document.pk)
+        text = edit(current)
+        try:
+            saved, _outcome = document_save(
+                parse_document(text, document_path(current)),
+                identity=current.identity,
+                source_path=current.source_path,
+                source_text=text,
+                reason=reason,
+                author=author,
+                edited_on_web=True,
+                expected_version=current.version,
+            )
+            return saved
+        except VersionConflict:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _new_identity(kind: str, name: str, *, keep_case: bool = False) -> str:
+    """`postmortems/<slug>.md` (or `runbooks/…`) for a new document, with a slug no document has.
+
+    A runbook named after its alert keeps the alert's case in the file name, as runbook folders do,
+    so the parser's file-name rule agrees with its title.
+    """
+    folder = f"{kind}s"
+    base = (slugify(name)[:180] or kind) if not keep_case else re.sub(r"[^A-Za-z0-9_:.-]", "", name)[:180]
+    if slugify(base) in RESERVED_SLUGS:
+        base = f"{base}-{kind}"
+    candidate, n = base, 1
+    while (
+        Document.objects.filter(kind=kind, slug=slugify(candidate)).exists()
+        or Document.objects.filter(identity=f"{folder}/{candidate}.md").exists()
+    ):
+        n += 1
+        candidate = f"{base}-{n}"
+    return f"{folder}/{candidate}.md"
