@@ -123,7 +123,12 @@ LIST_FORMSETS = {name: formset_factory(form, extra=0) for name, form in LIST_FOR
 class PostMortemEditor:
     """The post-mortem form with its three lists (sections, follow-ups, lessons), as one form."""
 
-    def __init__(self, data=None, *, initial: dict | None = None, rows: dict | None = None, extra_severity: str = ""):
+    def __init__(
+        self, data=None, *, initial: dict | None = None, rows: dict | None = None, extra_severity: str = "",
+        shown: PostMortemDraft | None = None,
+    ):
+        # What an unbound form shows, as a draft: the preview of a page before anything is typed.
+        self.shown = shown
         self.form = PostMortemForm(data, initial=initial, extra_severity=extra_severity)
         self.lists = {
             name: formset(data, prefix=name, initial=(rows or {}).get(name))
@@ -153,7 +158,7 @@ class PostMortemEditor:
             "follow_ups": [{"text": f.text, "status": f.status, "owner": f.owner, "due": f.due} for f in draft.follow_ups],
             "lessons": [{"text": text} for text in draft.lessons],
         }
-        return cls(initial=initial, rows=rows, extra_severity=extra_severity)
+        return cls(initial=initial, rows=rows, extra_severity=extra_severity, shown=draft)
 
     @classmethod
     def rearranged(cls, data, action: str, *, extra_severity: str = "") -> PostMortemEditor:
@@ -173,7 +178,8 @@ class PostMortemEditor:
             elif verb == "up" and 0 < n < len(rows[name]):
                 rows[name][n - 1], rows[name][n] = rows[name][n], rows[name][n - 1]
         initial = {name: data.get(name, "") for name in PostMortemForm.base_fields}
-        return cls(initial=initial, rows=rows, extra_severity=extra_severity)
+        shown = cls(data, extra_severity=extra_severity).draft()
+        return cls(initial=initial, rows=rows, extra_severity=extra_severity, shown=shown)
 
     def is_valid(self) -> bool:
         valid = self.form.is_valid()
@@ -185,6 +191,8 @@ class PostMortemEditor:
 
     def draft(self) -> PostMortemDraft:
         """The draft of what was typed; fields that do not validate are left out (for the preview)."""
+        if not self.form.is_bound:
+            return self.shown or PostMortemDraft(title="")
         self.is_valid()
         data = self.form.cleaned_data
         rows = {name: [f.cleaned_data for f in formset.forms if hasattr(f, "cleaned_data")] for name, formset in self.lists.items()}
