@@ -313,6 +313,12 @@ class IncidentForm(forms.ModelForm):
         if self.instance.alert_id and not self.is_bound:
             self.initial.setdefault("alert_name", self.instance.alert.name)
 
+    def clean_reference(self) -> str:
+        reference = self.cleaned_data["reference"].strip()
+        if reference and Incident.objects.filter(reference=reference).exclude(pk=self.instance.pk).exists():
+            raise ValidationError(f"Incident {reference} already exists; edit it instead.")
+        return reference
+
     def clean_alert_name(self) -> str:
         name = self.cleaned_data["alert_name"].strip()
         if name and not ALERT_NAME.match(name):
