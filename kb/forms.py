@@ -8,6 +8,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
+from django.forms.utils import pretty_name
 from django.utils import timezone
 
 from kb.importing import alert_for_name
@@ -18,6 +19,14 @@ from kb.parsing import ALERT_NAME, FIELD_SYNONYMS
 
 DATE_ERROR = "Write the date as YYYY-MM-DD, for example 2026-05-31."
 PLACEHOLDERS = ("-", "…", "...")
+
+
+class Form(forms.Form):
+    """Labels without Django's trailing colon: they sit above their fields."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
 
 class DateInput(forms.DateInput):
@@ -31,7 +40,7 @@ def date_field(**kwargs) -> forms.DateField:
     return forms.DateField(widget=DateInput, error_messages={"invalid": DATE_ERROR}, **kwargs)
 
 
-class PostMortemForm(forms.Form):
+class PostMortemForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     incident = forms.ModelChoiceField(Incident.objects.all(), required=False, widget=forms.HiddenInput)
     title = forms.CharField(max_length=500, error_messages={"required": "A post-mortem needs a title."})
@@ -79,7 +88,25 @@ class PostMortemForm(forms.Form):
         return rows
 
 
-class SectionForm(forms.Form):
+class RowForm(Form):
+    """A row of a list: its fields are named for screen readers by the row, "Status of follow-up 2"."""
+
+    noun = "row"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        number = re.search(r"-(\d+)$", self.prefix or "")
+        if number:
+            n = int(number.group(1)) + 1
+            for field_name, field in self.fields.items():
+                label = str(field.label or pretty_name(field_name))
+                name = f"{self.noun.capitalize()} {n}" if label.lower() == self.noun else f"{label} of {self.noun} {n}"
+                field.widget.attrs["aria-label"] = name
+
+
+class SectionForm(RowForm):
+    noun = "section"
+
     heading = forms.CharField(required=False, max_length=500)
     markdown = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}), label="Text", strip=False)
 
@@ -90,7 +117,8 @@ class SectionForm(forms.Form):
         return data
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(RowForm):
+    noun = "follow-up"
     text = forms.CharField(required=False, label="Follow-up")
     status = forms.ChoiceField(choices=FollowUpStatus.choices, initial=FollowUpStatus.OPEN)
     owner = forms.CharField(required=False, max_length=200)
@@ -106,7 +134,8 @@ class FollowUpForm(forms.Form):
         return data
 
 
-class LessonForm(forms.Form):
+class LessonForm(RowForm):
+    noun = "lesson"
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Lesson")
 
     def clean_text(self):
@@ -238,7 +267,7 @@ def _typed_rows(data, prefix: str) -> list[dict]:
     return [{name: data.get(f"{prefix}-{i}-{name}", "") for name in fields} for i in range(total)]
 
 
-class RunbookForm(forms.Form):
+class RunbookForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 28, "spellcheck": "true"}),
@@ -252,7 +281,7 @@ class RunbookForm(forms.Form):
 INCIDENT_TOKEN = re.compile(r"[,\s]+")
 
 
-class ResolutionForm(forms.Form):
+class ResolutionForm(Form):
     date = date_field(initial=lambda: timezone.localdate())
     incidents = forms.CharField(required=False, help_text="For example: #236, #237")
     old = forms.CharField(required=False, max_length=500, label="Old value")
@@ -274,12 +303,12 @@ class ResolutionForm(forms.Form):
         return ResolutionDraft(date=data["date"], incidents=data["incidents"], old=data["old"], new=data["new"], notes=data["notes"])
 
 
-class FollowUpStatusForm(forms.Form):
+class FollowUpStatusForm(Form):
     text = forms.CharField()
     status = forms.ChoiceField(choices=FollowUpStatus.choices)
 
 
-class RestoreForm(forms.Form):
+class RestoreForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
@@ -309,6 +338,7 @@ class IncidentForm(forms.ModelForm):
         }
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         if self.instance.alert_id and not self.is_bound:
             self.initial.setdefault("alert_name", self.instance.alert.name)
