@@ -207,7 +207,13 @@ class PostMortemEditor:
             elif verb == "up" and 0 < n < len(rows[name]):
                 rows[name][n - 1], rows[name][n] = rows[name][n], rows[name][n - 1]
         initial = {name: data.get(name, "") for name in PostMortemForm.base_fields}
-        shown = cls(data, extra_severity=extra_severity).draft()
+        as_typed = initial | {
+            f"{name}-{key}": value
+            for name, typed in rows.items()
+            for key, value in [("TOTAL_FORMS", len(typed)), ("INITIAL_FORMS", 0)]
+            + [(f"{i}-{field}", row.get(field, "")) for i, row in enumerate(typed) for field in LIST_FORMS[name].base_fields]
+        }
+        shown = cls(as_typed, extra_severity=extra_severity).draft()
         return cls(initial=initial, rows=rows, extra_severity=extra_severity, shown=shown)
 
     def is_valid(self) -> bool:

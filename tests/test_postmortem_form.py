@@ -158,9 +158,13 @@ def test_it_adds_and_removes_follow_ups_in_place_with_htmx(editor_client):
     assert rows["follow_ups-1-text"] == "Raise the limit"
 
     response = editor_client.post("/postmortems/new/", data | {"action": "remove:follow_ups:0"}, **HTMX)
-    rows = form_data(f"<form>{response.content.decode()}</form>")
+    html = response.content.decode()
+    rows = form_data(f"<form>{html}</form>")
     assert rows["follow_ups-TOTAL_FORMS"] == "1"
     assert (rows["follow_ups-0-text"], rows["follow_ups-0-status"]) == ("Raise the limit", "done")
+    # The preview follows, swapped out of band.
+    preview = html.split('<div id="preview" hx-swap-oob="innerHTML">', 1)[1]
+    assert "Raise the limit" in preview and "Alert on restarts" not in preview
     assert PostMortem.objects.count() == 0
 
 

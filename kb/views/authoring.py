@@ -5,6 +5,7 @@ the model's change permission (and CSRF, as every POST)."""
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -56,7 +57,9 @@ def _postmortem_form(request, *, postmortem: PostMortem | None, incident: Incide
         editor = PostMortemEditor.rearranged(request.POST, action, extra_severity=imported_severity)
         name = action.split(":")[1] if action.count(":") else ""
         if request.htmx and name in LISTS:
-            return render(request, f"{POSTMORTEM_FORM}#{LISTS[name]}", {"editor": editor, "form_action": request.path})
+            context = {"editor": editor, "form_action": request.path, "preview_html": _postmortem_preview_html(editor)}
+            rows = render_to_string(f"{POSTMORTEM_FORM}#{LISTS[name]}", context, request=request)
+            return HttpResponse(rows + render_to_string("kb/partials/preview_oob.html", context, request=request))
         return _postmortem_page(request, editor, postmortem)
     editor = PostMortemEditor(request.POST, extra_severity=imported_severity)
     if editor.is_valid():
