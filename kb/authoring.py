@@ -89,16 +89,7 @@ def postmortem_save(
     problems = draft_mismatches(draft, parsed)
     if problems:
         raise DraftProblems(problems)
-    document, _outcome = document_save(
-        parsed,
-        identity=postmortem.identity if postmortem else path,
-        source_path=postmortem.source_path if postmortem else "",
-        source_text=text,
-        reason=reason or WEB_EDIT,
-        author=author,
-        edited_on_web=True,
-        expected_version=expected_version,
-    )
+    document = _web_save(parsed, text, document=postmortem, path=path, reason=reason, author=author, expected_version=expected_version)
     if incident is not None and incident.postmortem_id is None:
         incident.postmortem = document
         incident.save(update_fields=["postmortem", "updated_at"])
@@ -145,19 +136,9 @@ def runbook_save(*, text: str, runbook: Runbook | None, expected_version: int, a
     if parsed.kind != DocumentKind.RUNBOOK:
         raise DraftProblems({"text": "this reads as a post-mortem; add front matter `kind: runbook` to keep it a runbook"})
     try:
-        document, _outcome = document_save(
-            parsed,
-            identity=runbook.identity if runbook else path,
-            source_path=runbook.source_path if runbook else "",
-            source_text=text,
-            reason=reason or WEB_EDIT,
-            author=author,
-            edited_on_web=True,
-            expected_version=expected_version,
-        )
-    except ParseError as exc:
+        return _web_save(parsed, text, document=runbook, path=path, reason=reason, author=author, expected_version=expected_version)
+    except ParseError as exc:  # it was another kind of document before
         raise DraftProblems({"text": str(exc)}) from None
-    return document
 
 
 def resolution_add(*, runbook: Runbook, entry: markdown_edits.ResolutionDraft, author) -> Runbook:
@@ -174,19 +155,26 @@ def resolution_add(*, runbook: Runbook, entry: markdown_edits.ResolutionDraft, a
 
 def revision_restore(*, document: Document, revision: Revision, expected_version: int, author) -> Document:
     """Makes an old revision's text current again, as a new revision."""
-    path = document_path(document)
-    parsed = parse_document(revision.source_text, path)
-    restored, _outcome = document_save(
+    parsed = parse_document(revision.source_text, document_path(document))
+    return _web_save(
+        parsed, revision.source_text, document=document,
+        reason=f"restored revision {revision.number}", author=author, expected_version=expected_version,
+    )
+
+
+def _web_save(parsed, text: str, *, document: Document | None, path: str = "", reason: str, author, expected_version: int):
+    """document_save for a web edit of `document` (None: a new document, identified by its `path`)."""
+    saved, _outcome = document_save(
         parsed,
-        identity=document.identity,
-        source_path=document.source_path,
-        source_text=revision.source_text,
-        reason=f"restored revision {revision.number}",
+        identity=document.identity if document else path,
+        source_path=document.source_path if document else "",
+        source_text=text,
+        reason=reason or WEB_EDIT,
         author=author,
         edited_on_web=True,
         expected_version=expected_version,
     )
-    return restored
+    return saved
 
 
 def _edit_latest(model, document: Document, edit, *, author, reason: str):
@@ -195,18 +183,9 @@ def _edit_latest(model, document: Document, edit, *, author, reason: str):
     for attempt in range(2):
         current = model.objects.get(pk=document.pk)
         text = edit(current)
+        parsed = parse_document(text, document_path(current))
         try:
-            saved, _outcome = document_save(
-                parse_document(text, document_path(current)),
-                identity=current.identity,
-                source_path=current.source_path,
-                source_text=text,
-                reason=reason,
-                author=author,
-                edited_on_web=True,
-                expected_version=current.version,
-            )
-            return saved
+            return _web_save(parsed, text, document=current, reason=reason, author=author, expected_version=current.version)
         except VersionConflict:
             if attempt:
                 raise

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kb import authoring
 from kb.exporting import download_name
-from kb.forms import FollowUpStatusForm, PostMortemEditor, ResolutionForm, RunbookForm
+from kb.forms import LIST_FORMS, FollowUpStatusForm, PostMortemEditor, ResolutionForm, RunbookForm
 from kb.importing import VersionConflict
 from kb.markdown_edits import EditError
 from kb.markdown_writing import postmortem_markdown, readable_source, runbook_template
@@ -21,7 +21,6 @@ from kb.text_diff import text_diff
 
 POSTMORTEM_FORM = "kb/postmortem_form.html"
 RUNBOOK_FORM = "kb/runbook_form.html"
-LISTS = {"sections": "sections", "follow_ups": "follow_ups", "lessons": "lessons"}
 
 
 # --- post-mortems -------------------------------------------------------------------------------
@@ -56,9 +55,9 @@ def _postmortem_form(request, *, postmortem: PostMortem | None, incident: Incide
         # Add, remove or move a row: nothing is saved; htmx swaps just that list.
         editor = PostMortemEditor.rearranged(request.POST, action, extra_severity=imported_severity)
         name = action.split(":")[1] if action.count(":") else ""
-        if request.htmx and name in LISTS:
+        if request.htmx and name in LIST_FORMS:
             context = {"editor": editor, "form_action": request.path, "preview_html": _postmortem_preview_html(editor)}
-            rows = render_to_string(f"{POSTMORTEM_FORM}#{LISTS[name]}", context, request=request)
+            rows = render_to_string(f"{POSTMORTEM_FORM}#{name}", context, request=request)
             return HttpResponse(rows + render_to_string("kb/partials/preview_oob.html", context, request=request))
         return _postmortem_page(request, editor, postmortem)
     editor = PostMortemEditor(request.POST, extra_severity=imported_severity)
@@ -82,7 +81,9 @@ def _postmortem_form(request, *, postmortem: PostMortem | None, incident: Incide
     return _postmortem_page(request, editor, postmortem)
 
 
-def _postmortem_page(request, editor: PostMortemEditor, postmortem: PostMortem | None, *, template: str = POSTMORTEM_FORM, status: int = 200, **extra):
+def _postmortem_page(
+    request, editor: PostMortemEditor, postmortem: PostMortem | None, *, template: str = POSTMORTEM_FORM, status: int = 200, **extra
+):
     context = {
         "editor": editor,
         "postmortem": postmortem,
