@@ -135,6 +135,10 @@ def runbook_save(*, text: str, runbook: Runbook | None, expected_version: int, a
         raise DraftProblems({"text": str(exc)}) from None
     if parsed.kind != DocumentKind.RUNBOOK:
         raise DraftProblems({"text": "this reads as a post-mortem; add front matter `kind: runbook` to keep it a runbook"})
+    if runbook is None and parsed.identity:
+        taken = Document.objects.filter(identity=f"id:{parsed.identity}").first()
+        if taken is not None:
+            raise DraftProblems({"text": f"front matter id: {parsed.identity} is already the id of “{taken}”; choose another"})
     try:
         return _web_save(parsed, text, document=runbook, path=path, reason=reason, author=author, expected_version=expected_version)
     except ParseError as exc:  # it was another kind of document before
@@ -164,9 +168,13 @@ def revision_restore(*, document: Document, revision: Revision, expected_version
 
 def _web_save(parsed, text: str, *, document: Document | None, path: str = "", reason: str, author, expected_version: int):
     """document_save for a web edit of `document` (None: a new document, identified by its `path`)."""
+    if document is not None:
+        identity = document.identity
+    else:  # named as an import of the file would name it
+        identity = f"id:{parsed.identity}" if parsed.identity else path
     saved, _outcome = document_save(
         parsed,
-        identity=document.identity if document else path,
+        identity=identity,
         source_path=document.source_path if document else "",
         source_text=text,
         reason=reason or WEB_EDIT,

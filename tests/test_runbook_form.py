@@ -143,3 +143,13 @@ def test_the_document_pages_link_to_edit_history_and_markdown(editor_client, imp
     for href in (f"/runbooks/{SEED_RUNBOOK}/edit/", f"/runbooks/{SEED_RUNBOOK}/history/",
                  f"/runbooks/{SEED_RUNBOOK}.md", f"/runbooks/{SEED_RUNBOOK}/resolutions/new/"):
         assert f'href="{href}"' in html
+
+
+def test_a_new_runbook_with_an_id_in_front_matter_is_named_by_it_as_an_import_would(editor_client, tmp_path):
+    text = "---\nid: kubelet-down\n---\n# Kubelet down (KubeletDown)\n\n## Fix\n\nRestart it.\n"
+    data = form_data(editor_client.get("/runbooks/new/").content.decode(), "/runbooks/new/")
+    assert editor_client.post("/runbooks/new/", data | {"text": text})["Location"] == "/runbooks/kubelet-down/"
+    assert Runbook.objects.get().identity == "id:kubelet-down"
+    again = editor_client.post("/runbooks/new/", data | {"text": text.replace("Restart it.", "Reboot.")})
+    assert "front matter id: kubelet-down is already the id of “Kubelet down (KubeletDown)”" in again.content.decode()
+    assert Runbook.objects.count() == 1

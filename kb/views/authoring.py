@@ -193,8 +193,8 @@ def resolution_new(request, slug):
     if request.method == "POST" and form.is_valid():
         try:
             authoring.resolution_add(runbook=runbook, entry=form.entry(), author=request.user)
-        except EditError as exc:
-            form.add_error(None, str(exc))
+        except (EditError, VersionConflict) as exc:
+            form.add_error(None, f"Not added: {exc}")
         else:
             return redirect(f"{runbook.get_absolute_url()}#resolution-history")
     return render(request, "kb/resolution_form.html", {"form": form, "runbook": runbook})

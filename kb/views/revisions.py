@@ -10,6 +10,7 @@ from kb import authoring
 from kb.forms import RestoreForm
 from kb.importing import VersionConflict
 from kb.models import Document
+from kb.parsing import ParseError
 from kb.text_diff import text_diff
 
 HISTORY = "kb/revision_list.html"
@@ -73,6 +74,8 @@ def revision_restore(request, slug, kind, number):
             )
         except VersionConflict as exc:
             error = f"Not restored: {exc}. Look at the newer revisions first, then restore again if you still want to."
+        except ParseError as exc:
+            error = f"Not restored: this revision no longer imports ({exc})."
         else:
             return redirect(restored)
     else:
