@@ -21,7 +21,7 @@ from kb.markdown_writing import (
     postmortem_template,
 )
 from kb.models import Document, DocumentKind, Incident, PostMortem, Revision, Runbook
-from kb.parsing import ALERT_NAME, NotADocument, ParsedDocument, ParseError, parse_document
+from kb.parsing import ALERT_NAME, SCOPE_LABELS, NotADocument, ParsedDocument, ParseError, parse_document
 
 WEB_EDIT = "edited on the web"
 # Slugs that would be shadowed by the pages' own URLs (/postmortems/new/, …).
@@ -52,7 +52,7 @@ def postmortem_new_draft(*, incident: Incident | None = None) -> PostMortemDraft
     if incident is None:
         return postmortem_template()
     alert = incident.alert.name if incident.alert else ""
-    scope = ", ".join(f"{k}={v}" for k, v in sorted(incident.labels.items()) if k in ("namespace", "service", "job", "instance", "pod", "container"))
+    scope = ", ".join(f"{k}={v}" for k, v in sorted(incident.labels.items()) if k in SCOPE_LABELS and k != "severity")
     affected = f"{alert} ({scope})" if alert and scope else alert or scope
     reference = incident.reference or f"[{incident}]({incident.get_absolute_url()})"
     draft = postmortem_template(
