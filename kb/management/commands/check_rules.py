@@ -4,6 +4,7 @@ import json
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import pluralize
 
 from kb.coverage import Coverage, read_rules, rules_coverage
 
@@ -54,7 +55,7 @@ class Command(BaseCommand):
         counts = coverage.runbook_url_counts()
         names = coverage.alert_names
         self.stdout.write(
-            f"{len(coverage.alerts)} rules, {len(names)} alerts in {len(coverage.files)} files: "
+            f"{len(coverage.alerts)} rules, {len(names)} alerts in {len(coverage.files)} file{pluralize(len(coverage.files))}: "
             f"{len(names) - len(coverage.names_without_runbook)} with a runbook, "
             f"{len(coverage.names_without_runbook)} without; runbook_url missing {counts['missing']}, "
             f"here {counts['here']}, elsewhere {counts['elsewhere']}; "
