@@ -38,6 +38,10 @@ class RuleAlert:
     def runbook_url(self) -> str:
         return self.annotations.get("runbook_url", "")
 
+    @property
+    def file_name(self) -> str:
+        return Path(self.path).name
+
 
 def expand_paths(patterns: Iterable[str]) -> list[str]:
     """File names and glob patterns to files, in order; a pattern matching nothing stays, to fail by name."""
