@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import path
 
 from kb import api
-from kb.views import documents
+from kb.views import coverage, documents, webhook
 
 urlpatterns = [
     path("", documents.home, name="home"),
@@ -14,5 +14,8 @@ urlpatterns = [
     path("api/postmortems", api.postmortem_list),
     path("api/postmortems/<slug:slug>", api.postmortem_detail),
     path("api/alerts/<str:name>", api.alert_detail),
+    path("api/alertmanager/", webhook.alertmanager, name="alertmanager_webhook"),
+    path("api/alertmanager", webhook.alertmanager),
+    path("coverage/", coverage.coverage, name="coverage"),
     path("admin/", admin.site.urls),
 ]

@@ -2,11 +2,11 @@
 
 from functools import wraps
 
-from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from kb.incidents import postmortems_implicating
 from kb.models import Alert, Incident, PostMortem, Runbook
 
 
@@ -149,12 +149,7 @@ def alert_detail(request, name):
     best = alert.best_runbook(labels)
     runbooks = alert.runbooks.filter(archived=False).order_by("title")
     incidents = alert.incidents.select_related("alert").order_by("-started_at", "-created_at")[:50]
-    postmortems = (
-        PostMortem.objects.filter(archived=False)
-        .filter(Q(incidents_named__alert=alert) | Q(source_text__icontains=alert.name))
-        .distinct()
-        .order_by("-date")
-    )
+    postmortems = postmortems_implicating(alert=alert).order_by("-date")
     return JsonResponse(
         {
             "alert": alert.name,

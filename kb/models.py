@@ -40,10 +40,12 @@ class Alert(models.Model):
 
     def runbooks_for(self, labels: dict[str, str]) -> list[Runbook]:
         """Runbooks whose label scope the given labels satisfy, most specific first."""
+        # .all(), filtered here, so that a prefetch of the runbooks (the webhook's, for 1,000 alerts) is used.
         fitting = [
             runbook
-            for runbook in self.runbooks.filter(archived=False)
-            if all(labels.get(key) == str(value) for key, value in runbook.labels.items())
+            for runbook in self.runbooks.all()
+            if not runbook.archived
+            and all(labels.get(key) == str(value) for key, value in runbook.labels.items())
         ]
         return sorted(fitting, key=lambda r: (-len(r.labels), r.title))
 
@@ -226,6 +228,8 @@ class Incident(models.Model):
     # Documents that name this incident (`#236` in a resolution history or a post-mortem).
     documents = models.ManyToManyField(Document, blank=True, related_name="incidents_named")
     notes = models.TextField(blank=True)
+    # The Prometheus graph of the alert's expression, as Alertmanager sent it (http or https only).
+    generator_url = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -246,13 +250,33 @@ class Incident(models.Model):
                 name="incident_resolved_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["alert", "-started_at"])]
+        indexes = [
+            models.Index(fields=["alert", "-started_at"]),
+            models.Index(fields=["-started_at"], condition=Q(status="firing"), name="incident_firing_recent"),
+        ]
 
     def __str__(self) -> str:
         return self.reference or self.title or f"incident {self.pk}"
 
     def get_absolute_url(self) -> str:
         return f"/incidents/{self.pk}/"
+
+    @property
+    def duration(self):
+        """How long it lasted, or has lasted so far while firing; None without a start."""
+        if self.started_at is None:
+            return None
+        if self.resolved_at is not None:
+            return self.resolved_at - self.started_at
+        return timezone.now() - self.started_at if self.status == IncidentStatus.FIRING else None
+
+    def resolve(self, *, at) -> bool:
+        """Marks it resolved at `at` (not before its start), unsaved; False when it already was: the first time stands."""
+        if self.status == IncidentStatus.RESOLVED:
+            return False
+        self.status = IncidentStatus.RESOLVED
+        self.resolved_at = max(at, self.started_at) if self.started_at else at
+        return True
 
 
 class Revision(models.Model):

@@ -3,6 +3,7 @@ import posixpath
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from kb.incidents import firing_now, incident_history
 from kb.models import Document, Incident, PostMortem, Runbook
 
 
@@ -14,6 +15,7 @@ def home(request):
             "runbooks": Runbook.objects.filter(archived=False).select_related("alert").order_by("-updated_at")[:15],
             "postmortems": PostMortem.objects.filter(archived=False).order_by("-date")[:15],
             "incidents": Incident.objects.select_related("alert").order_by("-started_at", "-created_at")[:10],
+            "firing_now": firing_now(),
         },
     )
 
@@ -22,7 +24,10 @@ def runbook_detail(request, slug):
     runbook = get_object_or_404(
         Runbook.objects.select_related("alert").prefetch_related("sections", "resolution_entries"), slug=slug
     )
-    return render(request, "kb/runbook_detail.html", {"runbook": runbook, "document": runbook})
+    history = incident_history(alert=runbook.alert) if runbook.alert else None
+    return render(
+        request, "kb/runbook_detail.html", {"runbook": runbook, "document": runbook, "incident_history": history}
+    )
 
 
 def postmortem_detail(request, slug):
