@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.urls import path
 
 from kb import api
-from kb.views import documents
+from kb.views import documents, search
 
 urlpatterns = [
-    path("", documents.home, name="home"),
+    path("", search.home, name="home"),
+    path("search/", search.home, name="search"),
     path("runbooks/<slug:slug>/", documents.runbook_detail, name="runbook_detail"),
     path("postmortems/<slug:slug>/", documents.postmortem_detail, name="postmortem_detail"),
     path("resolve/", documents.resolve_reference, name="resolve_reference"),
@@ -14,5 +15,6 @@ urlpatterns = [
     path("api/postmortems", api.postmortem_list),
     path("api/postmortems/<slug:slug>", api.postmortem_detail),
     path("api/alerts/<str:name>", api.alert_detail),
+    path("api/search", api.search_results),
     path("admin/", admin.site.urls),
 ]

@@ -39,8 +39,12 @@ class SearchHit:
     alert: str
     url: str
     section: str  # the heading of the section `url` points into, when it does
-    snippet: SafeString
+    snippet: SafeString  # HTML: the text escaped, the matched words in <mark>
     score: float
+
+    @property
+    def kind_label(self) -> str:
+        return SearchKind(self.kind).label
 
 
 @dataclass(frozen=True)

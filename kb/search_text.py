@@ -44,7 +44,8 @@ MARKDOWN_NOISE = [
     (re.compile(r"^\s*(```|~~~).*$", re.M), " "),  # fence lines; the code inside is kept
     (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links and images: their text
     (re.compile(r"\{\{<[^>]*>\}\}"), " "),  # Hugo shortcodes
-    (re.compile(r"<[^>]+>"), " "),  # raw HTML tags
+    # raw HTML layout tags; other <words> are text, like `<value of instance label>` in code
+    (re.compile(r"</?(?:details|summary|div|span|br|hr|p|img|a|b|i|em|strong|u|s|sup|sub|kbd|table|thead|tbody|tr|td|th|ul|ol|li|dl|dt|dd|h[1-6]|pre|code|blockquote|center|font)\b[^>]*>", re.I), " "),
     (re.compile(r"^\s*\|?[\s:|-]*-{3,}[\s:|-]*$", re.M), " "),  # table rules
     (re.compile(r"^\s{0,3}(#{1,6}|>|[-*+]\s+\[[ xX]\]|[-*+]|\d+[.)])\s+", re.M), ""),  # headings, quotes, bullets
     (re.compile(r"[`|]|\*\*|__"), " "),

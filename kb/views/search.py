@@ -1,0 +1,25 @@
+"""The home page, which is the search page: one box, live results, what changed lately."""
+
+from django.db.models.functions import Coalesce
+from django.shortcuts import render
+
+from kb.models import Document, Incident
+from kb.search import search
+
+RESULTS = 20
+RECENT = 10
+
+
+def home(request):
+    """`/` and `/search/?q=`: the whole page, or only its results when htmx asks as the operator types."""
+    query = request.GET.get("q", "").strip()
+    context = {"query": query, "results": search(query=query, limit=RESULTS) if query else None}
+    if request.htmx:
+        return render(request, "kb/home.html#results", context)
+    context["documents"] = (
+        Document.objects.filter(archived=False).select_related("runbook__alert").order_by("-updated_at")[:RECENT]
+    )
+    context["incidents"] = (
+        Incident.objects.select_related("alert").order_by(Coalesce("started_at", "created_at").desc())[:RECENT]
+    )
+    return render(request, "kb/home.html", context)
