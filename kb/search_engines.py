@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.contrib.postgres.lookups import TrigramSimilar
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorExact, SearchVectorField
 from django.db import connection
-from django.db.models import BooleanField, Count, Expression, ExpressionWrapper, Q, Subquery
+from django.db.models import BooleanField, Count, Expression, ExpressionWrapper, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Substr
 
 from kb.models import SearchEntry, SearchScope, SearchTerm
@@ -197,19 +197,29 @@ class Postgres:
             return {}
         owners = _owners(ranked)
         tsquery = cls.match(query)
-        rows = (
+        # The best row per document or incident first, so that ts_headline runs once for each.
+        best = (
             SearchEntry.objects.filter(
                 Q(document_id__in=[d for d, _ in owners if d]) | Q(incident_id__in=[i for _, i in owners if i])
             )
             .filter(SearchVectorExact(VectorColumn(), tsquery))
             .annotate(
                 rank=SearchRank(VectorColumn(), tsquery, weights=POSTGRES_WEIGHTS),
+                in_section=ExpressionWrapper(Q(scope=SearchScope.SECTION), output_field=BooleanField()),
+            )
+            .order_by("document_id", "incident_id", "-in_section", "-rank")
+            .distinct("document_id", "incident_id")
+            .values("id")
+        )
+        rows = (
+            SearchEntry.objects.filter(id__in=Subquery(best))
+            .annotate(
                 snippet=SearchHeadline(
                     "body", tsquery, config=POSTGRES_CONFIG, start_sel=MARK_START, stop_sel=MARK_END,
                     max_words=SNIPPET_WORDS, min_words=SNIPPET_WORDS // 2, max_fragments=2, fragment_delimiter=" … ",
                 ),
+                rank=Value(0),
             )
-            .order_by("-rank")
             .values_list("document_id", "incident_id", "scope", "url", "heading", "snippet", "rank")
         )
         return _best_parts(rows, owners)
