@@ -56,6 +56,11 @@ def test_htmx_gets_only_the_results(client, imported, django_assert_num_queries)
     assert "<mark>kopia</mark>" in html
 
 
+def test_going_back_in_history_gets_the_whole_page(client, imported):
+    headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    assert "<html" in client.get("/search/", {"q": "kopia"}, headers=headers).content.decode()
+
+
 def test_it_says_which_words_it_searched_for_after_a_correction(client, imported):
     html = client.get("/search/", {"q": "valero"}, headers={"HX-Request": "true"}).content.decode()
     assert "Showing results for <strong>velero</strong>" in html

@@ -14,7 +14,8 @@ def home(request):
     """`/` and `/search/?q=`: the whole page, or only its results when htmx asks as the operator types."""
     query = request.GET.get("q", "").strip()
     context = {"query": query, "results": search(query=query, limit=RESULTS) if query else None}
-    if request.htmx:
+    # A history restore (back button after a cache miss) asks for the whole page.
+    if request.htmx and not request.htmx.history_restore_request:
         return render(request, "kb/home.html#results", context)
     context["documents"] = (
         Document.objects.filter(archived=False).select_related("runbook__alert").order_by("-updated_at")[:RECENT]
