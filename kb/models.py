@@ -279,7 +279,8 @@ class SearchKind(models.TextChoices):
     RUNBOOK = "runbook", "Runbook"
     POSTMORTEM = "postmortem", "Post-mortem"
     INCIDENT = "incident", "Incident"
-    # Entities join here: a kind, a nullable foreign key below, and a `search_index_…` writer in kb/search.py.
+    # Entities join here: a kind, a nullable foreign key on SearchEntry (and in its one-owner constraint),
+    # and a `search_index_entities` writer in kb/search_index.py.
 
 
 class SearchScope(models.TextChoices):

@@ -2,7 +2,7 @@
 
 The database indexes these rows itself (see SearchEntry); this module only decides what text goes
 into which weighted column. `kb.importing.document_save` calls `search_index_update` for every
-document it writes; anything else that writes an incident calls `search_index_incident`.
+document it writes; anything else that writes incidents calls `search_index_incidents`.
 """
 
 from __future__ import annotations
@@ -23,13 +23,15 @@ def search_index_update(*, document: Document) -> None:
     SearchEntry.objects.filter(document=document).delete()
     if not document.archived:
         _write(_document_entries(document, alert=_alert_name(document)))
-    for incident in document.incidents_named.select_related("alert"):
-        search_index_incident(incident=incident)
+    search_index_incidents(incidents=list(document.incidents_named.select_related("alert")))
 
 
-def search_index_incident(*, incident: Incident) -> None:
-    SearchEntry.objects.filter(incident=incident).delete()
-    _write([_incident_entry(incident)])
+def search_index_incidents(*, incidents: list[Incident]) -> None:
+    """Replaces the rows of these incidents in a fixed number of queries (the Alertmanager webhook writes many at once)."""
+    if not incidents:
+        return
+    SearchEntry.objects.filter(incident__in=incidents).delete()
+    _write([_incident_entry(incident) for incident in incidents])
 
 
 @transaction.atomic

@@ -132,3 +132,15 @@ def test_reindex_rebuilds_the_index_from_the_documents(imported):
 @pytest.mark.parametrize("query", ["", "   ", "!!!", '"', "-", "-velero", "or", '"unclosed phrase', "a*b:c|d&(e)"])
 def test_odd_queries_return_a_list_and_never_an_error(imported, query):
     assert isinstance(search(query=query).hits, list)
+
+
+def test_incidents_written_elsewhere_are_indexed_in_a_fixed_number_of_queries(django_assert_num_queries):
+    from kb.models import Alert, Incident
+    from kb.search_index import search_index_incidents
+
+    alert = Alert.objects.create(name="NodeDiskPressure")
+    incidents = [Incident.objects.create(alert=alert, fingerprint=f"f{n}", labels={"node": f"worker-{n}"}) for n in range(5)]
+    with django_assert_num_queries(3):  # delete their old rows, insert the new ones, add new words
+        search_index_incidents(incidents=incidents)
+    hits = search(query="worker-3").hits
+    assert [(hit.kind, hit.alert) for hit in hits] == [("incident", "NodeDiskPressure")]
