@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.urls import path
 
 from kb import api
-from kb.views import coverage, documents, webhook
+from kb.views import coverage, documents, search, webhook
 
 urlpatterns = [
-    path("", documents.home, name="home"),
+    path("", search.home, name="home"),
+    path("search/", search.home, name="search"),
     path("runbooks/<slug:slug>/", documents.runbook_detail, name="runbook_detail"),
     path("postmortems/<slug:slug>/", documents.postmortem_detail, name="postmortem_detail"),
     path("resolve/", documents.resolve_reference, name="resolve_reference"),
@@ -17,5 +18,6 @@ urlpatterns = [
     path("api/alertmanager/", webhook.alertmanager, name="alertmanager_webhook"),
     path("api/alertmanager", webhook.alertmanager),
     path("coverage/", coverage.coverage, name="coverage"),
+    path("api/search", api.search_results),
     path("admin/", admin.site.urls),
 ]

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from kb.importing import alert_for_name
 from kb.models import Alert, Incident, IncidentStatus, Runbook
+from kb.search_index import search_index_incidents
 
 SUPPORTED_VERSION = "4"
 MAX_ALERT_NAME = Alert._meta.get_field("name").max_length
@@ -206,6 +207,13 @@ def webhook_store(*, payload: WebhookPayload) -> StoreResult:
     Incident.objects.bulk_update(
         changed, ["status", "resolved_at", "title", "annotations", "runbook", "generator_url", "updated_at"]
     )
+    if created or changed:
+        # bulk_create leaves primary keys unset when conflicts are ignored: read the rows back for the index.
+        keys = {r.key for r in received}
+        stored = Incident.objects.select_related("alert").filter(
+            fingerprint__in={k[0] for k in keys}, started_at__in={k[1] for k in keys}
+        )
+        search_index_incidents(incidents=[i for i in stored if (i.fingerprint, i.started_at) in keys])
     return StoreResult(created=len(created), updated=len(changed), unchanged=len(received) - len(created) - len(changed))
 
 

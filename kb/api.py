@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from kb.incidents import postmortems_implicating
 from kb.models import Alert, Incident, PostMortem, Runbook
+from kb.search import MAX_LIMIT, search
 
 
 def api_view(view):
@@ -158,5 +159,35 @@ def alert_detail(request, name):
             "runbooks": [_runbook_summary(request, r) for r in runbooks],
             "incidents": [_incident(request, i) for i in incidents],
             "postmortems": [_postmortem_summary(request, p) for p in postmortems],
+        }
+    )
+
+
+@api_view
+def search_results(request):
+    """`?q=…&limit=…`: runbooks, post-mortems and incidents, best first; `corrected` when a typo was fixed."""
+    query = request.GET.get("q", "").strip()
+    if not query:
+        return JsonResponse({"error": "q: give the words to search for, e.g. ?q=etcd+no+leader"}, status=400)
+    raw_limit = request.GET.get("limit", "20")
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+        return JsonResponse({"error": f"limit: {raw_limit!r} is not a whole number from 1 to {MAX_LIMIT}"}, status=400)
+    results = search(query=query, limit=int(raw_limit))
+    return JsonResponse(
+        {
+            "query": results.query,
+            "corrected": results.corrected,
+            "results": [
+                {
+                    "kind": hit.kind,
+                    "title": hit.title,
+                    "alert": hit.alert or None,
+                    "url": request.build_absolute_uri(hit.url),
+                    "section": hit.section or None,
+                    "snippet": str(hit.snippet),
+                    "score": hit.score,
+                }
+                for hit in results.hits
+            ],
         }
     )

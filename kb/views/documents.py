@@ -3,21 +3,8 @@ import posixpath
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from kb.incidents import firing_now, incident_history
-from kb.models import Document, Incident, PostMortem, Runbook
-
-
-def home(request):
-    return render(
-        request,
-        "kb/home.html",
-        {
-            "runbooks": Runbook.objects.filter(archived=False).select_related("alert").order_by("-updated_at")[:15],
-            "postmortems": PostMortem.objects.filter(archived=False).order_by("-date")[:15],
-            "incidents": Incident.objects.select_related("alert").order_by("-started_at", "-created_at")[:10],
-            "firing_now": firing_now(),
-        },
-    )
+from kb.incidents import incident_history
+from kb.models import Document, PostMortem, Runbook
 
 
 def runbook_detail(request, slug):
