@@ -51,7 +51,7 @@ def test_an_incident_page_links_its_alert_with_labels_and_the_documents_that_nam
     incident.labels = {"namespace": "velero", "container": "velero"}
     incident.save()
     html = client.get(f"/incidents/{incident.pk}/").content.decode()
-    assert '<a class="button" href="/alerts/HomelabPodOOMKilled/?namespace=velero&amp;container=velero">' in html
+    assert '<a class="button" href="/alerts/HomelabPodOOMKilled/?container=velero&amp;namespace=velero">' in html
     assert f'<a href="{runbook.get_absolute_url()}">{runbook.title}</a>' in html
     assert "<code>512Mi</code> → <code>1Gi</code> OOM after 3.5d uptime during daily kopia backup" in html
 

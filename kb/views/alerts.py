@@ -43,7 +43,8 @@ def alert_runbook(request, name):
 
 
 def _alert_without_runbook(request, name: str, alert: Alert | None, labels: dict):
-    known = {n.lower(): n for n in Alert.objects.filter(runbooks__archived=False).values_list("name", flat=True).distinct()}
+    names = Alert.objects.filter(runbooks__archived=False).values_list("name", flat=True).distinct()
+    known = {n.lower(): n for n in names}
     close = difflib.get_close_matches(name.lower(), list(known), n=5, cutoff=0.6)
     suggestions = [known[c] for c in close if known[c] != (alert.name if alert else None)]
     return render(

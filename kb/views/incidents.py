@@ -26,7 +26,9 @@ def incident_detail(request, pk):
     incident = get_object_or_404(
         Incident.objects.select_related("alert", "runbook", "postmortem").prefetch_related("documents"), pk=pk
     )
-    labels = {str(k): str(v) for k, v in incident.labels.items()} if isinstance(incident.labels, dict) else {}
+    # Sorted: PostgreSQL's jsonb keeps keys in its own order, SQLite in the order written.
+    labels = incident.labels if isinstance(incident.labels, dict) else {}
+    labels = dict(sorted((str(k), str(v)) for k, v in labels.items()))
     documents = sorted(incident.documents.all(), key=lambda d: (d.kind, d.title))
     # The rows of the runbooks' resolution histories that name this incident: what was done about it.
     resolutions = [
