@@ -102,3 +102,9 @@ def test_the_runbook_page_takes_four_queries(client, imported, django_assert_num
     # 3. its resolution entries; 4. the incidents it names
     with django_assert_num_queries(4):
         assert client.get(URL + "?namespace=velero&pod=x").status_code == 200
+
+
+def test_it_warns_when_the_alert_labels_contradict_the_runbook_scope(client, imported):
+    html = client.get(URL + "?namespace=media&pod=x").content.decode()
+    assert "This runbook is scoped to <code>namespace=velero</code>" in html
+    assert '<a href="/alerts/HomelabPodOOMKilled/?namespace=media&amp;pod=x">Find the runbook for these labels</a>' in html

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
-from kb.alert_links import labels_from_query
+from kb.alert_links import labels_from_query, labels_query
 from kb.html_parts import Part, split_sections, without_title
 from kb.models import Document, FollowUpStatus, Incident, PostMortem, ResolutionEntry, Runbook
 from kb.placeholders import fill_placeholders
@@ -96,7 +96,10 @@ def runbook_detail(request, slug):
             "document": runbook,
             "alert": runbook.alert,
             "labels": labels,
+            "labels_query": labels_query(labels),
             "filled": filling.filled,
+            # The alert's labels that contradict this runbook's scope: it may be the wrong runbook.
+            "scope_mismatch": {k: v for k, v in runbook.labels.items() if k in labels and labels[k] != str(v)},
             "sections": sections,
             "parts": parts,
             "history": history,
