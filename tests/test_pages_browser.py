@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from kb.models import Incident
 from tests.pages_support import save_runbook
@@ -23,7 +24,7 @@ def test_it_copies_a_command_to_the_clipboard(page, imported):
     page.goto(RUNBOOK)
     block = page.locator(".code-block").filter(has_text="git -C /home/prod_homelab add")
     block.get_by_role("button", name="Copy this code").click()
-    assert block.get_by_role("button").inner_text() == "Copied"
+    expect(block.get_by_role("button")).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == (
         "git -C /home/prod_homelab add kubernetes/argocd-apps/platform/velero-app.yaml\n"
         'git -C /home/prod_homelab commit -m "fix: increase velero memory limit"\n'
@@ -40,6 +41,7 @@ def test_an_alert_link_lands_on_the_runbook_with_its_placeholders_filled(page, i
     assert filled.get_attribute("title") == "from the alert's pod label"
     block = page.locator(".code-block").filter(has_text="Check last termination reason")
     block.get_by_role("button", name="Copy this code").click()
+    expect(block.get_by_role("button")).to_have_text("Copied")
     copied = page.evaluate("navigator.clipboard.readText()")
     assert "kubectl describe pod -n velero velero-7d9f8-x2k4q --context admin@homelab-prod" in copied
     assert "<velero-pod-name>" not in copied
@@ -59,7 +61,9 @@ def test_without_the_async_clipboard_it_copies_through_a_text_area(page, importe
         """
     )
     page.goto(RUNBOOK)
-    page.locator(".code-block").filter(has_text="velero-app.yaml").first.get_by_role("button").click()
+    button = page.locator(".code-block").filter(has_text="velero-app.yaml").first.get_by_role("button")
+    button.click()
+    expect(button).not_to_have_text("Copy")
     assert page.evaluate("window.copiedText") == "prod_homelab/kubernetes/argocd-apps/platform/velero-app.yaml"
     assert page.locator("textarea").count() == 0
 
