@@ -108,3 +108,10 @@ def test_it_warns_when_the_alert_labels_contradict_the_runbook_scope(client, imp
     html = client.get(URL + "?namespace=media&pod=x").content.decode()
     assert "This runbook is scoped to <code>namespace=velero</code>" in html
     assert '<a href="/alerts/HomelabPodOOMKilled/?namespace=media&amp;pod=x">Find the runbook for these labels</a>' in html
+
+
+def test_an_archived_runbook_says_so(client, imported):
+    from kb.models import Runbook
+
+    Runbook.objects.filter(slug="000_2c0d5e53b423be66").update(archived=True)
+    assert "<strong>Archived:</strong>" in client.get(URL).content.decode()
