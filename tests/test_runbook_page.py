@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from kb.models import Incident
+from kb.models import Incident, Runbook
 from tests.pages_support import save_document
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +111,5 @@ def test_it_warns_when_the_alert_labels_contradict_the_runbook_scope(client, imp
 
 
 def test_an_archived_runbook_says_so(client, imported):
-    from kb.models import Runbook
-
     Runbook.objects.filter(slug="000_2c0d5e53b423be66").update(archived=True)
     assert "<strong>Archived:</strong>" in client.get(URL).content.decode()
