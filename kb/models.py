@@ -6,6 +6,8 @@ sections, revisions and search cover both kinds with one foreign key and one que
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -36,7 +38,7 @@ class Alert(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return f"/alerts/{self.name}/"
+        return f"/alerts/{quote(self.name, safe=':')}/"
 
     def runbooks_for(self, labels: dict[str, str]) -> list[Runbook]:
         """Runbooks whose label scope the given labels satisfy, most specific first."""
