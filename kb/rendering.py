@@ -52,6 +52,8 @@ class Block:
     paragraphs: list[str] = field(default_factory=list)
     code_spans: list[str] = field(default_factory=list)
     code_blocks: list[str] = field(default_factory=list)
+    # Text of other top-level elements (block quotes, definition lists, HTML containers).
+    other_text: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -143,6 +145,10 @@ class Outline(Treeprocessor):
                     block.code_blocks.append(text)
                 elif text:
                     block.paragraphs.append(text)
+            elif tag in ("blockquote", "dl", "div", "details"):
+                text = self.text(el)
+                if text:
+                    block.other_text.append(text)
             for code in el.iter("code"):
                 block.code_spans.append(self.text(code))
         self.md.outline_blocks = blocks
