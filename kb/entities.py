@@ -323,11 +323,13 @@ KUBECTL_TYPES = {
 }
 KUBECTL_TARGET = re.compile(
     r"\b(?:get|describe|delete|edit|patch|scale|label|annotate|logs|exec|top|rollout\s+(?:restart|status|undo|history))"
-    r"\s+(?:(?:-\S+|--\S+)\s+)*(" + "|".join(sorted(KUBECTL_TYPES, key=len, reverse=True)) + r")(?:/|\s+)(" + K8S_NAME + r")(?![\w$<>{}*-])"
+    r"[ \t]+(?:(?:-\S+|--\S+)[ \t]+)*(" + "|".join(sorted(KUBECTL_TYPES, key=len, reverse=True)) + r")(?:/|[ \t]+)(" + K8S_NAME + r")(?![\w$<>{}*-])"
 )
 KUBECTL_SLASHED = re.compile(r"(?<![\w/.-])(" + "|".join(sorted(KUBECTL_TYPES, key=len, reverse=True)) + r")/(" + K8S_NAME + r")(?![\w$<>{}*/-])")
-NODE_COMMAND = re.compile(r"\b(?:cordon|uncordon|drain)\s+(?:(?:-\S+)\s+)*(" + K8S_NAME + r")(?![\w$<>{}*-])")
+NODE_COMMAND = re.compile(r"\b(?:cordon|uncordon|drain)[ \t]+(?:(?:-\S+)[ \t]+)*(" + K8S_NAME + r")(?![\w$<>{}*-])")
 SERVICE_COMMAND = re.compile(r"\b(?:systemctl\s+(?:restart|status|stop|start|reload)|journalctl\s+-u)\s+(" + K8S_NAME + r")(?:\.service)?(?![\w$<>{}*-])")
+KUBECTL_POD = re.compile(r"\bkubectl\b[^\n|;]*?\s(?:exec|logs|port-forward|attach|cp)\s+(?:(?:-\S+)\s+)*(" + K8S_NAME + r")(?![\w$<>{}*/:-])")
+KUBECTL_CONTAINER = re.compile(r"\bkubectl\b[^\n|;]*?\s(?:-c|--container)(?:=|\s+)(" + K8S_NAME + r")(?![\w$<>{}*-])")
 ARGOCD_APP = re.compile(r"\bargocd\s+app\s+(?:sync|get|diff|rollback|history)\s+(" + K8S_NAME + r")(?![\w$<>{}*-])")
 
 ALERT_BEFORE = re.compile(r"\balert(?:s|name)?(?:\s*(?:=~?|:)\s*[\"']?|\s+(?:named\s+|called\s+|rule\s+)?)" + QUOTE + r"([A-Za-z_][A-Za-z0-9_:]*)", re.I)
@@ -356,15 +358,29 @@ def _context_hits(passage: Passage) -> Iterator[Hit]:
                 continue  # a glob or a placeholder: `velero-*`, `<velero-pod-name>`
             if _token_ok(token, passage, kind=kind, strong=strong):
                 yield Hit(token, kind, match.start(1), match.start(1) + len(token), token)
+                yield from _listed_after(passage, kind, match.start(1) + len(token))
     for offset, code in _code_of(passage):
         for pattern in (KUBECTL_TARGET, KUBECTL_SLASHED):
             for match in pattern.finditer(code):
                 name = match.group(2)
                 if not VERSION.match(name):
                     yield Hit(name, KUBECTL_TYPES[match.group(1)], offset + match.start(2), offset + match.end(2), name)
-        for pattern, kind in ((NODE_COMMAND, HOST), (SERVICE_COMMAND, COMPONENT), (ARGOCD_APP, COMPONENT)):
+        for pattern, kind in ((NODE_COMMAND, HOST), (SERVICE_COMMAND, COMPONENT), (ARGOCD_APP, COMPONENT), (KUBECTL_POD, COMPONENT), (KUBECTL_CONTAINER, COMPONENT)):
             for match in pattern.finditer(code):
                 yield Hit(match.group(1), kind, offset + match.start(1), offset + match.end(1), match.group(1))
+
+
+LIST_NEXT = re.compile(rf"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+){X}")
+
+
+def _listed_after(passage: Passage, kind: str, end: int) -> Iterator[Hit]:
+    """"nodes k8s-worker-1, k8s-worker-2 and k8s-master": the names listed after the first one."""
+    while match := LIST_NEXT.match(passage.text, end):
+        token = match.group(1).rstrip(".")
+        if not _token_ok(token, passage, kind=kind, strong=False):
+            return
+        yield Hit(token, kind, match.start(1), match.start(1) + len(token), token)
+        end = match.start(1) + len(token)
 
 
 def _code_of(passage: Passage) -> Iterator[tuple[int, str]]:
@@ -464,23 +480,27 @@ def _reference_hits(passage: Passage, own_date: date | None) -> Iterator[Hit]:
 
 # --- the whole document -------------------------------------------------------------------
 
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(*\"'`])|\n")
+SENTENCE_END = re.compile(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<=[.!?])\s+(?=\S)|\n")
 SNIPPET_CHARS = 240
 
 
 def snippet(text: str, start: int, end: int) -> str:
-    """The sentence (or, in code, the line) around text[start:end], shortened around it when long."""
+    """The sentence (or, in code, the line) around text[start:end], cut around it when long."""
     left = 0
-    for match in SENTENCE_END.finditer(text, 0, start):
+    for match in SENTENCE_END.finditer(text):
+        if match.end() > start:
+            break
         left = match.end()
     following = SENTENCE_END.search(text, end)
     right = following.start() if following else len(text)
-    sentence = " ".join(text[left:right].split())
-    if len(sentence) <= SNIPPET_CHARS:
-        return sentence
-    where = max(0, " ".join(text[left:start].split()).__len__() - SNIPPET_CHARS // 3)
-    cut = sentence[where:where + SNIPPET_CHARS].strip()
-    return ("…" if where else "") + cut + ("…" if where + SNIPPET_CHARS < len(sentence) else "")
+    if right - left > SNIPPET_CHARS:
+        window_left = max(left, min(start - SNIPPET_CHARS // 3, right - SNIPPET_CHARS))
+        window_right = min(right, window_left + SNIPPET_CHARS)
+        prefix, suffix = ("…" if window_left > left else ""), ("…" if window_right < right else "")
+        left, right = window_left, window_right
+    else:
+        prefix = suffix = ""
+    return prefix + " ".join(text[left:right].split()) + suffix
 
 
 def name_pattern(names: Iterable[str]) -> re.Pattern | None:
@@ -511,14 +531,14 @@ def extract(
 
     votes: dict[str, Counter] = {}
     spelled: dict[str, str] = {}
-    at: set[tuple[int, int]] = set()  # (passage, start) of every piece of evidence
+    evidence: dict[tuple[int, int], Hit] = {}  # by (passage, start)
     references: list[tuple[int, Hit]] = []
 
     def vote(n: int, hit: Hit) -> None:
         key = hit.name.lower()
         votes.setdefault(key, Counter())[hit.kind] += 1
         spelled.setdefault(key, hit.name)
-        at.add((n, hit.start))
+        evidence[(n, hit.start)] = hit
 
     for n, passage in enumerate(all_passages):
         for hit in _reference_hits(passage, own_date):
@@ -547,25 +567,27 @@ def extract(
         if key not in vocabulary.ignored and len(key) >= 2:
             names.setdefault(key, value)
 
-    occurrences: list[tuple[int, int, int, str, str]] = []  # passage, start, end, surface, key
+    occurrences: dict[tuple[int, int], tuple[int, str, str]] = {}  # (passage, start): end, surface, key
+    for (n, start), hit in evidence.items():
+        if hit.name.lower() in names:
+            occurrences[(n, start)] = (hit.end, hit.surface, hit.name.lower())
     pattern = name_pattern(names)
-    if pattern:
-        for n, passage in enumerate(all_passages):
-            for match in pattern.finditer(passage.text):
-                surface, key = match.group(), match.group().lower()
-                if key not in names:
-                    continue
-                if is_plain_word(surface) and (n, match.start()) not in at and surface not in passage.spans:
-                    continue
-                occurrences.append((n, match.start(), match.end(), surface, key))
+    for n, passage in enumerate(all_passages):
+        for match in pattern.finditer(passage.text) if pattern else ():
+            surface, key = match.group(), match.group().lower()
+            if key not in names or (n, match.start()) in occurrences:
+                continue
+            if is_plain_word(surface) and surface not in passage.spans and not (key == (subject or "").lower()):
+                continue
+            occurrences[(n, match.start())] = (match.end(), surface, key)
     for n, hit in references:
         resolved = vocabulary.resolve(hit.name, hit.kind)
         if resolved:
             names.setdefault(hit.name.lower(), resolved)
-            occurrences.append((n, hit.start, hit.end, hit.surface, hit.name.lower()))
+            occurrences[(n, hit.start)] = (hit.end, hit.surface, hit.name.lower())
 
     findings: dict[tuple[str, int], Finding] = {}
-    for n, start, end, surface, key in occurrences:
+    for (n, start), (end, surface, key) in sorted(occurrences.items()):
         passage = all_passages[n]
         name, kind = names[key]
         block = blocks[passage.section]
