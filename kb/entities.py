@@ -63,6 +63,15 @@ def postmortem_reference(day: date) -> str:
     return f"post-mortem {day.isoformat()}"
 
 
+def reference_date(name: str) -> date | None:
+    """The day a post-mortem reference names, or None for any other name."""
+    match = re.fullmatch(r"post-mortem (\d{4}-\d{2}-\d{2})", name)
+    try:
+        return date.fromisoformat(match.group(1)) if match else None
+    except ValueError:
+        return None
+
+
 # --- where text is ----------------------------------------------------------------------
 
 

@@ -164,7 +164,7 @@ def relink_all(*, progress: Callable[[int, int, Document], None] | None = None) 
 
 def entity_named(name: str) -> tuple[Entity | None, bool]:
     """The entity with this name or alias, any case; the flag says it was found by an alias."""
-    entity = Entity.objects.filter(name__iexact=name).first()
+    entity = Entity.objects.prefetch_related("aliases").filter(name__iexact=name).first()
     if entity is not None:
         return entity, False
     alias = EntityAlias.objects.select_related("entity").filter(name__iexact=name).first()

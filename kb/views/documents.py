@@ -3,6 +3,8 @@ import posixpath
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from kb.entity_links import document_html_linked
+from kb.insights import related_documents
 from kb.models import Document, Incident, PostMortem, Runbook
 
 
@@ -22,12 +24,14 @@ def runbook_detail(request, slug):
     runbook = get_object_or_404(
         Runbook.objects.select_related("alert").prefetch_related("sections", "resolution_entries"), slug=slug
     )
-    return render(request, "kb/runbook_detail.html", {"runbook": runbook, "document": runbook})
+    runbook.html = document_html_linked(runbook)
+    return render(request, "kb/runbook_detail.html", {"runbook": runbook, "document": runbook, "related": related_documents(document=runbook)})
 
 
 def postmortem_detail(request, slug):
     postmortem = get_object_or_404(PostMortem.objects.prefetch_related("sections", "follow_ups", "lessons"), slug=slug)
-    return render(request, "kb/postmortem_detail.html", {"postmortem": postmortem, "document": postmortem})
+    postmortem.html = document_html_linked(postmortem)
+    return render(request, "kb/postmortem_detail.html", {"postmortem": postmortem, "document": postmortem, "related": related_documents(document=postmortem)})
 
 
 def resolve_reference(request):
