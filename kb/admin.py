@@ -4,9 +4,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
 from kb import curation
-from kb.models import Entity, EntityAlias, Mention
-
 from kb.models import Alert, FollowUp, Incident, Lesson, PostMortem, ResolutionEntry, Revision, Runbook, Section
+from kb.models import Entity, EntityAlias, Mention
 
 
 class SectionInline(admin.TabularInline):

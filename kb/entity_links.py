@@ -101,7 +101,7 @@ def document_html_linked(document: Document) -> str:
     days = {reference_date(m.entity.name) for m in mentions if m.entity.kind == POSTMORTEM} - {None}
     postmortems: dict = {}
     if days:
-        for pm in PostMortem.objects.filter(date__in=days, archived=False).exclude(pk=document.pk).only("slug", "date"):
+        for pm in PostMortem.objects.filter(date__in=days, archived=False).exclude(pk=document.pk).only("kind", "slug", "date"):
             postmortems.setdefault(pm.date, []).append(pm)
     links: dict[str, list[Link]] = {}
     for mention in mentions:
