@@ -175,14 +175,14 @@ class EntityAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         entity = form.instance
         for formset in formsets:
-            for alias_form in formset.forms:
-                if alias_form.cleaned_data.get("DELETE") and alias_form.instance.pk:
-                    alias_form.instance.delete()
-                elif alias_form.has_changed() and alias_form.cleaned_data.get("name") and not alias_form.instance.pk:
-                    try:
-                        curation.entity_alias_add(entity=entity, alias=alias_form.cleaned_data["name"])
-                    except ValidationError as exc:
-                        messages.error(request, "; ".join(exc.messages))
+            formset.save(commit=False)
+            for alias in formset.deleted_objects:
+                alias.delete()
+            for alias in formset.new_objects:
+                try:
+                    curation.entity_alias_add(entity=entity, alias=alias.name)
+                except ValidationError as exc:
+                    messages.error(request, "; ".join(exc.messages))
         target = form.cleaned_data.get("merge_into")
         if target is not None and Entity.objects.filter(pk=entity.pk).exists():
             try:
