@@ -60,6 +60,9 @@ def mentions_write(
 
     named = _entities_named(findings)
     previous = set(document.mentions.values_list("entity_id", flat=True))
+    subject_entity = named.get(resolved_subject[0].lower()) if resolved_subject else None
+    # Only a runbook's first save can make its alert newly known: later saves need no refresh.
+    refresh_others = refresh_others and subject_entity is not None and subject_entity.pk not in previous
     document.mentions.all().delete()
     mentions = Mention.objects.bulk_create(
         Mention(
@@ -72,7 +75,7 @@ def mentions_write(
     touched = {e.pk for e in named.values()}
     entities_revote(entity_ids=touched | previous)
     Entity.objects.filter(pk__in=previous - touched, curated=False, ignored=False, mentions__isnull=True).delete()
-    if refresh_others and resolved_subject:
+    if refresh_others:
         mentions_refresh(names=[subject], vocabulary=vocabulary, exclude=document)
     return mentions
 
