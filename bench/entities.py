@@ -74,24 +74,14 @@ def pure_times() -> tuple[float, float, int]:
 
 
 def quality() -> tuple[float, float, int, int, int]:
-    import yaml
+    """Precision and recall on the labelled documents, scored as the tests score them."""
+    from tests.test_entities import LABELS, found_in, labelled_path, score
 
-    from kb.entities import extract
-    from kb.parsing import parse_document
-
-    fixtures = ROOT / "tests" / "fixtures" / "entities"
-    labels = yaml.safe_load((fixtures / "labels.yaml").read_text())
     hits = false = missed = 0
-    for name, label in labels.items():
-        path = SHARED / "seeds" / name.removeprefix("seeds/") if name.startswith("seeds/") else fixtures / name
-        doc = parse_document(path.read_text(), Path(name).name)
-        found = {f.name: f.kind for f in extract(doc.outline, subject=doc.alert, labels=doc.labels, own_date=doc.date)}
-        expected = {n.lower(): set(k.split("|")) for n, k in label["expected"].items()}
-        neutral = {n.lower() for n in label.get("neutral") or []}
-        good = {n for n, k in found.items() if k in expected.get(n.lower(), ())}
-        hits += len(good)
-        false += len([n for n in found if n not in good and n.lower() not in neutral])
-        missed += len(set(expected) - {n.lower() for n in good})
+    for name, labels in LABELS.items():
+        found = found_in(labelled_path(name, SHARED / "seeds").read_text(), Path(name).name)
+        good, wrong, lost = score(found, labels)
+        hits, false, missed = hits + len(good), false + len(wrong), missed + len(lost)
     return hits / (hits + false), hits / (hits + missed), hits, false, missed
 
 
