@@ -489,6 +489,7 @@ def _reference_hits(passage: Passage, own_date: date | None) -> Iterator[Hit]:
 
 # --- the whole document -------------------------------------------------------------------
 
+MAX_NAME = 300  # the longest entity name the database stores
 SENTENCE_END = re.compile(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<=[.!?])\s+(?=\S)|\n")
 SNIPPET_CHARS = 240
 
@@ -573,7 +574,7 @@ def extract(
     for key, value in [*local.items(), *((k, v) for k, v in vocabulary.known.items() if k in lowered)]:
         if key in vocabulary.known:
             value = vocabulary.known[key]
-        if key not in vocabulary.ignored and len(key) >= 2:
+        if key not in vocabulary.ignored and 2 <= len(key) <= MAX_NAME:
             names.setdefault(key, value)
 
     occurrences: dict[tuple[int, int], tuple[int, str, str]] = {}  # (passage, start): end, surface, key

@@ -26,7 +26,6 @@ from kb.models import (
     Mention,
     PostMortem,
     ResolutionEntry,
-    Runbook,
 )
 
 # Alertmanager labels whose value may be an entity's name (a namespace, a pod, a node…).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 from pathlib import PurePosixPath
@@ -85,7 +85,7 @@ def _entities_named(findings: list[Finding]) -> dict[str, Entity]:
     if not wanted:
         return {}
     found = {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=list(wanted))}
-    missing = [Entity(name=f.name[:300], kind=f.kind) for key, f in wanted.items() if key not in found]
+    missing = [Entity(name=f.name, kind=f.kind) for key, f in wanted.items() if key not in found]
     if missing:
         Entity.objects.bulk_create(missing, ignore_conflicts=True)
         keys = [e.name.lower() for e in missing]
@@ -142,13 +142,13 @@ def mentions_refresh(*, names: list[str], vocabulary: Vocabulary | None = None, 
 class RelinkReport:
     documents: int = 0
     mentions: int = 0
-    failed: list[tuple[str, str]] = None  # (source path, why)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (source path, why)
 
 
 def relink_all(*, progress: Callable[[int, int, Document], None] | None = None) -> RelinkReport:
     """Re-extracts every document with today's vocabulary (after a curation, or a better extractor)."""
     vocabulary = vocabulary_load()
-    report = RelinkReport(failed=[])
+    report = RelinkReport()
     documents = list(Document.objects.only("pk", "identity", "source_path", "source_text", "kind", "title").order_by("pk"))
     for n, document in enumerate(documents, start=1):
         try:
