@@ -609,4 +609,7 @@ def extract(
             )
         else:
             finding.count += 1
+            if finding.snippet == block.heading and not passage.heading:
+                # A heading is a poor sentence: the first one in the section's text says more.
+                finding.surface, finding.snippet = surface, snippet(passage.text, start, end)
     return sorted(findings.values(), key=lambda f: (f.section, f.name.lower()))
