@@ -87,22 +87,32 @@ class Passage:
 
 def passages(blocks: list[Block]) -> Iterator[Passage]:
     for i, block in enumerate(blocks):
-        spans = frozenset(s.strip() for s in block.code_spans)
+        spans = frozenset(s.strip() for s in block.code_spans if "\n" not in s.strip())
+        # A fence Python-Markdown read as a code span (inside a list item) is a code block all the same.
+        code = [*block.code_blocks, *(s for s in block.code_spans if "\n" in s.strip())]
+        flat = [" ".join(c.split()) for c in code]
+
+        def prose(text: str) -> str:
+            for c in flat:
+                if c and c in text:
+                    text = text.replace(c, " ")
+            return text
+
         if block.heading:
             yield Passage(i, block.heading, spans, heading=True)
         for text in [*block.paragraphs, *getattr(block, "other_text", [])]:
-            yield Passage(i, text, spans)
+            yield Passage(i, prose(text), spans)
         for lst in block.lists:
             for item in lst.items:
-                yield Passage(i, item.text, spans)
+                yield Passage(i, prose(item.text), spans)
         for table in block.tables:
             key_value = len(table.headers) == 2
             for row in table.rows:
                 for n, cell in enumerate(row):
                     if cell.strip():
                         yield Passage(i, cell, spans, field_name=key_value and n == 0)
-        for code in block.code_blocks:
-            yield Passage(i, code, spans, code=True)
+        for text in code:
+            yield Passage(i, text, spans, code=True)
 
 
 # --- shapes -----------------------------------------------------------------------------
@@ -241,9 +251,10 @@ def _file_name(candidate: str, *, in_span: bool, in_code: bool) -> str | None:
     if not all(re.search(r"[A-Za-z]", part) for part in path.strip("/").split("/") if part not in (".", "..", "~")):
         return None
     if path.startswith("/"):
-        if in_code and path.startswith(("/dev/", "/proc/", "/sys/")):
+        if path.startswith(("/dev/", "/proc/", "/sys/")):
             return None
-        return path if path.count("/") >= 2 or KNOWN_EXTENSION.search(path) else None
+        segments = [part for part in path.split("/") if part]
+        return path if len(segments) >= 2 or KNOWN_EXTENSION.search(path) else None
     first = path.split("/", 1)[0]
     if "/" in path and (DOMAIN.match(first) or ("." in first and not first.startswith("."))):
         return None
@@ -284,7 +295,7 @@ def _token_ok(token: str, passage: Passage, *, kind: str, strong: bool) -> bool:
 # Hyphenated words of ordinary English ("non-trivial", "clean-up", "crash-looping", "end-to-end").
 COMPOUND_PARTS = frozenset(
     "up down over out in on off to by of the and or end non self re pre co multi cross well all no per sub "
-    "semi auto anti under post full half long short high low one two three first last day daily".split()
+    "semi auto anti under post full half long short high low one two three first last day daily crash loop loops".split()
 )
 COMPOUND_ENDINGS = re.compile(r"(ing|ed|ly|ful|less|able|proof|wise|like|based|free|safe|heavy|facing|only|level|term|wide)$")
 
@@ -311,15 +322,15 @@ CONTEXT_RULES: list[tuple[str, re.Pattern, bool]] = [
     (NAMESPACE, re.compile(rf"\bnamespaces?\s+(?:called\s+|named\s+)?{X}", re.I), False),
     (NAMESPACE, re.compile(rf"{X}\s+namespace\b", re.I), False),
     (NAMESPACE, re.compile(rf"(?:^|\s)(?:-n|--namespace)(?:=|\s+){X}"), True),
-    (NAMESPACE, re.compile(r"\bnamespace\s*(?:=|!=|:)\s*[\"']?(" + K8S_NAME + r")"), True),
+    (NAMESPACE, re.compile(r"\bnamespace[ \t]*(?:=|!=|:)[ \t]*[\"']?(" + K8S_NAME + r")"), True),
     (HOST, re.compile(rf"\b(?:{HOST_NOUNS_BEFORE})\s+{X}", re.I), False),
     (HOST, re.compile(rf"{X}\s+(?:{HOST_NOUNS_AFTER})\b", re.I), False),
     (HOST, re.compile(rf"\b(?:pods?|containers?|running|runs|ran|scheduled|landed|stuck)\s+on\s+(?:node\s+)?{X}", re.I), False),
     (HOST, re.compile(rf"\bssh(?:ed)?\s+(?:into\s+|to\s+)?{X}", re.I), False),
-    (HOST, re.compile(r"\b(?:node|instance|hostname|host)\s*(?:=|!=|:)\s*[\"']?([a-z0-9][\w.-]*[a-z0-9])"), True),
+    (HOST, re.compile(r"\b(?:node|instance|hostname|host)[ \t]*(?:=|!=|:)[ \t]*[\"']?([a-z0-9][\w.-]*[a-z0-9])"), True),
     (COMPONENT, re.compile(rf"\b(?:{COMPONENT_NOUNS})\s+{X}", re.I), False),
     (COMPONENT, re.compile(rf"{X}\s+(?:{COMPONENT_NOUN})\b", re.I), False),
-    (COMPONENT, re.compile(r"\b(?:container|pod|deployment|daemonset|statefulset|app|job|service)\s*(?:=|!=|:)\s*[\"']?(" + K8S_NAME + r")"), True),
+    (COMPONENT, re.compile(r"\b(?:container|pod|deployment|daemonset|statefulset|app|job|service)[ \t]*(?:=|!=|:)[ \t]*[\"']?(" + K8S_NAME + r")"), True),
     (COMPONENT, re.compile(r"\bapp\.kubernetes\.io/(?:name|instance)\s*=\s*[\"']?(" + K8S_NAME + r")"), True),
 ]
 KUBECTL_TYPES = {
@@ -365,6 +376,8 @@ def _context_hits(passage: Passage) -> Iterator[Hit]:
             token = match.group(1).rstrip(".")
             if text[match.start(1) + len(token):match.start(1) + len(token) + 1] in ("*", "-", "<", "$", "{"):
                 continue  # a glob or a placeholder: `velero-*`, `<velero-pod-name>`
+            if text[match.start(1) - 1:match.start(1)] == "-" or token in COMMAND_WORDS:
+                continue  # a flag (`--all-namespaces`) or a subcommand (`port-forward`)
             if _token_ok(token, passage, kind=kind, strong=strong):
                 yield Hit(token, kind, match.start(1), match.start(1) + len(token), token)
                 yield from _listed_after(passage, kind, match.start(1) + len(token))
@@ -379,6 +392,11 @@ def _context_hits(passage: Passage) -> Iterator[Hit]:
                 yield Hit(match.group(1), kind, offset + match.start(1), offset + match.end(1), match.group(1))
 
 
+# Hyphenated subcommands of kubectl and friends: commands, not names.
+COMMAND_WORDS = frozenset(
+    "port-forward cluster-info api-resources api-versions set-context use-context current-context get-contexts "
+    "set-image create-token auth-can-i".split()
+)
 LIST_NEXT = re.compile(rf"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+){X}")
 
 
