@@ -73,8 +73,12 @@ def mentions_write(
         for f in findings
     )
     touched = {e.pk for e in named.values()}
-    entities_revote(entity_ids=touched | previous)
-    Entity.objects.filter(pk__in=previous - touched, curated=False, ignored=False, mentions__isnull=True).delete()
+    dropped = previous - touched
+    # A vote for the kind an entity already has cannot change it: only disagreements and dropped votes can.
+    disputed = {named[f.name.lower()].pk for f in findings if named[f.name.lower()].kind != f.kind}
+    entities_revote(entity_ids=disputed | dropped)
+    if dropped:
+        Entity.objects.filter(pk__in=dropped, curated=False, ignored=False, mentions__isnull=True).delete()
     if refresh_others:
         mentions_refresh(names=[subject], vocabulary=vocabulary, exclude=document)
     return mentions
