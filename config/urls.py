@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import path, re_path
 
 from kb import api
-from kb.views import alerts, coverage, documents, incidents, search, webhook
+from kb.views import alerts, coverage, documents, entities, incidents, insights, search, webhook
 
 urlpatterns = [
     path("", search.home, name="home"),
@@ -25,5 +25,11 @@ urlpatterns = [
     path("api/alertmanager", webhook.alertmanager),
     path("coverage/", coverage.coverage, name="coverage"),
     path("api/search", api.search_results),
+    path("entities/", entities.entity_list, name="entity_list"),
+    path("entities/<path:name>/", entities.entity_detail, name="entity_detail"),
+    path("insights/", insights.insights, name="insights"),
+    path("api/entities", api.entity_list),
+    path("api/entities/<path:name>", api.entity_detail),
+    path("api/insights", api.insights),
     path("admin/", admin.site.urls),
 ]

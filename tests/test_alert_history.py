@@ -62,8 +62,9 @@ def test_the_runbook_page_makes_a_fixed_number_of_queries_however_many_incidents
 ):
     for n in range(30):
         received(alert, ago=timedelta(days=n, minutes=1), lasted=timedelta(minutes=n + 1), pod=f"db-{n}")
-    # Runbook with revision count, sections, resolution history, incidents named; the alert's last incidents; their counts.
-    with django_assert_num_queries(6):
+    # Runbook with revision count, sections, resolution history, incidents named; the alert's last incidents;
+    # their counts; entity mentions; related documents.
+    with django_assert_num_queries(8):
         html = client.get("/runbooks/postgres-disk/").content.decode()
     assert html.count('<span class="status status-resolved">') == 10
 

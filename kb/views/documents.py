@@ -8,8 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from kb.alert_links import labels_from_query, labels_query
+from kb.entity_links import document_html_linked
 from kb.html_parts import Part, split_sections, without_title
 from kb.incidents import incident_history
+from kb.insights import related_documents
 from kb.models import Document, FollowUpStatus, Incident, PostMortem, ResolutionEntry, Runbook
 from kb.placeholders import fill_placeholders
 from kb.trends import Change, trend_line
@@ -73,7 +75,7 @@ def runbook_detail(request, slug):
         slug=slug,
     )
     labels = labels_from_query(request.GET)
-    filling = fill_placeholders(runbook.html, labels)
+    filling = fill_placeholders(document_html_linked(runbook), labels)
     sections = list(runbook.sections.all())
     history = _resolution_history(runbook, sections, list(runbook.resolution_entries.all()))
     parts = _document_parts(runbook, filling.html)
@@ -94,6 +96,7 @@ def runbook_detail(request, slug):
             "history": history,
             "history_placed": history is not None and any(p.anchor == history.anchor for p in parts if p.level),
             "incident_history": incident_history(alert=runbook.alert) if runbook.alert else None,
+            "related": related_documents(document=runbook),
         },
     )
 
@@ -116,12 +119,13 @@ def postmortem_detail(request, slug):
             "postmortem": postmortem,
             "document": postmortem,
             "sections": list(postmortem.sections.all()),
-            "parts": _document_parts(postmortem, postmortem.html),
+            "parts": _document_parts(postmortem, document_html_linked(postmortem)),
             "follow_ups": follow_ups,
             "lessons": list(postmortem.lessons.all()),
             "open_follow_ups": sum(1 for f in follow_ups if f.status == FollowUpStatus.OPEN),
             "extra_fields": {key: value for key, value in fields.items() if key != "severity_note"},
             "severity_note": fields.get("severity_note", ""),
+            "related": related_documents(document=postmortem),
         },
     )
 
