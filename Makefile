@@ -25,8 +25,9 @@ test: $(BIN)/.installed
 test-sqlite: $(BIN)/.installed
 	$(BIN)/python -m pytest
 
+# Every benchmark on the current DATABASE_URL (SQLite by default); each prints ratios to a baseline.
 bench: $(BIN)/.installed
-	$(BIN)/python bench/run.py
+	for script in bench/*.py; do DJANGO_DEBUG=True $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

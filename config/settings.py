@@ -64,6 +64,21 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "http://localhost
 KB_LOGIN_REQUIRED = env_bool("KB_LOGIN_REQUIRED", False)
 KB_BASE_URL = env_str("KB_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Alertmanager: the webhook's bearer token (the webhook refuses every delivery while it is empty),
+# the address of Alertmanager's UI for silence links, and the rule files /coverage/ reads.
+KB_ALERTMANAGER_TOKEN = env_str("KB_ALERTMANAGER_TOKEN", "")
+if KB_ALERTMANAGER_TOKEN and len(KB_ALERTMANAGER_TOKEN) < 16:
+    raise ImproperlyConfigured(
+        f"KB_ALERTMANAGER_TOKEN is {len(KB_ALERTMANAGER_TOKEN)} characters long: use at least 16, "
+        "e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+    )
+KB_ALERTMANAGER_URL = env_str("KB_ALERTMANAGER_URL", "").rstrip("/")
+if KB_ALERTMANAGER_URL and not KB_ALERTMANAGER_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"KB_ALERTMANAGER_URL={KB_ALERTMANAGER_URL!r} is not an http:// or https:// address"
+    )
+KB_RULE_FILES = env_list("KB_RULE_FILES", "")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

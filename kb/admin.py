@@ -1,6 +1,11 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 
+from kb import curation
 from kb.models import Alert, FollowUp, Incident, Lesson, PostMortem, ResolutionEntry, Revision, Runbook, Section
+from kb.models import Entity, EntityAlias, Mention
 
 
 class SectionInline(admin.TabularInline):
@@ -117,3 +122,94 @@ class RevisionAdmin(admin.ModelAdmin):
     search_fields = ("document__title", "reason")
     list_select_related = ("document", "author")
     readonly_fields = ("document", "number", "source_text", "content_hash", "author", "reason", "created_at")
+
+
+# --- entities: curation goes through kb.curation, so re-imports and `relink` keep it --------
+
+
+class EntityAliasInline(admin.TabularInline):
+    model = EntityAlias
+    fields = ("name",)
+    extra = 1
+
+
+class EntityAdminForm(forms.ModelForm):
+    merge_into = forms.ModelChoiceField(
+        queryset=Entity.objects.filter(ignored=False),
+        required=False,
+        help_text="Merge this entity into another: its mentions move there and its names become aliases.",
+    )
+
+    class Meta:
+        model = Entity
+        fields = ("name", "kind", "ignored")
+
+
+@admin.register(Entity)
+class EntityAdmin(admin.ModelAdmin):
+    form = EntityAdminForm
+    list_display = ("name", "kind", "curated", "kind_curated", "ignored", "created_at")
+    list_filter = ("kind", "ignored", "curated")
+    search_fields = ("name", "aliases__name")
+    inlines = [EntityAliasInline]
+    actions = ["ignore_for_good"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.curated = True
+            obj.kind_curated = True
+            obj.save()
+            return
+        original = Entity.objects.get(pk=obj.pk)
+        try:
+            if "name" in form.changed_data:
+                curation.entity_rename(entity=original, name=obj.name)
+            if "kind" in form.changed_data:
+                curation.entity_set_kind(entity=original, kind=obj.kind)
+            if "ignored" in form.changed_data and obj.ignored:
+                curation.entity_ignore(entity=original)
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        entity = form.instance
+        for formset in formsets:
+            formset.save(commit=False)
+            for alias in formset.deleted_objects:
+                alias.delete()
+            for alias in formset.new_objects:
+                try:
+                    curation.entity_alias_add(entity=entity, alias=alias.name)
+                except ValidationError as exc:
+                    messages.error(request, "; ".join(exc.messages))
+        target = form.cleaned_data.get("merge_into")
+        if target is not None and Entity.objects.filter(pk=entity.pk).exists():
+            try:
+                curation.entity_merge(source=entity, into=target)
+                self._merged_into = target
+            except ValidationError as exc:
+                messages.error(request, "; ".join(exc.messages))
+
+    def response_change(self, request, obj):
+        target = getattr(self, "_merged_into", None)
+        if target is not None:
+            del self._merged_into
+            self.message_user(request, f"Merged {obj.name} into {target.name}.")
+            return HttpResponseRedirect(f"/admin/kb/entity/{target.pk}/change/")
+        return super().response_change(request, obj)
+
+    @admin.action(description="Ignore the selected entities for good")
+    def ignore_for_good(self, request, queryset):
+        for entity in queryset:
+            curation.entity_ignore(entity=entity)
+        self.message_user(request, f"Ignored {queryset.count()} entities; their mentions are gone.")
+
+
+@admin.register(Mention)
+class MentionAdmin(admin.ModelAdmin):
+    list_display = ("entity", "document", "heading", "count", "subject")
+    list_filter = ("kind", "subject")
+    search_fields = ("entity__name", "document__title", "snippet")
+    list_select_related = ("entity", "document")
+    readonly_fields = ("entity", "document", "kind", "position", "heading", "anchor", "surface", "snippet", "count", "subject")

@@ -29,7 +29,9 @@ from kb.models import (
     Runbook,
     Section,
 )
+from kb.mentions import mentions_write
 from kb.parsing import NotADocument, ParsedDocument, ParseError, content_hash, decode, parse_document
+from kb.search_index import search_index_update
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ""}
 # Files every repository has that are about the repository, not runbooks or post-mortems.
@@ -254,6 +256,8 @@ def document_save(
 
     _replace_parts(document, parsed)
     _link_incidents(document, parsed)
+    search_index_update(document=document)
+    mentions_write(document=document, parsed=parsed)
     last = document.revisions.aggregate(n=Max("number"))["n"] or 0
     Revision.objects.create(
         document=document, number=last + 1, source_text=source_text, content_hash=digest, author=author, reason=reason

@@ -6,6 +6,8 @@ sections, revisions and search cover both kinds with one foreign key and one que
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -36,14 +38,16 @@ class Alert(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return f"/alerts/{self.name}/"
+        return f"/alerts/{quote(self.name, safe=':')}/"
 
     def runbooks_for(self, labels: dict[str, str]) -> list[Runbook]:
         """Runbooks whose label scope the given labels satisfy, most specific first."""
+        # .all(), filtered here, so that a prefetch of the runbooks (the webhook's, for 1,000 alerts) is used.
         fitting = [
             runbook
-            for runbook in self.runbooks.filter(archived=False)
-            if all(labels.get(key) == str(value) for key, value in runbook.labels.items())
+            for runbook in self.runbooks.all()
+            if not runbook.archived
+            and all(labels.get(key) == str(value) for key, value in runbook.labels.items())
         ]
         return sorted(fitting, key=lambda r: (-len(r.labels), r.title))
 
@@ -226,6 +230,8 @@ class Incident(models.Model):
     # Documents that name this incident (`#236` in a resolution history or a post-mortem).
     documents = models.ManyToManyField(Document, blank=True, related_name="incidents_named")
     notes = models.TextField(blank=True)
+    # The Prometheus graph of the alert's expression, as Alertmanager sent it (http or https only).
+    generator_url = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -246,13 +252,33 @@ class Incident(models.Model):
                 name="incident_resolved_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["alert", "-started_at"])]
+        indexes = [
+            models.Index(fields=["alert", "-started_at"]),
+            models.Index(fields=["-started_at"], condition=Q(status="firing"), name="incident_firing_recent"),
+        ]
 
     def __str__(self) -> str:
         return self.reference or self.title or f"incident {self.pk}"
 
     def get_absolute_url(self) -> str:
         return f"/incidents/{self.pk}/"
+
+    @property
+    def duration(self):
+        """How long it lasted, or has lasted so far while firing; None without a start."""
+        if self.started_at is None:
+            return None
+        if self.resolved_at is not None:
+            return self.resolved_at - self.started_at
+        return timezone.now() - self.started_at if self.status == IncidentStatus.FIRING else None
+
+    def resolve(self, *, at) -> bool:
+        """Marks it resolved at `at` (not before its start), unsaved; False when it already was: the first time stands."""
+        if self.status == IncidentStatus.RESOLVED:
+            return False
+        self.status = IncidentStatus.RESOLVED
+        self.resolved_at = max(at, self.started_at) if self.started_at else at
+        return True
 
 
 class Revision(models.Model):
@@ -273,3 +299,159 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document} r{self.number}"
+
+
+class SearchKind(models.TextChoices):
+    RUNBOOK = "runbook", "Runbook"
+    POSTMORTEM = "postmortem", "Post-mortem"
+    INCIDENT = "incident", "Incident"
+    # Entities join here: a kind, a nullable foreign key on SearchEntry (and in its one-owner constraint),
+    # and a `search_index_entities` writer in kb/search_index.py.
+
+
+class SearchScope(models.TextChoices):
+    WHOLE = "whole", "Whole"  # ranked: one row per document or incident
+    SECTION = "section", "Section"  # one row per section, to point a hit at its anchor
+
+
+class SearchEntry(models.Model):
+    """A row of the search index, written only by kb.search.
+
+    The full-text index over these columns is the database's own and is not an ORM field
+    (migration 0002_search): a weighted `vector` tsvector column with a GIN index on PostgreSQL,
+    the FTS5 table `kb_searchentry_fts` kept in step by triggers on SQLite. A migration that
+    rebuilds this table on SQLite must recreate those triggers.
+    """
+
+    kind = models.CharField(max_length=20, choices=SearchKind.choices)
+    scope = models.CharField(max_length=10, choices=SearchScope.choices)
+    document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.CASCADE, related_name="search_entries")
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="search_entries")
+    url = models.CharField(max_length=1000)
+    title = models.CharField(max_length=500)
+    alert = models.CharField(max_length=200, blank=True)
+    heading = models.CharField(max_length=500, blank=True)
+    # Matched, never shown: weight A (title, alert), B (headings), and D (body) with body_terms.
+    title_terms = models.TextField(blank=True)
+    heading_terms = models.TextField(blank=True)
+    body = models.TextField(blank=True)  # plain text; snippets come from here
+    body_terms = models.TextField(blank=True)  # identifiers of the body, joined and split into parts
+
+    class Meta:
+        verbose_name_plural = "search entries"
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=SearchKind.values), name="search_entry_kind_valid"),
+            models.CheckConstraint(condition=Q(scope__in=SearchScope.values), name="search_entry_scope_valid"),
+            models.CheckConstraint(
+                condition=Q(document__isnull=False, incident__isnull=True) | Q(document__isnull=True, incident__isnull=False),
+                name="search_entry_has_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.title}" + (f" § {self.heading}" if self.heading else "")
+
+
+class SearchTerm(models.Model):
+    """The words of the indexed text, as typed (lower case, not stemmed): known words and spelling corrections."""
+
+    word = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return self.word
+class EntityKind(models.TextChoices):
+    ALERT = "alert", "Alert"
+    METRIC = "metric", "Metric"
+    COMPONENT = "component", "Component"
+    NAMESPACE = "namespace", "Namespace"
+    HOST = "host", "Host"
+    FILE = "file", "File"
+    INCIDENT = "incident", "Incident"
+    POSTMORTEM = "postmortem", "Post-mortem reference"
+
+
+class Entity(models.Model):
+    """A thing documents mention (an alert, a metric, a host…), found by kb.entities or curated by hand.
+
+    Mentions are derived and rewritten on every save; what a curator decided (the name, the kind,
+    the aliases, ignoring it) lives here and survives every re-import.
+    """
+
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=EntityKind.choices)
+    # A curator set the kind: extraction no longer votes on it.
+    kind_curated = models.BooleanField(default=False)
+    # A curator renamed, merged, aliased or typed it: its name and aliases are known everywhere.
+    curated = models.BooleanField(default=False)
+    # Ignored for good: never extracted again, mentions dropped.
+    ignored = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "entities"
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="entity_name_unique_ci"),
+            models.CheckConstraint(condition=~Q(name=""), name="entity_name_not_empty"),
+            models.CheckConstraint(condition=Q(kind__in=EntityKind.values), name="entity_kind_valid"),
+        ]
+        indexes = [models.Index(fields=["kind", "ignored"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        # A leading slash would make "//" in the URL, which proxies may merge.
+        name = "%2F" + quote(self.name[1:], safe="/") if self.name.startswith("/") else quote(self.name, safe="/")
+        return f"/entities/{name}/"
+
+    @property
+    def names(self) -> list[str]:
+        """Its name and aliases (aliases prefetched or not)."""
+        return [self.name, *(alias.name for alias in self.aliases.all())]
+
+
+class EntityAlias(models.Model):
+    """Another name of an entity: found in a document, it counts as the entity."""
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "entity aliases"
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="entity_alias_unique_ci"),
+            models.CheckConstraint(condition=~Q(name=""), name="entity_alias_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Mention(models.Model):
+    """An entity named in one section of a document: how often, and the sentence of the first time."""
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="mentions")
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="mentions")
+    # The kind this document's evidence suggests; the entity's kind is the vote of all documents.
+    kind = models.CharField(max_length=20, choices=EntityKind.choices)
+    position = models.PositiveIntegerField()  # the section in the outline; 0 is the text before any heading
+    heading = models.CharField(max_length=500, blank=True)
+    anchor = models.CharField(max_length=200, blank=True)
+    surface = models.CharField(max_length=300)  # as written there
+    snippet = models.TextField(blank=True)
+    count = models.PositiveIntegerField(default=1)
+    # The document is for this entity: a runbook's own alert.
+    subject = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["document", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "document", "position"], name="mention_once_per_section"),
+            models.CheckConstraint(condition=Q(kind__in=EntityKind.values), name="mention_kind_valid"),
+        ]
+        indexes = [models.Index(fields=["entity", "document"])]
+
+    def __str__(self) -> str:
+        return f"{self.entity} in {self.document_id} §{self.position}"

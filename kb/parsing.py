@@ -94,6 +94,8 @@ class ParsedDocument:
     follow_ups: list[FollowUpItem] = field(default_factory=list)
     lessons: list[str] = field(default_factory=list)
     metadata: dict[str, str] = field(default_factory=dict)
+    # The outline of the rendering pass, one block per heading: what kb.entities reads.
+    outline: list[Block] = field(default_factory=list)
 
 
 # --- reading bytes ---------------------------------------------------------------
@@ -295,6 +297,7 @@ def parse_document(text: str, path: str = "") -> ParsedDocument:
         html=rendered.html,
         warnings=warnings,
         incidents=_incident_refs(blocks),
+        outline=blocks,
     )
     if kind == "runbook":
         _read_runbook(doc, front_matter, title_block, content, intro, stem)

@@ -52,6 +52,8 @@ class Block:
     paragraphs: list[str] = field(default_factory=list)
     code_spans: list[str] = field(default_factory=list)
     code_blocks: list[str] = field(default_factory=list)
+    # Text of other top-level elements (block quotes, definition lists, HTML containers).
+    other_text: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -135,6 +137,7 @@ class Outline(Treeprocessor):
                 block.tables.append(self.table(el))
             elif tag in ("ul", "ol"):
                 block.lists.append(self.list_block(el))
+                block.code_blocks.extend(self.nested_code(el))
             elif tag == "p":
                 raw = "".join(el.itertext()).strip()
                 text = self.text(el)
@@ -143,6 +146,10 @@ class Outline(Treeprocessor):
                     block.code_blocks.append(text)
                 elif text:
                     block.paragraphs.append(text)
+            elif tag in ("blockquote", "dl", "div", "details"):
+                text = self.text(el)
+                if text:
+                    block.other_text.append(text)
             for code in el.iter("code"):
                 block.code_spans.append(self.text(code))
         self.md.outline_blocks = blocks
@@ -158,6 +165,17 @@ class Outline(Treeprocessor):
         text = STASHED.sub(unstash, "".join(el.itertext()))
         text = ESCAPED.sub(lambda m: chr(int(m.group(1))), text)
         return html.unescape(text).strip()
+
+    def nested_code(self, el: etree.Element) -> list[str]:
+        """Code blocks inside list items (their text is also part of the item's text)."""
+        stash = self.md.htmlStash.rawHtmlBlocks
+        found = []
+        for index in STASHED.findall("".join(el.itertext())):
+            raw = str(stash[int(index)]) if int(index) < len(stash) else ""
+            if "<pre" in raw:
+                found.append(html.unescape(TAG.sub("", raw)).strip())
+        found.extend(self.text(pre) for pre in el.iter("pre"))
+        return found
 
     def table(self, el: etree.Element) -> Table:
         headers = [self.text(th) for th in el.iter("th")]
@@ -237,17 +255,18 @@ def render(text: str, source_path: str = "") -> Rendered:
             "abbr",
             "attr_list",
             "def_list",
-            "fenced_code",
+            "pymdownx.superfences",
             "footnotes",
             "md_in_html",
             "tables",
             "sane_lists",
             "toc",
-            "codehilite",
+            "pymdownx.highlight",
             OutlineExtension(source_path=source_path),
         ],
         extension_configs={
-            "codehilite": {"guess_lang": False, "css_class": "highlight"},
+            # Fences nested in list items (numbered steps with commands) stay code blocks, as on GitHub.
+            "pymdownx.highlight": {"guess_lang": False, "css_class": "highlight", "use_pygments": True},
             "tables": {"use_align_attribute": True},
         },
         output_format="html",

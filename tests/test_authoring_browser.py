@@ -134,7 +134,7 @@ def test_revisions_are_compared_in_place_and_restored(page, editor, seeds):
     page.get_by_role("button", name="Save runbook").click()
     page.wait_for_url(f"**/runbooks/{SEED_RUNBOOK}/")
 
-    page.get_by_role("link", name="History").click()
+    page.get_by_role("link", name="History", exact=True).click()
     expect(page.locator(".diff-added")).to_have_text("+1. Raising to 3Gi")
     page.evaluate("window.kbNoReload = true")
     page.get_by_label("Compare revision").select_option("2")

@@ -32,3 +32,15 @@ def test_a_postmortem_written_in_the_form_shows_on_its_entities_pages(editor_cli
     page = editor_client.get("/entities/HomelabPodOOMKilled/")
     assert page.status_code == 200
     assert "Kopia exhausted velero&#x27;s memory" in page.content.decode()
+
+
+def test_the_preview_links_the_entities_the_knowledge_base_knows(editor_client, seeds):
+    pytest.importorskip("kb.entity_links", reason="kb.entity_links (the entities feature) is not merged into this branch yet")
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("import_docs", str(seeds), stdout=StringIO())
+    data = form_data(editor_client.get("/postmortems/new/").content.decode(), "/postmortems/new/")
+    html = editor_client.post("/preview/postmortem/", data | {"title": "Kopia again", "summary": SUMMARY}).content.decode()
+    assert '<a class="entity" href="/entities/HomelabPodOOMKilled/"' in html

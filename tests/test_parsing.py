@@ -297,3 +297,10 @@ def test_bom_and_crlf_are_ordinary_input():
     doc = parse_document(text, "x.md")
     assert doc.alert == "DiskFull"
     assert [s.heading for s in doc.sections] == ["Fix"]
+
+
+def test_a_fence_inside_a_numbered_step_stays_a_code_block():
+    text = "# Fix it (DiskFull)\n\n## Mitigation\n\n1. Look at the volume:\n   ```bash\n   kubectl get pvc\n   ```\n2. Grow it.\n"
+    html = parse_document(text, "x.md").html
+    assert '<div class="highlight"><pre>' in html
+    assert "<code>bash" not in html

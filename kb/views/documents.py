@@ -1,33 +1,133 @@
 import posixpath
+from dataclasses import dataclass
 
+from django.db.models import Count, F, Q
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_safe
 
-from kb.models import Document, Incident, PostMortem, Runbook
+from kb.alert_links import labels_from_query, labels_query
+from kb.entity_links import document_html_linked
+from kb.html_parts import Part, split_sections, without_title
+from kb.incidents import incident_history
+from kb.insights import related_documents
+from kb.models import Document, FollowUpStatus, Incident, PostMortem, ResolutionEntry, Runbook
+from kb.placeholders import fill_placeholders
+from kb.trends import Change, trend_line
 
 
-def home(request):
+@require_safe
+def runbook_list(request):
+    runbooks = (
+        Runbook.objects.filter(archived=False)
+        .select_related("alert")
+        .order_by(Lower("alert__name").asc(nulls_last=True), "title")
+    )
+    return render(request, "kb/runbook_list.html", {"runbooks": runbooks})
+
+
+@require_safe
+def postmortem_list(request):
+    postmortems = (
+        PostMortem.objects.filter(archived=False)
+        .annotate(
+            follow_up_count=Count("follow_ups"),
+            open_follow_up_count=Count("follow_ups", filter=Q(follow_ups__status=FollowUpStatus.OPEN)),
+        )
+        .order_by(F("date").desc(nulls_last=True), "title")
+    )
+    return render(request, "kb/postmortem_list.html", {"postmortems": postmortems})
+
+
+@dataclass
+class ResolutionHistory:
+    """What the runbook page shows under the resolution history heading."""
+
+    anchor: str
+    trend: str | None
+    incidents: list[tuple[str, Incident | None]]  # as written (`#236`), and the incident page if there is one
+
+
+def _resolution_history(runbook: Runbook, sections, entries: list[ResolutionEntry]) -> ResolutionHistory | None:
+    if not entries:
+        return None
+    headers = list(entries[0].cells)
+    named = {incident.reference: incident for incident in runbook.incidents_named.all()}
+    references = dict.fromkeys(ref for entry in entries for ref in entry.incidents)
+    return ResolutionHistory(
+        anchor=next((s.anchor for s in sections if "history" in s.heading.lower()), ""),
+        trend=trend_line(headers=headers, changes=[Change(e.old, e.new, e.date) for e in entries]),
+        incidents=[(ref, named.get(ref)) for ref in references],
+    )
+
+
+def _document_parts(document: Document, html: str) -> list[Part]:
+    return without_title(split_sections(html), document.title)
+
+
+@require_safe
+def runbook_detail(request, slug):
+    runbook = get_object_or_404(
+        Runbook.objects.select_related("alert")
+        .annotate(revision_count=Count("revisions"))
+        .prefetch_related("sections", "resolution_entries", "incidents_named"),
+        slug=slug,
+    )
+    labels = labels_from_query(request.GET)
+    filling = fill_placeholders(document_html_linked(runbook), labels)
+    sections = list(runbook.sections.all())
+    history = _resolution_history(runbook, sections, list(runbook.resolution_entries.all()))
+    parts = _document_parts(runbook, filling.html)
     return render(
         request,
-        "kb/home.html",
+        "kb/runbook_detail.html",
         {
-            "runbooks": Runbook.objects.filter(archived=False).select_related("alert").order_by("-updated_at")[:15],
-            "postmortems": PostMortem.objects.filter(archived=False).order_by("-date")[:15],
-            "incidents": Incident.objects.select_related("alert").order_by("-started_at", "-created_at")[:10],
+            "runbook": runbook,
+            "document": runbook,
+            "alert": runbook.alert,
+            "labels": labels,
+            "labels_query": labels_query(labels),
+            "filled": filling.filled,
+            # The alert's labels that contradict this runbook's scope: it may be the wrong runbook.
+            "scope_mismatch": {k: v for k, v in runbook.labels.items() if k in labels and labels[k] != str(v)},
+            "sections": sections,
+            "parts": parts,
+            "history": history,
+            "history_placed": history is not None and any(p.anchor == history.anchor for p in parts if p.level),
+            "incident_history": incident_history(alert=runbook.alert) if runbook.alert else None,
+            "related": related_documents(document=runbook),
         },
     )
 
 
-def runbook_detail(request, slug):
-    runbook = get_object_or_404(
-        Runbook.objects.select_related("alert").prefetch_related("sections", "resolution_entries"), slug=slug
-    )
-    return render(request, "kb/runbook_detail.html", {"runbook": runbook, "document": runbook})
-
-
+@require_safe
 def postmortem_detail(request, slug):
-    postmortem = get_object_or_404(PostMortem.objects.prefetch_related("sections", "follow_ups", "lessons"), slug=slug)
-    return render(request, "kb/postmortem_detail.html", {"postmortem": postmortem, "document": postmortem})
+    postmortem = get_object_or_404(
+        PostMortem.objects.annotate(revision_count=Count("revisions")).prefetch_related(
+            "sections", "follow_ups", "lessons", "incidents_named"
+        ),
+        slug=slug,
+    )
+    follow_ups = list(postmortem.follow_ups.all())
+    fields = postmortem.metadata.get("fields")
+    fields = {str(k): v for k, v in fields.items()} if isinstance(fields, dict) else {}
+    return render(
+        request,
+        "kb/postmortem_detail.html",
+        {
+            "postmortem": postmortem,
+            "document": postmortem,
+            "sections": list(postmortem.sections.all()),
+            "parts": _document_parts(postmortem, document_html_linked(postmortem)),
+            "follow_ups": follow_ups,
+            "lessons": list(postmortem.lessons.all()),
+            "open_follow_ups": sum(1 for f in follow_ups if f.status == FollowUpStatus.OPEN),
+            "extra_fields": {key: value for key, value in fields.items() if key != "severity_note"},
+            "severity_note": fields.get("severity_note", ""),
+            "related": related_documents(document=postmortem),
+        },
+    )
 
 
 def resolve_reference(request):

@@ -1,0 +1,115 @@
+"""Writes the search index: one ranked row per document or incident, one row per section, and the vocabulary.
+
+The database indexes these rows itself (see SearchEntry); this module only decides what text goes
+into which weighted column. `kb.importing.document_save` calls `search_index_update` for every
+document it writes; anything else that writes incidents calls `search_index_incidents`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from kb.models import Document, Incident, Runbook, SearchEntry, SearchKind, SearchScope, SearchTerm
+from kb.search_text import html_text, identifier_terms, markdown_text, vocabulary
+
+# tsvector positions stop at 16383 and a tsvector at 1 MB: longer bodies are cut for matching only.
+MAX_BODY = 200_000
+
+
+def search_index_update(*, document: Document) -> None:
+    """Replaces the rows of one document and of the incidents it names."""
+    SearchEntry.objects.filter(document=document).delete()
+    if not document.archived:
+        _write(_document_entries(document, alert=_alert_name(document)))
+    search_index_incidents(incidents=list(document.incidents_named.select_related("alert")))
+
+
+def search_index_incidents(*, incidents: list[Incident]) -> None:
+    """Replaces the rows of these incidents in a fixed number of queries (the Alertmanager webhook writes many at once)."""
+    if not incidents:
+        return
+    SearchEntry.objects.filter(incident__in=incidents).delete()
+    _write([_incident_entry(incident) for incident in incidents])
+
+
+@transaction.atomic
+def search_index_rebuild() -> int:
+    """Every row again from the documents and incidents; returns how many rows were written."""
+    SearchEntry.objects.all().delete()
+    SearchTerm.objects.all().delete()
+    entries: list[SearchEntry] = []
+    documents = Document.objects.filter(archived=False).select_related("runbook__alert").prefetch_related("sections")
+    for document in documents.iterator(chunk_size=200):
+        runbook = getattr(document, "runbook", None)
+        entries.extend(_document_entries(document, alert=_alert_name(runbook) if runbook else ""))
+    entries.extend(_incident_entry(incident) for incident in Incident.objects.select_related("alert"))
+    _write(entries)
+    return len(entries)
+
+
+def _write(entries: Iterable[SearchEntry]) -> None:
+    entries = list(entries)
+    SearchEntry.objects.bulk_create(entries, batch_size=200)
+    words = vocabulary(*(text for e in entries for text in (e.title_terms, e.heading_terms, e.body, e.body_terms)))
+    SearchTerm.objects.bulk_create([SearchTerm(word=w) for w in sorted(words)], batch_size=500, ignore_conflicts=True)
+
+
+def _alert_name(document: Document) -> str:
+    return document.alert.name if isinstance(document, Runbook) and document.alert else ""
+
+
+def _document_entries(document: Document, *, alert: str) -> list[SearchEntry]:
+    url = document.get_absolute_url()
+    sections = list(document.sections.all())
+    headings = " ".join(s.heading for s in sections)
+    body = html_text(document.html)[:MAX_BODY]
+    common = {"kind": document.kind, "document": document, "title": document.title[:500], "alert": alert}
+    whole = SearchEntry(
+        **common,
+        scope=SearchScope.WHOLE,
+        url=url,
+        title_terms=_with_identifiers(f"{document.title} {alert}"),
+        heading_terms=_with_identifiers(headings),
+        body=body,
+        body_terms=identifier_terms(body),
+    )
+    parts = []
+    for section in sections:
+        text = markdown_text(section.markdown)[:MAX_BODY]
+        parts.append(
+            SearchEntry(
+                **common,
+                scope=SearchScope.SECTION,
+                url=f"{url}#{section.anchor}" if section.anchor else url,
+                heading=section.heading[:500],
+                heading_terms=_with_identifiers(section.heading),
+                body=text,
+                body_terms=identifier_terms(text),
+            )
+        )
+    return [whole, *parts]
+
+
+def _incident_entry(incident: Incident) -> SearchEntry:
+    alert = incident.alert.name if incident.alert else ""
+    title = incident.title or incident.reference or f"Incident {incident.pk}"
+    details = [alert, *(str(v) for v in incident.labels.values()), *(str(v) for v in incident.annotations.values()), incident.notes]
+    body = " ".join(d for d in details if d)[:MAX_BODY]
+    return SearchEntry(
+        kind=SearchKind.INCIDENT,
+        scope=SearchScope.WHOLE,
+        incident=incident,
+        url=incident.get_absolute_url(),
+        title=title[:500],
+        alert=alert,
+        # The alert goes with the body: an incident must not outrank the runbook of its own alert.
+        title_terms=_with_identifiers(f"{incident.reference} {incident.title}"),
+        body=body,
+        body_terms=identifier_terms(body),
+    )
+
+
+def _with_identifiers(text: str) -> str:
+    return f"{text} {identifier_terms(text)}".strip()

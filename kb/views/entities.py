@@ -1,0 +1,37 @@
+"""Entity pages: one per thing the documents mention, and the list of them by kind."""
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from kb.insights import entities_annotated, entity_profile
+from kb.mentions import entity_named
+from kb.models import Entity, EntityKind
+
+
+def _get_entity_or_404(name: str) -> tuple[Entity, bool]:
+    entity, by_alias = entity_named(name)
+    if entity is None or entity.ignored:
+        raise Http404(f"no entity named {name}")
+    return entity, by_alias
+
+
+def entity_detail(request, name):
+    entity, by_alias = _get_entity_or_404(name)
+    if by_alias:
+        return redirect(entity.get_absolute_url(), permanent=True)
+    return render(request, "kb/entity_detail.html", {"entity": entity, "profile": entity_profile(entity)})
+
+
+def entity_list(request):
+    kind = request.GET.get("kind", "")
+    if kind and kind not in EntityKind.values:
+        raise Http404(f"no kind of entity called {kind}")
+    entities = entities_annotated()
+    if kind:
+        entities = entities.filter(kind=kind)
+    entities = entities.filter(documents__gt=0).order_by("kind", "-implicated_in", "-documents", "name")
+    return render(
+        request,
+        "kb/entity_list.html",
+        {"entities": entities, "kind": kind, "kinds": EntityKind.choices},
+    )

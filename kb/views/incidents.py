@@ -1,0 +1,52 @@
+"""Incidents: the list, newest first, and one incident with the documents that name it."""
+
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from kb.alert_links import labels_query
+from kb.incidents import incident_alerting
+from kb.models import Incident, ResolutionEntry
+
+INCIDENTS_PER_PAGE = 50
+
+
+@require_safe
+def incident_list(request):
+    incidents = Incident.objects.select_related("alert", "runbook", "postmortem").order_by(
+        Coalesce("started_at", "created_at").desc(), F("pk").desc()
+    )
+    page = Paginator(incidents, INCIDENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "kb/incident_list.html", {"page": page, "incidents": page.object_list})
+
+
+@require_safe
+def incident_detail(request, pk):
+    incident = get_object_or_404(
+        Incident.objects.select_related("alert", "runbook", "postmortem").prefetch_related("documents"), pk=pk
+    )
+    # Sorted: PostgreSQL's jsonb keeps keys in its own order, SQLite in the order written.
+    labels = incident.labels if isinstance(incident.labels, dict) else {}
+    labels = dict(sorted((str(k), str(v)) for k, v in labels.items()))
+    documents = sorted(incident.documents.all(), key=lambda d: (d.kind, d.title))
+    # The rows of the runbooks' resolution histories that name this incident: what was done about it.
+    resolutions = [
+        entry
+        for entry in ResolutionEntry.objects.filter(runbook_id__in=[d.pk for d in documents]).select_related("runbook")
+        if incident.reference and incident.reference in entry.incidents
+    ]
+    return render(
+        request,
+        "kb/incident_detail.html",
+        {
+            "incident": incident,
+            "alert": incident.alert,
+            "labels": labels,
+            "alert_link": f"{incident.alert.get_absolute_url()}{labels_query(labels)}" if incident.alert else "",
+            "documents": documents,
+            "resolutions": resolutions,
+            "incident_alerting": incident_alerting(incident=incident),
+        },
+    )

@@ -1,0 +1,28 @@
+"""The home page, which is the search page: one box, live results, what changed lately."""
+
+from django.db.models.functions import Coalesce
+from django.shortcuts import render
+
+from kb.incidents import firing_now
+from kb.models import Document, Incident
+from kb.search import search
+
+RESULTS = 20
+RECENT = 10
+
+
+def home(request):
+    """`/` and `/search/?q=`: the whole page, or only its results when htmx asks as the operator types."""
+    query = request.GET.get("q", "").strip()
+    context = {"query": query, "results": search(query=query, limit=RESULTS) if query else None}
+    # A history restore (back button after a cache miss) asks for the whole page.
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "kb/home.html#results", context)
+    context["documents"] = (
+        Document.objects.filter(archived=False).select_related("runbook__alert").order_by("-updated_at")[:RECENT]
+    )
+    context["firing_now"] = firing_now()
+    context["incidents"] = (
+        Incident.objects.select_related("alert").order_by(Coalesce("started_at", "created_at").desc())[:RECENT]
+    )
+    return render(request, "kb/home.html", context)

@@ -1,0 +1,98 @@
+"""The pages in a real Chromium: copy buttons, alert links with labels, no console errors anywhere."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from kb.models import Incident
+from tests.pages_support import save_runbook
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+RUNBOOK = "/runbooks/000_2c0d5e53b423be66/"
+ALERT_LINK = "/alerts/HomelabPodOOMKilled/?namespace=velero&container=velero&pod=velero-7d9f8-x2k4q"
+
+
+@pytest.fixture
+def imported(seeds):
+    call_command("import_docs", str(seeds), stdout=StringIO())
+
+
+def test_it_copies_a_command_to_the_clipboard(page, imported):
+    page.goto(RUNBOOK)
+    block = page.locator(".code-block").filter(has_text="git -C /home/prod_homelab add")
+    block.get_by_role("button", name="Copy this code").click()
+    expect(block.get_by_role("button")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == (
+        "git -C /home/prod_homelab add kubernetes/argocd-apps/platform/velero-app.yaml\n"
+        'git -C /home/prod_homelab commit -m "fix: increase velero memory limit"\n'
+        "git -C /home/prod_homelab push origin main"
+    )
+    assert page.console_errors == [], page.console_errors
+
+
+def test_an_alert_link_lands_on_the_runbook_with_its_placeholders_filled(page, imported):
+    page.goto(ALERT_LINK)
+    assert page.url.endswith(RUNBOOK + "?namespace=velero&container=velero&pod=velero-7d9f8-x2k4q")
+    filled = page.locator(".prose mark.filled").first
+    assert filled.inner_text() == "velero-7d9f8-x2k4q"
+    assert filled.get_attribute("title") == "from the alert's pod label"
+    block = page.locator(".code-block").filter(has_text="Check last termination reason")
+    block.get_by_role("button", name="Copy this code").click()
+    expect(block.get_by_role("button")).to_have_text("Copied")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "kubectl describe pod -n velero velero-7d9f8-x2k4q --context admin@homelab-prod" in copied
+    assert "<velero-pod-name>" not in copied
+    assert page.console_errors == [], page.console_errors
+
+
+def test_without_the_async_clipboard_it_copies_through_a_text_area(page, imported):
+    # As on a plain-http intranet address, where navigator.clipboard does not exist.
+    page.add_init_script(
+        """
+        Object.defineProperty(Navigator.prototype, "clipboard", { get: () => undefined });
+        const execCommand = document.execCommand.bind(document);
+        document.execCommand = (command, ...rest) => {
+          if (command === "copy") window.copiedText = document.activeElement.value;
+          return execCommand(command, ...rest);
+        };
+        """
+    )
+    page.goto(RUNBOOK)
+    button = page.locator(".code-block").filter(has_text="velero-app.yaml").first.get_by_role("button")
+    button.click()
+    expect(button).not_to_have_text("Copy")
+    assert page.evaluate("window.copiedText") == "prod_homelab/kubernetes/argocd-apps/platform/velero-app.yaml"
+    assert page.locator("textarea").count() == 0
+
+
+def test_every_kind_of_page_loads_without_console_errors(page, imported):
+    save_runbook("DiskFull", {"namespace": "db"}, slug="by-namespace")
+    save_runbook("DiskFull", {"pod": "db-0"}, slug="by-pod")
+    incident = Incident.objects.get(reference="#236")
+    for url in [
+        "/",
+        "/runbooks/",
+        RUNBOOK,
+        ALERT_LINK,
+        "/postmortems/",
+        "/postmortems/004_3c076beea237fb3e/",
+        "/incidents/",
+        f"/incidents/{incident.pk}/",
+        "/alerts/DiskFull/?namespace=db&pod=db-0",
+    ]:
+        response = page.goto(url)
+        assert response.status == 200, url
+        assert page.locator("h1").count() == 1, url
+        assert page.console_errors == [], (url, page.console_errors)
+
+
+def test_the_unknown_alert_page_loads_its_assets(page, imported):
+    response = page.goto("/alerts/HomelabPodOOM/?namespace=velero")
+    assert response.status == 404
+    assert page.get_by_role("link", name="Write a runbook for it").get_attribute("href") == "/runbooks/new/?alert=HomelabPodOOM"
+    assert page.get_by_role("link", name="HomelabPodOOMKilled").is_visible()
+    # Only the page itself answered 404: the stylesheets and scripts loaded.
+    assert [e for e in page.console_errors if "/static/" in e] == []

@@ -1,0 +1,116 @@
+"""The runbook page: what an operator reads when an alert fires."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from kb.models import Incident, Runbook
+from tests.pages_support import save_document
+
+pytestmark = pytest.mark.django_db
+
+URL = "/runbooks/000_2c0d5e53b423be66/"
+
+
+@pytest.fixture
+def imported(seeds):
+    call_command("import_docs", str(seeds), stdout=StringIO())
+
+
+def test_it_shows_title_alert_scope_and_a_table_of_contents(client, imported):
+    html = client.get(URL).content.decode()
+    assert '<h1 id="document-title">Velero OOMKilled (HomelabPodOOMKilled)</h1>' in html
+    assert html.count("<h1") == 1
+    assert '<a href="/runbooks/#alert-homelabpodoomkilled"><code>HomelabPodOOMKilled</code></a>' in html
+    assert "container=<strong>velero</strong>" in html and "namespace=<strong>velero</strong>" in html
+    assert '<li class="toc-level-2"><a href="#investigation-steps">Investigation Steps</a></li>' in html
+    assert '<h2 id="investigation-steps">Investigation Steps</h2>' in html
+
+
+def test_it_sums_up_the_resolution_history_and_links_its_incidents(client, imported):
+    html = client.get(URL).content.decode()
+    assert "<strong>Trend:</strong> Memory limit raised once: 512Mi → 1Gi" in html
+    incident = Incident.objects.get(reference="#236")
+    assert f'<a href="/incidents/{incident.pk}/">#236</a>' in html
+    # under the document's own history heading, above its table
+    assert html.index('id="resolution-history"') < html.index("Trend:") < html.index("<th>Old Limit</th>")
+
+
+def test_it_shows_where_the_document_comes_from(client, imported):
+    html = client.get(URL).content.decode()
+    assert "000_2c0d5e53b423be66.txt</code>" in html
+    assert "<dt>Revisions</dt><dd>1</dd>" in html
+    assert "<dt>Last updated</dt>" in html
+
+
+def test_it_fills_placeholders_from_the_alert_labels(client, imported):
+    html = client.get(URL + "?namespace=velero&container=velero&pod=velero-7d9f8-x2k4q").content.decode()
+    assert (
+        'velero<span class="w"> </span>'
+        '<mark class="filled" title="from the alert&#x27;s pod label">velero-7d9f8-x2k4q</mark>'
+    ) in html
+    assert "Opened from an alert" in html
+    assert "<code>&lt;velero-pod-name&gt;</code> ← pod" in html
+    assert '<a href="/runbooks/000_2c0d5e53b423be66/">Show the runbook without the alert\'s labels</a>' in html
+
+
+def test_without_labels_the_placeholders_stay(client, imported):
+    html = client.get(URL).content.decode()
+    assert "&lt;velero-pod-name&gt;" in html
+    assert 'class="filled"' not in html
+    assert "Opened from an alert" not in html
+
+
+def test_label_values_are_escaped_and_dangerous_ones_never_filled(client, imported):
+    html = client.get(URL, {"pod": "<script>alert(1)</script>", "namespace": "velero; rm -rf /"}).content.decode()
+    assert "<script>alert(1)" not in html
+    assert "pod=&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'class="filled" title' not in html
+    assert "No placeholder in this runbook" in html
+
+
+def test_a_runbook_without_an_alert_or_history_still_reads_well(client):
+    save_document(
+        """
+        ---
+        kind: runbook
+        ---
+        # Rotating the TLS certificates
+
+        ## Steps
+
+        ```
+        kubectl -n $NAMESPACE delete secret tls
+        ```
+        """,
+        identity="tls.md",
+    )
+    response = client.get("/runbooks/tls/?namespace=ingress")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Runbook</p>" in html and "Trend:" not in html
+    assert '<mark class="filled" title="from the alert&#x27;s namespace label">ingress</mark>' in html
+
+
+def test_an_unknown_runbook_is_a_404(client):
+    assert client.get("/runbooks/nope/").status_code == 404
+
+
+def test_the_runbook_page_takes_a_fixed_number_of_queries(client, imported, django_assert_num_queries):
+    # 1. the runbook with its alert and revision count; 2. its sections;
+    # 3. its resolution entries; 4. the incidents it names; 5. the alert's last incidents; 6. their counts;
+    # 7. its entity mentions (links); 8. documents sharing its entities (related)
+    with django_assert_num_queries(8):
+        assert client.get(URL + "?namespace=velero&pod=x").status_code == 200
+
+
+def test_it_warns_when_the_alert_labels_contradict_the_runbook_scope(client, imported):
+    html = client.get(URL + "?namespace=media&pod=x").content.decode()
+    assert "This runbook is scoped to <code>namespace=velero</code>" in html
+    assert '<a href="/alerts/HomelabPodOOMKilled/?namespace=media&amp;pod=x">Find the runbook for these labels</a>' in html
+
+
+def test_an_archived_runbook_says_so(client, imported):
+    Runbook.objects.filter(slug="000_2c0d5e53b423be66").update(archived=True)
+    assert "<strong>Archived:</strong>" in client.get(URL).content.decode()

@@ -1,0 +1,51 @@
+"""Search in a real Chromium: results appear as the operator types, `/` finds the box, no console errors."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def imported(seeds):
+    call_command("import_docs", str(seeds), stdout=StringIO())
+
+
+def test_typing_shows_results_without_reloading_the_page(page, imported):
+    page.goto("/")
+    page.evaluate("window.notReloaded = true")
+    page.get_by_label("Search runbooks, post-mortems and incidents").press_sequentially("valero oomkiled", delay=20)
+    result = page.locator("#search-results li.result").first
+    result.wait_for()
+    assert "Velero OOMKilled" in result.inner_text()
+    assert page.locator("#search-results mark").count() > 0
+    assert page.get_by_text("Showing results for").is_visible()
+    assert page.evaluate("window.notReloaded") is True
+    assert page.console_errors == [], page.console_errors
+
+
+def test_the_search_box_is_focused_on_load_and_slash_brings_focus_back(page, imported):
+    page.goto("/")
+    assert page.evaluate("document.activeElement.id") == "search-box"
+    page.locator("h2").first.click()
+    assert page.evaluate("document.activeElement.id") != "search-box"
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "search-box"
+    assert page.input_value("#search-box") == ""
+
+
+def test_slash_on_a_page_without_the_box_goes_to_the_search_page(page, imported):
+    page.goto("/runbooks/000_2c0d5e53b423be66/")
+    page.keyboard.press("/")
+    page.wait_for_url("**/")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'search-box'")
+    assert page.console_errors == [], page.console_errors
+
+
+def test_the_search_page_works_without_javascript_and_logs_no_errors(page, imported):
+    page.goto("/search/?q=kopia")
+    assert page.locator("#search-results li.result").first.is_visible()
+    page.goto("/")
+    assert page.console_errors == [], page.console_errors
