@@ -25,7 +25,8 @@ os.environ.setdefault("DJANGO_DEBUG", "True")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 from kb.markdown_edits import EditError, ResolutionDraft, follow_up_status_set, resolution_row_append  # noqa: E402
-from kb.markdown_writing import postmortem_draft, postmortem_markdown  # noqa: E402
+from kb.markdown_reading import postmortem_draft  # noqa: E402
+from kb.markdown_writing import postmortem_markdown  # noqa: E402
 from kb.parsing import parse_document  # noqa: E402
 
 

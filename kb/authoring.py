@@ -16,13 +16,8 @@ from kb.entities import extract
 from kb.entity_links import Link, link_entities
 from kb.exporting import document_path
 from kb.importing import VersionConflict, document_save
-from kb.markdown_writing import (
-    PostMortemDraft,
-    draft_mismatches,
-    postmortem_draft,
-    postmortem_markdown,
-    postmortem_template,
-)
+from kb.markdown_reading import postmortem_draft
+from kb.markdown_writing import PostMortemDraft, draft_mismatches, postmortem_markdown, postmortem_template
 from kb.mentions import vocabulary_load
 from kb.models import Document, DocumentKind, Entity, Incident, PostMortem, Revision, Runbook
 from kb.parsing import ALERT_NAME, SCOPE_LABELS, NotADocument, ParsedDocument, ParseError, parse_document

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from kb.markdown_writing import escape_cell, markdown_table, readable_source, split_row
+from kb.markdown_reading import readable_source, split_row
+from kb.markdown_writing import escape_cell, markdown_table
 from kb.parsing import (
     TABLE_DELIMITER_LINE,
     ParsedDocument,

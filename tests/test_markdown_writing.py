@@ -1,4 +1,4 @@
-"""Writing post-mortems as markdown, and reading documents back into drafts. No database."""
+"""Writing post-mortems as markdown (kb.markdown_writing), and reading them back into drafts (kb.markdown_reading). No database."""
 
 import re
 from datetime import date
@@ -14,11 +14,11 @@ from kb.markdown_writing import (
     PostMortemDraft,
     SectionDraft,
     draft_mismatches,
-    postmortem_draft,
     postmortem_markdown,
     postmortem_template,
     runbook_template,
 )
+from kb.markdown_reading import postmortem_draft
 from kb.parsing import parse_document
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -14,7 +14,8 @@ from kb.exporting import download_name
 from kb.forms import LIST_FORMS, FollowUpStatusForm, PostMortemEditor, ResolutionForm, RunbookForm
 from kb.importing import VersionConflict
 from kb.markdown_edits import EditError
-from kb.markdown_writing import postmortem_markdown, readable_source, runbook_template
+from kb.markdown_reading import readable_source
+from kb.markdown_writing import postmortem_markdown, runbook_template
 from kb.models import Document, Incident, PostMortem, Runbook
 from kb.parsing import ALERT_NAME
 from kb.text_diff import text_diff
