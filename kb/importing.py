@@ -179,6 +179,16 @@ def _prune(root: Path, identities: set[str], *, dry_run: bool) -> list[FileResul
     return results
 
 
+class VersionConflict(Exception):
+    """Someone saved the document after the version this write started from; nothing was written."""
+
+    def __init__(self, document: Document | None, expected_version: int):
+        self.document = document
+        self.expected_version = expected_version
+        current = document.version if document is not None else "deleted"
+        super().__init__(f"the document is now at version {current}, not {expected_version}: someone saved it meanwhile")
+
+
 @transaction.atomic
 def document_save(
     parsed: ParsedDocument,
@@ -189,11 +199,24 @@ def document_save(
     reason: str,
     author=None,
     edited_on_web: bool = False,
+    expected_version: int | None = None,
 ) -> tuple[Document, str]:
-    """Creates or updates the document for `identity`; returns it with created/updated/unchanged."""
+    """Creates or updates the document for `identity`; returns it with created/updated/unchanged.
+
+    With `expected_version` (0: the document must not exist yet) the write is a compare-and-set:
+    when the stored version differs, `VersionConflict` is raised and nothing changes.
+    """
     digest = content_hash(source_text)
     model = Runbook if parsed.kind == DocumentKind.RUNBOOK else PostMortem
     existing = Document.objects.select_for_update().filter(identity=identity).first()
+    if expected_version is not None:
+        # The row is locked until commit (SQLite locks the whole database for the write), so the
+        # version cannot move between this check and the save below. Saving the very text that is
+        # stored loses nothing, whatever version the writer started from.
+        current = existing.version if existing is not None else 0
+        same_text = existing is not None and existing.content_hash == digest and not existing.archived
+        if current != expected_version and not same_text:
+            raise VersionConflict(existing, expected_version)
     if existing is not None:
         if existing.kind != parsed.kind:
             raise ParseError(

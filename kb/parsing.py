@@ -478,9 +478,10 @@ def _scope_from_text(text: str) -> dict[str, str]:
 INCIDENT_REF = re.compile(r"(?<![\w&/#])#(\d{1,7})\b")
 
 
-def _resolution_rows(table: Table, warnings: list[str]) -> list[ResolutionRow]:
-    roles = {}
-    for i, header in enumerate(table.headers):
+def resolution_columns(headers: list[str]) -> dict[str, int]:
+    """The column of each part of a resolution row (date, incidents, old, new, notes), read from the headers."""
+    roles: dict[str, int] = {}
+    for i, header in enumerate(headers):
         h = header.lower()
         for role, pattern in (
             ("date", r"\b(date|when|day)\b"),
@@ -492,6 +493,11 @@ def _resolution_rows(table: Table, warnings: list[str]) -> list[ResolutionRow]:
             if role not in roles and re.search(pattern, h):
                 roles[role] = i
                 break
+    return roles
+
+
+def _resolution_rows(table: Table, warnings: list[str]) -> list[ResolutionRow]:
+    roles = resolution_columns(table.headers)
     rows = []
     for cells in table.rows:
         def cell(role: str) -> str:
@@ -593,15 +599,32 @@ def _read_postmortem(doc, front_matter, content, intro, body) -> None:
         extra.setdefault("severity_note", severity_note)
     doc.affected = fields.get("affected", "")
     doc.status = fields.get("status", "")
-    summary = next((md for b, md in content if _heading_key(b.heading) in ("summary", "executive summary", "tl;dr", "tldr", "overview")), "")
+    summary = next((md for b, md in content if postmortem_heading_role(b.heading) == "summary"), "")
     doc.summary = summary.strip() or fields.get("summary", "")
 
     for block, md in _with_subsections(content):
-        key = _heading_key(block.heading)
-        if re.search(r"action items?|follow[- ]?ups?|contributing items|next steps|remediation items|to ?dos?\b", key):
+        role = postmortem_heading_role(block.heading)
+        if role == "follow_ups":
             doc.follow_ups.extend(_follow_ups(block, md, block.heading))
-        elif re.match(r"lessons?\b", key) and not doc.lessons:
+        elif role == "lessons" and not doc.lessons:
             doc.lessons = _lessons(block, md)
+
+
+SUMMARY_HEADINGS = ("summary", "executive summary", "tl;dr", "tldr", "overview")
+FOLLOW_UP_HEADING = re.compile(r"action items?|follow[- ]?ups?|contributing items|next steps|remediation items|to ?dos?\b")
+LESSONS_HEADING = re.compile(r"lessons?\b")
+
+
+def postmortem_heading_role(heading: str) -> str | None:
+    """"follow_ups", "lessons" or "summary" when a post-mortem heading announces one of them, else None."""
+    key = _heading_key(heading)
+    if FOLLOW_UP_HEADING.search(key):
+        return "follow_ups"
+    if LESSONS_HEADING.match(key):
+        return "lessons"
+    if key in SUMMARY_HEADINGS:
+        return "summary"
+    return None
 
 
 def _with_subsections(content):
@@ -633,11 +656,7 @@ def _follow_ups(block: Block, md: str, heading: str) -> list[FollowUpItem]:
                 status = "done"
             items.append(FollowUpItem(text=text, status=status))
     for table in block.tables:
-        headers = [h.lower() for h in table.headers]
-        status_col = next((i for i, h in enumerate(headers) if re.search(r"status|state|done", h)), None)
-        owner_col = next((i for i, h in enumerate(headers) if re.search(r"owner|assignee|who", h)), None)
-        due_col = next((i for i, h in enumerate(headers) if re.search(r"due|deadline|by when", h)), None)
-        text_col = next((i for i in range(len(headers)) if i not in (status_col, owner_col, due_col)), None)
+        text_col, status_col, owner_col, due_col = follow_up_columns(table.headers)
         if text_col is None:
             continue
         for row in table.rows:
@@ -654,6 +673,16 @@ def _follow_ups(block: Block, md: str, heading: str) -> list[FollowUpItem]:
                 )
             )
     return items
+
+
+def follow_up_columns(headers: list[str]) -> tuple[int | None, int | None, int | None, int | None]:
+    """The (text, status, owner, due) columns of a follow-up table, read from its headers."""
+    headers = [h.lower() for h in headers]
+    status_col = next((i for i, h in enumerate(headers) if re.search(r"status|state|done", h)), None)
+    owner_col = next((i for i, h in enumerate(headers) if re.search(r"owner|assignee|who", h)), None)
+    due_col = next((i for i, h in enumerate(headers) if re.search(r"due|deadline|by when", h)), None)
+    text_col = next((i for i in range(len(headers)) if i not in (status_col, owner_col, due_col)), None)
+    return text_col, status_col, owner_col, due_col
 
 
 def _lessons(block: Block, md: str) -> list[str]:

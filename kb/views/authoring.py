@@ -1,0 +1,241 @@
+"""Writing on the web: the post-mortem and runbook forms with their live preview, resolutions,
+follow-up status, and each document's markdown for download. Every write needs a login with
+the model's change permission (and CSRF, as every POST)."""
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kb import authoring
+from kb.exporting import download_name
+from kb.forms import LIST_FORMS, FollowUpStatusForm, PostMortemEditor, ResolutionForm, RunbookForm
+from kb.importing import VersionConflict
+from kb.markdown_edits import EditError
+from kb.markdown_reading import readable_source
+from kb.markdown_writing import postmortem_markdown, runbook_template
+from kb.models import Document, Incident, PostMortem, Runbook
+from kb.parsing import ALERT_NAME
+from kb.text_diff import text_diff
+
+POSTMORTEM_FORM = "kb/postmortem_form.html"
+RUNBOOK_FORM = "kb/runbook_form.html"
+
+
+# --- post-mortems -------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("kb.change_postmortem", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def postmortem_new(request):
+    incident_id = request.POST.get("incident") or request.GET.get("incident")
+    incident = Incident.objects.select_related("alert").filter(pk=incident_id).first() if str(incident_id).isdigit() else None
+    return _postmortem_form(request, postmortem=None, incident=incident)
+
+
+@login_required
+@permission_required("kb.change_postmortem", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def postmortem_edit(request, slug):
+    return _postmortem_form(request, postmortem=get_object_or_404(PostMortem, slug=slug), incident=None)
+
+
+def _postmortem_form(request, *, postmortem: PostMortem | None, incident: Incident | None):
+    imported_severity = postmortem.severity if postmortem else ""
+    if request.method == "GET":
+        draft = authoring.postmortem_stored_draft(postmortem) if postmortem else authoring.postmortem_new_draft(incident=incident)
+        editor = PostMortemEditor.for_draft(
+            draft, version=postmortem.version if postmortem else 0, incident=incident, extra_severity=imported_severity
+        )
+        return _postmortem_page(request, editor, postmortem)
+    action = request.POST.get("action", "")
+    if action:
+        # Add, remove or move a row: nothing is saved; htmx swaps just that list.
+        editor = PostMortemEditor.rearranged(request.POST, action, extra_severity=imported_severity)
+        name = action.split(":")[1] if action.count(":") else ""
+        if request.htmx and name in LIST_FORMS:
+            context = {"editor": editor, "form_action": request.path, "preview_html": _postmortem_preview_html(editor)}
+            rows = render_to_string(f"{POSTMORTEM_FORM}#{name}", context, request=request)
+            return HttpResponse(rows + render_to_string("kb/partials/preview_oob.html", context, request=request))
+        return _postmortem_page(request, editor, postmortem)
+    editor = PostMortemEditor(request.POST, extra_severity=imported_severity)
+    if editor.is_valid():
+        data = editor.form.cleaned_data
+        try:
+            saved = authoring.postmortem_save(
+                draft=editor.draft(),
+                postmortem=postmortem,
+                expected_version=data["version"],
+                author=request.user,
+                reason=data["reason"],
+                incident=data["incident"],
+            )
+        except authoring.DraftProblems as exc:
+            editor.add_problems(exc.problems)
+        except VersionConflict as exc:
+            return _postmortem_conflict(request, exc, editor, postmortem)
+        else:
+            return redirect(saved)
+    return _postmortem_page(request, editor, postmortem)
+
+
+def _postmortem_page(
+    request, editor: PostMortemEditor, postmortem: PostMortem | None, *, template: str = POSTMORTEM_FORM, status: int = 200, **extra
+):
+    context = {
+        "editor": editor,
+        "postmortem": postmortem,
+        "form_action": request.path,
+        "preview_html": _postmortem_preview_html(editor),
+        **extra,
+    }
+    return render(request, template, context, status=status)
+
+
+def _postmortem_preview_html(editor: PostMortemEditor) -> str:
+    draft = editor.draft()
+    draft.title = draft.title.strip() or "Untitled post-mortem"
+    return authoring.preview_html(postmortem_markdown(draft))
+
+
+def _postmortem_conflict(request, exc: VersionConflict, editor: PostMortemEditor, postmortem: PostMortem | None):
+    _path, yours, _parsed = authoring.postmortem_text(editor.draft(), postmortem=postmortem)
+    data = request.POST.copy()
+    data["version"] = exc.document.version if exc.document else 0
+    rebound = PostMortemEditor(data, extra_severity=postmortem.severity if postmortem else "")
+    rebound.is_valid()
+    return _postmortem_page(
+        request, rebound, postmortem, template="kb/conflict.html", status=409,
+        **_conflict_context(exc, yours, form_partial=f"{POSTMORTEM_FORM}#form"),
+    )
+
+
+def _conflict_context(exc: VersionConflict, yours: str, *, form_partial: str) -> dict:
+    current = exc.document
+    latest = current.revisions.select_related("author").order_by("-number").first() if current else None
+    saved = current.source_text if current else ""
+    return {
+        "current": current,
+        "latest": latest,
+        "yours": yours,
+        "diff": text_diff(saved, yours, old_label=f"saved version {current.version if current else ''}", new_label="your version"),
+        "form_partial": form_partial,
+    }
+
+
+@login_required
+@require_POST
+def postmortem_preview(request):
+    editor = PostMortemEditor(request.POST, extra_severity=request.POST.get("severity", ""))
+    return HttpResponse(_postmortem_preview_html(editor))
+
+
+# --- runbooks ------------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("kb.change_runbook", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def runbook_new(request):
+    alert = request.GET.get("alert", "")
+    return _runbook_form(request, runbook=None, text=runbook_template(alert if ALERT_NAME.match(alert) else ""))
+
+
+@login_required
+@permission_required("kb.change_runbook", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def runbook_edit(request, slug):
+    runbook = get_object_or_404(Runbook, slug=slug)
+    front, body = readable_source(runbook.source_text)
+    return _runbook_form(request, runbook=runbook, text=front + body)
+
+
+def _runbook_form(request, *, runbook: Runbook | None, text: str):
+    version = runbook.version if runbook else 0
+    form = RunbookForm(request.POST or None, initial={"text": text, "version": version})
+    context = {"form": form, "runbook": runbook, "form_action": request.path}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = authoring.runbook_save(
+                text=data["text"], runbook=runbook, expected_version=data["version"], author=request.user, reason=data["reason"]
+            )
+        except authoring.DraftProblems as exc:
+            for field, message in exc.problems.items():
+                form.add_error(field, message)
+        except VersionConflict as exc:
+            data = request.POST.copy()
+            data["version"] = exc.document.version if exc.document else 0
+            yours = data["text"].replace("\r\n", "\n")
+            context |= {"form": RunbookForm(data), "preview_html": authoring.preview_html(yours)}
+            context |= _conflict_context(exc, yours, form_partial=f"{RUNBOOK_FORM}#form")
+            return render(request, "kb/conflict.html", context, status=409)
+        else:
+            return redirect(saved)
+    context["preview_html"] = authoring.preview_html(form["text"].value() or "")
+    return render(request, RUNBOOK_FORM, context)
+
+
+@login_required
+@require_POST
+def runbook_preview(request):
+    return HttpResponse(authoring.preview_html(request.POST.get("text", "").replace("\r\n", "\n")))
+
+
+@login_required
+@permission_required("kb.change_runbook", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def resolution_new(request, slug):
+    runbook = get_object_or_404(Runbook, slug=slug)
+    form = ResolutionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            authoring.resolution_add(runbook=runbook, entry=form.entry(), author=request.user)
+        except (EditError, VersionConflict) as exc:
+            form.add_error(None, f"Not added: {exc}")
+        else:
+            return redirect(f"{runbook.get_absolute_url()}#resolution-history")
+    return render(request, "kb/resolution_form.html", {"form": form, "runbook": runbook})
+
+
+# --- follow-ups --------------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("kb.change_postmortem", raise_exception=True)
+@require_POST
+def follow_up_status(request, slug, position):
+    postmortem = get_object_or_404(PostMortem, slug=slug)
+    form = FollowUpStatusForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            postmortem = authoring.follow_up_status_change(
+                postmortem=postmortem, position=position, text=form.cleaned_data["text"],
+                status=form.cleaned_data["status"], author=request.user,
+            )
+        except (EditError, VersionConflict) as exc:
+            error = str(exc)
+    else:
+        error = "Choose open or done."
+    follow_up = postmortem.follow_ups.filter(position=position).first()
+    if request.htmx and follow_up is not None:
+        context = {"follow_up": follow_up, "postmortem": postmortem, "follow_up_error": error}
+        return render(request, "kb/partials/follow_up.html", context)
+    if error:
+        return render(request, "kb/edit_refused.html", {"document": postmortem, "message": error}, status=409)
+    return redirect(postmortem)
+
+
+# --- markdown downloads ---------------------------------------------------------------------------------
+
+
+def document_download(request, slug, kind):
+    """The document's markdown exactly as `export_docs` writes it."""
+    document = get_object_or_404(Document, kind=kind, slug=slug)
+    response = HttpResponse(document.source_text.encode("utf-8"), content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=download_name(document))
+    return response

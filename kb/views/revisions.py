@@ -1,0 +1,84 @@
+"""Each document's revisions: the list, a diff between any two, one revision, and restore."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from kb import authoring
+from kb.forms import RestoreForm
+from kb.importing import VersionConflict
+from kb.models import Document
+from kb.parsing import ParseError
+from kb.text_diff import text_diff
+
+HISTORY = "kb/revision_list.html"
+
+
+def _document_or_404(kind: str, slug: str) -> Document:
+    return get_object_or_404(Document, kind=kind, slug=slug)
+
+
+def _number(value: str | None, default: int) -> int:
+    return int(value) if value and value.isdigit() else default
+
+
+def revision_list(request, slug, kind):
+    document = _document_or_404(kind, slug)
+    revisions = list(document.revisions.select_related("author").order_by("-number"))
+    by_number = {r.number: r for r in revisions}
+    newest = revisions[0].number if revisions else 0
+    old_number = _number(request.GET.get("from"), max(newest - 1, 1))
+    new_number = _number(request.GET.get("to"), newest)
+    for number in (old_number, new_number):
+        if revisions and number not in by_number:
+            raise Http404(f"{document} has no revision {number}")
+    diff = []
+    if revisions:
+        old, new = by_number[old_number], by_number[new_number]
+        diff = text_diff(old.source_text, new.source_text, old_label=f"revision {old.number}", new_label=f"revision {new.number}")
+    context = {
+        "document": document,
+        "revisions": revisions,
+        "old_number": old_number,
+        "new_number": new_number,
+        "diff": diff,
+    }
+    if request.htmx:
+        return render(request, f"{HISTORY}#diff", context)
+    return render(request, HISTORY, context)
+
+
+def revision_detail(request, slug, kind, number):
+    number = int(number)
+    document = _document_or_404(kind, slug)
+    revision = get_object_or_404(document.revisions.select_related("author"), number=number)
+    return render(request, "kb/revision_detail.html", {"document": document, "revision": revision, "form": RestoreForm(initial={"version": document.version})})
+
+
+@login_required
+@require_POST
+def revision_restore(request, slug, kind, number):
+    number = int(number)
+    document = _document_or_404(kind, slug)
+    if not request.user.has_perm(f"kb.change_{kind}"):
+        raise PermissionDenied
+    revision = get_object_or_404(document.revisions, number=number)
+    form = RestoreForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            restored = authoring.revision_restore(
+                document=document, revision=revision, expected_version=form.cleaned_data["version"], author=request.user
+            )
+        except VersionConflict as exc:
+            error = f"Not restored: {exc}. Look at the newer revisions first, then restore again if you still want to."
+        except ParseError as exc:
+            error = f"Not restored: this revision no longer imports ({exc})."
+        else:
+            return redirect(restored)
+    else:
+        error = "Not restored: the form lacked the version you were looking at."
+    context = {"document": document, "revision": revision, "form": RestoreForm(initial={"version": document.version}), "error": error}
+    return render(request, "kb/revision_detail.html", context, status=409)
