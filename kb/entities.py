@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from kb import dates
-from kb.parsing import ALERT_NAME, INCIDENT_REF, is_alert_like
+from kb.parsing import ALERT_NAME, incident_references, is_alert_like
 from kb.rendering import Block
 
 ALERT, METRIC, COMPONENT, NAMESPACE, HOST, FILE, INCIDENT, POSTMORTEM = (
@@ -366,7 +366,6 @@ PM_WORD = r"(?:PM|post[- ]?mortem|postmortem|PIR|retro(?:spective)?|incident rev
 PM_REFERENCE = re.compile(
     rf"\b({DATE_TEXT})(?:'s)?\s+{PM_WORD}\b|\b{PM_WORD}\s+(?:(?:of|from|for|on|dated)\s+)?(?:the\s+)?({DATE_TEXT})\b"
 )
-NOT_INCIDENT_BEFORE = re.compile(r"\b(?:PR|MR|pull request|issue|issues|ticket|step|item|no\.?|number)\s*$", re.I)
 
 
 def _context_hits(passage: Passage) -> Iterator[Hit]:
@@ -500,9 +499,8 @@ def _reference_hits(passage: Passage, own_date: date | None) -> Iterator[Hit]:
         day = dates.parse(match.group(1) or match.group(2))
         if day and day != own_date:
             yield Hit(postmortem_reference(day), POSTMORTEM, match.start(), match.end(), match.group())
-    for match in INCIDENT_REF.finditer(text):
-        if not NOT_INCIDENT_BEFORE.search(text[: match.start()]):
-            yield Hit(match.group(), INCIDENT, match.start(), match.end(), match.group())
+    for match in incident_references(text):
+        yield Hit(match.group(), INCIDENT, match.start(), match.end(), match.group())
 
 
 # --- the whole document -------------------------------------------------------------------

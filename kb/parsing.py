@@ -8,6 +8,7 @@ is (runbook or post-mortem) and to pull out its structured fields.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -476,6 +477,15 @@ def _scope_from_text(text: str) -> dict[str, str]:
 
 
 INCIDENT_REF = re.compile(r"(?<![\w&/#])#(\d{1,7})\b")
+# "PR #1237", "issue #12", "step #3" number other things than incidents.
+NOT_INCIDENT_BEFORE = re.compile(r"\b(?:PR|MR|pull request|issue|issues|ticket|step|item|no\.?|number)\s*$", re.I)
+
+
+def incident_references(text: str) -> Iterator[re.Match]:
+    """The `#236`-style incident references in running text."""
+    for match in INCIDENT_REF.finditer(text):
+        if not NOT_INCIDENT_BEFORE.search(text[max(0, match.start() - 20): match.start()]):
+            yield match
 
 
 def resolution_columns(headers: list[str]) -> dict[str, int]:
@@ -527,8 +537,8 @@ def _incident_refs(blocks: list[Block]) -> list[str]:
         texts += [item.text for lst in block.lists for item in lst.items]
         texts += [cell for table in block.tables for row in table.rows for cell in row]
         for text in texts:
-            for number in INCIDENT_REF.findall(text):
-                seen[f"#{number}"] = None
+            for match in incident_references(text):
+                seen[match.group()] = None
     return list(seen)
 
 

@@ -304,3 +304,8 @@ def test_a_fence_inside_a_numbered_step_stays_a_code_block():
     html = parse_document(text, "x.md").html
     assert '<div class="highlight"><pre>' in html
     assert "<code>bash" not in html
+
+
+def test_pull_request_numbers_are_not_incidents():
+    doc = parse_document("# Post-mortem: x\n\n## Summary\n\nFixed in PR #1237 after incident #88.\n", "x.md")
+    assert doc.incidents == ["#88"]
