@@ -2,11 +2,9 @@
 browser would send back from a form on a page."""
 
 from html.parser import HTMLParser
-from io import StringIO
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.management import call_command
 
 EDIT_PERMISSIONS = ("change_postmortem", "change_runbook", "change_incident")
 
@@ -34,11 +32,6 @@ def reader(django_user_model):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
-
-
-@pytest.fixture
-def imported(seeds):
-    call_command("import_docs", str(seeds), stdout=StringIO())
 
 
 SEED_POSTMORTEM = "004_3c076beea237fb3e"

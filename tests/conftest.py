@@ -29,6 +29,16 @@ def corpus() -> Path:
 
 
 @pytest.fixture
+def imported(seeds) -> None:
+    """The two seed documents, imported as `manage.py import_docs` imports them."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("import_docs", str(seeds), stdout=StringIO())
+
+
+@pytest.fixture
 def seed_runbook(seeds) -> Path:
     return seeds / "000_2c0d5e53b423be66.txt"
 

@@ -1,18 +1,11 @@
 """The JSON API: field names are a contract with users' scripts."""
 
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from kb.models import Alert, Runbook
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def imported(seeds):
-    call_command("import_docs", str(seeds), stdout=StringIO())
 
 
 def scoped_runbook(slug: str, labels: dict, alert: str = "HomelabPodOOMKilled") -> Runbook:

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from kb.models import Document, Incident, Revision
-from tests.authoring_support import SEED_POSTMORTEM, SEED_RUNBOOK, editor, form_data, imported, reader  # noqa: F401
+from tests.authoring_support import SEED_POSTMORTEM, SEED_RUNBOOK, editor, form_data, reader  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

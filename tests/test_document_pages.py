@@ -8,11 +8,6 @@ from django.core.management import call_command
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def imported(seeds):
-    call_command("import_docs", str(seeds), stdout=StringIO())
-
-
 def test_a_runbook_page_shows_the_rendered_document(client, imported):
     response = client.get("/runbooks/000_2c0d5e53b423be66/")
     assert response.status_code == 200

@@ -11,7 +11,7 @@ from kb import authoring
 from kb.markdown_edits import ResolutionDraft
 from kb.markdown_writing import FollowUpDraft, PostMortemDraft, SectionDraft
 from kb.models import Alert, Document, Incident, PostMortem, Runbook
-from tests.authoring_support import SEED_POSTMORTEM, SEED_RUNBOOK, editor, imported  # noqa: F401
+from tests.authoring_support import SEED_POSTMORTEM, SEED_RUNBOOK, editor  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 
 from kb.models import Alert, Incident, PostMortem, Runbook
-from tests.authoring_support import SEED_POSTMORTEM, SEED_RUNBOOK, editor, editor_client, form_data, imported  # noqa: F401
+from tests.authoring_support import SEED_POSTMORTEM, SEED_RUNBOOK, editor, editor_client, form_data  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -1,9 +1,7 @@
 """The pages in a real Chromium: copy buttons, alert links with labels, no console errors anywhere."""
 
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from kb.models import Incident
@@ -13,11 +11,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 RUNBOOK = "/runbooks/000_2c0d5e53b423be66/"
 ALERT_LINK = "/alerts/HomelabPodOOMKilled/?namespace=velero&container=velero&pod=velero-7d9f8-x2k4q"
-
-
-@pytest.fixture
-def imported(seeds):
-    call_command("import_docs", str(seeds), stdout=StringIO())
 
 
 def test_it_copies_a_command_to_the_clipboard(page, imported):

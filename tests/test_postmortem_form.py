@@ -12,7 +12,6 @@ from tests.authoring_support import (  # noqa: F401  (fixtures)
     editor,
     editor_client,
     form_data,
-    imported,
     other_editor,
     reader,
 )

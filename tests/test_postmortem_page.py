@@ -1,21 +1,14 @@
 """The post-mortem page: the facts first, then follow-ups, lessons and the story."""
 
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from tests.pages_support import save_document
 
 pytestmark = pytest.mark.django_db
 
 URL = "/postmortems/004_3c076beea237fb3e/"
-
-
-@pytest.fixture
-def imported(seeds):
-    call_command("import_docs", str(seeds), stdout=StringIO())
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from kb.models import Runbook
-from tests.authoring_support import SEED_RUNBOOK, editor, editor_client, form_data, imported, reader  # noqa: F401
+from tests.authoring_support import SEED_RUNBOOK, editor, editor_client, form_data, reader  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -1,9 +1,7 @@
 """The runbook page: what an operator reads when an alert fires."""
 
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from kb.models import Incident, Runbook
 from tests.pages_support import save_document
@@ -11,11 +9,6 @@ from tests.pages_support import save_document
 pytestmark = pytest.mark.django_db
 
 URL = "/runbooks/000_2c0d5e53b423be66/"
-
-
-@pytest.fixture
-def imported(seeds):
-    call_command("import_docs", str(seeds), stdout=StringIO())
 
 
 def test_it_shows_title_alert_scope_and_a_table_of_contents(client, imported):

@@ -16,11 +16,6 @@ VELERO = "/runbooks/000_2c0d5e53b423be66/"
 KURED = "/postmortems/004_3c076beea237fb3e/"
 
 
-@pytest.fixture
-def imported(seeds):
-    call_command("import_docs", str(seeds), stdout=StringIO())
-
-
 def save(identity: str, text: str) -> Document:
     return document_save(parse_document(text, identity), identity=identity, source_path=identity, source_text=text, reason="test")[0]
 

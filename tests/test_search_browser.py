@@ -1,16 +1,9 @@
 """Search in a real Chromium: results appear as the operator types, `/` finds the box, no console errors."""
 
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def imported(seeds):
-    call_command("import_docs", str(seeds), stdout=StringIO())
 
 
 def test_typing_shows_results_without_reloading_the_page(page, imported):

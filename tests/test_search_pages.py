@@ -1,17 +1,10 @@
 """The home page, which is the search page, /search/ and /api/search."""
 
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def imported(seeds):
-    call_command("import_docs", str(seeds), stdout=StringIO())
 
 
 def test_it_has_one_labelled_search_box_focused_on_load_that_searches_as_you_type(client):
