@@ -7,8 +7,10 @@ import pytest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from kb import curation
 from kb.incidents import incident_alerting
-from kb.models import Alert, FollowUp, Incident, PostMortem, Runbook
+from kb.models import Alert, Entity, Incident, PostMortem, Runbook
+from tests.pages_support import save_document
 
 pytestmark = pytest.mark.django_db
 
@@ -98,14 +100,14 @@ def test_the_home_page_says_when_nothing_fires(client):
     assert "Nothing is firing." in client.get("/").content.decode()
 
 
-def postmortem(slug: str, when: date, follow_ups: list[tuple[str, str]], mentions: str = "") -> PostMortem:
-    document = PostMortem.objects.create(
-        kind="postmortem", slug=slug, identity=slug, title=slug.replace("-", " ").title(), date=when,
-        source_text=f"# {slug}\n{mentions}", content_hash="x",
+def postmortem(slug: str, when: date, follow_ups: list[tuple[str, str]], mentions: str = "It broke.") -> PostMortem:
+    """Written as the importer writes it, so that its mentions are extracted."""
+    checklist = "\n".join(f"- [{'x' if status == 'done' else ' '}] {text}" for text, status in follow_ups)
+    return save_document(
+        f"---\nkind: postmortem\n---\n# {slug.replace('-', ' ').title()}\n\n**Date:** {when.isoformat()}\n\n"
+        f"## Summary\n\n{mentions}\n\n## Action items\n\n{checklist}\n",
+        identity=f"{slug}.md",
     )
-    for position, (text, status) in enumerate(follow_ups):
-        FollowUp.objects.create(postmortem=document, position=position, text=text, status=status)
-    return document
 
 
 def render_alerting(incident: Incident) -> str:
@@ -153,3 +155,25 @@ def test_the_silence_link_fills_alertmanagers_form_with_the_incidents_labels(ale
         '{alertname="PostgresDiskAlmostFull",description="quote \\" and back\\\\slash",'
         'namespace="databases",pod="db-0",severity="critical"}'
     )
+
+
+def implicating(client, name: str) -> list[str]:
+    return [p["slug"] for p in client.get(f"/api/alerts/{name}").json()["postmortems"]]
+
+
+def test_a_postmortem_naming_a_longer_alert_does_not_implicate_this_one(client):
+    Alert.objects.create(name="NodeDown")
+    postmortem("downstream", date(2026, 3, 1), [("Fix the proxy", "open")], mentions="The NodeDownstream alert fired.")
+    postmortem("node", date(2026, 3, 2), [("Replace the PSU", "open")], mentions="NodeDown fired for rack 4.")
+    assert implicating(client, "NodeDown") == ["node"]
+
+
+def test_a_postmortem_naming_the_alert_by_an_alias_implicates_it_until_the_name_is_ignored(client):
+    Alert.objects.create(name="NodeDown")
+    postmortem("host", date(2026, 3, 2), [("Replace the PSU", "open")], mentions="The HostUnreachable alert fired for rack 4.")
+    assert implicating(client, "NodeDown") == []
+    host = Entity.objects.get(name="HostUnreachable")
+    curation.entity_alias_add(entity=host, alias="NodeDown")
+    assert implicating(client, "NodeDown") == ["host"]
+    curation.entity_ignore(entity=host)
+    assert implicating(client, "NodeDown") == []
