@@ -15,7 +15,7 @@ from operator import or_
 from pathlib import PurePosixPath
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 
 from kb import entities
@@ -130,7 +130,13 @@ def mentions_refresh(*, names: list[str], vocabulary: Vocabulary | None = None, 
     candidates = candidates.exclude(mentions__entity__in=entity_ids)
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
-    documents = list(candidates.only("pk", "identity", "source_path", "source_text"))
+    return mentions_reread(documents=candidates, vocabulary=vocabulary)
+
+
+def mentions_reread(*, documents: QuerySet[Document], vocabulary: Vocabulary | None = None) -> int:
+    """Re-extracts the mentions of these documents (after a curation changed what a name means)."""
+    # By primary key: the caller's query may join mentions and repeat a document.
+    documents = list(Document.objects.filter(pk__in=documents.values("pk")).only("pk", "identity", "source_path", "source_text"))
     if documents:
         vocabulary = vocabulary_load()
     for document in documents:

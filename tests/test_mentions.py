@@ -154,25 +154,3 @@ def test_relink_rewrites_every_documents_mentions(seeds):
     assert out.strip() == f"2 documents relinked, {len(before)} mentions, 0 failed"
     assert set(Mention.objects.values_list("entity__name", "document_id", "position", "count")) == before
 
-
-def test_the_admin_renames_merges_and_ignores(admin_client, seeds):
-    run("import_docs", seeds)
-    gate = Entity.objects.get(name="kured-sentinel-gate")
-    form = {
-        "name": "kured-gate", "kind": "component", "merge_into": "",
-        "aliases-TOTAL_FORMS": "1", "aliases-INITIAL_FORMS": "0", "aliases-MIN_NUM_FORMS": "0",
-        "aliases-MAX_NUM_FORMS": "1000", "aliases-0-name": "sentinel gate", "aliases-0-entity": str(gate.pk),
-    }
-    response = admin_client.post(f"/admin/kb/entity/{gate.pk}/change/", form)
-    assert response.status_code == 302
-    gate.refresh_from_db()
-    assert gate.name == "kured-gate" and gate.curated
-    assert sorted(a.name for a in gate.aliases.all()) == ["kured-sentinel-gate", "sentinel gate"]
-    agent = Entity.objects.get(name="hermes-agent")
-    merge = {**form, "name": "hermes-agent", "merge_into": str(gate.pk), "aliases-0-name": ""}
-    response = admin_client.post(f"/admin/kb/entity/{agent.pk}/change/", merge)
-    assert response["Location"] == f"/admin/kb/entity/{gate.pk}/change/"
-    assert "hermes-agent" in [a.name for a in gate.aliases.all()]
-    ip = Entity.objects.get(name="192.168.1.13")
-    admin_client.post("/admin/kb/entity/", {"action": "ignore_for_good", "_selected_action": [ip.pk]})
-    assert Entity.objects.get(pk=ip.pk).ignored
