@@ -50,12 +50,15 @@ class Alert(models.Model):
         ]
         return sorted(fitting, key=lambda r: (-len(r.labels), r.title))
 
+    def runbook_choice(self, labels: dict[str, str]) -> tuple[Runbook | None, list[Runbook]]:
+        """(the runbook with the most labels among those that fit, []), or (None, the runbooks tied for most)."""
+        fitting = self.runbooks_for(labels)
+        tied = [runbook for runbook in fitting if len(runbook.labels) == len(fitting[0].labels)]
+        return (tied[0], []) if len(tied) == 1 else (None, tied)
+
     def best_runbook(self, labels: dict[str, str]) -> Runbook | None:
         """The runbook with the most labels among those that fit; None when none fits or two tie."""
-        fitting = self.runbooks_for(labels)
-        if not fitting or (len(fitting) > 1 and len(fitting[0].labels) == len(fitting[1].labels)):
-            return None
-        return fitting[0]
+        return self.runbook_choice(labels)[0]
 
 
 class Document(models.Model):
