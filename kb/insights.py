@@ -208,7 +208,8 @@ class RecurringAlert:
 
     @property
     def url(self) -> str:
-        return Entity(name=self.alert.name).get_absolute_url()
+        # The alert link, not the entity page: an alert only received from Alertmanager has no entity.
+        return self.alert.get_absolute_url()
 
     @property
     def trend(self) -> str:

@@ -89,7 +89,7 @@ def test_insights_want_a_runbook_for_the_alert_implicated_twice(client, imported
     assert [f["postmortem"]["date"] for f in data["open_follow_ups"]] == ["2026-05-16", "2026-05-16", "2026-05-31", "2026-05-31"]
     assert data["recurring_alerts"] == [
         {
-            "name": "HomelabPodOOMKilled", "url": "http://testserver/entities/HomelabPodOOMKilled/", "incidents": 2,
+            "name": "HomelabPodOOMKilled", "url": "http://testserver/alerts/HomelabPodOOMKilled/", "incidents": 2,
             "resolutions": [{"date": "2026-02-24", "old": "512Mi", "new": "1Gi", "notes": "OOM after 3.5d uptime during daily kopia backup"}],
             "trend": "one date on record",
         }

@@ -110,6 +110,16 @@ def test_the_insights_page_wants_a_runbook_for_the_alert_implicated_twice(client
     assert "HomelabPodOOMKilled" in recurring and "512Mi → 1Gi" in recurring
 
 
+def test_an_alert_that_recurs_without_any_document_links_to_its_alert_page(client):
+    alert = Alert.objects.create(name="EdgeProxyFlapping")
+    Incident.objects.create(title="first", alert=alert, fingerprint="a", started_at="2026-05-01T10:00:00Z")
+    Incident.objects.create(title="second", alert=alert, fingerprint="a", started_at="2026-05-08T10:00:00Z")
+    html = client.get("/insights/").content.decode()
+    recurring = html[html.index('id="recurring"'):html.index('id="no-follow-ups"')]
+    assert '<a href="/alerts/EdgeProxyFlapping/"><code>EdgeProxyFlapping</code></a>' in recurring
+    assert "Recent incidents of <code>EdgeProxyFlapping</code>" in client.get("/alerts/EdgeProxyFlapping/").content.decode()
+
+
 def test_the_entity_list_filters_by_kind(client, imported, django_assert_num_queries):
     with django_assert_num_queries(1):
         html = client.get("/entities/?kind=host").content.decode()
