@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from kb import dates
-from kb.parsing import ALERT_NAME, incident_references, is_alert_like
+from kb.parsing import ALERT_NAME, ParsedDocument, incident_references, is_alert_like
 from kb.rendering import Block
 
 ALERT, METRIC, COMPONENT, NAMESPACE, HOST, FILE, INCIDENT, POSTMORTEM = (
@@ -629,3 +629,15 @@ def extract(
                 # A heading is a poor sentence: the first one in the section's text says more.
                 finding.surface, finding.snippet = surface, snippet(passage.text, start, end)
     return sorted(findings.values(), key=lambda f: (f.section, f.name.lower()))
+
+
+def document_subject(parsed: ParsedDocument) -> str | None:
+    """The alert a runbook is for; a post-mortem is for none."""
+    return parsed.alert if parsed.kind == "runbook" else None
+
+
+def extract_parsed(parsed: ParsedDocument, *, vocabulary: Vocabulary) -> list[Finding]:
+    """`extract` over a document as kb.parsing read it: its outline, subject, label scope and own date."""
+    return extract(
+        parsed.outline, vocabulary=vocabulary, subject=document_subject(parsed), labels=parsed.labels, own_date=parsed.date
+    )

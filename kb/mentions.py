@@ -20,7 +20,7 @@ from django.db.models.functions import Lower
 
 from kb import entities
 from kb.entities import Finding, Vocabulary
-from kb.models import Alert, Document, DocumentKind, Entity, EntityAlias, Mention
+from kb.models import Alert, Document, Entity, EntityAlias, Mention
 from kb.parsing import ParsedDocument, ParseError, parse_document
 
 
@@ -49,10 +49,8 @@ def mentions_write(
     never changes what is linked.
     """
     vocabulary = vocabulary or vocabulary_load()
-    subject = parsed.alert if parsed.kind == DocumentKind.RUNBOOK else None
-    findings = entities.extract(
-        parsed.outline, vocabulary=vocabulary, subject=subject, labels=parsed.labels, own_date=parsed.date
-    )
+    subject = entities.document_subject(parsed)
+    findings = entities.extract_parsed(parsed, vocabulary=vocabulary)
     resolved_subject = vocabulary.resolve(subject, entities.ALERT) if subject else None
     if resolved_subject and not any(f.name.lower() == resolved_subject[0].lower() for f in findings):
         # Named only in front matter or the file name: the runbook is still for it.

@@ -65,6 +65,13 @@ def test_a_reference_to_a_postmortem_by_date_links_to_it(client, imported):
     assert '<a class="entity" href="/postmortems/2026-05-16-kured-reboot-backlog/" title="post-mortem of 2026-05-16">2026-05-16 PM</a>' in html
 
 
+def test_the_editors_preview_links_entities_as_the_saved_page_will(admin_client, imported):
+    text = "---\nkind: runbook\n---\n# Reboots stuck\n\n## Notes\n\nSame blind spot as the 2026-05-16 PM; HomelabPodOOMKilled fired.\n"
+    html = admin_client.post("/preview/runbook/", {"text": text}).content.decode()
+    assert '<a class="entity" href="/postmortems/2026-05-16-kured-reboot-backlog/" title="post-mortem of 2026-05-16">2026-05-16 PM</a>' in html
+    assert '<a class="entity" href="/entities/HomelabPodOOMKilled/" title="Alert HomelabPodOOMKilled">HomelabPodOOMKilled</a>' in html
+
+
 def test_a_reference_to_a_postmortem_not_imported_links_to_its_entity_page(client, seeds):
     run_import(seeds)
     html = client.get("/postmortems/004_3c076beea237fb3e/").content.decode()
