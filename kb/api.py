@@ -8,8 +8,7 @@ from django.views.decorators.http import require_GET
 
 from kb.alert_links import labels_from_query
 from kb.incidents import postmortems_implicating
-from kb.insights import document_entities, entities_annotated, entity_profile, insights_gather
-from kb.mentions import entity_named
+from kb.insights import document_entities, entities_annotated, entity_named, entity_profile, insights_gather
 from kb.models import Alert, EntityKind, Incident, PostMortem, Runbook
 from kb.search import MAX_LIMIT, search
 
@@ -240,8 +239,8 @@ def entity_detail(request, name):
             "kind": entity.kind,
             "aliases": [alias.name for alias in entity.aliases.all()],
             "url": _url(request, entity),
-            "implicated_in": profile.implicated_in,
-            "has_runbook": profile.has_runbook,
+            "implicated_in": entity.implicated_in,
+            "has_runbook": entity.has_runbook,
             "headline": profile.headline,
             "postmortems": [
                 {**_appearance(request, a), "date": a.document.date.isoformat() if a.document.date else None}

@@ -14,7 +14,7 @@ from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrappe
 from django.utils import timezone
 
 from kb.alertmanager import silence_url
-from kb.models import Alert, Entity, FollowUp, FollowUpStatus, Incident, IncidentStatus, Mention, PostMortem
+from kb.models import Alert, Entity, FollowUp, Incident, IncidentStatus, Mention, PostMortem
 
 RECENT = 10
 FIRING_LISTED = 100  # instances read to show a few per alert
@@ -150,9 +150,9 @@ def incident_alerting(*, incident: Incident) -> IncidentAlerting:
             Q(primary_incidents=incident) | Q(incidents_named=incident) | Q(date__gt=incident.started_at.date())
         )
         outstanding = list(
-            FollowUp.objects.filter(status=FollowUpStatus.OPEN, postmortem__in=earlier.values("pk"))
-            .select_related("postmortem")
-            .order_by("-postmortem__date", "postmortem__title", "position")
+            FollowUp.objects.open()
+            .filter(postmortem__in=earlier.values("pk"))
+            .order_by("-postmortem__date", "postmortem__title", "position")  # the latest first in the banner
         )
     link = None
     if settings.KB_ALERTMANAGER_URL and incident.labels:

@@ -20,7 +20,7 @@ from django.db.models.functions import Lower
 
 from kb import entities
 from kb.entities import Finding, Vocabulary
-from kb.models import Alert, Document, Entity, EntityAlias, Mention
+from kb.models import Alert, Document, Entity, Mention
 from kb.parsing import ParsedDocument, ParseError, parse_document
 
 
@@ -172,11 +172,3 @@ def relink_all(*, progress: Callable[[int, int, Document], None] | None = None) 
     Entity.objects.filter(curated=False, ignored=False, mentions__isnull=True).delete()
     return report
 
-
-def entity_named(name: str) -> tuple[Entity | None, bool]:
-    """The entity with this name or alias, any case; the flag says it was found by an alias."""
-    entity = Entity.objects.prefetch_related("aliases").filter(name__iexact=name).first()
-    if entity is not None:
-        return entity, False
-    alias = EntityAlias.objects.select_related("entity").filter(name__iexact=name).first()
-    return (alias.entity, True) if alias else (None, False)

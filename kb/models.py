@@ -171,6 +171,16 @@ class FollowUpStatus(models.TextChoices):
     DONE = "done", "Done"
 
 
+class FollowUpQuerySet(models.QuerySet):
+    def open(self) -> FollowUpQuerySet:
+        """Open follow-ups of post-mortems not archived, with their post-mortem, the oldest post-mortem first."""
+        return (
+            self.filter(status=FollowUpStatus.OPEN, postmortem__archived=False)
+            .select_related("postmortem")
+            .order_by(models.F("postmortem__date").asc(nulls_last=True), "postmortem_id", "position")
+        )
+
+
 class FollowUp(models.Model):
     postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="follow_ups")
     position = models.PositiveIntegerField()
@@ -178,6 +188,8 @@ class FollowUp(models.Model):
     status = models.CharField(max_length=10, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN)
     owner = models.CharField(max_length=200, blank=True)
     due = models.DateField(null=True, blank=True)
+
+    objects = FollowUpQuerySet.as_manager()
 
     class Meta:
         ordering = ["postmortem", "position"]
