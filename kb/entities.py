@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from kb import dates
@@ -42,6 +42,13 @@ class Vocabulary:
         if key in self.ignored:
             return None
         return self.known.get(key, (name, kind))
+
+    def with_alert(self, name: str) -> Vocabulary:
+        """This vocabulary knowing one more alert name; a curated or ignored name of that spelling stays as it is."""
+        key = name.lower()
+        if key in self.known or key in self.ignored:
+            return self
+        return replace(self, known={**self.known, key: (name, ALERT)})
 
 
 @dataclass

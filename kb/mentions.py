@@ -48,8 +48,11 @@ def mentions_write(
     knowledge base knew the name), those documents are re-read too, so the order of imports
     never changes what is linked.
     """
-    vocabulary = vocabulary or vocabulary_load()
     subject = entities.document_subject(parsed)
+    vocabulary = vocabulary or vocabulary_load()
+    if subject:
+        # The runbook's alert was saved just before: known here, as it will be to the documents after it.
+        vocabulary = vocabulary.with_alert(subject)
     findings = entities.extract_parsed(parsed, vocabulary=vocabulary)
     resolved_subject = vocabulary.resolve(subject, entities.ALERT) if subject else None
     if resolved_subject and not any(f.name.lower() == resolved_subject[0].lower() for f in findings):
@@ -136,7 +139,7 @@ def mentions_reread(*, documents: QuerySet[Document], vocabulary: Vocabulary | N
     # By primary key: the caller's query may join mentions and repeat a document.
     documents = list(Document.objects.filter(pk__in=documents.values("pk")).only("pk", "identity", "source_path", "source_text"))
     if documents:
-        vocabulary = vocabulary_load()
+        vocabulary = vocabulary or vocabulary_load()
     for document in documents:
         try:
             parsed = reparse(document)

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from kb import curation
+from kb import curation, importing, mentions
 from kb.importing import document_save
 from kb.models import Document, Entity, Mention
 from kb.parsing import parse_document
@@ -80,6 +80,30 @@ def test_a_runbook_imported_later_links_the_alert_in_earlier_postmortems(tmp_pat
     run("import_docs", write(tmp_path / "rb" / "disk-full.md", RUNBOOK))
     assert "DiskFull" in mentioned(postmortem)
     assert Mention.objects.get(document__identity="disk-full.md", entity__name="DiskFull").subject is True
+
+
+@pytest.mark.parametrize("runbook_file", ["a-disk-full.md", "z-disk-full.md"])
+def test_one_import_links_the_alert_whether_its_runbook_comes_first_or_last(tmp_path, runbook_file):
+    write(tmp_path / "m-postmortem.md", POSTMORTEM)
+    write(tmp_path / runbook_file, RUNBOOK)
+    run("import_docs", tmp_path)
+    assert "DiskFull" in mentioned(Document.objects.get(identity="m-postmortem.md"))
+
+
+def test_an_import_reads_the_vocabulary_once(tmp_path, seeds, monkeypatch):
+    run("import_docs", seeds)  # an alert and entities to know
+    reads, load = [], mentions.vocabulary_load
+
+    def vocabulary_load():
+        reads.append(1)
+        return load()
+
+    monkeypatch.setattr(importing, "vocabulary_load", vocabulary_load)
+    monkeypatch.setattr(mentions, "vocabulary_load", vocabulary_load)
+    for n in range(5):
+        write(tmp_path / f"pm-{n}.md", POSTMORTEM.replace("k8s-worker-4", f"k8s-worker-{n}"))
+    run("import_docs", tmp_path)
+    assert Document.objects.count() == 7 and len(reads) == 1
 
 
 def test_a_rename_keeps_the_old_name_as_an_alias_and_survives_reimport(tmp_path):
