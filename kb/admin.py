@@ -144,6 +144,14 @@ class EntityAdminForm(forms.ModelForm):
         model = Entity
         fields = ("name", "kind", "ignored")
 
+    def clean(self):
+        cleaned = super().clean()
+        if "name" in cleaned:
+            # A clash is told on the field before anything is saved (kb.curation checks again when saving).
+            entity = self.instance if self.instance.pk else None
+            cleaned["name"] = curation.name_check_free(cleaned["name"], field="name", entity=entity)
+        return cleaned
+
 
 @admin.register(Entity)
 class EntityAdmin(admin.ModelAdmin):
@@ -156,40 +164,37 @@ class EntityAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            obj.curated = True
-            obj.kind_curated = True
-            obj.save()
+            created = curation.entity_create(name=obj.name, kind=obj.kind)
+            if obj.ignored:
+                curation.entity_ignore(entity=created)
+            # The admin goes on with this object (inlines, log entry, redirect): make it the row just created.
+            obj.pk, obj._state.adding = created.pk, False
+            obj.refresh_from_db()
             return
         original = Entity.objects.get(pk=obj.pk)
-        try:
-            if "name" in form.changed_data:
-                curation.entity_rename(entity=original, name=obj.name)
-            if "kind" in form.changed_data:
-                curation.entity_set_kind(entity=original, kind=obj.kind)
-            if "ignored" in form.changed_data and obj.ignored:
-                curation.entity_ignore(entity=original)
-        except ValidationError as exc:
-            messages.error(request, "; ".join(exc.messages))
+        if "name" in form.changed_data:
+            self._curate(request, curation.entity_rename, entity=original, name=obj.name)
+        if "kind" in form.changed_data:
+            self._curate(request, curation.entity_set_kind, entity=original, kind=obj.kind)
+        if "ignored" in form.changed_data:
+            self._curate(request, curation.entity_ignore if obj.ignored else curation.entity_unignore, entity=original)
         obj.refresh_from_db()
 
     def save_related(self, request, form, formsets, change):
         entity = form.instance
         for formset in formsets:
-            formset.save(commit=False)
+            formset.save(commit=False)  # nothing is written here: each change goes through kb.curation
             for alias in formset.deleted_objects:
-                alias.delete()
+                self._curate(request, curation.entity_alias_remove, alias=alias)
+            for alias, _fields in formset.changed_objects:
+                stored = EntityAlias.objects.select_related("entity").get(pk=alias.pk)
+                self._curate(request, curation.entity_alias_rename, alias=stored, name=alias.name)
             for alias in formset.new_objects:
-                try:
-                    curation.entity_alias_add(entity=entity, alias=alias.name)
-                except ValidationError as exc:
-                    messages.error(request, "; ".join(exc.messages))
+                self._curate(request, curation.entity_alias_add, entity=entity, alias=alias.name)
         target = form.cleaned_data.get("merge_into")
         if target is not None and Entity.objects.filter(pk=entity.pk).exists():
-            try:
-                curation.entity_merge(source=entity, into=target)
+            if self._curate(request, curation.entity_merge, source=entity, into=target):
                 self._merged_into = target
-            except ValidationError as exc:
-                messages.error(request, "; ".join(exc.messages))
 
     def response_change(self, request, obj):
         target = getattr(self, "_merged_into", None)
@@ -198,6 +203,15 @@ class EntityAdmin(admin.ModelAdmin):
             self.message_user(request, f"Merged {obj.name} into {target.name}.")
             return HttpResponseRedirect(f"/admin/kb/entity/{target.pk}/change/")
         return super().response_change(request, obj)
+
+    def _curate(self, request, decision, **arguments) -> bool:
+        """One curation decision; a refused one is told on the page and the others still apply."""
+        try:
+            decision(**arguments)
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+            return False
+        return True
 
     @admin.action(description="Ignore the selected entities for good")
     def ignore_for_good(self, request, queryset):

@@ -24,6 +24,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from kb.importing import alert_for_name
+from kb.mentions import mentions_refresh
 from kb.models import Alert, Incident, IncidentStatus, Runbook
 from kb.search_index import search_index_incidents
 
@@ -241,6 +242,8 @@ def alerts_named(*, names: set[str]) -> dict[str, Alert]:
     found = fetch()
     if len(found) < len(wanted):
         Alert.objects.bulk_create([Alert(name=wanted[k]) for k in wanted if k not in found], ignore_conflicts=True)
+        # Documents written before the alert first fired name it as plain text: link them now, as a new runbook does.
+        mentions_refresh(names=[wanted[k] for k in wanted if k not in found])
         found = fetch()
     # The database's LOWER() may fold a non-ASCII name differently from Python: look those up one by one.
     return {name: found.get(name.lower()) or alert_for_name(name) for name in names}

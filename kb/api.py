@@ -6,9 +6,9 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from kb.alert_links import labels_from_query
 from kb.incidents import postmortems_implicating
-from kb.insights import document_entities, entities_annotated, entity_profile, insights_gather
-from kb.mentions import entity_named
+from kb.insights import document_entities, entities_annotated, entity_named, entity_profile, insights_gather
 from kb.models import Alert, EntityKind, Incident, PostMortem, Runbook
 from kb.search import MAX_LIMIT, search
 
@@ -147,12 +147,12 @@ def postmortem_detail(request, slug):
 
 @api_view
 def alert_detail(request, name):
-    alert = Alert.objects.filter(name__iexact=name).first()
+    alert = Alert.objects.prefetch_related("runbooks").filter(name__iexact=name).first()
     if alert is None:
         raise Http404(f"no alert named {name}")
-    labels = {key: request.GET[key] for key in request.GET}
+    labels = labels_from_query(request.GET)
     best = alert.best_runbook(labels)
-    runbooks = alert.runbooks.filter(archived=False).order_by("title")
+    runbooks = [runbook for runbook in alert.runbooks.all() if not runbook.archived]  # by title
     incidents = alert.incidents.select_related("alert").order_by("-started_at", "-created_at")[:50]
     postmortems = postmortems_implicating(alert=alert).order_by("-date")
     return JsonResponse(
@@ -239,8 +239,8 @@ def entity_detail(request, name):
             "kind": entity.kind,
             "aliases": [alias.name for alias in entity.aliases.all()],
             "url": _url(request, entity),
-            "implicated_in": profile.implicated_in,
-            "has_runbook": profile.has_runbook,
+            "implicated_in": entity.implicated_in,
+            "has_runbook": entity.has_runbook,
             "headline": profile.headline,
             "postmortems": [
                 {**_appearance(request, a), "date": a.document.date.isoformat() if a.document.date else None}

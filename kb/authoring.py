@@ -7,19 +7,16 @@ from __future__ import annotations
 
 import re
 
-from django.db.models.functions import Lower
 from django.utils.html import format_html
 from django.utils.text import slugify
 
 from kb import markdown_edits
-from kb.entities import extract
-from kb.entity_links import Link, link_entities
+from kb.entity_links import parsed_html_linked
 from kb.exporting import document_path
 from kb.importing import VersionConflict, document_save
 from kb.markdown_reading import postmortem_draft
 from kb.markdown_writing import PostMortemDraft, draft_mismatches, postmortem_markdown, postmortem_template
-from kb.mentions import vocabulary_load
-from kb.models import Document, DocumentKind, Entity, Incident, PostMortem, Revision, Runbook
+from kb.models import Document, DocumentKind, Incident, PostMortem, Revision, Runbook
 from kb.parsing import ALERT_NAME, SCOPE_LABELS, NotADocument, ParsedDocument, ParseError, parse_document
 
 WEB_EDIT = "edited on the web"
@@ -42,21 +39,7 @@ def preview_html(text: str) -> str:
         parsed = parse_document(text)
     except (ParseError, NotADocument) as exc:
         return format_html('<p class="error" role="alert">This would not import: {}</p>', str(exc))
-    findings = extract(
-        parsed.outline, vocabulary=vocabulary_load(), subject=parsed.alert if parsed.kind == DocumentKind.RUNBOOK else None,
-        labels=parsed.labels, own_date=parsed.date,
-    )
-    known = {
-        entity.name.lower(): entity
-        for entity in Entity.objects.annotate(key=Lower("name")).filter(key__in={f.name.lower() for f in findings}, ignored=False)
-    }
-    links: dict[str, list[Link]] = {}
-    for finding in findings:
-        entity = known.get(finding.name.lower())
-        if entity is not None:  # a name seen for the first time has no page until the document is saved
-            title = f"{entity.get_kind_display()} {entity.name}"
-            links.setdefault(finding.anchor, []).append(Link(finding.surface, entity.get_absolute_url(), title))
-    return link_entities(parsed.html, links)
+    return parsed_html_linked(parsed)
 
 
 # --- post-mortems ----------------------------------------------------------------------------

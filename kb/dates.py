@@ -15,13 +15,24 @@ MONTHS = {
     )
     for name in names
 }
-MONTH = r"(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
-PATTERNS = [
-    (re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b"), ("y", "m", "d")),
-    (re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\.?\s+" + MONTH + r",?\s+(\d{4})\b", re.I), ("d", "M", "y")),
-    (re.compile(r"\b" + MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.I), ("M", "d", "y")),
-    (re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b"), ("d", "m", "y")),
-]
+# The pieces of a date: year, month number, day, month name.
+PIECES = {"y": r"\d{4}", "m": r"\d{1,2}", "d": r"\d{1,2}", "M": "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + ")"}
+FORMS = (
+    r"{y}[-/.]{m}[-/.]{d}",  # 2026-05-16, 2026/05/16
+    r"{d}(?:st|nd|rd|th)?\.?\s+{M}\.?,?\s+{y}",  # 16 May 2026, 16th Sept. 2026
+    r"{M}\.?\s+{d}(?:st|nd|rd|th)?,?\s+{y}",  # May 16th, 2026
+    r"{d}\.{m}\.{y}",  # 16.05.2026
+)
+
+
+def _form(form: str, *, named: bool) -> str:
+    pieces = {key: f"(?P<{key}>{piece})" if named else piece for key, piece in PIECES.items()}
+    return r"\b" + form.format(**pieces) + r"\b"
+
+
+PATTERNS = [re.compile(_form(form, named=True), re.I) for form in FORMS]
+# Any date `parse` reads, as a pattern without groups (case-insensitive by itself), to find dates among other words.
+DATE_TEXT = "(?i:" + "|".join(_form(form, named=False) for form in FORMS) + ")"
 
 
 def parse(text: str) -> date | None:
@@ -29,9 +40,9 @@ def parse(text: str) -> date | None:
     if not text:
         return None
     found: list[tuple[int, date]] = []
-    for pattern, order in PATTERNS:
+    for pattern in PATTERNS:
         for match in pattern.finditer(text):
-            parts = dict(zip(order, match.groups()))
+            parts = match.groupdict()
             month = MONTHS[parts["M"].lower()] if "M" in parts else int(parts["m"])
             try:
                 found.append((match.start(), date(int(parts["y"]), month, int(parts["d"]))))

@@ -15,12 +15,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from kb import dates
-from kb.parsing import ALERT_NAME, incident_references, is_alert_like
+from kb.parsing import ALERT_NAME, ParsedDocument, incident_references, is_alert_like
 from kb.rendering import Block
+from kb.search_text import identifier_parts
 
 ALERT, METRIC, COMPONENT, NAMESPACE, HOST, FILE, INCIDENT, POSTMORTEM = (
     "alert", "metric", "component", "namespace", "host", "file", "incident", "postmortem",
@@ -42,6 +43,13 @@ class Vocabulary:
         if key in self.ignored:
             return None
         return self.known.get(key, (name, kind))
+
+    def with_alert(self, name: str) -> Vocabulary:
+        """This vocabulary knowing one more alert name; a curated or ignored name of that spelling stays as it is."""
+        key = name.lower()
+        if key in self.known or key in self.ignored:
+            return self
+        return replace(self, known={**self.known, key: (name, ALERT)})
 
 
 @dataclass
@@ -87,9 +95,8 @@ class Passage:
 
 def passages(blocks: list[Block]) -> Iterator[Passage]:
     for i, block in enumerate(blocks):
-        spans = frozenset(s.strip() for s in block.code_spans if "\n" not in s.strip())
-        # A fence Python-Markdown read as a code span (inside a list item) is a code block all the same.
-        code = [*block.code_blocks, *(s for s in block.code_spans if "\n" in s.strip())]
+        spans = frozenset(s.strip() for s in block.code_spans)
+        code = block.code_blocks
         flat = [" ".join(c.split()) for c in code]
 
         def prose(text: str) -> str:
@@ -100,7 +107,7 @@ def passages(blocks: list[Block]) -> Iterator[Passage]:
 
         if block.heading:
             yield Passage(i, block.heading, spans, heading=True)
-        for text in [*block.paragraphs, *getattr(block, "other_text", [])]:
+        for text in [*block.paragraphs, *block.other_text]:
             yield Passage(i, prose(text), spans)
         for lst in block.lists:
             for item in lst.items:
@@ -152,7 +159,6 @@ PROMQL_FUNCTION_BEFORE = re.compile(
 )
 COMPARISON_AFTER = re.compile(r"\s*(?:==|!=|>=|<=|>|<)\s*-?\d")
 
-CAMEL_PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 CAMEL_TOKEN = re.compile(r"(?<![\w.$/-])([A-Za-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*)(?![\w/-])")
 
 # CamelCase words that name Kubernetes kinds, states and reasons, or products: vocabulary, not alerts.
@@ -203,10 +209,6 @@ VOCABULARY_NOUN_BEFORE = re.compile(
 )
 
 
-def _camel_parts(name: str) -> list[str]:
-    return CAMEL_PARTS.findall(name)
-
-
 def _singular(word: str) -> str:
     word = word.lower()
     if word.endswith("ies"):
@@ -226,7 +228,7 @@ def looks_like_alert(name: str) -> bool:
         bool(ALERT_NAME.match(name))
         and name[0].isupper()
         and is_alert_like(name)
-        and sum(1 for part in _camel_parts(name) if len(part) >= 2 and part.isalpha()) >= 3
+        and sum(1 for part in identifier_parts(name) if len(part) >= 2 and part.isalpha()) >= 3
         and not is_vocabulary_word(name)
     )
 
@@ -361,10 +363,9 @@ COORDINATED = re.compile(r"([A-Za-z][A-Za-z0-9_:]*)" + QUOTE + r"\s*(?:\+|,|&|/|
 
 METRIC_CONTEXT = re.compile(rf"\b(?:metrics?|gauges?|counters?|histograms?|series)\s+{QUOTE}({METRIC_NAME}){QUOTE}|{QUOTE}({METRIC_NAME}){QUOTE}\s+(?:metrics?|gauges?|counters?|histograms?|series)\b", re.I)
 
-DATE_TEXT = r"(?:\d{4}-\d{2}-\d{2}|\d{1,2}\s+[A-Z][a-z]{2,8}\.?\s+\d{4}|[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})"
 PM_WORD = r"(?:PM|post[- ]?mortem|postmortem|PIR|retro(?:spective)?|incident review)"
 PM_REFERENCE = re.compile(
-    rf"\b({DATE_TEXT})(?:'s)?\s+{PM_WORD}\b|\b{PM_WORD}\s+(?:(?:of|from|for|on|dated)\s+)?(?:the\s+)?({DATE_TEXT})\b"
+    rf"\b({dates.DATE_TEXT})(?:'s)?\s+{PM_WORD}\b|\b{PM_WORD}\s+(?:(?:of|from|for|on|dated)\s+)?(?:the\s+)?({dates.DATE_TEXT})\b"
 )
 
 
@@ -629,3 +630,15 @@ def extract(
                 # A heading is a poor sentence: the first one in the section's text says more.
                 finding.surface, finding.snippet = surface, snippet(passage.text, start, end)
     return sorted(findings.values(), key=lambda f: (f.section, f.name.lower()))
+
+
+def document_subject(parsed: ParsedDocument) -> str | None:
+    """The alert a runbook is for; a post-mortem is for none."""
+    return parsed.alert if parsed.kind == "runbook" else None
+
+
+def extract_parsed(parsed: ParsedDocument, *, vocabulary: Vocabulary) -> list[Finding]:
+    """`extract` over a document as kb.parsing read it: its outline, subject, label scope and own date."""
+    return extract(
+        parsed.outline, vocabulary=vocabulary, subject=document_subject(parsed), labels=parsed.labels, own_date=parsed.date
+    )

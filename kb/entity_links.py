@@ -2,7 +2,7 @@
 
 Done at display time over the stored sanitised HTML, from the document's stored mentions (one
 query, plus one when it references other post-mortems by date), so links stay right when other
-documents are imported later. The first mention of each entity per section is linked; headings,
+documents are imported later. The editor's preview links a text not yet saved the same way. The first mention of each entity per section is linked; headings,
 existing links and code blocks are left as they are; a code span that is exactly a name becomes
 a link around the code.
 """
@@ -14,8 +14,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from kb.entities import POSTMORTEM, name_pattern, reference_date
-from kb.models import Document, Mention, PostMortem
+from django.db.models.functions import Lower
+
+from kb.entities import POSTMORTEM, extract_parsed, name_pattern, reference_date
+from kb.mentions import vocabulary_load
+from kb.models import Document, Entity, Mention, PostMortem
+from kb.parsing import ParsedDocument
 
 
 @dataclass(frozen=True)
@@ -93,23 +97,41 @@ def _link_text(text: str, pattern: re.Pattern, wanted, mark) -> str:
 
 def document_html_linked(document: Document) -> str:
     """The document's stored HTML with its entities linked (post-mortem references to the post-mortem)."""
-    mentions = list(
+    mentions = (
         Mention.objects.filter(document=document, entity__ignored=False, count__gt=0)
         .select_related("entity")
         .only("anchor", "surface", "entity__name", "entity__kind")
     )
-    days = {reference_date(m.entity.name) for m in mentions if m.entity.kind == POSTMORTEM} - {None}
+    return link_entities(document.html, _links([(m.anchor, m.surface, m.entity) for m in mentions], document=document))
+
+
+def parsed_html_linked(parsed: ParsedDocument) -> str:
+    """What `document_html_linked` will show once `parsed` is saved (the editor's preview): its HTML with
+    the entities the knowledge base already has linked; a name seen for the first time has no page yet."""
+    findings = [f for f in extract_parsed(parsed, vocabulary=vocabulary_load()) if f.count > 0]
+    keys = {f.name.lower() for f in findings}
+    known = {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=keys, ignored=False)}
+    mentions = [(f.anchor, f.surface, known[f.name.lower()]) for f in findings if f.name.lower() in known]
+    return link_entities(parsed.html, _links(mentions, document=None))
+
+
+def _links(mentions: list[tuple[str, str, Entity]], *, document: Document | None) -> dict[str, list[Link]]:
+    """Links by section anchor, from (anchor, surface, entity); a reference to a post-mortem by date links to
+    the post-mortem when exactly one other than `document` is of that day, else to the entity."""
+    days = {reference_date(entity.name) for _, _, entity in mentions if entity.kind == POSTMORTEM} - {None}
     postmortems: dict = {}
     if days:
-        for pm in PostMortem.objects.filter(date__in=days, archived=False).exclude(pk=document.pk).only("kind", "slug", "date"):
+        others = PostMortem.objects.filter(date__in=days, archived=False)
+        if document is not None:
+            others = others.exclude(pk=document.pk)
+        for pm in others.only("kind", "slug", "date"):
             postmortems.setdefault(pm.date, []).append(pm)
     links: dict[str, list[Link]] = {}
-    for mention in mentions:
-        entity = mention.entity
+    for anchor, surface, entity in mentions:
         url, title = entity.get_absolute_url(), f"{entity.get_kind_display()} {entity.name}"
         if entity.kind == POSTMORTEM:
             same_day = postmortems.get(reference_date(entity.name), [])
             if len(same_day) == 1:
                 url, title = same_day[0].get_absolute_url(), f"post-mortem of {same_day[0].date.isoformat()}"
-        links.setdefault(mention.anchor, []).append(Link(mention.surface, url, title))
-    return link_entities(document.html, links)
+        links.setdefault(anchor, []).append(Link(surface, url, title))
+    return links

@@ -29,7 +29,8 @@ from kb.models import (
     Runbook,
     Section,
 )
-from kb.mentions import mentions_write
+from kb.entities import Vocabulary
+from kb.mentions import mentions_write, vocabulary_load
 from kb.parsing import NotADocument, ParsedDocument, ParseError, content_hash, decode, parse_document
 from kb.search_index import search_index_update
 
@@ -117,10 +118,14 @@ def import_paths(
     report = ImportReport()
     candidates = find_files(paths, report)
     seen_roots: dict[Path, set[str]] = {}
+    # Read once, not per file; each runbook's alert joins it, so that files later in the import know it.
+    vocabulary = vocabulary_load()
     for n, candidate in enumerate(candidates, start=1):
         if candidate.root is not None:
             seen_roots.setdefault(candidate.root, set()).add(candidate.identity)
-        result = import_file(candidate, dry_run=dry_run)
+        result = import_file(candidate, dry_run=dry_run, vocabulary=vocabulary)
+        if isinstance(result.document, Runbook) and result.document.alert is not None:
+            vocabulary = vocabulary.with_alert(result.document.alert.name)
         report.results.append(result)
         if progress:
             progress(n, len(candidates), result)
@@ -130,7 +135,7 @@ def import_paths(
     return report
 
 
-def import_file(candidate: Candidate, *, dry_run: bool = False) -> FileResult:
+def import_file(candidate: Candidate, *, dry_run: bool = False, vocabulary: Vocabulary | None = None) -> FileResult:
     shown = str(candidate.path)
     reason = skip_reason(candidate.path)
     if reason:
@@ -153,6 +158,7 @@ def import_file(candidate: Candidate, *, dry_run: bool = False) -> FileResult:
             source_path=os.path.normpath(shown),
             source_text=text,
             reason=f"imported from {shown}",
+            vocabulary=vocabulary,
         )
     except ParseError as exc:
         return FileResult(shown, "failed", str(exc))
@@ -200,11 +206,13 @@ def document_save(
     author=None,
     edited_on_web: bool = False,
     expected_version: int | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> tuple[Document, str]:
     """Creates or updates the document for `identity`; returns it with created/updated/unchanged.
 
     With `expected_version` (0: the document must not exist yet) the write is a compare-and-set:
     when the stored version differs, `VersionConflict` is raised and nothing changes.
+    `vocabulary` is what the knowledge base knows for extracting entities (read when not given).
     """
     digest = content_hash(source_text)
     model = Runbook if parsed.kind == DocumentKind.RUNBOOK else PostMortem
@@ -257,7 +265,7 @@ def document_save(
     _replace_parts(document, parsed)
     _link_incidents(document, parsed)
     search_index_update(document=document)
-    mentions_write(document=document, parsed=parsed)
+    mentions_write(document=document, parsed=parsed, vocabulary=vocabulary)
     last = document.revisions.aggregate(n=Max("number"))["n"] or 0
     Revision.objects.create(
         document=document, number=last + 1, source_text=source_text, content_hash=digest, author=author, reason=reason

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Min, Q, QuerySet
+from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from kb.alertmanager import silence_url
-from kb.models import Alert, FollowUp, FollowUpStatus, Incident, IncidentStatus, PostMortem
+from kb.models import Alert, Entity, FollowUp, Incident, IncidentStatus, Mention, PostMortem
 
 RECENT = 10
 FIRING_LISTED = 100  # instances read to show a few per alert
@@ -113,12 +113,16 @@ def firing_now() -> FiringNow:
 
 
 def postmortems_implicating(*, alert: Alert) -> QuerySet[PostMortem]:
-    """Post-mortems of the alert's incidents, or naming it."""
+    """Post-mortems of the alert's incidents, or mentioning it, as the entity page counts them.
+
+    A mention is of the alert's entity found by its name or an alias, unless a curator ignored it:
+    `NodeDown` is not mentioned by `NodeDownstream`, and no document text is scanned.
+    """
+    entity = Entity.objects.filter(Q(name__iexact=alert.name) | Q(aliases__name__iexact=alert.name), ignored=False)
+    mentioning = Mention.objects.filter(document=OuterRef("pk"), entity__in=entity.values("pk"))
     return (
         PostMortem.objects.filter(archived=False)
-        .filter(
-            Q(incidents_named__alert=alert) | Q(primary_incidents__alert=alert) | Q(source_text__icontains=alert.name)
-        )
+        .filter(Q(incidents_named__alert=alert) | Q(primary_incidents__alert=alert) | Q(Exists(mentioning)))
         .distinct()
     )
 
@@ -146,9 +150,9 @@ def incident_alerting(*, incident: Incident) -> IncidentAlerting:
             Q(primary_incidents=incident) | Q(incidents_named=incident) | Q(date__gt=incident.started_at.date())
         )
         outstanding = list(
-            FollowUp.objects.filter(status=FollowUpStatus.OPEN, postmortem__in=earlier.values("pk"))
-            .select_related("postmortem")
-            .order_by("-postmortem__date", "postmortem__title", "position")
+            FollowUp.objects.open()
+            .filter(postmortem__in=earlier.values("pk"))
+            .order_by("-postmortem__date", "postmortem__title", "position")  # the latest first in the banner
         )
     link = None
     if settings.KB_ALERTMANAGER_URL and incident.labels:

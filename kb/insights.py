@@ -11,7 +11,7 @@ from datetime import date
 from functools import reduce
 from operator import or_
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
 
 from kb.entities import name_pattern, reference_date
 from kb.models import (
@@ -21,7 +21,6 @@ from kb.models import (
     Entity,
     EntityKind,
     FollowUp,
-    FollowUpStatus,
     Incident,
     Mention,
     PostMortem,
@@ -69,9 +68,19 @@ class Appearance:
         return self.document.get_absolute_url() + (f"#{self.anchor}" if self.anchor else "")
 
 
+def entity_named(name: str) -> tuple[Entity | None, bool]:
+    """The entity with this name or alias, any case, annotated by `entities_annotated`; the flag says it was found by an alias."""
+    named = entities_annotated(Entity.objects.prefetch_related("aliases"))
+    entity = named.filter(name__iexact=name).first()
+    if entity is not None:
+        return entity, False
+    entity = named.filter(aliases__name__iexact=name).first()
+    return (entity, True) if entity is not None else (None, False)
+
+
 @dataclass
 class EntityProfile:
-    entity: Entity
+    entity: Entity  # annotated by `entities_annotated`, as `entity_named` gives it
     postmortems: list[Appearance] = field(default_factory=list)
     runbooks_for: list[Appearance] = field(default_factory=list)
     runbooks_mentioning: list[Appearance] = field(default_factory=list)
@@ -80,18 +89,10 @@ class EntityProfile:
     referenced: list[PostMortem] = field(default_factory=list)  # for a reference to a post-mortem by date
 
     @property
-    def implicated_in(self) -> int:
-        return len(self.postmortems)
-
-    @property
-    def has_runbook(self) -> bool:
-        return bool(self.runbooks_for) or (self.entity.kind != EntityKind.ALERT and bool(self.runbooks_mentioning))
-
-    @property
     def headline(self) -> str:
-        count = self.implicated_in
+        count = self.entity.implicated_in
         parts = [f"implicated in {count} post-mortem{'s' if count != 1 else ''}"]
-        parts.append("has a runbook" if self.has_runbook else "no runbook")
+        parts.append("has a runbook" if self.entity.has_runbook else "no runbook")
         open_count = len(self.follow_ups)
         if open_count:
             parts.append(f"{open_count} open follow-up{'s' if open_count != 1 else ''}")
@@ -99,7 +100,7 @@ class EntityProfile:
 
 
 def entity_profile(entity: Entity) -> EntityProfile:
-    """Where an entity appears: post-mortems (newest first), runbooks, incidents, open follow-ups."""
+    """Where an entity (as `entity_named` gives it) appears: post-mortems (newest first), runbooks, incidents, open follow-ups."""
     profile = EntityProfile(entity)
     names = entity.names
     by_document: dict[int, Appearance] = {}
@@ -135,12 +136,7 @@ def entity_profile(entity: Entity) -> EntityProfile:
     profile.incidents = list(Incident.objects.filter(touching).select_related("alert").order_by("-started_at", "-created_at")[:50])
 
     pattern = name_pattern(names)
-    candidates = (
-        FollowUp.objects.filter(status=FollowUpStatus.OPEN, postmortem__archived=False, postmortem__mentions__entity=entity)
-        .distinct()
-        .select_related("postmortem")
-        .order_by(F("postmortem__date").asc(nulls_last=True), "postmortem_id", "position")
-    )
+    candidates = FollowUp.objects.open().filter(postmortem__mentions__entity=entity).distinct()
     profile.follow_ups = [f for f in candidates if pattern and pattern.search(f.text)]
 
     day = reference_date(entity.name)
@@ -208,7 +204,8 @@ class RecurringAlert:
 
     @property
     def url(self) -> str:
-        return Entity(name=self.alert.name).get_absolute_url()
+        # The alert link, not the entity page: an alert only received from Alertmanager has no entity.
+        return self.alert.get_absolute_url()
 
     @property
     def trend(self) -> str:
@@ -244,11 +241,7 @@ def insights_gather(*, limit: int = 25) -> Insights:
     annotated = entities_annotated()
     wanted = annotated.filter(kind=EntityKind.ALERT, has_runbook=False, documents__gt=0).order_by("-implicated_in", "name")
     most = annotated.filter(implicated_in__gt=0).order_by("-implicated_in", "name")
-    follow_ups = (
-        FollowUp.objects.filter(status=FollowUpStatus.OPEN, postmortem__archived=False)
-        .select_related("postmortem")
-        .order_by(F("postmortem__date").asc(nulls_last=True), "postmortem_id", "position")
-    )
+    follow_ups = FollowUp.objects.open()
     without = (
         PostMortem.objects.filter(archived=False).annotate(n=Count("follow_ups")).filter(n=0).order_by("-date", "title")
     )

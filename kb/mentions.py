@@ -15,12 +15,12 @@ from operator import or_
 from pathlib import PurePosixPath
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 
 from kb import entities
 from kb.entities import Finding, Vocabulary
-from kb.models import Alert, Document, DocumentKind, Entity, EntityAlias, Mention
+from kb.models import Alert, Document, Entity, Mention
 from kb.parsing import ParsedDocument, ParseError, parse_document
 
 
@@ -48,11 +48,12 @@ def mentions_write(
     knowledge base knew the name), those documents are re-read too, so the order of imports
     never changes what is linked.
     """
+    subject = entities.document_subject(parsed)
     vocabulary = vocabulary or vocabulary_load()
-    subject = parsed.alert if parsed.kind == DocumentKind.RUNBOOK else None
-    findings = entities.extract(
-        parsed.outline, vocabulary=vocabulary, subject=subject, labels=parsed.labels, own_date=parsed.date
-    )
+    if subject:
+        # The runbook's alert was saved just before: known here, as it will be to the documents after it.
+        vocabulary = vocabulary.with_alert(subject)
+    findings = entities.extract_parsed(parsed, vocabulary=vocabulary)
     resolved_subject = vocabulary.resolve(subject, entities.ALERT) if subject else None
     if resolved_subject and not any(f.name.lower() == resolved_subject[0].lower() for f in findings):
         # Named only in front matter or the file name: the runbook is still for it.
@@ -130,9 +131,15 @@ def mentions_refresh(*, names: list[str], vocabulary: Vocabulary | None = None, 
     candidates = candidates.exclude(mentions__entity__in=entity_ids)
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
-    documents = list(candidates.only("pk", "identity", "source_path", "source_text"))
+    return mentions_reread(documents=candidates, vocabulary=vocabulary)
+
+
+def mentions_reread(*, documents: QuerySet[Document], vocabulary: Vocabulary | None = None) -> int:
+    """Re-extracts the mentions of these documents (after a curation changed what a name means)."""
+    # By primary key: the caller's query may join mentions and repeat a document.
+    documents = list(Document.objects.filter(pk__in=documents.values("pk")).only("pk", "identity", "source_path", "source_text"))
     if documents:
-        vocabulary = vocabulary_load()
+        vocabulary = vocabulary or vocabulary_load()
     for document in documents:
         try:
             parsed = reparse(document)
@@ -168,11 +175,3 @@ def relink_all(*, progress: Callable[[int, int, Document], None] | None = None) 
     Entity.objects.filter(curated=False, ignored=False, mentions__isnull=True).delete()
     return report
 
-
-def entity_named(name: str) -> tuple[Entity | None, bool]:
-    """The entity with this name or alias, any case; the flag says it was found by an alias."""
-    entity = Entity.objects.prefetch_related("aliases").filter(name__iexact=name).first()
-    if entity is not None:
-        return entity, False
-    alias = EntityAlias.objects.select_related("entity").filter(name__iexact=name).first()
-    return (alias.entity, True) if alias else (None, False)

@@ -50,12 +50,15 @@ class Alert(models.Model):
         ]
         return sorted(fitting, key=lambda r: (-len(r.labels), r.title))
 
+    def runbook_choice(self, labels: dict[str, str]) -> tuple[Runbook | None, list[Runbook]]:
+        """(the runbook with the most labels among those that fit, []), or (None, the runbooks tied for most)."""
+        fitting = self.runbooks_for(labels)
+        tied = [runbook for runbook in fitting if len(runbook.labels) == len(fitting[0].labels)]
+        return (tied[0], []) if len(tied) == 1 else (None, tied)
+
     def best_runbook(self, labels: dict[str, str]) -> Runbook | None:
         """The runbook with the most labels among those that fit; None when none fits or two tie."""
-        fitting = self.runbooks_for(labels)
-        if not fitting or (len(fitting) > 1 and len(fitting[0].labels) == len(fitting[1].labels)):
-            return None
-        return fitting[0]
+        return self.runbook_choice(labels)[0]
 
 
 class Document(models.Model):
@@ -168,6 +171,16 @@ class FollowUpStatus(models.TextChoices):
     DONE = "done", "Done"
 
 
+class FollowUpQuerySet(models.QuerySet):
+    def open(self) -> FollowUpQuerySet:
+        """Open follow-ups of post-mortems not archived, with their post-mortem, the oldest post-mortem first."""
+        return (
+            self.filter(status=FollowUpStatus.OPEN, postmortem__archived=False)
+            .select_related("postmortem")
+            .order_by(models.F("postmortem__date").asc(nulls_last=True), "postmortem_id", "position")
+        )
+
+
 class FollowUp(models.Model):
     postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="follow_ups")
     position = models.PositiveIntegerField()
@@ -175,6 +188,8 @@ class FollowUp(models.Model):
     status = models.CharField(max_length=10, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN)
     owner = models.CharField(max_length=200, blank=True)
     due = models.DateField(null=True, blank=True)
+
+    objects = FollowUpQuerySet.as_manager()
 
     class Meta:
         ordering = ["postmortem", "position"]

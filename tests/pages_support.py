@@ -1,6 +1,10 @@
 """Documents written the way the importer writes them, for the page tests."""
 
+from io import StringIO
+from pathlib import Path
 from textwrap import dedent
+
+from django.core.management import call_command
 
 from kb.importing import document_save
 from kb.parsing import parse_document
@@ -19,3 +23,9 @@ def save_runbook(alert: str, labels: dict[str, str], *, slug: str, title: str = 
     scope = "{" + ", ".join(f"{k}: {v}" for k, v in labels.items()) + "}"
     text = f"---\nkind: runbook\nslug: {slug}\nalert: {alert}\nlabels: {scope}\n---\n# {title or slug}\n\n## Mitigation\n\n{body}"
     return save_document(text, identity=f"{slug}.md")
+
+
+def import_related_postmortem() -> None:
+    """A post-mortem sharing entities with both seeds (and the day the seed post-mortem refers to)."""
+    path = Path(__file__).parent / "fixtures" / "entities" / "2026-05-16-kured-reboot-backlog.md"
+    call_command("import_docs", str(path), stdout=StringIO())

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kb.models import Alert, Incident, Runbook
+from tests.pages_support import save_document
 
 pytestmark = pytest.mark.django_db
 
@@ -242,7 +243,7 @@ def test_a_group_of_1000_alerts_is_stored_in_a_few_queries(client):
         assert deliver(client, body).json()["created"] == 1000
     with CaptureQueriesContext(connection) as again:
         assert deliver(client, body).json()["unchanged"] == 1000
-    # Alerts (read, create, read again with their runbooks), incidents (read, insert, read back),
+    # Alerts (read, create, documents naming the new alert, read again with their runbooks), incidents (read, insert, read back),
     # search index (delete, insert, vocabulary), transaction. SQLite takes at most 999 parameters
     # a statement, so Django splits the inserts into batches there; the search index writes 200 rows a batch.
     insert_batches = 1 if connection.vendor == "postgresql" else 1000 // (999 // 16) + 1
@@ -250,3 +251,14 @@ def test_a_group_of_1000_alerts_is_stored_in_a_few_queries(client):
     assert len(first) <= 10 + insert_batches + index_batches, [q["sql"][:80] for q in first]
     assert len(again) <= 6
     assert Incident.objects.filter(status="firing").count() == 1000
+
+
+def test_a_postmortem_written_before_the_alert_first_fired_is_linked_to_it_when_it_fires(client):
+    save_document(
+        "---\nkind: postmortem\n---\n# Rack power loss\n\n**Date:** 2026-03-02\n\n## Summary\n\nNodeDown paged twice before anyone looked.\n",
+        identity="rack-power.md",
+    )
+    assert client.get("/api/alerts/NodeDown").status_code == 404
+    assert deliver(client, a_group(1)).status_code == 200
+    assert [p["slug"] for p in client.get("/api/alerts/NodeDown").json()["postmortems"]] == ["rack-power"]
+    assert "Rack power loss" in client.get("/entities/NodeDown/").content.decode()

@@ -92,6 +92,12 @@ def test_the_most_specific_runbook_wins_and_a_scope_that_does_not_fit_is_left_ou
     assert {r["slug"] for r in generic["runbooks"]} == {"000_2c0d5e53b423be66", "velero-generic", "other-namespace"}
 
 
+def test_the_labels_are_read_as_the_alert_link_reads_them(client, imported):
+    data = client.get("/api/alerts/HomelabPodOOMKilled?namespace=velero&container=velero&pod=&bad-name=x").json()
+    assert data["labels"] == {"namespace": "velero", "container": "velero"}
+    assert data["runbook"]["slug"] == "000_2c0d5e53b423be66"
+
+
 def test_no_runbook_fits_gives_null(client, imported):
     data = client.get("/api/alerts/HomelabPodOOMKilled?namespace=media").json()
     assert data["runbook"] is None

@@ -101,6 +101,9 @@ def test_an_alias_counts_as_its_entity_and_an_ignored_name_is_never_extracted():
         "See the post-mortem of 2026-05-16 for the first time.",
         "As in the May 16, 2026 post-mortem, nobody looked.",
         "The postmortem from 16 May 2026 said so.",
+        "Same as the 2026/05/16 PM.",
+        "The retro of 16.05.2026 listed it.",
+        "Per the may 16th, 2026 PIR.",
     ],
 )
 def test_it_finds_references_to_other_postmortems_by_date(sentence):

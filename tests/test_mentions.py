@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from kb import curation
+from kb import curation, importing, mentions
 from kb.importing import document_save
 from kb.models import Document, Entity, Mention
 from kb.parsing import parse_document
@@ -82,6 +82,30 @@ def test_a_runbook_imported_later_links_the_alert_in_earlier_postmortems(tmp_pat
     assert Mention.objects.get(document__identity="disk-full.md", entity__name="DiskFull").subject is True
 
 
+@pytest.mark.parametrize("runbook_file", ["a-disk-full.md", "z-disk-full.md"])
+def test_one_import_links_the_alert_whether_its_runbook_comes_first_or_last(tmp_path, runbook_file):
+    write(tmp_path / "m-postmortem.md", POSTMORTEM)
+    write(tmp_path / runbook_file, RUNBOOK)
+    run("import_docs", tmp_path)
+    assert "DiskFull" in mentioned(Document.objects.get(identity="m-postmortem.md"))
+
+
+def test_an_import_reads_the_vocabulary_once(tmp_path, seeds, monkeypatch):
+    run("import_docs", seeds)  # an alert and entities to know
+    reads, load = [], mentions.vocabulary_load
+
+    def vocabulary_load():
+        reads.append(1)
+        return load()
+
+    monkeypatch.setattr(importing, "vocabulary_load", vocabulary_load)
+    monkeypatch.setattr(mentions, "vocabulary_load", vocabulary_load)
+    for n in range(5):
+        write(tmp_path / f"pm-{n}.md", POSTMORTEM.replace("k8s-worker-4", f"k8s-worker-{n}"))
+    run("import_docs", tmp_path)
+    assert Document.objects.count() == 7 and len(reads) == 1
+
+
 def test_a_rename_keeps_the_old_name_as_an_alias_and_survives_reimport(tmp_path):
     pm = write(tmp_path / "pm.md", POSTMORTEM)
     run("import_docs", pm)
@@ -154,25 +178,3 @@ def test_relink_rewrites_every_documents_mentions(seeds):
     assert out.strip() == f"2 documents relinked, {len(before)} mentions, 0 failed"
     assert set(Mention.objects.values_list("entity__name", "document_id", "position", "count")) == before
 
-
-def test_the_admin_renames_merges_and_ignores(admin_client, seeds):
-    run("import_docs", seeds)
-    gate = Entity.objects.get(name="kured-sentinel-gate")
-    form = {
-        "name": "kured-gate", "kind": "component", "merge_into": "",
-        "aliases-TOTAL_FORMS": "1", "aliases-INITIAL_FORMS": "0", "aliases-MIN_NUM_FORMS": "0",
-        "aliases-MAX_NUM_FORMS": "1000", "aliases-0-name": "sentinel gate", "aliases-0-entity": str(gate.pk),
-    }
-    response = admin_client.post(f"/admin/kb/entity/{gate.pk}/change/", form)
-    assert response.status_code == 302
-    gate.refresh_from_db()
-    assert gate.name == "kured-gate" and gate.curated
-    assert sorted(a.name for a in gate.aliases.all()) == ["kured-sentinel-gate", "sentinel gate"]
-    agent = Entity.objects.get(name="hermes-agent")
-    merge = {**form, "name": "hermes-agent", "merge_into": str(gate.pk), "aliases-0-name": ""}
-    response = admin_client.post(f"/admin/kb/entity/{agent.pk}/change/", merge)
-    assert response["Location"] == f"/admin/kb/entity/{gate.pk}/change/"
-    assert "hermes-agent" in [a.name for a in gate.aliases.all()]
-    ip = Entity.objects.get(name="192.168.1.13")
-    admin_client.post("/admin/kb/entity/", {"action": "ignore_for_good", "_selected_action": [ip.pk]})
-    assert Entity.objects.get(pk=ip.pk).ignored

@@ -251,8 +251,9 @@ def test_the_edit_form_keeps_a_severity_imported_in_another_scale(editor_client,
 
 def test_the_form_page_makes_a_pinned_number_of_queries(editor_client, imported, django_assert_num_queries):
     # session, user, the user's permissions, their groups' permissions, the post-mortem; for the
-    # preview's entity links: the vocabulary (alert names, curated entities) and the known entities
-    with django_assert_num_queries(8):
+    # preview's entity links: the vocabulary (alert names, curated entities), the known entities and
+    # the post-mortems of the days it references ("the 2026-05-16 PM"), as the saved page links them
+    with django_assert_num_queries(9):
         assert editor_client.get(f"/postmortems/{SEED_POSTMORTEM}/edit/").status_code == 200
 
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.pages_support import save_document
+from tests.pages_support import import_related_postmortem, save_document
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +76,10 @@ def test_it_has_a_print_stylesheet(client, postmortem):
 
 
 def test_the_postmortem_page_takes_a_fixed_number_of_queries(client, imported, django_assert_num_queries):
-    # 1. the post-mortem with its revision count; 2. sections; 3. follow-ups; 4. lessons; 5. incidents it names;
-    # 6. its entity mentions (links); 7. post-mortems of the days it refers to; 8. related documents
-    with django_assert_num_queries(8):
-        assert client.get(URL).status_code == 200
+    import_related_postmortem()
+    # 1. the post-mortem with its revision count; 2. its sections; 3. follow-ups; 4. lessons; 5. the incidents
+    # it names; 6. its entity mentions (links); 7. the post-mortems of the days it refers to ("the 2026-05-16
+    # PM"); 8. the documents sharing its entities (related); 9. the names each of them shares
+    with django_assert_num_queries(9):
+        html = client.get(URL).content.decode()
+    assert 'id="related-heading"' in html and 'title="post-mortem of 2026-05-16"' in html

@@ -19,15 +19,13 @@ from kb.models import Alert
 def alert_runbook(request, name):
     labels = labels_from_query(request.GET)
     alert_name = alert_name_from_path(name)
-    alert = Alert.objects.filter(name__iexact=alert_name).first() if alert_name else None
+    alert = Alert.objects.prefetch_related("runbooks").filter(name__iexact=alert_name).first() if alert_name else None
     if alert is not None:
-        best = alert.best_runbook(labels)
+        best, tied = alert.runbook_choice(labels)
         if best is not None:
             return redirect(best.get_absolute_url() + labels_query(labels))
-        runbooks = list(alert.runbooks.filter(archived=False).order_by("title"))
+        runbooks = [runbook for runbook in alert.runbooks.all() if not runbook.archived]  # by title
         if runbooks:
-            fitting = alert.runbooks_for(labels)
-            tied = [r for r in fitting if len(r.labels) == len(fitting[0].labels)]
             return render(
                 request,
                 "kb/alert_overview.html",
