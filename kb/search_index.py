@@ -2,7 +2,8 @@
 
 The database indexes these rows itself (see SearchEntry); this module only decides what text goes
 into which weighted column. `kb.importing.document_save` calls `search_index_update` for every
-document it writes; anything else that writes incidents calls `search_index_incidents`.
+document it writes, and `search_index_incidents` for the incidents it creates; anything else that
+writes incidents (the incident form, the admin, the Alertmanager webhook) calls `search_index_incidents`.
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ MAX_BODY = 200_000
 
 
 def search_index_update(*, document: Document) -> None:
-    """Replaces the rows of one document and of the incidents it names."""
+    """Replaces the rows of one document (an incident's rows hold none of its text)."""
     SearchEntry.objects.filter(document=document).delete()
     if not document.archived:
         _write(_document_entries(document, alert=_alert_name(document)))
-    search_index_incidents(incidents=list(document.incidents_named.select_related("alert")))
 
 
 def search_index_incidents(*, incidents: list[Incident]) -> None:

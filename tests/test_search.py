@@ -6,9 +6,10 @@ import pytest
 from django.core.management import call_command
 
 from kb.importing import document_save
-from kb.models import Document, SearchEntry
+from kb.models import Document, Incident, SearchEntry
 from kb.parsing import parse_document
 from kb.search import search
+from tests.authoring_support import editor, editor_client, form_data  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +140,13 @@ def test_incidents_written_elsewhere_are_indexed_in_a_fixed_number_of_queries(dj
         search_index_incidents(incidents=incidents)
     hits = search(query="worker-3").hits
     assert [(hit.kind, hit.alert) for hit in hits] == [("incident", "NodeDiskPressure")]
+
+
+def test_it_finds_an_incident_written_in_the_incident_form_by_its_title_as_last_edited(editor_client):
+    editor_client.post("/incidents/new/", {"reference": "#901", "title": "Frobnicator meltdown", "alert_name": "BrandNewAlert"})
+    incident = Incident.objects.get(reference="#901")
+    assert [hit.url for hit in search(query="frobnicator meltdown").hits] == [f"/incidents/{incident.pk}/"]
+    url = f"/incidents/{incident.pk}/edit/"
+    editor_client.post(url, form_data(editor_client.get(url).content.decode(), url) | {"title": "Defibrillator outage"})
+    assert [hit.url for hit in search(query="defibrillator outage").hits] == [f"/incidents/{incident.pk}/"]
+    assert search(query="frobnicator meltdown").hits == []
