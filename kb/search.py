@@ -15,13 +15,12 @@ import math
 import re
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models.functions import Lower, Substr
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from kb.models import SearchKind, SearchScope, SearchTerm
-from kb.search_engines import ROW_FIELDS, Postgres, Sqlite, entries
+from kb.search_engines import ROW_FIELDS, current_engine, entries
 from kb.search_query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
 from kb.search_text import IDENTIFIER, MIN_WORD, edit_distance, identifier_parts, is_compound, joined, similarity
 
@@ -59,7 +58,7 @@ def search(*, query: str, limit: int = 20) -> SearchResults:
     understood = understand(query)
     if not understood:
         return SearchResults(query=query, corrected=None, hits=[])
-    engine = _engine()
+    engine = current_engine()
     candidates = engine.candidates(understood, window=max(3 * limit, 60))
     ranked = _exact_alert_first(_by_score(candidates, understood, weigh_rarity=not engine.RANKS_BY_RARITY), understood)[:limit]
     snippets = engine.snippets(understood, ranked)
@@ -80,10 +79,6 @@ def search(*, query: str, limit: int = 20) -> SearchResults:
             )
         )
     return SearchResults(query=query, corrected=understood.corrected, hits=hits)
-
-
-def _engine():
-    return Postgres if connection.vendor == "postgresql" else Sqlite
 
 
 # --- understanding the query --------------------------------------------------------------
@@ -168,7 +163,7 @@ def _slips(word: str) -> set[str]:
 
 def _near(word: str, *, slipped: str | None) -> tuple[list[Term], str | None]:
     """The prefix of known words (a word being typed, or one glued to the next), else the closest known word."""
-    candidates = _engine().near_words(word)
+    candidates = current_engine().near_words(word)
     if any(c.startswith(word) for c in candidates):
         return [Term(word, prefix=True)], None
     if slipped:

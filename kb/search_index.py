@@ -8,30 +8,30 @@ writes incidents (the incident form, the admin, the Alertmanager webhook) calls 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.db import transaction
+from django.db.models import QuerySet
 
 from kb.models import Document, Incident, Runbook, SearchEntry, SearchKind, SearchScope, SearchTerm
+from kb.search_engines import current_engine
 from kb.search_text import html_text, identifier_terms, markdown_text, vocabulary
 
+# The columns whose words spelling corrections know.
+WORD_SOURCES = ("title_terms", "heading_terms", "body", "body_terms")
 # tsvector positions stop at 16383 and a tsvector at 1 MB: longer bodies are cut for matching only.
 MAX_BODY = 200_000
 
 
 def search_index_update(*, document: Document) -> None:
     """Replaces the rows of one document (an incident's rows hold none of its text)."""
-    SearchEntry.objects.filter(document=document).delete()
-    if not document.archived:
-        _write(_document_entries(document, alert=_alert_name(document)))
+    entries = _document_entries(document, alert=_alert_name(document)) if not document.archived else []
+    _replace(SearchEntry.objects.filter(document=document), entries)
 
 
 def search_index_incidents(*, incidents: list[Incident]) -> None:
     """Replaces the rows of these incidents in a fixed number of queries (the Alertmanager webhook writes many at once)."""
     if not incidents:
         return
-    SearchEntry.objects.filter(incident__in=incidents).delete()
-    _write([_incident_entry(incident) for incident in incidents])
+    _replace(SearchEntry.objects.filter(incident__in=incidents), [_incident_entry(incident) for incident in incidents])
 
 
 @transaction.atomic
@@ -45,14 +45,29 @@ def search_index_rebuild() -> int:
         runbook = getattr(document, "runbook", None)
         entries.extend(_document_entries(document, alert=_alert_name(runbook) if runbook else ""))
     entries.extend(_incident_entry(incident) for incident in Incident.objects.select_related("alert"))
-    _write(entries)
+    SearchEntry.objects.bulk_create(entries, batch_size=200)
+    _add_words(_words_of(entries))
     return len(entries)
 
 
-def _write(entries: Iterable[SearchEntry]) -> None:
-    entries = list(entries)
+def _replace(old: QuerySet[SearchEntry], entries: list[SearchEntry]) -> None:
+    """Writes `entries` in place of the rows `old`, and keeps the vocabulary to the words the index
+    holds: a typo "corrected" to a word of replaced text would find nothing."""
+    before = vocabulary(*(text for row in old.filter(scope=SearchScope.WHOLE).values_list(*WORD_SOURCES) for text in row))
+    old.delete()
     SearchEntry.objects.bulk_create(entries, batch_size=200)
-    words = vocabulary(*(text for e in entries for text in (e.title_terms, e.heading_terms, e.body, e.body_terms)))
+    after = _words_of(entries)
+    _add_words(after - before)
+    if before - after:
+        current_engine().forget_words(before - after)  # unless other rows hold them
+
+
+def _words_of(entries: list[SearchEntry]) -> set[str]:
+    # A whole row holds every word of its sections' rows.
+    return vocabulary(*(getattr(e, source) for e in entries if e.scope == SearchScope.WHOLE for source in WORD_SOURCES))
+
+
+def _add_words(words: set[str]) -> None:
     SearchTerm.objects.bulk_create([SearchTerm(word=w) for w in sorted(words)], batch_size=500, ignore_conflicts=True)
 
 

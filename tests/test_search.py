@@ -116,6 +116,19 @@ def test_a_changed_document_is_found_by_its_new_words_only(imported):
     assert pages("defibrillator") == ["/runbooks/quux/"]
 
 
+def test_it_corrects_no_typo_to_a_word_no_document_holds_any_more():
+    quux = "# Quux runbook (QuuxDown)\n\n## Fix\n\nRestart the frobnicator.\n"
+    corge = "# Corge runbook (CorgeDown)\n\n## Fix\n\nOil the frobnicator.\n"
+    save("quux.md", quux)
+    save("corge.md", corge)
+    save("quux.md", quux.replace("frobnicator", "defibrillator"))
+    assert search(query="frobnicatr").corrected == "frobnicator"  # corge.md still says it
+    assert search(query="defibrilator").corrected == "defibrillator"
+    save("corge.md", corge.replace("frobnicator", "gearbox"))
+    results = search(query="frobnicatr")
+    assert (results.corrected, results.hits) == (None, [])
+
+
 def test_reindex_rebuilds_the_index_from_the_documents(imported):
     SearchEntry.objects.all().delete()
     assert pages("velero") == []
@@ -136,7 +149,7 @@ def test_incidents_written_elsewhere_are_indexed_in_a_fixed_number_of_queries(dj
 
     alert = Alert.objects.create(name="NodeDiskPressure")
     incidents = [Incident.objects.create(alert=alert, fingerprint=f"f{n}", labels={"node": f"worker-{n}"}) for n in range(5)]
-    with django_assert_num_queries(3):  # delete their old rows, insert the new ones, add new words
+    with django_assert_num_queries(4):  # read the words of their old rows, delete those, insert the new ones, add new words
         search_index_incidents(incidents=incidents)
     hits = search(query="worker-3").hits
     assert [(hit.kind, hit.alert) for hit in hits] == [("incident", "NodeDiskPressure")]
@@ -150,3 +163,4 @@ def test_it_finds_an_incident_written_in_the_incident_form_by_its_title_as_last_
     editor_client.post(url, form_data(editor_client.get(url).content.decode(), url) | {"title": "Defibrillator outage"})
     assert [hit.url for hit in search(query="defibrillator outage").hits] == [f"/incidents/{incident.pk}/"]
     assert search(query="frobnicator meltdown").hits == []
+    assert search(query="frobnicatr").corrected is None
