@@ -91,7 +91,7 @@ def understand(text: str) -> Query:
     words: list[tuple[str, str]] = []  # each positive word as typed and as searched (lower case, joined)
     for negated, phrase, word in QUERY_PART.findall(text):
         if phrase:
-            tokens = [joined(t) if is_compound(t) else t.lower() for t in IDENTIFIER.findall(phrase)]
+            tokens = [joined(t) for t in IDENTIFIER.findall(phrase)]
             if tokens:
                 (query.excluded if negated else query.required).append(Term(" ".join(tokens), phrase=len(tokens) > 1))
         elif word.startswith("-") and len(word) > 1:
@@ -110,10 +110,7 @@ def understand(text: str) -> Query:
             query.alert_names.add(correction)
     query.terms = list(dict.fromkeys(query.terms))[:MAX_TERMS]
     if corrections:
-        query.corrected = " ".join(
-            "".join(corrections.get(piece.lower(), piece) for piece in re.split(r"([A-Za-z0-9_.\-]+)", word))
-            for word in text.split()
-        )
+        query.corrected = IDENTIFIER.sub(lambda m: corrections.get(m.group().lower(), m.group()), " ".join(text.split()))
     return query
 
 

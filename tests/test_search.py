@@ -44,6 +44,11 @@ def test_it_corrects_typos_and_says_what_it_searched_for(imported):
     assert results.hits[0].url.startswith(VELERO)
 
 
+def test_the_corrected_query_is_the_typed_one_with_the_same_words_corrected(imported):
+    assert search(query="valero.").corrected == "velero."
+    assert search(query="(valero)  oomkiled,").corrected == "(velero) oomkilled,"
+
+
 def test_it_corrects_letters_swapped_in_a_short_word(imported):
     results = search(query="veelro")
     assert results.corrected == "velero"
