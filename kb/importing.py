@@ -256,7 +256,7 @@ def document_save(
 
     _replace_parts(document, parsed)
     created_incidents = _link_incidents(document, parsed)
-    search_index_update(document=document)
+    search_index_update(document=document, sections=parsed.sections)
     search_index_incidents(incidents=created_incidents)
     mentions_write(document=document, parsed=parsed)
     last = document.revisions.aggregate(n=Max("number"))["n"] or 0

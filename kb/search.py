@@ -22,7 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from kb.models import SearchKind, SearchScope, SearchTerm
 from kb.search_engines import ROW_FIELDS, current_engine, entries
 from kb.search_query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
-from kb.search_text import IDENTIFIER, MIN_WORD, edit_distance, identifier_parts, is_compound, joined, similarity
+from kb.search_text import IDENTIFIER, MIN_WORD, edit_distance, identifier_parts, is_compound, joined, similarity, squeeze
 
 MAX_LIMIT = 100
 MAX_TERMS = 12
@@ -216,5 +216,5 @@ def _exact_alert_first(ranked: list[dict], query: Query) -> list[dict]:
 
 
 def _safe_snippet(text: str) -> SafeString:
-    marked = escape(re.sub(r"\s+", " ", text).strip())
+    marked = escape(squeeze(text))
     return mark_safe(marked.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))

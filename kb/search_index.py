@@ -8,12 +8,16 @@ writes incidents (the incident form, the admin, the Alertmanager webhook) calls 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
 from django.db.models import QuerySet
 
-from kb.models import Document, Incident, Runbook, SearchEntry, SearchKind, SearchScope, SearchTerm
+from kb.html_parts import split_sections
+from kb.models import Document, Incident, Runbook, SearchEntry, SearchKind, SearchScope, SearchTerm, Section
+from kb.parsing import Section as ParsedSection
 from kb.search_engines import current_engine
-from kb.search_text import html_text, identifier_terms, markdown_text, vocabulary
+from kb.search_text import html_text, identifier_terms, vocabulary
 
 # The columns whose words spelling corrections know.
 WORD_SOURCES = ("title_terms", "heading_terms", "body", "body_terms")
@@ -21,9 +25,10 @@ WORD_SOURCES = ("title_terms", "heading_terms", "body", "body_terms")
 MAX_BODY = 200_000
 
 
-def search_index_update(*, document: Document) -> None:
-    """Replaces the rows of one document (an incident's rows hold none of its text)."""
-    entries = _document_entries(document, alert=_alert_name(document)) if not document.archived else []
+def search_index_update(*, document: Document, sections: Sequence[ParsedSection | Section]) -> None:
+    """Replaces the rows of one document (an incident's rows hold none of its text); `sections` are
+    the ones just written, so they are not read back."""
+    entries = _document_entries(document, alert=_alert_name(document), sections=sections) if not document.archived else []
     _replace(SearchEntry.objects.filter(document=document), entries)
 
 
@@ -43,7 +48,7 @@ def search_index_rebuild() -> int:
     documents = Document.objects.filter(archived=False).select_related("runbook__alert").prefetch_related("sections")
     for document in documents.iterator(chunk_size=200):
         runbook = getattr(document, "runbook", None)
-        entries.extend(_document_entries(document, alert=_alert_name(runbook) if runbook else ""))
+        entries.extend(_document_entries(document, alert=_alert_name(runbook) if runbook else "", sections=list(document.sections.all())))
     entries.extend(_incident_entry(incident) for incident in Incident.objects.select_related("alert"))
     SearchEntry.objects.bulk_create(entries, batch_size=200)
     _add_words(_words_of(entries))
@@ -75,9 +80,8 @@ def _alert_name(document: Document) -> str:
     return document.alert.name if isinstance(document, Runbook) and document.alert else ""
 
 
-def _document_entries(document: Document, *, alert: str) -> list[SearchEntry]:
+def _document_entries(document: Document, *, alert: str, sections: Sequence[ParsedSection | Section]) -> list[SearchEntry]:
     url = document.get_absolute_url()
-    sections = list(document.sections.all())
     headings = " ".join(s.heading for s in sections)
     body = html_text(document.html)[:MAX_BODY]
     common = {"kind": document.kind, "document": document, "title": document.title[:500], "alert": alert}
@@ -90,9 +94,11 @@ def _document_entries(document: Document, *, alert: str) -> list[SearchEntry]:
         body=body,
         body_terms=identifier_terms(body),
     )
+    # A section's text is cut from the same HTML as the whole document's, where its heading's id is.
+    part_html = {part.anchor: part.body_html for part in split_sections(document.html) if part.anchor}
     parts = []
     for section in sections:
-        text = markdown_text(section.markdown)[:MAX_BODY]
+        text = html_text(part_html.get(section.anchor, ""))[:MAX_BODY]
         parts.append(
             SearchEntry(
                 **common,

@@ -85,6 +85,14 @@ def test_snippets_mark_the_words_found_and_escape_everything_else():
     assert "alert(1)" in snippet and "&amp; more" in snippet
 
 
+def test_a_section_snippet_is_the_text_as_read_not_its_markdown():
+    save("zorp.md", "---\nkind: runbook\n---\n# Zorp\n\n## Fix\n\nUpgrade the _zorp chart_ as [the guide][g] says.\n\n[g]: https://example.org/guide\n")
+    hit = search(query="zorp chart guide").hits[0]
+    assert hit.section == "Fix"
+    assert "the guide" in hit.snippet.replace("<mark>", "").replace("</mark>", "")
+    assert not any(markup in hit.snippet for markup in ("_", "[", "example.org"))
+
+
 def test_runbooks_post_mortems_and_incidents_come_in_one_list(imported):
     kinds = {hit.kind for hit in search(query="HomelabPodOOMKilled oom").hits}
     assert kinds == {"runbook", "postmortem", "incident"}
