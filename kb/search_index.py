@@ -26,9 +26,9 @@ MAX_BODY = 200_000
 
 
 def search_index_update(*, document: Document, sections: Sequence[ParsedSection | Section]) -> None:
-    """Replaces the rows of one document (an incident's rows hold none of its text); `sections` are
-    the ones just written, so they are not read back."""
-    entries = _document_entries(document, alert=_alert_name(document), sections=sections) if not document.archived else []
+    """Replaces the rows of a document document_save has just written (and so un-archived);
+    `sections` are the ones it wrote, not read back. An incident's rows hold none of its text."""
+    entries = _document_entries(document, alert=_alert_name(document), sections=sections)
     _replace(SearchEntry.objects.filter(document=document), entries)
 
 
