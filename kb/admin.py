@@ -6,6 +6,7 @@ from django.http import HttpResponseRedirect
 from kb import curation
 from kb.models import Alert, FollowUp, Incident, Lesson, PostMortem, ResolutionEntry, Revision, Runbook, Section
 from kb.models import Entity, EntityAlias, Mention
+from kb.search_index import search_index_incidents
 
 
 class SectionInline(admin.TabularInline):
@@ -82,6 +83,11 @@ class IncidentAdmin(admin.ModelAdmin):
     list_select_related = ("alert", "runbook")
     raw_id_fields = ("runbook", "postmortem")
     filter_horizontal = ("documents",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Search shows incidents too: an incident written here must be findable like one from a form.
+        search_index_incidents(incidents=[obj])
 
 
 @admin.register(FollowUp)

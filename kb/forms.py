@@ -16,6 +16,7 @@ from kb.markdown_edits import ResolutionDraft
 from kb.markdown_writing import SEVERITIES, FollowUpDraft, PostMortemDraft, SectionDraft
 from kb.models import FollowUpStatus, Incident, IncidentStatus, PostMortem, Runbook
 from kb.parsing import ALERT_NAME, FIELD_SYNONYMS
+from kb.search_index import search_index_incidents
 
 DATE_ERROR = "Write the date as YYYY-MM-DD, for example 2026-05-31."
 PLACEHOLDERS = ("-", "…", "...")
@@ -377,4 +378,5 @@ class IncidentForm(forms.ModelForm):
             incident.status = IncidentStatus.UNKNOWN
         if commit:
             incident.save()
+            search_index_incidents(incidents=[incident])
         return incident

@@ -32,7 +32,7 @@ from kb.models import (
 from kb.entities import Vocabulary
 from kb.mentions import mentions_write, vocabulary_load
 from kb.parsing import NotADocument, ParsedDocument, ParseError, content_hash, decode, parse_document
-from kb.search_index import search_index_update
+from kb.search_index import search_index_incidents, search_index_update
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ""}
 # Files every repository has that are about the repository, not runbooks or post-mortems.
@@ -263,8 +263,9 @@ def document_save(
     document.save()
 
     _replace_parts(document, parsed)
-    _link_incidents(document, parsed)
-    search_index_update(document=document)
+    created_incidents = _link_incidents(document, parsed)
+    search_index_update(document=document, sections=parsed.sections)
+    search_index_incidents(incidents=created_incidents)
     mentions_write(document=document, parsed=parsed, vocabulary=vocabulary)
     last = document.revisions.aggregate(n=Max("number"))["n"] or 0
     Revision.objects.create(
@@ -329,7 +330,8 @@ def _replace_parts(document: Document, parsed: ParsedDocument) -> None:
         )
 
 
-def _link_incidents(document: Document, parsed: ParsedDocument) -> None:
+def _link_incidents(document: Document, parsed: ParsedDocument) -> list[Incident]:
+    """Links the incidents the document names, creating those not known yet; returns the created ones."""
     references = list(dict.fromkeys(parsed.incidents + [ref for row in parsed.resolution_history for ref in row.incidents]))
     existing = {i.reference: i for i in Incident.objects.filter(reference__in=references)}
     alert = document.alert if isinstance(document, Runbook) else None
@@ -338,6 +340,6 @@ def _link_incidents(document: Document, parsed: ParsedDocument) -> None:
         for ref in references
         if ref not in existing
     ]
-    Incident.objects.bulk_create(missing)
-    created = {i.reference: i for i in Incident.objects.filter(reference__in=[m.reference for m in missing])}
-    document.incidents_named.set([*existing.values(), *created.values()])
+    created = Incident.objects.bulk_create(missing)  # with their ids (PostgreSQL, SQLite 3.35+)
+    document.incidents_named.set([*existing.values(), *created])
+    return created

@@ -15,15 +15,14 @@ import math
 import re
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models.functions import Lower, Substr
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from kb.models import SearchKind, SearchScope, SearchTerm
-from kb.search_engines import ROW_FIELDS, Postgres, Sqlite, entries
+from kb.search_engines import ROW_FIELDS, current_engine, entries
 from kb.search_query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
-from kb.search_text import IDENTIFIER, MIN_WORD, edit_distance, identifier_parts, is_compound, joined, similarity
+from kb.search_text import IDENTIFIER, MIN_WORD, edit_distance, identifier_parts, is_compound, joined, similarity, squeeze
 
 MAX_LIMIT = 100
 MAX_TERMS = 12
@@ -59,7 +58,7 @@ def search(*, query: str, limit: int = 20) -> SearchResults:
     understood = understand(query)
     if not understood:
         return SearchResults(query=query, corrected=None, hits=[])
-    engine = _engine()
+    engine = current_engine()
     candidates = engine.candidates(understood, window=max(3 * limit, 60))
     ranked = _exact_alert_first(_by_score(candidates, understood, weigh_rarity=not engine.RANKS_BY_RARITY), understood)[:limit]
     snippets = engine.snippets(understood, ranked)
@@ -82,10 +81,6 @@ def search(*, query: str, limit: int = 20) -> SearchResults:
     return SearchResults(query=query, corrected=understood.corrected, hits=hits)
 
 
-def _engine():
-    return Postgres if connection.vendor == "postgresql" else Sqlite
-
-
 # --- understanding the query --------------------------------------------------------------
 
 QUERY_PART = re.compile(r'(-?)"([^"]*)"?|(\S+)')
@@ -96,7 +91,7 @@ def understand(text: str) -> Query:
     words: list[tuple[str, str]] = []  # each positive word as typed and as searched (lower case, joined)
     for negated, phrase, word in QUERY_PART.findall(text):
         if phrase:
-            tokens = [joined(t) if is_compound(t) else t.lower() for t in IDENTIFIER.findall(phrase)]
+            tokens = [joined(t) for t in IDENTIFIER.findall(phrase)]
             if tokens:
                 (query.excluded if negated else query.required).append(Term(" ".join(tokens), phrase=len(tokens) > 1))
         elif word.startswith("-") and len(word) > 1:
@@ -115,10 +110,7 @@ def understand(text: str) -> Query:
             query.alert_names.add(correction)
     query.terms = list(dict.fromkeys(query.terms))[:MAX_TERMS]
     if corrections:
-        query.corrected = " ".join(
-            "".join(corrections.get(piece.lower(), piece) for piece in re.split(r"([A-Za-z0-9_.\-]+)", word))
-            for word in text.split()
-        )
+        query.corrected = IDENTIFIER.sub(lambda m: corrections.get(m.group().lower(), m.group()), " ".join(text.split()))
     return query
 
 
@@ -168,7 +160,7 @@ def _slips(word: str) -> set[str]:
 
 def _near(word: str, *, slipped: str | None) -> tuple[list[Term], str | None]:
     """The prefix of known words (a word being typed, or one glued to the next), else the closest known word."""
-    candidates = _engine().near_words(word)
+    candidates = current_engine().near_words(word)
     if any(c.startswith(word) for c in candidates):
         return [Term(word, prefix=True)], None
     if slipped:
@@ -224,5 +216,5 @@ def _exact_alert_first(ranked: list[dict], query: Query) -> list[dict]:
 
 
 def _safe_snippet(text: str) -> SafeString:
-    marked = escape(re.sub(r"\s+", " ", text).strip())
+    marked = escape(squeeze(text))
     return mark_safe(marked.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))

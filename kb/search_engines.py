@@ -5,9 +5,14 @@
 - `snippets(query, ranked)`: for each ranked row, its best matching section (url with anchor,
   heading) and a highlighted snippet;
 - `near_words(word)`: known words similar to a misspelt one, or starting with it.
+
+One write is theirs too, `forget_words(words)`: it drops from the vocabulary those of `words` that
+searching would no longer find, which only the engine can tell (each tokenises and stems its own way).
 """
 
 from __future__ import annotations
+
+import json
 
 from django.contrib.postgres.lookups import TrigramSimilar
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorExact, SearchVectorField
@@ -26,6 +31,10 @@ POSTGRES_WEIGHTS = [0.2, 0.2, 0.5, 1.0]  # D (body), C (unused), B (headings), A
 POSTGRES_CONFIG = "kb_search"  # English stemming without stop words (migration 0002_search)
 
 Candidates = tuple[list[dict], dict[int, int], int]  # rows with "term_scores", matches per term, rows in all
+
+
+def current_engine():
+    return Postgres if connection.vendor == "postgresql" else Sqlite
 
 
 def entries():
@@ -126,6 +135,14 @@ class Sqlite:
         with connection.cursor() as cursor:
             cursor.execute(sql, [" OR ".join(trigrams)] * bool(trigrams) + [word, word + "\x7f"])
             return [row[0] for row in cursor.fetchall()]
+
+    @staticmethod
+    def forget_words(words: set[str]) -> None:
+        """Drops those of `words` that no row of the index matches any more."""
+        sql = """DELETE FROM kb_searchterm WHERE word IN (SELECT value FROM json_each(%s)) AND NOT EXISTS
+            (SELECT 1 FROM kb_searchentry_fts WHERE kb_searchentry_fts MATCH '"' || kb_searchterm.word || '"')"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [json.dumps(sorted(words))])
 
 
 class VectorColumn(Expression):
@@ -229,6 +246,14 @@ class Postgres:
         """Known words similar to `word` by pg_trgm (`%`, answered by its GIN index), and words it begins."""
         similar = SearchTerm.objects.filter(Q(word__trigram_similar=word) | Q(word__startswith=word))
         return list(similar.values_list("word", flat=True)[:70])
+
+    @staticmethod
+    def forget_words(words: set[str]) -> None:
+        """Drops those of `words` that no row of the index matches any more (the GIN index answers each)."""
+        sql = f"""DELETE FROM kb_searchterm WHERE word = ANY(%s) AND NOT EXISTS
+            (SELECT 1 FROM kb_searchentry WHERE vector @@ plainto_tsquery('{POSTGRES_CONFIG}', kb_searchterm.word))"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [sorted(words)])
 
 
 SearchTerm._meta.get_field("word").register_lookup(TrigramSimilar)

@@ -14,9 +14,6 @@ class Term:
     prefix: bool = False  # matches any word starting with it
     phrase: bool = False  # several words, in this order
 
-    def __str__(self) -> str:
-        return (f'"{self.text}"' if self.phrase else self.text) + ("*" if self.prefix else "")
-
 
 @dataclass
 class Query:

@@ -40,27 +40,8 @@ def identifier_terms(text: str) -> str:
     return " ".join(terms)
 
 
-MARKDOWN_NOISE = [
-    (re.compile(r"^\s*(```|~~~).*$", re.M), " "),  # fence lines; the code inside is kept
-    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links and images: their text
-    (re.compile(r"\{\{<[^>]*>\}\}"), " "),  # Hugo shortcodes
-    # raw HTML layout tags; other <words> are text, like `<value of instance label>` in code
-    (re.compile(r"</?(?:details|summary|div|span|br|hr|p|img|a|b|i|em|strong|u|s|sup|sub|kbd|table|thead|tbody|tr|td|th|ul|ol|li|dl|dt|dd|h[1-6]|pre|code|blockquote|center|font)\b[^>]*>", re.I), " "),
-    (re.compile(r"^\s*\|?[\s:|-]*-{3,}[\s:|-]*$", re.M), " "),  # table rules
-    (re.compile(r"^\s{0,3}(#{1,6}|>|[-*+]\s+\[[ xX]\]|[-*+]|\d+[.)])\s+", re.M), ""),  # headings, quotes, bullets
-    (re.compile(r"[`|]|\*\*|__"), " "),
-]
-
-
-def markdown_text(markdown: str) -> str:
-    """Markdown as the words a reader sees, for matching and snippets."""
-    text = markdown
-    for pattern, replacement in MARKDOWN_NOISE:
-        text = pattern.sub(replacement, text)
-    return squeeze(html.unescape(text))
-
-
 def html_text(markup: str) -> str:
+    """HTML as the words a reader sees, for matching and snippets."""
     return squeeze(html.unescape(re.sub(r"<[^>]*>", " ", markup)))
 
 

@@ -6,9 +6,10 @@ import pytest
 from django.core.management import call_command
 
 from kb.importing import document_save
-from kb.models import Document, SearchEntry
+from kb.models import Document, Incident, SearchEntry
 from kb.parsing import parse_document
 from kb.search import search
+from tests.authoring_support import editor, editor_client, form_data  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +42,11 @@ def test_it_corrects_typos_and_says_what_it_searched_for(imported):
     results = search(query="valero oomkiled")
     assert results.corrected == "velero oomkilled"
     assert results.hits[0].url.startswith(VELERO)
+
+
+def test_the_corrected_query_is_the_typed_one_with_the_same_words_corrected(imported):
+    assert search(query="valero.").corrected == "velero."
+    assert search(query="(valero)  oomkiled,").corrected == "(velero) oomkilled,"
 
 
 def test_it_corrects_letters_swapped_in_a_short_word(imported):
@@ -79,6 +85,14 @@ def test_snippets_mark_the_words_found_and_escape_everything_else():
     assert "alert(1)" in snippet and "&amp; more" in snippet
 
 
+def test_a_section_snippet_is_the_text_as_read_not_its_markdown():
+    save("zorp.md", "---\nkind: runbook\n---\n# Zorp\n\n## Fix\n\nUpgrade the _zorp chart_ as [the guide][g] says.\n\n[g]: https://example.org/guide\n")
+    hit = search(query="zorp chart guide").hits[0]
+    assert hit.section == "Fix"
+    assert "the guide" in hit.snippet.replace("<mark>", "").replace("</mark>", "")
+    assert not any(markup in hit.snippet for markup in ("_", "[", "example.org"))
+
+
 def test_runbooks_post_mortems_and_incidents_come_in_one_list(imported):
     kinds = {hit.kind for hit in search(query="HomelabPodOOMKilled oom").hits}
     assert kinds == {"runbook", "postmortem", "incident"}
@@ -115,6 +129,19 @@ def test_a_changed_document_is_found_by_its_new_words_only(imported):
     assert pages("defibrillator") == ["/runbooks/quux/"]
 
 
+def test_it_corrects_no_typo_to_a_word_no_document_holds_any_more():
+    quux = "# Quux runbook (QuuxDown)\n\n## Fix\n\nRestart the frobnicator.\n"
+    corge = "# Corge runbook (CorgeDown)\n\n## Fix\n\nOil the frobnicator.\n"
+    save("quux.md", quux)
+    save("corge.md", corge)
+    save("quux.md", quux.replace("frobnicator", "defibrillator"))
+    assert search(query="frobnicatr").corrected == "frobnicator"  # corge.md still says it
+    assert search(query="defibrilator").corrected == "defibrillator"
+    save("corge.md", corge.replace("frobnicator", "gearbox"))
+    results = search(query="frobnicatr")
+    assert (results.corrected, results.hits) == (None, [])
+
+
 def test_reindex_rebuilds_the_index_from_the_documents(imported):
     SearchEntry.objects.all().delete()
     assert pages("velero") == []
@@ -135,7 +162,27 @@ def test_incidents_written_elsewhere_are_indexed_in_a_fixed_number_of_queries(dj
 
     alert = Alert.objects.create(name="NodeDiskPressure")
     incidents = [Incident.objects.create(alert=alert, fingerprint=f"f{n}", labels={"node": f"worker-{n}"}) for n in range(5)]
-    with django_assert_num_queries(3):  # delete their old rows, insert the new ones, add new words
+    with django_assert_num_queries(4):  # read the words of their old rows, delete those, insert the new ones, add new words
         search_index_incidents(incidents=incidents)
     hits = search(query="worker-3").hits
     assert [(hit.kind, hit.alert) for hit in hits] == [("incident", "NodeDiskPressure")]
+
+
+def test_it_finds_an_incident_written_in_the_incident_form_by_its_title_as_last_edited(editor_client):
+    editor_client.post("/incidents/new/", {"reference": "#901", "title": "Frobnicator meltdown", "alert_name": "BrandNewAlert"})
+    incident = Incident.objects.get(reference="#901")
+    assert [hit.url for hit in search(query="frobnicator meltdown").hits] == [f"/incidents/{incident.pk}/"]
+    url = f"/incidents/{incident.pk}/edit/"
+    editor_client.post(url, form_data(editor_client.get(url).content.decode(), url) | {"title": "Defibrillator outage"})
+    assert [hit.url for hit in search(query="defibrillator outage").hits] == [f"/incidents/{incident.pk}/"]
+    assert search(query="frobnicator meltdown").hits == []
+    assert search(query="frobnicatr").corrected is None
+
+
+def test_an_incident_saved_in_the_admin_is_found_by_search(admin_client):
+    response = admin_client.post(
+        "/admin/kb/incident/add/",
+        {"reference": "#4242", "title": "Quokka exporter meltdown", "status": "firing", "labels": "{}", "annotations": "{}"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert [hit.title for hit in search(query="quokka meltdown", limit=5).hits] == ["Quokka exporter meltdown"]

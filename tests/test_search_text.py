@@ -1,6 +1,6 @@
 """The text helpers of search: pure functions, no database."""
 
-from kb.search_text import edit_distance, identifier_parts, identifier_terms, markdown_text, similarity, vocabulary
+from kb.search_text import edit_distance, html_text, identifier_parts, identifier_terms, similarity, vocabulary
 
 
 def test_it_splits_identifiers_into_their_parts():
@@ -16,10 +16,9 @@ def test_it_writes_identifiers_joined_split_and_by_neighbouring_parts():
     assert "the" not in terms and "alert" not in terms
 
 
-def test_markdown_becomes_the_text_a_reader_sees():
-    text = markdown_text("## Fix\n\n```bash\nkubectl get pods\n```\n\n| a | b |\n|---|---|\n| **x** | [link](http://e.org) |\n")
-    assert text == "Fix kubectl get pods a b x link"
-    assert markdown_text("<details><summary>More</summary>`NODE='<value from alert>'`</details>") == "More NODE='<value from alert>'"
+def test_html_becomes_the_text_a_reader_sees():
+    markup = '<h2 id="fix">Fix</h2>\n<pre><code>NODE=&#x27;&lt;value from alert&gt;&#x27;\n</code></pre><p><a href="http://e.org">a link</a></p>'
+    assert html_text(markup) == "Fix NODE='<value from alert>' a link"
 
 
 def test_the_vocabulary_keeps_words_worth_correcting_to():
