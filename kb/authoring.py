@@ -6,6 +6,7 @@ written on the web is stored, linked and searched exactly like an imported file.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from django.db.models.functions import Lower
 from django.utils.html import format_html
@@ -15,7 +16,7 @@ from kb import markdown_edits
 from kb.entities import extract
 from kb.entity_links import Link, link_entities
 from kb.exporting import document_path
-from kb.importing import VersionConflict, document_save
+from kb.importing import VersionConflict, document_save, skip_reason
 from kb.markdown_reading import postmortem_draft
 from kb.markdown_writing import PostMortemDraft, draft_mismatches, postmortem_markdown, postmortem_template
 from kb.mentions import vocabulary_load
@@ -216,7 +217,8 @@ def _edit_latest(model, document: Document, edit, *, author, reason: str):
 
 
 def _new_identity(kind: str, name: str, *, keep_case: bool = False) -> str:
-    """`postmortems/<slug>.md` (or `runbooks/…`) for a new document, with a slug no document has.
+    """`postmortems/<slug>.md` (or `runbooks/…`) for a new document, with a slug no document has and a
+    file name `import_docs` reads, so an export imports it back ("README" is no readme.md).
 
     A runbook named after its alert keeps the alert's case in the file name, as runbook folders do,
     so the parser's file-name rule agrees with its title.
@@ -225,6 +227,10 @@ def _new_identity(kind: str, name: str, *, keep_case: bool = False) -> str:
     base = (slugify(name)[:180] or kind) if not keep_case else re.sub(r"[^A-Za-z0-9_:.-]", "", name)[:180]
     if slugify(base) in RESERVED_SLUGS:
         base = f"{base}-{kind}"
+    # "readme", "template-engine-outage" would be skipped: the kind after or before it makes them names.
+    base = next(
+        b for b in (base, f"{base}-{kind}", f"{kind}-{base}", f"{kind}-{base}-{kind}") if not skip_reason(Path(f"{b}.md"))
+    )
     candidate, n = base, 1
     while (
         Document.objects.filter(kind=kind, slug=slugify(candidate)).exists()
