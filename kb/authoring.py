@@ -17,7 +17,7 @@ from kb.entities import extract
 from kb.entity_links import Link, link_entities
 from kb.exporting import document_path
 from kb.importing import VersionConflict, document_save, skip_reason
-from kb.markdown_reading import postmortem_draft
+from kb.markdown_reading import postmortem_draft, postmortem_unshown
 from kb.markdown_writing import PostMortemDraft, draft_mismatches, postmortem_markdown, postmortem_template
 from kb.mentions import vocabulary_load
 from kb.models import Document, DocumentKind, Entity, Incident, PostMortem, Revision, Runbook
@@ -87,13 +87,12 @@ def postmortem_stored_draft(postmortem: PostMortem) -> PostMortemDraft:
 def postmortem_text(draft: PostMortemDraft, *, postmortem: PostMortem | None) -> tuple[str, str, ParsedDocument]:
     """(path, markdown, parse) of the draft, carrying what the form does not show from the stored text."""
     if postmortem is not None:
-        stored = postmortem_stored_draft(postmortem)
-        draft.front_matter, draft.references = stored.front_matter, stored.references
         path = document_path(postmortem)
+        draft.front_matter, draft.references = postmortem_unshown(postmortem.source_text, path)
     else:
         path = _new_identity(DocumentKind.POSTMORTEM, draft.title)
-    text = postmortem_markdown(draft, path=path)
-    return path, text, parse_document(text, path)
+    text, parsed = postmortem_markdown(draft, path=path)
+    return path, text, parsed
 
 
 def postmortem_save(
@@ -119,7 +118,7 @@ def follow_up_status_change(*, postmortem: PostMortem, position: int, text: str,
     right one; when it is gone, EditError says so.
     """
 
-    def edit(current: PostMortem) -> str:
+    def edit(current: PostMortem) -> tuple[str, ParsedDocument]:
         texts = list(current.follow_ups.order_by("position").values_list("text", flat=True))
         if position < len(texts) and texts[position] == text:
             index = position
@@ -164,7 +163,7 @@ def runbook_save(*, text: str, runbook: Runbook | None, expected_version: int, a
 def resolution_add(*, runbook: Runbook, entry: markdown_edits.ResolutionDraft, author) -> Runbook:
     """Appends a row to the runbook's Resolution History, on its latest version."""
 
-    def edit(current: Runbook) -> str:
+    def edit(current: Runbook) -> tuple[str, ParsedDocument]:
         return markdown_edits.resolution_row_append(current.source_text, entry=entry, path=document_path(current))
 
     return _edit_latest(Runbook, runbook, edit, author=author, reason=f"resolution of {entry.date.isoformat()} added")
@@ -202,12 +201,11 @@ def _web_save(parsed, text: str, *, document: Document | None, path: str = "", r
 
 
 def _edit_latest(model, document: Document, edit, *, author, reason: str):
-    """Applies `edit` (current document → new text) to the latest version; retried once if a save
-    slips in between reading and writing, since the edit is then simply made on the newer text."""
+    """Applies `edit` (current document → new text and its parse) to the latest version; retried once
+    if a save slips in between reading and writing, since the edit is then simply made on the newer text."""
     for attempt in range(2):
         current = model.objects.get(pk=document.pk)
-        text = edit(current)
-        parsed = parse_document(text, document_path(current))
+        text, parsed = edit(current)
         try:
             return _web_save(parsed, text, document=current, reason=reason, author=author, expected_version=current.version)
         except VersionConflict:

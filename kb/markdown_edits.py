@@ -40,10 +40,11 @@ class ResolutionDraft:
     notes: str = ""
 
 
-def resolution_row_append(text: str, *, entry: ResolutionDraft, path: str = "") -> str:
-    """The runbook with `entry` as the last row of its Resolution History table (created when missing)."""
+def resolution_row_append(text: str, *, entry: ResolutionDraft, path: str = "") -> tuple[str, ParsedDocument]:
+    """The runbook with `entry` as the last row of its Resolution History table (created when missing),
+    and its parse."""
+    before = _parse(text, path, "runbook")
     front, body = readable_source(text)
-    before = _parse(front + body, path, "runbook")
     lines = body.split("\n")
     headings = scan_source(body, 0, [])
     history = next((h for h in headings if "history" in h.text.lower()), None)
@@ -73,7 +74,7 @@ def resolution_row_append(text: str, *, entry: ResolutionDraft, path: str = "") 
     added = after.resolution_history[len(before.resolution_history):]
     if len(added) != 1 or added[0].date != entry.date:
         raise EditError("the new row does not read back as a resolution; edit the runbook's Resolution History by hand")
-    return result
+    return result, after
 
 
 def _resolution_cells(headers: list[str], entry: ResolutionDraft) -> list[str]:
@@ -99,20 +100,19 @@ def _resolution_cells(headers: list[str], entry: ResolutionDraft) -> list[str]:
     return [escape_cell(by_column.get(i, "")) for i in range(len(headers))]
 
 
-def follow_up_status_set(text: str, *, index: int, status: str, path: str = "") -> str:
-    """The post-mortem with follow-up `index` (0-based, in the parser's order) marked `status`.
+def follow_up_status_set(text: str, *, index: int, status: str, path: str = "") -> tuple[str, ParsedDocument]:
+    """The post-mortem with follow-up `index` (0-based, in the parser's order) marked `status`, and its parse.
 
     A checklist box is ticked or cleared (a plain bullet gains one); a table's status cell is
     rewritten. Nothing else changes. A flattened document comes back with its structure rebuilt.
     """
-    front, body = readable_source(text)
-    base = front + body
-    before = _parse(base, path, "postmortem")
+    before = _parse(text, path, "postmortem")
     if not 0 <= index < len(before.follow_ups):
         raise EditError(f"the post-mortem has no follow-up number {index + 1}")
     target = before.follow_ups[index]
     if target.status == status:
-        return text
+        return text, before
+    front, body = readable_source(text)
     lines = body.split("\n")
     words = _normalise(target.text)[:24]
     # Lines that hold the item's first words first; any other line after (links change the words).
@@ -120,8 +120,9 @@ def follow_up_status_set(text: str, *, index: int, status: str, path: str = "") 
     for n in likely + [n for n in range(len(lines)) if n not in likely]:
         for edited in _status_edits(lines, n, status):
             candidate = front + "\n".join(lines[:n] + [edited] + lines[n + 1:])
-            if _only_status_changed(_parse(candidate, path, "postmortem"), before, index, status):
-                return candidate
+            after = _parse(candidate, path, "postmortem")
+            if _only_status_changed(after, before, index, status):
+                return candidate, after
     raise EditError(
         f"follow-up {index + 1} cannot be changed in place (its table has no Status column, or its section "
         "marks everything done); edit the post-mortem instead"

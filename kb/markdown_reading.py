@@ -90,10 +90,22 @@ def postmortem_draft(text: str, path: str = "") -> PostMortemDraft:
     # Take over the follow-up sections, then the lessons, each only when that reads back the same.
     for role in ("follow_ups", "lessons"):
         candidate = _take_over(draft, plain, role, path)
-        if candidate is not None and _same_items(parse_document(postmortem_markdown(candidate, path=path), path), parsed):
+        if candidate is not None and _same_items(postmortem_markdown(candidate, path=path)[1], parsed):
             draft = candidate
             plain = [g for g in plain if SectionDraft(g.source_heading, g.markdown) in draft.sections]
     return draft
+
+
+def postmortem_unshown(text: str, path: str = "") -> tuple[str, list[str]]:
+    """What the form does not show of a stored post-mortem, for a save to carry over: its front
+    matter block and the link definitions that stood among its follow-ups or lessons.
+
+    The front matter is cut from the text; only a text with link definitions is read as a draft.
+    """
+    front, body = readable_source(text)
+    if not any(REFERENCE_DEFINITION.match(line) for line in body.split("\n")):
+        return front, []
+    return front, postmortem_draft(text, path).references
 
 
 def _sections(body: str, parsed: ParsedDocument) -> tuple[list[int], list[_Group]]:

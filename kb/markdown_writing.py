@@ -78,8 +78,12 @@ def postmortem_template(*, date: date | None = None, affected: str = "", other_f
 # --- writing -------------------------------------------------------------------------
 
 
-def postmortem_markdown(draft: PostMortemDraft, *, path: str = "") -> str:
-    """The draft in the canonical layout. `path` is where the file will live (kind detection reads it)."""
+def postmortem_markdown(draft: PostMortemDraft, *, path: str = "") -> tuple[str, ParsedDocument]:
+    """The draft in the canonical layout, and how the importer's parser reads it (once).
+
+    `path` is where the file will live (kind detection reads it). Front matter `kind: postmortem`
+    is added only when the text would not read as a post-mortem without it.
+    """
     parts = [f"# {escape_inline(one_line(draft.title))}"]
     rows = field_rows(draft)
     if rows:
@@ -99,10 +103,15 @@ def postmortem_markdown(draft: PostMortemDraft, *, path: str = "") -> str:
     if draft.references:
         parts.append("\n".join(draft.references))
     body = "\n\n".join(parts) + "\n"
-    front = _front_matter(draft)
-    if _reads_as(front + body, path) != "postmortem":
-        front = _front_matter(draft, kind="postmortem")
-    return front + body
+    text = _front_matter(draft) + body
+    try:
+        parsed = parse_document(text, path)
+    except ParseError:
+        parsed = None
+    if parsed is None or parsed.kind != "postmortem":
+        text = _front_matter(draft, kind="postmortem") + body
+        parsed = parse_document(text, path)
+    return text, parsed
 
 
 def field_rows(draft: PostMortemDraft) -> list[tuple[str, str]]:
@@ -155,13 +164,6 @@ def _front_matter(draft: PostMortemDraft, *, kind: str | None = None) -> str:
     if not data:
         return ""
     return "---\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000) + "---\n"
-
-
-def _reads_as(text: str, path: str) -> str | None:
-    try:
-        return parse_document(text, path).kind
-    except ParseError:
-        return None
 
 
 def markdown_table(headers: list[str], rows: list[list[str]]) -> str:

@@ -98,7 +98,7 @@ def _postmortem_page(
 def _postmortem_preview_html(editor: PostMortemEditor) -> str:
     draft = editor.draft()
     draft.title = draft.title.strip() or "Untitled post-mortem"
-    return authoring.preview_html(postmortem_markdown(draft))
+    return authoring.preview_html(postmortem_markdown(draft)[0])
 
 
 def _postmortem_conflict(request, exc: VersionConflict, editor: PostMortemEditor, postmortem: PostMortem | None):
