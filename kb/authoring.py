@@ -18,7 +18,7 @@ from kb.entity_links import Link, link_entities
 from kb.exporting import document_path
 from kb.importing import VersionConflict, document_save, skip_reason
 from kb.markdown_reading import postmortem_draft, postmortem_unshown
-from kb.markdown_writing import PostMortemDraft, draft_mismatches, postmortem_markdown, postmortem_template
+from kb.markdown_writing import PostMortemDraft, draft_mismatches, normalise_text, postmortem_markdown, postmortem_template
 from kb.mentions import vocabulary_load
 from kb.models import Document, DocumentKind, Entity, Incident, PostMortem, Revision, Runbook
 from kb.parsing import ALERT_NAME, SCOPE_LABELS, NotADocument, ParsedDocument, ParseError, parse_document
@@ -137,7 +137,7 @@ def follow_up_status_change(*, postmortem: PostMortem, position: int, text: str,
 
 def runbook_save(*, text: str, runbook: Runbook | None, expected_version: int, author, reason: str = "") -> Runbook:
     """Saves a runbook's markdown as typed; raises DraftProblems (on "text") or VersionConflict."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n") + "\n"
+    text = normalise_text(text)
     try:
         if runbook is not None:
             path = document_path(runbook)
@@ -182,21 +182,27 @@ def revision_restore(*, document: Document, revision: Revision, expected_version
 
 
 def _web_save(parsed, text: str, *, document: Document | None, path: str = "", reason: str, author, expected_version: int):
-    """document_save for a web edit of `document` (None: a new document, identified by its `path`)."""
+    """document_save for a web edit of `document` (None: a new document, identified by its `path`).
+
+    A VersionConflict it raises carries the text that was not saved as `yours`."""
     if document is not None:
         identity = document.identity
     else:  # named as an import of the file would name it
         identity = f"id:{parsed.identity}" if parsed.identity else path
-    saved, _outcome = document_save(
-        parsed,
-        identity=identity,
-        source_path=document.source_path if document else "",
-        source_text=text,
-        reason=reason or WEB_EDIT,
-        author=author,
-        edited_on_web=True,
-        expected_version=expected_version,
-    )
+    try:
+        saved, _outcome = document_save(
+            parsed,
+            identity=identity,
+            source_path=document.source_path if document else "",
+            source_text=text,
+            reason=reason or WEB_EDIT,
+            author=author,
+            edited_on_web=True,
+            expected_version=expected_version,
+        )
+    except VersionConflict as exc:
+        exc.yours = text  # what this save tried to write: the conflict page shows it, not a rebuild of it
+        raise
     return saved
 
 

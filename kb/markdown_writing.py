@@ -211,9 +211,14 @@ def as_markdown(plain: str) -> str:
 FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
+def normalise_text(text: str) -> str:
+    """Text from a browser as the web writes it: LF line ends (forms send CRLF), one final newline."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n") + "\n"
+
+
 def _block(markdown: str) -> str:
     """A markdown field as a block: no CRs, no blank lines around it, and any code fence it opens closed."""
-    text = markdown.replace("\r\n", "\n").replace("\r", "\n").strip("\n").rstrip()
+    text = normalise_text(markdown).strip("\n").rstrip()
     fence = None
     for line in text.split("\n"):
         opened = FENCE_LINE.match(line)
