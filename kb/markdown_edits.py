@@ -11,16 +11,15 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from kb.markdown_reading import readable_source, split_row
+from kb.markdown_reading import split_row
 from kb.markdown_writing import escape_cell, markdown_table
 from kb.parsing import (
     TABLE_DELIMITER_LINE,
     ParsedDocument,
-    _normalise,
+    comparable,
     follow_up_columns,
     parse_document,
     resolution_columns,
-    scan_source,
 )
 
 RESOLUTION_HEADERS = ["Date", "Incident", "Old Value", "New Value", "Notes"]
@@ -44,10 +43,10 @@ def resolution_row_append(text: str, *, entry: ResolutionDraft, path: str = "") 
     """The runbook with `entry` as the last row of its Resolution History table (created when missing),
     and its parse."""
     before = _parse(text, path, "runbook")
-    front, body = readable_source(text)
+    front, body = before.front_matter_block, before.body
     lines = body.split("\n")
-    headings = scan_source(body, 0, [])
-    history = next((h for h in headings if "history" in h.text.lower()), None)
+    headings = [section for section in before.sections if section.line is not None]
+    history = next((h for h in headings if "history" in h.heading.lower()), None)
     if history is None:
         level = min((h.level for h in headings if h.level > 1), default=2)
         table = markdown_table(RESOLUTION_HEADERS, [_resolution_cells(RESOLUTION_HEADERS, entry)])
@@ -112,11 +111,10 @@ def follow_up_status_set(text: str, *, index: int, status: str, path: str = "") 
     target = before.follow_ups[index]
     if target.status == status:
         return text, before
-    front, body = readable_source(text)
-    lines = body.split("\n")
-    words = _normalise(target.text)[:24]
+    front, lines = before.front_matter_block, before.body.split("\n")
+    words = comparable(target.text)[:24]
     # Lines that hold the item's first words first; any other line after (links change the words).
-    likely = [n for n, line in enumerate(lines) if words and words in _normalise(line)]
+    likely = [n for n, line in enumerate(lines) if words and words in comparable(line)]
     for n in likely + [n for n in range(len(lines)) if n not in likely]:
         for edited in _status_edits(lines, n, status):
             candidate = front + "\n".join(lines[:n] + [edited] + lines[n + 1:])

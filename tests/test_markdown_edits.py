@@ -101,6 +101,13 @@ def test_toggling_the_flattened_seed_rebuilds_its_structure(seed_postmortem):
     assert parsed.warnings == []  # no longer flattened
 
 
+def test_toggling_a_flattened_postmortem_keeps_its_front_matter(seed_postmortem):
+    text = "---\nid: pm-flat\n---\n" + seed_postmortem.read_text()
+    written, parsed = follow_up_status_set(text, index=1, status="done", path=seed_postmortem.name)
+    assert written.startswith("---\nid: pm-flat\n---\n# ")
+    assert (parsed.identity, [f.status for f in parsed.follow_ups]) == ("pm-flat", ["open", "done"])
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from(["open", "done"]), min_size=1, max_size=5), st.data())
 def test_any_sequence_of_toggles_sets_exactly_the_statuses_asked_for(statuses, data):

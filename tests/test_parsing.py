@@ -299,6 +299,22 @@ def test_bom_and_crlf_are_ordinary_input():
     assert [s.heading for s in doc.sections] == ["Fix"]
 
 
+def test_each_section_knows_its_heading_line_as_written():
+    text = "---\nid: x\n---\n# Disk (DiskFull)\n\n## Fix (`df -h`)\n\nGrow it.\n\nChecks\n------\n\n<div>\n\n## Inside HTML\n\n</div>\n"
+    doc = parse_document(text, "x.md")
+    assert doc.front_matter_block == "---\nid: x\n---\n"
+    assert doc.body == text.removeprefix(doc.front_matter_block)
+    assert [(s.heading, s.line, s.written_heading) for s in doc.sections] == [
+        ("Fix (df -h)", 2, "Fix (`df -h`)"), ("Checks", 6, "Checks"),
+    ]
+
+
+def test_a_flattened_body_keeps_the_front_matter_before_it(seed_postmortem):
+    doc = parse_document("---\nid: pm-flat\n---\n" + seed_postmortem.read_text(), seed_postmortem.name)
+    assert (doc.identity, doc.front_matter_block) == ("pm-flat", "---\nid: pm-flat\n---\n")
+    assert doc.body.startswith("# Post-Mortem: kured-sentinel-gate OOM") and doc.body.count("\n") > 20
+
+
 def test_a_fence_inside_a_numbered_step_stays_a_code_block():
     text = "# Fix it (DiskFull)\n\n## Mitigation\n\n1. Look at the volume:\n   ```bash\n   kubectl get pvc\n   ```\n2. Grow it.\n"
     html = parse_document(text, "x.md").html
