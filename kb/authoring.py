@@ -15,7 +15,6 @@ from django.utils.text import slugify
 from kb import markdown_edits
 from kb.entities import extract
 from kb.entity_links import Link, link_entities
-from kb.exporting import document_path
 from kb.importing import VersionConflict, document_save, skip_reason
 from kb.markdown_reading import postmortem_draft, postmortem_unshown
 from kb.markdown_writing import PostMortemDraft, draft_mismatches, normalise_text, postmortem_markdown, postmortem_template
@@ -81,13 +80,13 @@ def postmortem_new_draft(*, incident: Incident | None = None) -> PostMortemDraft
 
 
 def postmortem_stored_draft(postmortem: PostMortem) -> PostMortemDraft:
-    return postmortem_draft(postmortem.source_text, document_path(postmortem))
+    return postmortem_draft(postmortem.source_text, postmortem.file_path)
 
 
 def postmortem_text(draft: PostMortemDraft, *, postmortem: PostMortem | None) -> tuple[str, str, ParsedDocument]:
     """(path, markdown, parse) of the draft, carrying what the form does not show from the stored text."""
     if postmortem is not None:
-        path = document_path(postmortem)
+        path = postmortem.file_path
         draft.front_matter, draft.references = postmortem_unshown(postmortem.source_text, path)
     else:
         path = _new_identity(DocumentKind.POSTMORTEM, draft.title)
@@ -126,7 +125,7 @@ def follow_up_status_change(*, postmortem: PostMortem, position: int, text: str,
             index = texts.index(text)
         else:
             raise markdown_edits.EditError("this follow-up was changed or removed meanwhile: reload the page")
-        return markdown_edits.follow_up_status_set(current.source_text, index=index, status=status, path=document_path(current))
+        return markdown_edits.follow_up_status_set(current.source_text, index=index, status=status, path=current.file_path)
 
     reason = f"follow-up {position + 1} marked {status}"
     return _edit_latest(PostMortem, postmortem, edit, author=author, reason=reason)
@@ -140,7 +139,7 @@ def runbook_save(*, text: str, runbook: Runbook | None, expected_version: int, a
     text = normalise_text(text)
     try:
         if runbook is not None:
-            path = document_path(runbook)
+            path = runbook.file_path
         else:
             first = parse_document(text)
             name = first.alert if first.alert and ALERT_NAME.match(first.alert) else first.title
@@ -164,7 +163,7 @@ def resolution_add(*, runbook: Runbook, entry: markdown_edits.ResolutionDraft, a
     """Appends a row to the runbook's Resolution History, on its latest version."""
 
     def edit(current: Runbook) -> tuple[str, ParsedDocument]:
-        return markdown_edits.resolution_row_append(current.source_text, entry=entry, path=document_path(current))
+        return markdown_edits.resolution_row_append(current.source_text, entry=entry, path=current.file_path)
 
     return _edit_latest(Runbook, runbook, edit, author=author, reason=f"resolution of {entry.date.isoformat()} added")
 
@@ -174,7 +173,7 @@ def resolution_add(*, runbook: Runbook, entry: markdown_edits.ResolutionDraft, a
 
 def revision_restore(*, document: Document, revision: Revision, expected_version: int, author) -> Document:
     """Makes an old revision's text current again, as a new revision."""
-    parsed = parse_document(revision.source_text, document_path(document))
+    parsed = parse_document(revision.source_text, document.file_path)
     return _web_save(
         parsed, revision.source_text, document=document,
         reason=f"restored revision {revision.number}", author=author, expected_version=expected_version,

@@ -120,6 +120,14 @@ def test_a_document_named_by_front_matter_id_is_written_under_its_file_name(clie
     assert client.get("/runbooks/kubelet-down.md")["Content-Disposition"] == 'attachment; filename="KubeletDown.md"'
 
 
+def test_a_runbook_written_on_the_web_with_front_matter_id_is_written_under_its_slug(editor, client, tmp_path):
+    text = "---\nid: disk-full\n---\n# Disk full (DiskFull)\n\n## Fix\n\nGrow it.\n"
+    authoring.runbook_save(text=text, runbook=None, expected_version=0, author=editor)
+    run("export_docs", tmp_path)
+    assert (tmp_path / "disk-full.md").read_text() == text
+    assert client.get("/runbooks/disk-full.md")["Content-Disposition"] == 'attachment; filename="disk-full.md"'
+
+
 def test_a_postmortem_written_on_the_web_is_exported_under_postmortems(editor, tmp_path, client):
     authoring.postmortem_save(
         draft=PostMortemDraft(title="Readme outage", summary="x"), postmortem=None, expected_version=0, author=editor
