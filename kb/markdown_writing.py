@@ -14,7 +14,7 @@ from datetime import date
 
 import yaml
 
-from kb.parsing import FIELD_SYNONYMS, FRONT_MATTER, ParsedDocument, ParseError, parse_document
+from kb.parsing import FIELD_SYNONYMS, FRONT_MATTER, ParsedDocument, ParseError, parse_document, unclosed_fence
 from kb.rendering import render
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
@@ -208,9 +208,6 @@ def as_markdown(plain: str) -> str:
     return plain if " ".join(blocks.paragraphs) == plain and "[" not in plain else escape_inline(plain)
 
 
-FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-
-
 def normalise_text(text: str) -> str:
     """Text from a browser as the web writes it: LF line ends (forms send CRLF), one final newline."""
     return text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n") + "\n"
@@ -219,13 +216,7 @@ def normalise_text(text: str) -> str:
 def _block(markdown: str) -> str:
     """A markdown field as a block: no CRs, no blank lines around it, and any code fence it opens closed."""
     text = normalise_text(markdown).strip("\n").rstrip()
-    fence = None
-    for line in text.split("\n"):
-        opened = FENCE_LINE.match(line)
-        if fence is None and opened:
-            fence = opened.group(1)
-        elif fence is not None and line.strip().startswith(fence) and set(line.strip()) <= set(fence[0]):
-            fence = None
+    fence = unclosed_fence(text)
     return text + (f"\n{fence}" if fence else "")
 
 

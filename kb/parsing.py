@@ -179,22 +179,36 @@ class SourceHeading:
     text: str
 
 
+def _fence_after(fence: str | None, line: str) -> str | None:
+    """The code fence open after `line` (its backticks or tildes), given the one open before it."""
+    if fence is None:
+        opened = FENCE.match(line)
+        return opened.group(1) if opened else None
+    closing = line.strip()
+    return None if closing.startswith(fence) and set(closing) <= set(fence[0]) else fence
+
+
+def unclosed_fence(text: str) -> str | None:
+    """The fence (```, ~~~~, …) a markdown text leaves open at its end, or None."""
+    fence = None
+    for line in text.split("\n"):
+        fence = _fence_after(fence, line)
+    return fence
+
+
 def scan_source(body: str, line_offset: int, warnings: list[str]) -> list[SourceHeading]:
     """Heading lines outside code fences, with warnings for unclosed fences and ragged tables."""
     lines = body.split("\n")
     headings: list[SourceHeading] = []
-    fence: tuple[str, int] | None = None
+    fence: str | None = None
+    fence_line = 0
     table_columns: int | None = None
     table_line = 0
     for i, line in enumerate(lines):
-        if fence:
-            if line.strip().startswith(fence[0]) and set(line.strip()) <= set(fence[0][0]):
-                fence = None
-            continue
-        opened = FENCE.match(line)
-        if opened:
-            fence = (opened.group(1), i)
-            table_columns = None
+        was_open, fence = fence, _fence_after(fence, line)
+        if was_open or fence:  # a fence line, or code inside one
+            if not was_open:
+                fence_line, table_columns = i, None
             continue
         if table_columns is not None:
             if "|" in line and line.strip():
@@ -217,7 +231,7 @@ def scan_source(body: str, line_offset: int, warnings: list[str]) -> list[Source
             level = 1 if "=" in line else 2
             headings.append(SourceHeading(i - 1, level, lines[i - 1].strip()))
     if fence:
-        warnings.append(f"line {fence[1] + 1 + line_offset}: code fence {fence[0]} is never closed")
+        warnings.append(f"line {fence_line + 1 + line_offset}: code fence {fence} is never closed")
     return headings
 
 

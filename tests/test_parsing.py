@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from kb.parsing import NotADocument, ParseError, decode, parse_document
+from kb.parsing import NotADocument, ParseError, decode, parse_document, unclosed_fence
 from kb.unflatten import looks_flattened, unflatten
 
 
@@ -282,6 +282,21 @@ def test_broken_front_matter_names_the_line():
 def test_an_unclosed_fence_is_a_warning_with_its_line():
     doc = parse_document("# Fix (DiskFull)\n\n## Fix\n\n```bash\nkubectl get pods\n", "x.md")
     assert any("line 5" in w and "never closed" in w for w in doc.warnings)
+
+
+@pytest.mark.parametrize(
+    "text, fence",
+    [
+        ("```bash\nkubectl get pods\n```", None),
+        ("```\nx\n`````", None),  # a longer fence closes a shorter one
+        ("~~~~\nx\n~~~", "~~~~"),  # a shorter one does not
+        ("````\nx\n```", "````"),
+        ("```\nx\n~~~", "```"),
+        ("    ```\nindented four: code, not a fence", None),
+    ],
+)
+def test_it_knows_which_fence_a_text_leaves_open(text, fence):
+    assert unclosed_fence(text) == fence
 
 
 def test_a_ragged_table_is_a_warning_with_its_line():
