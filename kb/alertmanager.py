@@ -63,11 +63,9 @@ class ReceivedAlert:
 
 @dataclass(frozen=True)
 class WebhookPayload:
-    receiver: str
-    status: str
-    group_key: str
-    external_url: str
-    truncated_alerts: int
+    # Only what is stored or reported is read: a receiver, group status, groupKey or externalURL
+    # of an unexpected shape does not cost the delivery.
+    truncated_alerts: int  # alerts Alertmanager left out of this group (the receiver's max_alerts)
     alerts: list[ReceivedAlert]
 
 
@@ -102,10 +100,6 @@ def parse_webhook(body: bytes) -> WebhookPayload:
     if not isinstance(truncated, int) or isinstance(truncated, bool) or truncated < 0:
         raise PayloadError("`truncatedAlerts` must be a whole number")
     return WebhookPayload(
-        receiver=_text(data, "receiver", "receiver"),
-        status=_text(data, "status", "status"),
-        group_key=_text(data, "groupKey", "groupKey"),
-        external_url=_text(data, "externalURL", "externalURL"),
         truncated_alerts=truncated,
         alerts=[_alert(item, f"alerts[{n}]") for n, item in enumerate(alerts)],
     )

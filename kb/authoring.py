@@ -6,16 +6,16 @@ written on the web is stored, linked and searched exactly like an imported file.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from django.utils.html import format_html
 from django.utils.text import slugify
 
 from kb import markdown_edits
 from kb.entity_links import parsed_html_linked
-from kb.exporting import document_path
-from kb.importing import VersionConflict, document_save
-from kb.markdown_reading import postmortem_draft
-from kb.markdown_writing import PostMortemDraft, draft_mismatches, postmortem_markdown, postmortem_template
+from kb.importing import VersionConflict, document_save, skip_reason
+from kb.markdown_reading import postmortem_draft, postmortem_unshown
+from kb.markdown_writing import PostMortemDraft, draft_mismatches, normalise_text, postmortem_markdown, postmortem_template
 from kb.models import Document, DocumentKind, Incident, PostMortem, Revision, Runbook
 from kb.parsing import ALERT_NAME, SCOPE_LABELS, NotADocument, ParsedDocument, ParseError, parse_document
 
@@ -32,13 +32,15 @@ class DraftProblems(Exception):
         super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
 
 
-def preview_html(text: str) -> str:
+def preview_html(text: str, parsed: ParsedDocument | None = None) -> str:
     """What a document page would show for `text`: the importer's sanitised HTML, with the entities
-    the knowledge base already has linked as the page links them; or why it would not import."""
-    try:
-        parsed = parse_document(text)
-    except (ParseError, NotADocument) as exc:
-        return format_html('<p class="error" role="alert">This would not import: {}</p>', str(exc))
+    the knowledge base already has linked as the page links them; or why it would not import.
+    A caller that has just parsed `text` passes that parse along."""
+    if parsed is None:
+        try:
+            parsed = parse_document(text)
+        except (ParseError, NotADocument) as exc:
+            return format_html('<p class="error" role="alert">This would not import: {}</p>', str(exc))
     return parsed_html_linked(parsed)
 
 
@@ -63,19 +65,18 @@ def postmortem_new_draft(*, incident: Incident | None = None) -> PostMortemDraft
 
 
 def postmortem_stored_draft(postmortem: PostMortem) -> PostMortemDraft:
-    return postmortem_draft(postmortem.source_text, document_path(postmortem))
+    return postmortem_draft(postmortem.source_text, postmortem.file_path)
 
 
 def postmortem_text(draft: PostMortemDraft, *, postmortem: PostMortem | None) -> tuple[str, str, ParsedDocument]:
     """(path, markdown, parse) of the draft, carrying what the form does not show from the stored text."""
     if postmortem is not None:
-        stored = postmortem_stored_draft(postmortem)
-        draft.front_matter, draft.references = stored.front_matter, stored.references
-        path = document_path(postmortem)
+        path = postmortem.file_path
+        draft.front_matter, draft.references = postmortem_unshown(postmortem.source_text, path)
     else:
         path = _new_identity(DocumentKind.POSTMORTEM, draft.title)
-    text = postmortem_markdown(draft, path=path)
-    return path, text, parse_document(text, path)
+    text, parsed = postmortem_markdown(draft, path=path)
+    return path, text, parsed
 
 
 def postmortem_save(
@@ -101,7 +102,7 @@ def follow_up_status_change(*, postmortem: PostMortem, position: int, text: str,
     right one; when it is gone, EditError says so.
     """
 
-    def edit(current: PostMortem) -> str:
+    def edit(current: PostMortem) -> tuple[str, ParsedDocument]:
         texts = list(current.follow_ups.order_by("position").values_list("text", flat=True))
         if position < len(texts) and texts[position] == text:
             index = position
@@ -109,7 +110,7 @@ def follow_up_status_change(*, postmortem: PostMortem, position: int, text: str,
             index = texts.index(text)
         else:
             raise markdown_edits.EditError("this follow-up was changed or removed meanwhile: reload the page")
-        return markdown_edits.follow_up_status_set(current.source_text, index=index, status=status, path=document_path(current))
+        return markdown_edits.follow_up_status_set(current.source_text, index=index, status=status, path=current.file_path)
 
     reason = f"follow-up {position + 1} marked {status}"
     return _edit_latest(PostMortem, postmortem, edit, author=author, reason=reason)
@@ -120,10 +121,10 @@ def follow_up_status_change(*, postmortem: PostMortem, position: int, text: str,
 
 def runbook_save(*, text: str, runbook: Runbook | None, expected_version: int, author, reason: str = "") -> Runbook:
     """Saves a runbook's markdown as typed; raises DraftProblems (on "text") or VersionConflict."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n") + "\n"
+    text = normalise_text(text)
     try:
         if runbook is not None:
-            path = document_path(runbook)
+            path = runbook.file_path
         else:
             first = parse_document(text)
             name = first.alert if first.alert and ALERT_NAME.match(first.alert) else first.title
@@ -146,8 +147,8 @@ def runbook_save(*, text: str, runbook: Runbook | None, expected_version: int, a
 def resolution_add(*, runbook: Runbook, entry: markdown_edits.ResolutionDraft, author) -> Runbook:
     """Appends a row to the runbook's Resolution History, on its latest version."""
 
-    def edit(current: Runbook) -> str:
-        return markdown_edits.resolution_row_append(current.source_text, entry=entry, path=document_path(current))
+    def edit(current: Runbook) -> tuple[str, ParsedDocument]:
+        return markdown_edits.resolution_row_append(current.source_text, entry=entry, path=current.file_path)
 
     return _edit_latest(Runbook, runbook, edit, author=author, reason=f"resolution of {entry.date.isoformat()} added")
 
@@ -157,7 +158,7 @@ def resolution_add(*, runbook: Runbook, entry: markdown_edits.ResolutionDraft, a
 
 def revision_restore(*, document: Document, revision: Revision, expected_version: int, author) -> Document:
     """Makes an old revision's text current again, as a new revision."""
-    parsed = parse_document(revision.source_text, document_path(document))
+    parsed = parse_document(revision.source_text, document.file_path)
     return _web_save(
         parsed, revision.source_text, document=document,
         reason=f"restored revision {revision.number}", author=author, expected_version=expected_version,
@@ -165,31 +166,36 @@ def revision_restore(*, document: Document, revision: Revision, expected_version
 
 
 def _web_save(parsed, text: str, *, document: Document | None, path: str = "", reason: str, author, expected_version: int):
-    """document_save for a web edit of `document` (None: a new document, identified by its `path`)."""
+    """document_save for a web edit of `document` (None: a new document, identified by its `path`).
+
+    A VersionConflict it raises carries the text that was not saved as `yours`."""
     if document is not None:
         identity = document.identity
     else:  # named as an import of the file would name it
         identity = f"id:{parsed.identity}" if parsed.identity else path
-    saved, _outcome = document_save(
-        parsed,
-        identity=identity,
-        source_path=document.source_path if document else "",
-        source_text=text,
-        reason=reason or WEB_EDIT,
-        author=author,
-        edited_on_web=True,
-        expected_version=expected_version,
-    )
+    try:
+        saved, _outcome = document_save(
+            parsed,
+            identity=identity,
+            source_path=document.source_path if document else "",
+            source_text=text,
+            reason=reason or WEB_EDIT,
+            author=author,
+            edited_on_web=True,
+            expected_version=expected_version,
+        )
+    except VersionConflict as exc:
+        exc.yours = text  # what this save tried to write: the conflict page shows it, not a rebuild of it
+        raise
     return saved
 
 
 def _edit_latest(model, document: Document, edit, *, author, reason: str):
-    """Applies `edit` (current document → new text) to the latest version; retried once if a save
-    slips in between reading and writing, since the edit is then simply made on the newer text."""
+    """Applies `edit` (current document → new text and its parse) to the latest version; retried once
+    if a save slips in between reading and writing, since the edit is then simply made on the newer text."""
     for attempt in range(2):
         current = model.objects.get(pk=document.pk)
-        text = edit(current)
-        parsed = parse_document(text, document_path(current))
+        text, parsed = edit(current)
         try:
             return _web_save(parsed, text, document=current, reason=reason, author=author, expected_version=current.version)
         except VersionConflict:
@@ -199,7 +205,8 @@ def _edit_latest(model, document: Document, edit, *, author, reason: str):
 
 
 def _new_identity(kind: str, name: str, *, keep_case: bool = False) -> str:
-    """`postmortems/<slug>.md` (or `runbooks/…`) for a new document, with a slug no document has.
+    """`postmortems/<slug>.md` (or `runbooks/…`) for a new document, with a slug no document has and a
+    file name `import_docs` reads, so an export imports it back ("README" is no readme.md).
 
     A runbook named after its alert keeps the alert's case in the file name, as runbook folders do,
     so the parser's file-name rule agrees with its title.
@@ -208,6 +215,10 @@ def _new_identity(kind: str, name: str, *, keep_case: bool = False) -> str:
     base = (slugify(name)[:180] or kind) if not keep_case else re.sub(r"[^A-Za-z0-9_:.-]", "", name)[:180]
     if slugify(base) in RESERVED_SLUGS:
         base = f"{base}-{kind}"
+    # "readme", "template-engine-outage" would be skipped: the kind after or before it makes them names.
+    base = next(
+        b for b in (base, f"{base}-{kind}", f"{kind}-{base}", f"{kind}-{base}-{kind}") if not skip_reason(Path(f"{b}.md"))
+    )
     candidate, n = base, 1
     while (
         Document.objects.filter(kind=kind, slug=slugify(candidate)).exists()

@@ -14,20 +14,8 @@ from kb.importing import skip_reason
 from kb.models import Document
 
 
-def document_path(document: Document) -> str:
-    """Where the document lives as a file, relative to a folder of documents.
-
-    Its identity when that is a path (how the importer named it), else the file name it was
-    imported from (its identity came from front matter `id:`), else `<slug>.md`.
-    """
-    if not document.identity.startswith("id:"):
-        return document.identity
-    name = PurePosixPath(document.source_path.replace("\\", "/")).name
-    return name or f"{document.slug}.md"
-
-
 def download_name(document: Document) -> str:
-    return PurePosixPath(document_path(document)).name
+    return PurePosixPath(document.file_path).name
 
 
 @dataclass
@@ -53,7 +41,7 @@ def documents_export(*, directory: Path, include_archived: bool = False) -> Expo
     taken: set[str] = set()
     root = directory.resolve()
     for document in documents.iterator():
-        relative = document_path(document)
+        relative = document.file_path
         target = (root / relative).resolve()
         if not target.is_relative_to(root) or relative in taken:
             fallback = f"{document.kind}s/{document.slug}.md"

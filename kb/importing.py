@@ -103,7 +103,11 @@ def skip_reason(path: Path) -> str | None:
     stem = path.name.split(".")[0].lower()
     if stem in REPOSITORY_FILES:
         return "repository file, not a runbook or post-mortem"
-    if "template" in path.name.lower():
+    # A blank form to copy ("Postmortem template", "runbook_template", "TEMPLATE-incident",
+    # "PostmortemTemplate"); "helm-template-outage" is a real document.
+    name = path.name[: -len(suffix)] if has_extension else path.name
+    words = "".join(c if c.isalnum() else " " for c in name.lower()).split()
+    if words and "template" in (words[0], words[-1]) or name.endswith("Template"):
         return "template"
     return None
 

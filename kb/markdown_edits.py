@@ -11,16 +11,15 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from kb.markdown_reading import readable_source, split_row
+from kb.markdown_reading import split_row
 from kb.markdown_writing import escape_cell, markdown_table
 from kb.parsing import (
     TABLE_DELIMITER_LINE,
     ParsedDocument,
-    _normalise,
+    comparable,
     follow_up_columns,
     parse_document,
     resolution_columns,
-    scan_source,
 )
 
 RESOLUTION_HEADERS = ["Date", "Incident", "Old Value", "New Value", "Notes"]
@@ -40,13 +39,14 @@ class ResolutionDraft:
     notes: str = ""
 
 
-def resolution_row_append(text: str, *, entry: ResolutionDraft, path: str = "") -> str:
-    """The runbook with `entry` as the last row of its Resolution History table (created when missing)."""
-    front, body = readable_source(text)
-    before = _parse(front + body, path, "runbook")
+def resolution_row_append(text: str, *, entry: ResolutionDraft, path: str = "") -> tuple[str, ParsedDocument]:
+    """The runbook with `entry` as the last row of its Resolution History table (created when missing),
+    and its parse."""
+    before = _parse(text, path, "runbook")
+    front, body = before.front_matter_block, before.body
     lines = body.split("\n")
-    headings = scan_source(body, 0, [])
-    history = next((h for h in headings if "history" in h.text.lower()), None)
+    headings = [section for section in before.sections if section.line is not None]
+    history = next((h for h in headings if "history" in h.heading.lower()), None)
     if history is None:
         level = min((h.level for h in headings if h.level > 1), default=2)
         table = markdown_table(RESOLUTION_HEADERS, [_resolution_cells(RESOLUTION_HEADERS, entry)])
@@ -73,7 +73,7 @@ def resolution_row_append(text: str, *, entry: ResolutionDraft, path: str = "") 
     added = after.resolution_history[len(before.resolution_history):]
     if len(added) != 1 or added[0].date != entry.date:
         raise EditError("the new row does not read back as a resolution; edit the runbook's Resolution History by hand")
-    return result
+    return result, after
 
 
 def _resolution_cells(headers: list[str], entry: ResolutionDraft) -> list[str]:
@@ -99,29 +99,28 @@ def _resolution_cells(headers: list[str], entry: ResolutionDraft) -> list[str]:
     return [escape_cell(by_column.get(i, "")) for i in range(len(headers))]
 
 
-def follow_up_status_set(text: str, *, index: int, status: str, path: str = "") -> str:
-    """The post-mortem with follow-up `index` (0-based, in the parser's order) marked `status`.
+def follow_up_status_set(text: str, *, index: int, status: str, path: str = "") -> tuple[str, ParsedDocument]:
+    """The post-mortem with follow-up `index` (0-based, in the parser's order) marked `status`, and its parse.
 
     A checklist box is ticked or cleared (a plain bullet gains one); a table's status cell is
     rewritten. Nothing else changes. A flattened document comes back with its structure rebuilt.
     """
-    front, body = readable_source(text)
-    base = front + body
-    before = _parse(base, path, "postmortem")
+    before = _parse(text, path, "postmortem")
     if not 0 <= index < len(before.follow_ups):
         raise EditError(f"the post-mortem has no follow-up number {index + 1}")
     target = before.follow_ups[index]
     if target.status == status:
-        return text
-    lines = body.split("\n")
-    words = _normalise(target.text)[:24]
+        return text, before
+    front, lines = before.front_matter_block, before.body.split("\n")
+    words = comparable(target.text)[:24]
     # Lines that hold the item's first words first; any other line after (links change the words).
-    likely = [n for n, line in enumerate(lines) if words and words in _normalise(line)]
+    likely = [n for n, line in enumerate(lines) if words and words in comparable(line)]
     for n in likely + [n for n in range(len(lines)) if n not in likely]:
         for edited in _status_edits(lines, n, status):
             candidate = front + "\n".join(lines[:n] + [edited] + lines[n + 1:])
-            if _only_status_changed(_parse(candidate, path, "postmortem"), before, index, status):
-                return candidate
+            after = _parse(candidate, path, "postmortem")
+            if _only_status_changed(after, before, index, status):
+                return candidate, after
     raise EditError(
         f"follow-up {index + 1} cannot be changed in place (its table has no Status column, or its section "
         "marks everything done); edit the post-mortem instead"

@@ -14,29 +14,22 @@ from kb.markdown_writing import FollowUpDraft, PostMortemDraft, SectionDraft, as
 from kb.parsing import (
     BOLD_FIELD,
     FIELD_SYNONYMS,
-    FRONT_MATTER,
     PLAIN_FIELD,
     TABLE_DELIMITER_LINE,
     ParsedDocument,
-    _normalise,
+    comparable,
     follow_up_columns,
     parse_document,
     postmortem_heading_role,
-    scan_source,
+    source_parts,
 )
-from kb.unflatten import looks_flattened, unflatten
 
 
 def readable_source(text: str) -> tuple[str, str]:
-    """(front matter block as written, body): BOM and CRLF removed, a flattened body rebuilt as the parser does."""
-    text = text.lstrip("\ufeff").replace("\r\n", "\n")
-    match = FRONT_MATTER.match(text)
-    front = match.group() if match else ""
-    body = text[len(front):]
-    if looks_flattened(body):
-        body, _report = unflatten(body)
-        front = ""  # a flattened file had no front matter the parser could read either
-    return front, body
+    """(front matter block as written, body) as the parser reads them: BOM and CRLF removed, a
+    flattened body rebuilt."""
+    parts = source_parts(text)
+    return parts.front, parts.body
 
 
 @dataclass
@@ -56,9 +49,8 @@ def postmortem_draft(text: str, path: str = "") -> PostMortemDraft:
     otherwise their section stays markdown, as written.
     """
     parsed = parse_document(text, path)
-    front, body = readable_source(text)
-    lines = body.split("\n")
-    starts, groups = _sections(body, parsed)
+    lines = parsed.body.split("\n")
+    starts, groups = _sections(parsed)
     first_section = min(starts) if starts else len(lines)
     intro_lines = lines[_title_end(lines, first_section):first_section]
     intro, raw_fields = _intro_without_fields(intro_lines)
@@ -83,36 +75,40 @@ def postmortem_draft(text: str, path: str = "") -> PostMortemDraft:
             if name != "severity_note" and name not in front_keys and not _mentioned(name, value, plain)
         ],
         intro="\n".join(intro).strip("\n"),
-        front_matter=front,
+        front_matter=parsed.front_matter_block,
     )
     sections = [SectionDraft(g.source_heading, g.markdown) for g in plain]
     draft.sections = sections
     # Take over the follow-up sections, then the lessons, each only when that reads back the same.
     for role in ("follow_ups", "lessons"):
         candidate = _take_over(draft, plain, role, path)
-        if candidate is not None and _same_items(parse_document(postmortem_markdown(candidate, path=path), path), parsed):
+        if candidate is not None and _same_items(postmortem_markdown(candidate, path=path)[1], parsed):
             draft = candidate
             plain = [g for g in plain if SectionDraft(g.source_heading, g.markdown) in draft.sections]
     return draft
 
 
-def _sections(body: str, parsed: ParsedDocument) -> tuple[list[int], list[_Group]]:
-    """The start line of each parsed section found in the body, and the sections grouped top-level."""
-    headings = scan_source(body, 0, [])
+def postmortem_unshown(text: str, path: str = "") -> tuple[str, list[str]]:
+    """What the form does not show of a stored post-mortem, for a save to carry over: its front
+    matter block and the link definitions that stood among its follow-ups or lessons.
+
+    The front matter is cut from the text; only a text with link definitions is read as a draft.
+    """
+    front, body = readable_source(text)
+    if not any(REFERENCE_DEFINITION.match(line) for line in body.split("\n")):
+        return front, []
+    return front, postmortem_draft(text, path).references
+
+
+def _sections(parsed: ParsedDocument) -> tuple[list[int], list[_Group]]:
+    """The start line of each section with a heading line in the body, and the sections grouped top-level."""
     starts: list[int] = []
     groups: list[_Group] = []
-    cursor = 0
     for section in parsed.sections:
-        target = _normalise(section.heading)
-        found = next(
-            (j for j in range(cursor, len(headings)) if headings[j].level == section.level and _normalise(headings[j].text) == target),
-            None,
-        )
-        if found is None:
+        if section.line is None:
             continue  # not a heading line of its own (inside raw HTML): its text is in the previous section
-        cursor = found + 1
-        starts.append(headings[found].line)
-        source_heading = headings[found].text or section.heading
+        starts.append(section.line)
+        source_heading = section.written_heading or section.heading
         if groups and section.level > groups[-1].level:
             depth = min(6, section.level - groups[-1].level + 2)
             sub = "#" * depth + " " + source_heading + ("\n\n" + section.markdown if section.markdown.strip() else "")
@@ -195,9 +191,9 @@ def split_row(line: str) -> list[str]:
 
 def _mentioned(name: str, value: str, groups: list[_Group]) -> bool:
     """True when a section already says `name: value` (a Stats list, say), so the table need not repeat it."""
-    wanted = (_normalise(name), _normalise(value))
+    wanted = (comparable(name), comparable(value))
     return any(
-        wanted[0] in _normalise(line) and wanted[1] in _normalise(line)
+        wanted[0] in comparable(line) and wanted[1] in comparable(line)
         for group in groups
         for line in group.markdown.split("\n")
     )

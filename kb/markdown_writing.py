@@ -14,7 +14,7 @@ from datetime import date
 
 import yaml
 
-from kb.parsing import FIELD_SYNONYMS, FRONT_MATTER, ParsedDocument, ParseError, parse_document
+from kb.parsing import FIELD_SYNONYMS, FRONT_MATTER, ParsedDocument, ParseError, parse_document, unclosed_fence
 from kb.rendering import render
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
@@ -78,8 +78,12 @@ def postmortem_template(*, date: date | None = None, affected: str = "", other_f
 # --- writing -------------------------------------------------------------------------
 
 
-def postmortem_markdown(draft: PostMortemDraft, *, path: str = "") -> str:
-    """The draft in the canonical layout. `path` is where the file will live (kind detection reads it)."""
+def postmortem_markdown(draft: PostMortemDraft, *, path: str = "") -> tuple[str, ParsedDocument]:
+    """The draft in the canonical layout, and how the importer's parser reads it (once).
+
+    `path` is where the file will live (kind detection reads it). Front matter `kind: postmortem`
+    is added only when the text would not read as a post-mortem without it.
+    """
     parts = [f"# {escape_inline(one_line(draft.title))}"]
     rows = field_rows(draft)
     if rows:
@@ -99,10 +103,15 @@ def postmortem_markdown(draft: PostMortemDraft, *, path: str = "") -> str:
     if draft.references:
         parts.append("\n".join(draft.references))
     body = "\n\n".join(parts) + "\n"
-    front = _front_matter(draft)
-    if _reads_as(front + body, path) != "postmortem":
-        front = _front_matter(draft, kind="postmortem")
-    return front + body
+    text = _front_matter(draft) + body
+    try:
+        parsed = parse_document(text, path)
+    except ParseError:
+        parsed = None
+    if parsed is None or parsed.kind != "postmortem":
+        text = _front_matter(draft, kind="postmortem") + body
+        parsed = parse_document(text, path)
+    return text, parsed
 
 
 def field_rows(draft: PostMortemDraft) -> list[tuple[str, str]]:
@@ -157,13 +166,6 @@ def _front_matter(draft: PostMortemDraft, *, kind: str | None = None) -> str:
     return "---\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000) + "---\n"
 
 
-def _reads_as(text: str, path: str) -> str | None:
-    try:
-        return parse_document(text, path).kind
-    except ParseError:
-        return None
-
-
 def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("-" * (len(h) + 2) for h in headers) + "|"]
     lines += ["| " + " | ".join(cells) + " |" for cells in rows]
@@ -206,19 +208,15 @@ def as_markdown(plain: str) -> str:
     return plain if " ".join(blocks.paragraphs) == plain and "[" not in plain else escape_inline(plain)
 
 
-FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+def normalise_text(text: str) -> str:
+    """Text from a browser as the web writes it: LF line ends (forms send CRLF), one final newline."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n") + "\n"
 
 
 def _block(markdown: str) -> str:
     """A markdown field as a block: no CRs, no blank lines around it, and any code fence it opens closed."""
-    text = markdown.replace("\r\n", "\n").replace("\r", "\n").strip("\n").rstrip()
-    fence = None
-    for line in text.split("\n"):
-        opened = FENCE_LINE.match(line)
-        if fence is None and opened:
-            fence = opened.group(1)
-        elif fence is not None and line.strip().startswith(fence) and set(line.strip()) <= set(fence[0]):
-            fence = None
+    text = normalise_text(markdown).strip("\n").rstrip()
+    fence = unclosed_fence(text)
     return text + (f"\n{fence}" if fence else "")
 
 

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
-from pathlib import PurePosixPath
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -117,8 +116,7 @@ def entities_revote(*, entity_ids: Iterable[int]) -> None:
 
 def reparse(document: Document) -> ParsedDocument:
     """The stored text read again, as the importer read it (the path gives file-name fallbacks)."""
-    path = document.identity if not document.identity.startswith("id:") else PurePosixPath(document.source_path).name
-    return parse_document(document.source_text, path)
+    return parse_document(document.source_text, document.file_path)
 
 
 def mentions_refresh(*, names: list[str], vocabulary: Vocabulary | None = None, exclude: Document | None = None) -> int:

@@ -6,6 +6,7 @@ sections, revisions and search cover both kinds with one foreign key and one que
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from django.conf import settings
@@ -101,6 +102,18 @@ class Document(models.Model):
     @property
     def reconstructed(self) -> bool:
         return any(w.startswith("structure reconstructed") for w in self.warnings)
+
+    @property
+    def file_path(self) -> str:
+        """Where the document lives as a file, relative to a folder of documents: what the parser is
+        given as its path, and where export_docs writes it.
+
+        Its identity when that is a path (how the importer named it), else the file name it was
+        imported from (its identity came from front matter `id:`), else `<slug>.md`.
+        """
+        if not self.identity.startswith("id:"):
+            return self.identity
+        return PurePosixPath(self.source_path.replace("\\", "/")).name or f"{self.slug}.md"
 
 
 class Runbook(Document):

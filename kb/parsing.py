@@ -18,7 +18,7 @@ import yaml
 
 from kb import dates
 from kb.rendering import Block, Table, render
-from kb.unflatten import looks_flattened, unflatten
+from kb.unflatten import Report, looks_flattened, unflatten
 
 MAX_BYTES = 2 * 1024 * 1024
 KINDS = {
@@ -50,6 +50,10 @@ class Section:
     level: int
     anchor: str
     markdown: str
+    # Where its heading stands in ParsedDocument.body (0-based) and how it is written there;
+    # None and "" when it has no heading line of its own (a heading inside raw HTML, say).
+    line: int | None = None
+    written_heading: str = ""
 
 
 @dataclass
@@ -97,6 +101,10 @@ class ParsedDocument:
     metadata: dict[str, str] = field(default_factory=dict)
     # The outline of the rendering pass, one block per heading: what kb.entities reads.
     outline: list[Block] = field(default_factory=list)
+    # The text as read: the front matter block as written and the markdown after it (rebuilt when
+    # it had lost its newlines), which the sections were cut from.
+    front_matter_block: str = ""
+    body: str = ""
 
 
 # --- reading bytes ---------------------------------------------------------------
@@ -127,13 +135,23 @@ def content_hash(text: str) -> str:
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.S)
 
 
-def split_front_matter(text: str) -> tuple[dict, str, int]:
-    """Returns (front matter, body, number of lines the front matter took)."""
+@dataclass
+class SourceParts:
+    front: str  # the front matter block as written, `---` lines included; "" when there is none
+    front_matter: dict
+    body: str  # the markdown after it, rebuilt when it had lost its newlines
+    line_offset: int  # lines before the body in the text, for messages; 0 when the body was rebuilt
+    rebuilt: Report | None  # what unflattening rebuilt; None when the body was not flattened
+
+
+def source_parts(text: str) -> SourceParts:
+    """A document's text split as the parser reads it: BOM and CRLF dropped, front matter read,
+    a flattened body rebuilt. Raises ParseError for front matter that is not a YAML mapping."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n")
     match = FRONT_MATTER.match(text)
-    if not match:
-        return {}, text, 0
+    front = match.group() if match else ""
     try:
-        data = yaml.safe_load(match.group(1) or "") or {}
+        data = (yaml.safe_load(match.group(1) or "") or {}) if match else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
@@ -141,7 +159,10 @@ def split_front_matter(text: str) -> tuple[dict, str, int]:
         raise ParseError(f"invalid YAML front matter: {problem}", line=line) from None
     if not isinstance(data, dict):
         raise ParseError("front matter must be a mapping of keys to values", line=2)
-    return data, text[match.end():], match.group().count("\n")
+    body, rebuilt = text[len(front):], None
+    if looks_flattened(body):
+        body, rebuilt = unflatten(body)
+    return SourceParts(front, data, body, 0 if rebuilt is not None else front.count("\n"), rebuilt)
 
 
 # --- the source, split by heading ---------------------------------------------------
@@ -158,22 +179,36 @@ class SourceHeading:
     text: str
 
 
+def _fence_after(fence: str | None, line: str) -> str | None:
+    """The code fence open after `line` (its backticks or tildes), given the one open before it."""
+    if fence is None:
+        opened = FENCE.match(line)
+        return opened.group(1) if opened else None
+    closing = line.strip()
+    return None if closing.startswith(fence) and set(closing) <= set(fence[0]) else fence
+
+
+def unclosed_fence(text: str) -> str | None:
+    """The fence (```, ~~~~, …) a markdown text leaves open at its end, or None."""
+    fence = None
+    for line in text.split("\n"):
+        fence = _fence_after(fence, line)
+    return fence
+
+
 def scan_source(body: str, line_offset: int, warnings: list[str]) -> list[SourceHeading]:
     """Heading lines outside code fences, with warnings for unclosed fences and ragged tables."""
     lines = body.split("\n")
     headings: list[SourceHeading] = []
-    fence: tuple[str, int] | None = None
+    fence: str | None = None
+    fence_line = 0
     table_columns: int | None = None
     table_line = 0
     for i, line in enumerate(lines):
-        if fence:
-            if line.strip().startswith(fence[0]) and set(line.strip()) <= set(fence[0][0]):
-                fence = None
-            continue
-        opened = FENCE.match(line)
-        if opened:
-            fence = (opened.group(1), i)
-            table_columns = None
+        was_open, fence = fence, _fence_after(fence, line)
+        if was_open or fence:  # a fence line, or code inside one
+            if not was_open:
+                fence_line, table_columns = i, None
             continue
         if table_columns is not None:
             if "|" in line and line.strip():
@@ -196,7 +231,7 @@ def scan_source(body: str, line_offset: int, warnings: list[str]) -> list[Source
             level = 1 if "=" in line else 2
             headings.append(SourceHeading(i - 1, level, lines[i - 1].strip()))
     if fence:
-        warnings.append(f"line {fence[1] + 1 + line_offset}: code fence {fence[0]} is never closed")
+        warnings.append(f"line {fence_line + 1 + line_offset}: code fence {fence} is never closed")
     return headings
 
 
@@ -214,39 +249,43 @@ def _count_cells(line: str) -> int:
     return masked.count("|") + 1
 
 
-def _normalise(text: str) -> str:
+def comparable(text: str) -> str:
+    """Only the lowercase letters and digits of `text`: how headings and names are compared."""
     return re.sub(r"[^a-z0-9]+", "", text.lower())
 
 
-def section_markdown(body: str, source_headings: list[SourceHeading], blocks: list[Block]) -> list[str]:
-    """The markdown under each rendered heading, matched to heading lines by level and text.
+def section_markdown(
+    body: str, source_headings: list[SourceHeading], blocks: list[Block]
+) -> list[tuple[SourceHeading | None, str]]:
+    """The heading line of each rendered heading, matched by level and text, and the markdown under it.
 
-    A heading line the renderer did not treat as a heading (inside raw HTML, say) stays content.
+    A heading line the renderer did not treat as a heading (inside raw HTML, say) stays content;
+    a rendered heading with no line of its own gets None and "".
     """
     lines = body.split("\n")
     matched: list[int] = []
     cursor = 0
     for block in blocks[1:]:
-        target = _normalise(block.heading)
+        target = comparable(block.heading)
         for j in range(cursor, len(source_headings)):
             candidate = source_headings[j]
-            if candidate.level == block.level and _normalise(candidate.text) == target:
+            if candidate.level == block.level and comparable(candidate.text) == target:
                 matched.append(j)
                 cursor = j + 1
                 break
         else:
             matched.append(-1)
-    texts = []
+    parts: list[tuple[SourceHeading | None, str]] = []
     next_start = len(lines)
     for j in reversed(matched):
         if j < 0:
-            texts.append("")
+            parts.append((None, ""))
             continue
         heading = source_headings[j]
         first = heading.line + (2 if _is_setext(lines, heading) else 1)
-        texts.append("\n".join(lines[first:next_start]).strip("\n"))
+        parts.append((heading, "\n".join(lines[first:next_start]).strip("\n")))
         next_start = heading.line
-    return texts[::-1]
+    return parts[::-1]
 
 
 def _is_setext(lines: list[str], heading: SourceHeading) -> bool:
@@ -260,30 +299,32 @@ def _is_setext(lines: list[str], heading: SourceHeading) -> bool:
 def parse_document(text: str, path: str = "") -> ParsedDocument:
     """Understands one document. `path` is used for the file-name fallbacks and in links."""
     warnings: list[str] = []
-    front_matter, body, fm_lines = split_front_matter(text.lstrip("\ufeff").replace("\r\n", "\n"))
+    parts = source_parts(text)
+    front_matter, body = parts.front_matter, parts.body
     if not body.strip():
         if front_matter:
             raise NotADocument("front matter only, no content (a section index)")
         raise ParseError("file is empty")
-    if looks_flattened(body):
-        body, report = unflatten(body)
+    if parts.rebuilt is not None:
         warnings.append(
-            "structure reconstructed: the file had lost its newlines; rebuilt " + report.describe()
+            "structure reconstructed: the file had lost its newlines; rebuilt " + parts.rebuilt.describe()
         )
-        if report.unclosed_fence:
+        if parts.rebuilt.unclosed_fence:
             warnings.append("a code fence (```) is never closed")
-        fm_lines = 0
-    source_headings = scan_source(body, fm_lines, warnings)
+    source_headings = scan_source(body, parts.line_offset, warnings)
     rendered = render(body, source_path=path)
     blocks = rendered.blocks
-    markdowns = section_markdown(body, source_headings, blocks)
+    headed = list(zip(blocks[1:], section_markdown(body, source_headings, blocks)))
 
     title_block = None
-    content = list(zip(blocks[1:], markdowns))
-    if content and content[0][0].level == 1:
-        title_block = content.pop(0)[0]
+    if headed and headed[0][0].level == 1:
+        title_block = headed.pop(0)[0]
+    content = [(block, md) for block, (_line, md) in headed]
     intro = blocks[0] if title_block is None else _merge(blocks[0], title_block)
-    sections = [Section(b.heading, b.level, b.anchor, md) for b, md in content]
+    sections = [
+        Section(b.heading, b.level, b.anchor, md, line.line if line else None, line.text if line else "")
+        for b, (line, md) in headed
+    ]
 
     stem = _stem(path)
     title = str(front_matter.get("title") or (title_block.heading if title_block else "") or stem or "Untitled")
@@ -299,6 +340,8 @@ def parse_document(text: str, path: str = "") -> ParsedDocument:
         warnings=warnings,
         incidents=_incident_refs(blocks),
         outline=blocks,
+        front_matter_block=parts.front,
+        body=body,
     )
     if kind == "runbook":
         _read_runbook(doc, front_matter, title_block, content, intro, stem)
@@ -420,7 +463,7 @@ def _alert_in_title(title: str) -> str | None:
 def _alert_from_name(stem: str, title: str) -> str | None:
     if not ALERT_NAME.match(stem or ""):
         return None
-    if is_alert_like(stem) or _normalise(stem) == _normalise(title):
+    if is_alert_like(stem) or comparable(stem) == comparable(title):
         return stem
     return None
 

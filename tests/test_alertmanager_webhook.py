@@ -69,7 +69,7 @@ def crash_looping_runbook(**labels) -> Runbook:
 
 
 def test_it_creates_a_firing_incident_from_an_amtool_alert(client, captured):
-    assert replay(client, captured, "01") == {"alerts": 1, "created": 1, "updated": 0, "unchanged": 0}
+    assert replay(client, captured, "01") == {"alerts": 1, "truncated_alerts": 0, "created": 1, "updated": 0, "unchanged": 0}
     incident = incidents()["TestAlert"]
     assert incident.status == "firing"
     assert incident.alert.name == "TestAlert"
@@ -97,13 +97,28 @@ def test_each_alert_of_a_group_is_an_incident_with_the_best_runbook_for_its_labe
 def test_a_redelivered_body_changes_nothing(client, captured):
     replay(client, captured, "02")
     before = list(Incident.objects.order_by("pk").values())
-    assert replay(client, captured, "02") == {"alerts": 2, "created": 0, "updated": 0, "unchanged": 2}
+    assert replay(client, captured, "02") == {"alerts": 2, "truncated_alerts": 0, "created": 0, "updated": 0, "unchanged": 2}
     assert list(Incident.objects.order_by("pk").values()) == before
+
+
+def test_alerts_left_out_of_a_group_are_counted_in_the_answer_and_logged(client, captured, caplog):
+    body, headers = captured("02")
+    data = json.loads(body) | {"truncatedAlerts": 3}
+    response = deliver(client, json.dumps(data).encode(), **headers)
+    assert response.json() == {"alerts": 2, "truncated_alerts": 3, "created": 2, "updated": 0, "unchanged": 0}
+    assert "Alertmanager left 3 alerts out of a group of 5" in caplog.text
+
+
+def test_group_fields_nothing_reads_do_not_cost_the_delivery(client, captured):
+    body, headers = captured("01")
+    data = json.loads(body) | {"receiver": 7, "status": None, "groupKey": {"a": 1}, "externalURL": ["x"]}
+    assert deliver(client, json.dumps(data).encode(), **headers).status_code == 200
+    assert Incident.objects.count() == 1
 
 
 def test_one_resolved_alert_in_a_firing_group_resolves_only_its_incident(client, captured):
     replay(client, captured, "02")
-    assert replay(client, captured, "03") == {"alerts": 2, "created": 0, "updated": 1, "unchanged": 1}
+    assert replay(client, captured, "03") == {"alerts": 2, "truncated_alerts": 0, "created": 0, "updated": 1, "unchanged": 1}
     now = incidents()
     assert (now["api-7d9f8c-q8w1z"].status, now["api-7d9f8c-q8w1z"].resolved_at) == ("firing", None)
     resolved = now["api-7d9f8c-x2k4p"]

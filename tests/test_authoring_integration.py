@@ -1,8 +1,12 @@
 """A post-mortem written in the form is found by search and shows on entity pages like an imported
-one. Search and entities are other features: these tests run once they are merged."""
+one, and its preview links the entities the knowledge base knows."""
+
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 
+from kb.search import search
 from tests.authoring_support import editor, editor_client, form_data  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -20,14 +24,12 @@ def write_postmortem(client) -> str:
 
 
 def test_a_postmortem_written_in_the_form_is_found_by_search(editor_client):
-    search = pytest.importorskip("kb.search", reason="kb.search (the search feature) is not merged into this branch yet")
     url = write_postmortem(editor_client)
-    hits = search.search(query="kopia memory").hits
+    hits = search(query="kopia memory").hits
     assert url in [hit.url.split("#")[0] for hit in hits]
 
 
 def test_a_postmortem_written_in_the_form_shows_on_its_entities_pages(editor_client):
-    pytest.importorskip("kb.entities", reason="kb.entities (the entities feature) is not merged into this branch yet")
     write_postmortem(editor_client)
     page = editor_client.get("/entities/HomelabPodOOMKilled/")
     assert page.status_code == 200
@@ -35,11 +37,6 @@ def test_a_postmortem_written_in_the_form_shows_on_its_entities_pages(editor_cli
 
 
 def test_the_preview_links_the_entities_the_knowledge_base_knows(editor_client, seeds):
-    pytest.importorskip("kb.entity_links", reason="kb.entity_links (the entities feature) is not merged into this branch yet")
-    from io import StringIO
-
-    from django.core.management import call_command
-
     call_command("import_docs", str(seeds), stdout=StringIO())
     data = form_data(editor_client.get("/postmortems/new/").content.decode(), "/postmortems/new/")
     html = editor_client.post("/preview/postmortem/", data | {"title": "Kopia again", "summary": SUMMARY}).content.decode()

@@ -120,6 +120,14 @@ def test_a_document_named_by_front_matter_id_is_written_under_its_file_name(clie
     assert client.get("/runbooks/kubelet-down.md")["Content-Disposition"] == 'attachment; filename="KubeletDown.md"'
 
 
+def test_a_runbook_written_on_the_web_with_front_matter_id_is_written_under_its_slug(editor, client, tmp_path):
+    text = "---\nid: disk-full\n---\n# Disk full (DiskFull)\n\n## Fix\n\nGrow it.\n"
+    authoring.runbook_save(text=text, runbook=None, expected_version=0, author=editor)
+    run("export_docs", tmp_path)
+    assert (tmp_path / "disk-full.md").read_text() == text
+    assert client.get("/runbooks/disk-full.md")["Content-Disposition"] == 'attachment; filename="disk-full.md"'
+
+
 def test_a_postmortem_written_on_the_web_is_exported_under_postmortems(editor, tmp_path, client):
     authoring.postmortem_save(
         draft=PostMortemDraft(title="Readme outage", summary="x"), postmortem=None, expected_version=0, author=editor
@@ -130,12 +138,23 @@ def test_a_postmortem_written_on_the_web_is_exported_under_postmortems(editor, t
     assert client.get("/postmortems/readme-outage.md").status_code == 200
 
 
-def test_export_warns_about_a_file_name_the_importer_would_skip(editor, tmp_path):
-    authoring.postmortem_save(
-        draft=PostMortemDraft(title="Template engine outage", summary="x"), postmortem=None, expected_version=0, author=editor
-    )
-    out = run("export_docs", tmp_path)
-    assert "postmortems/template-engine-outage.md: import_docs will skip this file (template)" in out
+def test_it_imports_back_documents_whose_titles_read_like_files_the_importer_skips(editor, tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "helm-template-outage.md").write_text("# Helm template outage post-mortem\n\n## Summary\n\nx\n")
+    run("import_docs", tmp_path / "in")
+    for title in ("Template engine outage", "README", "Postmortem template"):
+        authoring.postmortem_save(draft=PostMortemDraft(title=title, summary="x"), postmortem=None, expected_version=0, author=editor)
+    out = run("export_docs", tmp_path / "out")
+    assert "warning" not in out.lower()
+    before = snapshot()
+
+    Document.objects.all().delete()
+    summary = run("import_docs", tmp_path / "out").strip().splitlines()[-1]
+    assert summary == "4 created, 0 updated, 0 unchanged, 0 skipped, 0 failed"
+    assert snapshot() == before
+    assert sorted(Document.objects.values_list("title", flat=True)) == [
+        "Helm template outage post-mortem", "Postmortem template", "README", "Template engine outage",
+    ]
 
 
 def test_archived_documents_are_left_out_unless_asked_for(seeds, tmp_path):

@@ -22,9 +22,9 @@ def changed_lines(before: str, after: str) -> list[str]:
 
 def test_it_appends_a_row_to_the_seed_runbooks_resolution_history(seed_runbook):
     text = seed_runbook.read_text()
-    written = resolution_row_append(text, entry=ROW, path=seed_runbook.name)
+    written, parsed = resolution_row_append(text, entry=ROW, path=seed_runbook.name)
     assert changed_lines(text, written) == ["+| 2026-03-01 | #240 | 1Gi | 2Gi | OOM \\| again |"]
-    history = parse_document(written, seed_runbook.name).resolution_history
+    history = parsed.resolution_history
     assert [(r.date, r.incidents, r.old, r.new, r.notes) for r in history][-1] == (
         date(2026, 3, 1), ["#240"], "1Gi", "2Gi", "OOM | again"
     )
@@ -32,7 +32,7 @@ def test_it_appends_a_row_to_the_seed_runbooks_resolution_history(seed_runbook):
 
 def test_it_creates_the_table_when_the_runbook_has_none():
     text = "# Disk (DiskFull)\n\n## Alert\n`DiskFull`\n\n## Fix\nGrow it.\n"
-    written = resolution_row_append(text, entry=ROW)
+    written, _parsed = resolution_row_append(text, entry=ROW)
     assert written.endswith(
         "## Resolution History\n\n| Date | Incident | Old Value | New Value | Notes |\n"
         "|------|----------|-----------|-----------|-------|\n| 2026-03-01 | #240 | 1Gi | 2Gi | OOM \\| again |\n"
@@ -41,14 +41,14 @@ def test_it_creates_the_table_when_the_runbook_has_none():
 
 def test_it_puts_the_table_inside_a_history_section_that_has_only_prose():
     text = "# Disk (DiskFull)\n\n## Alert\n`DiskFull`\n\n## History\n\nNone yet.\n\n## Fix\nGrow it.\n"
-    written = resolution_row_append(text, entry=ROW)
+    written, parsed = resolution_row_append(text, entry=ROW)
     assert written.index("| 2026-03-01") < written.index("## Fix")
-    assert len(parse_document(written).resolution_history) == 1
+    assert len(parsed.resolution_history) == 1
 
 
 def test_values_without_a_column_go_into_the_notes():
     text = "# Disk (DiskFull)\n\n## Alert\n`DiskFull`\n\n## Resolution History\n\n| Date | Notes |\n|---|---|\n| 2026-01-01 | grew |\n"
-    (_first, added) = parse_document(resolution_row_append(text, entry=ROW)).resolution_history
+    (_first, added) = resolution_row_append(text, entry=ROW)[1].resolution_history
     assert added.notes == "OOM | again; incidents: #240; old value: 1Gi; new value: 2Gi"
 
 
@@ -65,10 +65,10 @@ def test_a_postmortem_is_not_given_a_resolution(seed_postmortem):
 
 def test_ticking_a_follow_up_changes_only_its_line():
     text = "# Post-mortem: x\n\n## Action items\n\n- Alert on lag\n- [ ] Grow the volume\n\n## Lessons\n\n1. y\n"
-    written = follow_up_status_set(text, index=0, status="done")
+    written, _parsed = follow_up_status_set(text, index=0, status="done")
     assert changed_lines(text, written) == ["-- Alert on lag", "+- [x] Alert on lag"]
-    reopened = follow_up_status_set(written, index=0, status="open")
-    assert [f.status for f in parse_document(reopened).follow_ups] == ["open", "open"]
+    _reopened, parsed = follow_up_status_set(written, index=0, status="open")
+    assert [f.status for f in parsed.follow_ups] == ["open", "open"]
 
 
 def test_it_rewrites_the_status_cell_of_a_follow_up_table():
@@ -76,14 +76,14 @@ def test_it_rewrites_the_status_cell_of_a_follow_up_table():
         "# Post-mortem: x\n\n## Action items\n\n| Item | Owner | Status |\n|---|---|---|\n"
         "| Fix [the thing](http://x) | bob | open |\n| Other | al | open |\n"
     )
-    written = follow_up_status_set(text, index=0, status="done")
+    written, _parsed = follow_up_status_set(text, index=0, status="done")
     assert changed_lines(text, written) == ["-| Fix [the thing](http://x) | bob | open |", "+| Fix [the thing](http://x) | bob | done |"]
 
 
 def test_a_done_marker_is_removed_when_a_follow_up_is_reopened():
     text = "# Post-mortem: x\n\n## Follow-ups\n\n- ✅ Rotated the key\n"
-    written = follow_up_status_set(text, index=0, status="open")
-    assert parse_document(written).follow_ups[0].status == "open"
+    written, parsed = follow_up_status_set(text, index=0, status="open")
+    assert parsed.follow_ups[0].status == "open"
     assert "Rotated the key" in written
 
 
@@ -96,10 +96,16 @@ def test_a_follow_up_that_cannot_change_in_place_is_refused():
 
 
 def test_toggling_the_flattened_seed_rebuilds_its_structure(seed_postmortem):
-    written = follow_up_status_set(seed_postmortem.read_text(), index=1, status="done", path=seed_postmortem.name)
-    parsed = parse_document(written, seed_postmortem.name)
+    _written, parsed = follow_up_status_set(seed_postmortem.read_text(), index=1, status="done", path=seed_postmortem.name)
     assert [f.status for f in parsed.follow_ups] == ["open", "done"]
     assert parsed.warnings == []  # no longer flattened
+
+
+def test_toggling_a_flattened_postmortem_keeps_its_front_matter(seed_postmortem):
+    text = "---\nid: pm-flat\n---\n" + seed_postmortem.read_text()
+    written, parsed = follow_up_status_set(text, index=1, status="done", path=seed_postmortem.name)
+    assert written.startswith("---\nid: pm-flat\n---\n# ")
+    assert (parsed.identity, [f.status for f in parsed.follow_ups]) == ("pm-flat", ["open", "done"])
 
 
 @settings(max_examples=60, deadline=None)
@@ -111,6 +117,7 @@ def test_any_sequence_of_toggles_sets_exactly_the_statuses_asked_for(statuses, d
     for _ in range(4):
         index = data.draw(st.integers(0, len(statuses) - 1))
         status = data.draw(st.sampled_from(["open", "done"]))
-        text = follow_up_status_set(text, index=index, status=status)
+        text, parsed = follow_up_status_set(text, index=index, status=status)
         wanted[index] = status
-        assert [f.status for f in parse_document(text).follow_ups] == wanted
+        assert [f.status for f in parsed.follow_ups] == wanted
+        assert parsed == parse_document(text)

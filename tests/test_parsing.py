@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from kb.parsing import NotADocument, ParseError, decode, parse_document
+from kb.parsing import NotADocument, ParseError, decode, parse_document, unclosed_fence
 from kb.unflatten import looks_flattened, unflatten
 
 
@@ -284,6 +284,21 @@ def test_an_unclosed_fence_is_a_warning_with_its_line():
     assert any("line 5" in w and "never closed" in w for w in doc.warnings)
 
 
+@pytest.mark.parametrize(
+    "text, fence",
+    [
+        ("```bash\nkubectl get pods\n```", None),
+        ("```\nx\n`````", None),  # a longer fence closes a shorter one
+        ("~~~~\nx\n~~~", "~~~~"),  # a shorter one does not
+        ("````\nx\n```", "````"),
+        ("```\nx\n~~~", "```"),
+        ("    ```\nindented four: code, not a fence", None),
+    ],
+)
+def test_it_knows_which_fence_a_text_leaves_open(text, fence):
+    assert unclosed_fence(text) == fence
+
+
 def test_a_ragged_table_is_a_warning_with_its_line():
     text = "# Fix (DiskFull)\n\n## Resolution History\n\n| Date | Old | New |\n|---|---|---|\n| 2026-01-01 | 1 |\n"
     doc = parse_document(text, "x.md")
@@ -297,6 +312,22 @@ def test_bom_and_crlf_are_ordinary_input():
     doc = parse_document(text, "x.md")
     assert doc.alert == "DiskFull"
     assert [s.heading for s in doc.sections] == ["Fix"]
+
+
+def test_each_section_knows_its_heading_line_as_written():
+    text = "---\nid: x\n---\n# Disk (DiskFull)\n\n## Fix (`df -h`)\n\nGrow it.\n\nChecks\n------\n\n<div>\n\n## Inside HTML\n\n</div>\n"
+    doc = parse_document(text, "x.md")
+    assert doc.front_matter_block == "---\nid: x\n---\n"
+    assert doc.body == text.removeprefix(doc.front_matter_block)
+    assert [(s.heading, s.line, s.written_heading) for s in doc.sections] == [
+        ("Fix (df -h)", 2, "Fix (`df -h`)"), ("Checks", 6, "Checks"),
+    ]
+
+
+def test_a_flattened_body_keeps_the_front_matter_before_it(seed_postmortem):
+    doc = parse_document("---\nid: pm-flat\n---\n" + seed_postmortem.read_text(), seed_postmortem.name)
+    assert (doc.identity, doc.front_matter_block) == ("pm-flat", "---\nid: pm-flat\n---\n")
+    assert doc.body.startswith("# Post-Mortem: kured-sentinel-gate OOM") and doc.body.count("\n") > 20
 
 
 def test_a_fence_inside_a_numbered_step_stays_a_code_block():

@@ -249,6 +249,30 @@ def test_the_edit_form_keeps_a_severity_imported_in_another_scale(editor_client,
     assert editor_client.get("/api/postmortems/pm").json()["severity"] == "P1"
 
 
+def test_a_save_keeps_the_front_matter_and_link_definitions_the_form_does_not_show(editor_client, tmp_path):
+    (tmp_path / "pm.md").write_text(
+        "---\nid: pm-9\ntags: [db]\n---\n# Post-mortem: db\n\n## Summary\n\nx\n\n"
+        "## Action items\n\n- [ ] Read [the guide][g]\n\n[g]: https://example.org/guide\n"
+    )
+    call_command("import_docs", str(tmp_path), stdout=StringIO())
+    data = form_data(editor_client.get("/postmortems/pm-9/edit/").content.decode(), "/postmortems/pm-9/edit/")
+    assert editor_client.post("/postmortems/pm-9/edit/", data | {"status": "Done"}).status_code == 302
+    saved = editor_client.get("/postmortems/pm-9.md").content.decode()
+    assert saved.startswith("---\nid: pm-9\ntags: [db]\n---\n")
+    assert saved.endswith("- [ ] Read [the guide][g]\n\n[g]: https://example.org/guide\n")
+    assert 'href="https://example.org/guide"' in editor_client.get("/postmortems/pm-9/").content.decode()
+
+
+def test_a_flattened_postmortem_keeps_its_front_matter_through_the_form(editor_client, tmp_path, seed_postmortem):
+    (tmp_path / "pm.md").write_text("---\nid: pm-flat\ntags: [backup]\n---\n" + seed_postmortem.read_text())
+    call_command("import_docs", str(tmp_path), stdout=StringIO())
+    data = form_data(editor_client.get("/postmortems/pm-flat/edit/").content.decode(), "/postmortems/pm-flat/edit/")
+    assert editor_client.post("/postmortems/pm-flat/edit/", data | {"status": "Closed"}).status_code == 302
+    assert editor_client.get("/postmortems/pm-flat.md").content.decode().startswith("---\nid: pm-flat\ntags: [backup]\n---\n# ")
+    saved = PostMortem.objects.get()
+    assert (saved.identity, saved.metadata["tags"], saved.status) == ("id:pm-flat", ["backup"], "Closed")
+
+
 def test_the_form_page_makes_a_pinned_number_of_queries(editor_client, imported, django_assert_num_queries):
     # session, user, the user's permissions, their groups' permissions, the post-mortem; for the
     # preview's entity links: the vocabulary (alert names, curated entities), the known entities and

@@ -77,6 +77,19 @@ def test_restoring_needs_the_change_permission(client, reader, three_revisions):
 
 def test_the_history_page_makes_a_pinned_number_of_queries(three_revisions, django_assert_num_queries):
     anonymous = Client()
-    # the document, its revisions with their authors
-    with django_assert_num_queries(2):
+    # the document, its revisions with their authors (not their texts), the two texts compared
+    with django_assert_num_queries(3):
         assert anonymous.get(HISTORY).status_code == 200
+
+
+def test_a_revision_page_makes_a_pinned_number_of_queries(three_revisions, django_assert_num_queries):
+    # the document, the revision with its author
+    with django_assert_num_queries(2):
+        html = Client().get(f"{HISTORY}1/").content.decode()
+    assert f'href="{HISTORY}?from=1&amp;to=3"' in html
+    assert "Restore this revision" in html
+
+
+def test_the_current_revision_offers_no_restore(editor_client, three_revisions):
+    html = editor_client.get(f"{HISTORY}3/").content.decode()
+    assert "This is the current text." in html and "Restore this revision" not in html

@@ -1,7 +1,10 @@
 """Runbooks on the web: edit, new for an alert, add resolution; follow-up toggles on post-mortems."""
 
+import re
+
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from kb.models import PostMortem, Runbook
 from tests.authoring_support import (  # noqa: F401  (fixtures)
@@ -69,6 +72,19 @@ def test_a_stale_runbook_save_shows_both_versions_and_keeps_the_text(editor_clie
     kept = form_data(html, EDIT)
     assert "Raising to 4Gi" in kept["text"] and kept["version"] == "2"
     assert "Page Oscar." in Runbook.objects.get().source_text
+
+
+def test_a_stale_save_shows_the_text_it_tried_to_write_as_yours(editor_client, other_editor, imported):
+    mine = form_data(editor_client.get(EDIT).content.decode(), EDIT)
+    other = Client()
+    other.force_login(other_editor)
+    other.post(EDIT, mine | {"text": mine["text"] + "\n## Escalation\n\nPage Oscar.\n"})
+    # As a browser sends a textarea: CRLF line ends, no final newline.
+    typed = mine["text"].replace("Raising to 2Gi", "Raising to 4Gi").rstrip("\n").replace("\n", "\r\n")
+    html = editor_client.post(EDIT, mine | {"text": typed}).content.decode()
+    changed = re.findall(r'<span class="diff-(?:added|removed)">(.*?)</span>', html)
+    assert changed == ["-1. Raising to 2Gi", "+1. Raising to 4Gi", "-", "-## Escalation", "-", "-Page Oscar."]
+    assert f"<pre class=\"source\">{escape(typed.replace(chr(13), '') + chr(10))}</pre>" in html
 
 
 def test_a_new_runbook_for_an_alert_without_one(editor_client):

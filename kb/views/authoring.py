@@ -15,7 +15,7 @@ from kb.forms import LIST_FORMS, FollowUpStatusForm, PostMortemEditor, Resolutio
 from kb.importing import VersionConflict
 from kb.markdown_edits import EditError
 from kb.markdown_reading import readable_source
-from kb.markdown_writing import postmortem_markdown, runbook_template
+from kb.markdown_writing import normalise_text, postmortem_markdown, runbook_template
 from kb.models import Document, Incident, PostMortem, Runbook
 from kb.parsing import ALERT_NAME
 from kb.text_diff import text_diff
@@ -76,54 +76,51 @@ def _postmortem_form(request, *, postmortem: PostMortem | None, incident: Incide
         except authoring.DraftProblems as exc:
             editor.add_problems(exc.problems)
         except VersionConflict as exc:
-            return _postmortem_conflict(request, exc, editor, postmortem)
+            return _postmortem_conflict(request, exc, postmortem)
         else:
             return redirect(saved)
     return _postmortem_page(request, editor, postmortem)
 
 
-def _postmortem_page(
-    request, editor: PostMortemEditor, postmortem: PostMortem | None, *, template: str = POSTMORTEM_FORM, status: int = 200, **extra
-):
+def _postmortem_page(request, editor: PostMortemEditor, postmortem: PostMortem | None):
     context = {
         "editor": editor,
         "postmortem": postmortem,
         "form_action": request.path,
         "preview_html": _postmortem_preview_html(editor),
-        **extra,
     }
-    return render(request, template, context, status=status)
+    return render(request, POSTMORTEM_FORM, context)
 
 
 def _postmortem_preview_html(editor: PostMortemEditor) -> str:
     draft = editor.draft()
     draft.title = draft.title.strip() or "Untitled post-mortem"
-    return authoring.preview_html(postmortem_markdown(draft))
+    return authoring.preview_html(*postmortem_markdown(draft))
 
 
-def _postmortem_conflict(request, exc: VersionConflict, editor: PostMortemEditor, postmortem: PostMortem | None):
-    _path, yours, _parsed = authoring.postmortem_text(editor.draft(), postmortem=postmortem)
+def _postmortem_conflict(request, exc: VersionConflict, postmortem: PostMortem | None):
     data = request.POST.copy()
     data["version"] = exc.document.version if exc.document else 0
     rebound = PostMortemEditor(data, extra_severity=postmortem.severity if postmortem else "")
     rebound.is_valid()
-    return _postmortem_page(
-        request, rebound, postmortem, template="kb/conflict.html", status=409,
-        **_conflict_context(exc, yours, form_partial=f"{POSTMORTEM_FORM}#form"),
-    )
+    context = {"editor": rebound, "postmortem": postmortem, "form_action": request.path}
+    return _conflict_page(request, exc, context, form_partial=f"{POSTMORTEM_FORM}#form")
 
 
-def _conflict_context(exc: VersionConflict, yours: str, *, form_partial: str) -> dict:
+def _conflict_page(request, exc: VersionConflict, context: dict, *, form_partial: str):
+    """The form again, beside the saved version and the difference to the text the save tried to write."""
     current = exc.document
     latest = current.revisions.select_related("author").order_by("-number").first() if current else None
     saved = current.source_text if current else ""
-    return {
+    context |= {
         "current": current,
         "latest": latest,
-        "yours": yours,
-        "diff": text_diff(saved, yours, old_label=f"saved version {current.version if current else ''}", new_label="your version"),
+        "yours": exc.yours,
+        "preview_html": authoring.preview_html(exc.yours),
+        "diff": text_diff(saved, exc.yours, old_label=f"saved version {current.version if current else ''}", new_label="your version"),
         "form_partial": form_partial,
     }
+    return render(request, "kb/conflict.html", context, status=409)
 
 
 @login_required
@@ -169,20 +166,18 @@ def _runbook_form(request, *, runbook: Runbook | None, text: str):
         except VersionConflict as exc:
             data = request.POST.copy()
             data["version"] = exc.document.version if exc.document else 0
-            yours = data["text"].replace("\r\n", "\n")
-            context |= {"form": RunbookForm(data), "preview_html": authoring.preview_html(yours)}
-            context |= _conflict_context(exc, yours, form_partial=f"{RUNBOOK_FORM}#form")
-            return render(request, "kb/conflict.html", context, status=409)
+            context["form"] = RunbookForm(data)
+            return _conflict_page(request, exc, context, form_partial=f"{RUNBOOK_FORM}#form")
         else:
             return redirect(saved)
-    context["preview_html"] = authoring.preview_html(form["text"].value() or "")
+    context["preview_html"] = authoring.preview_html(normalise_text(form["text"].value() or ""))
     return render(request, RUNBOOK_FORM, context)
 
 
 @login_required
 @require_POST
 def runbook_preview(request):
-    return HttpResponse(authoring.preview_html(request.POST.get("text", "").replace("\r\n", "\n")))
+    return HttpResponse(authoring.preview_html(normalise_text(request.POST.get("text", ""))))
 
 
 @login_required

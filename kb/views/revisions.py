@@ -24,9 +24,14 @@ def _number(value: str | None, default: int) -> int:
     return int(value) if value and value.isdigit() else default
 
 
+def _may_restore(user, document: Document) -> bool:
+    return user.has_perm(f"kb.change_{document.kind}")
+
+
 def revision_list(request, slug, kind):
     document = _document_or_404(kind, slug)
-    revisions = list(document.revisions.select_related("author").order_by("-number"))
+    # The table needs no texts; only the two compared are read.
+    revisions = list(document.revisions.select_related("author").defer("source_text").order_by("-number"))
     by_number = {r.number: r for r in revisions}
     newest = revisions[0].number if revisions else 0
     old_number = _number(request.GET.get("from"), max(newest - 1, 1))
@@ -36,8 +41,8 @@ def revision_list(request, slug, kind):
             raise Http404(f"{document} has no revision {number}")
     diff = []
     if revisions:
-        old, new = by_number[old_number], by_number[new_number]
-        diff = text_diff(old.source_text, new.source_text, old_label=f"revision {old.number}", new_label=f"revision {new.number}")
+        texts = dict(document.revisions.filter(number__in=(old_number, new_number)).values_list("number", "source_text"))
+        diff = text_diff(texts[old_number], texts[new_number], old_label=f"revision {old_number}", new_label=f"revision {new_number}")
     context = {
         "document": document,
         "revisions": revisions,
@@ -54,7 +59,19 @@ def revision_detail(request, slug, kind, number):
     number = int(number)
     document = _document_or_404(kind, slug)
     revision = get_object_or_404(document.revisions.select_related("author"), number=number)
-    return render(request, "kb/revision_detail.html", {"document": document, "revision": revision, "form": RestoreForm(initial={"version": document.version})})
+    return _revision_page(request, document, revision)
+
+
+def _revision_page(request, document: Document, revision, *, error: str = "", status: int = 200):
+    context = {
+        "document": document,
+        "revision": revision,
+        "form": RestoreForm(initial={"version": document.version}),
+        # Offered to visitors too: restoring asks them to log in first.
+        "offer_restore": not request.user.is_authenticated or _may_restore(request.user, document),
+        "error": error,
+    }
+    return render(request, "kb/revision_detail.html", context, status=status)
 
 
 @login_required
@@ -62,7 +79,7 @@ def revision_detail(request, slug, kind, number):
 def revision_restore(request, slug, kind, number):
     number = int(number)
     document = _document_or_404(kind, slug)
-    if not request.user.has_perm(f"kb.change_{kind}"):
+    if not _may_restore(request.user, document):
         raise PermissionDenied
     revision = get_object_or_404(document.revisions, number=number)
     form = RestoreForm(request.POST)
@@ -80,5 +97,4 @@ def revision_restore(request, slug, kind, number):
             return redirect(restored)
     else:
         error = "Not restored: the form lacked the version you were looking at."
-    context = {"document": document, "revision": revision, "form": RestoreForm(initial={"version": document.version}), "error": error}
-    return render(request, "kb/revision_detail.html", context, status=409)
+    return _revision_page(request, document, revision, error=error, status=409)

@@ -1,5 +1,7 @@
 """POST /api/alertmanager/: Alertmanager's webhook receiver. An API: a bearer token, no session, no CSRF."""
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
@@ -8,6 +10,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from kb.alertmanager import PayloadError, parse_webhook, webhook_store
+
+logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
 NOT_CONFIGURED = (
@@ -36,7 +40,12 @@ def alertmanager(request):
     except PayloadError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     result = webhook_store(payload=payload)
-    return JsonResponse({"alerts": len(payload.alerts), **result.as_dict()})
+    if payload.truncated_alerts:
+        logger.warning(
+            "Alertmanager left %d alerts out of a group of %d (the receiver's max_alerts): they have no incident",
+            payload.truncated_alerts, len(payload.alerts) + payload.truncated_alerts,
+        )
+    return JsonResponse({"alerts": len(payload.alerts), "truncated_alerts": payload.truncated_alerts, **result.as_dict()})
 
 
 def _bearer_token_matches(request, token: str) -> bool:
