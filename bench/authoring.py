@@ -24,10 +24,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_DEBUG", "True")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from kb.markdown_edits import EditError, ResolutionDraft, follow_up_status_set, resolution_row_append  # noqa: E402
-from kb.markdown_reading import postmortem_draft  # noqa: E402
-from kb.markdown_writing import postmortem_markdown  # noqa: E402
-from kb.parsing import parse_document  # noqa: E402
+from kb.authoring.edits import EditError, ResolutionDraft, follow_up_status_set, resolution_row_append  # noqa: E402
+from kb.authoring.from_markdown import postmortem_draft  # noqa: E402
+from kb.authoring.to_markdown import postmortem_markdown  # noqa: E402
+from kb.markdown.parsing import parse_document  # noqa: E402
 
 
 def documents() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

@@ -40,23 +40,23 @@ def corpus_paths() -> list[Path]:
 
 
 def timed_import(*, extract: bool) -> tuple[float, int]:
-    from kb import importing
-    from kb.mentions import mentions_write
+    from kb.documents import importing, saving
+    from kb.entities.mentions import mentions_write
     from kb.models import Document, Entity
 
     Document.objects.all().delete()
     Entity.objects.all().delete()
-    importing.mentions_write = mentions_write if extract else (lambda **kwargs: [])
+    saving.mentions_write = mentions_write if extract else (lambda **kwargs: [])
     started = time.perf_counter()
     report = importing.import_paths(corpus_paths())
     elapsed = time.perf_counter() - started
-    importing.mentions_write = mentions_write
+    saving.mentions_write = mentions_write
     return elapsed, report.count("created")
 
 
 def pure_times() -> tuple[float, float, int]:
-    from kb.entities import extract
-    from kb.parsing import NotADocument, ParseError, decode, parse_document
+    from kb.entities.extraction import extract
+    from kb.markdown.parsing import NotADocument, ParseError, decode, parse_document
 
     parsed = []
     started = time.perf_counter()

@@ -4,7 +4,7 @@
 
 Imports the seeds and the shared corpus (runbooks and post-mortems) into a throwaway test database
 (created and dropped here, like the tests do), then times every query of tests/search_queries.yaml
-through `kb.search.search()` and through the baseline: documents whose source text contains any of
+through `kb.search.ranking.search()` and through the baseline: documents whose source text contains any of
 the query's words (`icontains`, OR-ed), newest first, 20 of them. Reports the median and p95 per
 query and overall, and search's time as a ratio of the baseline's.
 """

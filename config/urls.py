@@ -1,66 +1,7 @@
 from django.contrib import admin
-from django.urls import include, path, re_path
-
-from kb import api
-from kb.views import (
-    alerts,
-    authoring,
-    coverage,
-    documents,
-    entities,
-    incidents,
-    incidents_edit,
-    insights,
-    revisions,
-    search,
-    webhook,
-)
-
-DOCUMENT = r"^(?P<kind>runbook|postmortem)s/(?P<slug>[-a-zA-Z0-9_]+)"
+from django.urls import include, path
 
 urlpatterns = [
-    path("", search.home, name="home"),
-    path("search/", search.home, name="search"),
-    # Writing (authoring): before the document pages, whose <slug> would take "new".
-    path("accounts/", include("django.contrib.auth.urls")),
-    path("postmortems/new/", authoring.postmortem_new, name="postmortem_new"),
-    path("postmortems/<slug:slug>/edit/", authoring.postmortem_edit, name="postmortem_edit"),
-    path("postmortems/<slug:slug>/follow-ups/<int:position>/status/", authoring.follow_up_status, name="follow_up_status"),
-    path("postmortems/<slug:slug>.md", authoring.document_download, {"kind": "postmortem"}, name="postmortem_markdown"),
-    path("runbooks/new/", authoring.runbook_new, name="runbook_new"),
-    path("runbooks/<slug:slug>/edit/", authoring.runbook_edit, name="runbook_edit"),
-    path("runbooks/<slug:slug>/resolutions/new/", authoring.resolution_new, name="resolution_new"),
-    path("runbooks/<slug:slug>.md", authoring.document_download, {"kind": "runbook"}, name="runbook_markdown"),
-    path("preview/postmortem/", authoring.postmortem_preview, name="postmortem_preview"),
-    path("preview/runbook/", authoring.runbook_preview, name="runbook_preview"),
-    path("incidents/new/", incidents_edit.incident_new, name="incident_new"),
-    path("incidents/<int:pk>/edit/", incidents_edit.incident_edit, name="incident_edit"),
-    re_path(rf"{DOCUMENT}/history/$", revisions.revision_list, name="revision_list"),
-    re_path(rf"{DOCUMENT}/history/(?P<number>[0-9]+)/$", revisions.revision_detail, name="revision_detail"),
-    re_path(rf"{DOCUMENT}/history/(?P<number>[0-9]+)/restore/$", revisions.revision_restore, name="revision_restore"),
-    path("runbooks/", documents.runbook_list, name="runbook_list"),
-    path("runbooks/<slug:slug>/", documents.runbook_detail, name="runbook_detail"),
-    path("postmortems/", documents.postmortem_list, name="postmortem_list"),
-    path("postmortems/<slug:slug>/", documents.postmortem_detail, name="postmortem_detail"),
-    path("incidents/", incidents.incident_list, name="incident_list"),
-    path("incidents/<int:pk>/", incidents.incident_detail, name="incident_detail"),
-    # The runbook_url of every alert: any name (even with `/` from a `%2F`), the trailing slash optional.
-    re_path(r"^alerts/(?P<name>.+?)/?$", alerts.alert_runbook, name="alert_runbook"),
-    path("resolve/", documents.resolve_reference, name="resolve_reference"),
-    path("api/runbooks", api.runbook_list),
-    path("api/runbooks/<slug:slug>", api.runbook_detail),
-    path("api/postmortems", api.postmortem_list),
-    path("api/postmortems/<slug:slug>", api.postmortem_detail),
-    path("api/alerts/<str:name>", api.alert_detail),
-    path("api/alertmanager/", webhook.alertmanager, name="alertmanager_webhook"),
-    path("api/alertmanager", webhook.alertmanager),
-    path("coverage/", coverage.coverage, name="coverage"),
-    path("api/search", api.search_results),
-    path("entities/", entities.entity_list, name="entity_list"),
-    path("entities/<path:name>/", entities.entity_detail, name="entity_detail"),
-    path("insights/", insights.insights, name="insights"),
-    path("api/entities", api.entity_list),
-    path("api/entities/<path:name>", api.entity_detail),
-    path("api/insights", api.insights),
     path("admin/", admin.site.urls),
+    path("", include("kb.urls")),
 ]

@@ -3,10 +3,22 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
-from kb import curation
-from kb.models import Alert, FollowUp, Incident, Lesson, PostMortem, ResolutionEntry, Revision, Runbook, Section
-from kb.models import Entity, EntityAlias, Mention
-from kb.search_index import search_index_incidents
+from kb.entities import curation
+from kb.models import (
+    Alert,
+    Entity,
+    EntityAlias,
+    FollowUp,
+    Incident,
+    Lesson,
+    Mention,
+    PostMortem,
+    ResolutionEntry,
+    Revision,
+    Runbook,
+    Section,
+)
+from kb.search import search_index_incidents
 
 
 class SectionInline(admin.TabularInline):
@@ -130,7 +142,7 @@ class RevisionAdmin(admin.ModelAdmin):
     readonly_fields = ("document", "number", "source_text", "content_hash", "author", "reason", "created_at")
 
 
-# --- entities: curation goes through kb.curation, so re-imports and `relink` keep it --------
+# --- entities: curation goes through kb.entities.curation, so re-imports and `relink` keep it --------
 
 
 class EntityAliasInline(admin.TabularInline):
@@ -153,7 +165,7 @@ class EntityAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if "name" in cleaned:
-            # A clash is told on the field before anything is saved (kb.curation checks again when saving).
+            # A clash is told on the field before anything is saved (kb.entities.curation checks again when saving).
             entity = self.instance if self.instance.pk else None
             cleaned["name"] = curation.name_check_free(cleaned["name"], field="name", entity=entity)
         return cleaned
@@ -189,7 +201,7 @@ class EntityAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         entity = form.instance
         for formset in formsets:
-            formset.save(commit=False)  # nothing is written here: each change goes through kb.curation
+            formset.save(commit=False)  # nothing is written here: each change goes through kb.entities.curation
             for alias in formset.deleted_objects:
                 self._curate(request, curation.entity_alias_remove, alias=alias)
             for alias, _fields in formset.changed_objects:

@@ -21,11 +21,21 @@ class DocumentKind(models.TextChoices):
     POSTMORTEM = "postmortem", "Post-mortem"
 
 
+class AlertManager(models.Manager):
+    def for_name(self, name: str | None) -> Alert | None:
+        """The alert of that name whatever its case, created when new; None for no name."""
+        if not name:
+            return None
+        return self.filter(name__iexact=name).first() or self.create(name=name)
+
+
 class Alert(models.Model):
     """A Prometheus alert name; unique regardless of case, displayed as first written."""
 
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AlertManager()
 
     class Meta:
         ordering = ["name"]
@@ -342,7 +352,7 @@ class SearchScope(models.TextChoices):
 
 
 class SearchEntry(models.Model):
-    """A row of the search index, written only by kb.search.
+    """A row of the search index, written only by kb.search.ranking.
 
     The full-text index over these columns is the database's own and is not an ORM field
     (migration 0002_search): a weighted `vector` tsvector column with a GIN index on PostgreSQL,
@@ -398,7 +408,7 @@ class EntityKind(models.TextChoices):
 
 
 class Entity(models.Model):
-    """A thing documents mention (an alert, a metric, a host…), found by kb.entities or curated by hand.
+    """A thing documents mention (an alert, a metric, a host…), found by kb.entities.extraction or curated by hand.
 
     Mentions are derived and rewritten on every save; what a curator decided (the name, the kind,
     the aliases, ignoring it) lives here and survives every re-import.

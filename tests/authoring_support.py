@@ -1,38 +1,7 @@
-"""Personas and helpers for the authoring tests: an editor, a reader without rights, and what a
-browser would send back from a form on a page."""
+"""Helpers for the authoring tests: the seed documents' slugs, and what a browser would send back
+from a form on a page. The personas (editor, other_editor, reader, editor_client) are fixtures in conftest."""
 
 from html.parser import HTMLParser
-
-import pytest
-from django.contrib.auth.models import Permission
-
-EDIT_PERMISSIONS = ("change_postmortem", "change_runbook", "change_incident")
-
-
-@pytest.fixture
-def editor(django_user_model):
-    user = django_user_model.objects.create_user("erin", password="pw-erin-123")
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="kb", codename__in=EDIT_PERMISSIONS))
-    return user
-
-
-@pytest.fixture
-def other_editor(django_user_model):
-    user = django_user_model.objects.create_user("oscar", password="pw-oscar-123")
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="kb", codename__in=EDIT_PERMISSIONS))
-    return user
-
-
-@pytest.fixture
-def reader(django_user_model):
-    return django_user_model.objects.create_user("rita", password="pw-rita-123")
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
-
 
 SEED_POSTMORTEM = "004_3c076beea237fb3e"
 SEED_RUNBOOK = "000_2c0d5e53b423be66"

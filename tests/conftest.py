@@ -100,3 +100,38 @@ def page(browser, live_server, settings):
     tab.on("response", lambda r: tab.console_errors.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
     yield tab
     context.close()
+
+
+# Personas: an editor (two, for races), a reader without rights, and a client logged in as the editor.
+EDIT_PERMISSIONS = ("change_postmortem", "change_runbook", "change_incident")
+
+
+@pytest.fixture
+def editor(django_user_model):
+    user = django_user_model.objects.create_user("erin", password="pw-erin-123")
+    user.user_permissions.set(_permissions().filter(content_type__app_label="kb", codename__in=EDIT_PERMISSIONS))
+    return user
+
+
+@pytest.fixture
+def other_editor(django_user_model):
+    user = django_user_model.objects.create_user("oscar", password="pw-oscar-123")
+    user.user_permissions.set(_permissions().filter(content_type__app_label="kb", codename__in=EDIT_PERMISSIONS))
+    return user
+
+
+@pytest.fixture
+def reader(django_user_model):
+    return django_user_model.objects.create_user("rita", password="pw-rita-123")
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+def _permissions():
+    from django.contrib.auth.models import Permission
+
+    return Permission.objects

@@ -6,8 +6,8 @@ from textwrap import dedent
 
 from django.core.management import call_command
 
-from kb.importing import document_save
-from kb.parsing import parse_document
+from kb.documents.saving import document_save
+from kb.markdown.parsing import parse_document
 
 
 def save_document(text: str, *, identity: str):

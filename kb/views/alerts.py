@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
-from kb.alert_links import MAX_ALERT_NAME_LENGTH, alert_name_from_path, labels_from_query, labels_query
-from kb.incidents import incident_history
+from kb.alerting.incidents import incident_history
+from kb.alerting.links import MAX_ALERT_NAME_LENGTH, alert_name_from_path, labels_from_query, labels_query
 from kb.models import Alert
 
 

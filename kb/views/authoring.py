@@ -9,16 +9,16 @@ from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kb import authoring
-from kb.exporting import download_name
-from kb.forms import LIST_FORMS, FollowUpStatusForm, PostMortemEditor, ResolutionForm, RunbookForm
-from kb.importing import VersionConflict
-from kb.markdown_edits import EditError
-from kb.markdown_reading import readable_source
-from kb.markdown_writing import normalise_text, postmortem_markdown, runbook_template
+from kb.authoring import saving
+from kb.authoring.edits import EditError
+from kb.authoring.forms import LIST_FORMS, FollowUpStatusForm, PostMortemEditor, ResolutionForm, RunbookForm
+from kb.authoring.from_markdown import readable_source
+from kb.authoring.to_markdown import normalise_text, postmortem_markdown, runbook_template
+from kb.documents.diff import text_diff
+from kb.documents.exporting import download_name
+from kb.documents.saving import VersionConflict
+from kb.markdown.parsing import ALERT_NAME
 from kb.models import Document, Incident, PostMortem, Runbook
-from kb.parsing import ALERT_NAME
-from kb.text_diff import text_diff
 
 POSTMORTEM_FORM = "kb/postmortem_form.html"
 RUNBOOK_FORM = "kb/runbook_form.html"
@@ -46,7 +46,7 @@ def postmortem_edit(request, slug):
 def _postmortem_form(request, *, postmortem: PostMortem | None, incident: Incident | None):
     imported_severity = postmortem.severity if postmortem else ""
     if request.method == "GET":
-        draft = authoring.postmortem_stored_draft(postmortem) if postmortem else authoring.postmortem_new_draft(incident=incident)
+        draft = saving.postmortem_stored_draft(postmortem) if postmortem else saving.postmortem_new_draft(incident=incident)
         editor = PostMortemEditor.for_draft(
             draft, version=postmortem.version if postmortem else 0, incident=incident, extra_severity=imported_severity
         )
@@ -65,7 +65,7 @@ def _postmortem_form(request, *, postmortem: PostMortem | None, incident: Incide
     if editor.is_valid():
         data = editor.form.cleaned_data
         try:
-            saved = authoring.postmortem_save(
+            saved = saving.postmortem_save(
                 draft=editor.draft(),
                 postmortem=postmortem,
                 expected_version=data["version"],
@@ -73,7 +73,7 @@ def _postmortem_form(request, *, postmortem: PostMortem | None, incident: Incide
                 reason=data["reason"],
                 incident=data["incident"],
             )
-        except authoring.DraftProblems as exc:
+        except saving.DraftProblems as exc:
             editor.add_problems(exc.problems)
         except VersionConflict as exc:
             return _postmortem_conflict(request, exc, postmortem)
@@ -95,7 +95,7 @@ def _postmortem_page(request, editor: PostMortemEditor, postmortem: PostMortem |
 def _postmortem_preview_html(editor: PostMortemEditor) -> str:
     draft = editor.draft()
     draft.title = draft.title.strip() or "Untitled post-mortem"
-    return authoring.preview_html(*postmortem_markdown(draft))
+    return saving.preview_html(*postmortem_markdown(draft))
 
 
 def _postmortem_conflict(request, exc: VersionConflict, postmortem: PostMortem | None):
@@ -116,7 +116,7 @@ def _conflict_page(request, exc: VersionConflict, context: dict, *, form_partial
         "current": current,
         "latest": latest,
         "yours": exc.yours,
-        "preview_html": authoring.preview_html(exc.yours),
+        "preview_html": saving.preview_html(exc.yours),
         "diff": text_diff(saved, exc.yours, old_label=f"saved version {current.version if current else ''}", new_label="your version"),
         "form_partial": form_partial,
     }
@@ -157,10 +157,10 @@ def _runbook_form(request, *, runbook: Runbook | None, text: str):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            saved = authoring.runbook_save(
+            saved = saving.runbook_save(
                 text=data["text"], runbook=runbook, expected_version=data["version"], author=request.user, reason=data["reason"]
             )
-        except authoring.DraftProblems as exc:
+        except saving.DraftProblems as exc:
             for field, message in exc.problems.items():
                 form.add_error(field, message)
         except VersionConflict as exc:
@@ -170,14 +170,14 @@ def _runbook_form(request, *, runbook: Runbook | None, text: str):
             return _conflict_page(request, exc, context, form_partial=f"{RUNBOOK_FORM}#form")
         else:
             return redirect(saved)
-    context["preview_html"] = authoring.preview_html(normalise_text(form["text"].value() or ""))
+    context["preview_html"] = saving.preview_html(normalise_text(form["text"].value() or ""))
     return render(request, RUNBOOK_FORM, context)
 
 
 @login_required
 @require_POST
 def runbook_preview(request):
-    return HttpResponse(authoring.preview_html(normalise_text(request.POST.get("text", ""))))
+    return HttpResponse(saving.preview_html(normalise_text(request.POST.get("text", ""))))
 
 
 @login_required
@@ -188,7 +188,7 @@ def resolution_new(request, slug):
     form = ResolutionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            authoring.resolution_add(runbook=runbook, entry=form.entry(), author=request.user)
+            saving.resolution_add(runbook=runbook, entry=form.entry(), author=request.user)
         except (EditError, VersionConflict) as exc:
             form.add_error(None, f"Not added: {exc}")
         else:
@@ -208,7 +208,7 @@ def follow_up_status(request, slug, position):
     error = ""
     if form.is_valid():
         try:
-            postmortem = authoring.follow_up_status_change(
+            postmortem = saving.follow_up_status_change(
                 postmortem=postmortem, position=position, text=form.cleaned_data["text"],
                 status=form.cleaned_data["status"], author=request.user,
             )

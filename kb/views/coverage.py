@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.shortcuts import render
 
-from kb.coverage import read_rules, rules_coverage
+from kb.alerting.coverage import read_rules, rules_coverage
 
 
 def coverage(request):

@@ -7,14 +7,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
-from kb.alert_links import labels_from_query, labels_query
-from kb.entity_links import document_html_linked
-from kb.html_parts import Part, split_sections, without_title
-from kb.incidents import incident_history
-from kb.insights import related_documents
+from kb.alerting.incidents import incident_history
+from kb.alerting.links import labels_from_query, labels_query
+from kb.alerting.placeholders import fill_placeholders
+from kb.alerting.trends import Change, trend_line
+from kb.entities.insights import related_documents
+from kb.entities.links import document_html_linked
+from kb.markdown.html_parts import Part, split_sections, without_title
 from kb.models import Document, FollowUpStatus, Incident, PostMortem, ResolutionEntry, Runbook
-from kb.placeholders import fill_placeholders
-from kb.trends import Change, trend_line
 
 
 @require_safe

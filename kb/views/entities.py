@@ -3,7 +3,7 @@
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from kb.insights import entities_annotated, entity_named, entity_profile
+from kb.entities.insights import entities_annotated, entity_named, entity_profile
 from kb.models import Entity, EntityKind
 
 

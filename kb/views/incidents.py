@@ -6,8 +6,8 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from kb.alert_links import labels_query
-from kb.incidents import incident_alerting
+from kb.alerting.incidents import incident_alerting
+from kb.alerting.links import labels_query
 from kb.models import Incident, ResolutionEntry
 
 INCIDENTS_PER_PAGE = 50

@@ -2,7 +2,7 @@
 
 from django.shortcuts import render
 
-from kb.insights import insights_gather
+from kb.entities.insights import insights_gather
 
 
 def insights(request):

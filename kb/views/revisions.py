@@ -6,12 +6,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from kb import authoring
-from kb.forms import RestoreForm
-from kb.importing import VersionConflict
+from kb.authoring import saving
+from kb.authoring.forms import RestoreForm
+from kb.documents.diff import text_diff
+from kb.documents.saving import VersionConflict
+from kb.markdown.parsing import ParseError
 from kb.models import Document
-from kb.parsing import ParseError
-from kb.text_diff import text_diff
 
 HISTORY = "kb/revision_list.html"
 
@@ -86,7 +86,7 @@ def revision_restore(request, slug, kind, number):
     error = ""
     if form.is_valid():
         try:
-            restored = authoring.revision_restore(
+            restored = saving.revision_restore(
                 document=document, revision=revision, expected_version=form.cleaned_data["version"], author=request.user
             )
         except VersionConflict as exc:

@@ -9,7 +9,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from kb.alertmanager import PayloadError, parse_webhook, webhook_store
+from kb.alerting.webhook import PayloadError, parse_webhook, webhook_store
 
 logger = logging.getLogger(__name__)
 

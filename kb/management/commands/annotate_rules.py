@@ -7,8 +7,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from kb.coverage import scope_labels_by_alert
-from kb.rules import KB_ALERT_PATH, RuleFileError, annotate_rule_text
+from kb.alerting.coverage import scope_labels_by_alert
+from kb.alerting.rules import KB_ALERT_PATH, RuleFileError, annotate_rule_text
 
 
 class Command(BaseCommand):

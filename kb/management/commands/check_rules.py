@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.template.defaultfilters import pluralize
 
-from kb.coverage import Coverage, read_rules, rules_coverage
+from kb.alerting.coverage import Coverage, read_rules, rules_coverage
 
 
 class Command(BaseCommand):

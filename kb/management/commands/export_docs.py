@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kb.exporting import documents_export
+from kb.documents.exporting import documents_export
 
 
 class Command(BaseCommand):

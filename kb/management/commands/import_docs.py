@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from kb.importing import FileResult, import_paths
+from kb.documents.importing import FileResult, import_paths
 
 PROGRESS_EVERY = 25
 

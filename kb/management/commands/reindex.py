@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from kb.search_index import search_index_rebuild
+from kb.search import search_index_rebuild
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kb.mentions import relink_all
+from kb.entities.mentions import relink_all
 
 
 class Command(BaseCommand):

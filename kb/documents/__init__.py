@@ -1,0 +1,7 @@
+"""Documents as records: the one save path (`saving.document_save`, with version conflicts), which
+files are documents (`files`), importing folders (`importing`), exporting them back (`exporting`)
+and the diff between two revisions (`diff`).
+
+May import: `kb.markdown`, `kb.models`, and the write side of the areas a save keeps up to date
+(`kb.search` to index, `kb.entities.mentions` to extract). Not views, forms or the web editor.
+"""

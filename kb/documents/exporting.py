@@ -1,0 +1,60 @@
+"""Gives the documents back as markdown files, so a Git repository and the web stay one source.
+
+A document is written at the path it was imported from (relative to the imported folder), so
+importing the exported folder finds the same identities and slugs. Its stored text is written
+byte for byte: as imported when never edited on the web, in the canonical layout when it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from kb.documents.files import skip_reason
+from kb.models import Document
+
+
+def download_name(document: Document) -> str:
+    return PurePosixPath(document.file_path).name
+
+
+@dataclass
+class ExportReport:
+    written: list[tuple[str, Document]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    archived_skipped: int = 0
+
+    def summary(self) -> str:
+        edited = sum(1 for _path, document in self.written if document.edited_on_web)
+        text = f"{len(self.written)} written ({edited} edited on the web)"
+        if self.archived_skipped:
+            text += f", {self.archived_skipped} archived not written"
+        return text
+
+
+def documents_export(*, directory: Path, include_archived: bool = False) -> ExportReport:
+    report = ExportReport()
+    documents = Document.objects.order_by("kind", "identity")
+    if not include_archived:
+        report.archived_skipped = documents.filter(archived=True).count()
+        documents = documents.filter(archived=False)
+    taken: set[str] = set()
+    root = directory.resolve()
+    for document in documents.iterator():
+        relative = document.file_path
+        target = (root / relative).resolve()
+        if not target.is_relative_to(root) or relative in taken:
+            fallback = f"{document.kind}s/{document.slug}.md"
+            report.warnings.append(
+                f"{relative}: {'already written' if relative in taken else 'not a path inside the folder'}; "
+                f"written as {fallback}, so an import will see it as a new document"
+            )
+            relative, target = fallback, root / fallback
+        reason = skip_reason(Path(relative))
+        if reason:
+            report.warnings.append(f"{relative}: import_docs will skip this file ({reason}); rename it to import it")
+        taken.add(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(document.source_text.encode("utf-8"))
+        report.written.append((relative, document))
+    return report

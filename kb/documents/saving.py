@@ -1,0 +1,182 @@
+"""The one write path of a document: every import, web save, restore and in-place edit ends in
+`document_save`, which writes the document, its parts, its incidents, its search rows, its mentions
+and a revision in one transaction.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+from kb.entities.extraction import Vocabulary
+from kb.entities.mentions import mentions_write
+from kb.markdown.parsing import ParsedDocument, ParseError, content_hash
+from kb.models import (
+    Alert,
+    Document,
+    DocumentKind,
+    FollowUp,
+    Incident,
+    Lesson,
+    PostMortem,
+    ResolutionEntry,
+    Revision,
+    Runbook,
+    Section,
+)
+from kb.search import search_index_incidents, search_index_update
+
+
+class VersionConflict(Exception):
+    """Someone saved the document after the version this write started from; nothing was written."""
+
+    def __init__(self, document: Document | None, expected_version: int):
+        self.document = document
+        self.expected_version = expected_version
+        current = document.version if document is not None else "deleted"
+        super().__init__(f"the document is now at version {current}, not {expected_version}: someone saved it meanwhile")
+
+
+@transaction.atomic
+def document_save(
+    parsed: ParsedDocument,
+    *,
+    identity: str,
+    source_path: str,
+    source_text: str,
+    reason: str,
+    author=None,
+    edited_on_web: bool = False,
+    expected_version: int | None = None,
+    vocabulary: Vocabulary | None = None,
+) -> tuple[Document, str]:
+    """Creates or updates the document for `identity`; returns it with created/updated/unchanged.
+
+    With `expected_version` (0: the document must not exist yet) the write is a compare-and-set:
+    when the stored version differs, `VersionConflict` is raised and nothing changes.
+    `vocabulary` is what the knowledge base knows for extracting entities (read when not given).
+    """
+    digest = content_hash(source_text)
+    model = Runbook if parsed.kind == DocumentKind.RUNBOOK else PostMortem
+    existing = Document.objects.select_for_update().filter(identity=identity).first()
+    if expected_version is not None:
+        # The row is locked until commit (SQLite locks the whole database for the write), so the
+        # version cannot move between this check and the save below. Saving the very text that is
+        # stored loses nothing, whatever version the writer started from.
+        current = existing.version if existing is not None else 0
+        same_text = existing is not None and existing.content_hash == digest and not existing.archived
+        if current != expected_version and not same_text:
+            raise VersionConflict(existing, expected_version)
+    if existing is not None:
+        if existing.kind != parsed.kind:
+            raise ParseError(
+                f"was imported as a {existing.get_kind_display()} and now reads as a "
+                f"{DocumentKind(parsed.kind).label}; set `kind:` in its front matter to keep it one kind"
+            )
+        if existing.content_hash == digest and not existing.archived:
+            return existing, "unchanged"
+        document = model.objects.get(pk=existing.pk)
+        document.version += 1
+        outcome = "updated"
+    else:
+        document = model(identity=identity, kind=parsed.kind, slug=_free_slug(parsed, identity))
+        outcome = "created"
+
+    document.title = parsed.title[:500]
+    document.source_path = source_path
+    document.source_text = source_text
+    document.content_hash = digest
+    document.metadata = parsed.front_matter | ({"fields": parsed.metadata} if parsed.metadata else {})
+    document.html = parsed.html
+    document.warnings = parsed.warnings
+    document.archived = False
+    document.edited_on_web = edited_on_web
+    document.updated_at = timezone.now()
+    if isinstance(document, Runbook):
+        document.alert = Alert.objects.for_name(parsed.alert)
+        document.labels = parsed.labels
+    else:
+        document.date = parsed.date
+        document.duration = parsed.duration[:500]
+        document.severity = parsed.severity[:100]
+        document.affected = parsed.affected
+        document.status = parsed.status
+        document.summary = parsed.summary
+    document.save()
+
+    _replace_parts(document, parsed)
+    created_incidents = _link_incidents(document, parsed)
+    search_index_update(document=document, sections=parsed.sections)
+    search_index_incidents(incidents=created_incidents)
+    mentions_write(document=document, parsed=parsed, vocabulary=vocabulary)
+    last = document.revisions.aggregate(n=Max("number"))["n"] or 0
+    Revision.objects.create(
+        document=document, number=last + 1, source_text=source_text, content_hash=digest, author=author, reason=reason
+    )
+    return document, outcome
+
+
+def _free_slug(parsed: ParsedDocument, identity: str) -> str:
+    """The file name, made unique by its folders and then by a number when another document has it."""
+    if parsed.slug_hint or parsed.identity:
+        options = [slugify(parsed.slug_hint or parsed.identity)]
+    else:
+        parts = identity.rsplit(".", 1)[0].split("/") if "." in identity.rsplit("/", 1)[-1] else identity.split("/")
+        options = [slugify("-".join(parts[-n:])) for n in range(1, len(parts) + 1)]
+    options = [o[:180] for o in options if o] or ["document"]
+    taken = set(
+        Document.objects.filter(kind=parsed.kind)
+        .filter(Q(slug__in=options) | Q(slug__startswith=f"{options[-1]}-"))
+        .values_list("slug", flat=True)
+    )
+    for option in options:
+        if option not in taken:
+            return option
+    n = 2
+    while f"{options[-1]}-{n}" in taken:
+        n += 1
+    return f"{options[-1]}-{n}"
+
+
+def _replace_parts(document: Document, parsed: ParsedDocument) -> None:
+    document.sections.all().delete()
+    Section.objects.bulk_create(
+        Section(document=document, position=i, heading=s.heading[:500], level=s.level, anchor=s.anchor[:200], markdown=s.markdown)
+        for i, s in enumerate(parsed.sections)
+    )
+    if isinstance(document, Runbook):
+        document.resolution_entries.all().delete()
+        ResolutionEntry.objects.bulk_create(
+            ResolutionEntry(
+                runbook=document, position=i, date=r.date, incidents=r.incidents,
+                old=r.old[:500], new=r.new[:500], notes=r.notes, cells=r.cells,
+            )
+            for i, r in enumerate(parsed.resolution_history)
+        )
+    else:
+        document.follow_ups.all().delete()
+        FollowUp.objects.bulk_create(
+            FollowUp(postmortem=document, position=i, text=f.text, status=f.status, owner=f.owner[:200], due=f.due)
+            for i, f in enumerate(parsed.follow_ups)
+        )
+        document.lessons.all().delete()
+        Lesson.objects.bulk_create(
+            Lesson(postmortem=document, position=i, text=text) for i, text in enumerate(parsed.lessons)
+        )
+
+
+def _link_incidents(document: Document, parsed: ParsedDocument) -> list[Incident]:
+    """Links the incidents the document names, creating those not known yet; returns the created ones."""
+    references = list(dict.fromkeys(parsed.incidents + [ref for row in parsed.resolution_history for ref in row.incidents]))
+    existing = {i.reference: i for i in Incident.objects.filter(reference__in=references)}
+    alert = document.alert if isinstance(document, Runbook) else None
+    missing = [
+        Incident(reference=ref, alert=alert, runbook=document if isinstance(document, Runbook) else None)
+        for ref in references
+        if ref not in existing
+    ]
+    created = Incident.objects.bulk_create(missing)  # with their ids (PostgreSQL, SQLite 3.35+)
+    document.incidents_named.set([*existing.values(), *created])
+    return created

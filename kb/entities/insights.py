@@ -1,0 +1,281 @@
+"""What the mentions add up to: an entity's page, the entity lists, related documents and insights.
+
+Every function here reads with a fixed number of queries, whatever the number of mentions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from functools import reduce
+from operator import or_
+
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+
+from kb.entities.extraction import name_pattern, reference_date
+from kb.models import (
+    Alert,
+    Document,
+    DocumentKind,
+    Entity,
+    EntityKind,
+    FollowUp,
+    Incident,
+    Mention,
+    PostMortem,
+    ResolutionEntry,
+)
+
+# Alertmanager labels whose value may be an entity's name (a namespace, a pod, a node…).
+INCIDENT_LABELS = ("namespace", "pod", "container", "deployment", "daemonset", "statefulset", "service", "job", "instance", "node")
+
+
+def entities_annotated(queryset: QuerySet[Entity] | None = None) -> QuerySet[Entity]:
+    """Entities with `implicated_in` (distinct post-mortems), `documents` and `has_runbook`.
+
+    An alert has a runbook when a runbook is for it; any other entity when a runbook mentions it.
+    """
+    queryset = queryset if queryset is not None else Entity.objects.filter(ignored=False)
+    live = Mention.objects.filter(entity=OuterRef("pk"), document__archived=False, document__kind=DocumentKind.RUNBOOK)
+    return queryset.annotate(
+        implicated_in=Count(
+            "mentions__document",
+            filter=Q(mentions__document__kind=DocumentKind.POSTMORTEM, mentions__document__archived=False),
+            distinct=True,
+        ),
+        documents=Count("mentions__document", filter=Q(mentions__document__archived=False), distinct=True),
+        has_runbook=ExpressionWrapper(
+            Q(Exists(live.filter(subject=True))) | (~Q(kind=EntityKind.ALERT) & Q(Exists(live))),
+            output_field=BooleanField(),
+        ),
+    )
+
+
+@dataclass
+class Appearance:
+    """An entity in one document: the first sentence that names it, and how often."""
+
+    document: Document
+    heading: str
+    anchor: str
+    snippet: str
+    count: int = 0
+    subject: bool = False
+
+    @property
+    def url(self) -> str:
+        return self.document.get_absolute_url() + (f"#{self.anchor}" if self.anchor else "")
+
+
+def entity_named(name: str) -> tuple[Entity | None, bool]:
+    """The entity with this name or alias, any case, annotated by `entities_annotated`; the flag says it was found by an alias."""
+    named = entities_annotated(Entity.objects.prefetch_related("aliases"))
+    entity = named.filter(name__iexact=name).first()
+    if entity is not None:
+        return entity, False
+    entity = named.filter(aliases__name__iexact=name).first()
+    return (entity, True) if entity is not None else (None, False)
+
+
+@dataclass
+class EntityProfile:
+    entity: Entity  # annotated by `entities_annotated`, as `entity_named` gives it
+    postmortems: list[Appearance] = field(default_factory=list)
+    runbooks_for: list[Appearance] = field(default_factory=list)
+    runbooks_mentioning: list[Appearance] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)
+    follow_ups: list[FollowUp] = field(default_factory=list)
+    referenced: list[PostMortem] = field(default_factory=list)  # for a reference to a post-mortem by date
+
+    @property
+    def headline(self) -> str:
+        count = self.entity.implicated_in
+        parts = [f"implicated in {count} post-mortem{'s' if count != 1 else ''}"]
+        parts.append("has a runbook" if self.entity.has_runbook else "no runbook")
+        open_count = len(self.follow_ups)
+        if open_count:
+            parts.append(f"{open_count} open follow-up{'s' if open_count != 1 else ''}")
+        return " · ".join(parts)
+
+
+def entity_profile(entity: Entity) -> EntityProfile:
+    """Where an entity (as `entity_named` gives it) appears: post-mortems (newest first), runbooks, incidents, open follow-ups."""
+    profile = EntityProfile(entity)
+    names = entity.names
+    by_document: dict[int, Appearance] = {}
+    mentions = (
+        Mention.objects.filter(entity=entity, document__archived=False)
+        .select_related("document__postmortem", "document__runbook")
+        .order_by("document_id", "-count", "position")
+    )
+    for mention in mentions:
+        appearance = by_document.get(mention.document_id)
+        if appearance is None:
+            document = mention.document
+            concrete = getattr(document, "postmortem", None) or getattr(document, "runbook", None) or document
+            appearance = by_document[mention.document_id] = Appearance(
+                concrete, mention.heading, mention.anchor, mention.snippet
+            )
+        appearance.count += mention.count
+        appearance.subject = appearance.subject or mention.subject
+    for appearance in by_document.values():
+        if appearance.document.kind == DocumentKind.POSTMORTEM:
+            profile.postmortems.append(appearance)
+        elif appearance.subject:
+            profile.runbooks_for.append(appearance)
+        else:
+            profile.runbooks_mentioning.append(appearance)
+    profile.postmortems.sort(key=lambda a: (a.document.date or date.min, a.document.title), reverse=True)
+    profile.runbooks_for.sort(key=lambda a: a.document.title)
+    profile.runbooks_mentioning.sort(key=lambda a: a.document.title)
+
+    touching = Q(reference__in=names) | reduce(or_, (Q(**{f"labels__{label}__in": names}) for label in INCIDENT_LABELS))
+    if entity.kind == EntityKind.ALERT:
+        touching |= reduce(or_, (Q(alert__name__iexact=name) for name in names))
+    profile.incidents = list(Incident.objects.filter(touching).select_related("alert").order_by("-started_at", "-created_at")[:50])
+
+    pattern = name_pattern(names)
+    candidates = FollowUp.objects.open().filter(postmortem__mentions__entity=entity).distinct()
+    profile.follow_ups = [f for f in candidates if pattern and pattern.search(f.text)]
+
+    day = reference_date(entity.name)
+    if day:
+        profile.referenced = list(PostMortem.objects.filter(date=day, archived=False).order_by("title"))
+    return profile
+
+
+def document_entities(document: Document) -> list[dict]:
+    """The entities one document mentions, by name: `[{name, kind}]`."""
+    rows = (
+        Mention.objects.filter(document=document, entity__ignored=False)
+        .values("entity__name", "entity__kind")
+        .distinct()
+        .order_by("entity__name")
+    )
+    return [{"name": r["entity__name"], "kind": r["entity__kind"]} for r in rows]
+
+
+@dataclass
+class Related:
+    document_id: int
+    title: str
+    url: str
+    kind: str
+    shared: int
+    names: list[str] = field(default_factory=list)
+
+
+def related_documents(*, document: Document, limit: int = 5) -> list[Related]:
+    """The documents sharing the most entities with this one, with the names they share (two queries)."""
+    mine = Mention.objects.filter(document=document, entity__ignored=False).values("entity_id")
+    rows = (
+        Mention.objects.filter(entity_id__in=Subquery(mine), document__archived=False)
+        .exclude(document=document)
+        .values("document_id", "document__title", "document__slug", "document__kind")
+        .annotate(shared=Count("entity", distinct=True))
+        .order_by("-shared", "document__title")[:limit]
+    )
+    related = [
+        Related(
+            r["document_id"], r["document__title"],
+            Document(kind=r["document__kind"], slug=r["document__slug"]).get_absolute_url(),
+            r["document__kind"], r["shared"],
+        )
+        for r in rows
+    ]
+    if related:
+        names = defaultdict(set)
+        shared = Mention.objects.filter(document_id__in=[r.document_id for r in related], entity_id__in=Subquery(mine))
+        for document_id, name in shared.values_list("document_id", "entity__name"):
+            names[document_id].add(name)
+        for r in related:
+            r.names = sorted(names[r.document_id], key=str.lower)
+    return related
+
+
+@dataclass
+class RecurringAlert:
+    alert: Alert
+    incident_count: int
+    resolution_count: int
+    resolutions: list[ResolutionEntry]
+    dates: list[date]
+
+    @property
+    def url(self) -> str:
+        # The alert link, not the entity page: an alert only received from Alertmanager has no entity.
+        return self.alert.get_absolute_url()
+
+    @property
+    def trend(self) -> str:
+        """How the gaps between occurrences move: the last one against the average before it."""
+        days = sorted(set(self.dates))
+        if len(days) < 2:
+            return "one date on record"
+        gaps = [(b - a).days for a, b in zip(days, days[1:])]
+        average = sum(gaps) / len(gaps)
+        text = f"{len(days)} dates, every {round(average)} days on average"
+        if len(gaps) >= 2:
+            earlier = sum(gaps[:-1]) / len(gaps[:-1])
+            if gaps[-1] < earlier * 0.75:
+                text += f"; last gap {gaps[-1]} days: recurring faster"
+            elif gaps[-1] > earlier * 1.25:
+                text += f"; last gap {gaps[-1]} days: recurring slower"
+            else:
+                text += "; steady"
+        return text
+
+
+@dataclass
+class Insights:
+    wanted_alerts: list[Entity]
+    most_implicated: list[Entity]
+    open_follow_ups: list[FollowUp]
+    recurring_alerts: list[RecurringAlert]
+    postmortems_without_follow_ups: list[PostMortem]
+
+
+def insights_gather(*, limit: int = 25) -> Insights:
+    """Seven queries, whatever the size of the knowledge base."""
+    annotated = entities_annotated()
+    wanted = annotated.filter(kind=EntityKind.ALERT, has_runbook=False, documents__gt=0).order_by("-implicated_in", "name")
+    most = annotated.filter(implicated_in__gt=0).order_by("-implicated_in", "name")
+    follow_ups = FollowUp.objects.open()
+    without = (
+        PostMortem.objects.filter(archived=False).annotate(n=Count("follow_ups")).filter(n=0).order_by("-date", "title")
+    )
+    return Insights(
+        wanted_alerts=list(wanted[:limit]),
+        most_implicated=list(most[:limit]),
+        open_follow_ups=list(follow_ups),
+        recurring_alerts=recurring_alerts(),
+        postmortems_without_follow_ups=list(without),
+    )
+
+
+def recurring_alerts() -> list[RecurringAlert]:
+    """Alerts with several incidents or several resolution rows, with their resolutions (three queries)."""
+    alerts = list(
+        Alert.objects.annotate(
+            incident_count=Count("incidents", distinct=True),
+            resolution_count=Count("runbooks__resolution_entries", filter=Q(runbooks__archived=False), distinct=True),
+        )
+        .filter(Q(incident_count__gte=2) | Q(resolution_count__gte=2))
+        .order_by("-incident_count", "-resolution_count", "name")
+    )
+    if not alerts:
+        return []
+    entries = defaultdict(list)
+    for entry in ResolutionEntry.objects.filter(runbook__alert__in=alerts, runbook__archived=False).select_related("runbook").order_by("date", "position"):
+        entries[entry.runbook.alert_id].append(entry)
+    started = defaultdict(list)
+    for alert_id, when in Incident.objects.filter(alert__in=alerts, started_at__isnull=False).values_list("alert_id", "started_at"):
+        started[alert_id].append(when.date())
+    return [
+        RecurringAlert(
+            alert, alert.incident_count, alert.resolution_count, entries[alert.pk],
+            [e.date for e in entries[alert.pk] if e.date] + started[alert.pk],
+        )
+        for alert in alerts
+    ]

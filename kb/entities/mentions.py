@@ -1,0 +1,175 @@
+"""Writes what kb.entities.extraction finds into entities and mentions, one document at a time.
+
+`mentions_write` runs inside `document_save`, so every import and every web save rewrites that
+document's mentions and nothing else. What the knowledge base already knows (alert names,
+curated entities and their aliases, ignored names) steers extraction through a `Vocabulary`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Lower
+
+from kb.entities import extraction
+from kb.entities.extraction import Finding, Vocabulary
+from kb.markdown.parsing import ParsedDocument, ParseError, parse_document
+from kb.models import Alert, Document, Entity, Mention
+
+
+def vocabulary_load() -> Vocabulary:
+    """Alert names, then curated entities and every alias (a curator's word wins), and ignored names."""
+    known: dict[str, tuple[str, str]] = {name.lower(): (name, extraction.ALERT) for name in Alert.objects.values_list("name", flat=True)}
+    ignored: set[str] = set()
+    steered = Entity.objects.filter(Q(curated=True) | Q(ignored=True)).prefetch_related("aliases")
+    for entity in steered:
+        for name in entity.names:
+            if entity.ignored:
+                ignored.add(name.lower())
+                known.pop(name.lower(), None)
+            else:
+                known[name.lower()] = (entity.name, entity.kind)
+    return Vocabulary(known=known, ignored=frozenset(ignored))
+
+
+def mentions_write(
+    *, document: Document, parsed: ParsedDocument, vocabulary: Vocabulary | None = None, refresh_others: bool = True
+) -> list[Mention]:
+    """Rewrites the mentions of one document from its parsed outline; other documents are left alone.
+
+    When a runbook names an alert that other documents contain as plain text (written before the
+    knowledge base knew the name), those documents are re-read too, so the order of imports
+    never changes what is linked.
+    """
+    subject = extraction.document_subject(parsed)
+    vocabulary = vocabulary or vocabulary_load()
+    if subject:
+        # The runbook's alert was saved just before: known here, as it will be to the documents after it.
+        vocabulary = vocabulary.with_alert(subject)
+    findings = extraction.extract_parsed(parsed, vocabulary=vocabulary)
+    resolved_subject = vocabulary.resolve(subject, extraction.ALERT) if subject else None
+    if resolved_subject and not any(f.name.lower() == resolved_subject[0].lower() for f in findings):
+        # Named only in front matter or the file name: the runbook is still for it.
+        findings.append(Finding(resolved_subject[0], resolved_subject[1], 0, "", "", subject, parsed.title, 0))
+
+    named = _entities_named(findings)
+    previous = set(document.mentions.values_list("entity_id", flat=True))
+    subject_entity = named.get(resolved_subject[0].lower()) if resolved_subject else None
+    # Only a runbook's first save can make its alert newly known: later saves need no refresh.
+    refresh_others = refresh_others and subject_entity is not None and subject_entity.pk not in previous
+    document.mentions.all().delete()
+    mentions = Mention.objects.bulk_create(
+        Mention(
+            entity=named[f.name.lower()], document=document, kind=f.kind, position=f.section,
+            heading=f.heading[:500], anchor=f.anchor[:200], surface=f.surface[:300], snippet=f.snippet,
+            count=f.count, subject=bool(resolved_subject) and f.name.lower() == resolved_subject[0].lower(),
+        )
+        for f in findings
+    )
+    touched = {e.pk for e in named.values()}
+    dropped = previous - touched
+    # A vote for the kind an entity already has cannot change it: only disagreements and dropped votes can.
+    disputed = {named[f.name.lower()].pk for f in findings if named[f.name.lower()].kind != f.kind}
+    entities_revote(entity_ids=disputed | dropped)
+    if dropped:
+        Entity.objects.filter(pk__in=dropped, curated=False, ignored=False, mentions__isnull=True).delete()
+    if refresh_others:
+        mentions_refresh(names=[subject], vocabulary=vocabulary, exclude=document)
+    return mentions
+
+
+def _entities_named(findings: list[Finding]) -> dict[str, Entity]:
+    wanted = {f.name.lower(): f for f in findings}
+    if not wanted:
+        return {}
+    found = {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=list(wanted))}
+    missing = [Entity(name=f.name, kind=f.kind) for key, f in wanted.items() if key not in found]
+    if missing:
+        Entity.objects.bulk_create(missing, ignore_conflicts=True)
+        keys = [e.name.lower() for e in missing]
+        found |= {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=keys)}
+    return found
+
+
+def entities_revote(*, entity_ids: Iterable[int]) -> None:
+    """Each entity takes the kind most documents give it, unless a curator chose one."""
+    ids = set(entity_ids)
+    if not ids:
+        return
+    votes: dict[int, Counter] = defaultdict(Counter)
+    for row in Mention.objects.filter(entity_id__in=ids).values("entity_id", "kind").annotate(n=Count("document", distinct=True)):
+        votes[row["entity_id"]][row["kind"]] = row["n"]
+    changed = []
+    for entity in Entity.objects.filter(pk__in=votes, kind_curated=False):
+        kind = max(votes[entity.pk].items(), key=lambda kv: (kv[1], -extraction.KINDS.index(kv[0])))[0]
+        if entity.kind != kind:
+            entity.kind = kind
+            changed.append(entity)
+    Entity.objects.bulk_update(changed, ["kind"])
+
+
+def reparse(document: Document) -> ParsedDocument:
+    """The stored text read again, as the importer read it (the path gives file-name fallbacks)."""
+    return parse_document(document.source_text, document.file_path)
+
+
+def mentions_refresh(*, names: list[str], vocabulary: Vocabulary | None = None, exclude: Document | None = None) -> int:
+    """Re-reads the documents whose text contains one of `names` but have no mention of it yet."""
+    names = [n for n in names if n and len(n) >= 2]
+    if not names:
+        return 0
+    candidates = Document.objects.filter(reduce(or_, (Q(source_text__icontains=n) for n in names)))
+    entity_ids = Entity.objects.annotate(key=Lower("name")).filter(key__in=[n.lower() for n in names]).values("pk")
+    candidates = candidates.exclude(mentions__entity__in=entity_ids)
+    if exclude is not None:
+        candidates = candidates.exclude(pk=exclude.pk)
+    return mentions_reread(documents=candidates, vocabulary=vocabulary)
+
+
+def mentions_reread(*, documents: QuerySet[Document], vocabulary: Vocabulary | None = None) -> int:
+    """Re-extracts the mentions of these documents (after a curation changed what a name means)."""
+    # By primary key: the caller's query may join mentions and repeat a document.
+    documents = list(Document.objects.filter(pk__in=documents.values("pk")).only("pk", "identity", "source_path", "source_text"))
+    if documents:
+        vocabulary = vocabulary or vocabulary_load()
+    for document in documents:
+        try:
+            parsed = reparse(document)
+        except ParseError:
+            continue  # stored text that no longer parses keeps the mentions it had
+        mentions_write(document=document, parsed=parsed, vocabulary=vocabulary, refresh_others=False)
+    return len(documents)
+
+
+@dataclass
+class RelinkReport:
+    documents: int = 0
+    mentions: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (source path, why)
+
+
+def relink_all(*, progress: Callable[[int, int, Document], None] | None = None) -> RelinkReport:
+    """Re-extracts every document with today's vocabulary (after a curation, or a better extractor)."""
+    vocabulary = vocabulary_load()
+    report = RelinkReport()
+    documents = list(Document.objects.only("pk", "identity", "source_path", "source_text", "kind", "title").order_by("pk"))
+    for n, document in enumerate(documents, start=1):
+        try:
+            parsed = reparse(document)
+        except ParseError as exc:
+            report.failed.append((document.source_path or document.identity, str(exc)))
+            continue
+        with transaction.atomic():
+            report.mentions += len(mentions_write(document=document, parsed=parsed, vocabulary=vocabulary, refresh_others=False))
+        report.documents += 1
+        if progress:
+            progress(n, len(documents), document)
+    Entity.objects.filter(curated=False, ignored=False, mentions__isnull=True).delete()
+    return report
+

@@ -1,0 +1,22 @@
+"""Search, whichever database is underneath: `search()` reads, and the index writer keeps the rows it
+reads up to date (`search_index_update` for a document, `search_index_incidents`, `search_index_rebuild`).
+
+Inside: `ranking` (the query understood once, scores combined), `engines` (PostgreSQL full-text and
+SQLite FTS5 asked the same questions), `index` (what text goes in which weighted column), `query`
+and `text`. Nothing outside this package imports those modules: this file is its whole interface.
+
+May import: `kb.markdown`, `kb.models`.
+"""
+
+from kb.search.index import search_index_incidents, search_index_rebuild, search_index_update
+from kb.search.ranking import MAX_LIMIT, SearchHit, SearchResults, search
+
+__all__ = [
+    "MAX_LIMIT",
+    "SearchHit",
+    "SearchResults",
+    "search",
+    "search_index_incidents",
+    "search_index_rebuild",
+    "search_index_update",
+]

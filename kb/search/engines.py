@@ -1,0 +1,278 @@
+"""The two full-text engines behind kb.search.ranking, asked the same three questions:
+
+- `candidates(query, window)`: the best rows of documents and incidents, each with its score per
+  query term (the database's own ranking, weighted by column), and how many rows each term matched;
+- `snippets(query, ranked)`: for each ranked row, its best matching section (url with anchor,
+  heading) and a highlighted snippet;
+- `near_words(word)`: known words similar to a misspelt one, or starting with it.
+
+One write is theirs too, `forget_words(words)`: it drops from the vocabulary those of `words` that
+searching would no longer find, which only the engine can tell (each tokenises and stems its own way).
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.postgres.lookups import TrigramSimilar
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorExact, SearchVectorField
+from django.db import connection
+from django.db.models import BooleanField, Count, Expression, ExpressionWrapper, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Substr
+
+from kb.models import SearchEntry, SearchScope, SearchTerm
+from kb.search.query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
+
+ROW_FIELDS = ("id", "kind", "title", "alert", "url", "document_id", "incident_id")
+SNIPPET_WORDS = 24
+# Column weights: title and alert, section headings, body, identifiers of the body.
+SQLITE_WEIGHTS = (20.0, 5.0, 1.0, 1.0)
+POSTGRES_WEIGHTS = [0.2, 0.2, 0.5, 1.0]  # D (body), C (unused), B (headings), A (title and alert)
+POSTGRES_CONFIG = "kb_search"  # English stemming without stop words (migration 0002_search)
+
+Candidates = tuple[list[dict], dict[int, int], int]  # rows with "term_scores", matches per term, rows in all
+
+
+def current_engine():
+    return Postgres if connection.vendor == "postgresql" else Sqlite
+
+
+def entries():
+    """Rows of documents not archived, and of incidents."""
+    return SearchEntry.objects.filter(Q(document__isnull=True) | Q(document__archived=False))
+
+
+class Sqlite:
+    """FTS5 over the four weighted columns: bm25() per term (FTS5 scores lower-is-better; negated
+    here), snippet() from the body column, a trigram FTS5 table over the vocabulary."""
+
+    RANKS_BY_RARITY = True  # bm25 weighs each term by its idf
+
+    @staticmethod
+    def expression(term: Term) -> str:
+        return '"' + term.text.replace('"', " ") + '"' + ("*" if term.prefix else "")
+
+    @classmethod
+    def match(cls, query: Query) -> str:
+        """The whole query in FTS5 syntax: (any term) AND every required phrase NOT (any excluded)."""
+        clauses = [f"({' OR '.join(cls.expression(t) for t in query.terms)})"] if query.terms else []
+        clauses += [cls.expression(t) for t in query.required]
+        expression = " AND ".join(clauses)
+        if query.excluded:
+            expression += f" NOT ({' OR '.join(cls.expression(t) for t in query.excluded)})"
+        return expression
+
+    @classmethod
+    def candidates(cls, query: Query, *, window: int) -> Candidates:
+        per_term = " UNION ALL ".join(
+            f"SELECT rowid AS id, {i} AS term, -bm25(kb_searchentry_fts, %s, %s, %s, %s) AS score"
+            " FROM kb_searchentry_fts WHERE kb_searchentry_fts MATCH %s"
+            for i in range(len(query.scored))
+        )
+        params: list = [p for term in query.scored for p in (*SQLITE_WEIGHTS, cls.expression(term))]
+        whole_query = ""
+        if query.required or query.excluded:
+            whole_query = "AND e.id IN (SELECT rowid FROM kb_searchentry_fts WHERE kb_searchentry_fts MATCH %s)"
+            params.append(cls.match(query))
+        sql = f"""
+            WITH hits AS ({per_term}),
+            whole AS (
+                SELECT h.id, h.term, h.score, COUNT(*) OVER (PARTITION BY h.term) AS frequency
+                FROM hits h JOIN kb_searchentry e ON e.id = h.id WHERE e.scope = 'whole'
+            )
+            SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id, substr(e.body, 1, {LEAD_CHARS}),
+                   group_concat(w.term || ' ' || w.frequency || ' ' || w.score, ';'),
+                   (SELECT COUNT(*) FROM kb_searchentry WHERE scope = 'whole')
+            FROM whole w JOIN kb_searchentry e ON e.id = w.id LEFT JOIN kb_document d ON d.id = e.document_id
+            WHERE (d.id IS NULL OR NOT d.archived) {whole_query}
+            GROUP BY e.id ORDER BY SUM(w.score) DESC LIMIT %s"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, window])
+            fetched = cursor.fetchall()
+        rows, frequencies, total = [], {}, 0
+        for *fields, matches, total in fetched:
+            row = dict(zip([*ROW_FIELDS, "lead"], fields))
+            row["term_scores"] = {}
+            for match in matches.split(";"):
+                term, frequency, score = match.split(" ")
+                row["term_scores"][int(term)] = float(score)
+                frequencies[int(term)] = int(frequency)
+            rows.append(row)
+        return rows, frequencies, total
+
+    @classmethod
+    def snippets(cls, query: Query, ranked: list[dict]) -> dict[int, tuple[str, str, str]]:
+        """The best matching section of each ranked row (else its whole body), as (url, heading, snippet)."""
+        if not ranked:
+            return {}
+        owners = _owners(ranked)
+        documents = [d for d, _ in owners if d] or [0]
+        incidents = [i for _, i in owners if i] or [0]
+        sql = f"""
+            SELECT e.document_id, e.incident_id, e.scope, e.url, e.heading,
+                   snippet(kb_searchentry_fts, 2, %s, %s, '…', {SNIPPET_WORDS}),
+                   bm25(kb_searchentry_fts, %s, %s, %s, %s) AS rank
+            FROM kb_searchentry_fts JOIN kb_searchentry e ON e.id = kb_searchentry_fts.rowid
+            WHERE kb_searchentry_fts MATCH %s
+              AND (e.document_id IN ({", ".join(["%s"] * len(documents))})
+                   OR e.incident_id IN ({", ".join(["%s"] * len(incidents))}))
+            ORDER BY rank"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [MARK_START, MARK_END, *SQLITE_WEIGHTS, cls.match(query), *documents, *incidents])
+            return _best_parts(cursor.fetchall(), owners)
+
+    @staticmethod
+    def near_words(word: str) -> list[str]:
+        """Known words sharing trigrams with `word` (the trigram FTS5 table), and words it begins."""
+        trigrams = sorted({f'"{word[i : i + 3]}"' for i in range(len(word) - 2)})
+        similar = (
+            "SELECT word FROM (SELECT word FROM kb_searchterm_trigrams WHERE kb_searchterm_trigrams MATCH %s"
+            " ORDER BY rank LIMIT 50) UNION "
+            if trigrams
+            else ""
+        )
+        sql = similar + "SELECT word FROM (SELECT word FROM kb_searchterm WHERE word >= %s AND word < %s LIMIT 20)"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [" OR ".join(trigrams)] * bool(trigrams) + [word, word + "\x7f"])
+            return [row[0] for row in cursor.fetchall()]
+
+    @staticmethod
+    def forget_words(words: set[str]) -> None:
+        """Drops those of `words` that no row of the index matches any more."""
+        sql = """DELETE FROM kb_searchterm WHERE word IN (SELECT value FROM json_each(%s)) AND NOT EXISTS
+            (SELECT 1 FROM kb_searchentry_fts WHERE kb_searchentry_fts MATCH '"' || kb_searchterm.word || '"')"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [json.dumps(sorted(words))])
+
+
+class VectorColumn(Expression):
+    """PostgreSQL's generated, GIN-indexed `vector` column (migration 0002_search), which the model does not declare."""
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        return f"{compiler.quote_name_unless_alias(compiler.query.get_initial_alias())}.vector", []
+
+
+class Postgres:
+    """ts_rank per term with weights A (title, alert), B (headings), D (body); ts_headline; pg_trgm."""
+
+    RANKS_BY_RARITY = False  # ts_rank knows nothing of other documents
+
+    @staticmethod
+    def tsquery(term: Term) -> SearchQuery:
+        if term.phrase:
+            return SearchQuery(term.text, config=POSTGRES_CONFIG, search_type="phrase")
+        return SearchQuery(term.text + (":*" if term.prefix else ""), config=POSTGRES_CONFIG, search_type="raw")
+
+    @classmethod
+    def match(cls, query: Query) -> SearchQuery:
+        """The whole query: (any term) & every required phrase & !(each excluded)."""
+        combined = None
+        for term in query.terms:
+            combined = cls.tsquery(term) if combined is None else combined | cls.tsquery(term)
+        for term in query.required:
+            combined = cls.tsquery(term) if combined is None else combined & cls.tsquery(term)
+        for term in query.excluded:
+            combined &= ~cls.tsquery(term)
+        return combined
+
+    @classmethod
+    def candidates(cls, query: Query, *, window: int) -> Candidates:
+        vector = VectorColumn()
+        whole = SearchEntry.objects.filter(scope=SearchScope.WHOLE)
+        annotations = {"lead": Substr("body", 1, LEAD_CHARS), "total": Subquery(_count(whole))}
+        raw = None
+        for i, term in enumerate(query.scored):
+            tsquery = cls.tsquery(term)
+            annotations[f"score_{i}"] = SearchRank(vector, tsquery, weights=POSTGRES_WEIGHTS)
+            annotations[f"matched_{i}"] = ExpressionWrapper(SearchVectorExact(vector, tsquery), output_field=BooleanField())
+            annotations[f"frequency_{i}"] = Coalesce(Subquery(_count(whole.filter(SearchVectorExact(VectorColumn(), tsquery)))), 0)
+            raw = annotations[f"score_{i}"] if raw is None else raw + annotations[f"score_{i}"]
+        fetched = (
+            entries()
+            .filter(scope=SearchScope.WHOLE)
+            .filter(SearchVectorExact(vector, cls.match(query)))
+            .annotate(**annotations, raw=raw)
+            .order_by("-raw", "title")
+            .values(*ROW_FIELDS, *annotations)[:window]
+        )
+        rows, frequencies, total = [], {}, 0
+        for row in fetched:
+            total = row.pop("total")
+            row["term_scores"] = {}
+            for i in range(len(query.scored)):
+                score, matched, frequencies[i] = row.pop(f"score_{i}"), row.pop(f"matched_{i}"), row.pop(f"frequency_{i}")
+                if matched:
+                    row["term_scores"][i] = score
+            rows.append(row)
+        return rows, frequencies, total
+
+    @classmethod
+    def snippets(cls, query: Query, ranked: list[dict]) -> dict[int, tuple[str, str, str]]:
+        if not ranked:
+            return {}
+        owners = _owners(ranked)
+        tsquery = cls.match(query)
+        # The best row per document or incident first, so that ts_headline runs once for each.
+        best = (
+            SearchEntry.objects.filter(
+                Q(document_id__in=[d for d, _ in owners if d]) | Q(incident_id__in=[i for _, i in owners if i])
+            )
+            .filter(SearchVectorExact(VectorColumn(), tsquery))
+            .annotate(
+                rank=SearchRank(VectorColumn(), tsquery, weights=POSTGRES_WEIGHTS),
+                in_section=ExpressionWrapper(Q(scope=SearchScope.SECTION), output_field=BooleanField()),
+            )
+            .order_by("document_id", "incident_id", "-in_section", "-rank")
+            .distinct("document_id", "incident_id")
+            .values("id")
+        )
+        rows = (
+            SearchEntry.objects.filter(id__in=Subquery(best))
+            .annotate(
+                snippet=SearchHeadline(
+                    "body", tsquery, config=POSTGRES_CONFIG, start_sel=MARK_START, stop_sel=MARK_END,
+                    max_words=SNIPPET_WORDS, min_words=SNIPPET_WORDS // 2, max_fragments=2, fragment_delimiter=" … ",
+                ),
+                rank=Value(0),
+            )
+            .values_list("document_id", "incident_id", "scope", "url", "heading", "snippet", "rank")
+        )
+        return _best_parts(rows, owners)
+
+    @staticmethod
+    def near_words(word: str) -> list[str]:
+        """Known words similar to `word` by pg_trgm (`%`, answered by its GIN index), and words it begins."""
+        similar = SearchTerm.objects.filter(Q(word__trigram_similar=word) | Q(word__startswith=word))
+        return list(similar.values_list("word", flat=True)[:70])
+
+    @staticmethod
+    def forget_words(words: set[str]) -> None:
+        """Drops those of `words` that no row of the index matches any more (the GIN index answers each)."""
+        sql = f"""DELETE FROM kb_searchterm WHERE word = ANY(%s) AND NOT EXISTS
+            (SELECT 1 FROM kb_searchentry WHERE vector @@ plainto_tsquery('{POSTGRES_CONFIG}', kb_searchterm.word))"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [sorted(words)])
+
+
+SearchTerm._meta.get_field("word").register_lookup(TrigramSimilar)
+
+
+def _count(rows):
+    return rows.order_by().values("scope").annotate(n=Count("pk")).values("n")
+
+
+def _owners(ranked: list[dict]) -> dict[tuple[int, int], int]:
+    return {(r["document_id"] or 0, r["incident_id"] or 0): r["id"] for r in ranked}
+
+
+def _best_parts(rows, owners: dict[tuple[int, int], int]) -> dict[int, tuple[str, str, str]]:
+    """Per ranked row: its best matching section, else its whole body, as (url, heading, snippet)."""
+    sections: dict[int, tuple[str, str, str]] = {}
+    wholes: dict[int, tuple[str, str, str]] = {}
+    for document_id, incident_id, scope, url, heading, snippet, _rank in rows:
+        entry = owners.get((document_id or 0, incident_id or 0))
+        if entry is not None:
+            (sections if scope == SearchScope.SECTION else wholes).setdefault(entry, (url, heading, snippet))
+    return wholes | sections

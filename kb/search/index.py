@@ -1,0 +1,136 @@
+"""Writes the search index: one ranked row per document or incident, one row per section, and the vocabulary.
+
+The database indexes these rows itself (see SearchEntry); this module only decides what text goes
+into which weighted column. `kb.documents.saving.document_save` calls `search_index_update` for every
+document it writes, and `search_index_incidents` for the incidents it creates; anything else that
+writes incidents (the incident form, the admin, the Alertmanager webhook) calls `search_index_incidents`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from kb.markdown.html_parts import split_sections
+from kb.markdown.parsing import Section as ParsedSection
+from kb.models import Document, Incident, Runbook, SearchEntry, SearchKind, SearchScope, SearchTerm, Section
+from kb.search.engines import current_engine
+from kb.search.text import html_text, identifier_terms, vocabulary
+
+# The columns whose words spelling corrections know.
+WORD_SOURCES = ("title_terms", "heading_terms", "body", "body_terms")
+# tsvector positions stop at 16383 and a tsvector at 1 MB: longer bodies are cut for matching only.
+MAX_BODY = 200_000
+
+
+def search_index_update(*, document: Document, sections: Sequence[ParsedSection | Section]) -> None:
+    """Replaces the rows of a document document_save has just written (and so un-archived);
+    `sections` are the ones it wrote, not read back. An incident's rows hold none of its text."""
+    entries = _document_entries(document, alert=_alert_name(document), sections=sections)
+    _replace(SearchEntry.objects.filter(document=document), entries)
+
+
+def search_index_incidents(*, incidents: list[Incident]) -> None:
+    """Replaces the rows of these incidents in a fixed number of queries (the Alertmanager webhook writes many at once)."""
+    if not incidents:
+        return
+    _replace(SearchEntry.objects.filter(incident__in=incidents), [_incident_entry(incident) for incident in incidents])
+
+
+@transaction.atomic
+def search_index_rebuild() -> int:
+    """Every row again from the documents and incidents; returns how many rows were written."""
+    SearchEntry.objects.all().delete()
+    SearchTerm.objects.all().delete()
+    entries: list[SearchEntry] = []
+    documents = Document.objects.filter(archived=False).select_related("runbook__alert").prefetch_related("sections")
+    for document in documents.iterator(chunk_size=200):
+        runbook = getattr(document, "runbook", None)
+        entries.extend(_document_entries(document, alert=_alert_name(runbook) if runbook else "", sections=list(document.sections.all())))
+    entries.extend(_incident_entry(incident) for incident in Incident.objects.select_related("alert"))
+    SearchEntry.objects.bulk_create(entries, batch_size=200)
+    _add_words(_words_of(entries))
+    return len(entries)
+
+
+def _replace(old: QuerySet[SearchEntry], entries: list[SearchEntry]) -> None:
+    """Writes `entries` in place of the rows `old`, and keeps the vocabulary to the words the index
+    holds: a typo "corrected" to a word of replaced text would find nothing."""
+    before = vocabulary(*(text for row in old.filter(scope=SearchScope.WHOLE).values_list(*WORD_SOURCES) for text in row))
+    old.delete()
+    SearchEntry.objects.bulk_create(entries, batch_size=200)
+    after = _words_of(entries)
+    _add_words(after - before)
+    if before - after:
+        current_engine().forget_words(before - after)  # unless other rows hold them
+
+
+def _words_of(entries: list[SearchEntry]) -> set[str]:
+    # A whole row holds every word of its sections' rows.
+    return vocabulary(*(getattr(e, source) for e in entries if e.scope == SearchScope.WHOLE for source in WORD_SOURCES))
+
+
+def _add_words(words: set[str]) -> None:
+    SearchTerm.objects.bulk_create([SearchTerm(word=w) for w in sorted(words)], batch_size=500, ignore_conflicts=True)
+
+
+def _alert_name(document: Document) -> str:
+    return document.alert.name if isinstance(document, Runbook) and document.alert else ""
+
+
+def _document_entries(document: Document, *, alert: str, sections: Sequence[ParsedSection | Section]) -> list[SearchEntry]:
+    url = document.get_absolute_url()
+    headings = " ".join(s.heading for s in sections)
+    body = html_text(document.html)[:MAX_BODY]
+    common = {"kind": document.kind, "document": document, "title": document.title[:500], "alert": alert}
+    whole = SearchEntry(
+        **common,
+        scope=SearchScope.WHOLE,
+        url=url,
+        title_terms=_with_identifiers(f"{document.title} {alert}"),
+        heading_terms=_with_identifiers(headings),
+        body=body,
+        body_terms=identifier_terms(body),
+    )
+    # A section's text is cut from the same HTML as the whole document's, where its heading's id is.
+    part_html = {part.anchor: part.body_html for part in split_sections(document.html) if part.anchor}
+    parts = []
+    for section in sections:
+        text = html_text(part_html.get(section.anchor, ""))[:MAX_BODY]
+        parts.append(
+            SearchEntry(
+                **common,
+                scope=SearchScope.SECTION,
+                url=f"{url}#{section.anchor}" if section.anchor else url,
+                heading=section.heading[:500],
+                heading_terms=_with_identifiers(section.heading),
+                body=text,
+                body_terms=identifier_terms(text),
+            )
+        )
+    return [whole, *parts]
+
+
+def _incident_entry(incident: Incident) -> SearchEntry:
+    alert = incident.alert.name if incident.alert else ""
+    title = incident.title or incident.reference or f"Incident {incident.pk}"
+    details = [alert, *(str(v) for v in incident.labels.values()), *(str(v) for v in incident.annotations.values()), incident.notes]
+    body = " ".join(d for d in details if d)[:MAX_BODY]
+    return SearchEntry(
+        kind=SearchKind.INCIDENT,
+        scope=SearchScope.WHOLE,
+        incident=incident,
+        url=incident.get_absolute_url(),
+        title=title[:500],
+        alert=alert,
+        # The alert goes with the body: an incident must not outrank the runbook of its own alert.
+        title_terms=_with_identifiers(f"{incident.reference} {incident.title}"),
+        body=body,
+        body_terms=identifier_terms(body),
+    )
+
+
+def _with_identifiers(text: str) -> str:
+    return f"{text} {identifier_terms(text)}".strip()

@@ -1,0 +1,229 @@
+"""Search: one function, `search()`, whichever database is underneath.
+
+The query is understood once, in Python, the same way for both engines: websearch syntax
+(`"a phrase"`, `-excluded`, `or`), identifiers typed whole or in parts, words glued together, typos
+corrected against the indexed vocabulary. An engine (kb.search.engines) then scores each term in
+each document with the database's own ranking, weighted by column: PostgreSQL's `ts_rank` over a
+GIN-indexed weighted tsvector, SQLite's FTS5 `bm25()`. The scores are combined here, the same way
+for both: rarer terms count more, and a document that covers more of the query counts more.
+Runbooks of an alert named exactly come first.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from django.db.models.functions import Lower, Substr
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from kb.models import SearchKind, SearchScope, SearchTerm
+from kb.search.engines import ROW_FIELDS, current_engine, entries
+from kb.search.query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
+from kb.search.text import (
+    IDENTIFIER,
+    MIN_WORD,
+    edit_distance,
+    identifier_parts,
+    is_compound,
+    joined,
+    similarity,
+    squeeze,
+)
+
+MAX_LIMIT = 100
+MAX_TERMS = 12
+TRIGRAM_THRESHOLD = 0.3  # pg_trgm's default similarity threshold, applied on both engines
+# How much covering the whole query matters beside matching some of it strongly (a coordination factor).
+COVERAGE_POWER = 1
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str
+    title: str
+    alert: str
+    url: str
+    section: str  # the heading of the section `url` points into, when it does
+    snippet: SafeString  # HTML: the text escaped, the matched words in <mark>
+    score: float
+
+    @property
+    def kind_label(self) -> str:
+        return SearchKind(self.kind).label
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    corrected: str | None
+    hits: list[SearchHit]
+
+
+def search(*, query: str, limit: int = 20) -> SearchResults:
+    """Runbooks, post-mortems and incidents for what an operator typed, best first."""
+    understood = understand(query)
+    if not understood:
+        return SearchResults(query=query, corrected=None, hits=[])
+    engine = current_engine()
+    candidates = engine.candidates(understood, window=max(3 * limit, 60))
+    ranked = _exact_alert_first(_by_score(candidates, understood, weigh_rarity=not engine.RANKS_BY_RARITY), understood)[:limit]
+    snippets = engine.snippets(understood, ranked)
+    top = max((r["score"] for r in ranked), default=0) or 1
+    hits = []
+    for row in ranked:
+        url, section, snippet = snippets.get(row["id"]) or (row["url"], "", row["lead"])
+        hits.append(
+            SearchHit(
+                kind=row["kind"],
+                title=row["title"],
+                alert=row["alert"],
+                url=url,
+                section=section,
+                snippet=_safe_snippet(snippet),
+                # 0 to 1 relative to the best hit; runbooks of an alert named exactly get 1 more.
+                score=round(row["score"] / top + (1 if row.get("exact") else 0), 4),
+            )
+        )
+    return SearchResults(query=query, corrected=understood.corrected, hits=hits)
+
+
+# --- understanding the query --------------------------------------------------------------
+
+QUERY_PART = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+def understand(text: str) -> Query:
+    query = Query()
+    words: list[tuple[str, str]] = []  # each positive word as typed and as searched (lower case, joined)
+    for negated, phrase, word in QUERY_PART.findall(text):
+        if phrase:
+            tokens = [joined(t) for t in IDENTIFIER.findall(phrase)]
+            if tokens:
+                (query.excluded if negated else query.required).append(Term(" ".join(tokens), phrase=len(tokens) > 1))
+        elif word.startswith("-") and len(word) > 1:
+            query.excluded.extend(Term(joined(t)) for t in IDENTIFIER.findall(word[1:]))
+        elif word.lower() != "or":
+            words.extend((t, joined(t)) for t in IDENTIFIER.findall(word))
+    # "kube api down" names KubeAPIDown as surely as typing it whole does.
+    query.alert_names = {form for _, form in words} | ({"".join(f for _, f in words)} if len(words) > 1 else set())
+    resolved = _resolve(words, still_typing=bool(text) and not text[-1].isspace())
+    corrections: dict[str, str] = {}
+    for typed, form in words:
+        terms, correction = resolved.get(form, ([Term(form)], None))
+        query.terms.extend(terms)
+        if correction:
+            corrections[typed.lower()] = correction
+            query.alert_names.add(correction)
+    query.terms = list(dict.fromkeys(query.terms))[:MAX_TERMS]
+    if corrections:
+        query.corrected = IDENTIFIER.sub(lambda m: corrections.get(m.group().lower(), m.group()), " ".join(text.split()))
+    return query
+
+
+def _resolve(words: list[tuple[str, str]], *, still_typing: bool) -> dict[str, tuple[list[Term], str | None]]:
+    """How each word the index does not know is searched: by its parts, as two known words glued
+    together, as the prefix of known words, or corrected to the closest known word."""
+    forms = {form for _, form in words}
+    parts = {form: identifier_parts(typed) for typed, form in words if is_compound(typed)}
+    splits = {
+        form: [(form[:i], form[i:]) for i in range(MIN_WORD, len(form) - MIN_WORD + 1)]
+        for form in forms
+        if form.isalpha() and len(form) >= 2 * MIN_WORD
+    }
+    slips = {form: _slips(form) for form in forms if form.isalpha() and len(form) >= 5}
+    asked = (
+        forms
+        | {p for ps in parts.values() for p in ps}
+        | {w for pairs in splits.values() for pair in pairs for w in pair}
+        | {s for ss in slips.values() for s in ss}
+    )
+    known = set(SearchTerm.objects.filter(word__in=asked).values_list("word", flat=True))
+    last = words[-1][1] if words else None
+    resolved: dict[str, tuple[list[Term], str | None]] = {}
+    for typed, form in words:
+        typing = still_typing and form == last
+        if form in known or form in resolved or form.isdigit() or (len(form) < MIN_WORD and not typing):
+            continue
+        if form in parts:
+            resolved[form] = ([Term(p) for p in parts[form]], None)
+            continue
+        glued = next(([Term(a), Term(b)] for a, b in splits.get(form, []) if a in known and b in known), [])
+        slipped = sorted(slips.get(form, set()) & known)
+        if glued or not slipped or typing:  # a word being typed may be the start of a known word
+            near, correction = _near(form, slipped=slipped[0] if slipped else None)
+            resolved[form] = (glued + near, None if glued else correction)
+        else:
+            resolved[form] = ([Term(slipped[0])], slipped[0])
+    return resolved
+
+
+def _slips(word: str) -> set[str]:
+    """The word with one letter too many removed, or two neighbours swapped: typos trigrams miss in short words."""
+    deletes = {word[:i] + word[i + 1 :] for i in range(len(word))}
+    swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+    return {w for w in deletes | swaps if w != word and len(w) >= MIN_WORD and not (word.startswith(w) and len(word) - len(w) <= 1)}
+
+
+def _near(word: str, *, slipped: str | None) -> tuple[list[Term], str | None]:
+    """The prefix of known words (a word being typed, or one glued to the next), else the closest known word."""
+    candidates = current_engine().near_words(word)
+    if any(c.startswith(word) for c in candidates):
+        return [Term(word, prefix=True)], None
+    if slipped:
+        return [Term(slipped)], slipped
+    allowed = 1 if len(word) < 6 else 2
+    scored = [
+        (-edit_distance(word, c), similarity(word, c), c)
+        for c in candidates
+        if edit_distance(word, c) <= allowed and similarity(word, c) >= TRIGRAM_THRESHOLD
+    ]
+    if not scored:
+        return [Term(word)], None
+    best = max(scored)[2]
+    if word.startswith(best) and len(word) - len(best) <= 3:
+        return [Term(word)], None  # an inflection (keeps, keep): stemming finds it already
+    return [Term(best)], best
+
+
+# --- ranking ------------------------------------------------------------------------------
+
+
+def _by_score(candidates, query: Query, *, weigh_rarity: bool) -> list[dict]:
+    """Each row's per-term scores summed, each weighted by the term's rarity (idf) unless the engine's
+    ranking did so already, times the share of the query's weight the row covers: matching all of
+    "kiam certificate expired" beats matching "certificate expired" in a title."""
+    rows, frequencies, total = candidates
+    idf = {i: math.log(1 + (total - df + 0.5) / (df + 0.5)) for i, df in frequencies.items()}
+    weight = sum(idf.get(i, math.log(1 + (total + 0.5) / 0.5)) for i in range(len(query.scored))) or 1
+    for row in rows:
+        matched = row.pop("term_scores")
+        covered = sum(idf[i] for i in matched) / weight
+        row["score"] = sum((idf[i] if weigh_rarity else 1) * s for i, s in matched.items()) * covered**COVERAGE_POWER
+    return sorted(rows, key=lambda r: (-r["score"], r["title"]))
+
+
+def _exact_alert_first(ranked: list[dict], query: Query) -> list[dict]:
+    if not query.alert_names:
+        return ranked
+    exact = list(
+        entries()
+        .filter(scope=SearchScope.WHOLE, kind=SearchKind.RUNBOOK)
+        .annotate(alert_lower=Lower("alert"), lead=Substr("body", 1, LEAD_CHARS))
+        .filter(alert_lower__in=query.alert_names)
+        .values(*ROW_FIELDS, "lead")
+        .order_by("title")
+    )
+    scores = {r["id"]: r["score"] for r in ranked}
+    for row in exact:
+        row["score"], row["exact"] = scores.get(row["id"], 0.0), True
+    ids = {r["id"] for r in exact}
+    return exact + [r for r in ranked if r["id"] not in ids]
+
+
+
+def _safe_snippet(text: str) -> SafeString:
+    marked = escape(squeeze(text))
+    return mark_safe(marked.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))

@@ -1,0 +1,79 @@
+"""Text as search sees it: identifiers and their parts, plain text, words, spelling distance. Pure, no database."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from kb.markdown.identifiers import IDENTIFIER, identifier_parts
+
+WORD = re.compile(r"[a-z0-9]+")
+MIN_WORD, MAX_WORD = 3, 64
+
+
+def joined(token: str) -> str:
+    """An identifier as one lower-case word: `container_oom_events_total` → containeroomeventstotal."""
+    return "".join(WORD.findall(token.lower()))
+
+
+def is_compound(token: str) -> bool:
+    return len(identifier_parts(token)) > 1
+
+
+def identifier_terms(text: str) -> str:
+    """Each compound identifier in `text` written joined, as its parts and as neighbouring parts joined,
+    so that `HomelabPodOOMKilled` is found by "pod oom killed", "oomkilled" and "podoom" alike."""
+    terms: list[str] = []
+    for token in dict.fromkeys(IDENTIFIER.findall(text)):
+        parts = identifier_parts(token)
+        if len(parts) > 1:
+            terms.append(joined(token))
+            terms.extend(parts)
+            if len(parts) > 2:
+                terms.extend(a + b for a, b in zip(parts, parts[1:]))
+    return " ".join(terms)
+
+
+def html_text(markup: str) -> str:
+    """HTML as the words a reader sees, for matching and snippets."""
+    return squeeze(html.unescape(re.sub(r"<[^>]*>", " ", markup)))
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def vocabulary(*texts: str) -> set[str]:
+    """The words worth knowing for spelling corrections: lower case, with a letter, of a sensible length."""
+    return {
+        word
+        for text in texts
+        for word in WORD.findall(text.lower())
+        if MIN_WORD <= len(word) <= MAX_WORD and not word.isdigit()
+    }
+
+
+def trigrams(word: str) -> set[str]:
+    """The trigrams pg_trgm takes from one word: padded with two spaces before and one after."""
+    padded = f"  {word} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def similarity(a: str, b: str) -> float:
+    """pg_trgm's similarity(): shared trigrams over all trigrams."""
+    ta, tb = trigrams(a), trigrams(b)
+    return len(ta & tb) / len(ta | tb) if ta and tb else 0.0
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]

@@ -1,0 +1,301 @@
+"""The JSON API. Its field names are a contract: users' scripts and the other pages read them."""
+
+from functools import wraps
+
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
+
+from kb.alerting.incidents import postmortems_implicating
+from kb.alerting.links import labels_from_query
+from kb.entities.insights import document_entities, entities_annotated, entity_named, entity_profile, insights_gather
+from kb.models import Alert, EntityKind, Incident, PostMortem, Runbook
+from kb.search import MAX_LIMIT, search
+
+
+def api_view(view):
+    """GET only, and a missing object answers JSON rather than the HTML 404 page."""
+
+    @require_GET
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Http404 as exc:
+            return JsonResponse({"error": str(exc) or "not found"}, status=404)
+
+    return wrapper
+
+
+def _url(request, obj) -> str:
+    return request.build_absolute_uri(obj.get_absolute_url())
+
+
+def _sections(document) -> list[dict]:
+    return [{"heading": s.heading, "level": s.level, "anchor": s.anchor} for s in document.sections.all()]
+
+
+def _incident(request, incident: Incident) -> dict:
+    return {
+        "reference": incident.reference,
+        "title": incident.title,
+        "status": incident.status,
+        "alert": incident.alert.name if incident.alert else None,
+        "started_at": incident.started_at.isoformat() if incident.started_at else None,
+        "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+        "url": _url(request, incident),
+    }
+
+
+def _runbook_summary(request, runbook: Runbook) -> dict:
+    return {
+        "slug": runbook.slug,
+        "title": runbook.title,
+        "url": _url(request, runbook),
+        "alert": runbook.alert.name if runbook.alert else None,
+        "labels": runbook.labels,
+    }
+
+
+def _postmortem_summary(request, postmortem: PostMortem) -> dict:
+    return {
+        "slug": postmortem.slug,
+        "title": postmortem.title,
+        "url": _url(request, postmortem),
+        "date": postmortem.date.isoformat() if postmortem.date else None,
+    }
+
+
+@api_view
+def runbook_list(request):
+    runbooks = Runbook.objects.filter(archived=False).select_related("alert").order_by("alert__name", "title")
+    return JsonResponse({"results": [_runbook_summary(request, r) for r in runbooks]})
+
+
+@api_view
+def postmortem_list(request):
+    postmortems = PostMortem.objects.filter(archived=False).order_by("-date", "title")
+    return JsonResponse({"results": [_postmortem_summary(request, p) for p in postmortems]})
+
+
+@api_view
+def runbook_detail(request, slug):
+    runbook = get_object_or_404(
+        Runbook.objects.select_related("alert").prefetch_related("sections", "resolution_entries", "incidents_named"),
+        slug=slug,
+    )
+    return JsonResponse(
+        {
+            **_runbook_summary(request, runbook),
+            "source_path": runbook.source_path,
+            "revision_count": runbook.revisions.count(),
+            "version": runbook.version,
+            "archived": runbook.archived,
+            "warnings": runbook.warnings,
+            "sections": _sections(runbook),
+            "resolution_history": [
+                {
+                    "date": r.date.isoformat() if r.date else None,
+                    "incidents": r.incidents,
+                    "old": r.old,
+                    "new": r.new,
+                    "notes": r.notes,
+                    "cells": r.cells,
+                }
+                for r in runbook.resolution_entries.all()
+            ],
+            "incidents": sorted(i.reference for i in runbook.incidents_named.all()),
+            "entities": document_entities(runbook),
+        }
+    )
+
+
+@api_view
+def postmortem_detail(request, slug):
+    postmortem = get_object_or_404(
+        PostMortem.objects.prefetch_related("sections", "follow_ups", "lessons", "incidents_named"), slug=slug
+    )
+    return JsonResponse(
+        {
+            **_postmortem_summary(request, postmortem),
+            "duration": postmortem.duration,
+            "severity": postmortem.severity,
+            "affected": postmortem.affected,
+            "status": postmortem.status,
+            "summary": postmortem.summary,
+            "sections": _sections(postmortem),
+            "follow_ups": [
+                {
+                    "text": f.text,
+                    "status": f.status,
+                    "owner": f.owner,
+                    "due": f.due.isoformat() if f.due else None,
+                }
+                for f in postmortem.follow_ups.all()
+            ],
+            "lessons": [lesson.text for lesson in postmortem.lessons.all()],
+            "incidents": sorted(i.reference for i in postmortem.incidents_named.all()),
+            "source_path": postmortem.source_path,
+            "revision_count": postmortem.revisions.count(),
+            "version": postmortem.version,
+            "archived": postmortem.archived,
+            "warnings": postmortem.warnings,
+            "entities": document_entities(postmortem),
+        }
+    )
+
+
+@api_view
+def alert_detail(request, name):
+    alert = Alert.objects.prefetch_related("runbooks").filter(name__iexact=name).first()
+    if alert is None:
+        raise Http404(f"no alert named {name}")
+    labels = labels_from_query(request.GET)
+    best = alert.best_runbook(labels)
+    runbooks = [runbook for runbook in alert.runbooks.all() if not runbook.archived]  # by title
+    incidents = alert.incidents.select_related("alert").order_by("-started_at", "-created_at")[:50]
+    postmortems = postmortems_implicating(alert=alert).order_by("-date")
+    return JsonResponse(
+        {
+            "alert": alert.name,
+            "labels": labels,
+            "runbook": _runbook_summary(request, best) if best else None,
+            "runbooks": [_runbook_summary(request, r) for r in runbooks],
+            "incidents": [_incident(request, i) for i in incidents],
+            "postmortems": [_postmortem_summary(request, p) for p in postmortems],
+        }
+    )
+
+
+@api_view
+def search_results(request):
+    """`?q=…&limit=…`: runbooks, post-mortems and incidents, best first; `corrected` when a typo was fixed."""
+    query = request.GET.get("q", "").strip()
+    if not query:
+        return JsonResponse({"error": "q: give the words to search for, e.g. ?q=etcd+no+leader"}, status=400)
+    raw_limit = request.GET.get("limit", "20")
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+        return JsonResponse({"error": f"limit: {raw_limit!r} is not a whole number from 1 to {MAX_LIMIT}"}, status=400)
+    results = search(query=query, limit=int(raw_limit))
+    return JsonResponse(
+        {
+            "query": results.query,
+            "corrected": results.corrected,
+            "results": [
+                {
+                    "kind": hit.kind,
+                    "title": hit.title,
+                    "alert": hit.alert or None,
+                    "url": request.build_absolute_uri(hit.url),
+                    "section": hit.section or None,
+                    "snippet": str(hit.snippet),
+                    "score": hit.score,
+                }
+                for hit in results.hits
+            ],
+        }
+    )
+
+
+def _entity_summary(request, entity) -> dict:
+    return {
+        "name": entity.name,
+        "kind": entity.kind,
+        "url": _url(request, entity),
+        "implicated_in": entity.implicated_in,
+        "has_runbook": entity.has_runbook,
+    }
+
+
+def _appearance(request, appearance) -> dict:
+    return {
+        "title": appearance.document.title,
+        "url": request.build_absolute_uri(appearance.url),
+        "snippet": appearance.snippet,
+    }
+
+
+@api_view
+def entity_list(request):
+    kind = request.GET.get("kind", "")
+    if kind and kind not in EntityKind.values:
+        return JsonResponse({"error": f"kind: {kind!r} is not one of {', '.join(EntityKind.values)}"}, status=400)
+    entities = entities_annotated().filter(documents__gt=0)
+    if kind:
+        entities = entities.filter(kind=kind)
+    entities = entities.order_by("-implicated_in", "name")
+    return JsonResponse({"results": [{**_entity_summary(request, e), "documents": e.documents} for e in entities]})
+
+
+@api_view
+def entity_detail(request, name):
+    entity, _by_alias = entity_named(name)
+    if entity is None or entity.ignored:
+        raise Http404(f"no entity named {name}")
+    profile = entity_profile(entity)
+    return JsonResponse(
+        {
+            "name": entity.name,
+            "kind": entity.kind,
+            "aliases": [alias.name for alias in entity.aliases.all()],
+            "url": _url(request, entity),
+            "implicated_in": entity.implicated_in,
+            "has_runbook": entity.has_runbook,
+            "headline": profile.headline,
+            "postmortems": [
+                {**_appearance(request, a), "date": a.document.date.isoformat() if a.document.date else None}
+                for a in profile.postmortems
+            ],
+            "runbooks": [
+                {**_appearance(request, a), "for_it": a.subject} for a in profile.runbooks_for + profile.runbooks_mentioning
+            ],
+            "incidents": [_incident(request, i) for i in profile.incidents],
+            "follow_ups": [
+                {
+                    "text": f.text,
+                    "status": f.status,
+                    "owner": f.owner,
+                    "due": f.due.isoformat() if f.due else None,
+                    "postmortem": _postmortem_summary(request, f.postmortem),
+                }
+                for f in profile.follow_ups
+            ],
+            "referenced_postmortems": [_postmortem_summary(request, p) for p in profile.referenced],
+        }
+    )
+
+
+@api_view
+def insights(request):
+    gathered = insights_gather()
+    return JsonResponse(
+        {
+            "wanted_alerts": [
+                {"name": e.name, "url": _url(request, e), "implicated_in": e.implicated_in} for e in gathered.wanted_alerts
+            ],
+            "most_implicated": [_entity_summary(request, e) for e in gathered.most_implicated],
+            "open_follow_ups": [
+                {
+                    "text": f.text,
+                    "owner": f.owner,
+                    "due": f.due.isoformat() if f.due else None,
+                    "postmortem": _postmortem_summary(request, f.postmortem),
+                }
+                for f in gathered.open_follow_ups
+            ],
+            "recurring_alerts": [
+                {
+                    "name": r.alert.name,
+                    "url": request.build_absolute_uri(r.url),
+                    "incidents": r.incident_count,
+                    "resolutions": [
+                        {"date": e.date.isoformat() if e.date else None, "old": e.old, "new": e.new, "notes": e.notes}
+                        for e in r.resolutions
+                    ],
+                    "trend": r.trend,
+                }
+                for r in gathered.recurring_alerts
+            ],
+            "postmortems_without_follow_ups": [_postmortem_summary(request, p) for p in gathered.postmortems_without_follow_ups],
+        }
+    )

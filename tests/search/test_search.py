@@ -1,0 +1,188 @@
+"""Search as operators use it: identifiers, typos, exact alert names, sections, incidents; the same on both engines."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from kb.documents.saving import document_save
+from kb.markdown.parsing import parse_document
+from kb.models import Document, Incident, SearchEntry
+from kb.search import search
+from tests.authoring_support import form_data
+
+pytestmark = pytest.mark.django_db
+
+VELERO = "/runbooks/000_2c0d5e53b423be66/"
+KURED = "/postmortems/004_3c076beea237fb3e/"
+
+
+def save(identity: str, text: str) -> Document:
+    return document_save(parse_document(text, identity), identity=identity, source_path=identity, source_text=text, reason="test")[0]
+
+
+def pages(query: str, limit: int = 10) -> list[str]:
+    return [hit.url.split("#")[0] for hit in search(query=query, limit=limit).hits]
+
+
+def test_it_finds_an_alert_by_the_words_in_its_name(imported):
+    assert pages("pod oom killed")[0] == VELERO
+
+
+def test_it_finds_an_identifier_typed_in_lower_case(imported):
+    assert pages("oomkilled")[0] == VELERO
+    assert pages("homelabpodoomkilled")[0] == VELERO
+
+
+def test_it_finds_a_metric_name_as_one_exact_hit(imported):
+    assert pages("container_oom_events_total") == [KURED]
+
+
+def test_it_corrects_typos_and_says_what_it_searched_for(imported):
+    results = search(query="valero oomkiled")
+    assert results.corrected == "velero oomkilled"
+    assert results.hits[0].url.startswith(VELERO)
+
+
+def test_the_corrected_query_is_the_typed_one_with_the_same_words_corrected(imported):
+    assert search(query="valero.").corrected == "velero."
+    assert search(query="(valero)  oomkiled,").corrected == "(velero) oomkilled,"
+
+
+def test_it_corrects_letters_swapped_in_a_short_word(imported):
+    results = search(query="veelro")
+    assert results.corrected == "velero"
+    assert results.hits[0].url.startswith(VELERO)
+
+
+def test_it_claims_no_correction_when_every_word_is_known(imported):
+    assert search(query="velero backup").corrected is None
+
+
+def test_it_finds_a_word_still_being_typed(imported):
+    assert pages("velero oomk")[0] == VELERO
+
+
+def test_it_ranks_the_runbook_of_an_alert_named_exactly_first(imported):
+    save("storm.md", "# HomelabPodOOMKilled storm\n\n## Summary\n\nHomelabPodOOMKilled fired. HomelabPodOOMKilled again.\n\n## Timeline\n\nHomelabPodOOMKilled\n")
+    hits = search(query="HomelabPodOOMKilled").hits
+    assert hits[0].url.startswith(VELERO)
+    assert hits[0].kind == "runbook"
+    assert hits[0].score > 1 >= hits[1].score
+
+
+def test_a_hit_inside_a_section_links_to_its_anchor(imported):
+    hit = search(query="kopia repositories").hits[0]
+    assert hit.url == f"{VELERO}#root-cause"
+    assert hit.section == "Root Cause"
+
+
+def test_snippets_mark_the_words_found_and_escape_everything_else():
+    save("xss.md", "---\nkind: runbook\n---\n# Escaping\n\n## Notes\n\nThe zanzibar step prints `<script>alert(1)</script>` & more.\n")
+    snippet = search(query="zanzibar").hits[0].snippet
+    assert "<mark>zanzibar</mark>" in snippet
+    assert "<script>" not in snippet  # escaped on SQLite; PostgreSQL's ts_headline drops tags itself
+    assert "alert(1)" in snippet and "&amp; more" in snippet
+
+
+def test_a_section_snippet_is_the_text_as_read_not_its_markdown():
+    save("zorp.md", "---\nkind: runbook\n---\n# Zorp\n\n## Fix\n\nUpgrade the _zorp chart_ as [the guide][g] says.\n\n[g]: https://example.org/guide\n")
+    hit = search(query="zorp chart guide").hits[0]
+    assert hit.section == "Fix"
+    assert "the guide" in hit.snippet.replace("<mark>", "").replace("</mark>", "")
+    assert not any(markup in hit.snippet for markup in ("_", "[", "example.org"))
+
+
+def test_runbooks_post_mortems_and_incidents_come_in_one_list(imported):
+    kinds = {hit.kind for hit in search(query="HomelabPodOOMKilled oom").hits}
+    assert kinds == {"runbook", "postmortem", "incident"}
+
+
+def test_it_finds_an_incident_by_its_reference(imported):
+    hit = search(query="#236").hits[0]
+    assert (hit.kind, hit.title, hit.alert) == ("incident", "#236", "HomelabPodOOMKilled")
+    assert hit.url.startswith("/incidents/")
+
+
+def test_a_quoted_phrase_must_appear_as_written(imported):
+    assert pages('"kopia uploader"') == [VELERO]
+    assert pages('"uploader kopia"') == []
+
+
+def test_a_minus_excludes_documents_with_that_word(imported):
+    assert VELERO in pages("oom")
+    assert VELERO not in pages("oom -velero")
+    assert KURED in pages("oom -velero")
+
+
+def test_archived_documents_drop_out_of_the_results(imported):
+    Document.objects.filter(slug="000_2c0d5e53b423be66").update(archived=True)  # what `import_docs --prune` does
+    assert VELERO not in pages("velero")
+
+
+def test_a_changed_document_is_found_by_its_new_words_only(imported):
+    text = "# Quux runbook (QuuxDown)\n\n## Fix\n\nRestart the frobnicator.\n"
+    save("quux.md", text)
+    assert pages("frobnicator") == ["/runbooks/quux/"]
+    save("quux.md", text.replace("frobnicator", "defibrillator"))
+    assert pages("frobnicator") == []
+    assert pages("defibrillator") == ["/runbooks/quux/"]
+
+
+def test_it_corrects_no_typo_to_a_word_no_document_holds_any_more():
+    quux = "# Quux runbook (QuuxDown)\n\n## Fix\n\nRestart the frobnicator.\n"
+    corge = "# Corge runbook (CorgeDown)\n\n## Fix\n\nOil the frobnicator.\n"
+    save("quux.md", quux)
+    save("corge.md", corge)
+    save("quux.md", quux.replace("frobnicator", "defibrillator"))
+    assert search(query="frobnicatr").corrected == "frobnicator"  # corge.md still says it
+    assert search(query="defibrilator").corrected == "defibrillator"
+    save("corge.md", corge.replace("frobnicator", "gearbox"))
+    results = search(query="frobnicatr")
+    assert (results.corrected, results.hits) == (None, [])
+
+
+def test_reindex_rebuilds_the_index_from_the_documents(imported):
+    SearchEntry.objects.all().delete()
+    assert pages("velero") == []
+    out = StringIO()
+    call_command("reindex", stdout=out)
+    assert "search index rebuilt" in out.getvalue()
+    assert pages("velero")[0] == VELERO
+
+
+@pytest.mark.parametrize("query", ["", "   ", "!!!", '"', "-", "-velero", "or", '"unclosed phrase', "a*b:c|d&(e)"])
+def test_odd_queries_return_a_list_and_never_an_error(imported, query):
+    assert isinstance(search(query=query).hits, list)
+
+
+def test_incidents_written_elsewhere_are_indexed_in_a_fixed_number_of_queries(django_assert_num_queries):
+    from kb.models import Alert, Incident
+    from kb.search import search_index_incidents
+
+    alert = Alert.objects.create(name="NodeDiskPressure")
+    incidents = [Incident.objects.create(alert=alert, fingerprint=f"f{n}", labels={"node": f"worker-{n}"}) for n in range(5)]
+    with django_assert_num_queries(4):  # read the words of their old rows, delete those, insert the new ones, add new words
+        search_index_incidents(incidents=incidents)
+    hits = search(query="worker-3").hits
+    assert [(hit.kind, hit.alert) for hit in hits] == [("incident", "NodeDiskPressure")]
+
+
+def test_it_finds_an_incident_written_in_the_incident_form_by_its_title_as_last_edited(editor_client):
+    editor_client.post("/incidents/new/", {"reference": "#901", "title": "Frobnicator meltdown", "alert_name": "BrandNewAlert"})
+    incident = Incident.objects.get(reference="#901")
+    assert [hit.url for hit in search(query="frobnicator meltdown").hits] == [f"/incidents/{incident.pk}/"]
+    url = f"/incidents/{incident.pk}/edit/"
+    editor_client.post(url, form_data(editor_client.get(url).content.decode(), url) | {"title": "Defibrillator outage"})
+    assert [hit.url for hit in search(query="defibrillator outage").hits] == [f"/incidents/{incident.pk}/"]
+    assert search(query="frobnicator meltdown").hits == []
+    assert search(query="frobnicatr").corrected is None
+
+
+def test_an_incident_saved_in_the_admin_is_found_by_search(admin_client):
+    response = admin_client.post(
+        "/admin/kb/incident/add/",
+        {"reference": "#4242", "title": "Quokka exporter meltdown", "status": "firing", "labels": "{}", "annotations": "{}"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert [hit.title for hit in search(query="quokka meltdown", limit=5).hits] == ["Quokka exporter meltdown"]

@@ -1,0 +1,81 @@
+"""The lists: runbooks by alert, post-mortems and incidents newest first, and one incident."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from kb.models import Alert, Incident, IncidentStatus
+from tests.pages_support import save_document, save_runbook
+
+pytestmark = pytest.mark.django_db
+
+
+def save_postmortem(title: str, date: str, *, identity: str):
+    return save_document(f"# Post-mortem: {title}\n\n**Date:** {date}\n\n## Summary\n\nIt broke.\n\n## Action items\n\n- [ ] Fix it\n", identity=identity)
+
+
+def test_runbooks_are_grouped_by_alert_with_free_form_ones_last(client):
+    save_runbook("KubePodCrashLooping", {}, slug="crashloop", title="Pod crash looping")
+    save_runbook("etcdNoLeader", {}, slug="etcd", title="etcd has no leader")
+    save_runbook("KubePodCrashLooping", {"namespace": "media"}, slug="crashloop-media", title="Media pods crash looping")
+    save_document("---\nkind: runbook\n---\n# Rotating certificates\n\n## Steps\n\nRotate.\n", identity="certs.md")
+    html = client.get("/runbooks/").content.decode()
+    assert html.index("<code>etcdNoLeader</code>") < html.index("<code>KubePodCrashLooping</code>")
+    crash = html.index('id="alert-kubepodcrashlooping"')
+    assert crash < html.index("Media pods crash looping") < html.index("Pod crash looping") < html.index("Without an alert")
+    assert html.index("Without an alert") < html.index('<a href="/runbooks/certs/">Rotating certificates</a>')
+    assert "namespace=<strong>media</strong>" in html
+
+
+def test_postmortems_are_listed_newest_first(client):
+    save_postmortem("Old outage", "2024-01-02", identity="old.md")
+    save_postmortem("New outage", "2026-03-04", identity="new.md")
+    save_document("# Post-mortem: Undated outage\n\n## Summary\n\nSomething.\n\n## Timeline\n\nLater.\n", identity="undated.md")
+    html = client.get("/postmortems/").content.decode()
+    assert html.index("New outage") < html.index("Old outage") < html.index("Undated outage")
+    assert '<span class="badge status-open">1 open</span> of 1 follow-up' in html
+
+
+def test_incidents_are_listed_newest_first(client):
+    alert = Alert.objects.create(name="TraefikHighErrorRate")
+    Incident.objects.create(title="Earlier", alert=alert, started_at=datetime(2026, 1, 1, tzinfo=UTC), status=IncidentStatus.RESOLVED)
+    Incident.objects.create(title="Later", alert=alert, started_at=datetime(2026, 6, 1, tzinfo=UTC), status=IncidentStatus.FIRING)
+    html = client.get("/incidents/").content.decode()
+    assert html.index("Later") < html.index("Earlier")
+    assert '<span class="badge status-firing">Firing</span>' in html
+
+
+def test_an_incident_page_links_its_alert_with_labels_and_the_documents_that_name_it(client, seeds):
+    runbook = save_document((seeds / "000_2c0d5e53b423be66.txt").read_text(), identity="velero.md")
+    incident = Incident.objects.get(reference="#236")
+    incident.labels = {"namespace": "velero", "container": "velero"}
+    incident.save()
+    html = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert '<a class="button" href="/alerts/HomelabPodOOMKilled/?container=velero&amp;namespace=velero">' in html
+    assert f'<a href="{runbook.get_absolute_url()}">{runbook.title}</a>' in html
+    assert "<code>512Mi</code> → <code>1Gi</code> OOM after 3.5d uptime during daily kopia backup" in html
+
+
+def test_an_unknown_incident_is_a_404(client):
+    assert client.get("/incidents/999999/").status_code == 404
+    assert client.get("/incidents/abc/").status_code == 404
+
+
+def test_the_lists_take_one_query_each(client, seeds, django_assert_num_queries):
+    save_document((seeds / "000_2c0d5e53b423be66.txt").read_text(), identity="velero.md")
+    save_runbook("Other", {"job": "x"}, slug="other")
+    save_postmortem("Old outage", "2024-01-02", identity="old.md")
+    save_postmortem("New outage", "2026-03-04", identity="new.md")
+    # the runbooks with their alerts
+    with django_assert_num_queries(1):
+        client.get("/runbooks/")
+    # the post-mortems with their follow-up counts
+    with django_assert_num_queries(1):
+        client.get("/postmortems/")
+    # 1. how many incidents (pagination); 2. this page of them with alert, runbook and post-mortem
+    with django_assert_num_queries(2):
+        client.get("/incidents/")
+    incident = Incident.objects.get(reference="#236")
+    # 1. the incident with alert, runbook, post-mortem; 2. documents naming it; 3. their resolution rows
+    with django_assert_num_queries(3):
+        client.get(f"/incidents/{incident.pk}/")
