@@ -49,7 +49,12 @@ def group(size: int, run: int) -> list[dict]:
     return [
         {
             "status": "firing",
-            "labels": {"alertname": f"Bench{n % 20}", "instance": f"node-{n}:9100", "job": "node", "namespace": f"ns-{n % 7}"},
+            "labels": {
+                "alertname": f"Bench{n % 20}",
+                "instance": f"node-{n}:9100",
+                "job": "node",
+                "namespace": f"ns-{n % 7}",
+            },
             "annotations": {"summary": f"node-{n} is down", "description": "x" * 120},
             "startsAt": start.isoformat().replace("+00:00", ".123456789Z"),
             "endsAt": "0001-01-01T00:00:00Z",
@@ -81,9 +86,14 @@ def as_rows(alerts: list[dict]) -> list[Incident]:
     names = {a.name: a for a in Alert.objects.all()}
     return [
         Incident(
-            title=a["annotations"]["summary"], alert=names[a["labels"]["alertname"]], status="firing",
-            started_at=datetime.fromisoformat(a["startsAt"]), fingerprint=a["fingerprint"], labels=a["labels"],
-            annotations=a["annotations"], generator_url=a["generatorURL"],
+            title=a["annotations"]["summary"],
+            alert=names[a["labels"]["alertname"]],
+            status="firing",
+            started_at=datetime.fromisoformat(a["startsAt"]),
+            fingerprint=a["fingerprint"],
+            labels=a["labels"],
+            annotations=a["annotations"],
+            generator_url=a["generatorURL"],
         )
         for a in alerts
     ]
@@ -93,9 +103,16 @@ def one_query_per_alert(alerts: list[dict]) -> None:
     with transaction.atomic():
         for row in as_rows(alerts):
             Incident.objects.update_or_create(
-                fingerprint=row.fingerprint, started_at=row.started_at,
-                defaults={"title": row.title, "alert": row.alert, "status": row.status, "labels": row.labels,
-                          "annotations": row.annotations, "generator_url": row.generator_url},
+                fingerprint=row.fingerprint,
+                started_at=row.started_at,
+                defaults={
+                    "title": row.title,
+                    "alert": row.alert,
+                    "status": row.status,
+                    "labels": row.labels,
+                    "annotations": row.annotations,
+                    "generator_url": row.generator_url,
+                },
             )
 
 
@@ -117,8 +134,13 @@ def measure() -> dict[str, float]:
 
     for n in range(RUNBOOKS):
         Runbook.objects.create(
-            kind="runbook", slug=f"bench-{n}", identity=f"bench-{n}", title=f"Bench {n}", source_text="x",
-            content_hash="x", alert=Alert.objects.get_or_create(name=f"Bench{n % 20}")[0],
+            kind="runbook",
+            slug=f"bench-{n}",
+            identity=f"bench-{n}",
+            title=f"Bench {n}",
+            source_text="x",
+            content_hash="x",
+            alert=Alert.objects.get_or_create(name=f"Bench{n % 20}")[0],
             labels={"namespace": f"ns-{n % 7}"} if n % 2 else {},
         )
     client = Client()
@@ -163,7 +185,9 @@ def report(results: dict[str, float]) -> None:
     print(text)
     path = ROOT / "BENCHMARKS.md"
     if not path.exists():
-        path.write_text("# Benchmarks\n\nRatios against a baseline measured in the same run; appended by the scripts in `bench/`.\n\n")
+        path.write_text(
+            "# Benchmarks\n\nRatios against a baseline measured in the same run; appended by the scripts in `bench/`.\n\n"
+        )
     with path.open("a") as out:
         out.write(text + "\n")
 

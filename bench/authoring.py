@@ -32,7 +32,12 @@ from kb.markdown.parsing import parse_document  # noqa: E402
 
 def documents() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     postmortems, runbooks = [], []
-    for folder in (SHARED / "seeds", SHARED / "corpus" / "postmortems", SHARED / "corpus" / "runbooks", ROOT / "examples"):
+    for folder in (
+        SHARED / "seeds",
+        SHARED / "corpus" / "postmortems",
+        SHARED / "corpus" / "runbooks",
+        ROOT / "examples",
+    ):
         for path in sorted(p for p in folder.rglob("*") if p.is_file() and "template" not in p.name.lower()):
             try:
                 text = path.read_text(encoding="utf-8")
@@ -69,9 +74,21 @@ def main() -> None:
 
     entry = ResolutionDraft(date(2026, 3, 1), ["#240"], "1Gi", "2Gi", "bench")
     rows = [
-        ("parse every post-mortem (baseline)", best(rounds, lambda: [parse_document(t, n) for n, t in postmortems]), len(postmortems)),
-        ("read each into a form draft (edit page)", best(rounds, lambda: [postmortem_draft(t, n) for n, t in postmortems]), len(postmortems)),
-        ("write each draft and parse it (preview, save)", best(rounds, lambda: [parse_document(postmortem_markdown(d, path=n), n) for n, d in drafts]), len(drafts)),
+        (
+            "parse every post-mortem (baseline)",
+            best(rounds, lambda: [parse_document(t, n) for n, t in postmortems]),
+            len(postmortems),
+        ),
+        (
+            "read each into a form draft (edit page)",
+            best(rounds, lambda: [postmortem_draft(t, n) for n, t in postmortems]),
+            len(postmortems),
+        ),
+        (
+            "write each draft and parse it (preview, save)",
+            best(rounds, lambda: [parse_document(postmortem_markdown(d, path=n), n) for n, d in drafts]),
+            len(drafts),
+        ),
         ("tick the first follow-up in place", best(rounds, tick_all), len(tickable)),
     ]
     baseline = rows[0][1] / rows[0][2]
@@ -83,11 +100,15 @@ def main() -> None:
         per = seconds / count
         lines.append(f"{label:48} {count:5} {per * 1000:8.2f} {per / baseline:8.1f}")
     lines.append(f"{'parse every runbook (baseline)':48} {len(runbooks):5} {runbook_parse * 1000:8.2f} {1.0:8.1f}")
-    lines.append(f"{'append a resolution row to each runbook':48} {len(runbooks):5} {append * 1000:8.2f} {append / runbook_parse:8.1f}")
+    lines.append(
+        f"{'append a resolution row to each runbook':48} {len(runbooks):5} {append * 1000:8.2f} {append / runbook_parse:8.1f}"
+    )
     report = "\n".join(lines)
     print(report)
     with (ROOT / "BENCHMARKS.md").open("a", encoding="utf-8") as out:
-        out.write(f"\n## Authoring ({time.strftime('%Y-%m-%d')}, best of {rounds}, `bench/authoring.py`)\n\n```\n{report}\n```\n")
+        out.write(
+            f"\n## Authoring ({time.strftime('%Y-%m-%d')}, best of {rounds}, `bench/authoring.py`)\n\n```\n{report}\n```\n"
+        )
 
 
 if __name__ == "__main__":

@@ -46,7 +46,12 @@ def baseline(query: str) -> list:
     match = Q()
     for word in words:
         match |= Q(source_text__icontains=word)
-    return list(Document.objects.filter(archived=False).filter(match).order_by("-updated_at").values_list("title", flat=True)[:LIMIT])
+    return list(
+        Document.objects.filter(archived=False)
+        .filter(match)
+        .order_by("-updated_at")
+        .values_list("title", flat=True)[:LIMIT]
+    )
 
 
 def timed(function, query: str, repeat: int) -> list[float]:
@@ -79,8 +84,13 @@ def main() -> None:
         documents = Document.objects.count()
         rows = []
         for query in queries:
-            ours, theirs = timed(lambda q: search(query=q, limit=LIMIT), query, args.repeat), timed(baseline, query, args.repeat)
-            rows.append((query, statistics.median(ours), p95(ours), statistics.median(theirs), p95(theirs), ours, theirs))
+            ours, theirs = (
+                timed(lambda q: search(query=q, limit=LIMIT), query, args.repeat),
+                timed(baseline, query, args.repeat),
+            )
+            rows.append(
+                (query, statistics.median(ours), p95(ours), statistics.median(theirs), p95(theirs), ours, theirs)
+            )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

@@ -74,9 +74,7 @@ if KB_ALERTMANAGER_TOKEN and len(KB_ALERTMANAGER_TOKEN) < 16:
     )
 KB_ALERTMANAGER_URL = env_str("KB_ALERTMANAGER_URL", "").rstrip("/")
 if KB_ALERTMANAGER_URL and not KB_ALERTMANAGER_URL.startswith(("http://", "https://")):
-    raise ImproperlyConfigured(
-        f"KB_ALERTMANAGER_URL={KB_ALERTMANAGER_URL!r} is not an http:// or https:// address"
-    )
+    raise ImproperlyConfigured(f"KB_ALERTMANAGER_URL={KB_ALERTMANAGER_URL!r} is not an http:// or https:// address")
 KB_RULE_FILES = env_list("KB_RULE_FILES", "")
 
 INSTALLED_APPS = [

@@ -244,4 +244,15 @@ class MentionAdmin(admin.ModelAdmin):
     list_filter = ("kind", "subject")
     search_fields = ("entity__name", "document__title", "snippet")
     list_select_related = ("entity", "document")
-    readonly_fields = ("entity", "document", "kind", "position", "heading", "anchor", "surface", "snippet", "count", "subject")
+    readonly_fields = (
+        "entity",
+        "document",
+        "kind",
+        "position",
+        "heading",
+        "anchor",
+        "surface",
+        "snippet",
+        "count",
+        "subject",
+    )

@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class KbConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'kb'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "kb"

@@ -56,8 +56,7 @@ class Alert(models.Model):
         fitting = [
             runbook
             for runbook in self.runbooks.all()
-            if not runbook.archived
-            and all(labels.get(key) == str(value) for key, value in runbook.labels.items())
+            if not runbook.archived and all(labels.get(key) == str(value) for key, value in runbook.labels.items())
         ]
         return sorted(fitting, key=lambda r: (-len(r.labels), r.title))
 
@@ -275,9 +274,7 @@ class Incident(models.Model):
     class Meta:
         ordering = ["-started_at", "-created_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["reference"], condition=~Q(reference=""), name="incident_reference_unique"
-            ),
+            models.UniqueConstraint(fields=["reference"], condition=~Q(reference=""), name="incident_reference_unique"),
             models.UniqueConstraint(
                 fields=["fingerprint", "started_at"],
                 condition=~Q(fingerprint=""),
@@ -285,7 +282,9 @@ class Incident(models.Model):
             ),
             models.CheckConstraint(condition=Q(status__in=IncidentStatus.values), name="incident_status_valid"),
             models.CheckConstraint(
-                condition=Q(resolved_at__isnull=True) | Q(started_at__isnull=True) | Q(resolved_at__gte=models.F("started_at")),
+                condition=Q(resolved_at__isnull=True)
+                | Q(started_at__isnull=True)
+                | Q(resolved_at__gte=models.F("started_at")),
                 name="incident_resolved_after_start",
             ),
         ]
@@ -362,8 +361,12 @@ class SearchEntry(models.Model):
 
     kind = models.CharField(max_length=20, choices=SearchKind.choices)
     scope = models.CharField(max_length=10, choices=SearchScope.choices)
-    document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.CASCADE, related_name="search_entries")
-    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="search_entries")
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.CASCADE, related_name="search_entries"
+    )
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="search_entries"
+    )
     url = models.CharField(max_length=1000)
     title = models.CharField(max_length=500)
     alert = models.CharField(max_length=200, blank=True)
@@ -380,7 +383,8 @@ class SearchEntry(models.Model):
             models.CheckConstraint(condition=Q(kind__in=SearchKind.values), name="search_entry_kind_valid"),
             models.CheckConstraint(condition=Q(scope__in=SearchScope.values), name="search_entry_scope_valid"),
             models.CheckConstraint(
-                condition=Q(document__isnull=False, incident__isnull=True) | Q(document__isnull=True, incident__isnull=False),
+                condition=Q(document__isnull=False, incident__isnull=True)
+                | Q(document__isnull=True, incident__isnull=False),
                 name="search_entry_has_one_owner",
             ),
         ]
@@ -396,6 +400,8 @@ class SearchTerm(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
 class EntityKind(models.TextChoices):
     ALERT = "alert", "Alert"
     METRIC = "metric", "Metric"

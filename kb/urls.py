@@ -30,7 +30,9 @@ authoring_urls = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("postmortems/new/", authoring.postmortem_new, name="postmortem_new"),
     path("postmortems/<slug:slug>/edit/", authoring.postmortem_edit, name="postmortem_edit"),
-    path("postmortems/<slug:slug>/follow-ups/<int:position>/status/", authoring.follow_up_status, name="follow_up_status"),
+    path(
+        "postmortems/<slug:slug>/follow-ups/<int:position>/status/", authoring.follow_up_status, name="follow_up_status"
+    ),
     path("postmortems/<slug:slug>.md", authoring.document_download, {"kind": "postmortem"}, name="postmortem_markdown"),
     path("runbooks/new/", authoring.runbook_new, name="runbook_new"),
     path("runbooks/<slug:slug>/edit/", authoring.runbook_edit, name="runbook_edit"),

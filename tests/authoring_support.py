@@ -23,7 +23,11 @@ class _FormReader(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "form" and not self.inside and (self.form_id is None or attrs.get("id") == self.form_id or attrs.get("action") == self.form_id):
+        if (
+            tag == "form"
+            and not self.inside
+            and (self.form_id is None or attrs.get("id") == self.form_id or attrs.get("action") == self.form_id)
+        ):
             self.inside = True
             return
         if not self.inside:
@@ -54,7 +58,9 @@ class _FormReader(HTMLParser):
             self.fields.append((self._textarea, self._text[1:] if self._text.startswith("\n") else self._text))
             self._textarea = None
         elif tag == "select" and self._select:
-            self.fields.append((self._select, self._selected if self._selected is not None else (self._first_option or "")))
+            self.fields.append(
+                (self._select, self._selected if self._selected is not None else (self._first_option or ""))
+            )
             self._select = None
 
     def handle_data(self, data):

@@ -90,7 +90,10 @@ def browser():
 def page(browser, live_server, settings):
     """A fresh browser tab on the live test server; `page.console_errors` collects what the page logged as errors."""
     # The live server answers /static/ from the source folders itself, so it cannot know hashed names.
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     context = browser.new_context(base_url=live_server.url)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     tab = context.new_page()

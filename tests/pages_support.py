@@ -14,7 +14,11 @@ def save_document(text: str, *, identity: str):
     """Parses and saves markdown as the importer would; returns the Runbook or PostMortem."""
     text = dedent(text).lstrip()
     document, _ = document_save(
-        parse_document(text, identity), identity=identity, source_path=f"docs/{identity}", source_text=text, reason="test"
+        parse_document(text, identity),
+        identity=identity,
+        source_path=f"docs/{identity}",
+        source_text=text,
+        reason="test",
     )
     return document
 

@@ -74,7 +74,9 @@ def _read_version(path: str, mtime_ns: int, size: int) -> list[RuleAlert]:
 def live_runbooks_by_alert() -> dict[str, list[Runbook]]:
     """Every live runbook that names an alert, by lower-cased alert name: one query."""
     by_alert: dict[str, list[Runbook]] = {}
-    for runbook in Runbook.objects.filter(archived=False, alert__isnull=False).select_related("alert").order_by("title"):
+    for runbook in (
+        Runbook.objects.filter(archived=False, alert__isnull=False).select_related("alert").order_by("title")
+    ):
         by_alert.setdefault(runbook.alert.name.lower(), []).append(runbook)
     return by_alert
 
@@ -86,7 +88,9 @@ def rules_coverage(*, files: list[str], rules: list[RuleAlert], base_url: str, e
     return Coverage(
         files=files,
         alerts=[
-            AlertCoverage(rule, by_alert.get(rule.name.lower(), []), runbook_url_kind(rule.runbook_url, base_url=base_url))
+            AlertCoverage(
+                rule, by_alert.get(rule.name.lower(), []), runbook_url_kind(rule.runbook_url, base_url=base_url)
+            )
             for rule in rules
         ],
         runbooks_without_rules=sorted(

@@ -62,7 +62,11 @@ def _rows(incidents: list[Incident]) -> list[IncidentRow]:
     return [
         IncidentRow(
             incident,
-            {k: v for k, v in sorted(incident.labels.items()) if k not in UNINFORMATIVE_LABELS and (k, v) not in shared},
+            {
+                k: v
+                for k, v in sorted(incident.labels.items())
+                if k not in UNINFORMATIVE_LABELS and (k, v) not in shared
+            },
         )
         for incident in incidents
     ]

@@ -46,22 +46,68 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 # Abbreviations and plurals people (and kubectl) use for those nouns.
 ALIASES = {
-    "po": "pod", "pods": "pod", "ns": "namespace", "namespaces": "namespace", "ctr": "container",
-    "containers": "container", "no": "node", "nodes": "node", "hostname": "host", "server": "host",
-    "machine": "host", "hosts": "host", "instances": "instance", "jobs": "job", "cronjobs": "cronjob",
-    "cj": "cronjob", "svc": "service", "services": "service", "deploy": "deployment",
-    "deployments": "deployment", "sts": "statefulset", "statefulsets": "statefulset", "ds": "daemonset",
-    "daemonsets": "daemonset", "rs": "replicaset", "replicasets": "replicaset", "pvc": "persistentvolumeclaim",
-    "pvcs": "persistentvolumeclaim", "claim": "persistentvolumeclaim", "persistentvolumeclaims": "persistentvolumeclaim",
-    "pv": "persistentvolume", "pvs": "persistentvolume", "persistentvolumes": "persistentvolume",
-    "hpa": "horizontalpodautoscaler", "disk": "device", "mount": "mountpoint",
+    "po": "pod",
+    "pods": "pod",
+    "ns": "namespace",
+    "namespaces": "namespace",
+    "ctr": "container",
+    "containers": "container",
+    "no": "node",
+    "nodes": "node",
+    "hostname": "host",
+    "server": "host",
+    "machine": "host",
+    "hosts": "host",
+    "instances": "instance",
+    "jobs": "job",
+    "cronjobs": "cronjob",
+    "cj": "cronjob",
+    "svc": "service",
+    "services": "service",
+    "deploy": "deployment",
+    "deployments": "deployment",
+    "sts": "statefulset",
+    "statefulsets": "statefulset",
+    "ds": "daemonset",
+    "daemonsets": "daemonset",
+    "rs": "replicaset",
+    "replicasets": "replicaset",
+    "pvc": "persistentvolumeclaim",
+    "pvcs": "persistentvolumeclaim",
+    "claim": "persistentvolumeclaim",
+    "persistentvolumeclaims": "persistentvolumeclaim",
+    "pv": "persistentvolume",
+    "pvs": "persistentvolume",
+    "persistentvolumes": "persistentvolume",
+    "hpa": "horizontalpodautoscaler",
+    "disk": "device",
+    "mount": "mountpoint",
 }
 FILLER = {"my", "your", "the", "a", "an", "this", "that", "some", "target", "affected", "alerting", "failing"}
 GENERIC = {"name", "names"}
 # Shell variables that mean the operator's own machine, never the alert's.
 SHELL_VARIABLES = {
-    "HOME", "PATH", "PWD", "OLDPWD", "USER", "LOGNAME", "SHELL", "HOSTNAME", "LANG", "TERM", "TMPDIR",
-    "IFS", "RANDOM", "UID", "EUID", "PPID", "SECONDS", "KUBECONFIG", "EDITOR", "PAGER", "DISPLAY",
+    "HOME",
+    "PATH",
+    "PWD",
+    "OLDPWD",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "HOSTNAME",
+    "LANG",
+    "TERM",
+    "TMPDIR",
+    "IFS",
+    "RANDOM",
+    "UID",
+    "EUID",
+    "PPID",
+    "SECONDS",
+    "KUBECONFIG",
+    "EDITOR",
+    "PAGER",
+    "DISPLAY",
 }
 # A label value goes into a command the operator pastes into a shell: anything that could
 # start a new command, expand, quote or read as an option is left unfilled.
@@ -96,7 +142,7 @@ def label_for(placeholder: str, labels: Mapping[str, str], *, word_before: str =
     for preposition, keep_after in (("of", True), ("from", False), ("in", False), ("on", False), ("for", False)):
         if preposition in words[1:-1]:
             at = words.index(preposition)
-            words = words[at + 1:] if keep_after else words[:at]
+            words = words[at + 1 :] if keep_after else words[:at]
             break
     written = words
     words = [w for w in words if w not in FILLER]
@@ -170,7 +216,7 @@ def _fill_code(fragment: str, labels: Mapping[str, str], filled: dict) -> str:
     for match in TAG.finditer(fragment):
         if match.start() > position:
             pieces.append((position, text_length))
-            texts.append(fragment[position:match.start()])
+            texts.append(fragment[position : match.start()])
             text_length += match.start() - position
         position = match.end()
     if position < len(fragment):
@@ -194,7 +240,9 @@ def _fill_code(fragment: str, labels: Mapping[str, str], filled: dict) -> str:
         filled.setdefault((written, label), FilledPlaceholder(written, label, value))
         title = html.escape(f"from the alert's {label} label")
         mark = f'<mark class="filled" title="{title}">{html.escape(value)}</mark>'
-        replacements.append((_to_fragment(pieces, match.start(), end=False), _to_fragment(pieces, match.end(), end=True), mark))
+        replacements.append(
+            (_to_fragment(pieces, match.start(), end=False), _to_fragment(pieces, match.end(), end=True), mark)
+        )
 
     for start, end, mark in reversed(replacements):
         fragment = fragment[:start] + _balanced(fragment[start:end], mark) + fragment[end:]

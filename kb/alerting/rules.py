@@ -190,7 +190,9 @@ def annotate_rule_text(text: str, *, path: str, base_url: str, scope_labels: dic
                     continue
                 if not isinstance(rule.get("annotations"), dict):
                     rule["annotations"] = CommentedMap()
-                url = runbook_url_for(base_url=base_url, scope_labels=scope_labels.get(rule["alert"].strip().lower(), ()))
+                url = runbook_url_for(
+                    base_url=base_url, scope_labels=scope_labels.get(rule["alert"].strip().lower(), ())
+                )
                 rule["annotations"]["runbook_url"] = url
                 count += 1
     return _dump(yaml, documents, explicit_start=text.lstrip().startswith("---")), count

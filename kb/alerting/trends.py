@@ -20,12 +20,32 @@ RESOURCE_WORDS = re.compile(r"^(limits?|requests?|resources?)$", re.I)
 
 NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*([A-Za-z%]*)")
 BYTES = {
-    "b": 1, "k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9, "t": 1e12, "tb": 1e12, "p": 1e15, "pb": 1e15,
-    "ki": 2**10, "kib": 2**10, "mi": 2**20, "mib": 2**20, "gi": 2**30, "gib": 2**30, "ti": 2**40, "tib": 2**40,
-    "pi": 2**50, "pib": 2**50,
+    "b": 1,
+    "k": 1e3,
+    "kb": 1e3,
+    "m": 1e6,
+    "mb": 1e6,
+    "g": 1e9,
+    "gb": 1e9,
+    "t": 1e12,
+    "tb": 1e12,
+    "p": 1e15,
+    "pb": 1e15,
+    "ki": 2**10,
+    "kib": 2**10,
+    "mi": 2**20,
+    "mib": 2**20,
+    "gi": 2**30,
+    "gib": 2**30,
+    "ti": 2**40,
+    "tib": 2**40,
+    "pi": 2**50,
+    "pib": 2**50,
 }
 SECONDS = {"ms": 0.001, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
-COUNT_WORDS = re.compile(r"^(x|replicas?|pods?|nodes?|instances?|workers?|cores?|cpus?|vcpus?|threads?|shards?|)$", re.I)
+COUNT_WORDS = re.compile(
+    r"^(x|replicas?|pods?|nodes?|instances?|workers?|cores?|cpus?|vcpus?|threads?|shards?|)$", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -62,13 +82,13 @@ def quantity(text: str, *, time: bool = False) -> Quantity | None:
 
 
 def quantity_name(headers: Sequence[str]) -> str:
-    """"Old Limit"/"New Limit" → "limit"; "Before"/"After" → "value"."""
+    """ "Old Limit"/"New Limit" → "limit"; "Before"/"After" → "value"."""
     names = []
     for pattern in (OLD_HEADER, NEW_HEADER):
         for header in headers:
             match = pattern.match(header)
             if match:
-                rest = header[match.end():].strip(" :()").lower()
+                rest = header[match.end() :].strip(" :()").lower()
                 if rest:
                     names.append(rest)
                 break
@@ -76,7 +96,7 @@ def quantity_name(headers: Sequence[str]) -> str:
 
 
 def trend_line(*, headers: Sequence[str], changes: Sequence[Change]) -> str | None:
-    """"memory limit raised twice: 512Mi → 1Gi → 2Gi", or None when the history records no values."""
+    """ "memory limit raised twice: 512Mi → 1Gi → 2Gi", or None when the history records no values."""
     rows = [c for c in changes if c.old.strip() or c.new.strip()]
     if not rows:
         return None
@@ -99,7 +119,9 @@ def trend_line(*, headers: Sequence[str], changes: Sequence[Change]) -> str | No
         kept += direction == "kept"
         other += direction == "changed"
 
-    name = _qualified(name, [q for c in rows for q in (quantity(c.old, time=time), quantity(c.new, time=time)) if q], rows)
+    name = _qualified(
+        name, [q for c in rows for q in (quantity(c.old, time=time), quantity(c.new, time=time)) if q], rows
+    )
     path = " → ".join(chain)
     moved = raised + lowered + other
     if not moved:
@@ -109,9 +131,7 @@ def trend_line(*, headers: Sequence[str], changes: Sequence[Change]) -> str | No
     elif lowered and not raised and not other:
         line = f"{name} lowered {_times(lowered)}: {path}"
     else:
-        detail = ", ".join(
-            f"{word} {_times(n)}" for word, n in (("raised", raised), ("lowered", lowered)) if n
-        )
+        detail = ", ".join(f"{word} {_times(n)}" for word, n in (("raised", raised), ("lowered", lowered)) if n)
         line = f"{name} changed {_times(moved)}" + (f" ({detail})" if detail else "") + f": {path}"
     if kept:
         line += f"; unchanged {_times(kept)}"
@@ -141,7 +161,9 @@ def _qualified(name: str, quantities: list[Quantity], rows: Sequence[Change]) ->
         return name
     if all(q.dimension == "bytes" for q in quantities):
         return f"memory {name}"
-    if any(re.search(r"\d\s*m\b", f"{c.old} {c.new}") for c in rows) and all(q.dimension == "count" for q in quantities):
+    if any(re.search(r"\d\s*m\b", f"{c.old} {c.new}") for c in rows) and all(
+        q.dimension == "count" for q in quantities
+    ):
         return f"CPU {name}"
     return name
 

@@ -91,7 +91,9 @@ def parse_webhook(body: bytes) -> WebhookPayload:
     if version is None:
         raise PayloadError("`version` is missing: not an Alertmanager webhook payload")
     if version != SUPPORTED_VERSION:
-        raise PayloadError(f"`version` is {version!r}: only Alertmanager's webhook version {SUPPORTED_VERSION!r} is understood")
+        raise PayloadError(
+            f"`version` is {version!r}: only Alertmanager's webhook version {SUPPORTED_VERSION!r} is understood"
+        )
     alerts = data.get("alerts")
     if not isinstance(alerts, list):
         raise PayloadError("`alerts` must be a list")
@@ -208,7 +210,9 @@ def webhook_store(*, payload: WebhookPayload) -> StoreResult:
             fingerprint__in={k[0] for k in keys}, started_at__in={k[1] for k in keys}
         )
         search_index_incidents(incidents=[i for i in stored if (i.fingerprint, i.started_at) in keys])
-    return StoreResult(created=len(created), updated=len(changed), unchanged=len(received) - len(created) - len(changed))
+    return StoreResult(
+        created=len(created), updated=len(changed), unchanged=len(received) - len(created) - len(changed)
+    )
 
 
 def _one_per_key(alerts: list[ReceivedAlert]) -> list[ReceivedAlert]:

@@ -54,13 +54,17 @@ def resolution_row_append(text: str, *, entry: ResolutionDraft, path: str = "") 
     else:
         end = next((h.line for h in headings if h.line > history.line), len(lines))
         table_at = next(
-            (i for i in range(history.line + 1, end - 1) if "|" in lines[i] and TABLE_DELIMITER_LINE.match(lines[i + 1])),
+            (
+                i
+                for i in range(history.line + 1, end - 1)
+                if "|" in lines[i] and TABLE_DELIMITER_LINE.match(lines[i + 1])
+            ),
             None,
         )
         if table_at is None:
             table = markdown_table(RESOLUTION_HEADERS, [_resolution_cells(RESOLUTION_HEADERS, entry)])
             last = max((i for i in range(history.line, end) if lines[i].strip()), default=history.line)
-            lines[last + 1:last + 1] = ["", *table.split("\n")]
+            lines[last + 1 : last + 1] = ["", *table.split("\n")]
         else:
             row_end = table_at + 2
             while row_end < end and "|" in lines[row_end] and lines[row_end].strip():
@@ -70,7 +74,7 @@ def resolution_row_append(text: str, *, entry: ResolutionDraft, path: str = "") 
         new_body = "\n".join(lines)
     result = front + new_body
     after = _parse(result, path, "runbook")
-    added = after.resolution_history[len(before.resolution_history):]
+    added = after.resolution_history[len(before.resolution_history) :]
     if len(added) != 1 or added[0].date != entry.date:
         raise EditError("the new row does not read back as a resolution; edit the runbook's Resolution History by hand")
     return result, after
@@ -117,7 +121,7 @@ def follow_up_status_set(text: str, *, index: int, status: str, path: str = "") 
     likely = [n for n, line in enumerate(lines) if words and words in comparable(line)]
     for n in likely + [n for n in range(len(lines)) if n not in likely]:
         for edited in _status_edits(lines, n, status):
-            candidate = front + "\n".join(lines[:n] + [edited] + lines[n + 1:])
+            candidate = front + "\n".join(lines[:n] + [edited] + lines[n + 1 :])
             after = _parse(candidate, path, "postmortem")
             if _only_status_changed(after, before, index, status):
                 return candidate, after
@@ -169,4 +173,3 @@ def _parse(text: str, path: str, kind: str) -> ParsedDocument:
     if parsed.kind != kind:
         raise EditError(f"this document reads as a {parsed.kind}, not a {kind}")
     return parsed
-

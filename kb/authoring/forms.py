@@ -51,7 +51,9 @@ class PostMortemForm(Form):
         choices=[("", "—")] + [(s, s) for s in SEVERITIES],
         error_messages={"invalid_choice": "Unknown severity “%(value)s”: choose SEV1 (the worst) to SEV5."},
     )
-    severity_note = forms.CharField(required=False, label="Severity note", help_text="For example: no user-facing impact")
+    severity_note = forms.CharField(
+        required=False, label="Severity note", help_text="For example: no user-facing impact"
+    )
     affected = forms.CharField(required=False)
     status = forms.CharField(required=False)
     summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 5}))
@@ -70,7 +72,10 @@ class PostMortemForm(Form):
         super().__init__(*args, **kwargs)
         if extra_severity and extra_severity not in SEVERITIES:
             # A severity imported in another scale (P1, high) stays choosable, so editing keeps it.
-            self.fields["severity"].choices = [*self.fields["severity"].choices, (extra_severity, f"{extra_severity} (as imported)")]
+            self.fields["severity"].choices = [
+                *self.fields["severity"].choices,
+                (extra_severity, f"{extra_severity} (as imported)"),
+            ]
 
     def clean_other_fields(self) -> list[tuple[str, str]]:
         rows = []
@@ -83,7 +88,9 @@ class PostMortemForm(Form):
                 raise ValidationError(f"Line {n}: write “Name: value”, for example “Incident: #236”.")
             known = FIELD_SYNONYMS.get(name.lower())
             if known:
-                raise ValidationError(f"Line {n}: “{name}” is read as the {known}; use the {known.capitalize()} field above.")
+                raise ValidationError(
+                    f"Line {n}: “{name}” is read as the {known}; use the {known.capitalize()} field above."
+                )
             rows.append((name, value))
         return rows
 
@@ -153,19 +160,25 @@ class PostMortemEditor:
     """The post-mortem form with its three lists (sections, follow-ups, lessons), as one form."""
 
     def __init__(
-        self, data=None, *, initial: dict | None = None, rows: dict | None = None, extra_severity: str = "",
+        self,
+        data=None,
+        *,
+        initial: dict | None = None,
+        rows: dict | None = None,
+        extra_severity: str = "",
         shown: PostMortemDraft | None = None,
     ):
         # What an unbound form shows, as a draft: the preview of a page before anything is typed.
         self.shown = shown
         self.form = PostMortemForm(data, initial=initial, extra_severity=extra_severity)
         self.lists = {
-            name: formset(data, prefix=name, initial=(rows or {}).get(name))
-            for name, formset in LIST_FORMSETS.items()
+            name: formset(data, prefix=name, initial=(rows or {}).get(name)) for name, formset in LIST_FORMSETS.items()
         }
 
     @classmethod
-    def for_draft(cls, draft: PostMortemDraft, *, version: int, incident: Incident | None = None, extra_severity: str = ""):
+    def for_draft(
+        cls, draft: PostMortemDraft, *, version: int, incident: Incident | None = None, extra_severity: str = ""
+    ):
         initial = {
             "version": version,
             "incident": incident.pk if incident else None,
@@ -184,7 +197,9 @@ class PostMortemEditor:
         }
         rows = {
             "sections": [{"heading": s.heading, "markdown": s.markdown} for s in draft.sections],
-            "follow_ups": [{"text": f.text, "status": f.status, "owner": f.owner, "due": f.due} for f in draft.follow_ups],
+            "follow_ups": [
+                {"text": f.text, "status": f.status, "owner": f.owner, "due": f.due} for f in draft.follow_ups
+            ],
             "lessons": [{"text": text} for text in draft.lessons],
         }
         return cls(initial=initial, rows=rows, extra_severity=extra_severity, shown=draft)
@@ -211,7 +226,11 @@ class PostMortemEditor:
             f"{name}-{key}": value
             for name, typed in rows.items()
             for key, value in [("TOTAL_FORMS", len(typed)), ("INITIAL_FORMS", 0)]
-            + [(f"{i}-{field}", row.get(field, "")) for i, row in enumerate(typed) for field in LIST_FORMS[name].base_fields]
+            + [
+                (f"{i}-{field}", row.get(field, ""))
+                for i, row in enumerate(typed)
+                for field in LIST_FORMS[name].base_fields
+            ]
         }
         shown = cls(as_typed, extra_severity=extra_severity).draft()
         return cls(initial=initial, rows=rows, extra_severity=extra_severity, shown=shown)
@@ -230,7 +249,10 @@ class PostMortemEditor:
             return self.shown or PostMortemDraft(title="")
         self.is_valid()
         data = self.form.cleaned_data
-        rows = {name: [f.cleaned_data for f in formset.forms if hasattr(f, "cleaned_data")] for name, formset in self.lists.items()}
+        rows = {
+            name: [f.cleaned_data for f in formset.forms if hasattr(f, "cleaned_data")]
+            for name, formset in self.lists.items()
+        }
         return PostMortemDraft(
             title=data.get("title", ""),
             date=data.get("date"),
@@ -246,7 +268,9 @@ class PostMortemEditor:
                 if r.get("heading", "").strip() or r.get("markdown", "").strip()
             ],
             follow_ups=[
-                FollowUpDraft(r["text"].strip(), r.get("status") or FollowUpStatus.OPEN, r.get("owner", "").strip(), r.get("due"))
+                FollowUpDraft(
+                    r["text"].strip(), r.get("status") or FollowUpStatus.OPEN, r.get("owner", "").strip(), r.get("due")
+                )
                 for r in rows["follow_ups"]
                 if r.get("text", "").strip() and r["text"].strip() not in PLACEHOLDERS
             ],
@@ -261,7 +285,9 @@ class PostMortemEditor:
         """Errors found when the written text was read back, put next to the field they concern."""
         on_field = {"follow_ups": "follow_ups_heading", "lessons": "lessons_heading"}
         for name, message in problems.items():
-            self.form.add_error(on_field.get(name, name) if name in on_field or name in self.form.fields else None, message)
+            self.form.add_error(
+                on_field.get(name, name) if name in on_field or name in self.form.fields else None, message
+            )
 
 
 def _typed_rows(data, prefix: str) -> list[dict]:
@@ -306,7 +332,9 @@ class ResolutionForm(Form):
 
     def entry(self) -> ResolutionDraft:
         data = self.cleaned_data
-        return ResolutionDraft(date=data["date"], incidents=data["incidents"], old=data["old"], new=data["new"], notes=data["notes"])
+        return ResolutionDraft(
+            date=data["date"], incidents=data["incidents"], old=data["old"], new=data["new"], notes=data["notes"]
+        )
 
 
 class FollowUpStatusForm(Form):
@@ -337,7 +365,11 @@ class IncidentForm(forms.ModelForm):
         fields = ["reference", "title", "started_at", "resolved_at", "runbook", "postmortem", "notes"]
         labels = {"started_at": "Started (UTC)", "resolved_at": "Resolved (UTC)"}
         help_texts = {"reference": "For example #236: documents that mention it link here."}
-        widgets = {"started_at": DateTimeInput, "resolved_at": DateTimeInput, "notes": forms.Textarea(attrs={"rows": 4})}
+        widgets = {
+            "started_at": DateTimeInput,
+            "resolved_at": DateTimeInput,
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
         error_messages = {
             "started_at": {"invalid": "Write the time as YYYY-MM-DD HH:MM."},
             "resolved_at": {"invalid": "Write the time as YYYY-MM-DD HH:MM."},
@@ -358,7 +390,9 @@ class IncidentForm(forms.ModelForm):
     def clean_alert_name(self) -> str:
         name = self.cleaned_data["alert_name"].strip()
         if name and not ALERT_NAME.match(name):
-            raise ValidationError("An alert name is letters, digits, underscores and colons, for example KubePodCrashLooping.")
+            raise ValidationError(
+                "An alert name is letters, digits, underscores and colons, for example KubePodCrashLooping."
+            )
         return name
 
     def clean(self):

@@ -59,7 +59,7 @@ def postmortem_draft(text: str, path: str = "") -> PostMortemDraft:
     lines = parsed.body.split("\n")
     starts, groups = _sections(parsed)
     first_section = min(starts) if starts else len(lines)
-    intro_lines = lines[_title_end(lines, first_section):first_section]
+    intro_lines = lines[_title_end(lines, first_section) : first_section]
     intro, raw_fields = _intro_without_fields(intro_lines)
 
     summary_group = next((g for g in groups if postmortem_heading_role(g.heading) == "summary"), None)
@@ -148,7 +148,7 @@ def _intro_without_fields(lines: list[str]) -> tuple[list[str], dict[str, str]]:
             end = i + 2
             while end < len(lines) and "|" in lines[end] and lines[end].strip():
                 end += 1
-            rows = [split_row(line) for line in lines[i + 2:end]]
+            rows = [split_row(line) for line in lines[i + 2 : end]]
             if len(split_row(lines[i])) == 2 and any(_field_key(r[0]) in FIELD_SYNONYMS for r in rows if r):
                 for row in rows:
                     if len(row) >= 2 and _field_key(row[0]) in FIELD_SYNONYMS:
@@ -180,7 +180,7 @@ def split_row(line: str) -> list[str]:
     while i < len(text):
         char = text[i]
         if char == "\\" and i + 1 < len(text):
-            current += text[i:i + 2]
+            current += text[i : i + 2]
             i += 2
             continue
         if char == "`":
@@ -222,7 +222,9 @@ def _take_over(draft: PostMortemDraft, groups: list[_Group], role: str, path: st
     lessons: list[str] = []
     references: list[str] = []
     for group in chosen:
-        alone = parse_document(f"---\nkind: postmortem\n---\n# x\n\n## {group.source_heading}\n\n{group.markdown}\n", path)
+        alone = parse_document(
+            f"---\nkind: postmortem\n---\n# x\n\n## {group.source_heading}\n\n{group.markdown}\n", path
+        )
         items = _items(group.markdown, table=role == "follow_ups")
         if items is None:
             return None
@@ -242,10 +244,20 @@ def _take_over(draft: PostMortemDraft, groups: list[_Group], role: str, path: st
         ]
     kept = [SectionDraft(g.source_heading, g.markdown) for g in groups if g not in chosen]
     if role == "lessons":
-        return replace(draft, sections=kept, lessons=lessons, lessons_heading=chosen[0].source_heading,
-                       references=draft.references + references)
-    return replace(draft, sections=kept, follow_ups=follow_ups, follow_ups_heading=chosen[0].source_heading,
-                   references=draft.references + references)
+        return replace(
+            draft,
+            sections=kept,
+            lessons=lessons,
+            lessons_heading=chosen[0].source_heading,
+            references=draft.references + references,
+        )
+    return replace(
+        draft,
+        sections=kept,
+        follow_ups=follow_ups,
+        follow_ups_heading=chosen[0].source_heading,
+        references=draft.references + references,
+    )
 
 
 def _items(markdown: str, *, table: bool) -> tuple[list[str], list[str]] | None:

@@ -87,7 +87,12 @@ def postmortem_text(draft: PostMortemDraft, *, postmortem: PostMortem | None) ->
 
 
 def postmortem_save(
-    *, draft: PostMortemDraft, postmortem: PostMortem | None, expected_version: int, author, reason: str = "",
+    *,
+    draft: PostMortemDraft,
+    postmortem: PostMortem | None,
+    expected_version: int,
+    author,
+    reason: str = "",
     incident: Incident | None = None,
 ) -> PostMortem:
     """Saves the form's draft; raises DraftProblems or VersionConflict and then writes nothing."""
@@ -95,7 +100,9 @@ def postmortem_save(
     problems = draft_mismatches(draft, parsed)
     if problems:
         raise DraftProblems(problems)
-    document = _web_save(parsed, text, document=postmortem, path=path, reason=reason, author=author, expected_version=expected_version)
+    document = _web_save(
+        parsed, text, document=postmortem, path=path, reason=reason, author=author, expected_version=expected_version
+    )
     if incident is not None and incident.postmortem_id is None:
         incident.postmortem = document
         incident.save(update_fields=["postmortem", "updated_at"])
@@ -140,13 +147,19 @@ def runbook_save(*, text: str, runbook: Runbook | None, expected_version: int, a
     except (ParseError, NotADocument) as exc:
         raise DraftProblems({"text": str(exc)}) from None
     if parsed.kind != DocumentKind.RUNBOOK:
-        raise DraftProblems({"text": "this reads as a post-mortem; add front matter `kind: runbook` to keep it a runbook"})
+        raise DraftProblems(
+            {"text": "this reads as a post-mortem; add front matter `kind: runbook` to keep it a runbook"}
+        )
     if runbook is None and parsed.identity:
         taken = Document.objects.filter(identity=f"id:{parsed.identity}").first()
         if taken is not None:
-            raise DraftProblems({"text": f"front matter id: {parsed.identity} is already the id of “{taken}”; choose another"})
+            raise DraftProblems(
+                {"text": f"front matter id: {parsed.identity} is already the id of “{taken}”; choose another"}
+            )
     try:
-        return _web_save(parsed, text, document=runbook, path=path, reason=reason, author=author, expected_version=expected_version)
+        return _web_save(
+            parsed, text, document=runbook, path=path, reason=reason, author=author, expected_version=expected_version
+        )
     except ParseError as exc:  # it was another kind of document before
         raise DraftProblems({"text": str(exc)}) from None
 
@@ -167,12 +180,18 @@ def revision_restore(*, document: Document, revision: Revision, expected_version
     """Makes an old revision's text current again, as a new revision."""
     parsed = parse_document(revision.source_text, document.file_path)
     return _web_save(
-        parsed, revision.source_text, document=document,
-        reason=f"restored revision {revision.number}", author=author, expected_version=expected_version,
+        parsed,
+        revision.source_text,
+        document=document,
+        reason=f"restored revision {revision.number}",
+        author=author,
+        expected_version=expected_version,
     )
 
 
-def _web_save(parsed, text: str, *, document: Document | None, path: str = "", reason: str, author, expected_version: int):
+def _web_save(
+    parsed, text: str, *, document: Document | None, path: str = "", reason: str, author, expected_version: int
+):
     """document_save for a web edit of `document` (None: a new document, identified by its `path`).
 
     A VersionConflict it raises carries the text that was not saved as `yours`."""
@@ -204,7 +223,9 @@ def _edit_latest(model, document: Document, edit, *, author, reason: str):
         current = model.objects.get(pk=document.pk)
         text, parsed = edit(current)
         try:
-            return _web_save(parsed, text, document=current, reason=reason, author=author, expected_version=current.version)
+            return _web_save(
+                parsed, text, document=current, reason=reason, author=author, expected_version=current.version
+            )
         except VersionConflict:
             if attempt:
                 raise
@@ -224,7 +245,9 @@ def _new_identity(kind: str, name: str, *, keep_case: bool = False) -> str:
         base = f"{base}-{kind}"
     # "readme", "template-engine-outage" would be skipped: the kind after or before it makes them names.
     base = next(
-        b for b in (base, f"{base}-{kind}", f"{kind}-{base}", f"{kind}-{base}-{kind}") if not skip_reason(Path(f"{b}.md"))
+        b
+        for b in (base, f"{base}-{kind}", f"{kind}-{base}", f"{kind}-{base}-{kind}")
+        if not skip_reason(Path(f"{b}.md"))
     )
     candidate, n = base, 1
     while (

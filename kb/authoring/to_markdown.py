@@ -96,7 +96,9 @@ def postmortem_markdown(draft: PostMortemDraft, *, path: str = "") -> tuple[str,
         heading = f"## {one_line(section.heading) or 'Notes'}"
         parts.append(heading + ("\n\n" + _block(section.markdown) if section.markdown.strip() else ""))
     if draft.follow_ups:
-        parts.append(f"## {one_line(draft.follow_ups_heading) or 'Follow-ups'}\n\n" + _follow_up_block(draft.follow_ups))
+        parts.append(
+            f"## {one_line(draft.follow_ups_heading) or 'Follow-ups'}\n\n" + _follow_up_block(draft.follow_ups)
+        )
     if draft.lessons:
         lessons = "\n".join(f"{n}. {list_text(text)}" for n, text in enumerate(draft.lessons, start=1))
         parts.append(f"## {one_line(draft.lessons_heading) or 'Lessons'}\n\n{lessons}")
@@ -183,7 +185,7 @@ def list_text(text: str) -> str:
     """An item's text on one line, a leading `- `, `1. `, `#` or `>` escaped so it stays text."""
     line = one_line(text)
     marker = BLOCK_MARKER.match(line)
-    return line if not marker else marker.group()[:-1] + "\\" + marker.group()[-1] + line[marker.end():]
+    return line if not marker else marker.group()[:-1] + "\\" + marker.group()[-1] + line[marker.end() :]
 
 
 def escape_cell(text: str) -> str:
@@ -234,7 +236,7 @@ def draft_mismatches(draft: PostMortemDraft, parsed: ParsedDocument) -> dict[str
         problems["date"] = f"the date reads back as {parsed.date or 'no date'}"
     if draft.severity and parsed.severity.upper() != draft.severity.upper():
         problems["severity"] = f"the severity reads back as “{parsed.severity}”"
-    written = [(f.status, f.owner, f.due) for f in parsed.follow_ups[len(parsed.follow_ups) - len(draft.follow_ups):]]
+    written = [(f.status, f.owner, f.due) for f in parsed.follow_ups[len(parsed.follow_ups) - len(draft.follow_ups) :]]
     if len(parsed.follow_ups) < len(draft.follow_ups) or written != [
         (f.status, one_line(f.owner), f.due) for f in draft.follow_ups
     ]:

@@ -15,8 +15,12 @@ class DiffLine:
 def text_diff(old: str, new: str, *, old_label: str, new_label: str, context: int = 3) -> list[DiffLine]:
     """A unified diff as lines the template marks up (and escapes); empty when the texts are equal."""
     lines = difflib.unified_diff(
-        old.replace("\r\n", "\n").splitlines(), new.replace("\r\n", "\n").splitlines(),
-        fromfile=old_label, tofile=new_label, lineterm="", n=context,
+        old.replace("\r\n", "\n").splitlines(),
+        new.replace("\r\n", "\n").splitlines(),
+        fromfile=old_label,
+        tofile=new_label,
+        lineterm="",
+        n=context,
     )
     diff = []
     for line in lines:

@@ -11,9 +11,21 @@ from pathlib import Path
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ""}
 # Files every repository has that are about the repository, not runbooks or post-mortems.
 REPOSITORY_FILES = {
-    "readme", "license", "licence", "copying", "notice", "changelog", "contributing",
-    "code_of_conduct", "security", "authors", "codeowners", "makefile", "dockerfile",
+    "readme",
+    "license",
+    "licence",
+    "copying",
+    "notice",
+    "changelog",
+    "contributing",
+    "code_of_conduct",
+    "security",
+    "authors",
+    "codeowners",
+    "makefile",
+    "dockerfile",
 }
+
 
 def skip_reason(path: Path) -> str | None:
     suffix = path.suffix.lower()

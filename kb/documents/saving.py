@@ -36,7 +36,9 @@ class VersionConflict(Exception):
         self.document = document
         self.expected_version = expected_version
         current = document.version if document is not None else "deleted"
-        super().__init__(f"the document is now at version {current}, not {expected_version}: someone saved it meanwhile")
+        super().__init__(
+            f"the document is now at version {current}, not {expected_version}: someone saved it meanwhile"
+        )
 
 
 @transaction.atomic
@@ -143,15 +145,28 @@ def _free_slug(parsed: ParsedDocument, identity: str) -> str:
 def _replace_parts(document: Document, parsed: ParsedDocument) -> None:
     document.sections.all().delete()
     Section.objects.bulk_create(
-        Section(document=document, position=i, heading=s.heading[:500], level=s.level, anchor=s.anchor[:200], markdown=s.markdown)
+        Section(
+            document=document,
+            position=i,
+            heading=s.heading[:500],
+            level=s.level,
+            anchor=s.anchor[:200],
+            markdown=s.markdown,
+        )
         for i, s in enumerate(parsed.sections)
     )
     if isinstance(document, Runbook):
         document.resolution_entries.all().delete()
         ResolutionEntry.objects.bulk_create(
             ResolutionEntry(
-                runbook=document, position=i, date=r.date, incidents=r.incidents,
-                old=r.old[:500], new=r.new[:500], notes=r.notes, cells=r.cells,
+                runbook=document,
+                position=i,
+                date=r.date,
+                incidents=r.incidents,
+                old=r.old[:500],
+                new=r.new[:500],
+                notes=r.notes,
+                cells=r.cells,
             )
             for i, r in enumerate(parsed.resolution_history)
         )
@@ -169,7 +184,9 @@ def _replace_parts(document: Document, parsed: ParsedDocument) -> None:
 
 def _link_incidents(document: Document, parsed: ParsedDocument) -> list[Incident]:
     """Links the incidents the document names, creating those not known yet; returns the created ones."""
-    references = list(dict.fromkeys(parsed.incidents + [ref for row in parsed.resolution_history for ref in row.incidents]))
+    references = list(
+        dict.fromkeys(parsed.incidents + [ref for row in parsed.resolution_history for ref in row.incidents])
+    )
     existing = {i.reference: i for i in Incident.objects.filter(reference__in=references)}
     alert = document.alert if isinstance(document, Runbook) else None
     missing = [

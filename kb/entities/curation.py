@@ -25,7 +25,9 @@ def name_check_free(name: str, *, field: str, entity: Entity | None = None) -> s
     others = Entity.objects.exclude(pk=entity.pk) if entity is not None else Entity.objects.all()
     other = others.filter(name__iexact=name).first()
     if other is not None:
-        raise ValidationError({field: f"{name!r} is already the entity {other.name!r} ({other.get_kind_display()}); merge them instead"})
+        raise ValidationError(
+            {field: f"{name!r} is already the entity {other.name!r} ({other.get_kind_display()}); merge them instead"}
+        )
     alias = EntityAlias.objects.filter(name__iexact=name).select_related("entity")
     alias = (alias.exclude(entity=entity) if entity is not None else alias).first()
     if alias is not None:

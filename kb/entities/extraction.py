@@ -24,7 +24,14 @@ from kb.markdown.parsing import ALERT_NAME, ParsedDocument, incident_references,
 from kb.markdown.rendering import Block
 
 ALERT, METRIC, COMPONENT, NAMESPACE, HOST, FILE, INCIDENT, POSTMORTEM = (
-    "alert", "metric", "component", "namespace", "host", "file", "incident", "postmortem",
+    "alert",
+    "metric",
+    "component",
+    "namespace",
+    "host",
+    "file",
+    "incident",
+    "postmortem",
 )
 # Most telling first: when one document's evidence disagrees, the earlier kind wins a tie.
 KINDS = (ALERT, METRIC, INCIDENT, POSTMORTEM, FILE, HOST, NAMESPACE, COMPONENT)
@@ -145,7 +152,9 @@ DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)*\.(io|com|org|net|dev|local|internal|clo
 
 METRIC_NAME = r"[a-z][a-z0-9_:]*[a-z0-9](?:_\*)?"
 METRIC_TOKEN = re.compile(rf"(?<![\w:.$/@-])({METRIC_NAME})(?![\w:/-])")
-METRIC_SUFFIX = re.compile(r"_(total|bytes|seconds|bucket|info|ratio|celsius|percent|milliseconds|created|count|sum)(_\*)?$")
+METRIC_SUFFIX = re.compile(
+    r"_(total|bytes|seconds|bucket|info|ratio|celsius|percent|milliseconds|created|count|sum)(_\*)?$"
+)
 STRONG_SUFFIX = re.compile(r"_(total|bytes|seconds|bucket|info)$")
 EXPORTER_PREFIX = re.compile(
     r"^(kube|kubelet|node|container|apiserver|etcd|process|go|prometheus|alertmanager|coredns|scheduler|"
@@ -266,7 +275,11 @@ def _file_name(candidate: str, *, in_span: bool, in_code: bool) -> str | None:
         return path
     if in_span and path.count("/") >= 1 and not VERSION.match(path.rsplit("/", 1)[-1]):
         parts = path.strip("/").split("/")
-        if all(re.fullmatch(r"[a-z][\w.-]*", p) for p in parts) and len(parts) >= 2 and not re.fullmatch(r"v\d\w*", parts[-1]):
+        if (
+            all(re.fullmatch(r"[a-z][\w.-]*", p) for p in parts)
+            and len(parts) >= 2
+            and not re.fullmatch(r"v\d\w*", parts[-1])
+        ):
             return path
     return None
 
@@ -299,7 +312,9 @@ COMPOUND_PARTS = frozenset(
     "up down over out in on off to by of the and or end non self re pre co multi cross well all no per sub "
     "semi auto anti under post full half long short high low one two three first last day daily crash loop loops".split()
 )
-COMPOUND_ENDINGS = re.compile(r"(ing|ed|ly|ful|less|able|proof|wise|like|based|free|safe|heavy|facing|only|level|term|wide)$")
+COMPOUND_ENDINGS = re.compile(
+    r"(ing|ed|ly|ful|less|able|proof|wise|like|based|free|safe|heavy|facing|only|level|term|wide)$"
+)
 
 
 def is_english_compound(token: str) -> bool:
@@ -327,41 +342,99 @@ CONTEXT_RULES: list[tuple[str, re.Pattern, bool]] = [
     (NAMESPACE, re.compile(r"\bnamespace[ \t]*(?:=|!=|:)[ \t]*[\"']?(" + K8S_NAME + r")"), True),
     (HOST, re.compile(rf"\b(?:{HOST_NOUNS_BEFORE})\s+{X}", re.I), False),
     (HOST, re.compile(rf"{X}\s+(?:{HOST_NOUNS_AFTER})\b", re.I), False),
-    (HOST, re.compile(rf"\b(?:pods?|containers?|running|runs|ran|scheduled|landed|stuck)\s+on\s+(?:node\s+)?{X}", re.I), False),
+    (
+        HOST,
+        re.compile(rf"\b(?:pods?|containers?|running|runs|ran|scheduled|landed|stuck)\s+on\s+(?:node\s+)?{X}", re.I),
+        False,
+    ),
     (HOST, re.compile(rf"\bssh(?:ed)?\s+(?:into\s+|to\s+)?{X}", re.I), False),
     (HOST, re.compile(r"\b(?:node|instance|hostname|host)[ \t]*(?:=|!=|:)[ \t]*[\"']?([a-z0-9][\w.-]*[a-z0-9])"), True),
     (COMPONENT, re.compile(rf"\b(?:{COMPONENT_NOUNS})\s+{X}", re.I), False),
     (COMPONENT, re.compile(rf"{X}\s+(?:{COMPONENT_NOUN})\b", re.I), False),
-    (COMPONENT, re.compile(r"\b(?:container|pod|deployment|daemonset|statefulset|app|job|service)[ \t]*(?:=|!=|:)[ \t]*[\"']?(" + K8S_NAME + r")"), True),
+    (
+        COMPONENT,
+        re.compile(
+            r"\b(?:container|pod|deployment|daemonset|statefulset|app|job|service)[ \t]*(?:=|!=|:)[ \t]*[\"']?("
+            + K8S_NAME
+            + r")"
+        ),
+        True,
+    ),
     (COMPONENT, re.compile(r"\bapp\.kubernetes\.io/(?:name|instance)\s*=\s*[\"']?(" + K8S_NAME + r")"), True),
 ]
 KUBECTL_TYPES = {
-    "pod": COMPONENT, "pods": COMPONENT, "po": COMPONENT, "deploy": COMPONENT, "deployment": COMPONENT,
-    "deployments": COMPONENT, "ds": COMPONENT, "daemonset": COMPONENT, "daemonsets": COMPONENT,
-    "sts": COMPONENT, "statefulset": COMPONENT, "statefulsets": COMPONENT, "svc": COMPONENT,
-    "service": COMPONENT, "services": COMPONENT, "job": COMPONENT, "jobs": COMPONENT, "cronjob": COMPONENT,
-    "cronjobs": COMPONENT, "cj": COMPONENT, "rs": COMPONENT, "replicaset": COMPONENT, "node": HOST,
-    "nodes": HOST, "no": HOST, "ns": NAMESPACE, "namespace": NAMESPACE, "namespaces": NAMESPACE,
+    "pod": COMPONENT,
+    "pods": COMPONENT,
+    "po": COMPONENT,
+    "deploy": COMPONENT,
+    "deployment": COMPONENT,
+    "deployments": COMPONENT,
+    "ds": COMPONENT,
+    "daemonset": COMPONENT,
+    "daemonsets": COMPONENT,
+    "sts": COMPONENT,
+    "statefulset": COMPONENT,
+    "statefulsets": COMPONENT,
+    "svc": COMPONENT,
+    "service": COMPONENT,
+    "services": COMPONENT,
+    "job": COMPONENT,
+    "jobs": COMPONENT,
+    "cronjob": COMPONENT,
+    "cronjobs": COMPONENT,
+    "cj": COMPONENT,
+    "rs": COMPONENT,
+    "replicaset": COMPONENT,
+    "node": HOST,
+    "nodes": HOST,
+    "no": HOST,
+    "ns": NAMESPACE,
+    "namespace": NAMESPACE,
+    "namespaces": NAMESPACE,
 }
 KUBECTL_TARGET = re.compile(
     r"\b(?:get|describe|delete|edit|patch|scale|label|annotate|logs|exec|top|rollout\s+(?:restart|status|undo|history))"
-    r"[ \t]+(?:(?:-\S+|--\S+)[ \t]+)*(" + "|".join(sorted(KUBECTL_TYPES, key=len, reverse=True)) + r")(?:/|[ \t]+)(" + K8S_NAME + r")(?![\w$<>{}*-])"
+    r"[ \t]+(?:(?:-\S+|--\S+)[ \t]+)*("
+    + "|".join(sorted(KUBECTL_TYPES, key=len, reverse=True))
+    + r")(?:/|[ \t]+)("
+    + K8S_NAME
+    + r")(?![\w$<>{}*-])"
 )
-KUBECTL_SLASHED = re.compile(r"(?<![\w/.-])(" + "|".join(sorted(KUBECTL_TYPES, key=len, reverse=True)) + r")/(" + K8S_NAME + r")(?![\w$<>{}*/-])")
+KUBECTL_SLASHED = re.compile(
+    r"(?<![\w/.-])(" + "|".join(sorted(KUBECTL_TYPES, key=len, reverse=True)) + r")/(" + K8S_NAME + r")(?![\w$<>{}*/-])"
+)
 NODE_COMMAND = re.compile(r"\b(?:cordon|uncordon|drain)[ \t]+(?:(?:-\S+)[ \t]+)*(" + K8S_NAME + r")(?![\w$<>{}*-])")
-SERVICE_COMMAND = re.compile(r"\b(?:systemctl\s+(?:restart|status|stop|start|reload)|journalctl\s+-u)\s+(" + K8S_NAME + r")(?:\.service)?(?![\w$<>{}*-])")
-KUBECTL_POD = re.compile(r"\bkubectl\b[^\n|;]*?\s(?:exec|logs|port-forward|attach|cp)\s+(?:(?:-\S+)\s+)*(" + K8S_NAME + r")(?![\w$<>{}*/:-])")
+SERVICE_COMMAND = re.compile(
+    r"\b(?:systemctl\s+(?:restart|status|stop|start|reload)|journalctl\s+-u)\s+("
+    + K8S_NAME
+    + r")(?:\.service)?(?![\w$<>{}*-])"
+)
+KUBECTL_POD = re.compile(
+    r"\bkubectl\b[^\n|;]*?\s(?:exec|logs|port-forward|attach|cp)\s+(?:(?:-\S+)\s+)*(" + K8S_NAME + r")(?![\w$<>{}*/:-])"
+)
 KUBECTL_CONTAINER = re.compile(r"\bkubectl\b[^\n|;]*?\s(?:-c|--container)(?:=|\s+)(" + K8S_NAME + r")(?![\w$<>{}*-])")
 ARGOCD_APP = re.compile(r"\bargocd\s+app\s+(?:sync|get|diff|rollback|history)\s+(" + K8S_NAME + r")(?![\w$<>{}*-])")
 
-ALERT_BEFORE = re.compile(r"\balert(?:s|name)?(?:\s*(?:=~?|:)\s*[\"']?|\s+(?:named\s+|called\s+|rule\s+)?)" + QUOTE + r"([A-Za-z_][A-Za-z0-9_:]*)", re.I)
-ALERT_AFTER = re.compile(
-    r"([A-Za-z_][A-Za-z0-9_:]*)" + QUOTE + r"\s+(?:alerts?|alerting rules?|(?:is |was |has |had )?(?:fires|fired|firing|triggered|went off))\b",
+ALERT_BEFORE = re.compile(
+    r"\balert(?:s|name)?(?:\s*(?:=~?|:)\s*[\"']?|\s+(?:named\s+|called\s+|rule\s+)?)"
+    + QUOTE
+    + r"([A-Za-z_][A-Za-z0-9_:]*)",
     re.I,
 )
-COORDINATED = re.compile(r"([A-Za-z][A-Za-z0-9_:]*)" + QUOTE + r"\s*(?:\+|,|&|/|\band\b|\bor\b)\s*" + QUOTE + r"([A-Za-z][A-Za-z0-9_:]*)")
+ALERT_AFTER = re.compile(
+    r"([A-Za-z_][A-Za-z0-9_:]*)"
+    + QUOTE
+    + r"\s+(?:alerts?|alerting rules?|(?:is |was |has |had )?(?:fires|fired|firing|triggered|went off))\b",
+    re.I,
+)
+COORDINATED = re.compile(
+    r"([A-Za-z][A-Za-z0-9_:]*)" + QUOTE + r"\s*(?:\+|,|&|/|\band\b|\bor\b)\s*" + QUOTE + r"([A-Za-z][A-Za-z0-9_:]*)"
+)
 
-METRIC_CONTEXT = re.compile(rf"\b(?:metrics?|gauges?|counters?|histograms?|series)\s+{QUOTE}({METRIC_NAME}){QUOTE}|{QUOTE}({METRIC_NAME}){QUOTE}\s+(?:metrics?|gauges?|counters?|histograms?|series)\b", re.I)
+METRIC_CONTEXT = re.compile(
+    rf"\b(?:metrics?|gauges?|counters?|histograms?|series)\s+{QUOTE}({METRIC_NAME}){QUOTE}|{QUOTE}({METRIC_NAME}){QUOTE}\s+(?:metrics?|gauges?|counters?|histograms?|series)\b",
+    re.I,
+)
 
 PM_WORD = r"(?:PM|post[- ]?mortem|postmortem|PIR|retro(?:spective)?|incident review)"
 PM_REFERENCE = re.compile(
@@ -374,9 +447,9 @@ def _context_hits(passage: Passage) -> Iterator[Hit]:
     for kind, pattern, strong in CONTEXT_RULES:
         for match in pattern.finditer(text):
             token = match.group(1).rstrip(".")
-            if text[match.start(1) + len(token):match.start(1) + len(token) + 1] in ("*", "-", "<", "$", "{"):
+            if text[match.start(1) + len(token) : match.start(1) + len(token) + 1] in ("*", "-", "<", "$", "{"):
                 continue  # a glob or a placeholder: `velero-*`, `<velero-pod-name>`
-            if text[match.start(1) - 1:match.start(1)] == "-" or token in COMMAND_WORDS:
+            if text[match.start(1) - 1 : match.start(1)] == "-" or token in COMMAND_WORDS:
                 continue  # a flag (`--all-namespaces`) or a subcommand (`port-forward`)
             if _token_ok(token, passage, kind=kind, strong=strong):
                 yield Hit(token, kind, match.start(1), match.start(1) + len(token), token)
@@ -387,7 +460,13 @@ def _context_hits(passage: Passage) -> Iterator[Hit]:
                 name = match.group(2)
                 if not VERSION.match(name):
                     yield Hit(name, KUBECTL_TYPES[match.group(1)], offset + match.start(2), offset + match.end(2), name)
-        for pattern, kind in ((NODE_COMMAND, HOST), (SERVICE_COMMAND, COMPONENT), (ARGOCD_APP, COMPONENT), (KUBECTL_POD, COMPONENT), (KUBECTL_CONTAINER, COMPONENT)):
+        for pattern, kind in (
+            (NODE_COMMAND, HOST),
+            (SERVICE_COMMAND, COMPONENT),
+            (ARGOCD_APP, COMPONENT),
+            (KUBECTL_POD, COMPONENT),
+            (KUBECTL_CONTAINER, COMPONENT),
+        ):
             for match in pattern.finditer(code):
                 yield Hit(match.group(1), kind, offset + match.start(1), offset + match.end(1), match.group(1))
 
@@ -401,7 +480,7 @@ LIST_NEXT = re.compile(rf"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+){X}")
 
 
 def _listed_after(passage: Passage, kind: str, end: int) -> Iterator[Hit]:
-    """"nodes k8s-worker-1, k8s-worker-2 and k8s-master": the names listed after the first one."""
+    """ "nodes k8s-worker-1, k8s-worker-2 and k8s-master": the names listed after the first one."""
     while match := LIST_NEXT.match(passage.text, end):
         token = match.group(1).rstrip(".")
         if not _token_ok(token, passage, kind=kind, strong=False):
@@ -434,7 +513,12 @@ def _shape_hits(passage: Passage) -> Iterator[Hit]:
         for match in pattern.finditer(text):
             if any(a <= match.start(1) < b for a, b in taken):
                 continue
-            if passage.code and pattern is not BARE_FILE and not KNOWN_EXTENSION.search(match.group(1)) and pattern is RELATIVE_PATH:
+            if (
+                passage.code
+                and pattern is not BARE_FILE
+                and not KNOWN_EXTENSION.search(match.group(1))
+                and pattern is RELATIVE_PATH
+            ):
                 continue
             name = _file_name(match.group(1), in_span=in_span(match.group(1).rstrip(".,;:")), in_code=passage.code)
             if name:
@@ -445,7 +529,7 @@ def _shape_hits(passage: Passage) -> Iterator[Hit]:
         name = match.group(1)
         if "_" not in name or any(a <= match.start(1) < b for a, b in taken):
             continue
-        after, before = text[match.end(1):match.end(1) + 40], text[max(0, match.start(1) - 60):match.start(1)]
+        after, before = text[match.end(1) : match.end(1) + 40], text[max(0, match.start(1) - 60) : match.start(1)]
         if after.lstrip().startswith("("):
             continue  # a function: `predict_linear(`, `pg_size_pretty(`
         in_code = any(a <= match.start(1) < b for a, b in code_at)
@@ -467,14 +551,18 @@ def _alert_hits(passage: Passage, known_alerts: set[str]) -> Iterator[Hit]:
     for pattern in (ALERT_BEFORE, ALERT_AFTER):
         for match in pattern.finditer(text):
             name = match.group(1)
-            if pattern is ALERT_AFTER and re.match(r"\s+\w+\s+" + QUOTE + r"[A-Za-z]+[A-Z]", text[match.end():]):
+            if pattern is ALERT_AFTER and re.match(r"\s+\w+\s+" + QUOTE + r"[A-Za-z]+[A-Z]", text[match.end() :]):
                 continue  # "AlertManager fires `HomelabPodOOMKilled`": the one firing is the sender
             if _alert_candidate(name, passage) or name.lower() in known_alerts:
                 yield Hit(name, ALERT, match.start(1), match.end(1), name)
     if not passage.code and not passage.field_name:
         for match in CAMEL_TOKEN.finditer(text):
             name = match.group(1)
-            if looks_like_alert(name) and not VOCABULARY_NOUN.match(text, match.end()) and not VOCABULARY_NOUN_BEFORE.search(text, 0, match.start()):
+            if (
+                looks_like_alert(name)
+                and not VOCABULARY_NOUN.match(text, match.end())
+                and not VOCABULARY_NOUN_BEFORE.search(text, 0, match.start())
+            ):
                 yield Hit(name, ALERT, match.start(1), match.end(1), name)
 
 
@@ -485,7 +573,7 @@ def _alert_candidate(name: str, passage: Passage) -> bool:
 
 
 def _coordinated_alerts(passage: Passage, alerts: set[str]) -> Iterator[Hit]:
-    """"drives PVCStuckPending + ExternalAccessDivergence": named beside an alert, an alert too."""
+    """ "drives PVCStuckPending + ExternalAccessDivergence": named beside an alert, an alert too."""
     for match in COORDINATED.finditer(passage.text):
         for this, other, group in ((match.group(1), match.group(2), 2), (match.group(2), match.group(1), 1)):
             if this.lower() in alerts and other.lower() not in alerts and _alert_candidate(other, passage):
@@ -584,7 +672,9 @@ def extract(
         best = max(counter.items(), key=lambda kv: (kv[1], -KINDS.index(kv[0])))[0]
         local.setdefault(key, (spelled[key], best))
     for label, value in (labels or {}).items():
-        kind = {"namespace": NAMESPACE, "node": HOST, "instance": HOST, "severity": None, "cluster": None}.get(label, COMPONENT)
+        kind = {"namespace": NAMESPACE, "node": HOST, "instance": HOST, "severity": None, "cluster": None}.get(
+            label, COMPONENT
+        )
         if kind and re.fullmatch(K8S_NAME, str(value)):
             local.setdefault(str(value).lower(), (str(value), kind))
     names: dict[str, tuple[str, str]] = {}
@@ -621,8 +711,14 @@ def extract(
         finding = findings.get((name.lower(), passage.section))
         if finding is None:
             findings[(name.lower(), passage.section)] = Finding(
-                name=name, kind=kind, section=passage.section, heading=block.heading, anchor=block.anchor,
-                surface=surface, snippet=snippet(passage.text, start, end), count=1,
+                name=name,
+                kind=kind,
+                section=passage.section,
+                heading=block.heading,
+                anchor=block.anchor,
+                surface=surface,
+                snippet=snippet(passage.text, start, end),
+                count=1,
             )
         else:
             finding.count += 1
@@ -640,5 +736,9 @@ def document_subject(parsed: ParsedDocument) -> str | None:
 def extract_parsed(parsed: ParsedDocument, *, vocabulary: Vocabulary) -> list[Finding]:
     """`extract` over a document as kb.markdown.parsing read it: its outline, subject, label scope and own date."""
     return extract(
-        parsed.outline, vocabulary=vocabulary, subject=document_subject(parsed), labels=parsed.labels, own_date=parsed.date
+        parsed.outline,
+        vocabulary=vocabulary,
+        subject=document_subject(parsed),
+        labels=parsed.labels,
+        own_date=parsed.date,
     )

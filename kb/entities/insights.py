@@ -28,7 +28,18 @@ from kb.models import (
 )
 
 # Alertmanager labels whose value may be an entity's name (a namespace, a pod, a node…).
-INCIDENT_LABELS = ("namespace", "pod", "container", "deployment", "daemonset", "statefulset", "service", "job", "instance", "node")
+INCIDENT_LABELS = (
+    "namespace",
+    "pod",
+    "container",
+    "deployment",
+    "daemonset",
+    "statefulset",
+    "service",
+    "job",
+    "instance",
+    "node",
+)
 
 
 def entities_annotated(queryset: QuerySet[Entity] | None = None) -> QuerySet[Entity]:
@@ -133,7 +144,9 @@ def entity_profile(entity: Entity) -> EntityProfile:
     touching = Q(reference__in=names) | reduce(or_, (Q(**{f"labels__{label}__in": names}) for label in INCIDENT_LABELS))
     if entity.kind == EntityKind.ALERT:
         touching |= reduce(or_, (Q(alert__name__iexact=name) for name in names))
-    profile.incidents = list(Incident.objects.filter(touching).select_related("alert").order_by("-started_at", "-created_at")[:50])
+    profile.incidents = list(
+        Incident.objects.filter(touching).select_related("alert").order_by("-started_at", "-created_at")[:50]
+    )
 
     pattern = name_pattern(names)
     candidates = FollowUp.objects.open().filter(postmortem__mentions__entity=entity).distinct()
@@ -178,9 +191,11 @@ def related_documents(*, document: Document, limit: int = 5) -> list[Related]:
     )
     related = [
         Related(
-            r["document_id"], r["document__title"],
+            r["document_id"],
+            r["document__title"],
             Document(kind=r["document__kind"], slug=r["document__slug"]).get_absolute_url(),
-            r["document__kind"], r["shared"],
+            r["document__kind"],
+            r["shared"],
         )
         for r in rows
     ]
@@ -239,7 +254,9 @@ class Insights:
 def insights_gather(*, limit: int = 25) -> Insights:
     """Seven queries, whatever the size of the knowledge base."""
     annotated = entities_annotated()
-    wanted = annotated.filter(kind=EntityKind.ALERT, has_runbook=False, documents__gt=0).order_by("-implicated_in", "name")
+    wanted = annotated.filter(kind=EntityKind.ALERT, has_runbook=False, documents__gt=0).order_by(
+        "-implicated_in", "name"
+    )
     most = annotated.filter(implicated_in__gt=0).order_by("-implicated_in", "name")
     follow_ups = FollowUp.objects.open()
     without = (
@@ -267,14 +284,23 @@ def recurring_alerts() -> list[RecurringAlert]:
     if not alerts:
         return []
     entries = defaultdict(list)
-    for entry in ResolutionEntry.objects.filter(runbook__alert__in=alerts, runbook__archived=False).select_related("runbook").order_by("date", "position"):
+    for entry in (
+        ResolutionEntry.objects.filter(runbook__alert__in=alerts, runbook__archived=False)
+        .select_related("runbook")
+        .order_by("date", "position")
+    ):
         entries[entry.runbook.alert_id].append(entry)
     started = defaultdict(list)
-    for alert_id, when in Incident.objects.filter(alert__in=alerts, started_at__isnull=False).values_list("alert_id", "started_at"):
+    for alert_id, when in Incident.objects.filter(alert__in=alerts, started_at__isnull=False).values_list(
+        "alert_id", "started_at"
+    ):
         started[alert_id].append(when.date())
     return [
         RecurringAlert(
-            alert, alert.incident_count, alert.resolution_count, entries[alert.pk],
+            alert,
+            alert.incident_count,
+            alert.resolution_count,
+            entries[alert.pk],
             [e.date for e in entries[alert.pk] if e.date] + started[alert.pk],
         )
         for alert in alerts

@@ -66,8 +66,10 @@ def link_entities(text: str, links: Mapping[str, Sequence[Link]]) -> str:
                     link = wanted(parts[i + 1].strip())
                     if link:
                         linked.add((anchor, link.url))
-                        out.append(f'<a class="entity" href="{html.escape(link.url)}" title="{html.escape(link.title)}">')
-                        out.extend(parts[i:i + 3])
+                        out.append(
+                            f'<a class="entity" href="{html.escape(link.url)}" title="{html.escape(link.title)}">'
+                        )
+                        out.extend(parts[i : i + 3])
                         out.append("</a>")
                         i += 3
                         continue
@@ -88,8 +90,10 @@ def _link_text(text: str, pattern: re.Pattern, wanted, mark) -> str:
         if link is None:
             continue
         mark(link.url)
-        pieces.append(text[last:match.start()])
-        pieces.append(f'<a class="entity" href="{html.escape(link.url)}" title="{html.escape(link.title)}">{match.group()}</a>')
+        pieces.append(text[last : match.start()])
+        pieces.append(
+            f'<a class="entity" href="{html.escape(link.url)}" title="{html.escape(link.title)}">{match.group()}</a>'
+        )
         last = match.end()
     pieces.append(text[last:])
     return "".join(pieces)

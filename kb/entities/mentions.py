@@ -25,7 +25,9 @@ from kb.models import Alert, Document, Entity, Mention
 
 def vocabulary_load() -> Vocabulary:
     """Alert names, then curated entities and every alias (a curator's word wins), and ignored names."""
-    known: dict[str, tuple[str, str]] = {name.lower(): (name, extraction.ALERT) for name in Alert.objects.values_list("name", flat=True)}
+    known: dict[str, tuple[str, str]] = {
+        name.lower(): (name, extraction.ALERT) for name in Alert.objects.values_list("name", flat=True)
+    }
     ignored: set[str] = set()
     steered = Entity.objects.filter(Q(curated=True) | Q(ignored=True)).prefetch_related("aliases")
     for entity in steered:
@@ -66,9 +68,16 @@ def mentions_write(
     document.mentions.all().delete()
     mentions = Mention.objects.bulk_create(
         Mention(
-            entity=named[f.name.lower()], document=document, kind=f.kind, position=f.section,
-            heading=f.heading[:500], anchor=f.anchor[:200], surface=f.surface[:300], snippet=f.snippet,
-            count=f.count, subject=bool(resolved_subject) and f.name.lower() == resolved_subject[0].lower(),
+            entity=named[f.name.lower()],
+            document=document,
+            kind=f.kind,
+            position=f.section,
+            heading=f.heading[:500],
+            anchor=f.anchor[:200],
+            surface=f.surface[:300],
+            snippet=f.snippet,
+            count=f.count,
+            subject=bool(resolved_subject) and f.name.lower() == resolved_subject[0].lower(),
         )
         for f in findings
     )
@@ -103,7 +112,11 @@ def entities_revote(*, entity_ids: Iterable[int]) -> None:
     if not ids:
         return
     votes: dict[int, Counter] = defaultdict(Counter)
-    for row in Mention.objects.filter(entity_id__in=ids).values("entity_id", "kind").annotate(n=Count("document", distinct=True)):
+    for row in (
+        Mention.objects.filter(entity_id__in=ids)
+        .values("entity_id", "kind")
+        .annotate(n=Count("document", distinct=True))
+    ):
         votes[row["entity_id"]][row["kind"]] = row["n"]
     changed = []
     for entity in Entity.objects.filter(pk__in=votes, kind_curated=False):
@@ -135,7 +148,9 @@ def mentions_refresh(*, names: list[str], vocabulary: Vocabulary | None = None, 
 def mentions_reread(*, documents: QuerySet[Document], vocabulary: Vocabulary | None = None) -> int:
     """Re-extracts the mentions of these documents (after a curation changed what a name means)."""
     # By primary key: the caller's query may join mentions and repeat a document.
-    documents = list(Document.objects.filter(pk__in=documents.values("pk")).only("pk", "identity", "source_path", "source_text"))
+    documents = list(
+        Document.objects.filter(pk__in=documents.values("pk")).only("pk", "identity", "source_path", "source_text")
+    )
     if documents:
         vocabulary = vocabulary or vocabulary_load()
     for document in documents:
@@ -158,7 +173,9 @@ def relink_all(*, progress: Callable[[int, int, Document], None] | None = None) 
     """Re-extracts every document with today's vocabulary (after a curation, or a better extractor)."""
     vocabulary = vocabulary_load()
     report = RelinkReport()
-    documents = list(Document.objects.only("pk", "identity", "source_path", "source_text", "kind", "title").order_by("pk"))
+    documents = list(
+        Document.objects.only("pk", "identity", "source_path", "source_text", "kind", "title").order_by("pk")
+    )
     for n, document in enumerate(documents, start=1):
         try:
             parsed = reparse(document)
@@ -166,10 +183,11 @@ def relink_all(*, progress: Callable[[int, int, Document], None] | None = None) 
             report.failed.append((document.source_path or document.identity, str(exc)))
             continue
         with transaction.atomic():
-            report.mentions += len(mentions_write(document=document, parsed=parsed, vocabulary=vocabulary, refresh_others=False))
+            report.mentions += len(
+                mentions_write(document=document, parsed=parsed, vocabulary=vocabulary, refresh_others=False)
+            )
         report.documents += 1
         if progress:
             progress(n, len(documents), document)
     Entity.objects.filter(curated=False, ignored=False, mentions__isnull=True).delete()
     return report
-

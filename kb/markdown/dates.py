@@ -8,15 +8,31 @@ from datetime import date
 MONTHS = {
     name: number
     for number, names in enumerate(
-        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-         ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-         ("oct", "october"), ("nov", "november"), ("dec", "december")],
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
         start=1,
     )
     for name in names
 }
 # The pieces of a date: year, month number, day, month name.
-PIECES = {"y": r"\d{4}", "m": r"\d{1,2}", "d": r"\d{1,2}", "M": "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + ")"}
+PIECES = {
+    "y": r"\d{4}",
+    "m": r"\d{1,2}",
+    "d": r"\d{1,2}",
+    "M": "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + ")",
+}
 FORMS = (
     r"{y}[-/.]{m}[-/.]{d}",  # 2026-05-16, 2026/05/16
     r"{d}(?:st|nd|rd|th)?\.?\s+{M}\.?,?\s+{y}",  # 16 May 2026, 16th Sept. 2026

@@ -41,8 +41,8 @@ def split_sections(html_text: str) -> list[Part]:
             depth = max(depth - 1, 0)
             if heading_open and depth == 0 and HEADING.fullmatch(name):
                 start, level, anchor = heading_open
-                parts.append(_part(current, html_text[current["start"]:start]))
-                heading_html = html_text[start:match.end()]
+                parts.append(_part(current, html_text[current["start"] : start]))
+                heading_html = html_text[start : match.end()]
                 current = {
                     "anchor": anchor,
                     "level": level,
@@ -57,7 +57,7 @@ def split_sections(html_text: str) -> list[Part]:
             anchor = html.unescape(next(g for g in found.groups() if g is not None)) if found else ""
             heading_open = (match.start(), int(name[1]), anchor)
         depth += 1
-    parts.append(_part(current, html_text[current["start"]:]))
+    parts.append(_part(current, html_text[current["start"] :]))
     return parts
 
 

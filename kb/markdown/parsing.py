@@ -22,9 +22,15 @@ from kb.markdown.unflatten import Report, looks_flattened, unflatten
 
 MAX_BYTES = 2 * 1024 * 1024
 KINDS = {
-    "runbook": "runbook", "playbook": "runbook", "sop": "runbook",
-    "postmortem": "postmortem", "post-mortem": "postmortem", "incident": "postmortem",
-    "incident-review": "postmortem", "retrospective": "postmortem", "pir": "postmortem",
+    "runbook": "runbook",
+    "playbook": "runbook",
+    "sop": "runbook",
+    "postmortem": "postmortem",
+    "post-mortem": "postmortem",
+    "incident": "postmortem",
+    "incident-review": "postmortem",
+    "retrospective": "postmortem",
+    "pir": "postmortem",
 }
 
 
@@ -159,7 +165,7 @@ def source_parts(text: str) -> SourceParts:
         raise ParseError(f"invalid YAML front matter: {problem}", line=line) from None
     if not isinstance(data, dict):
         raise ParseError("front matter must be a mapping of keys to values", line=2)
-    body, rebuilt = text[len(front):], None
+    body, rebuilt = text[len(front) :], None
     if looks_flattened(body):
         body, rebuilt = unflatten(body)
     return SourceParts(front, data, body, 0 if rebuilt is not None else front.count("\n"), rebuilt)
@@ -306,9 +312,7 @@ def parse_document(text: str, path: str = "") -> ParsedDocument:
             raise NotADocument("front matter only, no content (a section index)")
         raise ParseError("file is empty")
     if parts.rebuilt is not None:
-        warnings.append(
-            "structure reconstructed: the file had lost its newlines; rebuilt " + parts.rebuilt.describe()
-        )
+        warnings.append("structure reconstructed: the file had lost its newlines; rebuilt " + parts.rebuilt.describe())
         if parts.rebuilt.unclosed_fence:
             warnings.append("a code fence (```) is never closed")
     source_headings = scan_source(body, parts.line_offset, warnings)
@@ -386,16 +390,47 @@ POSTMORTEM_TITLE = re.compile(
 )
 RUNBOOK_TITLE = re.compile(r"\b(runbook|playbook|run book|sop)\b", re.I)
 POSTMORTEM_HEADINGS = {
-    "summary": 1, "timeline": 2, "action items": 2, "contributing factors": 2, "contributing items": 2,
-    "lessons": 2, "lessons learned": 2, "lessons learnt": 2, "follow-ups": 2, "follow ups": 2,
-    "attendees": 1, "what went well": 2, "what went wrong": 2, "where we got lucky": 2, "detection": 1,
-    "root cause": 1, "root causes": 1, "stats": 1, "why hard to spot": 1, "customer impact": 1,
+    "summary": 1,
+    "timeline": 2,
+    "action items": 2,
+    "contributing factors": 2,
+    "contributing items": 2,
+    "lessons": 2,
+    "lessons learned": 2,
+    "lessons learnt": 2,
+    "follow-ups": 2,
+    "follow ups": 2,
+    "attendees": 1,
+    "what went well": 2,
+    "what went wrong": 2,
+    "where we got lucky": 2,
+    "detection": 1,
+    "root cause": 1,
+    "root causes": 1,
+    "stats": 1,
+    "why hard to spot": 1,
+    "customer impact": 1,
 }
 RUNBOOK_HEADINGS = {
-    "alert": 2, "meaning": 2, "diagnosis": 2, "mitigation": 2, "symptoms": 2, "investigation": 2,
-    "investigation steps": 2, "troubleshooting": 2, "resolution history": 2, "fix": 1, "remediation": 1,
-    "verification": 1, "escalation": 1, "prerequisites": 1, "steps": 1, "procedure": 2, "runbook": 2,
-    "how to fix": 2, "checks": 1,
+    "alert": 2,
+    "meaning": 2,
+    "diagnosis": 2,
+    "mitigation": 2,
+    "symptoms": 2,
+    "investigation": 2,
+    "investigation steps": 2,
+    "troubleshooting": 2,
+    "resolution history": 2,
+    "fix": 1,
+    "remediation": 1,
+    "verification": 1,
+    "escalation": 1,
+    "prerequisites": 1,
+    "steps": 1,
+    "procedure": 2,
+    "runbook": 2,
+    "how to fix": 2,
+    "checks": 1,
 }
 
 
@@ -439,8 +474,19 @@ def _kind(front_matter: dict, title: str, headed: list[Block], intro: Block, pat
 
 ALERT_NAME = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:]*$")
 SCOPE_LABELS = (
-    "namespace", "container", "pod", "job", "service", "instance", "node", "cluster",
-    "deployment", "daemonset", "statefulset", "app", "severity",
+    "namespace",
+    "container",
+    "pod",
+    "job",
+    "service",
+    "instance",
+    "node",
+    "cluster",
+    "deployment",
+    "daemonset",
+    "statefulset",
+    "app",
+    "severity",
 )
 SCOPE_BEFORE = re.compile(r"\b(" + "|".join(SCOPE_LABELS) + r")\s+`([^`\s]+)`", re.I)
 SCOPE_AFTER = re.compile(r"`([^`\s]+)`\s+(" + "|".join(SCOPE_LABELS) + r")\b", re.I)
@@ -527,7 +573,7 @@ NOT_INCIDENT_BEFORE = re.compile(r"\b(?:PR|MR|pull request|issue|issues|ticket|s
 def incident_references(text: str) -> Iterator[re.Match]:
     """The `#236`-style incident references in running text."""
     for match in INCIDENT_REF.finditer(text):
-        if not NOT_INCIDENT_BEFORE.search(text[max(0, match.start() - 20): match.start()]):
+        if not NOT_INCIDENT_BEFORE.search(text[max(0, match.start() - 20) : match.start()]):
             yield match
 
 
@@ -553,6 +599,7 @@ def _resolution_rows(table: Table, warnings: list[str]) -> list[ResolutionRow]:
     roles = resolution_columns(table.headers)
     rows = []
     for cells in table.rows:
+
         def cell(role: str) -> str:
             i = roles.get(role)
             return cells[i] if i is not None and i < len(cells) else ""
@@ -567,7 +614,9 @@ def _resolution_rows(table: Table, warnings: list[str]) -> list[ResolutionRow]:
                 old=cell("old"),
                 new=cell("new"),
                 notes=cell("notes"),
-                cells={h or f"column {i + 1}": (cells[i] if i < len(cells) else "") for i, h in enumerate(table.headers)},
+                cells={
+                    h or f"column {i + 1}": (cells[i] if i < len(cells) else "") for i, h in enumerate(table.headers)
+                },
             )
         )
     return rows
@@ -588,14 +637,33 @@ def _incident_refs(blocks: list[Block]) -> list[str]:
 # --- post-mortems -----------------------------------------------------------------------
 
 FIELD_SYNONYMS = {
-    "date": "date", "incident date": "date", "day": "date", "when": "date", "occurred": "date",
-    "duration": "duration", "time to recovery": "duration", "time to resolve": "duration",
-    "time to resolution": "duration", "ttr": "duration", "outage duration": "duration",
-    "severity": "severity", "sev": "severity", "sev level": "severity", "priority": "severity", "level": "severity",
-    "affected": "affected", "affected services": "affected", "services affected": "affected",
-    "affected systems": "affected", "impacted": "affected", "impacted services": "affected", "scope": "affected",
-    "components": "affected", "affected components": "affected",
-    "status": "status", "state": "status",
+    "date": "date",
+    "incident date": "date",
+    "day": "date",
+    "when": "date",
+    "occurred": "date",
+    "duration": "duration",
+    "time to recovery": "duration",
+    "time to resolve": "duration",
+    "time to resolution": "duration",
+    "ttr": "duration",
+    "outage duration": "duration",
+    "severity": "severity",
+    "sev": "severity",
+    "sev level": "severity",
+    "priority": "severity",
+    "level": "severity",
+    "affected": "affected",
+    "affected services": "affected",
+    "services affected": "affected",
+    "affected systems": "affected",
+    "impacted": "affected",
+    "impacted services": "affected",
+    "scope": "affected",
+    "components": "affected",
+    "affected components": "affected",
+    "status": "status",
+    "state": "status",
     "summary": "summary",
 }
 BOLD_FIELD = re.compile(r"^\s*(?:[-*]\s+)?\*\*([^*]+?):?\*\*:?\s*(.+?)\s*$")
@@ -631,7 +699,11 @@ def _read_postmortem(doc, front_matter, content, intro, body) -> None:
     for key, value in front_matter.items():
         if key not in ("title", "kind", "type", "id", "slug", "tags"):
             offer(str(key), value if not isinstance(value, list) else ", ".join(map(str, value)))
-    meta_blocks = [intro] + [b for b, _ in content if _heading_key(b.heading) in ("metadata", "details", "stats", "incident details", "overview")]
+    meta_blocks = [intro] + [
+        b
+        for b, _ in content
+        if _heading_key(b.heading) in ("metadata", "details", "stats", "incident details", "overview")
+    ]
     for block in meta_blocks:
         for key, value in _metadata_rows(block):
             offer(key, value)
@@ -664,12 +736,14 @@ def _read_postmortem(doc, front_matter, content, intro, body) -> None:
 
 
 SUMMARY_HEADINGS = ("summary", "executive summary", "tl;dr", "tldr", "overview")
-FOLLOW_UP_HEADING = re.compile(r"action items?|follow[- ]?ups?|contributing items|next steps|remediation items|to ?dos?\b")
+FOLLOW_UP_HEADING = re.compile(
+    r"action items?|follow[- ]?ups?|contributing items|next steps|remediation items|to ?dos?\b"
+)
 LESSONS_HEADING = re.compile(r"lessons?\b")
 
 
 def postmortem_heading_role(heading: str) -> str | None:
-    """"follow_ups", "lessons" or "summary" when a post-mortem heading announces one of them, else None."""
+    """ "follow_ups", "lessons" or "summary" when a post-mortem heading announces one of them, else None."""
     key = _heading_key(heading)
     if FOLLOW_UP_HEADING.search(key):
         return "follow_ups"
@@ -683,8 +757,10 @@ def postmortem_heading_role(heading: str) -> str | None:
 def _with_subsections(content):
     """Each section with the tables and lists of its subsections folded in."""
     for i, (block, md) in enumerate(content):
-        merged = Block(block.heading, block.level, block.anchor, list(block.tables), list(block.lists), list(block.paragraphs))
-        for sub, sub_md in content[i + 1:]:
+        merged = Block(
+            block.heading, block.level, block.anchor, list(block.tables), list(block.lists), list(block.paragraphs)
+        )
+        for sub, sub_md in content[i + 1 :]:
             if sub.level <= block.level:
                 break
             merged.tables += sub.tables
@@ -752,11 +828,11 @@ SEVERITY_TOKEN = re.compile(r"^(SEV[ -]?\d|P\d|S\d|critical|high|medium|low|majo
 
 
 def _severity(value: str) -> tuple[str, str]:
-    """"SEV4 — no user-facing impact" gives ("SEV4", "no user-facing impact")."""
+    """ "SEV4 — no user-facing impact" gives ("SEV4", "no user-facing impact")."""
     match = SEVERITY_TOKEN.match(value)
     if not match:
         return value, ""
-    return match.group(1), value[match.end():].strip()
+    return match.group(1), value[match.end() :].strip()
 
 
 def _first_timeline_date(content) -> date | None:

@@ -193,7 +193,7 @@ class Outline(Treeprocessor):
             match = CHECKBOX.match(text)
             if match:
                 checked = match.group(1) != " "
-                text = text[match.end():]
+                text = text[match.end() :]
                 self._mark_checkbox(li, checked)
             items.append(ListItem(text=text, checked=checked))
         return ListBlock(ordered=el.tag == "ol", items=items)

@@ -27,14 +27,52 @@ CONNECTORS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on
 # "Root cause analysis" wins over "Root cause".
 SECTION_TITLES = sorted(
     [
-        "summary", "executive summary", "overview", "background", "description", "context",
-        "timeline", "impact", "customer impact", "detection", "trigger", "response", "recovery",
-        "root cause", "root causes", "root cause analysis", "contributing factors", "contributing items",
-        "action items", "follow-ups", "follow ups", "followups", "next steps", "remediation",
-        "lessons", "lessons learned", "lessons learnt", "what went well", "what went wrong",
-        "where we got lucky", "resolution", "resolution history", "attendees", "stats", "references",
-        "alert", "meaning", "symptoms", "diagnosis", "mitigation", "investigation", "investigation steps",
-        "fix", "escalation", "verification", "notes",
+        "summary",
+        "executive summary",
+        "overview",
+        "background",
+        "description",
+        "context",
+        "timeline",
+        "impact",
+        "customer impact",
+        "detection",
+        "trigger",
+        "response",
+        "recovery",
+        "root cause",
+        "root causes",
+        "root cause analysis",
+        "contributing factors",
+        "contributing items",
+        "action items",
+        "follow-ups",
+        "follow ups",
+        "followups",
+        "next steps",
+        "remediation",
+        "lessons",
+        "lessons learned",
+        "lessons learnt",
+        "what went well",
+        "what went wrong",
+        "where we got lucky",
+        "resolution",
+        "resolution history",
+        "attendees",
+        "stats",
+        "references",
+        "alert",
+        "meaning",
+        "symptoms",
+        "diagnosis",
+        "mitigation",
+        "investigation",
+        "investigation steps",
+        "fix",
+        "escalation",
+        "verification",
+        "notes",
     ],
     key=len,
     reverse=True,
@@ -58,7 +96,12 @@ class Report:
     unclosed_fence: bool = False
 
     def describe(self) -> str:
-        parts = [f"{self.headings} headings", f"{self.tables} tables", f"{self.code_blocks} code blocks", f"{self.lists} lists"]
+        parts = [
+            f"{self.headings} headings",
+            f"{self.tables} tables",
+            f"{self.code_blocks} code blocks",
+            f"{self.lists} lists",
+        ]
         return ", ".join(parts)
 
 
@@ -90,10 +133,10 @@ def _split_code(text: str, report: Report):
             report.unclosed_fence = True
             break
         yield "text", text[pos:start]
-        inner = text[start + 3:end]
+        inner = text[start + 3 : end]
         info_match = re.match(r"([\w+-]+)(?=\s)", inner)
         info = info_match.group(1) if info_match else ""
-        yield "code", (info, inner[len(info):])
+        yield "code", (info, inner[len(info) :])
         pos = end + 3
     yield "text", text[pos:]
 
@@ -128,14 +171,14 @@ def _find_tables(text: str):
         before = bisect.bisect_left(pipes, delimiter.start())
         # The header row is the `columns + 1` pipes before the delimiter, the delimiter's
         # own first pipe being preceded by the header's closing pipe.
-        if before < columns + 1 or text[pipes[before - 1] + 1:delimiter.start()].strip():
+        if before < columns + 1 or text[pipes[before - 1] + 1 : delimiter.start()].strip():
             search_from = delimiter.end()
             continue
         header_start = pipes[before - (columns + 1)]
-        rows = [text[header_start:pipes[before - 1] + 1].strip(), delimiter.group()]
+        rows = [text[header_start : pipes[before - 1] + 1].strip(), delimiter.group()]
         pos = delimiter.end()
         while True:
-            rest = text[pos:pos + 200]
+            rest = text[pos : pos + 200]
             stripped = rest.lstrip()
             if not stripped.startswith("|"):
                 break
@@ -158,7 +201,7 @@ def _prose_blocks(text: str, report: Report) -> list[str]:
     blocks.extend(_paragraph_blocks(text[: markers[0].start()], report))
     for i, marker in enumerate(markers):
         end = markers[i + 1].start() if i + 1 < len(markers) else len(text)
-        candidate = text[marker.end():end].strip()
+        candidate = text[marker.end() : end].strip()
         heading, rest = _split_heading(candidate)
         blocks.append(f"{marker.group(1)} {heading}")
         report.headings += 1
@@ -187,7 +230,7 @@ def _split_heading(candidate: str) -> tuple[str, str]:
             break
     list_start = LIST_AFTER_HEADING.search(masked)
     if list_start and list_start.start() <= min(limit, 160):
-        return candidate[: list_start.start()].strip(), candidate[list_start.start():].strip()
+        return candidate[: list_start.start()].strip(), candidate[list_start.start() :].strip()
     if not sentence_end and len(candidate) <= 160:
         return candidate, ""
     words = candidate.split()

@@ -186,8 +186,12 @@ class Postgres:
         for i, term in enumerate(query.scored):
             tsquery = cls.tsquery(term)
             annotations[f"score_{i}"] = SearchRank(vector, tsquery, weights=POSTGRES_WEIGHTS)
-            annotations[f"matched_{i}"] = ExpressionWrapper(SearchVectorExact(vector, tsquery), output_field=BooleanField())
-            annotations[f"frequency_{i}"] = Coalesce(Subquery(_count(whole.filter(SearchVectorExact(VectorColumn(), tsquery)))), 0)
+            annotations[f"matched_{i}"] = ExpressionWrapper(
+                SearchVectorExact(vector, tsquery), output_field=BooleanField()
+            )
+            annotations[f"frequency_{i}"] = Coalesce(
+                Subquery(_count(whole.filter(SearchVectorExact(VectorColumn(), tsquery)))), 0
+            )
             raw = annotations[f"score_{i}"] if raw is None else raw + annotations[f"score_{i}"]
         fetched = (
             entries()
@@ -202,7 +206,11 @@ class Postgres:
             total = row.pop("total")
             row["term_scores"] = {}
             for i in range(len(query.scored)):
-                score, matched, frequencies[i] = row.pop(f"score_{i}"), row.pop(f"matched_{i}"), row.pop(f"frequency_{i}")
+                score, matched, frequencies[i] = (
+                    row.pop(f"score_{i}"),
+                    row.pop(f"matched_{i}"),
+                    row.pop(f"frequency_{i}"),
+                )
                 if matched:
                     row["term_scores"][i] = score
             rows.append(row)
@@ -232,8 +240,15 @@ class Postgres:
             SearchEntry.objects.filter(id__in=Subquery(best))
             .annotate(
                 snippet=SearchHeadline(
-                    "body", tsquery, config=POSTGRES_CONFIG, start_sel=MARK_START, stop_sel=MARK_END,
-                    max_words=SNIPPET_WORDS, min_words=SNIPPET_WORDS // 2, max_fragments=2, fragment_delimiter=" … ",
+                    "body",
+                    tsquery,
+                    config=POSTGRES_CONFIG,
+                    start_sel=MARK_START,
+                    stop_sel=MARK_END,
+                    max_words=SNIPPET_WORDS,
+                    min_words=SNIPPET_WORDS // 2,
+                    max_fragments=2,
+                    fragment_delimiter=" … ",
                 ),
                 rank=Value(0),
             )

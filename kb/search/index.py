@@ -48,7 +48,11 @@ def search_index_rebuild() -> int:
     documents = Document.objects.filter(archived=False).select_related("runbook__alert").prefetch_related("sections")
     for document in documents.iterator(chunk_size=200):
         runbook = getattr(document, "runbook", None)
-        entries.extend(_document_entries(document, alert=_alert_name(runbook) if runbook else "", sections=list(document.sections.all())))
+        entries.extend(
+            _document_entries(
+                document, alert=_alert_name(runbook) if runbook else "", sections=list(document.sections.all())
+            )
+        )
     entries.extend(_incident_entry(incident) for incident in Incident.objects.select_related("alert"))
     SearchEntry.objects.bulk_create(entries, batch_size=200)
     _add_words(_words_of(entries))
@@ -58,7 +62,9 @@ def search_index_rebuild() -> int:
 def _replace(old: QuerySet[SearchEntry], entries: list[SearchEntry]) -> None:
     """Writes `entries` in place of the rows `old`, and keeps the vocabulary to the words the index
     holds: a typo "corrected" to a word of replaced text would find nothing."""
-    before = vocabulary(*(text for row in old.filter(scope=SearchScope.WHOLE).values_list(*WORD_SOURCES) for text in row))
+    before = vocabulary(
+        *(text for row in old.filter(scope=SearchScope.WHOLE).values_list(*WORD_SOURCES) for text in row)
+    )
     old.delete()
     SearchEntry.objects.bulk_create(entries, batch_size=200)
     after = _words_of(entries)
@@ -80,7 +86,9 @@ def _alert_name(document: Document) -> str:
     return document.alert.name if isinstance(document, Runbook) and document.alert else ""
 
 
-def _document_entries(document: Document, *, alert: str, sections: Sequence[ParsedSection | Section]) -> list[SearchEntry]:
+def _document_entries(
+    document: Document, *, alert: str, sections: Sequence[ParsedSection | Section]
+) -> list[SearchEntry]:
     url = document.get_absolute_url()
     headings = " ".join(s.heading for s in sections)
     body = html_text(document.html)[:MAX_BODY]
@@ -116,7 +124,12 @@ def _document_entries(document: Document, *, alert: str, sections: Sequence[Pars
 def _incident_entry(incident: Incident) -> SearchEntry:
     alert = incident.alert.name if incident.alert else ""
     title = incident.title or incident.reference or f"Incident {incident.pk}"
-    details = [alert, *(str(v) for v in incident.labels.values()), *(str(v) for v in incident.annotations.values()), incident.notes]
+    details = [
+        alert,
+        *(str(v) for v in incident.labels.values()),
+        *(str(v) for v in incident.annotations.values()),
+        incident.notes,
+    ]
     body = " ".join(d for d in details if d)[:MAX_BODY]
     return SearchEntry(
         kind=SearchKind.INCIDENT,

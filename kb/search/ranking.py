@@ -69,7 +69,9 @@ def search(*, query: str, limit: int = 20) -> SearchResults:
         return SearchResults(query=query, corrected=None, hits=[])
     engine = current_engine()
     candidates = engine.candidates(understood, window=max(3 * limit, 60))
-    ranked = _exact_alert_first(_by_score(candidates, understood, weigh_rarity=not engine.RANKS_BY_RARITY), understood)[:limit]
+    ranked = _exact_alert_first(_by_score(candidates, understood, weigh_rarity=not engine.RANKS_BY_RARITY), understood)[
+        :limit
+    ]
     snippets = engine.snippets(understood, ranked)
     top = max((r["score"] for r in ranked), default=0) or 1
     hits = []
@@ -119,7 +121,9 @@ def understand(text: str) -> Query:
             query.alert_names.add(correction)
     query.terms = list(dict.fromkeys(query.terms))[:MAX_TERMS]
     if corrections:
-        query.corrected = IDENTIFIER.sub(lambda m: corrections.get(m.group().lower(), m.group()), " ".join(text.split()))
+        query.corrected = IDENTIFIER.sub(
+            lambda m: corrections.get(m.group().lower(), m.group()), " ".join(text.split())
+        )
     return query
 
 
@@ -164,7 +168,11 @@ def _slips(word: str) -> set[str]:
     """The word with one letter too many removed, or two neighbours swapped: typos trigrams miss in short words."""
     deletes = {word[:i] + word[i + 1 :] for i in range(len(word))}
     swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
-    return {w for w in deletes | swaps if w != word and len(w) >= MIN_WORD and not (word.startswith(w) and len(word) - len(w) <= 1)}
+    return {
+        w
+        for w in deletes | swaps
+        if w != word and len(w) >= MIN_WORD and not (word.startswith(w) and len(word) - len(w) <= 1)
+    }
 
 
 def _near(word: str, *, slipped: str | None) -> tuple[list[Term], str | None]:
@@ -221,7 +229,6 @@ def _exact_alert_first(ranked: list[dict], query: Query) -> list[dict]:
         row["score"], row["exact"] = scores.get(row["id"], 0.0), True
     ids = {r["id"] for r in exact}
     return exact + [r for r in ranked if r["id"] not in ids]
-
 
 
 def _safe_snippet(text: str) -> SafeString:

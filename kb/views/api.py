@@ -247,7 +247,8 @@ def entity_detail(request, name):
                 for a in profile.postmortems
             ],
             "runbooks": [
-                {**_appearance(request, a), "for_it": a.subject} for a in profile.runbooks_for + profile.runbooks_mentioning
+                {**_appearance(request, a), "for_it": a.subject}
+                for a in profile.runbooks_for + profile.runbooks_mentioning
             ],
             "incidents": [_incident(request, i) for i in profile.incidents],
             "follow_ups": [
@@ -271,7 +272,8 @@ def insights(request):
     return JsonResponse(
         {
             "wanted_alerts": [
-                {"name": e.name, "url": _url(request, e), "implicated_in": e.implicated_in} for e in gathered.wanted_alerts
+                {"name": e.name, "url": _url(request, e), "implicated_in": e.implicated_in}
+                for e in gathered.wanted_alerts
             ],
             "most_implicated": [_entity_summary(request, e) for e in gathered.most_implicated],
             "open_follow_ups": [
@@ -296,6 +298,8 @@ def insights(request):
                 }
                 for r in gathered.recurring_alerts
             ],
-            "postmortems_without_follow_ups": [_postmortem_summary(request, p) for p in gathered.postmortems_without_follow_ups],
+            "postmortems_without_follow_ups": [
+                _postmortem_summary(request, p) for p in gathered.postmortems_without_follow_ups
+            ],
         }
     )

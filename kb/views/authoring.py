@@ -32,7 +32,9 @@ RUNBOOK_FORM = "kb/runbook_form.html"
 @require_http_methods(["GET", "POST"])
 def postmortem_new(request):
     incident_id = request.POST.get("incident") or request.GET.get("incident")
-    incident = Incident.objects.select_related("alert").filter(pk=incident_id).first() if str(incident_id).isdigit() else None
+    incident = (
+        Incident.objects.select_related("alert").filter(pk=incident_id).first() if str(incident_id).isdigit() else None
+    )
     return _postmortem_form(request, postmortem=None, incident=incident)
 
 
@@ -46,7 +48,9 @@ def postmortem_edit(request, slug):
 def _postmortem_form(request, *, postmortem: PostMortem | None, incident: Incident | None):
     imported_severity = postmortem.severity if postmortem else ""
     if request.method == "GET":
-        draft = saving.postmortem_stored_draft(postmortem) if postmortem else saving.postmortem_new_draft(incident=incident)
+        draft = (
+            saving.postmortem_stored_draft(postmortem) if postmortem else saving.postmortem_new_draft(incident=incident)
+        )
         editor = PostMortemEditor.for_draft(
             draft, version=postmortem.version if postmortem else 0, incident=incident, extra_severity=imported_severity
         )
@@ -117,7 +121,9 @@ def _conflict_page(request, exc: VersionConflict, context: dict, *, form_partial
         "latest": latest,
         "yours": exc.yours,
         "preview_html": saving.preview_html(exc.yours),
-        "diff": text_diff(saved, exc.yours, old_label=f"saved version {current.version if current else ''}", new_label="your version"),
+        "diff": text_diff(
+            saved, exc.yours, old_label=f"saved version {current.version if current else ''}", new_label="your version"
+        ),
         "form_partial": form_partial,
     }
     return render(request, "kb/conflict.html", context, status=409)
@@ -158,7 +164,11 @@ def _runbook_form(request, *, runbook: Runbook | None, text: str):
         data = form.cleaned_data
         try:
             saved = saving.runbook_save(
-                text=data["text"], runbook=runbook, expected_version=data["version"], author=request.user, reason=data["reason"]
+                text=data["text"],
+                runbook=runbook,
+                expected_version=data["version"],
+                author=request.user,
+                reason=data["reason"],
             )
         except saving.DraftProblems as exc:
             for field, message in exc.problems.items():
@@ -209,8 +219,11 @@ def follow_up_status(request, slug, position):
     if form.is_valid():
         try:
             postmortem = saving.follow_up_status_change(
-                postmortem=postmortem, position=position, text=form.cleaned_data["text"],
-                status=form.cleaned_data["status"], author=request.user,
+                postmortem=postmortem,
+                position=position,
+                text=form.cleaned_data["text"],
+                status=form.cleaned_data["status"],
+                author=request.user,
             )
         except (EditError, VersionConflict) as exc:
             error = str(exc)

@@ -9,6 +9,4 @@ from kb.alerting.coverage import read_rules, rules_coverage
 def coverage(request):
     files, rules, errors = read_rules(paths=settings.KB_RULE_FILES)
     report = rules_coverage(files=files, rules=rules, base_url=settings.KB_BASE_URL, errors=errors)
-    return render(
-        request, "kb/coverage_report.html", {"coverage": report, "configured": bool(settings.KB_RULE_FILES)}
-    )
+    return render(request, "kb/coverage_report.html", {"coverage": report, "configured": bool(settings.KB_RULE_FILES)})

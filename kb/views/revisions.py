@@ -41,8 +41,12 @@ def revision_list(request, slug, kind):
             raise Http404(f"{document} has no revision {number}")
     diff = []
     if revisions:
-        texts = dict(document.revisions.filter(number__in=(old_number, new_number)).values_list("number", "source_text"))
-        diff = text_diff(texts[old_number], texts[new_number], old_label=f"revision {old_number}", new_label=f"revision {new_number}")
+        texts = dict(
+            document.revisions.filter(number__in=(old_number, new_number)).values_list("number", "source_text")
+        )
+        diff = text_diff(
+            texts[old_number], texts[new_number], old_label=f"revision {old_number}", new_label=f"revision {new_number}"
+        )
     context = {
         "document": document,
         "revisions": revisions,

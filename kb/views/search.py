@@ -22,7 +22,7 @@ def home(request):
         Document.objects.filter(archived=False).select_related("runbook__alert").order_by("-updated_at")[:RECENT]
     )
     context["firing_now"] = firing_now()
-    context["incidents"] = (
-        Incident.objects.select_related("alert").order_by(Coalesce("started_at", "created_at").desc())[:RECENT]
-    )
+    context["incidents"] = Incident.objects.select_related("alert").order_by(
+        Coalesce("started_at", "created_at").desc()
+    )[:RECENT]
     return render(request, "kb/home.html", context)

@@ -29,7 +29,9 @@ def alertmanager(request):
     if not token:
         return JsonResponse({"error": NOT_CONFIGURED}, status=503)
     if not _bearer_token_matches(request, token):
-        response = JsonResponse({"error": "missing or wrong token: send Authorization: Bearer <KB_ALERTMANAGER_TOKEN>"}, status=401)
+        response = JsonResponse(
+            {"error": "missing or wrong token: send Authorization: Bearer <KB_ALERTMANAGER_TOKEN>"}, status=401
+        )
         response["WWW-Authenticate"] = 'Bearer realm="alertmanager webhook"'
         return response
     body = _body_within_limit(request)
@@ -43,9 +45,12 @@ def alertmanager(request):
     if payload.truncated_alerts:
         logger.warning(
             "Alertmanager left %d alerts out of a group of %d (the receiver's max_alerts): they have no incident",
-            payload.truncated_alerts, len(payload.alerts) + payload.truncated_alerts,
+            payload.truncated_alerts,
+            len(payload.alerts) + payload.truncated_alerts,
         )
-    return JsonResponse({"alerts": len(payload.alerts), "truncated_alerts": payload.truncated_alerts, **result.as_dict()})
+    return JsonResponse(
+        {"alerts": len(payload.alerts), "truncated_alerts": payload.truncated_alerts, **result.as_dict()}
+    )
 
 
 def _bearer_token_matches(request, token: str) -> bool:

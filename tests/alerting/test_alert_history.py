@@ -25,16 +25,27 @@ def alert() -> Alert:
 @pytest.fixture
 def runbook(alert) -> Runbook:
     return Runbook.objects.create(
-        kind="runbook", slug="postgres-disk", identity="postgres-disk.md", title="Postgres disk almost full",
-        source_text="x", content_hash="x", alert=alert,
+        kind="runbook",
+        slug="postgres-disk",
+        identity="postgres-disk.md",
+        title="Postgres disk almost full",
+        source_text="x",
+        content_hash="x",
+        alert=alert,
     )
 
 
-def received(alert: Alert, *, ago: timedelta, lasted: timedelta | None = None, pod: str = "db-0", runbook=None) -> Incident:
+def received(
+    alert: Alert, *, ago: timedelta, lasted: timedelta | None = None, pod: str = "db-0", runbook=None
+) -> Incident:
     started = timezone.now() - ago
     return Incident.objects.create(
-        alert=alert, title=alert.name, fingerprint=f"{pod}-{ago.total_seconds():.0f}", started_at=started,
-        status="resolved" if lasted else "firing", resolved_at=started + lasted if lasted else None,
+        alert=alert,
+        title=alert.name,
+        fingerprint=f"{pod}-{ago.total_seconds():.0f}",
+        started_at=started,
+        status="resolved" if lasted else "firing",
+        resolved_at=started + lasted if lasted else None,
         labels={"alertname": alert.name, "namespace": "databases", "pod": pod, "severity": "critical"},
         runbook=runbook,
     )
@@ -115,15 +126,26 @@ def postmortem(slug: str, when: date, follow_ups: list[tuple[str, str]], mention
 
 def render_alerting(incident: Incident) -> str:
     incident = Incident.objects.select_related("alert").get(pk=incident.pk)
-    return render_to_string("kb/partials/incident_alerting.html", {"incident_alerting": incident_alerting(incident=incident)})
+    return render_to_string(
+        "kb/partials/incident_alerting.html", {"incident_alerting": incident_alerting(incident=incident)}
+    )
 
 
 def test_a_repeat_incident_with_open_follow_ups_shows_the_banner_linking_them(alert):
     earlier = received(alert, ago=timedelta(days=40), lasted=timedelta(hours=1))
-    disk = postmortem("disk-full", date.today() - timedelta(days=39), [("Alert on WAL archive failures", "open"), ("Grow the PVC", "done")])
+    disk = postmortem(
+        "disk-full",
+        date.today() - timedelta(days=39),
+        [("Alert on WAL archive failures", "open"), ("Grow the PVC", "done")],
+    )
     earlier.postmortem = disk
     earlier.save()
-    postmortem("wal-mention", date.today() - timedelta(days=100), [("Fix the NAS mount", "open")], mentions="PostgresDiskAlmostFull fired")
+    postmortem(
+        "wal-mention",
+        date.today() - timedelta(days=100),
+        [("Fix the NAS mount", "open")],
+        mentions="PostgresDiskAlmostFull fired",
+    )
     postmortem("unrelated", date.today() - timedelta(days=10), [("Something else", "open")])
     html = render_alerting(received(alert, ago=timedelta(minutes=5)))
     assert "Repeat incident, remediation outstanding" in html
@@ -173,7 +195,9 @@ def test_a_postmortem_naming_a_longer_alert_does_not_implicate_this_one(client):
 
 def test_a_postmortem_naming_the_alert_by_an_alias_implicates_it_until_the_name_is_ignored(client):
     Alert.objects.create(name="NodeDown")
-    postmortem("host", date(2026, 3, 2), [("Replace the PSU", "open")], mentions="The HostUnreachable alert fired for rack 4.")
+    postmortem(
+        "host", date(2026, 3, 2), [("Replace the PSU", "open")], mentions="The HostUnreachable alert fired for rack 4."
+    )
     assert implicating(client, "NodeDown") == []
     host = Entity.objects.get(name="HostUnreachable")
     curation.entity_alias_add(entity=host, alias="NodeDown")

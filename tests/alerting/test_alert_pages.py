@@ -10,7 +10,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def velero():
-    return save_runbook("HomelabPodOOMKilled", {"namespace": "velero", "container": "velero"}, slug="velero-oom", title="Velero OOMKilled")
+    return save_runbook(
+        "HomelabPodOOMKilled",
+        {"namespace": "velero", "container": "velero"},
+        slug="velero-oom",
+        title="Velero OOMKilled",
+    )
 
 
 def test_it_redirects_to_the_runbook_for_the_labels_and_keeps_them(client, velero):

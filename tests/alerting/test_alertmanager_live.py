@@ -71,7 +71,11 @@ def alertmanager(alertmanager_binary, live_server, settings, tmp_path):
                     {
                         "name": "kb",
                         "webhook_configs": [
-                            {"url": hook, "send_resolved": True, "http_config": {"authorization": {"credentials": TOKEN}}}
+                            {
+                                "url": hook,
+                                "send_resolved": True,
+                                "http_config": {"authorization": {"credentials": TOKEN}},
+                            }
                         ],
                     }
                 ],
@@ -152,8 +156,13 @@ def rfc3339(moment: datetime) -> str:
 def test_alerts_sent_to_a_real_alertmanager_become_incidents_and_resolve(alertmanager):
     url, log_path = alertmanager
     runbook = Runbook.objects.create(
-        kind="runbook", slug="crash-payments", identity="crash-payments", title="Crash looping in payments",
-        source_text="x", content_hash="x", alert=Alert.objects.create(name="KubePodCrashLooping"),
+        kind="runbook",
+        slug="crash-payments",
+        identity="crash-payments",
+        title="Crash looping in payments",
+        source_text="x",
+        content_hash="x",
+        alert=Alert.objects.create(name="KubePodCrashLooping"),
         labels={"namespace": "payments"},
     )
     started = datetime.now(UTC).replace(microsecond=123456) - timedelta(minutes=2)

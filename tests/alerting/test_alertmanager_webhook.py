@@ -62,14 +62,25 @@ def at(text: str) -> datetime:
 
 def crash_looping_runbook(**labels) -> Runbook:
     return Runbook.objects.create(
-        kind="runbook", slug="crash-" + "-".join(labels.values()) if labels else "crash", identity=str(labels),
-        title=f"Crash looping {labels}", source_text="x", content_hash="x",
-        alert=Alert.objects.get_or_create(name="KubePodCrashLooping")[0], labels=labels,
+        kind="runbook",
+        slug="crash-" + "-".join(labels.values()) if labels else "crash",
+        identity=str(labels),
+        title=f"Crash looping {labels}",
+        source_text="x",
+        content_hash="x",
+        alert=Alert.objects.get_or_create(name="KubePodCrashLooping")[0],
+        labels=labels,
     )
 
 
 def test_it_creates_a_firing_incident_from_an_amtool_alert(client, captured):
-    assert replay(client, captured, "01") == {"alerts": 1, "truncated_alerts": 0, "created": 1, "updated": 0, "unchanged": 0}
+    assert replay(client, captured, "01") == {
+        "alerts": 1,
+        "truncated_alerts": 0,
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+    }
     incident = incidents()["TestAlert"]
     assert incident.status == "firing"
     assert incident.alert.name == "TestAlert"
@@ -97,7 +108,13 @@ def test_each_alert_of_a_group_is_an_incident_with_the_best_runbook_for_its_labe
 def test_a_redelivered_body_changes_nothing(client, captured):
     replay(client, captured, "02")
     before = list(Incident.objects.order_by("pk").values())
-    assert replay(client, captured, "02") == {"alerts": 2, "truncated_alerts": 0, "created": 0, "updated": 0, "unchanged": 2}
+    assert replay(client, captured, "02") == {
+        "alerts": 2,
+        "truncated_alerts": 0,
+        "created": 0,
+        "updated": 0,
+        "unchanged": 2,
+    }
     assert list(Incident.objects.order_by("pk").values()) == before
 
 
@@ -118,7 +135,13 @@ def test_group_fields_nothing_reads_do_not_cost_the_delivery(client, captured):
 
 def test_one_resolved_alert_in_a_firing_group_resolves_only_its_incident(client, captured):
     replay(client, captured, "02")
-    assert replay(client, captured, "03") == {"alerts": 2, "truncated_alerts": 0, "created": 0, "updated": 1, "unchanged": 1}
+    assert replay(client, captured, "03") == {
+        "alerts": 2,
+        "truncated_alerts": 0,
+        "created": 0,
+        "updated": 1,
+        "unchanged": 1,
+    }
     now = incidents()
     assert (now["api-7d9f8c-q8w1z"].status, now["api-7d9f8c-q8w1z"].resolved_at) == ("firing", None)
     resolved = now["api-7d9f8c-x2k4p"]

@@ -35,8 +35,14 @@ def check(*files, format="json") -> tuple[dict | str, int]:
 def runbook_for(alert: str, labels: dict | None = None, slug: str | None = None) -> Runbook:
     slug = slug or alert.lower()
     return Runbook.objects.create(
-        kind="runbook", slug=slug, identity=slug, title=f"{alert} runbook", source_text="x", content_hash="x",
-        alert=Alert.objects.get_or_create(name=alert)[0], labels=labels or {},
+        kind="runbook",
+        slug=slug,
+        identity=slug,
+        title=f"{alert} runbook",
+        source_text="x",
+        content_hash="x",
+        alert=Alert.objects.get_or_create(name=alert)[0],
+        labels=labels or {},
     )
 
 
@@ -81,7 +87,10 @@ def test_it_names_exactly_the_kube_prometheus_alerts_that_have_no_runbook(corpus
 def test_a_plain_rule_file_and_where_runbook_urls_point(tmp_path):
     runbook_for("DiskFull")
     runbook_for("Orphaned")
-    rules = write(tmp_path, "rules.yml", f"""\
+    rules = write(
+        tmp_path,
+        "rules.yml",
+        f"""\
 groups:
   - name: disks
     rules:
@@ -97,7 +106,8 @@ groups:
         expr: vector(1)
         annotations:
           runbook_url: https://wiki.example.org/NoRunbook
-""")
+""",
+    )
     text, status = check(rules, format="text")
     assert status == 1
     assert "      6  DiskFull   /runbooks/diskfull/  runbook_url: here" in text
@@ -117,7 +127,10 @@ def test_every_alert_with_a_runbook_exits_0(tmp_path):
 
 
 def test_a_multi_document_file_skips_other_kubernetes_objects(tmp_path):
-    manifest = write(tmp_path, "bundle.yaml", """\
+    manifest = write(
+        tmp_path,
+        "bundle.yaml",
+        """\
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: unrelated}
@@ -143,7 +156,8 @@ spec:
     rules:
     - alert: Second
       expr: up == 0
-""")
+""",
+    )
     report, _ = check(manifest)
     assert [(a["alert"], a["line"], a["group"]) for a in report["alerts"]] == [("First", 13, "a"), ("Second", 24, "b")]
 
@@ -153,8 +167,14 @@ spec:
     [
         ("groups:\n- name: g\n  rules: [\n", "bad.yml:4: not valid YAML"),
         ("kind: Deployment\nspec: {}\n", "bad.yml: no rule groups: expected `groups:`"),
-        ("groups:\n- name: g\n  rules:\n  - alert: [A]\n    expr: up\n", "bad.yml:4: group 'g': `alert` must be a non-empty name"),
-        ("groups:\n- name: g\n  rules:\n  - alert: A\n    annotations: x\n", "bad.yml:5: alert 'A': `annotations` must be a mapping"),
+        (
+            "groups:\n- name: g\n  rules:\n  - alert: [A]\n    expr: up\n",
+            "bad.yml:4: group 'g': `alert` must be a non-empty name",
+        ),
+        (
+            "groups:\n- name: g\n  rules:\n  - alert: A\n    annotations: x\n",
+            "bad.yml:5: alert 'A': `annotations` must be a mapping",
+        ),
         ("kind: PrometheusRule\nspec: {}\n", "bad.yml:1: a PrometheusRule without `spec.groups`"),
         ("groups:\n- name: g\n  rules: 3\n", "bad.yml:3: group 'g': `rules` must be a list"),
     ],
@@ -164,7 +184,7 @@ def test_a_bad_file_fails_with_its_name_and_line(tmp_path, text, error):
     with pytest.raises(CommandError) as failure:
         call_command("check_rules", str(bad), stdout=StringIO())
     assert failure.value.returncode == 2
-    assert str(failure.value).startswith(str(tmp_path / error.split(":")[0]) + error[len(error.split(":")[0]):])
+    assert str(failure.value).startswith(str(tmp_path / error.split(":")[0]) + error[len(error.split(":")[0]) :])
 
 
 def test_a_missing_file_is_named(tmp_path):

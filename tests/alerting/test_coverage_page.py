@@ -23,7 +23,10 @@ def test_it_shows_which_alerts_of_the_rule_files_have_no_runbook(client, kube_pr
     assert '<a href="/alerts/KubeNodeEviction/"><code>KubeNodeEviction</code></a>' in without
     assert "KubePodCrashLooping" not in without
     assert '<a href="/runbooks/kubepodcrashlooping/">' in html
-    assert "elsewhere: <code class=\"url\">https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubepodcrashlooping</code>" in html
+    assert (
+        'elsewhere: <code class="url">https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubepodcrashlooping</code>'
+        in html
+    )
     # The kube-prometheus rules not listed (node, etcd, …) are not reported as runbooks without rules,
     # but runbooks for alerts none of the files defines are.
     orphans = html.split('id="runbooks-without-rules"')[1]

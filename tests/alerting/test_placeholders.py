@@ -29,7 +29,12 @@ def test_it_takes_a_node_from_the_instance_label_without_its_port():
 
 
 def test_it_uses_any_label_named_like_the_placeholder():
-    labels = {"mountpoint": "/var/lib", "persistentvolumeclaim": "data-db-0", "job_name": "backup-123", "job": "kube-state-metrics"}
+    labels = {
+        "mountpoint": "/var/lib",
+        "persistentvolumeclaim": "data-db-0",
+        "job_name": "backup-123",
+        "job": "kube-state-metrics",
+    }
     assert label_for("MOUNT_POINT", labels) == ("mountpoint", "/var/lib")
     assert label_for("my-pvc", labels) == ("persistentvolumeclaim", "data-db-0")
     # kube-state-metrics names a Kubernetes Job `job_name`; `job` is the scrape job.
@@ -56,7 +61,10 @@ def test_it_fills_a_command_and_marks_the_filled_value():
     assert '<mark class="filled" title="from the alert&#x27;s namespace label">velero</mark>' in filled.html
     assert '<mark class="filled" title="from the alert&#x27;s pod label">velero-7d9f8-x2k4q</mark>' in filled.html
     assert "&lt;velero-pod-name&gt;" not in filled.html
-    assert [(f.placeholder, f.label) for f in filled.filled] == [("<namespace>", "namespace"), ("<velero-pod-name>", "pod")]
+    assert [(f.placeholder, f.label) for f in filled.filled] == [
+        ("<namespace>", "namespace"),
+        ("<velero-pod-name>", "pod"),
+    ]
 
 
 def test_it_fills_shell_variables_in_inline_code_too():
@@ -82,7 +90,9 @@ def test_it_fills_nothing_outside_code():
 
 
 def test_it_leaves_variables_the_block_sets_itself():
-    html = code_html('```shell\nNAMESPACE="kube-etcd"\nkubectl logs -n $NAMESPACE etcd\nfor POD in a b; do echo $POD; done\n```')
+    html = code_html(
+        '```shell\nNAMESPACE="kube-etcd"\nkubectl logs -n $NAMESPACE etcd\nfor POD in a b; do echo $POD; done\n```'
+    )
     filled = fill_placeholders(html, LABELS)
     assert filled.filled == []
     assert "$NAMESPACE" in filled.html

@@ -58,7 +58,10 @@ def test_it_reads_durations_for_time_columns():
 
 def test_it_describes_values_it_cannot_compare_as_changed():
     changes = [Change("v1.16", "v1.17"), Change("v1.17", "v1.18")]
-    assert trend_line(headers=["Old version", "New version"], changes=changes) == "version changed twice: v1.16 → v1.17 → v1.18"
+    assert (
+        trend_line(headers=["Old version", "New version"], changes=changes)
+        == "version changed twice: v1.16 → v1.17 → v1.18"
+    )
 
 
 def test_it_has_nothing_to_say_without_values():

@@ -83,7 +83,13 @@ def test_a_wrong_password_is_refused_with_a_message(editor, client):
 
 
 def test_reading_is_open_unless_kb_login_required(client, imported, settings):
-    pages = ["/", f"/runbooks/{SEED_RUNBOOK}/", f"/api/runbooks/{SEED_RUNBOOK}", f"/runbooks/{SEED_RUNBOOK}.md", f"/runbooks/{SEED_RUNBOOK}/history/"]
+    pages = [
+        "/",
+        f"/runbooks/{SEED_RUNBOOK}/",
+        f"/api/runbooks/{SEED_RUNBOOK}",
+        f"/runbooks/{SEED_RUNBOOK}.md",
+        f"/runbooks/{SEED_RUNBOOK}/history/",
+    ]
     for url in pages:
         assert client.get(url).status_code == 200, url
     settings.KB_LOGIN_REQUIRED = True

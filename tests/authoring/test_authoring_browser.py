@@ -94,7 +94,11 @@ def test_a_stale_save_from_a_second_tab_is_refused_and_its_text_kept(page, edito
     second.get_by_role("button", name="Save post-mortem").click()
     second.wait_for_url(f"**/postmortems/{SEED_POSTMORTEM}/")
     saved = PostMortem.objects.get()
-    assert (saved.status, saved.summary, saved.version) == ("Closed in the first tab", "Rewritten in the second tab.", 3)
+    assert (saved.status, saved.summary, saved.version) == (
+        "Closed in the first tab",
+        "Rewritten in the second tab.",
+        3,
+    )
     assert [e for e in page.console_errors + getattr(second, "console_errors", []) if "409" not in e] == []
 
 
@@ -109,7 +113,9 @@ def test_a_resolution_row_added_from_the_form_shows_on_the_runbook(page, editor,
     page.get_by_label("Notes").fill("OOM during the weekly full backup")
     page.get_by_role("button", name="Add resolution").click()
     page.wait_for_url(re.compile(rf".*/runbooks/{SEED_RUNBOOK}/#resolution-history$"))
-    expect(page.get_by_role("row", name=re.compile("2026-03-01 #240 1Gi 2Gi OOM during the weekly full backup"))).to_be_visible()
+    expect(
+        page.get_by_role("row", name=re.compile("2026-03-01 #240 1Gi 2Gi OOM during the weekly full backup"))
+    ).to_be_visible()
     assert Runbook.objects.get().resolution_entries.count() == 2
     assert page.console_errors == [], page.console_errors
 
@@ -119,7 +125,9 @@ def test_a_follow_up_is_ticked_in_place(page, editor, seeds):
     log_in(page, f"/postmortems/{SEED_POSTMORTEM}/")
     page.evaluate("window.kbNoReload = true")
     page.get_by_role("button", name=re.compile("^Mark done: Synology offsite backup")).click()
-    expect(page.get_by_role("button", name=re.compile("^Reopen: Synology offsite backup"))).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("button", name=re.compile("^Reopen: Synology offsite backup"))).to_have_attribute(
+        "aria-pressed", "true"
+    )
     assert still_same_page(page)
     assert [f.status for f in PostMortem.objects.get().follow_ups.all()] == ["open", "done"]
     assert page.console_errors == [], page.console_errors

@@ -16,9 +16,16 @@ SUMMARY = "The `HomelabPodOOMKilled` alert fired for container `velero` in names
 
 def write_postmortem(client) -> str:
     data = form_data(client.get("/postmortems/new/").content.decode(), "/postmortems/new/")
-    response = client.post("/postmortems/new/", data | {
-        "title": "Kopia exhausted velero's memory", "date": "2026-06-02", "severity": "SEV3", "summary": SUMMARY,
-    })
+    response = client.post(
+        "/postmortems/new/",
+        data
+        | {
+            "title": "Kopia exhausted velero's memory",
+            "date": "2026-06-02",
+            "severity": "SEV3",
+            "summary": SUMMARY,
+        },
+    )
     assert response.status_code == 302
     return response["Location"]
 
@@ -39,5 +46,7 @@ def test_a_postmortem_written_in_the_form_shows_on_its_entities_pages(editor_cli
 def test_the_preview_links_the_entities_the_knowledge_base_knows(editor_client, seeds):
     call_command("import_docs", str(seeds), stdout=StringIO())
     data = form_data(editor_client.get("/postmortems/new/").content.decode(), "/postmortems/new/")
-    html = editor_client.post("/preview/postmortem/", data | {"title": "Kopia again", "summary": SUMMARY}).content.decode()
+    html = editor_client.post(
+        "/preview/postmortem/", data | {"title": "Kopia again", "summary": SUMMARY}
+    ).content.decode()
     assert '<a class="entity" href="/entities/HomelabPodOOMKilled/"' in html

@@ -15,7 +15,8 @@ ROW = ResolutionDraft(date(2026, 3, 1), ["#240"], "1Gi", "2Gi", "OOM | again")
 
 def changed_lines(before: str, after: str) -> list[str]:
     return [
-        line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        line
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
         if line[:1] in "+-" and not line.startswith(("+++", "---"))
     ]
 
@@ -26,7 +27,11 @@ def test_it_appends_a_row_to_the_seed_runbooks_resolution_history(seed_runbook):
     assert changed_lines(text, written) == ["+| 2026-03-01 | #240 | 1Gi | 2Gi | OOM \\| again |"]
     history = parsed.resolution_history
     assert [(r.date, r.incidents, r.old, r.new, r.notes) for r in history][-1] == (
-        date(2026, 3, 1), ["#240"], "1Gi", "2Gi", "OOM | again"
+        date(2026, 3, 1),
+        ["#240"],
+        "1Gi",
+        "2Gi",
+        "OOM | again",
     )
 
 
@@ -77,7 +82,10 @@ def test_it_rewrites_the_status_cell_of_a_follow_up_table():
         "| Fix [the thing](http://x) | bob | open |\n| Other | al | open |\n"
     )
     written, _parsed = follow_up_status_set(text, index=0, status="done")
-    assert changed_lines(text, written) == ["-| Fix [the thing](http://x) | bob | open |", "+| Fix [the thing](http://x) | bob | done |"]
+    assert changed_lines(text, written) == [
+        "-| Fix [the thing](http://x) | bob | open |",
+        "+| Fix [the thing](http://x) | bob | done |",
+    ]
 
 
 def test_a_done_marker_is_removed_when_a_follow_up_is_reopened():
@@ -96,7 +104,9 @@ def test_a_follow_up_that_cannot_change_in_place_is_refused():
 
 
 def test_toggling_the_flattened_seed_rebuilds_its_structure(seed_postmortem):
-    _written, parsed = follow_up_status_set(seed_postmortem.read_text(), index=1, status="done", path=seed_postmortem.name)
+    _written, parsed = follow_up_status_set(
+        seed_postmortem.read_text(), index=1, status="done", path=seed_postmortem.name
+    )
     assert [f.status for f in parsed.follow_ups] == ["open", "done"]
     assert parsed.warnings == []  # no longer flattened
 

@@ -183,7 +183,11 @@ word = st.from_regex(r"[a-z]{1,8}", fullmatch=True).map(lambda w: "w" + w)
 phrase = st.lists(word, min_size=1, max_size=6).map(" ".join)
 # The parser skips placeholder items ("-", "…"); the form refuses them.
 punctuated = (
-    st.lists(st.one_of(word, st.sampled_from([",", ".", ";", "(x)", "-", "'", "1.", "50%", "#", ">"])), min_size=1, max_size=8)
+    st.lists(
+        st.one_of(word, st.sampled_from([",", ".", ";", "(x)", "-", "'", "1.", "50%", "#", ">"])),
+        min_size=1,
+        max_size=8,
+    )
     .map(" ".join)
     .filter(lambda t: t not in ("-", ".", "…", "..."))
 )
@@ -240,7 +244,10 @@ def test_whatever_the_form_holds_reads_back_as_the_same_fields(draft):
 def test_a_new_runbook_for_an_alert_reads_as_that_alerts_runbook():
     parsed = parse_document(runbook_template("KubePodCrashLooping"), "runbooks/KubePodCrashLooping.md")
     assert (parsed.kind, parsed.alert, parsed.resolution_history, parsed.warnings) == (
-        "runbook", "KubePodCrashLooping", [], []
+        "runbook",
+        "KubePodCrashLooping",
+        [],
+        [],
     )
 
 

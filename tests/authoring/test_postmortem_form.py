@@ -21,29 +21,33 @@ def new_form(client, url="/postmortems/new/") -> dict[str, str]:
 
 
 def filled(data: dict, **values) -> dict:
-    return data | {
-        "title": "Velero OOMKilled during the nightly backup",
-        "date": "2026-06-02",
-        "duration": "02:10 to 02:50 UTC",
-        "severity": "SEV3",
-        "affected": "`velero` in namespace `velero`",
-        "status": "Resolved",
-        "summary": "Velero was OOM-killed by the kernel during the kopia backup (#301).",
-        "sections-0-markdown": "Kopia keeps every **chunk index** in memory.",
-        "sections-1-markdown": "The pod restarted quietly.",
-        "sections-2-markdown": "Raised the limit to 2Gi.",
-        "follow_ups-TOTAL_FORMS": "2",
-        "follow_ups-0-text": "Alert on restarts of `velero`",
-        "follow_ups-0-status": "open",
-        "follow_ups-0-owner": "erin",
-        "follow_ups-0-due": "2026-07-01",
-        "follow_ups-1-text": "Raise the limit",
-        "follow_ups-1-status": "done",
-        "follow_ups-1-owner": "",
-        "follow_ups-1-due": "",
-        "lessons-TOTAL_FORMS": "1",
-        "lessons-0-text": "Memory grows with the number of **repositories**.",
-    } | values
+    return (
+        data
+        | {
+            "title": "Velero OOMKilled during the nightly backup",
+            "date": "2026-06-02",
+            "duration": "02:10 to 02:50 UTC",
+            "severity": "SEV3",
+            "affected": "`velero` in namespace `velero`",
+            "status": "Resolved",
+            "summary": "Velero was OOM-killed by the kernel during the kopia backup (#301).",
+            "sections-0-markdown": "Kopia keeps every **chunk index** in memory.",
+            "sections-1-markdown": "The pod restarted quietly.",
+            "sections-2-markdown": "Raised the limit to 2Gi.",
+            "follow_ups-TOTAL_FORMS": "2",
+            "follow_ups-0-text": "Alert on restarts of `velero`",
+            "follow_ups-0-status": "open",
+            "follow_ups-0-owner": "erin",
+            "follow_ups-0-due": "2026-07-01",
+            "follow_ups-1-text": "Raise the limit",
+            "follow_ups-1-status": "done",
+            "follow_ups-1-owner": "",
+            "follow_ups-1-due": "",
+            "lessons-TOTAL_FORMS": "1",
+            "lessons-0-text": "Memory grows with the number of **repositories**.",
+        }
+        | values
+    )
 
 
 def test_a_new_form_starts_from_the_structure_of_the_seed_postmortem(editor_client):
@@ -62,7 +66,12 @@ def test_a_postmortem_written_in_the_form_reads_in_the_api_like_an_imported_one(
     assert (written["date"], written["severity"], written["status"]) == ("2026-06-02", "SEV3", "Resolved")
     assert written["affected"] == "velero in namespace velero"
     assert [s["heading"] for s in written["sections"]] == [
-        "Summary", "Root cause", "Why it was hard to spot", "Fix", "Contributing items", "Lessons"
+        "Summary",
+        "Root cause",
+        "Why it was hard to spot",
+        "Fix",
+        "Contributing items",
+        "Lessons",
     ]
     assert written["follow_ups"] == [
         {"text": "Alert on restarts of velero", "status": "open", "owner": "erin", "due": "2026-07-01"},
@@ -86,14 +95,19 @@ def test_a_postmortem_written_in_the_form_reads_in_the_api_like_an_imported_one(
 
 def test_an_incident_prefills_the_form_and_is_linked_to_the_postmortem(editor_client):
     incident = Incident.objects.create(
-        reference="#301", title="Velero OOMKilled", alert=Alert.objects.create(name="HomelabPodOOMKilled"),
-        started_at=datetime(2026, 6, 2, 2, 10, tzinfo=UTC), labels={"namespace": "velero", "pod": "velero-1"},
+        reference="#301",
+        title="Velero OOMKilled",
+        alert=Alert.objects.create(name="HomelabPodOOMKilled"),
+        started_at=datetime(2026, 6, 2, 2, 10, tzinfo=UTC),
+        labels={"namespace": "velero", "pod": "velero-1"},
     )
     data = new_form(editor_client, f"/postmortems/new/?incident={incident.pk}")
     assert (data["date"], data["title"], data["incident"]) == ("2026-06-02", "Velero OOMKilled", str(incident.pk))
     assert data["affected"] == "HomelabPodOOMKilled (namespace=velero, pod=velero-1)"
     assert data["other_fields"] == "Incident: #301"
-    response = editor_client.post(f"/postmortems/new/?incident={incident.pk}", data | {"summary": "It ran out of memory."})
+    response = editor_client.post(
+        f"/postmortems/new/?incident={incident.pk}", data | {"summary": "It ran out of memory."}
+    )
     assert response.status_code == 302
     incident.refresh_from_db()
     postmortem = PostMortem.objects.get()
@@ -131,7 +145,10 @@ def test_what_was_typed_is_kept_when_the_form_is_refused(editor_client):
 
 
 def test_a_follow_up_that_would_read_back_as_done_is_refused_on_the_heading(editor_client):
-    data = filled(new_form(editor_client), **{"follow_ups-0-text": "Done: nothing yet", "follow_ups-0-owner": "", "follow_ups-0-due": ""})
+    data = filled(
+        new_form(editor_client),
+        **{"follow_ups-0-text": "Done: nothing yet", "follow_ups-0-owner": "", "follow_ups-0-due": ""},
+    )
     response = editor_client.post("/postmortems/new/", data)
     assert response.status_code == 200
     assert 'id="id_follow_ups_heading_error"' in response.content.decode()
@@ -172,13 +189,15 @@ def test_without_javascript_the_buttons_redraw_the_whole_form_keeping_what_was_t
 
 
 def test_the_preview_is_the_import_pipelines_sanitised_html(editor_client):
-    data = filled(new_form(editor_client), summary="Look: <script>alert(1)</script> **bold** <a href=\"javascript:x\">x</a>")
+    data = filled(
+        new_form(editor_client), summary='Look: <script>alert(1)</script> **bold** <a href="javascript:x">x</a>'
+    )
     response = editor_client.post("/preview/postmortem/", data, **HTMX)
     html = response.content.decode()
     assert response.status_code == 200
     assert "<script" not in html and "javascript:" not in html
     assert "<strong>bold</strong>" in html
-    assert '<td><strong>Severity</strong></td>' in html
+    assert "<td><strong>Severity</strong></td>" in html
     assert '<h1 id="velero-oomkilled-during-the-nightly-backup">' in html
 
 
@@ -190,7 +209,10 @@ def test_the_preview_still_shows_while_a_field_is_invalid(editor_client):
 
 def test_editing_the_seed_and_saving_unchanged_keeps_every_field(editor_client, imported):
     before = editor_client.get(f"/api/postmortems/{SEED_POSTMORTEM}").json()
-    data = form_data(editor_client.get(f"/postmortems/{SEED_POSTMORTEM}/edit/").content.decode(), f"/postmortems/{SEED_POSTMORTEM}/edit/")
+    data = form_data(
+        editor_client.get(f"/postmortems/{SEED_POSTMORTEM}/edit/").content.decode(),
+        f"/postmortems/{SEED_POSTMORTEM}/edit/",
+    )
     assert data["version"] == "1" and data["severity"] == "SEV4"
     response = editor_client.post(f"/postmortems/{SEED_POSTMORTEM}/edit/", data)
     assert response.status_code == 302
@@ -230,11 +252,17 @@ def test_a_stale_save_is_refused_and_nothing_is_lost(editor_client, other_editor
     # Merged and saved again from the conflict page, it goes through.
     assert editor_client.post(url, kept | {"status": "Closed by Oscar"}).status_code == 302
     merged = editor_client.get(f"/api/postmortems/{SEED_POSTMORTEM}").json()
-    assert (merged["status"], merged["summary"], merged["version"]) == ("Closed by Oscar", "My careful rewrite of the summary.", 3)
+    assert (merged["status"], merged["summary"], merged["version"]) == (
+        "Closed by Oscar",
+        "My careful rewrite of the summary.",
+        3,
+    )
 
 
 def test_the_edit_form_keeps_a_severity_imported_in_another_scale(editor_client, tmp_path):
-    (tmp_path / "pm.md").write_text("# Post-mortem: db\n\n| Field | Value |\n|---|---|\n| Date | 2026-01-02 |\n| Severity | P1 |\n\n## Summary\n\nx\n")
+    (tmp_path / "pm.md").write_text(
+        "# Post-mortem: db\n\n| Field | Value |\n|---|---|\n| Date | 2026-01-02 |\n| Severity | P1 |\n\n## Summary\n\nx\n"
+    )
     call_command("import_docs", str(tmp_path), stdout=StringIO())
     data = form_data(editor_client.get("/postmortems/pm/edit/").content.decode(), "/postmortems/pm/edit/")
     assert data["severity"] == "P1"
@@ -261,7 +289,11 @@ def test_a_flattened_postmortem_keeps_its_front_matter_through_the_form(editor_c
     call_command("import_docs", str(tmp_path), stdout=StringIO())
     data = form_data(editor_client.get("/postmortems/pm-flat/edit/").content.decode(), "/postmortems/pm-flat/edit/")
     assert editor_client.post("/postmortems/pm-flat/edit/", data | {"status": "Closed"}).status_code == 302
-    assert editor_client.get("/postmortems/pm-flat.md").content.decode().startswith("---\nid: pm-flat\ntags: [backup]\n---\n# ")
+    assert (
+        editor_client.get("/postmortems/pm-flat.md")
+        .content.decode()
+        .startswith("---\nid: pm-flat\ntags: [backup]\n---\n# ")
+    )
     saved = PostMortem.objects.get()
     assert (saved.identity, saved.metadata["tags"], saved.status) == ("id:pm-flat", ["backup"], "Closed")
 
@@ -272,5 +304,3 @@ def test_the_form_page_makes_a_pinned_number_of_queries(editor_client, imported,
     # the post-mortems of the days it references ("the 2026-05-16 PM"), as the saved page links them
     with django_assert_num_queries(9):
         assert editor_client.get(f"/postmortems/{SEED_POSTMORTEM}/edit/").status_code == 200
-
-

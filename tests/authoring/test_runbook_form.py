@@ -77,7 +77,7 @@ def test_a_stale_save_shows_the_text_it_tried_to_write_as_yours(editor_client, o
     html = editor_client.post(EDIT, mine | {"text": typed}).content.decode()
     changed = re.findall(r'<span class="diff-(?:added|removed)">(.*?)</span>', html)
     assert changed == ["-1. Raising to 2Gi", "+1. Raising to 4Gi", "-", "-## Escalation", "-", "-Page Oscar."]
-    assert f"<pre class=\"source\">{escape(typed.replace(chr(13), '') + chr(10))}</pre>" in html
+    assert f'<pre class="source">{escape(typed.replace(chr(13), "") + chr(10))}</pre>' in html
 
 
 def test_a_new_runbook_for_an_alert_without_one(editor_client):
@@ -86,7 +86,11 @@ def test_a_new_runbook_for_an_alert_without_one(editor_client):
     response = editor_client.post("/runbooks/new/?alert=KubeQuotaExceeded", data)
     assert response.status_code == 302 and response["Location"] == "/runbooks/kubequotaexceeded/"
     runbook = Runbook.objects.get()
-    assert (runbook.identity, runbook.alert.name, runbook.warnings) == ("runbooks/KubeQuotaExceeded.md", "KubeQuotaExceeded", [])
+    assert (runbook.identity, runbook.alert.name, runbook.warnings) == (
+        "runbooks/KubeQuotaExceeded.md",
+        "KubeQuotaExceeded",
+        [],
+    )
     assert editor_client.get("/api/alerts/KubeQuotaExceeded").json()["runbook"]["slug"] == "kubequotaexceeded"
 
 
@@ -98,11 +102,18 @@ def test_a_new_runbook_ignores_an_alert_parameter_that_is_no_alert_name(editor_c
 def test_adding_a_resolution_appends_a_row_to_the_history(editor_client, editor, imported):
     url = f"/runbooks/{SEED_RUNBOOK}/resolutions/new/"
     assert editor_client.get(url).status_code == 200
-    response = editor_client.post(url, {"date": "2026-03-01", "incidents": "#240 241", "old": "1Gi", "new": "2Gi", "notes": "OOM again"})
+    response = editor_client.post(
+        url, {"date": "2026-03-01", "incidents": "#240 241", "old": "1Gi", "new": "2Gi", "notes": "OOM again"}
+    )
     assert response.status_code == 302 and response["Location"] == f"/runbooks/{SEED_RUNBOOK}/#resolution-history"
     history = editor_client.get(f"/api/runbooks/{SEED_RUNBOOK}").json()["resolution_history"]
     assert history[-1] | {"cells": None} == {
-        "date": "2026-03-01", "incidents": ["#240", "#241"], "old": "1Gi", "new": "2Gi", "notes": "OOM again", "cells": None
+        "date": "2026-03-01",
+        "incidents": ["#240", "#241"],
+        "old": "1Gi",
+        "new": "2Gi",
+        "notes": "OOM again",
+        "cells": None,
     }
     runbook = Runbook.objects.get()
     assert runbook.source_text.endswith("| 2026-03-01 | #240, #241 | 1Gi | 2Gi | OOM again |\n")
@@ -148,8 +159,12 @@ def test_the_postmortem_page_shows_the_toggles_to_editors_only(client, editor_cl
 
 def test_the_document_pages_link_to_edit_history_and_markdown(editor_client, imported):
     html = editor_client.get(f"/runbooks/{SEED_RUNBOOK}/").content.decode()
-    for href in (f"/runbooks/{SEED_RUNBOOK}/edit/", f"/runbooks/{SEED_RUNBOOK}/history/",
-                 f"/runbooks/{SEED_RUNBOOK}.md", f"/runbooks/{SEED_RUNBOOK}/resolutions/new/"):
+    for href in (
+        f"/runbooks/{SEED_RUNBOOK}/edit/",
+        f"/runbooks/{SEED_RUNBOOK}/history/",
+        f"/runbooks/{SEED_RUNBOOK}.md",
+        f"/runbooks/{SEED_RUNBOOK}/resolutions/new/",
+    ):
         assert f'href="{href}"' in html
 
 

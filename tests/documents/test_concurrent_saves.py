@@ -62,7 +62,9 @@ def test_on_an_sqlite_file_racing_saves_queue_and_the_second_is_refused(seeds, t
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "PYTHONPATH": str(ROOT),
     }
-    run = subprocess.run([sys.executable, "-c", RACE, str(seeds)], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-c", RACE, str(seeds)], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result == {"outcomes": [["refused", "saved"]] * 5, "version": 6}
@@ -71,8 +73,10 @@ def test_on_an_sqlite_file_racing_saves_queue_and_the_second_is_refused(seeds, t
 @pytest.mark.django_db(transaction=True)
 def test_on_the_test_database_racing_saves_write_one_and_refuse_the_other(seeds):
     if connection.vendor == "sqlite":
-        pytest.skip("the in-memory SQLite test database shares one cache between threads, which answers "
-                    "'table is locked' instead of waiting; the SQLite file test above covers SQLite")
+        pytest.skip(
+            "the in-memory SQLite test database shares one cache between threads, which answers "
+            "'table is locked' instead of waiting; the SQLite file test above covers SQLite"
+        )
     from kb.documents.saving import VersionConflict, document_save
     from kb.markdown.parsing import parse_document
     from kb.models import Runbook
@@ -87,8 +91,13 @@ def test_on_the_test_database_racing_saves_write_one_and_refuse_the_other(seeds)
         start.wait()
         try:
             document_save(
-                parse_document(text, runbook.identity), identity=runbook.identity, source_path=runbook.source_path,
-                source_text=text, reason=who, edited_on_web=True, expected_version=runbook.version,
+                parse_document(text, runbook.identity),
+                identity=runbook.identity,
+                source_path=runbook.source_path,
+                source_text=text,
+                reason=who,
+                edited_on_web=True,
+                expected_version=runbook.version,
             )
             outcomes[who] = "saved"
         except VersionConflict:

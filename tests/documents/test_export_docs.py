@@ -27,16 +27,24 @@ def snapshot() -> dict[str, dict]:
     documents = {}
     for document in Document.objects.filter(archived=False).order_by("identity"):
         fields = {
-            "kind": document.kind, "slug": document.slug, "title": document.title, "text": document.source_text,
-            "metadata": document.metadata, "html": document.html, "warnings": document.warnings,
+            "kind": document.kind,
+            "slug": document.slug,
+            "title": document.title,
+            "text": document.source_text,
+            "metadata": document.metadata,
+            "html": document.html,
+            "warnings": document.warnings,
             "sections": list(document.sections.values_list("heading", "level", "anchor", "markdown")),
             "incidents": sorted(document.incidents_named.values_list("reference", flat=True)),
         }
         if document.kind == "runbook":
             runbook = Runbook.objects.select_related("alert").get(pk=document.pk)
             fields |= {
-                "alert": runbook.alert.name if runbook.alert else None, "labels": runbook.labels,
-                "history": list(runbook.resolution_entries.values_list("date", "incidents", "old", "new", "notes", "cells")),
+                "alert": runbook.alert.name if runbook.alert else None,
+                "labels": runbook.labels,
+                "history": list(
+                    runbook.resolution_entries.values_list("date", "incidents", "old", "new", "notes", "cells")
+                ),
             }
         else:
             pm = PostMortem.objects.get(pk=document.pk)
@@ -52,21 +60,31 @@ def snapshot() -> dict[str, dict]:
 def edit_some_on_the_web(author) -> None:
     """A resolution added, a follow-up ticked, a post-mortem rewritten and one written from scratch."""
     saving.resolution_add(
-        runbook=Runbook.objects.get(slug=SEED_RUNBOOK), entry=ResolutionDraft(date(2026, 3, 1), ["#240"], "1Gi", "2Gi", "again"), author=author
+        runbook=Runbook.objects.get(slug=SEED_RUNBOOK),
+        entry=ResolutionDraft(date(2026, 3, 1), ["#240"], "1Gi", "2Gi", "again"),
+        author=author,
     )
     seed = PostMortem.objects.get(slug=SEED_POSTMORTEM)
-    saving.follow_up_status_change(postmortem=seed, position=0, text=seed.follow_ups.get(position=0).text, status="done", author=author)
+    saving.follow_up_status_change(
+        postmortem=seed, position=0, text=seed.follow_ups.get(position=0).text, status="done", author=author
+    )
     dfds = PostMortem.objects.filter(identity__startswith="dfds/").order_by("identity").first()
     draft = saving.postmortem_stored_draft(dfds)
     draft.status = "Closed after review"
     saving.postmortem_save(draft=draft, postmortem=dfds, expected_version=dfds.version, author=author)
     saving.postmortem_save(
         draft=PostMortemDraft(
-            title="Traefik returned 502 for ten minutes", date=date(2026, 8, 1), severity="SEV2", summary="Bad config (#412).",
-            sections=[SectionDraft("Fix", "Rolled back.")], follow_ups=[FollowUpDraft("Lint the config", owner="erin")],
+            title="Traefik returned 502 for ten minutes",
+            date=date(2026, 8, 1),
+            severity="SEV2",
+            summary="Bad config (#412).",
+            sections=[SectionDraft("Fix", "Rolled back.")],
+            follow_ups=[FollowUpDraft("Lint the config", owner="erin")],
             lessons=["Lint before deploying"],
         ),
-        postmortem=None, expected_version=0, author=author,
+        postmortem=None,
+        expected_version=0,
+        author=author,
     )
 
 
@@ -112,7 +130,9 @@ def test_bom_and_crlf_survive_export_and_download(client, tmp_path):
 
 def test_a_document_named_by_front_matter_id_is_written_under_its_file_name(client, tmp_path):
     (tmp_path / "in" / "deep").mkdir(parents=True)
-    (tmp_path / "in" / "deep" / "KubeletDown.md").write_text("---\nid: kubelet-down\n---\n# Kubelet down\n\n## Fix\n\nRestart.\n")
+    (tmp_path / "in" / "deep" / "KubeletDown.md").write_text(
+        "---\nid: kubelet-down\n---\n# Kubelet down\n\n## Fix\n\nRestart.\n"
+    )
     run("import_docs", tmp_path / "in")
     assert Document.objects.get().identity == "id:kubelet-down"
     run("export_docs", tmp_path / "out")
@@ -143,7 +163,9 @@ def test_it_imports_back_documents_whose_titles_read_like_files_the_importer_ski
     (tmp_path / "in" / "helm-template-outage.md").write_text("# Helm template outage post-mortem\n\n## Summary\n\nx\n")
     run("import_docs", tmp_path / "in")
     for title in ("Template engine outage", "README", "Postmortem template"):
-        saving.postmortem_save(draft=PostMortemDraft(title=title, summary="x"), postmortem=None, expected_version=0, author=editor)
+        saving.postmortem_save(
+            draft=PostMortemDraft(title=title, summary="x"), postmortem=None, expected_version=0, author=editor
+        )
     out = run("export_docs", tmp_path / "out")
     assert "warning" not in out.lower()
     before = snapshot()
@@ -153,14 +175,19 @@ def test_it_imports_back_documents_whose_titles_read_like_files_the_importer_ski
     assert summary == "4 created, 0 updated, 0 unchanged, 0 skipped, 0 failed"
     assert snapshot() == before
     assert sorted(Document.objects.values_list("title", flat=True)) == [
-        "Helm template outage post-mortem", "Postmortem template", "README", "Template engine outage",
+        "Helm template outage post-mortem",
+        "Postmortem template",
+        "README",
+        "Template engine outage",
     ]
 
 
 def test_archived_documents_are_left_out_unless_asked_for(seeds, tmp_path):
     run("import_docs", seeds)
     Document.objects.filter(kind="runbook").update(archived=True)
-    assert run("export_docs", tmp_path / "a").strip().endswith("1 written (0 edited on the web), 1 archived not written")
+    assert (
+        run("export_docs", tmp_path / "a").strip().endswith("1 written (0 edited on the web), 1 archived not written")
+    )
     assert run("export_docs", tmp_path / "b", "--include-archived").strip().endswith("2 written (0 edited on the web)")
 
 

@@ -100,7 +100,13 @@ def test_reimporting_an_unchanged_file_changes_nothing(tmp_path):
 def test_a_changed_file_adds_a_revision_and_updates_every_field(tmp_path):
     path = write(tmp_path / "disk.md", RUNBOOK)
     run(tmp_path)
-    write(path, RUNBOOK.replace("| 2026-01-05 | #301 | 20Gi | 40Gi | grew |", "| 2026-01-05 | #301 | 20Gi | 40Gi | grew |\n| 2026-03-01 | #302 | 40Gi | 80Gi | again |"))
+    write(
+        path,
+        RUNBOOK.replace(
+            "| 2026-01-05 | #301 | 20Gi | 40Gi | grew |",
+            "| 2026-01-05 | #301 | 20Gi | 40Gi | grew |\n| 2026-03-01 | #302 | 40Gi | 80Gi | again |",
+        ),
+    )
     out, _ = run(tmp_path)
     runbook = Runbook.objects.get()
     assert "1 updated" in out

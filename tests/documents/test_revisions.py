@@ -24,7 +24,7 @@ def three_revisions(editor_client, imported):
 
 def test_it_lists_revisions_and_shows_the_latest_change(three_revisions):
     html = Client().get(HISTORY).content.decode()
-    assert html.count('<tr>') == 4  # the header and three revisions
+    assert html.count("<tr>") == 4  # the header and three revisions
     assert "limit 4Gi" in html and "erin" in html and "import" in html
     assert "Revision 2 → revision 3" in html
     assert '<span class="diff-removed">-    memory: 2Gi  # Was 512Mi — increased 2026-02-24</span>' in html
@@ -48,7 +48,9 @@ def test_an_unknown_revision_is_a_404(client, three_revisions):
 def test_restoring_makes_a_new_revision_with_the_old_text(editor_client, editor, three_revisions, seed_runbook):
     page = editor_client.get(f"{HISTORY}1/").content.decode()
     assert "Restore this revision" in page
-    response = editor_client.post(f"{HISTORY}1/restore/", form_data(page, f"/runbooks/{SEED_RUNBOOK}/history/1/restore/"))
+    response = editor_client.post(
+        f"{HISTORY}1/restore/", form_data(page, f"/runbooks/{SEED_RUNBOOK}/history/1/restore/")
+    )
     assert response.status_code == 302
     runbook = Runbook.objects.get()
     latest = runbook.revisions.order_by("-number").first()

@@ -15,7 +15,9 @@ LABELS = yaml.safe_load((FIXTURES / "labels.yaml").read_text())
 
 def found_in(text: str, path: str = "doc.md", vocabulary: Vocabulary = Vocabulary()) -> dict[str, str]:
     parsed = parse_document(text, path)
-    findings = extract(parsed.outline, vocabulary=vocabulary, subject=parsed.alert, labels=parsed.labels, own_date=parsed.date)
+    findings = extract(
+        parsed.outline, vocabulary=vocabulary, subject=parsed.alert, labels=parsed.labels, own_date=parsed.date
+    )
     return {f.name: f.kind for f in findings}
 
 
@@ -35,15 +37,33 @@ def score(found: dict[str, str], labels: dict) -> tuple[set[str], set[str], set[
 
 def test_it_finds_what_the_seed_postmortem_implicates(seed_postmortem):
     found = found_in(seed_postmortem.read_text(), seed_postmortem.name)
-    assert {name: found.get(name) for name in [
-        "KuredRebootBacklog", "PVCStuckPending", "ExternalAccessDivergence", "NodeFilesystemFull",
-        "container_oom_events_total", "kured_reboot_required", "kured-sentinel-gate", "hermes-agent",
-        "k8s-master", "192.168.1.13", "stacks/kured/main.tf",
-    ]} == {
-        "KuredRebootBacklog": "alert", "PVCStuckPending": "alert", "ExternalAccessDivergence": "alert",
-        "NodeFilesystemFull": "alert", "container_oom_events_total": "metric", "kured_reboot_required": "metric",
-        "kured-sentinel-gate": "component", "hermes-agent": "component", "k8s-master": "host",
-        "192.168.1.13": "host", "stacks/kured/main.tf": "file",
+    assert {
+        name: found.get(name)
+        for name in [
+            "KuredRebootBacklog",
+            "PVCStuckPending",
+            "ExternalAccessDivergence",
+            "NodeFilesystemFull",
+            "container_oom_events_total",
+            "kured_reboot_required",
+            "kured-sentinel-gate",
+            "hermes-agent",
+            "k8s-master",
+            "192.168.1.13",
+            "stacks/kured/main.tf",
+        ]
+    } == {
+        "KuredRebootBacklog": "alert",
+        "PVCStuckPending": "alert",
+        "ExternalAccessDivergence": "alert",
+        "NodeFilesystemFull": "alert",
+        "container_oom_events_total": "metric",
+        "kured_reboot_required": "metric",
+        "kured-sentinel-gate": "component",
+        "hermes-agent": "component",
+        "k8s-master": "host",
+        "192.168.1.13": "host",
+        "stacks/kured/main.tf": "file",
     }
     assert found["post-mortem 2026-05-16"] == "postmortem"
 
@@ -88,7 +108,9 @@ def test_a_name_the_knowledge_base_knows_counts_without_other_evidence():
 
 def test_an_alias_counts_as_its_entity_and_an_ignored_name_is_never_extracted():
     text = "# Post-mortem\n\n## Summary\n\nThe `gate` pod on k8s-master leaked; see `/etc/kured/config.yaml`.\n"
-    vocabulary = Vocabulary(known={"k8s-master": ("k8s-master.home.lan", "host")}, ignored=frozenset({"/etc/kured/config.yaml"}))
+    vocabulary = Vocabulary(
+        known={"k8s-master": ("k8s-master.home.lan", "host")}, ignored=frozenset({"/etc/kured/config.yaml"})
+    )
     found = found_in(text, vocabulary=vocabulary)
     assert found["k8s-master.home.lan"] == "host"
     assert "/etc/kured/config.yaml" not in found and "k8s-master" not in found
@@ -112,7 +134,9 @@ def test_it_finds_references_to_other_postmortems_by_date(sentence):
 
 
 def test_a_postmortem_naming_its_own_date_references_nothing():
-    found = found_in("# Post-mortem\n\n**Date:** 2026-05-16\n\n## Summary\n\nThis post-mortem of 2026-05-16 covers it.\n")
+    found = found_in(
+        "# Post-mortem\n\n**Date:** 2026-05-16\n\n## Summary\n\nThis post-mortem of 2026-05-16 covers it.\n"
+    )
     assert not any(kind == "postmortem" for kind in found.values())
 
 
@@ -156,7 +180,9 @@ The `up` series and `job_name` label are not metrics of their own; `queue_depth{
 """
     found = found_in(text)
     assert {n for n, k in found.items() if k == "metric"} == {
-        "http_server_duration_seconds_bucket", "node_filesystem_avail_bytes", "queue_depth",
+        "http_server_duration_seconds_bucket",
+        "node_filesystem_avail_bytes",
+        "queue_depth",
     }
 
 
@@ -166,11 +192,21 @@ def test_the_kinds_match_the_model():
 
 CORPUS_SAMPLE = {
     "kubernetes/KubeletTooManyPods.md": {"KubeletTooManyPods", "kube_node_status_capacity_pods"},
-    "etcd/etcdBackendQuotaLowSpace.md": {"etcdBackendQuotaLowSpace", "etcd_mvcc_db_total_size_in_bytes", "etcd_server_quota_backend_bytes"},
-    "alertmanager/AlertmanagerFailedToSendAlerts.md": {"AlertmanagerFailedToSendAlerts", "alertmanager_notifications_total"},
+    "etcd/etcdBackendQuotaLowSpace.md": {
+        "etcdBackendQuotaLowSpace",
+        "etcd_mvcc_db_total_size_in_bytes",
+        "etcd_server_quota_backend_bytes",
+    },
+    "alertmanager/AlertmanagerFailedToSendAlerts.md": {
+        "AlertmanagerFailedToSendAlerts",
+        "alertmanager_notifications_total",
+    },
     "node/NodeFilesystemSpaceFillingUp.md": {"NodeFilesystemSpaceFillingUp", "node_filesystem_free_bytes"},
     "kubernetes/KubeAPIErrorBudgetBurn.md": {"KubeAPIErrorBudgetBurn", "apiserver_request_total"},
-    "kubernetes/KubeAPITerminatedRequests.md": {"KubeAPITerminatedRequests", "apiserver_flowcontrol_rejected_requests_total"},
+    "kubernetes/KubeAPITerminatedRequests.md": {
+        "KubeAPITerminatedRequests",
+        "apiserver_flowcontrol_rejected_requests_total",
+    },
     "node/NodeFilesystemAlmostOutOfSpace.md": {"NodeFilesystemAlmostOutOfSpace", "NodeFilesystemSpaceFillingUp"},
 }
 

@@ -40,14 +40,22 @@ def change_form(entity: Entity, **fields) -> dict:
     """The change page's form as the browser sends it back, its alias rows included, with `fields` changed."""
     aliases = list(entity.aliases.all()) if entity.pk else []
     form = {
-        "name": entity.name, "kind": entity.kind, "merge_into": "",
-        "aliases-TOTAL_FORMS": str(len(aliases) + 1), "aliases-INITIAL_FORMS": str(len(aliases)),
-        "aliases-MIN_NUM_FORMS": "0", "aliases-MAX_NUM_FORMS": "1000",
+        "name": entity.name,
+        "kind": entity.kind,
+        "merge_into": "",
+        "aliases-TOTAL_FORMS": str(len(aliases) + 1),
+        "aliases-INITIAL_FORMS": str(len(aliases)),
+        "aliases-MIN_NUM_FORMS": "0",
+        "aliases-MAX_NUM_FORMS": "1000",
     }
     if entity.ignored:
         form["ignored"] = "on"
     for n, alias in enumerate(aliases):
-        form |= {f"aliases-{n}-id": str(alias.pk), f"aliases-{n}-entity": str(entity.pk), f"aliases-{n}-name": alias.name}
+        form |= {
+            f"aliases-{n}-id": str(alias.pk),
+            f"aliases-{n}-entity": str(entity.pk),
+            f"aliases-{n}-name": alias.name,
+        }
     form |= {f"aliases-{len(aliases)}-entity": str(entity.pk or ""), f"aliases-{len(aliases)}-name": ""}
     return {key: value for key, value in (form | fields).items() if value is not None}
 
@@ -80,7 +88,9 @@ def test_it_renames_merges_and_ignores(admin_client, seeds):
 def test_it_renames_an_alias_edited_in_place_and_relinks_the_documents(admin_client, client, gate):
     curation.entity_alias_add(entity=gate, alias="the gate pod")
     assert linked(client, "kured-sentinel-gate") == ["<code>kured-sentinel-gate</code>", "The gate pod"]
-    response = admin_client.post(f"/admin/kb/entity/{gate.pk}/change/", change_form(gate, **{"aliases-0-name": "sentinel gate"}))
+    response = admin_client.post(
+        f"/admin/kb/entity/{gate.pk}/change/", change_form(gate, **{"aliases-0-name": "sentinel gate"})
+    )
     assert response.status_code == 302
     assert [a.name for a in gate.aliases.all()] == ["sentinel gate"]
     assert linked(client, "kured-sentinel-gate") == ["<code>kured-sentinel-gate</code>", "sentinel gate"]
@@ -117,5 +127,7 @@ def test_an_entity_cannot_be_added_under_another_ones_alias(admin_client, gate):
     curation.entity_alias_add(entity=gate, alias="the gate pod")
     response = admin_client.post("/admin/kb/entity/add/", change_form(Entity(name="The Gate Pod", kind="component")))
     assert response.status_code == 200
-    assert "&#x27;The Gate Pod&#x27; is already an alias of &#x27;kured-sentinel-gate&#x27;" in response.content.decode()
+    assert (
+        "&#x27;The Gate Pod&#x27; is already an alias of &#x27;kured-sentinel-gate&#x27;" in response.content.decode()
+    )
     assert not Entity.objects.filter(name__iexact="the gate pod").exists()

@@ -23,7 +23,10 @@ def test_an_entity_found_by_an_alias_has_the_same_counts(client, imported):
     curation.entity_alias_add(entity=Entity.objects.get(name="KuredRebootBacklog"), alias="kured backlog alert")
     data = client.get("/api/entities/Kured%20Backlog%20Alert").json()
     assert (data["name"], data["aliases"], data["implicated_in"], data["has_runbook"]) == (
-        "KuredRebootBacklog", ["kured backlog alert"], 2, False
+        "KuredRebootBacklog",
+        ["kured backlog alert"],
+        2,
+        False,
     )
     response = client.get("/entities/kured%20backlog%20alert/")
     assert (response.status_code, response["Location"]) == (301, "/entities/KuredRebootBacklog/")
@@ -69,8 +72,12 @@ def test_entities_are_listed_by_kind(client, imported, django_assert_num_queries
     with django_assert_num_queries(1):
         alerts = client.get("/api/entities?kind=alert").json()["results"]
     assert alerts[0] == {
-        "name": "KuredRebootBacklog", "kind": "alert", "url": "http://testserver/entities/KuredRebootBacklog/",
-        "implicated_in": 2, "has_runbook": False, "documents": 2,
+        "name": "KuredRebootBacklog",
+        "kind": "alert",
+        "url": "http://testserver/entities/KuredRebootBacklog/",
+        "implicated_in": 2,
+        "has_runbook": False,
+        "documents": 2,
     }
     assert {a["kind"] for a in alerts} == {"alert"}
     assert "HomelabPodOOMKilled" in {a["name"] for a in alerts}
@@ -95,15 +102,31 @@ def test_insights_want_a_runbook_for_the_alert_implicated_twice(client, imported
     with django_assert_num_queries(7):
         data = client.get("/api/insights").json()
     assert data["wanted_alerts"][0] == {
-        "name": "KuredRebootBacklog", "url": "http://testserver/entities/KuredRebootBacklog/", "implicated_in": 2
+        "name": "KuredRebootBacklog",
+        "url": "http://testserver/entities/KuredRebootBacklog/",
+        "implicated_in": 2,
     }
     assert "HomelabPodOOMKilled" not in {a["name"] for a in data["wanted_alerts"]}
     assert data["most_implicated"][0]["implicated_in"] == 2
-    assert [f["postmortem"]["date"] for f in data["open_follow_ups"]] == ["2026-05-16", "2026-05-16", "2026-05-31", "2026-05-31"]
+    assert [f["postmortem"]["date"] for f in data["open_follow_ups"]] == [
+        "2026-05-16",
+        "2026-05-16",
+        "2026-05-31",
+        "2026-05-31",
+    ]
     assert data["recurring_alerts"] == [
         {
-            "name": "HomelabPodOOMKilled", "url": "http://testserver/alerts/HomelabPodOOMKilled/", "incidents": 2,
-            "resolutions": [{"date": "2026-02-24", "old": "512Mi", "new": "1Gi", "notes": "OOM after 3.5d uptime during daily kopia backup"}],
+            "name": "HomelabPodOOMKilled",
+            "url": "http://testserver/alerts/HomelabPodOOMKilled/",
+            "incidents": 2,
+            "resolutions": [
+                {
+                    "date": "2026-02-24",
+                    "old": "512Mi",
+                    "new": "1Gi",
+                    "notes": "OOM after 3.5d uptime during daily kopia backup",
+                }
+            ],
             "trend": "one date on record",
         }
     ]

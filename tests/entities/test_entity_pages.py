@@ -24,7 +24,9 @@ def imported(seeds):
     run_import(seeds, KURED_PM)
 
 
-def test_it_says_the_alert_is_implicated_in_two_postmortems_and_has_no_runbook(client, imported, django_assert_num_queries):
+def test_it_says_the_alert_is_implicated_in_two_postmortems_and_has_no_runbook(
+    client, imported, django_assert_num_queries
+):
     # entity, aliases, mentions with their documents, incidents, open follow-ups
     with django_assert_num_queries(5):
         response = client.get("/entities/KuredRebootBacklog/")
@@ -51,7 +53,10 @@ def test_the_entity_page_is_case_insensitive_and_takes_names_with_slashes(client
     assert response.status_code == 200
     assert "implicated in 2 post-mortems" in response.content.decode()
     assert client.get(Entity.objects.get(name="/var/run/reboot-required").get_absolute_url()).status_code == 200
-    assert Entity.objects.get(name="/var/run/reboot-required").get_absolute_url() == "/entities/%2Fvar/run/reboot-required/"
+    assert (
+        Entity.objects.get(name="/var/run/reboot-required").get_absolute_url()
+        == "/entities/%2Fvar/run/reboot-required/"
+    )
 
 
 def test_an_unknown_or_ignored_entity_is_a_404(client, imported):
@@ -62,14 +67,23 @@ def test_an_unknown_or_ignored_entity_is_a_404(client, imported):
 
 def test_a_reference_to_a_postmortem_by_date_links_to_it(client, imported):
     html = client.get("/postmortems/004_3c076beea237fb3e/").content.decode()
-    assert '<a class="entity" href="/postmortems/2026-05-16-kured-reboot-backlog/" title="post-mortem of 2026-05-16">2026-05-16 PM</a>' in html
+    assert (
+        '<a class="entity" href="/postmortems/2026-05-16-kured-reboot-backlog/" title="post-mortem of 2026-05-16">2026-05-16 PM</a>'
+        in html
+    )
 
 
 def test_the_editors_preview_links_entities_as_the_saved_page_will(admin_client, imported):
     text = "---\nkind: runbook\n---\n# Reboots stuck\n\n## Notes\n\nSame blind spot as the 2026-05-16 PM; HomelabPodOOMKilled fired.\n"
     html = admin_client.post("/preview/runbook/", {"text": text}).content.decode()
-    assert '<a class="entity" href="/postmortems/2026-05-16-kured-reboot-backlog/" title="post-mortem of 2026-05-16">2026-05-16 PM</a>' in html
-    assert '<a class="entity" href="/entities/HomelabPodOOMKilled/" title="Alert HomelabPodOOMKilled">HomelabPodOOMKilled</a>' in html
+    assert (
+        '<a class="entity" href="/postmortems/2026-05-16-kured-reboot-backlog/" title="post-mortem of 2026-05-16">2026-05-16 PM</a>'
+        in html
+    )
+    assert (
+        '<a class="entity" href="/entities/HomelabPodOOMKilled/" title="Alert HomelabPodOOMKilled">HomelabPodOOMKilled</a>'
+        in html
+    )
 
 
 def test_a_reference_to_a_postmortem_not_imported_links_to_its_entity_page(client, seeds):
@@ -82,25 +96,33 @@ def test_a_reference_to_a_postmortem_not_imported_links_to_its_entity_page(clien
 
 def test_entities_link_once_per_section_and_code_blocks_stay_untouched(client, imported):
     html = client.get("/postmortems/004_3c076beea237fb3e/").content.decode()
-    summary = html[html.index('id="summary"'):html.index('id="root-cause-chain"')]
+    summary = html[html.index('id="summary"') : html.index('id="root-cause-chain"')]
     assert summary.count('href="/entities/container_oom_events_total/"') == 1
     assert summary.count('href="/entities/k8s-master/"') == 1
-    assert '<a class="entity" href="/entities/kured-sentinel-gate/" title="Component kured-sentinel-gate"><code>kured-sentinel-gate</code></a>' in summary
-    chain = html[html.index('id="root-cause-chain"'):html.index('id="why-hard-to-spot"')]
+    assert (
+        '<a class="entity" href="/entities/kured-sentinel-gate/" title="Component kured-sentinel-gate"><code>kured-sentinel-gate</code></a>'
+        in summary
+    )
+    chain = html[html.index('id="root-cause-chain"') : html.index('id="why-hard-to-spot"')]
     assert "<pre>" in chain and 'class="entity"' not in chain
-    assert '<h1 id="document-title">Post-Mortem: kured-sentinel-gate OOM while k8s-master stuck pending-reboot</h1>' in html
+    assert (
+        '<h1 id="document-title">Post-Mortem: kured-sentinel-gate OOM while k8s-master stuck pending-reboot</h1>'
+        in html
+    )
 
 
 def test_a_runbook_links_its_entities_and_shows_related_documents(client, imported):
     html = client.get("/runbooks/000_2c0d5e53b423be66/").content.decode()
-    assert 'href="/entities/HomelabPodOOMKilled/"' not in html.split('class="prose"')[1].split("<h2")[0]  # headings untouched
+    assert (
+        'href="/entities/HomelabPodOOMKilled/"' not in html.split('class="prose"')[1].split("<h2")[0]
+    )  # headings untouched
     assert '<a class="entity" href="/entities/velero/" title="Namespace velero"><code>velero</code></a>' in html
     assert 'href="/entities/%23236/"' in html
 
 
 def test_related_documents_are_those_sharing_the_most_entities(client, imported):
     html = client.get("/postmortems/2026-05-16-kured-reboot-backlog/").content.decode()
-    related = html[html.index('id="related-heading"'):]
+    related = html[html.index('id="related-heading"') :]
     assert "Post-Mortem: kured-sentinel-gate OOM" in related
     assert "KuredRebootBacklog" in related and "stacks/kured/main.tf" in related
 
@@ -111,12 +133,12 @@ def test_the_insights_page_wants_a_runbook_for_the_alert_implicated_twice(client
     with django_assert_num_queries(7):
         response = client.get("/insights/")
     html = response.content.decode()
-    wanted = html[html.index('id="wanted"'):html.index('id="most-implicated"')]
+    wanted = html[html.index('id="wanted"') : html.index('id="most-implicated"')]
     assert wanted.index("KuredRebootBacklog") < wanted.index("PVCStuckPending")
     assert "KuredRebootBacklog</code></a> — implicated in 2 post-mortems" in wanted
-    follow_ups = html[html.index('id="open-follow-ups"'):html.index('id="recurring"')]
+    follow_ups = html[html.index('id="open-follow-ups"') : html.index('id="recurring"')]
     assert follow_ups.index("2026-05-16") < follow_ups.index("2026-05-31")  # oldest first
-    recurring = html[html.index('id="recurring"'):html.index('id="no-follow-ups"')]
+    recurring = html[html.index('id="recurring"') : html.index('id="no-follow-ups"')]
     assert "HomelabPodOOMKilled" in recurring and "512Mi → 1Gi" in recurring
 
 
@@ -125,9 +147,12 @@ def test_an_alert_that_recurs_without_any_document_links_to_its_alert_page(clien
     Incident.objects.create(title="first", alert=alert, fingerprint="a", started_at="2026-05-01T10:00:00Z")
     Incident.objects.create(title="second", alert=alert, fingerprint="a", started_at="2026-05-08T10:00:00Z")
     html = client.get("/insights/").content.decode()
-    recurring = html[html.index('id="recurring"'):html.index('id="no-follow-ups"')]
+    recurring = html[html.index('id="recurring"') : html.index('id="no-follow-ups"')]
     assert '<a href="/alerts/EdgeProxyFlapping/"><code>EdgeProxyFlapping</code></a>' in recurring
-    assert "Recent incidents of <code>EdgeProxyFlapping</code>" in client.get("/alerts/EdgeProxyFlapping/").content.decode()
+    assert (
+        "Recent incidents of <code>EdgeProxyFlapping</code>"
+        in client.get("/alerts/EdgeProxyFlapping/").content.decode()
+    )
 
 
 def test_the_entity_list_filters_by_kind(client, imported, django_assert_num_queries):

@@ -69,7 +69,11 @@ def test_saving_a_document_rewrites_its_mentions_and_no_others(tmp_path, seeds):
 
 def test_a_web_save_through_document_save_extracts_too():
     document, _ = document_save(
-        parse_document(POSTMORTEM, "web.md"), identity="web.md", source_path="", source_text=POSTMORTEM, reason="edited on the web"
+        parse_document(POSTMORTEM, "web.md"),
+        identity="web.md",
+        source_path="",
+        source_text=POSTMORTEM,
+        reason="edited on the web",
     )
     assert "k8s-worker-4" in mentioned(document)
 
@@ -178,4 +182,3 @@ def test_relink_rewrites_every_documents_mentions(seeds):
     out = run("relink")
     assert out.strip() == f"2 documents relinked, {len(before)} mentions, 0 failed"
     assert set(Mention.objects.values_list("entity__name", "document_id", "position", "count")) == before
-

@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db
 
 def test_a_hugo_ref_link_leads_to_the_referenced_runbook(client, corpus):
     call_command("import_docs", str(corpus / "runbooks"), stdout=StringIO())
-    response = client.get("/resolve/", {"ref": "./NodeRAIDDegraded.md", "from": "prometheus-operator/node/NodeRAIDDiskFailure.md"})
+    response = client.get(
+        "/resolve/", {"ref": "./NodeRAIDDegraded.md", "from": "prometheus-operator/node/NodeRAIDDiskFailure.md"}
+    )
     assert response.status_code == 302
     assert response["Location"] == "/runbooks/noderaiddegraded/"
 

@@ -28,7 +28,12 @@ Do it.
 def test_it_cuts_at_top_level_headings_and_loses_nothing():
     html = render(DOC).html
     parts = split_sections(html)
-    assert [(p.anchor, p.level) for p in parts] == [("", 0), ("disk-full-nodediskfull", 1), ("diagnosis", 2), ("mitigation", 2)]
+    assert [(p.anchor, p.level) for p in parts] == [
+        ("", 0),
+        ("disk-full-nodediskfull", 1),
+        ("diagnosis", 2),
+        ("mitigation", 2),
+    ]
     assert "".join(p.heading_html + p.body_html for p in parts) == html
     assert parts[2].heading_text == "Diagnosis"
     assert "Nested heading" in parts[2].body_html

@@ -24,7 +24,13 @@ class TestSeedRunbook:
     def test_it_keeps_the_seven_sections_with_anchors(self, seed_runbook):
         doc = parse_file(seed_runbook)
         assert [s.heading for s in doc.sections] == [
-            "Alert", "Symptoms", "Root Cause", "Investigation Steps", "Fix", "GitOps", "Resolution History",
+            "Alert",
+            "Symptoms",
+            "Root Cause",
+            "Investigation Steps",
+            "Fix",
+            "GitOps",
+            "Resolution History",
         ]
         assert doc.sections[3].anchor == "investigation-steps"
         assert doc.sections[3].markdown.startswith("```bash\n# Check current pod state")
@@ -168,13 +174,17 @@ def test_front_matter_alert_and_labels_win():
 
 
 def test_a_file_name_that_is_no_identifier_gives_no_alert():
-    doc = parse_document("# Rotate the backup disks\n\n## Steps\n\n1. a\n2. b\n\n## Verification\n\nok\n", "000_9f3a.txt")
+    doc = parse_document(
+        "# Rotate the backup disks\n\n## Steps\n\n1. a\n2. b\n\n## Verification\n\nok\n", "000_9f3a.txt"
+    )
     assert doc.kind == "runbook"
     assert doc.alert is None
 
 
 def test_the_heading_and_the_file_name_disagreeing_gives_a_warning():
-    doc = parse_document("# PrometheusRemoteStorageFailures\n\n## Meaning\n\nbehind\n", "PrometheusRemoteWriteBehind.md")
+    doc = parse_document(
+        "# PrometheusRemoteStorageFailures\n\n## Meaning\n\nbehind\n", "PrometheusRemoteWriteBehind.md"
+    )
     assert doc.alert == "PrometheusRemoteWriteBehind"
     assert any("PrometheusRemoteStorageFailures" in w for w in doc.warnings)
 
@@ -226,7 +236,9 @@ def test_untrusted_html_is_sanitised_but_harmless_html_survives():
 
 
 def test_code_is_highlighted_and_tables_render():
-    doc = parse_document("# Fix it (DiskFull)\n\n## Fix\n\n```bash\nkubectl get pods\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n", "x.md")
+    doc = parse_document(
+        "# Fix it (DiskFull)\n\n## Fix\n\n```bash\nkubectl get pods\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n", "x.md"
+    )
     assert 'class="highlight"' in doc.html
     assert "<table>" in doc.html
 
@@ -320,7 +332,8 @@ def test_each_section_knows_its_heading_line_as_written():
     assert doc.front_matter_block == "---\nid: x\n---\n"
     assert doc.body == text.removeprefix(doc.front_matter_block)
     assert [(s.heading, s.line, s.written_heading) for s in doc.sections] == [
-        ("Fix (df -h)", 2, "Fix (`df -h`)"), ("Checks", 6, "Checks"),
+        ("Fix (df -h)", 2, "Fix (`df -h`)"),
+        ("Checks", 6, "Checks"),
     ]
 
 

@@ -18,7 +18,9 @@ KURED = "/postmortems/004_3c076beea237fb3e/"
 
 
 def save(identity: str, text: str) -> Document:
-    return document_save(parse_document(text, identity), identity=identity, source_path=identity, source_text=text, reason="test")[0]
+    return document_save(
+        parse_document(text, identity), identity=identity, source_path=identity, source_text=text, reason="test"
+    )[0]
 
 
 def pages(query: str, limit: int = 10) -> list[str]:
@@ -64,7 +66,10 @@ def test_it_finds_a_word_still_being_typed(imported):
 
 
 def test_it_ranks_the_runbook_of_an_alert_named_exactly_first(imported):
-    save("storm.md", "# HomelabPodOOMKilled storm\n\n## Summary\n\nHomelabPodOOMKilled fired. HomelabPodOOMKilled again.\n\n## Timeline\n\nHomelabPodOOMKilled\n")
+    save(
+        "storm.md",
+        "# HomelabPodOOMKilled storm\n\n## Summary\n\nHomelabPodOOMKilled fired. HomelabPodOOMKilled again.\n\n## Timeline\n\nHomelabPodOOMKilled\n",
+    )
     hits = search(query="HomelabPodOOMKilled").hits
     assert hits[0].url.startswith(VELERO)
     assert hits[0].kind == "runbook"
@@ -78,7 +83,10 @@ def test_a_hit_inside_a_section_links_to_its_anchor(imported):
 
 
 def test_snippets_mark_the_words_found_and_escape_everything_else():
-    save("xss.md", "---\nkind: runbook\n---\n# Escaping\n\n## Notes\n\nThe zanzibar step prints `<script>alert(1)</script>` & more.\n")
+    save(
+        "xss.md",
+        "---\nkind: runbook\n---\n# Escaping\n\n## Notes\n\nThe zanzibar step prints `<script>alert(1)</script>` & more.\n",
+    )
     snippet = search(query="zanzibar").hits[0].snippet
     assert "<mark>zanzibar</mark>" in snippet
     assert "<script>" not in snippet  # escaped on SQLite; PostgreSQL's ts_headline drops tags itself
@@ -86,7 +94,10 @@ def test_snippets_mark_the_words_found_and_escape_everything_else():
 
 
 def test_a_section_snippet_is_the_text_as_read_not_its_markdown():
-    save("zorp.md", "---\nkind: runbook\n---\n# Zorp\n\n## Fix\n\nUpgrade the _zorp chart_ as [the guide][g] says.\n\n[g]: https://example.org/guide\n")
+    save(
+        "zorp.md",
+        "---\nkind: runbook\n---\n# Zorp\n\n## Fix\n\nUpgrade the _zorp chart_ as [the guide][g] says.\n\n[g]: https://example.org/guide\n",
+    )
     hit = search(query="zorp chart guide").hits[0]
     assert hit.section == "Fix"
     assert "the guide" in hit.snippet.replace("<mark>", "").replace("</mark>", "")
@@ -161,15 +172,21 @@ def test_incidents_written_elsewhere_are_indexed_in_a_fixed_number_of_queries(dj
     from kb.search import search_index_incidents
 
     alert = Alert.objects.create(name="NodeDiskPressure")
-    incidents = [Incident.objects.create(alert=alert, fingerprint=f"f{n}", labels={"node": f"worker-{n}"}) for n in range(5)]
-    with django_assert_num_queries(4):  # read the words of their old rows, delete those, insert the new ones, add new words
+    incidents = [
+        Incident.objects.create(alert=alert, fingerprint=f"f{n}", labels={"node": f"worker-{n}"}) for n in range(5)
+    ]
+    with django_assert_num_queries(
+        4
+    ):  # read the words of their old rows, delete those, insert the new ones, add new words
         search_index_incidents(incidents=incidents)
     hits = search(query="worker-3").hits
     assert [(hit.kind, hit.alert) for hit in hits] == [("incident", "NodeDiskPressure")]
 
 
 def test_it_finds_an_incident_written_in_the_incident_form_by_its_title_as_last_edited(editor_client):
-    editor_client.post("/incidents/new/", {"reference": "#901", "title": "Frobnicator meltdown", "alert_name": "BrandNewAlert"})
+    editor_client.post(
+        "/incidents/new/", {"reference": "#901", "title": "Frobnicator meltdown", "alert_name": "BrandNewAlert"}
+    )
     incident = Incident.objects.get(reference="#901")
     assert [hit.url for hit in search(query="frobnicator meltdown").hits] == [f"/incidents/{incident.pk}/"]
     url = f"/incidents/{incident.pk}/edit/"
@@ -182,7 +199,13 @@ def test_it_finds_an_incident_written_in_the_incident_form_by_its_title_as_last_
 def test_an_incident_saved_in_the_admin_is_found_by_search(admin_client):
     response = admin_client.post(
         "/admin/kb/incident/add/",
-        {"reference": "#4242", "title": "Quokka exporter meltdown", "status": "firing", "labels": "{}", "annotations": "{}"},
+        {
+            "reference": "#4242",
+            "title": "Quokka exporter meltdown",
+            "status": "firing",
+            "labels": "{}",
+            "annotations": "{}",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert [hit.title for hit in search(query="quokka meltdown", limit=5).hits] == ["Quokka exporter meltdown"]

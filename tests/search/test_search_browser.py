@@ -1,6 +1,5 @@
 """Search in a real Chromium: results appear as the operator types, `/` finds the box, no console errors."""
 
-
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

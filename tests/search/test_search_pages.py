@@ -12,7 +12,13 @@ def test_it_has_one_labelled_search_box_focused_on_load_that_searches_as_you_typ
     assert '<label for="search-box">' in html
     assert '<form class="search" action="/search/" method="get" role="search">' in html
     box = html[html.index('<input id="search-box"') :].split(">", 1)[0]
-    for attribute in ('name="q"', "autofocus", 'hx-get="/search/"', 'hx-trigger="input changed delay:200ms, search"', 'hx-target="#search-results"'):
+    for attribute in (
+        'name="q"',
+        "autofocus",
+        'hx-get="/search/"',
+        'hx-trigger="input changed delay:200ms, search"',
+        'hx-target="#search-results"',
+    ):
         assert attribute in box
     assert re.search(r'<script src="/static/kb/kb(\.[0-9a-f]+)?\.js" defer></script>', html)
 
@@ -36,7 +42,9 @@ def test_a_search_without_javascript_shows_the_whole_page_with_results(client, i
     html = response.content.decode()
     assert response.status_code == 200
     assert "<html" in html and 'value="pod oom killed"' in html
-    assert re.search(r'<a href="/runbooks/000_2c0d5e53b423be66/(#[a-z-]+)?">Velero OOMKilled \(HomelabPodOOMKilled\)</a>', html)
+    assert re.search(
+        r'<a href="/runbooks/000_2c0d5e53b423be66/(#[a-z-]+)?">Velero OOMKilled \(HomelabPodOOMKilled\)</a>', html
+    )
     assert '<code class="alert-name">HomelabPodOOMKilled</code>' in html
     assert "Recently updated" in html
 
@@ -79,7 +87,11 @@ def test_the_api_answers_the_same_search_as_json(client, imported):
     assert len(data["results"]) == 2
     first = data["results"][0]
     assert set(first) == {"kind", "title", "alert", "url", "section", "snippet", "score"}
-    assert (first["kind"], first["title"], first["alert"]) == ("runbook", "Velero OOMKilled (HomelabPodOOMKilled)", "HomelabPodOOMKilled")
+    assert (first["kind"], first["title"], first["alert"]) == (
+        "runbook",
+        "Velero OOMKilled (HomelabPodOOMKilled)",
+        "HomelabPodOOMKilled",
+    )
     assert first["url"].startswith("http://testserver/runbooks/000_2c0d5e53b423be66/")
     assert "<mark>" in first["snippet"]
     assert first["score"] >= data["results"][1]["score"]

@@ -32,7 +32,14 @@ def test_the_query_set_is_large_enough_and_well_formed():
 
 
 def test_it_ranks_the_right_document_first_for_what_operators_type(seeds, corpus, capsys):
-    call_command("import_docs", str(seeds), str(corpus / "runbooks"), str(corpus / "postmortems"), stdout=StringIO(), stderr=StringIO())
+    call_command(
+        "import_docs",
+        str(seeds),
+        str(corpus / "runbooks"),
+        str(corpus / "postmortems"),
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
     ranks = {q["query"]: reciprocal_rank(q["query"], q["expect"]) for q in QUERIES}
     top_1 = sum(r == 1 for r in ranks.values()) / len(ranks)
     mrr = sum(ranks.values()) / len(ranks)

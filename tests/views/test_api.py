@@ -1,6 +1,5 @@
 """The JSON API: field names are a contract with users' scripts."""
 
-
 import pytest
 
 from kb.models import Alert, Runbook
@@ -10,8 +9,14 @@ pytestmark = pytest.mark.django_db
 
 def scoped_runbook(slug: str, labels: dict, alert: str = "HomelabPodOOMKilled") -> Runbook:
     return Runbook.objects.create(
-        kind="runbook", slug=slug, identity=slug, title=slug, source_text="x", content_hash="x",
-        alert=Alert.objects.get_or_create(name=alert)[0], labels=labels,
+        kind="runbook",
+        slug=slug,
+        identity=slug,
+        title=slug,
+        source_text="x",
+        content_hash="x",
+        alert=Alert.objects.get_or_create(name=alert)[0],
+        labels=labels,
     )
 
 

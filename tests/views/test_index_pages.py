@@ -11,18 +11,28 @@ pytestmark = pytest.mark.django_db
 
 
 def save_postmortem(title: str, date: str, *, identity: str):
-    return save_document(f"# Post-mortem: {title}\n\n**Date:** {date}\n\n## Summary\n\nIt broke.\n\n## Action items\n\n- [ ] Fix it\n", identity=identity)
+    return save_document(
+        f"# Post-mortem: {title}\n\n**Date:** {date}\n\n## Summary\n\nIt broke.\n\n## Action items\n\n- [ ] Fix it\n",
+        identity=identity,
+    )
 
 
 def test_runbooks_are_grouped_by_alert_with_free_form_ones_last(client):
     save_runbook("KubePodCrashLooping", {}, slug="crashloop", title="Pod crash looping")
     save_runbook("etcdNoLeader", {}, slug="etcd", title="etcd has no leader")
-    save_runbook("KubePodCrashLooping", {"namespace": "media"}, slug="crashloop-media", title="Media pods crash looping")
+    save_runbook(
+        "KubePodCrashLooping", {"namespace": "media"}, slug="crashloop-media", title="Media pods crash looping"
+    )
     save_document("---\nkind: runbook\n---\n# Rotating certificates\n\n## Steps\n\nRotate.\n", identity="certs.md")
     html = client.get("/runbooks/").content.decode()
     assert html.index("<code>etcdNoLeader</code>") < html.index("<code>KubePodCrashLooping</code>")
     crash = html.index('id="alert-kubepodcrashlooping"')
-    assert crash < html.index("Media pods crash looping") < html.index("Pod crash looping") < html.index("Without an alert")
+    assert (
+        crash
+        < html.index("Media pods crash looping")
+        < html.index("Pod crash looping")
+        < html.index("Without an alert")
+    )
     assert html.index("Without an alert") < html.index('<a href="/runbooks/certs/">Rotating certificates</a>')
     assert "namespace=<strong>media</strong>" in html
 
@@ -30,7 +40,9 @@ def test_runbooks_are_grouped_by_alert_with_free_form_ones_last(client):
 def test_postmortems_are_listed_newest_first(client):
     save_postmortem("Old outage", "2024-01-02", identity="old.md")
     save_postmortem("New outage", "2026-03-04", identity="new.md")
-    save_document("# Post-mortem: Undated outage\n\n## Summary\n\nSomething.\n\n## Timeline\n\nLater.\n", identity="undated.md")
+    save_document(
+        "# Post-mortem: Undated outage\n\n## Summary\n\nSomething.\n\n## Timeline\n\nLater.\n", identity="undated.md"
+    )
     html = client.get("/postmortems/").content.decode()
     assert html.index("New outage") < html.index("Old outage") < html.index("Undated outage")
     assert '<span class="badge status-open">1 open</span> of 1 follow-up' in html
@@ -38,8 +50,12 @@ def test_postmortems_are_listed_newest_first(client):
 
 def test_incidents_are_listed_newest_first(client):
     alert = Alert.objects.create(name="TraefikHighErrorRate")
-    Incident.objects.create(title="Earlier", alert=alert, started_at=datetime(2026, 1, 1, tzinfo=UTC), status=IncidentStatus.RESOLVED)
-    Incident.objects.create(title="Later", alert=alert, started_at=datetime(2026, 6, 1, tzinfo=UTC), status=IncidentStatus.FIRING)
+    Incident.objects.create(
+        title="Earlier", alert=alert, started_at=datetime(2026, 1, 1, tzinfo=UTC), status=IncidentStatus.RESOLVED
+    )
+    Incident.objects.create(
+        title="Later", alert=alert, started_at=datetime(2026, 6, 1, tzinfo=UTC), status=IncidentStatus.FIRING
+    )
     html = client.get("/incidents/").content.decode()
     assert html.index("Later") < html.index("Earlier")
     assert '<span class="badge status-firing">Firing</span>' in html

@@ -1,6 +1,5 @@
 """The pages in a real Chromium: copy buttons, alert links with labels, no console errors anywhere."""
 
-
 import pytest
 from playwright.sync_api import expect
 
@@ -85,7 +84,10 @@ def test_every_kind_of_page_loads_without_console_errors(page, imported):
 def test_the_unknown_alert_page_loads_its_assets(page, imported):
     response = page.goto("/alerts/HomelabPodOOM/?namespace=velero")
     assert response.status == 404
-    assert page.get_by_role("link", name="Write a runbook for it").get_attribute("href") == "/runbooks/new/?alert=HomelabPodOOM"
+    assert (
+        page.get_by_role("link", name="Write a runbook for it").get_attribute("href")
+        == "/runbooks/new/?alert=HomelabPodOOM"
+    )
     assert page.get_by_role("link", name="HomelabPodOOMKilled").is_visible()
     # Only the page itself answered 404: the stylesheets and scripts loaded.
     assert [e for e in page.console_errors if "/static/" in e] == []

@@ -58,9 +58,14 @@ def test_it_shows_a_metadata_card(client, postmortem):
 
 def test_it_lists_follow_ups_with_their_status_and_the_lessons(client, postmortem):
     html = client.get(postmortem.get_absolute_url()).content.decode()
-    assert '1 open of 2' in html
-    assert re.search(r'<span class="badge status-done">Done</span>\s*<span class="text">Raise Traefik&#x27;s memory limit</span>', html)
-    assert re.search(r'<span class="badge status-open">Open</span>\s*<span class="text">Rate-limit the upload endpoint</span>', html)
+    assert "1 open of 2" in html
+    assert re.search(
+        r'<span class="badge status-done">Done</span>\s*<span class="text">Raise Traefik&#x27;s memory limit</span>',
+        html,
+    )
+    assert re.search(
+        r'<span class="badge status-open">Open</span>\s*<span class="text">Rate-limit the upload endpoint</span>', html
+    )
     assert "<li>Limits need headroom for bursts.</li>" in html
     assert '<a href="#timeline">Timeline</a>' in html
 

@@ -1,6 +1,5 @@
 """The runbook page: what an operator reads when an alert fires."""
 
-
 import pytest
 
 from kb.models import Incident, Runbook
@@ -103,7 +102,9 @@ def test_the_runbook_page_takes_a_fixed_number_of_queries(client, imported, djan
 def test_it_warns_when_the_alert_labels_contradict_the_runbook_scope(client, imported):
     html = client.get(URL + "?namespace=media&pod=x").content.decode()
     assert "This runbook is scoped to <code>namespace=velero</code>" in html
-    assert '<a href="/alerts/HomelabPodOOMKilled/?namespace=media&amp;pod=x">Find the runbook for these labels</a>' in html
+    assert (
+        '<a href="/alerts/HomelabPodOOMKilled/?namespace=media&amp;pod=x">Find the runbook for these labels</a>' in html
+    )
 
 
 def test_an_archived_runbook_says_so(client, imported):

@@ -46,7 +46,9 @@ class Command(BaseCommand):
                 current = alert.rule.path
                 self.stdout.write(current)
             runbook = ", ".join(r.get_absolute_url() for r in alert.runbooks) if alert.runbooks else "NO RUNBOOK"
-            url = alert.runbook_url_kind + (f" {alert.rule.runbook_url}" if alert.runbook_url_kind == "elsewhere" else "")
+            url = alert.runbook_url_kind + (
+                f" {alert.rule.runbook_url}" if alert.runbook_url_kind == "elsewhere" else ""
+            )
             self.stdout.write(f"  {alert.rule.line:>5}  {alert.rule.name:<{width}}  {runbook}  runbook_url: {url}")
         if coverage.runbooks_without_rules:
             self.stdout.write("Runbooks whose alert is in no rule file:")

@@ -21,8 +21,10 @@ class Command(BaseCommand):
                 line = f"{result.outcome:9} {result.path}"
                 if result.message:
                     line += f": {result.message}"
-                style = self.style.ERROR if result.outcome == "failed" else (
-                    self.style.WARNING if result.message and result.outcome != "skipped" else str
+                style = (
+                    self.style.ERROR
+                    if result.outcome == "failed"
+                    else (self.style.WARNING if result.message and result.outcome != "skipped" else str)
                 )
                 self.stdout.write(style(line))
             if total > PROGRESS_EVERY and n % PROGRESS_EVERY == 0:
@@ -30,7 +32,9 @@ class Command(BaseCommand):
 
         report = import_paths(paths, dry_run=dry_run, prune=prune, progress=progress)
         for result in report.results:
-            if result.outcome in ("archived",) or (result.outcome == "failed" and result.message == "no such file or directory"):
+            if result.outcome in ("archived",) or (
+                result.outcome == "failed" and result.message == "no such file or directory"
+            ):
                 self.stdout.write(f"{result.outcome:9} {result.path}: {result.message}")
         summary = ("dry run: " if dry_run else "") + report.summary()
         if report.failed:

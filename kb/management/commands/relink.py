@@ -12,6 +12,8 @@ class Command(BaseCommand):
         report = relink_all()
         for path, why in report.failed:
             self.stderr.write(f"failed    {path}: {why}")
-        self.stdout.write(f"{report.documents} documents relinked, {report.mentions} mentions, {len(report.failed)} failed")
+        self.stdout.write(
+            f"{report.documents} documents relinked, {report.mentions} mentions, {len(report.failed)} failed"
+        )
         if report.failed:
             raise CommandError(f"{len(report.failed)} documents could not be read again")
