@@ -147,10 +147,10 @@ def mentions_refresh(*, names: list[str], vocabulary: Vocabulary | None = None, 
 
 def mentions_reread(*, documents: QuerySet[Document], vocabulary: Vocabulary | None = None) -> int:
     """Re-extracts the mentions of these documents (after a curation changed what a name means)."""
-    # By primary key: the caller's query may join mentions and repeat a document.
-    documents = list(
-        Document.objects.filter(pk__in=documents.values("pk")).only("pk", "identity", "source_path", "source_text")
-    )
+    # By primary key: the caller's query may join mentions and repeat a document. The keys are read
+    # first: as a subquery, PostgreSQL re-ran the caller's text scan for every document (minutes on the corpus).
+    pks = set(documents.values_list("pk", flat=True))
+    documents = list(Document.objects.filter(pk__in=pks).only("pk", "identity", "source_path", "source_text"))
     if documents:
         vocabulary = vocabulary or vocabulary_load()
     for document in documents:
