@@ -7,19 +7,18 @@ parser: an edit that would not read back as intended raises `EditError` and chan
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
-from kb.authoring.from_markdown import split_row
 from kb.authoring.to_markdown import escape_cell, markdown_table
-from kb.markdown.parsing import (
+from kb.markdown.parsing import ParsedDocument, parse_document
+from kb.markdown.syntax import (
+    LIST_LINE,
     TABLE_DELIMITER_LINE,
-    ParsedDocument,
     comparable,
     follow_up_columns,
-    parse_document,
     resolution_columns,
+    split_row,
 )
 
 RESOLUTION_HEADERS = ["Date", "Incident", "Old Value", "New Value", "Notes"]
@@ -143,15 +142,12 @@ def _only_status_changed(after: ParsedDocument, before: ParsedDocument, index: i
     return True
 
 
-LIST_LINE = re.compile(r"^(\s*(?:[-*+]|\d{1,9}[.)])\s+)(\[[ xX]\]\s+)?((?:✅|✔|☑|(?:DONE|Done)\b[:\s-]*)\s*)?(.*)$")
-
-
 def _status_edits(lines: list[str], n: int, status: str) -> list[str]:
     """Ways to give the item on line `n` the status: the parse decides which one worked."""
     box = "[x] " if status == "done" else "[ ] "
     item = LIST_LINE.match(lines[n])
     if item:
-        marker, _box, done_word, rest = item.groups()
+        marker, done_word, rest = item.group("marker", "done", "text")
         return [f"{marker}{box}{'' if status == 'open' else (done_word or '')}{rest}"]
     if "|" not in lines[n]:
         return []

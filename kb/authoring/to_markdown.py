@@ -14,8 +14,10 @@ from datetime import date
 
 import yaml
 
-from kb.markdown.parsing import FIELD_SYNONYMS, FRONT_MATTER, ParsedDocument, ParseError, parse_document, unclosed_fence
+from kb.markdown.parsing import ParsedDocument, ParseError, parse_document
+from kb.markdown.postmortems import PostMortemFields
 from kb.markdown.rendering import render
+from kb.markdown.syntax import FIELD_SYNONYMS, FRONT_MATTER, unclosed_fence
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
 NEW_SECTIONS = ("Root cause", "Why it was hard to spot", "Fix")
@@ -36,17 +38,11 @@ class FollowUpDraft:
 
 
 @dataclass
-class PostMortemDraft:
+class PostMortemDraft(PostMortemFields):
     """A post-mortem as the form edits it: the JSON API's fields plus what keeps a document whole."""
 
     title: str
-    date: date | None = None
-    duration: str = ""
-    severity: str = ""
     severity_note: str = ""
-    affected: str = ""
-    status: str = ""
-    summary: str = ""
     sections: list[SectionDraft] = field(default_factory=list)
     follow_ups: list[FollowUpDraft] = field(default_factory=list)
     lessons: list[str] = field(default_factory=list)

@@ -20,8 +20,9 @@ from datetime import date
 
 from kb.markdown import dates
 from kb.markdown.identifiers import identifier_parts
-from kb.markdown.parsing import ALERT_NAME, ParsedDocument, incident_references, is_alert_like
+from kb.markdown.parsing import ParsedDocument
 from kb.markdown.rendering import Block
+from kb.markdown.syntax import ALERT_NAME, incident_references, is_alert_like
 
 ALERT, METRIC, COMPONENT, NAMESPACE, HOST, FILE, INCIDENT, POSTMORTEM = (
     "alert",
