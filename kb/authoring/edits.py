@@ -19,6 +19,8 @@ from kb.markdown.syntax import (
     follow_up_columns,
     resolution_columns,
     split_row,
+    table_end,
+    table_starts,
 )
 
 RESOLUTION_HEADERS = ["Date", "Incident", "Old Value", "New Value", "Notes"]
@@ -52,22 +54,13 @@ def resolution_row_append(text: str, *, entry: ResolutionDraft, path: str = "") 
         new_body = body.rstrip("\n") + f"\n\n{'#' * level} Resolution History\n\n{table}\n"
     else:
         end = next((h.line for h in headings if h.line > history.line), len(lines))
-        table_at = next(
-            (
-                i
-                for i in range(history.line + 1, end - 1)
-                if "|" in lines[i] and TABLE_DELIMITER_LINE.match(lines[i + 1])
-            ),
-            None,
-        )
+        table_at = next((i for i in range(history.line + 1, end - 1) if table_starts(lines, i)), None)
         if table_at is None:
             table = markdown_table(RESOLUTION_HEADERS, [_resolution_cells(RESOLUTION_HEADERS, entry)])
             last = max((i for i in range(history.line, end) if lines[i].strip()), default=history.line)
             lines[last + 1 : last + 1] = ["", *table.split("\n")]
         else:
-            row_end = table_at + 2
-            while row_end < end and "|" in lines[row_end] and lines[row_end].strip():
-                row_end += 1
+            row_end = table_end(lines, table_at, stop=end)
             cells = _resolution_cells(split_row(lines[table_at]), entry)
             lines.insert(row_end, "| " + " | ".join(cells) + " |")
         new_body = "\n".join(lines)

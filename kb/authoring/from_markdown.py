@@ -33,6 +33,8 @@ from kb.markdown.syntax import (
     setext_level,
     source_parts,
     split_row,
+    table_end,
+    table_starts,
 )
 
 
@@ -148,10 +150,8 @@ def _intro_without_fields(lines: list[str]) -> tuple[list[str], dict[str, str]]:
     raw: dict[str, str] = {}
     i = 0
     while i < len(lines):
-        if i + 1 < len(lines) and "|" in lines[i] and TABLE_DELIMITER_LINE.match(lines[i + 1]):
-            end = i + 2
-            while end < len(lines) and "|" in lines[end] and lines[end].strip():
-                end += 1
+        if table_starts(lines, i):
+            end = table_end(lines, i)
             rows = [split_row(line) for line in lines[i + 2 : end]]
             if len(split_row(lines[i])) == 2 and any(_field_key(r[0]) in FIELD_SYNONYMS for r in rows if r):
                 for row in rows:

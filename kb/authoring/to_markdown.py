@@ -17,7 +17,7 @@ import yaml
 from kb.markdown.parsing import ParsedDocument, ParseError, parse_document
 from kb.markdown.postmortems import PostMortemFields
 from kb.markdown.rendering import render
-from kb.markdown.syntax import FIELD_SYNONYMS, FRONT_MATTER, unclosed_fence
+from kb.markdown.syntax import FIELD_SYNONYMS, FRONT_MATTER, LIST_MARKER, unclosed_fence
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
 NEW_SECTIONS = ("Root cause", "Why it was hard to spot", "Fix")
@@ -174,7 +174,8 @@ def one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-BLOCK_MARKER = re.compile(r"^([-+*>#]|\d{1,9}[.)])(?=\s|$)")
+# A line starting with one of these would not read as text: a list item, a quote or a heading.
+BLOCK_MARKER = re.compile(rf"^(?:{LIST_MARKER}|[>#])(?=\s|$)")
 
 
 def list_text(text: str) -> str:

@@ -19,14 +19,15 @@ from kb.markdown.rendering import Block, render
 from kb.markdown.runbooks import ResolutionRow, alert_from_name, alert_in_title, read_runbook
 from kb.markdown.syntax import (
     ATX_HEADING,
-    TABLE_DELIMITER_LINE,
     comparable,
     fence_after,
     heading_key,
     incident_references,
+    is_table_row,
     setext_level,
     source_parts,
     split_row,
+    table_starts,
     text_or_none,
 )
 
@@ -134,7 +135,7 @@ def scan_source(body: str, line_offset: int, warnings: list[str]) -> list[Source
                 fence_line, table_columns = i, None
             continue
         if table_columns is not None:
-            if "|" in line and line.strip():
+            if is_table_row(line):
                 cells = len(split_row(line))
                 if cells != table_columns:
                     warnings.append(
@@ -143,7 +144,7 @@ def scan_source(body: str, line_offset: int, warnings: list[str]) -> list[Source
                     )
                 continue
             table_columns = None
-        if TABLE_DELIMITER_LINE.match(line) and i > 0 and "|" in lines[i - 1]:
+        if i > 0 and table_starts(lines, i - 1):
             table_columns = len(split_row(lines[i - 1]))
             table_line = i
             continue

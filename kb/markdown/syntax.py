@@ -83,8 +83,8 @@ def unclosed_fence(text: str) -> str | None:
 
 ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 SETEXT_UNDERLINE = re.compile(r" {0,3}(=+|-+)[ \t]*")
-# The start of a line Python-Markdown renders as a level-1 heading: unlike ATX_HEADING
-# (CommonMark's rule), it needs no space after the `#`.
+# The start of a title line: one `#`, a space after it or not (Python-Markdown renders `#Title`
+# as a heading, where ATX_HEADING, CommonMark's rule, needs the space).
 LEVEL_ONE_HASH = re.compile(r"^ {0,3}#(?!#)")
 
 
@@ -109,6 +109,25 @@ def heading_key(heading: str) -> str:
 # --- tables ----------------------------------------------------------------------
 
 TABLE_DELIMITER_LINE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?\s*$")
+
+
+def table_starts(lines: list[str], i: int) -> bool:
+    """Whether line `i` is a table's header row: a line with a pipe over a delimiter row."""
+    return i + 1 < len(lines) and "|" in lines[i] and bool(TABLE_DELIMITER_LINE.match(lines[i + 1]))
+
+
+def is_table_row(line: str) -> bool:
+    """Whether a line under a table's delimiter row still belongs to the table."""
+    return "|" in line and bool(line.strip())
+
+
+def table_end(lines: list[str], header: int, stop: int | None = None) -> int:
+    """The line after the last row of the table whose header row is line `header`, `stop` at the latest."""
+    stop = len(lines) if stop is None else stop
+    end = header + 2
+    while end < stop and is_table_row(lines[end]):
+        end += 1
+    return end
 
 
 def split_row(line: str) -> list[str]:
