@@ -31,6 +31,8 @@ from kb.markdown.syntax import (
     text_or_none,
 )
 
+# What other packages use; the errors live in kb.markdown.errors (syntax raises them too) and are
+# named here so that callers import the parser and its errors from one place.
 __all__ = ["NotADocument", "ParseError", "ParsedDocument", "Section", "content_hash", "decode", "parse_document"]
 
 MAX_BYTES = 2 * 1024 * 1024

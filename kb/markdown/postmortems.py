@@ -59,6 +59,7 @@ def metadata_rows(block: Block) -> list[tuple[str, str]]:
 
 
 def read_postmortem(doc, front_matter, content, intro, body) -> None:
+    """Fills in `doc`'s fields (wherever they are written), summary, follow-ups and lessons."""
     fields: dict[str, str] = {}
     extra: dict[str, str] = {}
 

@@ -38,6 +38,7 @@ class ResolutionRow:
 
 
 def alert_in_title(title: str) -> str | None:
+    """The alert a title names: in parentheses at its end, or the whole title when it looks like one."""
     paren = re.search(r"\(([A-Za-z_:][A-Za-z0-9_:]*)\)\s*$", title)
     if paren and is_alert_like(paren.group(1)):
         return paren.group(1)
@@ -47,6 +48,7 @@ def alert_in_title(title: str) -> str | None:
 
 
 def alert_from_name(stem: str, title: str) -> str | None:
+    """The file name (`stem`) as the alert name, when it looks like one or says the same as the title."""
     if not ALERT_NAME.match(stem or ""):
         return None
     if is_alert_like(stem) or comparable(stem) == comparable(title):
@@ -55,6 +57,7 @@ def alert_from_name(stem: str, title: str) -> str | None:
 
 
 def read_runbook(doc, front_matter, title_block, content, intro, stem) -> None:
+    """Fills in `doc`'s alert, labels and resolution history."""
     alert_section = next((b for b, _ in content if heading_key(b.heading) in ("alert", "alerts", "alert name")), None)
     h1 = title_block.heading.strip() if title_block else ""
     from_name = alert_from_name(stem, h1 or doc.title)
