@@ -39,7 +39,8 @@ class FollowUpDraft:
 
 @dataclass
 class PostMortemDraft(PostMortemFields):
-    """A post-mortem as the form edits it: the JSON API's fields plus what keeps a document whole."""
+    """A post-mortem as the form edits it: the JSON API's fields (those of `PostMortemFields`, the ones
+    the parser reads, and the title) plus what keeps a document whole."""
 
     title: str
     severity_note: str = ""
