@@ -7,19 +7,20 @@ parser: an edit that would not read back as intended raises `EditError` and chan
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
-from kb.authoring.from_markdown import split_row
 from kb.authoring.to_markdown import escape_cell, markdown_table
-from kb.markdown.parsing import (
+from kb.markdown.parsing import ParsedDocument, parse_document
+from kb.markdown.syntax import (
+    LIST_LINE,
     TABLE_DELIMITER_LINE,
-    ParsedDocument,
     comparable,
     follow_up_columns,
-    parse_document,
     resolution_columns,
+    split_row,
+    table_end,
+    table_starts,
 )
 
 RESOLUTION_HEADERS = ["Date", "Incident", "Old Value", "New Value", "Notes"]
@@ -53,22 +54,13 @@ def resolution_row_append(text: str, *, entry: ResolutionDraft, path: str = "") 
         new_body = body.rstrip("\n") + f"\n\n{'#' * level} Resolution History\n\n{table}\n"
     else:
         end = next((h.line for h in headings if h.line > history.line), len(lines))
-        table_at = next(
-            (
-                i
-                for i in range(history.line + 1, end - 1)
-                if "|" in lines[i] and TABLE_DELIMITER_LINE.match(lines[i + 1])
-            ),
-            None,
-        )
+        table_at = next((i for i in range(history.line + 1, end - 1) if table_starts(lines, i)), None)
         if table_at is None:
             table = markdown_table(RESOLUTION_HEADERS, [_resolution_cells(RESOLUTION_HEADERS, entry)])
             last = max((i for i in range(history.line, end) if lines[i].strip()), default=history.line)
             lines[last + 1 : last + 1] = ["", *table.split("\n")]
         else:
-            row_end = table_at + 2
-            while row_end < end and "|" in lines[row_end] and lines[row_end].strip():
-                row_end += 1
+            row_end = table_end(lines, table_at, stop=end)
             cells = _resolution_cells(split_row(lines[table_at]), entry)
             lines.insert(row_end, "| " + " | ".join(cells) + " |")
         new_body = "\n".join(lines)
@@ -143,15 +135,12 @@ def _only_status_changed(after: ParsedDocument, before: ParsedDocument, index: i
     return True
 
 
-LIST_LINE = re.compile(r"^(\s*(?:[-*+]|\d{1,9}[.)])\s+)(\[[ xX]\]\s+)?((?:✅|✔|☑|(?:DONE|Done)\b[:\s-]*)\s*)?(.*)$")
-
-
 def _status_edits(lines: list[str], n: int, status: str) -> list[str]:
     """Ways to give the item on line `n` the status: the parse decides which one worked."""
     box = "[x] " if status == "done" else "[ ] "
     item = LIST_LINE.match(lines[n])
     if item:
-        marker, _box, done_word, rest = item.groups()
+        marker, done_word, rest = item.group("marker", "done", "text")
         return [f"{marker}{box}{'' if status == 'open' else (done_word or '')}{rest}"]
     if "|" not in lines[n]:
         return []

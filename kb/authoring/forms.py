@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from kb.authoring.edits import ResolutionDraft
 from kb.authoring.to_markdown import SEVERITIES, FollowUpDraft, PostMortemDraft, SectionDraft
-from kb.markdown.parsing import ALERT_NAME, FIELD_SYNONYMS
+from kb.markdown.syntax import ALERT_NAME, FIELD_SYNONYMS
 from kb.models import Alert, FollowUpStatus, Incident, IncidentStatus, PostMortem, Runbook
 from kb.search import search_index_incidents
 

@@ -18,17 +18,23 @@ from kb.authoring.to_markdown import (
     one_line,
     postmortem_markdown,
 )
-from kb.markdown.parsing import (
+from kb.markdown.parsing import ParsedDocument, parse_document
+from kb.markdown.syntax import (
     BOLD_FIELD,
+    CHECKBOX,
     FIELD_SYNONYMS,
+    LEVEL_ONE_HASH,
+    LIST_ITEM,
     PLAIN_FIELD,
     TABLE_DELIMITER_LINE,
-    ParsedDocument,
     comparable,
     follow_up_columns,
-    parse_document,
     postmortem_heading_role,
+    setext_level,
     source_parts,
+    split_row,
+    table_end,
+    table_starts,
 )
 
 
@@ -130,9 +136,9 @@ def _title_end(lines: list[str], limit: int) -> int:
     for i, line in enumerate(lines[:limit]):
         if not line.strip():
             continue
-        if re.match(r"^ {0,3}#(?!#)", line):
+        if LEVEL_ONE_HASH.match(line):
             return i + 1
-        if i + 1 < limit and re.fullmatch(r" {0,3}=+[ \t]*", lines[i + 1]):
+        if i + 1 < limit and setext_level(lines[i + 1]) == 1:
             return i + 2
         return 0
     return 0
@@ -144,10 +150,8 @@ def _intro_without_fields(lines: list[str]) -> tuple[list[str], dict[str, str]]:
     raw: dict[str, str] = {}
     i = 0
     while i < len(lines):
-        if i + 1 < len(lines) and "|" in lines[i] and TABLE_DELIMITER_LINE.match(lines[i + 1]):
-            end = i + 2
-            while end < len(lines) and "|" in lines[end] and lines[end].strip():
-                end += 1
+        if table_starts(lines, i):
+            end = table_end(lines, i)
             rows = [split_row(line) for line in lines[i + 2 : end]]
             if len(split_row(lines[i])) == 2 and any(_field_key(r[0]) in FIELD_SYNONYMS for r in rows if r):
                 for row in rows:
@@ -170,32 +174,6 @@ def _field_key(cell: str) -> str:
     return re.sub(r"[*_`]", "", cell).strip().rstrip(":").strip().lower()
 
 
-def split_row(line: str) -> list[str]:
-    """The cells of a markdown table row, as written (escaped pipes and code spans kept whole)."""
-    cells, current, in_code = [], "", False
-    text = line.strip()
-    if text.startswith("|"):
-        text = text[1:]
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "\\" and i + 1 < len(text):
-            current += text[i : i + 2]
-            i += 2
-            continue
-        if char == "`":
-            in_code = not in_code
-        if char == "|" and not in_code:
-            cells.append(current.strip())
-            current = ""
-        else:
-            current += char
-        i += 1
-    if current.strip():
-        cells.append(current.strip())
-    return cells
-
-
 def _mentioned(name: str, value: str, groups: list[_Group]) -> bool:
     """True when a section already says `name: value` (a Stats list, say), so the table need not repeat it."""
     wanted = (comparable(name), comparable(value))
@@ -206,9 +184,7 @@ def _mentioned(name: str, value: str, groups: list[_Group]) -> bool:
     )
 
 
-LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]+(.*))?$")
 REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S")
-CHECKBOX = re.compile(r"^\[[ xX]\]\s+")
 
 
 def _take_over(draft: PostMortemDraft, groups: list[_Group], role: str, path: str) -> PostMortemDraft | None:
@@ -243,21 +219,9 @@ def _take_over(draft: PostMortemDraft, groups: list[_Group], role: str, path: st
             FollowUpDraft(text, item.status, item.owner, item.due) for text, item in zip(texts, alone.follow_ups)
         ]
     kept = [SectionDraft(g.source_heading, g.markdown) for g in groups if g not in chosen]
-    if role == "lessons":
-        return replace(
-            draft,
-            sections=kept,
-            lessons=lessons,
-            lessons_heading=chosen[0].source_heading,
-            references=draft.references + references,
-        )
-    return replace(
-        draft,
-        sections=kept,
-        follow_ups=follow_ups,
-        follow_ups_heading=chosen[0].source_heading,
-        references=draft.references + references,
-    )
+    # The draft names its lists and their headings after the roles: `lessons`, `follow_ups_heading`.
+    taken = {role: lessons if role == "lessons" else follow_ups, f"{role}_heading": chosen[0].source_heading}
+    return replace(draft, sections=kept, references=draft.references + references, **taken)
 
 
 def _items(markdown: str, *, table: bool) -> tuple[list[str], list[str]] | None:

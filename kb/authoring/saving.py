@@ -23,7 +23,8 @@ from kb.authoring.to_markdown import (
 from kb.documents.files import skip_reason
 from kb.documents.saving import VersionConflict, document_save
 from kb.entities.links import parsed_html_linked
-from kb.markdown.parsing import ALERT_NAME, SCOPE_LABELS, NotADocument, ParsedDocument, ParseError, parse_document
+from kb.markdown.parsing import NotADocument, ParsedDocument, ParseError, parse_document
+from kb.markdown.syntax import ALERT_NAME, SCOPE_LABELS
 from kb.models import Document, DocumentKind, Incident, PostMortem, Revision, Runbook
 
 WEB_EDIT = "edited on the web"

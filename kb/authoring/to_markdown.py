@@ -14,8 +14,10 @@ from datetime import date
 
 import yaml
 
-from kb.markdown.parsing import FIELD_SYNONYMS, FRONT_MATTER, ParsedDocument, ParseError, parse_document, unclosed_fence
+from kb.markdown.parsing import ParsedDocument, ParseError, parse_document
+from kb.markdown.postmortems import PostMortemFields
 from kb.markdown.rendering import render
+from kb.markdown.syntax import FIELD_SYNONYMS, FRONT_MATTER, LIST_MARKER, unclosed_fence
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
 NEW_SECTIONS = ("Root cause", "Why it was hard to spot", "Fix")
@@ -36,17 +38,12 @@ class FollowUpDraft:
 
 
 @dataclass
-class PostMortemDraft:
-    """A post-mortem as the form edits it: the JSON API's fields plus what keeps a document whole."""
+class PostMortemDraft(PostMortemFields):
+    """A post-mortem as the form edits it: the JSON API's fields (those of `PostMortemFields`, the ones
+    the parser reads, and the title) plus what keeps a document whole."""
 
     title: str
-    date: date | None = None
-    duration: str = ""
-    severity: str = ""
     severity_note: str = ""
-    affected: str = ""
-    status: str = ""
-    summary: str = ""
     sections: list[SectionDraft] = field(default_factory=list)
     follow_ups: list[FollowUpDraft] = field(default_factory=list)
     lessons: list[str] = field(default_factory=list)
@@ -178,7 +175,8 @@ def one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-BLOCK_MARKER = re.compile(r"^([-+*>#]|\d{1,9}[.)])(?=\s|$)")
+# A line starting with one of these would not read as text: a list item, a quote or a heading.
+BLOCK_MARKER = re.compile(rf"^(?:{LIST_MARKER}|[>#])(?=\s|$)")
 
 
 def list_text(text: str) -> str:

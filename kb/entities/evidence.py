@@ -59,8 +59,8 @@ from kb.entities.grammar import (
     postmortem_reference,
 )
 from kb.markdown import dates
-from kb.markdown.parsing import ALERT_NAME, incident_references, is_alert_like
 from kb.markdown.rendering import Block
+from kb.markdown.syntax import ALERT_NAME, incident_references, is_alert_like
 
 # --- where text is ----------------------------------------------------------------------
 

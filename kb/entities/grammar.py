@@ -19,7 +19,7 @@ from datetime import date
 
 from kb.markdown import dates
 from kb.markdown.identifiers import identifier_parts
-from kb.markdown.parsing import ALERT_NAME, is_alert_like
+from kb.markdown.syntax import ALERT_NAME, is_alert_like
 
 ALERT, METRIC, COMPONENT, NAMESPACE, HOST, FILE, INCIDENT, POSTMORTEM = (
     "alert",

@@ -1,10 +1,12 @@
 """Markdown as the knowledge base understands it: text in, plain dataclasses out. Pure, no database.
 
-Owns the shared conventions of the documents teams write (`syntax`: headings, tables, lists,
-checkboxes, done markers, field names), reading one document (`parsing`), rendering it to sanitised
-HTML with its outline in the same Python-Markdown pass (`rendering`), rebuilding files whose
-newlines were lost (`unflatten`), the dates people write (`dates`), the identifier grammar
-(`identifiers`) and cutting rendered HTML into sections (`html_parts`).
+Owns the shared conventions of the documents teams write (`syntax`: front matter, fences, headings,
+tables, lists, checkboxes, done markers, field names, alert names), reading one document
+(`parsing`, which decides its kind, then `runbooks` or `postmortems` for its fields; `errors` for
+what reading can fail with), rendering it to sanitised HTML with its outline in the same
+Python-Markdown pass (`rendering`), rebuilding files whose newlines were lost (`unflatten`), the
+dates people write (`dates`), the identifier grammar (`identifiers`) and cutting rendered HTML into
+sections (`html_parts`).
 
 May import: the standard library, Python-Markdown, nh3, PyYAML, Pygments. Never Django's models or
 any other `kb` package: everything else builds on this one.

@@ -19,6 +19,8 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from kb.markdown.syntax import CHECKBOX, LIST_START
+
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 
 
@@ -92,12 +94,10 @@ class HugoShortcodes(Preprocessor):
 
 # --- the outline ----------------------------------------------------------------
 
-CHECKBOX = re.compile(r"^\[([ xX])\]\s+")
 STASH_ONLY = re.compile(r"(\x02wzxhzdk:\d+\x03\s*)+")
 STASHED = re.compile(r"\x02wzxhzdk:(\d+)\x03")
 ESCAPED = re.compile(r"\x02(\d+)\x03")
 TAG = re.compile(r"<[^>]+>")
-LIST_START = re.compile(r"^ {0,3}(?:[-*+]|1[.)])\s+\S")
 
 
 class ListsInterruptParagraphs(Preprocessor):

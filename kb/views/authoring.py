@@ -17,7 +17,7 @@ from kb.authoring.to_markdown import normalise_text, postmortem_markdown, runboo
 from kb.documents.diff import text_diff
 from kb.documents.exporting import download_name
 from kb.documents.saving import VersionConflict
-from kb.markdown.parsing import ALERT_NAME
+from kb.markdown.syntax import ALERT_NAME
 from kb.models import Document, Incident, PostMortem, Runbook
 
 POSTMORTEM_FORM = "kb/postmortem_form.html"

@@ -6,7 +6,8 @@ import pytest
 import yaml
 
 from kb.entities.extraction import KINDS, Vocabulary, extract
-from kb.markdown.parsing import is_alert_like, parse_document
+from kb.markdown.parsing import parse_document
+from kb.markdown.syntax import is_alert_like
 from kb.models import EntityKind
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "entities"

@@ -5,7 +5,8 @@ from datetime import date
 
 import pytest
 
-from kb.markdown.parsing import NotADocument, ParseError, decode, parse_document, unclosed_fence
+from kb.markdown.parsing import NotADocument, ParseError, decode, parse_document
+from kb.markdown.syntax import unclosed_fence
 from kb.markdown.unflatten import looks_flattened, unflatten
 
 

@@ -1,0 +1,301 @@
+"""The conventions of the documents teams write, in one place: how front matter, code fences,
+headings, tables, lists and checklists are written, which words mark a follow-up done, what the
+fields and sections of a post-mortem are called and what an alert name looks like.
+
+The parser reads documents by these conventions and the web editor (`kb.authoring`) writes and
+edits them by the same ones, so that what the web writes reads back as it was meant.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import yaml
+
+from kb.markdown.errors import ParseError
+from kb.markdown.unflatten import Report, looks_flattened, unflatten
+
+# --- front matter ----------------------------------------------------------------
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.S)
+
+
+@dataclass
+class SourceParts:
+    front: str  # the front matter block as written, `---` lines included; "" when there is none
+    front_matter: dict
+    body: str  # the markdown after it, rebuilt when it had lost its newlines
+    line_offset: int  # lines before the body in the text, for messages; 0 when the body was rebuilt
+    rebuilt: Report | None  # what unflattening rebuilt; None when the body was not flattened
+
+
+def source_parts(text: str) -> SourceParts:
+    """A document's text split as the parser reads it: BOM and CRLF dropped, front matter read,
+    a flattened body rebuilt. Raises ParseError for front matter that is not a YAML mapping."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    match = FRONT_MATTER.match(text)
+    front = match.group() if match else ""
+    try:
+        data = (yaml.safe_load(match.group(1) or "") or {}) if match else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ParseError(f"invalid YAML front matter: {problem}", line=line) from None
+    if not isinstance(data, dict):
+        raise ParseError("front matter must be a mapping of keys to values", line=2)
+    body, rebuilt = text[len(front) :], None
+    if looks_flattened(body):
+        body, rebuilt = unflatten(body)
+    return SourceParts(front, data, body, 0 if rebuilt is not None else front.count("\n"), rebuilt)
+
+
+def text_or_none(value) -> str | None:
+    """A front matter value as text; None when it is missing or empty."""
+    return str(value).strip() if value not in (None, "") else None
+
+
+# --- code fences -----------------------------------------------------------------
+
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def fence_after(fence: str | None, line: str) -> str | None:
+    """The code fence open after `line` (its backticks or tildes), given the one open before it."""
+    if fence is None:
+        opened = FENCE.match(line)
+        return opened.group(1) if opened else None
+    closing = line.strip()
+    return None if closing.startswith(fence) and set(closing) <= set(fence[0]) else fence
+
+
+def unclosed_fence(text: str) -> str | None:
+    """The fence (```, ~~~~, …) a markdown text leaves open at its end, or None."""
+    fence = None
+    for line in text.split("\n"):
+        fence = fence_after(fence, line)
+    return fence
+
+
+# --- headings --------------------------------------------------------------------
+
+ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+SETEXT_UNDERLINE = re.compile(r" {0,3}(=+|-+)[ \t]*")
+# The start of a title line: one `#`, a space after it or not (Python-Markdown renders `#Title`
+# as a heading, where ATX_HEADING, CommonMark's rule, needs the space).
+LEVEL_ONE_HASH = re.compile(r"^ {0,3}#(?!#)")
+
+
+def setext_level(line: str) -> int | None:
+    """1 or 2 when `line` underlines the line above as a heading (`===` or `---`), else None."""
+    underline = SETEXT_UNDERLINE.fullmatch(line)
+    if not underline:
+        return None
+    return 1 if "=" in underline.group(1) else 2
+
+
+def comparable(text: str) -> str:
+    """Only the lowercase letters and digits of `text`: how headings and names are compared."""
+    return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+
+def heading_key(heading: str) -> str:
+    """A heading as the section names below are looked up: lowercase, no parentheses, no colon."""
+    return re.sub(r"\s*\(.*?\)\s*", " ", heading).strip().lower().rstrip(":")
+
+
+# --- tables ----------------------------------------------------------------------
+
+TABLE_DELIMITER_LINE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?\s*$")
+
+
+def table_starts(lines: list[str], i: int) -> bool:
+    """Whether line `i` is a table's header row: a line with a pipe over a delimiter row."""
+    return i + 1 < len(lines) and "|" in lines[i] and bool(TABLE_DELIMITER_LINE.match(lines[i + 1]))
+
+
+def is_table_row(line: str) -> bool:
+    """Whether a line under a table's delimiter row still belongs to the table."""
+    return "|" in line and bool(line.strip())
+
+
+def table_end(lines: list[str], header: int, stop: int | None = None) -> int:
+    """The line after the last row of the table whose header row is line `header`, `stop` at the latest."""
+    stop = len(lines) if stop is None else stop
+    end = header + 2
+    while end < stop and is_table_row(lines[end]):
+        end += 1
+    return end
+
+
+def split_row(line: str) -> list[str]:
+    """The cells of a markdown table row, as written (escaped pipes and code spans kept whole)."""
+    cells, current, in_code = [], "", False
+    text = line.strip()
+    if text.startswith("|"):
+        text = text[1:]
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text):
+            current += text[i : i + 2]
+            i += 2
+            continue
+        if char == "`":
+            in_code = not in_code
+        if char == "|" and not in_code:
+            cells.append(current.strip())
+            current = ""
+        else:
+            current += char
+        i += 1
+    if current.strip():
+        cells.append(current.strip())
+    return cells
+
+
+# --- lists, checklists and done markers -------------------------------------------
+
+BULLET = r"[-*+]"
+ORDINAL = r"\d{1,9}[.)]"
+LIST_MARKER = rf"(?:{BULLET}|{ORDINAL})"
+# A list item line; its text (the rest of the line) captured.
+LIST_ITEM = re.compile(rf"^ {{0,3}}{LIST_MARKER}(?:[ \t]+(.*))?$")
+# A line that starts a list right under a paragraph: as on GitHub, an ordered list must start at 1.
+LIST_START = re.compile(rf"^ {{0,3}}(?:{BULLET}|1[.)])\s+\S")
+BOX = r"\[([ xX])\]"  # a checklist item's box, its mark captured
+CHECKBOX = re.compile(rf"^{BOX}\s+")
+
+DONE_GLYPHS = ("✅", "✔", "☑")
+DONE_WORD = r"(?:DONE|Done)\b"
+_DONE_GLYPH = "|".join(DONE_GLYPHS)
+# A follow-up whose text starts like this is done, whatever its box says: "✅ Rotated", "DONE: rotate".
+DONE_PREFIX = re.compile(rf"(?:{_DONE_GLYPH}|{DONE_WORD}[:\s-])")
+# A follow-up table's status cell that says done.
+DONE_STATUS = re.compile(rf"^(done|closed|fixed|resolved|complete|completed|yes|{_DONE_GLYPH}|x)\b", re.I)
+# A list item line in its parts, for changing a follow-up's status in place.
+LIST_LINE = re.compile(
+    rf"^(?P<marker>\s*{LIST_MARKER}\s+)(?P<box>{BOX}\s+)?"
+    rf"(?P<done>(?:{_DONE_GLYPH}|{DONE_WORD}[:\s-]*)\s*)?(?P<text>.*)$"
+)
+
+
+# --- post-mortem fields and sections -------------------------------------------------
+
+FIELD_SYNONYMS = {
+    "date": "date",
+    "incident date": "date",
+    "day": "date",
+    "when": "date",
+    "occurred": "date",
+    "duration": "duration",
+    "time to recovery": "duration",
+    "time to resolve": "duration",
+    "time to resolution": "duration",
+    "ttr": "duration",
+    "outage duration": "duration",
+    "severity": "severity",
+    "sev": "severity",
+    "sev level": "severity",
+    "priority": "severity",
+    "level": "severity",
+    "affected": "affected",
+    "affected services": "affected",
+    "services affected": "affected",
+    "affected systems": "affected",
+    "impacted": "affected",
+    "impacted services": "affected",
+    "scope": "affected",
+    "components": "affected",
+    "affected components": "affected",
+    "status": "status",
+    "state": "status",
+    "summary": "summary",
+}
+BOLD_FIELD = re.compile(r"^\s*(?:[-*]\s+)?\*\*([^*]+?):?\*\*:?\s*(.+?)\s*$")
+PLAIN_FIELD = re.compile(r"^\s*[-*]\s+([A-Za-z][A-Za-z ]{1,30}):\s+(.+?)\s*$")
+
+SUMMARY_HEADINGS = ("summary", "executive summary", "tl;dr", "tldr", "overview")
+FOLLOW_UP_HEADING = re.compile(
+    r"action items?|follow[- ]?ups?|contributing items|next steps|remediation items|to ?dos?\b"
+)
+LESSONS_HEADING = re.compile(r"lessons?\b")
+
+
+def postmortem_heading_role(heading: str) -> str | None:
+    """ "follow_ups", "lessons" or "summary" when a post-mortem heading announces one of them, else None."""
+    key = heading_key(heading)
+    if FOLLOW_UP_HEADING.search(key):
+        return "follow_ups"
+    if LESSONS_HEADING.match(key):
+        return "lessons"
+    if key in SUMMARY_HEADINGS:
+        return "summary"
+    return None
+
+
+def follow_up_columns(headers: list[str]) -> tuple[int | None, int | None, int | None, int | None]:
+    """The (text, status, owner, due) columns of a follow-up table, read from its headers."""
+    headers = [h.lower() for h in headers]
+    status_col = next((i for i, h in enumerate(headers) if re.search(r"status|state|done", h)), None)
+    owner_col = next((i for i, h in enumerate(headers) if re.search(r"owner|assignee|who", h)), None)
+    due_col = next((i for i, h in enumerate(headers) if re.search(r"due|deadline|by when", h)), None)
+    text_col = next((i for i in range(len(headers)) if i not in (status_col, owner_col, due_col)), None)
+    return text_col, status_col, owner_col, due_col
+
+
+# --- runbooks: alert names, label scopes, incident references, resolution tables ------------
+
+ALERT_NAME = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:]*$")
+SCOPE_LABELS = (
+    "namespace",
+    "container",
+    "pod",
+    "job",
+    "service",
+    "instance",
+    "node",
+    "cluster",
+    "deployment",
+    "daemonset",
+    "statefulset",
+    "app",
+    "severity",
+)
+
+
+def is_alert_like(name: str) -> bool:
+    """CamelCase identifiers such as `KubePodCrashLooping` or `etcdNoLeader`."""
+    return bool(ALERT_NAME.match(name)) and bool(re.search(r"[a-z][A-Z]|[A-Z]{2,}[a-z]|^[A-Z][a-z]+[A-Z]", name))
+
+
+INCIDENT_REF = re.compile(r"(?<![\w&/#])#(\d{1,7})\b")
+# "PR #1237", "issue #12", "step #3" number other things than incidents.
+NOT_INCIDENT_BEFORE = re.compile(r"\b(?:PR|MR|pull request|issue|issues|ticket|step|item|no\.?|number)\s*$", re.I)
+
+
+def incident_references(text: str) -> Iterator[re.Match]:
+    """The `#236`-style incident references in running text."""
+    for match in INCIDENT_REF.finditer(text):
+        if not NOT_INCIDENT_BEFORE.search(text[max(0, match.start() - 20) : match.start()]):
+            yield match
+
+
+def resolution_columns(headers: list[str]) -> dict[str, int]:
+    """The column of each part of a resolution row (date, incidents, old, new, notes), read from the headers."""
+    roles: dict[str, int] = {}
+    for i, header in enumerate(headers):
+        h = header.lower()
+        for role, pattern in (
+            ("date", r"\b(date|when|day)\b"),
+            ("incidents", r"incident|ticket|\bref|issue|alert id"),
+            ("old", r"^(old|before|from|previous)\b"),
+            ("new", r"^(new|after|to|current)\b"),
+            ("notes", r"note|action|comment|fix|resolution|description|summary|what|cause"),
+        ):
+            if role not in roles and re.search(pattern, h):
+                roles[role] = i
+                break
+    return roles
