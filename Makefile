@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test test-sqlite test-postgres bench clean
+.PHONY: run lint test test-sqlite bench clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,8 +18,15 @@ run: $(BIN)/.installed
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(BIN)/python manage.py import_docs examples
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(BIN)/python manage.py runserver $(HOST)
 
-# Every test, on SQLite and (when PostgreSQL is installed, always in CI) on a throwaway PostgreSQL.
-test: $(BIN)/.installed
+# ruff's lint rules and layout, then the import contracts of pyproject.toml (the areas' boundaries).
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
+
+# Lint first (CI fails on it), then every test, on SQLite and (when PostgreSQL is installed, always
+# in CI) on a throwaway PostgreSQL.
+test: $(BIN)/.installed lint
 	bin/test-all
 
 test-sqlite: $(BIN)/.installed
@@ -30,4 +37,4 @@ bench: $(BIN)/.installed
 	for script in bench/*.py; do DJANGO_DEBUG=True $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .import_linter_cache

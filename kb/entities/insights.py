@@ -13,7 +13,7 @@ from operator import or_
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
 
-from kb.entities.extraction import name_pattern, reference_date
+from kb.entities.grammar import name_pattern, reference_date
 from kb.models import (
     Alert,
     Document,

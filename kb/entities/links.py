@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from django.db.models.functions import Lower
 
-from kb.entities.extraction import POSTMORTEM, extract_parsed, name_pattern, reference_date
+from kb.entities.extraction import extract_parsed
+from kb.entities.grammar import POSTMORTEM, name_pattern, reference_date
 from kb.entities.mentions import vocabulary_load
 from kb.markdown.parsing import ParsedDocument
 from kb.models import Document, Entity, Mention, PostMortem

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 
-from kb.entities import extraction
+from kb.entities import extraction, grammar
 from kb.entities.extraction import Finding, Vocabulary
 from kb.markdown.parsing import ParsedDocument, ParseError, parse_document
 from kb.models import Alert, Document, Entity, Mention
@@ -26,7 +26,7 @@ from kb.models import Alert, Document, Entity, Mention
 def vocabulary_load() -> Vocabulary:
     """Alert names, then curated entities and every alias (a curator's word wins), and ignored names."""
     known: dict[str, tuple[str, str]] = {
-        name.lower(): (name, extraction.ALERT) for name in Alert.objects.values_list("name", flat=True)
+        name.lower(): (name, grammar.ALERT) for name in Alert.objects.values_list("name", flat=True)
     }
     ignored: set[str] = set()
     steered = Entity.objects.filter(Q(curated=True) | Q(ignored=True)).prefetch_related("aliases")
@@ -55,7 +55,7 @@ def mentions_write(
         # The runbook's alert was saved just before: known here, as it will be to the documents after it.
         vocabulary = vocabulary.with_alert(subject)
     findings = extraction.extract_parsed(parsed, vocabulary=vocabulary)
-    resolved_subject = vocabulary.resolve(subject, extraction.ALERT) if subject else None
+    resolved_subject = vocabulary.resolve(subject, grammar.ALERT) if subject else None
     if resolved_subject and not any(f.name.lower() == resolved_subject[0].lower() for f in findings):
         # Named only in front matter or the file name: the runbook is still for it.
         findings.append(Finding(resolved_subject[0], resolved_subject[1], 0, "", "", subject, parsed.title, 0))
@@ -120,7 +120,7 @@ def entities_revote(*, entity_ids: Iterable[int]) -> None:
         votes[row["entity_id"]][row["kind"]] = row["n"]
     changed = []
     for entity in Entity.objects.filter(pk__in=votes, kind_curated=False):
-        kind = max(votes[entity.pk].items(), key=lambda kv: (kv[1], -extraction.KINDS.index(kv[0])))[0]
+        kind = max(votes[entity.pk].items(), key=lambda kv: (kv[1], -grammar.KINDS.index(kv[0])))[0]
         if entity.kind != kind:
             entity.kind = kind
             changed.append(entity)

@@ -31,6 +31,9 @@ POSTGRES_WEIGHTS = [0.2, 0.2, 0.5, 1.0]  # D (body), C (unused), B (headings), A
 POSTGRES_CONFIG = "kb_search"  # English stemming without stop words (migration 0002_search)
 
 Candidates = tuple[list[dict], dict[int, int], int]  # rows with "term_scores", matches per term, rows in all
+Owners = dict[tuple[int, int], int]  # (document id or 0, incident id or 0) to the id of its ranked row
+# document id, incident id, scope, url, heading, snippet, rank: a row of either engine's snippet_rows
+SnippetRow = tuple[int | None, int | None, str, str, str, str, float]
 
 
 def current_engine():
@@ -42,7 +45,23 @@ def entries():
     return SearchEntry.objects.filter(Q(document__isnull=True) | Q(document__archived=False))
 
 
-class Sqlite:
+class Engine:
+    """What the two engines share: `snippets` asks the engine's `snippet_rows` and keeps the best part of each row."""
+
+    @classmethod
+    def snippet_rows(cls, query: Query, owners: Owners) -> list[SnippetRow]:
+        raise NotImplementedError
+
+    @classmethod
+    def snippets(cls, query: Query, ranked: list[dict]) -> dict[int, tuple[str, str, str]]:
+        """The best matching section of each ranked row (else its whole body), as (url, heading, snippet)."""
+        if not ranked:
+            return {}
+        owners = _owners(ranked)
+        return _best_parts(cls.snippet_rows(query, owners), owners)
+
+
+class Sqlite(Engine):
     """FTS5 over the four weighted columns: bm25() per term (FTS5 scores lower-is-better; negated
     here), snippet() from the body column, a trigram FTS5 table over the vocabulary."""
 
@@ -101,11 +120,8 @@ class Sqlite:
         return rows, frequencies, total
 
     @classmethod
-    def snippets(cls, query: Query, ranked: list[dict]) -> dict[int, tuple[str, str, str]]:
-        """The best matching section of each ranked row (else its whole body), as (url, heading, snippet)."""
-        if not ranked:
-            return {}
-        owners = _owners(ranked)
+    def snippet_rows(cls, query: Query, owners: Owners) -> list[SnippetRow]:
+        """The rows of those documents and incidents that match, best first, with snippet() of their body."""
         documents = [d for d, _ in owners if d] or [0]
         incidents = [i for _, i in owners if i] or [0]
         sql = f"""
@@ -119,7 +135,7 @@ class Sqlite:
             ORDER BY rank"""
         with connection.cursor() as cursor:
             cursor.execute(sql, [MARK_START, MARK_END, *SQLITE_WEIGHTS, cls.match(query), *documents, *incidents])
-            return _best_parts(cursor.fetchall(), owners)
+            return cursor.fetchall()
 
     @staticmethod
     def near_words(word: str) -> list[str]:
@@ -154,7 +170,7 @@ class VectorColumn(Expression):
         return f"{compiler.quote_name_unless_alias(compiler.query.get_initial_alias())}.vector", []
 
 
-class Postgres:
+class Postgres(Engine):
     """ts_rank per term with weights A (title, alert), B (headings), D (body); ts_headline; pg_trgm."""
 
     RANKS_BY_RARITY = False  # ts_rank knows nothing of other documents
@@ -217,10 +233,8 @@ class Postgres:
         return rows, frequencies, total
 
     @classmethod
-    def snippets(cls, query: Query, ranked: list[dict]) -> dict[int, tuple[str, str, str]]:
-        if not ranked:
-            return {}
-        owners = _owners(ranked)
+    def snippet_rows(cls, query: Query, owners: Owners) -> list[SnippetRow]:
+        """The best matching row of each of those documents and incidents, with ts_headline() of its body."""
         tsquery = cls.match(query)
         # The best row per document or incident first, so that ts_headline runs once for each.
         best = (
@@ -254,7 +268,7 @@ class Postgres:
             )
             .values_list("document_id", "incident_id", "scope", "url", "heading", "snippet", "rank")
         )
-        return _best_parts(rows, owners)
+        return list(rows)
 
     @staticmethod
     def near_words(word: str) -> list[str]:
@@ -278,11 +292,11 @@ def _count(rows):
     return rows.order_by().values("scope").annotate(n=Count("pk")).values("n")
 
 
-def _owners(ranked: list[dict]) -> dict[tuple[int, int], int]:
+def _owners(ranked: list[dict]) -> Owners:
     return {(r["document_id"] or 0, r["incident_id"] or 0): r["id"] for r in ranked}
 
 
-def _best_parts(rows, owners: dict[tuple[int, int], int]) -> dict[int, tuple[str, str, str]]:
+def _best_parts(rows: list[SnippetRow], owners: Owners) -> dict[int, tuple[str, str, str]]:
     """Per ranked row: its best matching section, else its whole body, as (url, heading, snippet)."""
     sections: dict[int, tuple[str, str, str]] = {}
     wholes: dict[int, tuple[str, str, str]] = {}

@@ -1,0 +1,1 @@
+"""Template filters (`{% load alerting %}`: durations of incidents). Formatting only: no queries, no kb imports."""

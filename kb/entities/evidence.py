@@ -1,0 +1,269 @@
+"""Evidence in one passage of a document: where text is (`passages`: headings, prose, list items,
+table cells, code blocks) and what in it points at an entity (`Hit`s: a shape, a telling neighbour, a
+command, an alert named beside another, a reference to an incident or a post-mortem). Pure: no
+database. Each hit is one vote; kb.entities.extraction counts the votes of the whole document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from kb.entities.grammar import (
+    ABSOLUTE_PATH,
+    ALERT,
+    ALERT_AFTER,
+    ALERT_BEFORE,
+    ARGOCD_APP,
+    BARE_FILE,
+    CAMEL_TOKEN,
+    COMMAND_WORDS,
+    COMPARISON_AFTER,
+    COMPONENT,
+    CONTEXT_RULES,
+    COORDINATED,
+    FILE,
+    HOST,
+    INCIDENT,
+    IPV4,
+    K8S_NAME,
+    KNOWN_EXTENSION,
+    KUBECTL_CONTAINER,
+    KUBECTL_POD,
+    KUBECTL_SLASHED,
+    KUBECTL_TARGET,
+    KUBECTL_TYPES,
+    LIST_NEXT,
+    METRIC,
+    METRIC_CONTEXT,
+    METRIC_TOKEN,
+    NODE_COMMAND,
+    NOT_HOSTS,
+    PM_REFERENCE,
+    POSTMORTEM,
+    PROMQL_FUNCTION_BEFORE,
+    QUOTE,
+    RELATIVE_PATH,
+    SELECTOR_AFTER,
+    SERVICE_COMMAND,
+    VERSION,
+    VOCABULARY_NOUN,
+    VOCABULARY_NOUN_BEFORE,
+    file_name,
+    is_english_compound,
+    is_metric_shaped,
+    is_vocabulary_word,
+    looks_like_alert,
+    postmortem_reference,
+)
+from kb.markdown import dates
+from kb.markdown.parsing import ALERT_NAME, incident_references, is_alert_like
+from kb.markdown.rendering import Block
+
+# --- where text is ----------------------------------------------------------------------
+
+
+@dataclass
+class Passage:
+    section: int
+    text: str
+    spans: frozenset[str]  # the code spans of its section
+    code: bool = False  # a code block: commands and configuration, not prose
+    heading: bool = False
+    field_name: bool = False  # the first cell of a key/value table row
+
+
+def passages(blocks: list[Block]) -> Iterator[Passage]:
+    for i, block in enumerate(blocks):
+        spans = frozenset(s.strip() for s in block.code_spans)
+        code = block.code_blocks
+        flat = [" ".join(c.split()) for c in code]
+
+        def prose(text: str) -> str:
+            for c in flat:
+                if c and c in text:
+                    text = text.replace(c, " ")
+            return text
+
+        if block.heading:
+            yield Passage(i, block.heading, spans, heading=True)
+        for text in [*block.paragraphs, *block.other_text]:
+            yield Passage(i, prose(text), spans)
+        for lst in block.lists:
+            for item in lst.items:
+                yield Passage(i, prose(item.text), spans)
+        for table in block.tables:
+            key_value = len(table.headers) == 2
+            for row in table.rows:
+                for n, cell in enumerate(row):
+                    if cell.strip():
+                        yield Passage(i, cell, spans, field_name=key_value and n == 0)
+        for text in code:
+            yield Passage(i, text, spans, code=True)
+
+
+# --- evidence ----------------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    name: str
+    kind: str
+    start: int  # where in the passage the name (or the phrase, for references) is
+    end: int
+    surface: str
+
+
+def _token_ok(token: str, passage: Passage, *, kind: str, strong: bool) -> bool:
+    shape = r"[a-z0-9][\w.-]*[a-z0-9]|[a-z0-9]" if kind == HOST else K8S_NAME
+    if VERSION.match(token) or not re.fullmatch(shape, token) or token.isdigit():
+        return False
+    if strong or (token in passage.spans and not passage.code):
+        return True
+    if kind == HOST and not re.search(r"[-.]|\d$", token):
+        return False  # "a k8s node" is no host name; "k8s-master", "node3" are
+    return bool(re.search(r"[-\d]", token)) and bool(re.search(r"[a-z]", token)) and not is_english_compound(token)
+
+
+def context_hits(passage: Passage) -> Iterator[Hit]:
+    text = passage.text
+    for kind, pattern, strong in CONTEXT_RULES:
+        for match in pattern.finditer(text):
+            token = match.group(1).rstrip(".")
+            if text[match.start(1) + len(token) : match.start(1) + len(token) + 1] in ("*", "-", "<", "$", "{"):
+                continue  # a glob or a placeholder: `velero-*`, `<velero-pod-name>`
+            if text[match.start(1) - 1 : match.start(1)] == "-" or token in COMMAND_WORDS:
+                continue  # a flag (`--all-namespaces`) or a subcommand (`port-forward`)
+            if _token_ok(token, passage, kind=kind, strong=strong):
+                yield Hit(token, kind, match.start(1), match.start(1) + len(token), token)
+                yield from _listed_after(passage, kind, match.start(1) + len(token))
+    for offset, code in _code_of(passage):
+        for pattern in (KUBECTL_TARGET, KUBECTL_SLASHED):
+            for match in pattern.finditer(code):
+                name = match.group(2)
+                if not VERSION.match(name):
+                    yield Hit(name, KUBECTL_TYPES[match.group(1)], offset + match.start(2), offset + match.end(2), name)
+        for pattern, kind in (
+            (NODE_COMMAND, HOST),
+            (SERVICE_COMMAND, COMPONENT),
+            (ARGOCD_APP, COMPONENT),
+            (KUBECTL_POD, COMPONENT),
+            (KUBECTL_CONTAINER, COMPONENT),
+        ):
+            for match in pattern.finditer(code):
+                yield Hit(match.group(1), kind, offset + match.start(1), offset + match.end(1), match.group(1))
+
+
+def _listed_after(passage: Passage, kind: str, end: int) -> Iterator[Hit]:
+    """ "nodes k8s-worker-1, k8s-worker-2 and k8s-master": the names listed after the first one."""
+    while match := LIST_NEXT.match(passage.text, end):
+        token = match.group(1).rstrip(".")
+        if not _token_ok(token, passage, kind=kind, strong=False):
+            return
+        yield Hit(token, kind, match.start(1), match.start(1) + len(token), token)
+        end = match.start(1) + len(token)
+
+
+def _code_of(passage: Passage) -> Iterator[tuple[int, str]]:
+    """The code in a passage, with its offset: all of a code block, else each code span found in it."""
+    if passage.code:
+        yield 0, passage.text
+        return
+    for span in passage.spans:
+        if len(span) > 3:
+            start = passage.text.find(span)
+            while start >= 0:
+                yield start, span
+                start = passage.text.find(span, start + len(span))
+
+
+def shape_hits(passage: Passage) -> Iterator[Hit]:
+    text = passage.text
+    for match in IPV4.finditer(text):
+        if not NOT_HOSTS.match(match.group()):
+            yield Hit(match.group(), HOST, match.start(), match.end(), match.group())
+    in_span = lambda s: s in passage.spans  # noqa: E731
+    taken: list[tuple[int, int]] = []
+    for pattern in (ABSOLUTE_PATH, RELATIVE_PATH, BARE_FILE):
+        for match in pattern.finditer(text):
+            if any(a <= match.start(1) < b for a, b in taken):
+                continue
+            if (
+                passage.code
+                and pattern is not BARE_FILE
+                and not KNOWN_EXTENSION.search(match.group(1))
+                and pattern is RELATIVE_PATH
+            ):
+                continue
+            name = file_name(match.group(1), in_span=in_span(match.group(1).rstrip(".,;:")), in_code=passage.code)
+            if name:
+                taken.append((match.start(1), match.end(1)))
+                yield Hit(name, FILE, match.start(1), match.start(1) + len(name), name)
+    code_at = [(offset, offset + len(code)) for offset, code in _code_of(passage)]
+    for match in METRIC_TOKEN.finditer(text):
+        name = match.group(1)
+        if "_" not in name or any(a <= match.start(1) < b for a, b in taken):
+            continue
+        after, before = text[match.end(1) : match.end(1) + 40], text[max(0, match.start(1) - 60) : match.start(1)]
+        if after.lstrip().startswith("("):
+            continue  # a function: `predict_linear(`, `pg_size_pretty(`
+        in_code = any(a <= match.start(1) < b for a, b in code_at)
+        if (
+            is_metric_shaped(name)
+            or (in_code and (SELECTOR_AFTER.match(after) or PROMQL_FUNCTION_BEFORE.search(before)))
+            or (in_code and not passage.code and COMPARISON_AFTER.match(after))
+        ):
+            yield Hit(name, METRIC, match.start(1), match.end(1), name)
+    for match in METRIC_CONTEXT.finditer(text):
+        group = 1 if match.group(1) else 2
+        name = match.group(group)
+        if "_" in name:
+            yield Hit(name, METRIC, match.start(group), match.end(group), name)
+
+
+def alert_hits(passage: Passage, known_alerts: set[str]) -> Iterator[Hit]:
+    text = passage.text
+    for pattern in (ALERT_BEFORE, ALERT_AFTER):
+        for match in pattern.finditer(text):
+            name = match.group(1)
+            if pattern is ALERT_AFTER and re.match(r"\s+\w+\s+" + QUOTE + r"[A-Za-z]+[A-Z]", text[match.end() :]):
+                continue  # "AlertManager fires `HomelabPodOOMKilled`": the one firing is the sender
+            if _alert_candidate(name, passage) or name.lower() in known_alerts:
+                yield Hit(name, ALERT, match.start(1), match.end(1), name)
+    if not passage.code and not passage.field_name:
+        for match in CAMEL_TOKEN.finditer(text):
+            name = match.group(1)
+            if (
+                looks_like_alert(name)
+                and not VOCABULARY_NOUN.match(text, match.end())
+                and not VOCABULARY_NOUN_BEFORE.search(text, 0, match.start())
+            ):
+                yield Hit(name, ALERT, match.start(1), match.end(1), name)
+
+
+def _alert_candidate(name: str, passage: Passage) -> bool:
+    if not ALERT_NAME.match(name) or is_vocabulary_word(name) or len(name) < 4:
+        return False
+    return is_alert_like(name) or (name in passage.spans and any(c.isupper() for c in name))
+
+
+def coordinated_alerts(passage: Passage, alerts: set[str]) -> Iterator[Hit]:
+    """ "drives PVCStuckPending + ExternalAccessDivergence": named beside an alert, an alert too."""
+    for match in COORDINATED.finditer(passage.text):
+        for this, other, group in ((match.group(1), match.group(2), 2), (match.group(2), match.group(1), 1)):
+            if this.lower() in alerts and other.lower() not in alerts and _alert_candidate(other, passage):
+                yield Hit(other, ALERT, match.start(group), match.end(group), other)
+
+
+def reference_hits(passage: Passage, own_date: date | None) -> Iterator[Hit]:
+    if passage.code:
+        return
+    text = passage.text
+    for match in PM_REFERENCE.finditer(text):
+        day = dates.parse(match.group(1) or match.group(2))
+        if day and day != own_date:
+            yield Hit(postmortem_reference(day), POSTMORTEM, match.start(), match.end(), match.group())
+    for match in incident_references(text):
+        yield Hit(match.group(), INCIDENT, match.start(), match.end(), match.group())

@@ -1,0 +1,50 @@
+"""The knowledge model, one module per area: documents (runbooks and post-mortems) and their parts
+(`documents`), alerts and incidents (`alerting`), entities and mentions (`entities`), the search index
+(`search`), and the name constraints they share (`constraints`).
+
+Every model is imported here, so that Django finds them all and `from kb.models import X` works for
+each one: import from `kb.models`, not from the modules inside.
+"""
+
+from kb.models.alerting import Alert, AlertManager, Incident, IncidentStatus
+from kb.models.documents import (
+    Document,
+    DocumentKind,
+    FollowUp,
+    FollowUpQuerySet,
+    FollowUpStatus,
+    Lesson,
+    PostMortem,
+    ResolutionEntry,
+    Revision,
+    Runbook,
+    Section,
+)
+from kb.models.entities import Entity, EntityAlias, EntityKind, Mention
+from kb.models.search import SearchEntry, SearchKind, SearchScope, SearchTerm
+
+__all__ = [
+    "Alert",
+    "AlertManager",
+    "Document",
+    "DocumentKind",
+    "Entity",
+    "EntityAlias",
+    "EntityKind",
+    "FollowUp",
+    "FollowUpQuerySet",
+    "FollowUpStatus",
+    "Incident",
+    "IncidentStatus",
+    "Lesson",
+    "Mention",
+    "PostMortem",
+    "ResolutionEntry",
+    "Revision",
+    "Runbook",
+    "SearchEntry",
+    "SearchKind",
+    "SearchScope",
+    "SearchTerm",
+    "Section",
+]

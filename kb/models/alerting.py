@@ -1,0 +1,137 @@
+"""Alerts and incidents: an alert name as Prometheus sends it, the runbooks that fit its labels, and
+what happened (an incident named in a document or an alert received from Alertmanager).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from kb.models.constraints import name_constraints
+from kb.models.documents import Document, PostMortem, Runbook
+
+
+class AlertManager(models.Manager):
+    def for_name(self, name: str | None) -> Alert | None:
+        """The alert of that name whatever its case, created when new; None for no name."""
+        if not name:
+            return None
+        return self.filter(name__iexact=name).first() or self.create(name=name)
+
+
+class Alert(models.Model):
+    """A Prometheus alert name; unique regardless of case, displayed as first written."""
+
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AlertManager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = name_constraints("alert_name")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return f"/alerts/{quote(self.name, safe=':')}/"
+
+    def runbooks_for(self, labels: dict[str, str]) -> list[Runbook]:
+        """Runbooks whose label scope the given labels satisfy, most specific first."""
+        # .all(), filtered here, so that a prefetch of the runbooks (the webhook's, for 1,000 alerts) is used.
+        fitting = [
+            runbook
+            for runbook in self.runbooks.all()
+            if not runbook.archived and all(labels.get(key) == str(value) for key, value in runbook.labels.items())
+        ]
+        return sorted(fitting, key=lambda r: (-len(r.labels), r.title))
+
+    def runbook_choice(self, labels: dict[str, str]) -> tuple[Runbook | None, list[Runbook]]:
+        """(the runbook with the most labels among those that fit, []), or (None, the runbooks tied for most)."""
+        fitting = self.runbooks_for(labels)
+        tied = [runbook for runbook in fitting if len(runbook.labels) == len(fitting[0].labels)]
+        return (tied[0], []) if len(tied) == 1 else (None, tied)
+
+    def best_runbook(self, labels: dict[str, str]) -> Runbook | None:
+        """The runbook with the most labels among those that fit; None when none fits or two tie."""
+        return self.runbook_choice(labels)[0]
+
+
+class IncidentStatus(models.TextChoices):
+    FIRING = "firing", "Firing"
+    RESOLVED = "resolved", "Resolved"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Incident(models.Model):
+    """Something that happened: a `#236` named in a document, or an alert received from Alertmanager."""
+
+    reference = models.CharField(max_length=100, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents")
+    status = models.CharField(max_length=10, choices=IncidentStatus.choices, default=IncidentStatus.UNKNOWN)
+    started_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    labels = models.JSONField(default=dict, blank=True)
+    annotations = models.JSONField(default=dict, blank=True)
+    runbook = models.ForeignKey(Runbook, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents")
+    postmortem = models.ForeignKey(
+        PostMortem, null=True, blank=True, on_delete=models.SET_NULL, related_name="primary_incidents"
+    )
+    # Documents that name this incident (`#236` in a resolution history or a post-mortem).
+    documents = models.ManyToManyField(Document, blank=True, related_name="incidents_named")
+    notes = models.TextField(blank=True)
+    # The Prometheus graph of the alert's expression, as Alertmanager sent it (http or https only).
+    generator_url = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["reference"], condition=~Q(reference=""), name="incident_reference_unique"),
+            models.UniqueConstraint(
+                fields=["fingerprint", "started_at"],
+                condition=~Q(fingerprint=""),
+                name="incident_fingerprint_start_unique",
+            ),
+            models.CheckConstraint(condition=Q(status__in=IncidentStatus.values), name="incident_status_valid"),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True)
+                | Q(started_at__isnull=True)
+                | Q(resolved_at__gte=models.F("started_at")),
+                name="incident_resolved_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["alert", "-started_at"]),
+            models.Index(fields=["-started_at"], condition=Q(status="firing"), name="incident_firing_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or self.title or f"incident {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return f"/incidents/{self.pk}/"
+
+    @property
+    def duration(self):
+        """How long it lasted, or has lasted so far while firing; None without a start."""
+        if self.started_at is None:
+            return None
+        if self.resolved_at is not None:
+            return self.resolved_at - self.started_at
+        return timezone.now() - self.started_at if self.status == IncidentStatus.FIRING else None
+
+    def resolve(self, *, at) -> bool:
+        """Marks it resolved at `at` (not before its start), unsaved; False when it already was: the first time stands."""
+        if self.status == IncidentStatus.RESOLVED:
+            return False
+        self.status = IncidentStatus.RESOLVED
+        self.resolved_at = max(at, self.started_at) if self.started_at else at
+        return True

@@ -1,0 +1,210 @@
+"""Documents and their parts: runbooks and post-mortems, sections, revisions, a runbook's resolution
+history, a post-mortem's follow-ups and lessons.
+
+Runbook and PostMortem share one `Document` table (multi-table inheritance) so that
+sections, revisions and search cover both kinds with one foreign key and one query.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class DocumentKind(models.TextChoices):
+    RUNBOOK = "runbook", "Runbook"
+    POSTMORTEM = "postmortem", "Post-mortem"
+
+
+class Document(models.Model):
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices)
+    slug = models.SlugField(max_length=200)
+    # What makes a re-import find the same document: front matter `id`/`slug`, else the
+    # path relative to the imported directory.
+    identity = models.CharField(max_length=500, unique=True)
+    title = models.CharField(max_length=500)
+    source_path = models.CharField(max_length=1000, blank=True)
+    # The text exactly as read (BOM and CRLF included): encoding it as UTF-8 gives back the file.
+    source_text = models.TextField()
+    content_hash = models.CharField(max_length=64)
+    metadata = models.JSONField(default=dict, blank=True)
+    html = models.TextField(blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    edited_on_web = models.BooleanField(default=False)
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "slug"], name="document_slug_unique_per_kind"),
+            models.CheckConstraint(condition=Q(kind__in=DocumentKind.values), name="document_kind_valid"),
+            models.CheckConstraint(condition=~Q(title=""), name="document_title_not_empty"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="document_version_positive"),
+        ]
+        indexes = [models.Index(fields=["kind", "archived", "-updated_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        prefix = "runbooks" if self.kind == DocumentKind.RUNBOOK else "postmortems"
+        return f"/{prefix}/{self.slug}/"
+
+    @property
+    def reconstructed(self) -> bool:
+        return any(w.startswith("structure reconstructed") for w in self.warnings)
+
+    @property
+    def file_path(self) -> str:
+        """Where the document lives as a file, relative to a folder of documents: what the parser is
+        given as its path, and where export_docs writes it.
+
+        Its identity when that is a path (how the importer named it), else the file name it was
+        imported from (its identity came from front matter `id:`), else `<slug>.md`.
+        """
+        if not self.identity.startswith("id:"):
+            return self.identity
+        return PurePosixPath(self.source_path.replace("\\", "/")).name or f"{self.slug}.md"
+
+
+class Runbook(Document):
+    alert = models.ForeignKey("kb.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="runbooks")
+    # Label scope: the runbook applies to alerts whose labels contain all of these.
+    labels = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["title"]
+
+
+class PostMortem(Document):
+    date = models.DateField(null=True, blank=True)
+    duration = models.CharField(max_length=500, blank=True)
+    severity = models.CharField(max_length=100, blank=True)
+    affected = models.TextField(blank=True)
+    status = models.TextField(blank=True)
+    summary = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-date", "title"]
+        verbose_name = "post-mortem"
+
+
+class Section(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveIntegerField()
+    heading = models.CharField(max_length=500)
+    level = models.PositiveSmallIntegerField()
+    anchor = models.CharField(max_length=200)
+    markdown = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["document", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "position"], name="section_position_unique"),
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=6), name="section_level_1_to_6"),
+        ]
+
+    def __str__(self) -> str:
+        return self.heading
+
+
+class ResolutionEntry(models.Model):
+    runbook = models.ForeignKey(Runbook, on_delete=models.CASCADE, related_name="resolution_entries")
+    position = models.PositiveIntegerField()
+    date = models.DateField(null=True, blank=True)
+    incidents = models.JSONField(default=list, blank=True)
+    old = models.CharField(max_length=500, blank=True)
+    new = models.CharField(max_length=500, blank=True)
+    notes = models.TextField(blank=True)
+    # Every original cell under its column header, whatever the columns were called.
+    cells = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["runbook", "position"]
+        verbose_name_plural = "resolution entries"
+        constraints = [
+            models.UniqueConstraint(fields=["runbook", "position"], name="resolution_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date or '?'} {self.old} → {self.new}".strip()
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+
+
+class FollowUpQuerySet(models.QuerySet):
+    def open(self) -> FollowUpQuerySet:
+        """Open follow-ups of post-mortems not archived, with their post-mortem, the oldest post-mortem first."""
+        return (
+            self.filter(status=FollowUpStatus.OPEN, postmortem__archived=False)
+            .select_related("postmortem")
+            .order_by(models.F("postmortem__date").asc(nulls_last=True), "postmortem_id", "position")
+        )
+
+
+class FollowUp(models.Model):
+    postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="follow_ups")
+    position = models.PositiveIntegerField()
+    text = models.TextField()
+    status = models.CharField(max_length=10, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN)
+    owner = models.CharField(max_length=200, blank=True)
+    due = models.DateField(null=True, blank=True)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["postmortem", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["postmortem", "position"], name="follow_up_position_unique"),
+            models.CheckConstraint(condition=Q(status__in=FollowUpStatus.values), name="follow_up_status_valid"),
+            models.CheckConstraint(condition=~Q(text=""), name="follow_up_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class Lesson(models.Model):
+    postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="lessons")
+    position = models.PositiveIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["postmortem", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["postmortem", "position"], name="lesson_position_unique"),
+            models.CheckConstraint(condition=~Q(text=""), name="lesson_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class Revision(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    source_text = models.TextField()
+    content_hash = models.CharField(max_length=64)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["document", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="revision_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="revision_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} r{self.number}"

@@ -1,0 +1,107 @@
+"""Entities and their mentions: what documents name (an alert, a metric, a host…), other names of
+it, and each section of a document that names it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.db import models
+from django.db.models import Q
+
+from kb.models.constraints import name_constraints
+from kb.models.documents import Document
+
+
+class EntityKind(models.TextChoices):
+    ALERT = "alert", "Alert"
+    METRIC = "metric", "Metric"
+    COMPONENT = "component", "Component"
+    NAMESPACE = "namespace", "Namespace"
+    HOST = "host", "Host"
+    FILE = "file", "File"
+    INCIDENT = "incident", "Incident"
+    POSTMORTEM = "postmortem", "Post-mortem reference"
+
+
+class Entity(models.Model):
+    """A thing documents mention (an alert, a metric, a host…), found by kb.entities.extraction or curated by hand.
+
+    Mentions are derived and rewritten on every save; what a curator decided (the name, the kind,
+    the aliases, ignoring it) lives here and survives every re-import.
+    """
+
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=EntityKind.choices)
+    # A curator set the kind: extraction no longer votes on it.
+    kind_curated = models.BooleanField(default=False)
+    # A curator renamed, merged, aliased or typed it: its name and aliases are known everywhere.
+    curated = models.BooleanField(default=False)
+    # Ignored for good: never extracted again, mentions dropped.
+    ignored = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "entities"
+        constraints = [
+            *name_constraints("entity_name"),
+            models.CheckConstraint(condition=Q(kind__in=EntityKind.values), name="entity_kind_valid"),
+        ]
+        indexes = [models.Index(fields=["kind", "ignored"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        # A leading slash would make "//" in the URL, which proxies may merge.
+        name = "%2F" + quote(self.name[1:], safe="/") if self.name.startswith("/") else quote(self.name, safe="/")
+        return f"/entities/{name}/"
+
+    @property
+    def names(self) -> list[str]:
+        """Its name and aliases (aliases prefetched or not)."""
+        return [self.name, *(alias.name for alias in self.aliases.all())]
+
+
+class EntityAlias(models.Model):
+    """Another name of an entity: found in a document, it counts as the entity."""
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "entity aliases"
+        constraints = name_constraints("entity_alias")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Mention(models.Model):
+    """An entity named in one section of a document: how often, and the sentence of the first time."""
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="mentions")
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="mentions")
+    # The kind this document's evidence suggests; the entity's kind is the vote of all documents.
+    kind = models.CharField(max_length=20, choices=EntityKind.choices)
+    position = models.PositiveIntegerField()  # the section in the outline; 0 is the text before any heading
+    heading = models.CharField(max_length=500, blank=True)
+    anchor = models.CharField(max_length=200, blank=True)
+    surface = models.CharField(max_length=300)  # as written there
+    snippet = models.TextField(blank=True)
+    count = models.PositiveIntegerField(default=1)
+    # The document is for this entity: a runbook's own alert.
+    subject = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["document", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "document", "position"], name="mention_once_per_section"),
+            models.CheckConstraint(condition=Q(kind__in=EntityKind.values), name="mention_kind_valid"),
+        ]
+        indexes = [models.Index(fields=["entity", "document"])]
+
+    def __str__(self) -> str:
+        return f"{self.entity} in {self.document_id} §{self.position}"

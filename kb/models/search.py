@@ -1,0 +1,76 @@
+"""The rows search reads: one per document or incident, and one per section (`SearchEntry`), and the
+words of the indexed text (`SearchTerm`). Written by kb.search.index, read by kb.search.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from kb.models.alerting import Incident
+from kb.models.documents import Document
+
+
+class SearchKind(models.TextChoices):
+    RUNBOOK = "runbook", "Runbook"
+    POSTMORTEM = "postmortem", "Post-mortem"
+    INCIDENT = "incident", "Incident"
+    # Entities join here: a kind, a nullable foreign key on SearchEntry (and in its one-owner constraint),
+    # and a `search_index_entities` writer in kb/search/index.py.
+
+
+class SearchScope(models.TextChoices):
+    WHOLE = "whole", "Whole"  # ranked: one row per document or incident
+    SECTION = "section", "Section"  # one row per section, to point a hit at its anchor
+
+
+class SearchEntry(models.Model):
+    """A row of the search index, written only by kb.search.index.
+
+    The full-text index over these columns is the database's own and is not an ORM field
+    (migration 0002_search): a weighted `vector` tsvector column with a GIN index on PostgreSQL,
+    the FTS5 table `kb_searchentry_fts` kept in step by triggers on SQLite. A migration that
+    rebuilds this table on SQLite must recreate those triggers.
+    """
+
+    kind = models.CharField(max_length=20, choices=SearchKind.choices)
+    scope = models.CharField(max_length=10, choices=SearchScope.choices)
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.CASCADE, related_name="search_entries"
+    )
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="search_entries"
+    )
+    url = models.CharField(max_length=1000)
+    title = models.CharField(max_length=500)
+    alert = models.CharField(max_length=200, blank=True)
+    heading = models.CharField(max_length=500, blank=True)
+    # Matched, never shown: weight A (title, alert), B (headings), and D (body) with body_terms.
+    title_terms = models.TextField(blank=True)
+    heading_terms = models.TextField(blank=True)
+    body = models.TextField(blank=True)  # plain text; snippets come from here
+    body_terms = models.TextField(blank=True)  # identifiers of the body, joined and split into parts
+
+    class Meta:
+        verbose_name_plural = "search entries"
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=SearchKind.values), name="search_entry_kind_valid"),
+            models.CheckConstraint(condition=Q(scope__in=SearchScope.values), name="search_entry_scope_valid"),
+            models.CheckConstraint(
+                condition=Q(document__isnull=False, incident__isnull=True)
+                | Q(document__isnull=True, incident__isnull=False),
+                name="search_entry_has_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.title}" + (f" § {self.heading}" if self.heading else "")
+
+
+class SearchTerm(models.Model):
+    """The words of the indexed text, as typed (lower case, not stemmed): known words and spelling corrections."""
+
+    word = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return self.word
