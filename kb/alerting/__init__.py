@@ -7,4 +7,5 @@ coverage of those rules (`coverage`).
 
 May import: `kb.markdown`, `kb.models`, `kb.search` (an incident is indexed when written, by
 `incidents` only), `kb.entities.mentions` (an alert name first seen links the documents that name it).
+Not `kb.documents`: a document's save writes the incidents it names through `incidents`.
 """
