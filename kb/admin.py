@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
+from kb.alerting.incidents import incident_save
 from kb.entities import curation
 from kb.models import (
     Alert,
@@ -18,7 +19,6 @@ from kb.models import (
     Runbook,
     Section,
 )
-from kb.search import search_index_incidents
 
 
 class SectionInline(admin.TabularInline):
@@ -97,9 +97,8 @@ class IncidentAdmin(admin.ModelAdmin):
     filter_horizontal = ("documents",)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
         # Search shows incidents too: an incident written here must be findable like one from a form.
-        search_index_incidents(incidents=[obj])
+        incident_save(incident=obj)
 
 
 @admin.register(FollowUp)

@@ -1,8 +1,11 @@
-"""Alerts and incidents: the Alertmanager webhook (`webhook`), the one write path of incidents and
-what pages show about them (`incidents`), alert links as Alertmanager fills them (`links`), command
-placeholders filled from labels (`placeholders`), resolution trends (`trends`), alerting rules
-(`rules`) and the runbook coverage of those rules (`coverage`).
+"""Alerts and incidents: the one write path of incidents (`incidents`: every incident written, by
+the form, the admin, the webhook or the importer, is saved and indexed for search there), the form of
+an incident written by hand (`forms`), the Alertmanager webhook (`webhook`), what pages show about
+incidents (`history`), alert links as Alertmanager fills them (`links`), command placeholders filled
+from labels (`placeholders`), resolution trends (`trends`), alerting rules (`rules`) and the runbook
+coverage of those rules (`coverage`).
 
-May import: `kb.markdown`, `kb.models`, `kb.search` (an incident is indexed when written),
-`kb.entities.mentions` (an alert name first seen links the documents that name it).
+May import: `kb.markdown`, `kb.models`, `kb.search` (an incident is indexed when written, by
+`incidents` only), `kb.entities.mentions` (an alert name first seen links the documents that name it).
+Not `kb.documents`: a document's save writes the incidents it names through `incidents`.
 """

@@ -1,168 +1,57 @@
-"""What the pages show about alerts received: an alert's recent incidents, what fires now, and
-whether an incident repeats one whose post-mortem still has open follow-ups.
+"""The one write path of incidents: the incident form, the admin, the Alertmanager webhook and the
+importer (incidents a document names) all write through here, so every incident written is
+findable by search at once, and the row and its search entry commit or roll back together.
 
-Each function does a fixed, small number of queries, whatever the number of incidents.
+`incident_save` writes one incident; `incidents_create` and `incidents_save` write many in a fixed
+number of queries, however many there are.
+
+Each joins the caller's transaction without a savepoint (`savepoint=False`): its writes and the
+caller's are one unit either way, and a savepoint would cost two more queries on every write
+(the webhook's query budget counts them).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Sequence
 
-from django.conf import settings
-from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, Max, Min, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.db import transaction
 
-from kb.alerting.webhook import silence_url
-from kb.models import Alert, Entity, FollowUp, Incident, IncidentStatus, Mention, PostMortem
-
-RECENT = 10
-FIRING_LISTED = 100  # instances read to show a few per alert
-FIRING_SHOWN_PER_ALERT = 3
-# Labels every instance of an alert shares in most setups; they say nothing about which instance it is.
-UNINFORMATIVE_LABELS = {"alertname", "severity", "prometheus", "job"}
+from kb.models import Incident
+from kb.search import search_index_incidents
 
 
-@dataclass
-class IncidentRow:
-    incident: Incident
-    labels: dict[str, str]  # the labels that tell this instance from the others
+@transaction.atomic(savepoint=False)
+def incident_save(*, incident: Incident) -> Incident:
+    """Writes one incident, new or edited, and its search entry."""
+    incident.save()
+    search_index_incidents(incidents=[incident])
+    return incident
 
 
-@dataclass
-class IncidentHistory:
-    alert: Alert
-    rows: list[IncidentRow]
-    count_30d: int
-    count_90d: int
-    resolved_90d: int
-    mean_time_to_resolve: timedelta | None  # over the incidents resolved among those of the last 90 days
+@transaction.atomic(savepoint=False)
+def incidents_create(*, incidents: Sequence[Incident]) -> list[Incident]:
+    """Inserts new incidents and their search entries; returns them with their ids (PostgreSQL, SQLite 3.35+)."""
+    created = Incident.objects.bulk_create(incidents)
+    search_index_incidents(incidents=created)
+    return created
 
 
-def incident_history(*, alert: Alert, now: datetime | None = None) -> IncidentHistory:
-    """The last incidents of `alert` and its counts over 30 and 90 days: two queries."""
-    now = now or timezone.now()
-    timed = Incident.objects.filter(alert=alert, started_at__isnull=False)
-    recent = list(timed.order_by(F("started_at").desc(), "-pk")[:RECENT])
-    since_90d = Q(started_at__gte=now - timedelta(days=90))
-    resolved = since_90d & Q(resolved_at__isnull=False)
-    stats = timed.aggregate(
-        count_30d=Count("pk", filter=Q(started_at__gte=now - timedelta(days=30))),
-        count_90d=Count("pk", filter=since_90d),
-        resolved_90d=Count("pk", filter=resolved),
-        mean_time_to_resolve=Avg(
-            ExpressionWrapper(F("resolved_at") - F("started_at"), output_field=DurationField()), filter=resolved
-        ),
-    )
-    return IncidentHistory(alert=alert, rows=_rows(recent), **stats)
+@transaction.atomic(savepoint=False)
+def incidents_save(*, created: Sequence[Incident], updated: Sequence[Incident], fields: Sequence[str]) -> None:
+    """Inserts `created`, writes `fields` of `updated`, and the search entries of both: incidents
+    received from Alertmanager, keyed by fingerprint and start.
 
-
-def _rows(incidents: list[Incident]) -> list[IncidentRow]:
-    shared = set.intersection(*(set(i.labels.items()) for i in incidents)) if len(incidents) > 1 else set()
-    return [
-        IncidentRow(
-            incident,
-            {
-                k: v
-                for k, v in sorted(incident.labels.items())
-                if k not in UNINFORMATIVE_LABELS and (k, v) not in shared
-            },
-        )
-        for incident in incidents
-    ]
-
-
-@dataclass
-class FiringAlert:
-    alert: Alert  # annotated with `firing` (how many instances) and `since` (the earliest start)
-    rows: list[IncidentRow]  # its latest few instances
-
-    @property
-    def unlisted(self) -> int:
-        return self.alert.firing - len(self.rows)
-
-    @property
-    def runbook(self):
-        """The runbook of its latest instance that has one: the one an operator opens first."""
-        return next((row.incident.runbook for row in self.rows if row.incident.runbook), None)
-
-
-@dataclass
-class FiringNow:
-    alerts: list[FiringAlert]
-
-    @property
-    def total(self) -> int:
-        return sum(group.alert.firing for group in self.alerts)
-
-
-def firing_now() -> FiringNow:
-    """Alerts firing now, the latest started first, each with its latest instances: two queries."""
-    alerts = list(
-        Alert.objects.filter(incidents__status=IncidentStatus.FIRING)
-        .annotate(firing=Count("incidents"), since=Min("incidents__started_at"), latest=Max("incidents__started_at"))
-        .order_by(F("latest").desc(nulls_last=True), "name")
-    )
-    latest = (
-        Incident.objects.filter(status=IncidentStatus.FIRING, alert__isnull=False)
-        .select_related("runbook")
-        .order_by(F("started_at").desc(nulls_last=True), "-pk")[:FIRING_LISTED]
-    )
-    by_alert: dict[int, list[Incident]] = {}
-    for incident in latest:
-        by_alert.setdefault(incident.alert_id, []).append(incident)
-    return FiringNow(
-        alerts=[FiringAlert(alert, _rows(by_alert.get(alert.pk, []))[:FIRING_SHOWN_PER_ALERT]) for alert in alerts]
-    )
-
-
-def postmortems_implicating(*, alert: Alert) -> QuerySet[PostMortem]:
-    """Post-mortems of the alert's incidents, or mentioning it, as the entity page counts them.
-
-    A mention is of the alert's entity found by its name or an alias, unless a curator ignored it:
-    `NodeDown` is not mentioned by `NodeDownstream`, and no document text is scanned.
+    A new incident whose key is already stored is left as stored: a concurrent delivery of the
+    same group (two Alertmanagers in a cluster) inserted it first.
     """
-    entity = Entity.objects.filter(Q(name__iexact=alert.name) | Q(aliases__name__iexact=alert.name), ignored=False)
-    mentioning = Mention.objects.filter(document=OuterRef("pk"), entity__in=entity.values("pk"))
-    return (
-        PostMortem.objects.filter(archived=False)
-        .filter(Q(incidents_named__alert=alert) | Q(primary_incidents__alert=alert) | Q(Exists(mentioning)))
-        .distinct()
+    if not created and not updated:
+        return
+    Incident.objects.bulk_create(created, ignore_conflicts=True)
+    Incident.objects.bulk_update(updated, fields)
+    # bulk_create leaves primary keys unset when conflicts are ignored, and the updated ones were
+    # read without their alert, which the index names: read both back in one query.
+    keys = {(incident.fingerprint, incident.started_at) for incident in [*created, *updated]}
+    stored = Incident.objects.select_related("alert").filter(
+        fingerprint__in={key[0] for key in keys}, started_at__in={key[1] for key in keys}
     )
-
-
-@dataclass
-class IncidentAlerting:
-    incident: Incident
-    outstanding: list[FollowUp]  # open follow-ups of earlier post-mortems implicating the alert
-    silence_url: str | None
-
-    @property
-    def repeat_with_remediation_outstanding(self) -> bool:
-        return bool(self.outstanding)
-
-    @property
-    def postmortems(self) -> list[PostMortem]:
-        return list({f.postmortem_id: f.postmortem for f in self.outstanding}.values())
-
-
-def incident_alerting(*, incident: Incident) -> IncidentAlerting:
-    """The repeat banner's follow-ups (one query) and the silence link of an incident received from Alertmanager."""
-    outstanding: list[FollowUp] = []
-    if incident.alert_id is not None and incident.started_at is not None:
-        earlier = postmortems_implicating(alert=incident.alert).exclude(
-            Q(primary_incidents=incident) | Q(incidents_named=incident) | Q(date__gt=incident.started_at.date())
-        )
-        outstanding = list(
-            FollowUp.objects.open()
-            .filter(postmortem__in=earlier.values("pk"))
-            .order_by("-postmortem__date", "postmortem__title", "position")  # the latest first in the banner
-        )
-    link = None
-    if settings.KB_ALERTMANAGER_URL and incident.labels:
-        link = silence_url(
-            alertmanager_url=settings.KB_ALERTMANAGER_URL,
-            labels=incident.labels,
-            comment=f"Silenced from the knowledge base, incident {incident.pk}",
-        )
-    return IncidentAlerting(incident=incident, outstanding=outstanding, silence_url=link)
+    search_index_incidents(incidents=[i for i in stored if (i.fingerprint, i.started_at) in keys])

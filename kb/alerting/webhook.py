@@ -1,7 +1,8 @@
 """Alertmanager's webhook (payload version 4): a body read into plain dataclasses, then stored as incidents.
 
 `parse_webhook` is pure: bytes in, a `WebhookPayload` or a `PayloadError` naming the field out.
-`webhook_store` writes one group of alerts in a fixed number of queries, whatever its size.
+`webhook_store` writes one group of alerts in a fixed number of queries, whatever its size, through
+`kb.alerting.incidents.incidents_save` like every incident write.
 
 What a body means, per alert (the group's own `status` says nothing about each alert):
 - an incident is one alert instance from one start: the key is (fingerprint, startsAt), so the
@@ -23,14 +24,16 @@ from django.db.models import Prefetch
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from kb.alerting.incidents import incidents_save
 from kb.entities.mentions import mentions_refresh
 from kb.models import Alert, Incident, IncidentStatus, Runbook
-from kb.search import search_index_incidents
 
 SUPPORTED_VERSION = "4"
 MAX_ALERT_NAME = Alert._meta.get_field("name").max_length
 MAX_FINGERPRINT = Incident._meta.get_field("fingerprint").max_length
 MAX_TITLE = Incident._meta.get_field("title").max_length
+# What a later notification may change of a stored incident (see `_apply`).
+APPLIED_FIELDS = ("status", "resolved_at", "title", "annotations", "runbook", "generator_url", "updated_at")
 
 
 class PayloadError(ValueError):
@@ -198,18 +201,11 @@ def webhook_store(*, payload: WebhookPayload) -> StoreResult:
         elif _apply(incident, alert_received, alert):
             incident.updated_at = now
             changed.append(incident)
-    # A concurrent delivery of the same group (two Alertmanagers in a cluster) may have inserted a row first.
-    Incident.objects.bulk_create(created, ignore_conflicts=True)
-    Incident.objects.bulk_update(
-        changed, ["status", "resolved_at", "title", "annotations", "runbook", "generator_url", "updated_at"]
+    incidents_save(
+        created=created,
+        updated=changed,
+        fields=APPLIED_FIELDS,
     )
-    if created or changed:
-        # bulk_create leaves primary keys unset when conflicts are ignored: read the rows back for the index.
-        keys = {r.key for r in received}
-        stored = Incident.objects.select_related("alert").filter(
-            fingerprint__in={k[0] for k in keys}, started_at__in={k[1] for k in keys}
-        )
-        search_index_incidents(incidents=[i for i in stored if (i.fingerprint, i.started_at) in keys])
     return StoreResult(
         created=len(created), updated=len(changed), unchanged=len(received) - len(created) - len(changed)
     )

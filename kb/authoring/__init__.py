@@ -4,5 +4,5 @@ made in place in an author's own text (`edits`); `saving` parses what was writte
 importer's parser and saves it through `kb.documents.saving.document_save`, like any import.
 
 May import: `kb.markdown`, `kb.documents`, `kb.models`, `kb.entities.links` (the preview links
-entities like the page), `kb.alerting.incidents` (the incident form writes through `incident_save`).
+entities like the page). The incident form is `kb.alerting.forms`.
 """

@@ -13,9 +13,8 @@ from django.utils import timezone
 
 from kb.authoring.edits import ResolutionDraft
 from kb.authoring.to_markdown import SEVERITIES, FollowUpDraft, PostMortemDraft, SectionDraft
-from kb.markdown.syntax import ALERT_NAME, FIELD_SYNONYMS
-from kb.models import Alert, FollowUpStatus, Incident, IncidentStatus, PostMortem, Runbook
-from kb.search import search_index_incidents
+from kb.markdown.syntax import FIELD_SYNONYMS
+from kb.models import FollowUpStatus, Incident
 
 DATE_ERROR = "Write the date as YYYY-MM-DD, for example 2026-05-31."
 PLACEHOLDERS = ("-", "…", "...")
@@ -344,72 +343,3 @@ class FollowUpStatusForm(Form):
 
 class RestoreForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
-
-
-class IncidentForm(forms.ModelForm):
-    alert_name = forms.CharField(required=False, max_length=200, label="Alert")
-    runbook = forms.ModelChoiceField(Runbook.objects.filter(archived=False).order_by("title"), required=False)
-    postmortem = forms.ModelChoiceField(
-        PostMortem.objects.filter(archived=False).order_by("-date", "title"), required=False, label="Post-mortem"
-    )
-
-    class Meta:
-        model = Incident
-        fields = ["reference", "title", "started_at", "resolved_at", "runbook", "postmortem", "notes"]
-        labels = {"started_at": "Started (UTC)", "resolved_at": "Resolved (UTC)"}
-        help_texts = {"reference": "For example #236: documents that mention it link here."}
-        widgets = {
-            "started_at": DateTimeInput,
-            "resolved_at": DateTimeInput,
-            "notes": forms.Textarea(attrs={"rows": 4}),
-        }
-        error_messages = {
-            "started_at": {"invalid": "Write the time as YYYY-MM-DD HH:MM."},
-            "resolved_at": {"invalid": "Write the time as YYYY-MM-DD HH:MM."},
-        }
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-        if self.instance.alert_id and not self.is_bound:
-            self.initial.setdefault("alert_name", self.instance.alert.name)
-
-    def clean_reference(self) -> str:
-        reference = self.cleaned_data["reference"].strip()
-        if reference and Incident.objects.filter(reference=reference).exclude(pk=self.instance.pk).exists():
-            raise ValidationError(f"Incident {reference} already exists; edit it instead.")
-        return reference
-
-    def clean_alert_name(self) -> str:
-        name = self.cleaned_data["alert_name"].strip()
-        if name and not ALERT_NAME.match(name):
-            raise ValidationError(
-                "An alert name is letters, digits, underscores and colons, for example KubePodCrashLooping."
-            )
-        return name
-
-    def clean(self):
-        data = super().clean()
-        started, resolved = data.get("started_at"), data.get("resolved_at")
-        if started and resolved and resolved < started:
-            self.add_error("resolved_at", "It cannot be resolved before it started.")
-        return data
-
-    def save(self, commit: bool = True) -> Incident:
-        incident = super().save(commit=False)
-        incident.alert = Alert.objects.for_name(self.cleaned_data["alert_name"])
-        if incident.resolved_at:
-            incident.status = IncidentStatus.RESOLVED
-        elif incident.status == IncidentStatus.RESOLVED:
-            incident.status = IncidentStatus.UNKNOWN
-        if commit:
-            incident.save()
-            search_index_incidents(incidents=[incident])
-        return incident

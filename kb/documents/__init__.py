@@ -3,5 +3,6 @@ files are documents (`files`), importing folders (`importing`), exporting them b
 and the diff between two revisions (`diff`).
 
 May import: `kb.markdown`, `kb.models`, and the write side of the areas a save keeps up to date
-(`kb.search` to index, `kb.entities.mentions` to extract). Not views, forms or the web editor.
+(`kb.search` to index, `kb.entities.mentions` to extract, `kb.alerting.incidents` to write the
+incidents a document names). Not views, forms or the web editor.
 """

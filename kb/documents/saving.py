@@ -10,6 +10,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from kb.alerting.incidents import incidents_create
 from kb.entities.extraction import Vocabulary
 from kb.entities.mentions import mentions_write
 from kb.markdown.parsing import ParsedDocument, ParseError, content_hash
@@ -26,7 +27,7 @@ from kb.models import (
     Runbook,
     Section,
 )
-from kb.search import search_index_incidents, search_index_update
+from kb.search import search_index_update
 
 
 class VersionConflict(Exception):
@@ -109,9 +110,8 @@ def document_save(
     document.save()
 
     _replace_parts(document, parsed)
-    created_incidents = _link_incidents(document, parsed)
+    _link_incidents(document, parsed)
     search_index_update(document=document, sections=parsed.sections)
-    search_index_incidents(incidents=created_incidents)
     mentions_write(document=document, parsed=parsed, vocabulary=vocabulary)
     last = document.revisions.aggregate(n=Max("number"))["n"] or 0
     Revision.objects.create(
@@ -182,8 +182,8 @@ def _replace_parts(document: Document, parsed: ParsedDocument) -> None:
         )
 
 
-def _link_incidents(document: Document, parsed: ParsedDocument) -> list[Incident]:
-    """Links the incidents the document names, creating those not known yet; returns the created ones."""
+def _link_incidents(document: Document, parsed: ParsedDocument) -> None:
+    """Links the incidents the document names, creating (and indexing) those not known yet."""
     references = list(
         dict.fromkeys(parsed.incidents + [ref for row in parsed.resolution_history for ref in row.incidents])
     )
@@ -194,6 +194,5 @@ def _link_incidents(document: Document, parsed: ParsedDocument) -> list[Incident
         for ref in references
         if ref not in existing
     ]
-    created = Incident.objects.bulk_create(missing)  # with their ids (PostgreSQL, SQLite 3.35+)
+    created = incidents_create(incidents=missing)
     document.incidents_named.set([*existing.values(), *created])
-    return created

@@ -1,5 +1,6 @@
 """Search, whichever database is underneath: `search()` reads, and the index writer keeps the rows it
-reads up to date (`search_index_update` for a document, `search_index_incidents`, `search_index_rebuild`).
+reads up to date (`search_index_update` for a document, `search_index_incidents` for
+`kb.alerting.incidents`, the write path of incidents, and `search_index_rebuild`).
 
 Inside: `ranking` (the query understood once, scores combined), `engines` (PostgreSQL full-text and
 SQLite FTS5 asked the same questions), `index` (what text goes in which weighted column), `query`

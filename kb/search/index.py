@@ -2,8 +2,9 @@
 
 The database indexes these rows itself (see SearchEntry); this module only decides what text goes
 into which weighted column. `kb.documents.saving.document_save` calls `search_index_update` for every
-document it writes, and `search_index_incidents` for the incidents it creates; anything else that
-writes incidents (the incident form, the admin, the Alertmanager webhook) calls `search_index_incidents`.
+document it writes. `search_index_incidents` has one caller, `kb.alerting.incidents`, the write path
+every incident goes through (the incident form, the admin, the Alertmanager webhook and the
+incidents a document names).
 """
 
 from __future__ import annotations

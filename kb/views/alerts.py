@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
-from kb.alerting.incidents import incident_history
+from kb.alerting.history import incident_history
 from kb.alerting.links import MAX_ALERT_NAME_LENGTH, alert_name_from_path, labels_from_query, labels_query
 from kb.models import Alert
 

@@ -6,7 +6,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
-from kb.alerting.incidents import postmortems_implicating
+from kb.alerting.history import postmortems_implicating
 from kb.alerting.links import labels_from_query
 from kb.entities.insights import document_entities, entities_annotated, entity_named, entity_profile, insights_gather
 from kb.models import Alert, EntityKind, Incident, PostMortem, Runbook

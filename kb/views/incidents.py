@@ -6,7 +6,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from kb.alerting.incidents import incident_alerting
+from kb.alerting.history import incident_alerting
 from kb.alerting.links import labels_query
 from kb.models import Incident, ResolutionEntry
 

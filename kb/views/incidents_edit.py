@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from kb.authoring.forms import IncidentForm
+from kb.alerting.forms import IncidentForm
 from kb.models import Incident, Runbook
 
 

@@ -3,7 +3,7 @@
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 
-from kb.alerting.incidents import firing_now
+from kb.alerting.history import firing_now
 from kb.models import Document, Incident
 from kb.search import search
 

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from kb.alerting.incidents import incident_alerting
+from kb.alerting.history import incident_alerting
 from kb.entities import curation
 from kb.models import Alert, Entity, Incident, PostMortem, Runbook
 from tests.pages_support import save_document
