@@ -1,10 +1,10 @@
-"""Helpers for the authoring tests: the seed documents' slugs, and what a browser would send back
+"""Helpers for the authoring tests: the project's seed documents' slugs (tests/fixtures/seeds), and what a browser would send back
 from a form on a page. The personas (editor, other_editor, reader, editor_client) are fixtures in conftest."""
 
 from html.parser import HTMLParser
 
-SEED_POSTMORTEM = "004_3c076beea237fb3e"
-SEED_RUNBOOK = "000_2c0d5e53b423be66"
+SEED_POSTMORTEM = "kured-gate-oom"  # tests/fixtures/seeds/kured-gate-oom.txt
+SEED_RUNBOOK = "velero-oomkilled"  # tests/fixtures/seeds/velero-oomkilled.txt
 
 
 class _FormReader(HTMLParser):
