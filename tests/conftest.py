@@ -3,6 +3,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.authoring_support import SEED_POSTMORTEM, SEED_RUNBOOK
+
 ROOT = Path(__file__).resolve().parents[1]
 # KB_SHARED_DIR points elsewhere (e.g. at a missing folder) to check that the core suite needs no ../shared.
 SHARED = Path(os.environ.get("KB_SHARED_DIR") or ROOT.parent / "shared")
@@ -22,8 +24,6 @@ def require(path: Path, what: str) -> Path:
 # The project's own seed documents, written in the style of ../shared/seeds: a runbook and a
 # post-mortem that lost its newlines. The core suite runs on these; only the corpus suite reads ../shared.
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
-SEED_RUNBOOK_FILE = "velero-oomkilled.txt"
-SEED_POSTMORTEM_FILE = "kured-gate-oom.txt"
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def corpus(request) -> Path:
 
 @pytest.fixture
 def imported(seeds) -> None:
-    """The two seed documents, imported as `manage.py import_docs` imports them."""
+    """The project's two seed documents, imported as `manage.py import_docs` imports them."""
     from io import StringIO
 
     from django.core.management import call_command
@@ -63,12 +63,12 @@ def imported(seeds) -> None:
 
 @pytest.fixture
 def seed_runbook(seeds) -> Path:
-    return seeds / SEED_RUNBOOK_FILE
+    return seeds / f"{SEED_RUNBOOK}.txt"
 
 
 @pytest.fixture
 def seed_postmortem(seeds) -> Path:
-    return seeds / SEED_POSTMORTEM_FILE
+    return seeds / f"{SEED_POSTMORTEM}.txt"
 
 
 @pytest.fixture(scope="session", autouse=True)
