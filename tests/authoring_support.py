@@ -1,10 +1,11 @@
-"""Helpers for the authoring tests: the seed documents' slugs, and what a browser would send back
-from a form on a page. The personas (editor, other_editor, reader, editor_client) are fixtures in conftest."""
+"""Helpers for the authoring tests: the slugs of the project's seed documents (tests/fixtures/seeds), and
+what a browser would send back from a form on a page. The personas (editor, other_editor, reader, editor_client) are fixtures in conftest."""
 
 from html.parser import HTMLParser
 
-SEED_POSTMORTEM = "004_3c076beea237fb3e"
-SEED_RUNBOOK = "000_2c0d5e53b423be66"
+# Written for the project in the style of ../shared/seeds; each slug is its file name without .txt.
+SEED_POSTMORTEM = "kured-gate-oom"
+SEED_RUNBOOK = "velero-oomkilled"
 
 
 class _FormReader(HTMLParser):

@@ -3,8 +3,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.authoring_support import SEED_POSTMORTEM, SEED_RUNBOOK
+
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+# KB_SHARED_DIR points elsewhere (e.g. at a missing folder) to check that the core suite needs no ../shared.
+SHARED = Path(os.environ.get("KB_SHARED_DIR") or ROOT.parent / "shared")
 EXAMPLES = ROOT / "examples"
 IN_CI = os.environ.get("CI") == "true"
 
@@ -18,19 +21,39 @@ def require(path: Path, what: str) -> Path:
     return path
 
 
+# The project's own seed documents, written in the style of ../shared/seeds: a runbook and a
+# post-mortem that lost its newlines. The core suite runs on these; only the corpus suite reads ../shared.
+SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
+
+
 @pytest.fixture
 def seeds() -> Path:
+    return SEEDS
+
+
+def _corpus_suite_only(request) -> None:
+    # Without ../shared the core suite skips nothing, so whatever reads it must be in the corpus suite.
+    if request.node.get_closest_marker("corpus") is None:
+        pytest.fail(f"{request.node.nodeid} reads ../shared: mark it @pytest.mark.corpus")
+
+
+@pytest.fixture
+def shared_seeds(request) -> Path:
+    """The seed documents as shipped in ../shared/seeds (corpus suite only)."""
+    _corpus_suite_only(request)
     return require(SHARED / "seeds", "the seed documents")
 
 
 @pytest.fixture
-def corpus() -> Path:
+def corpus(request) -> Path:
+    """The public documents in ../shared/corpus (corpus suite only)."""
+    _corpus_suite_only(request)
     return require(SHARED / "corpus", "the shared corpus")
 
 
 @pytest.fixture
 def imported(seeds) -> None:
-    """The two seed documents, imported as `manage.py import_docs` imports them."""
+    """The project's two seed documents, imported as `manage.py import_docs` imports them."""
     from io import StringIO
 
     from django.core.management import call_command
@@ -40,12 +63,12 @@ def imported(seeds) -> None:
 
 @pytest.fixture
 def seed_runbook(seeds) -> Path:
-    return seeds / "000_2c0d5e53b423be66.txt"
+    return seeds / f"{SEED_RUNBOOK}.txt"
 
 
 @pytest.fixture
 def seed_postmortem(seeds) -> Path:
-    return seeds / "004_3c076beea237fb3e.txt"
+    return seeds / f"{SEED_POSTMORTEM}.txt"
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,4 +1,6 @@
-"""POST /api/alertmanager/: bodies captured from a real Alertmanager 0.25, replayed with their headers."""
+"""POST /api/alertmanager/: bodies captured from a real Alertmanager 0.25, replayed with their headers.
+
+The captures live in ../shared/corpus/alertmanager, so the tests replaying them are in the corpus suite."""
 
 import json
 from datetime import UTC, datetime
@@ -73,6 +75,7 @@ def crash_looping_runbook(**labels) -> Runbook:
     )
 
 
+@pytest.mark.corpus
 def test_it_creates_a_firing_incident_from_an_amtool_alert(client, captured):
     assert replay(client, captured, "01") == {
         "alerts": 1,
@@ -91,6 +94,7 @@ def test_it_creates_a_firing_incident_from_an_amtool_alert(client, captured):
     assert incident.labels == {"alertname": "TestAlert", "severity": "warning"}
 
 
+@pytest.mark.corpus
 def test_each_alert_of_a_group_is_an_incident_with_the_best_runbook_for_its_labels(client, captured):
     crash_looping_runbook()
     payments = crash_looping_runbook(namespace="payments")
@@ -105,6 +109,7 @@ def test_each_alert_of_a_group_is_an_incident_with_the_best_runbook_for_its_labe
     assert Alert.objects.filter(name__iexact="KubePodCrashLooping").count() == 1
 
 
+@pytest.mark.corpus
 def test_a_redelivered_body_changes_nothing(client, captured):
     replay(client, captured, "02")
     before = list(Incident.objects.order_by("pk").values())
@@ -118,6 +123,7 @@ def test_a_redelivered_body_changes_nothing(client, captured):
     assert list(Incident.objects.order_by("pk").values()) == before
 
 
+@pytest.mark.corpus
 def test_alerts_left_out_of_a_group_are_counted_in_the_answer_and_logged(client, captured, caplog):
     body, headers = captured("02")
     data = json.loads(body) | {"truncatedAlerts": 3}
@@ -126,6 +132,7 @@ def test_alerts_left_out_of_a_group_are_counted_in_the_answer_and_logged(client,
     assert "Alertmanager left 3 alerts out of a group of 5" in caplog.text
 
 
+@pytest.mark.corpus
 def test_group_fields_nothing_reads_do_not_cost_the_delivery(client, captured):
     body, headers = captured("01")
     data = json.loads(body) | {"receiver": 7, "status": None, "groupKey": {"a": 1}, "externalURL": ["x"]}
@@ -133,6 +140,7 @@ def test_group_fields_nothing_reads_do_not_cost_the_delivery(client, captured):
     assert Incident.objects.count() == 1
 
 
+@pytest.mark.corpus
 def test_one_resolved_alert_in_a_firing_group_resolves_only_its_incident(client, captured):
     replay(client, captured, "02")
     assert replay(client, captured, "03") == {
@@ -148,6 +156,7 @@ def test_one_resolved_alert_in_a_firing_group_resolves_only_its_incident(client,
     assert (resolved.status, resolved.resolved_at) == ("resolved", at("2026-11-21T07:11:27Z"))
 
 
+@pytest.mark.corpus
 def test_all_resolved_resolves_every_incident_and_the_first_resolution_time_stands(client, captured):
     for number in ("02", "03", "05", "05"):
         replay(client, captured, number)
@@ -157,6 +166,7 @@ def test_all_resolved_resolves_every_incident_and_the_first_resolution_time_stan
     assert {i.status for i in now.values()} == {"resolved"}
 
 
+@pytest.mark.corpus
 def test_a_late_firing_delivery_does_not_reopen_a_resolved_incident(client, captured):
     replay(client, captured, "01")
     replay(client, captured, "04")
@@ -164,12 +174,14 @@ def test_a_late_firing_delivery_does_not_reopen_a_resolved_incident(client, capt
     assert incidents()["TestAlert"].status == "resolved"
 
 
+@pytest.mark.corpus
 def test_a_resolved_alert_never_seen_firing_is_stored_resolved(client, captured):
     replay(client, captured, "04")
     incident = incidents()["TestAlert"]
     assert (incident.status, incident.resolved_at) == ("resolved", at("2026-11-21T07:11:27Z"))
 
 
+@pytest.mark.corpus
 def test_the_same_alert_firing_again_later_is_a_new_incident(client, captured):
     body, _ = captured("01")
     replay(client, captured, "01")
@@ -178,6 +190,7 @@ def test_the_same_alert_firing_again_later_is_a_new_incident(client, captured):
     assert Incident.objects.filter(fingerprint="aecb3ffbbb70cb79").count() == 2
 
 
+@pytest.mark.corpus
 def test_a_runbook_written_after_the_alert_fired_is_attached_on_the_next_delivery(client, captured):
     replay(client, captured, "02")
     assert {i.runbook for i in incidents().values()} == {None}
@@ -186,6 +199,7 @@ def test_a_runbook_written_after_the_alert_fired_is_attached_on_the_next_deliver
     assert {i.runbook for i in incidents().values()} == {runbook}
 
 
+@pytest.mark.corpus
 def test_it_answers_without_the_trailing_slash_and_without_csrf_or_session(client, captured):
     client.handler.enforce_csrf_checks = True
     body, headers = captured("01")
@@ -195,6 +209,7 @@ def test_it_answers_without_the_trailing_slash_and_without_csrf_or_session(clien
     assert Incident.objects.count() == 1
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize(
     "authorization",
     [None, "Bearer wrong-token-0123456789", f"Basic {TOKEN}", f"Bearer {TOKEN}x", "Bearer"],
@@ -209,6 +224,7 @@ def test_a_missing_or_wrong_token_is_401(client, captured, authorization):
     assert Incident.objects.count() == 0
 
 
+@pytest.mark.corpus
 def test_without_a_configured_token_it_refuses_and_says_how_to_configure_it(client, captured, settings):
     settings.KB_ALERTMANAGER_TOKEN = ""
     body, _ = captured("01")
@@ -237,6 +253,7 @@ def test_a_body_that_is_not_a_webhook_payload_is_400_with_the_reason(client, bod
     assert reason in response.json()["error"]
 
 
+@pytest.mark.corpus
 def test_a_bad_alert_is_400_naming_its_field_and_nothing_of_the_group_is_stored(client, captured):
     body, _ = captured("02")
     data = json.loads(body)
@@ -247,6 +264,7 @@ def test_a_bad_alert_is_400_naming_its_field_and_nothing_of_the_group_is_stored(
     assert Incident.objects.count() == 0
 
 
+@pytest.mark.corpus
 def test_a_body_over_one_megabyte_is_413(client, captured):
     body, _ = captured("01")
     padded = body[:-1] + b', "padding": "' + b"x" * (1024 * 1024) + b'"}'

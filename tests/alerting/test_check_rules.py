@@ -52,6 +52,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
+@pytest.mark.corpus
 def test_it_names_exactly_the_kube_prometheus_alerts_that_have_no_runbook(corpus):
     runbooks = corpus / "runbooks" / "prometheus-operator"
     call_command("import_docs", str(runbooks), stdout=StringIO())
@@ -230,6 +231,7 @@ groups:
     assert report["summary"]["runbook_url"] == {"missing": 0, "here": 2, "elsewhere": 0}
 
 
+@pytest.mark.corpus
 def test_annotate_rules_changes_only_runbook_url_lines_of_a_kube_prometheus_manifest(corpus, tmp_path):
     source = corpus / "rules" / "kube-prometheus" / "prometheus-prometheusRule.yaml"
     out = StringIO()

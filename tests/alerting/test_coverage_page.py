@@ -15,6 +15,7 @@ def kube_prometheus(corpus, settings):
     return corpus
 
 
+@pytest.mark.corpus
 def test_it_shows_which_alerts_of_the_rule_files_have_no_runbook(client, kube_prometheus, django_assert_num_queries):
     with django_assert_num_queries(1):  # the runbooks and their alerts
         html = client.get("/coverage/").content.decode()
@@ -33,6 +34,7 @@ def test_it_shows_which_alerts_of_the_rule_files_have_no_runbook(client, kube_pr
     assert "<code>KubeProxyDown</code>" in orphans
 
 
+@pytest.mark.corpus
 def test_a_file_that_cannot_be_read_is_named_and_the_others_still_reported(client, kube_prometheus, settings, tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("groups:\n  - name: x\n    rules: {\n")

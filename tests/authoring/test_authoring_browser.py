@@ -124,8 +124,8 @@ def test_a_follow_up_is_ticked_in_place(page, editor, seeds):
     call_command("import_docs", str(seeds), stdout=StringIO())
     log_in(page, f"/postmortems/{SEED_POSTMORTEM}/")
     page.evaluate("window.kbNoReload = true")
-    page.get_by_role("button", name=re.compile("^Mark done: Synology offsite backup")).click()
-    expect(page.get_by_role("button", name=re.compile("^Reopen: Synology offsite backup"))).to_have_attribute(
+    page.get_by_role("button", name=re.compile("^Mark done: Offsite Synology NAS")).click()
+    expect(page.get_by_role("button", name=re.compile("^Reopen: Offsite Synology NAS"))).to_have_attribute(
         "aria-pressed", "true"
     )
     assert still_same_page(page)
@@ -137,13 +137,13 @@ def test_revisions_are_compared_in_place_and_restored(page, editor, seeds):
     call_command("import_docs", str(seeds), stdout=StringIO())
     log_in(page, f"/runbooks/{SEED_RUNBOOK}/edit/")
     markdown = page.get_by_label("Markdown")
-    markdown.fill(markdown.input_value().replace("1. Raising to 2Gi", "1. Raising to 3Gi"))
-    expect(page.locator("#preview")).to_contain_text("Raising to 3Gi")
+    markdown.fill(markdown.input_value().replace("1. Go to 2Gi", "1. Go to 3Gi"))
+    expect(page.locator("#preview")).to_contain_text("Go to 3Gi")
     page.get_by_role("button", name="Save runbook").click()
     page.wait_for_url(f"**/runbooks/{SEED_RUNBOOK}/")
 
     page.get_by_role("link", name="History", exact=True).click()
-    expect(page.locator(".diff-added")).to_have_text("+1. Raising to 3Gi")
+    expect(page.locator(".diff-added")).to_have_text("+1. Go to 3Gi and watch a week of backups")
     page.evaluate("window.kbNoReload = true")
     page.get_by_label("Compare revision").select_option("2")
     expect(page.locator("#diff")).to_contain_text("No differences.")
@@ -153,5 +153,5 @@ def test_revisions_are_compared_in_place_and_restored(page, editor, seeds):
     page.get_by_role("button", name="Restore this revision").click()
     page.wait_for_url(f"**/runbooks/{SEED_RUNBOOK}/")
     runbook = Runbook.objects.get()
-    assert "Raising to 2Gi" in runbook.source_text and runbook.version == 3
+    assert "Go to 2Gi" in runbook.source_text and runbook.version == 3
     assert page.console_errors == [], page.console_errors

@@ -20,6 +20,7 @@ from kb.authoring.to_markdown import (
     runbook_template,
 )
 from kb.markdown.parsing import parse_document
+from tests.corpus_support import xfail_issue_10
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -139,17 +140,17 @@ def test_a_mismatch_is_reported_on_the_field_that_caused_it():
 
 def test_it_reads_the_seed_postmortem_back_into_editable_lists(seed_postmortem):
     draft = postmortem_draft(seed_postmortem.read_text(), seed_postmortem.name)
-    assert draft.title == "Post-Mortem: kured-sentinel-gate OOM while k8s-master stuck pending-reboot"
+    assert draft.title == "Post-Mortem: kured-sentinel-gate OOM loop while k8s-master waited for a reboot"
     assert (draft.date, draft.severity) == (date(2026, 5, 31), "SEV4")
-    assert draft.severity_note.startswith("no user-facing impact")
-    assert draft.affected == "`kured-sentinel-gate` pod on k8s-master only"
+    assert draft.severity_note.startswith("nobody outside noticed")
+    assert draft.affected == "`kured-sentinel-gate` on k8s-master, no other pod"
     assert [s.heading for s in draft.sections] == [
         "Root cause (chain)",
         "Why hard to spot",
-        "Fix (`stacks/kured/main.tf`, applied + committed 2026-05-31)",
+        "Fix (`stacks/kured/main.tf`, applied and committed 2026-05-31)",
     ]
-    assert draft.follow_ups_heading == "Contributing items (open — being addressed separately)"
-    assert draft.follow_ups[0].text.startswith("**hermes-agent** parked at `replicas=0`")
+    assert draft.follow_ups_heading == "Contributing items (open, tracked separately)"
+    assert draft.follow_ups[0].text.startswith("**hermes-agent** has been at `replicas=0`")
     assert len(draft.lessons) == 3
 
 
@@ -165,9 +166,11 @@ def every_postmortem(*folders: Path):
                 yield path, text, parsed
 
 
-def test_editing_any_real_postmortem_keeps_its_fields_and_every_word(seeds, corpus):
+@pytest.mark.corpus
+@xfail_issue_10
+def test_editing_any_real_postmortem_keeps_its_fields_and_every_word(seeds, shared_seeds, corpus):
     checked = 0
-    for path, text, parsed in every_postmortem(seeds, corpus / "postmortems", EXAMPLES / "postmortems"):
+    for path, text, parsed in every_postmortem(seeds, shared_seeds, corpus / "postmortems", EXAMPLES / "postmortems"):
         written, again = postmortem_markdown(postmortem_draft(text, path.name), path=path.name)
         assert fields(again) == fields(parsed), path
         assert words(parsed.html) <= words(again.html), (path, words(parsed.html) - words(again.html))

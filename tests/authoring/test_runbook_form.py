@@ -25,11 +25,11 @@ def test_the_edit_page_holds_the_markdown_and_its_preview(editor_client, importe
 
 def test_saving_an_edited_runbook_adds_a_revision_by_its_author(editor_client, editor, imported):
     data = form_data(editor_client.get(EDIT).content.decode(), EDIT)
-    text = data["text"].replace("If OOMs recur after raising to 1Gi", "If OOMs recur after raising to 2Gi")
+    text = data["text"].replace("still get OOM-killed at 1Gi", "still get OOM-killed at 2Gi")
     response = editor_client.post(EDIT, data | {"text": text.replace("\n", "\r\n"), "reason": "2Gi now"})
     assert response.status_code == 302 and response["Location"] == f"/runbooks/{SEED_RUNBOOK}/"
     runbook = Runbook.objects.get()
-    assert "raising to 2Gi" in runbook.source_text and "\r" not in runbook.source_text
+    assert "OOM-killed at 2Gi" in runbook.source_text and "\r" not in runbook.source_text
     revision = runbook.revisions.order_by("-number").first()
     assert (revision.number, revision.author, revision.reason) == (2, editor, "2Gi now")
     api = editor_client.get(f"/api/runbooks/{SEED_RUNBOOK}").json()
@@ -57,13 +57,13 @@ def test_a_stale_runbook_save_shows_both_versions_and_keeps_the_text(editor_clie
     other.force_login(other_editor)
     theirs = form_data(other.get(EDIT).content.decode(), EDIT)
     other.post(EDIT, theirs | {"text": theirs["text"] + "\n## Escalation\n\nPage Oscar.\n"})
-    response = editor_client.post(EDIT, mine | {"text": mine["text"].replace("Raising to 2Gi", "Raising to 4Gi")})
+    response = editor_client.post(EDIT, mine | {"text": mine["text"].replace("Go to 2Gi", "Go to 4Gi")})
     assert response.status_code == 409
     html = response.content.decode()
     assert '<span class="diff-removed">-Page Oscar.</span>' in html
-    assert '<span class="diff-added">+1. Raising to 4Gi</span>' in html
+    assert '<span class="diff-added">+1. Go to 4Gi and watch a week of backups</span>' in html
     kept = form_data(html, EDIT)
-    assert "Raising to 4Gi" in kept["text"] and kept["version"] == "2"
+    assert "Go to 4Gi" in kept["text"] and kept["version"] == "2"
     assert "Page Oscar." in Runbook.objects.get().source_text
 
 
@@ -73,10 +73,17 @@ def test_a_stale_save_shows_the_text_it_tried_to_write_as_yours(editor_client, o
     other.force_login(other_editor)
     other.post(EDIT, mine | {"text": mine["text"] + "\n## Escalation\n\nPage Oscar.\n"})
     # As a browser sends a textarea: CRLF line ends, no final newline.
-    typed = mine["text"].replace("Raising to 2Gi", "Raising to 4Gi").rstrip("\n").replace("\n", "\r\n")
+    typed = mine["text"].replace("Go to 2Gi", "Go to 4Gi").rstrip("\n").replace("\n", "\r\n")
     html = editor_client.post(EDIT, mine | {"text": typed}).content.decode()
     changed = re.findall(r'<span class="diff-(?:added|removed)">(.*?)</span>', html)
-    assert changed == ["-1. Raising to 2Gi", "+1. Raising to 4Gi", "-", "-## Escalation", "-", "-Page Oscar."]
+    assert changed == [
+        "-1. Go to 2Gi and watch a week of backups",
+        "+1. Go to 4Gi and watch a week of backups",
+        "-",
+        "-## Escalation",
+        "-",
+        "-Page Oscar.",
+    ]
     assert f'<pre class="source">{escape(typed.replace(chr(13), "") + chr(10))}</pre>' in html
 
 
@@ -139,7 +146,7 @@ def test_a_follow_up_is_marked_done_in_place_and_in_the_markdown(editor_client, 
     assert 'aria-pressed="true"' in html
     api = editor_client.get(f"/api/postmortems/{SEED_POSTMORTEM}").json()
     assert [f["status"] for f in api["follow_ups"]] == ["open", "done"]
-    assert "- [x] **Synology offsite backup at 96%**" in PostMortem.objects.get().source_text
+    assert "- [x] **Offsite Synology NAS 96% full**" in PostMortem.objects.get().source_text
 
 
 def test_toggling_a_follow_up_changed_meanwhile_is_refused_with_a_reason(editor_client, imported):

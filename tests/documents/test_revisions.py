@@ -16,8 +16,8 @@ EDIT = f"/runbooks/{SEED_RUNBOOK}/edit/"
 def three_revisions(editor_client, imported):
     for limit in ("2Gi", "4Gi"):
         data = form_data(editor_client.get(EDIT).content.decode(), EDIT)
-        text = data["text"].replace("memory: 1Gi  # Was 512Mi", f"memory: {limit}  # Was 512Mi")
-        text = text.replace("memory: 2Gi  # Was 512Mi", f"memory: {limit}  # Was 512Mi")
+        text = data["text"].replace("memory: 1Gi  # 512Mi until", f"memory: {limit}  # 512Mi until")
+        text = text.replace("memory: 2Gi  # 512Mi until", f"memory: {limit}  # 512Mi until")
         assert editor_client.post(EDIT, data | {"text": text, "reason": f"limit {limit}"}).status_code == 302
     return Runbook.objects.get()
 
@@ -27,15 +27,15 @@ def test_it_lists_revisions_and_shows_the_latest_change(three_revisions):
     assert html.count("<tr>") == 4  # the header and three revisions
     assert "limit 4Gi" in html and "erin" in html and "import" in html
     assert "Revision 2 → revision 3" in html
-    assert '<span class="diff-removed">-    memory: 2Gi  # Was 512Mi — increased 2026-02-24</span>' in html
-    assert '<span class="diff-added">+    memory: 4Gi  # Was 512Mi — increased 2026-02-24</span>' in html
+    assert '<span class="diff-removed">-    memory: 2Gi  # 512Mi until 2026-02-24</span>' in html
+    assert '<span class="diff-added">+    memory: 4Gi  # 512Mi until 2026-02-24</span>' in html
 
 
 def test_it_diffs_any_two_revisions_and_htmx_gets_just_the_diff(client, three_revisions):
     response = client.get(HISTORY, {"from": "1", "to": "3"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="diff"')
-    assert '<span class="diff-removed">-    memory: 1Gi  # Was 512Mi — increased 2026-02-24</span>' in html
+    assert '<span class="diff-removed">-    memory: 1Gi  # 512Mi until 2026-02-24</span>' in html
     assert "<html" not in html
 
 

@@ -9,6 +9,7 @@ from kb.entities.extraction import KINDS, Vocabulary, extract
 from kb.markdown.parsing import parse_document
 from kb.markdown.syntax import is_alert_like
 from kb.models import EntityKind
+from tests.corpus_support import xfail_issue_10
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "entities"
 LABELS = yaml.safe_load((FIXTURES / "labels.yaml").read_text())
@@ -92,7 +93,9 @@ def test_it_records_the_section_the_sentence_and_the_count(seed_postmortem):
     parsed = parse_document(seed_postmortem.read_text(), seed_postmortem.name)
     findings = [f for f in extract(parsed.outline, own_date=parsed.date) if f.name == "container_oom_events_total"]
     assert [(f.heading, f.count) for f in findings] == [("Summary", 1), ("Why hard to spot", 1), ("Lessons", 1)]
-    assert findings[0].snippet.startswith("The kured-sentinel-gate pod on k8s-master was the only container")
+    assert findings[0].snippet.startswith(
+        "The kured-sentinel-gate pod on k8s-master turned out to be the one container"
+    )
     assert findings[0].anchor == "summary"
 
 
@@ -212,12 +215,15 @@ CORPUS_SAMPLE = {
 }
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("relative", sorted(CORPUS_SAMPLE))
 def test_corpus_runbooks_yield_their_alert_and_metric_names(corpus, relative):
     path = corpus / "runbooks" / "prometheus-operator" / relative
     assert CORPUS_SAMPLE[relative] <= set(found_in(path.read_text(), f"prometheus-operator/{relative}"))
 
 
+@pytest.mark.corpus
+@xfail_issue_10
 def test_no_corpus_document_yields_a_section_title_or_a_table_header(corpus):
     for path in sorted(corpus.rglob("*.md")):
         if path.name.startswith(("_index", "README", "PMyyyy")) or "LICENSE" in path.name:

@@ -39,11 +39,11 @@ def test_an_entity_says_where_it_is_implicated(client, imported, django_assert_n
     assert (data["name"], data["kind"], data["aliases"]) == ("KuredRebootBacklog", "alert", [])
     assert (data["implicated_in"], data["has_runbook"]) == (2, False)
     assert [(p["date"], p["title"]) for p in data["postmortems"]] == [
-        ("2026-05-31", "Post-Mortem: kured-sentinel-gate OOM while k8s-master stuck pending-reboot"),
+        ("2026-05-31", "Post-Mortem: kured-sentinel-gate OOM loop while k8s-master waited for a reboot"),
         ("2026-05-16", "Post-Mortem: kured stopped rebooting the cluster for five days"),
     ]
-    assert data["postmortems"][0]["snippet"].startswith("Same blind spot as the 2026-05-16 PM")
-    assert data["postmortems"][0]["url"] == "http://testserver/postmortems/004_3c076beea237fb3e/#why-hard-to-spot"
+    assert data["postmortems"][0]["snippet"].startswith("The 2026-05-16 PM found the same gap")
+    assert data["postmortems"][0]["url"] == "http://testserver/postmortems/kured-gate-oom/#why-hard-to-spot"
     assert (data["runbooks"], data["incidents"]) == ([], [])
     assert [f["text"] for f in data["follow_ups"]] == [
         "Add the KuredRebootBacklog alert: max by (node) (kured_reboot_required) == 1 for 24h (deferred)"
@@ -53,7 +53,9 @@ def test_an_entity_says_where_it_is_implicated(client, imported, django_assert_n
 def test_an_alert_with_a_runbook_lists_it_and_its_incidents(client, imported):
     data = client.get("/api/entities/homelabpodoomkilled").json()
     assert data["has_runbook"] is True
-    assert [(r["title"], r["for_it"]) for r in data["runbooks"]] == [("Velero OOMKilled (HomelabPodOOMKilled)", True)]
+    assert [(r["title"], r["for_it"]) for r in data["runbooks"]] == [
+        ("Velero server OOMKilled (HomelabPodOOMKilled)", True)
+    ]
     assert sorted(i["reference"] for i in data["incidents"]) == ["#236", "#237"]
 
 
@@ -90,10 +92,10 @@ def test_an_unknown_kind_is_a_400_naming_the_field(client):
 
 
 def test_documents_list_their_entities(client, imported):
-    postmortem = client.get("/api/postmortems/004_3c076beea237fb3e").json()
+    postmortem = client.get("/api/postmortems/kured-gate-oom").json()
     assert {"name": "KuredRebootBacklog", "kind": "alert"} in postmortem["entities"]
     assert {"name": "k8s-master", "kind": "host"} in postmortem["entities"]
-    runbook = client.get("/api/runbooks/000_2c0d5e53b423be66").json()
+    runbook = client.get("/api/runbooks/velero-oomkilled").json()
     assert {"name": "velero", "kind": "namespace"} in runbook["entities"]
 
 
@@ -124,7 +126,7 @@ def test_insights_want_a_runbook_for_the_alert_implicated_twice(client, imported
                     "date": "2026-02-24",
                     "old": "512Mi",
                     "new": "1Gi",
-                    "notes": "OOM after 3.5d uptime during daily kopia backup",
+                    "notes": "Killed twice near the end of the nightly kopia run, ~3.5 days after a restart",
                 }
             ],
             "trend": "one date on record",

@@ -13,7 +13,7 @@ KURED_PM = Path(__file__).parents[1] / "fixtures" / "entities" / "2026-05-16-kur
 
 def test_it_follows_an_alert_from_a_postmortem_to_its_page_and_to_insights(page, seeds):
     call_command("import_docs", str(seeds), str(KURED_PM), stdout=StringIO())
-    page.goto("/postmortems/004_3c076beea237fb3e/")
+    page.goto("/postmortems/kured-gate-oom/")
     page.get_by_role("link", name="KuredRebootBacklog").first.click()
     page.wait_for_url("**/entities/KuredRebootBacklog/")
     assert page.get_by_text("implicated in 2 post-mortems · no runbook").is_visible()

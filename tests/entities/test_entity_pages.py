@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from kb.models import Alert, Entity, Incident
+from tests.corpus_support import xfail_issue_10
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def test_it_says_the_alert_is_implicated_in_two_postmortems_and_has_no_runbook(
     assert response.status_code == 200
     assert "implicated in 2 post-mortems · no runbook" in html
     assert html.index("Post-Mortem: kured-sentinel-gate OOM") < html.index("Post-Mortem: kured stopped rebooting")
-    assert "(the deferred KuredRebootBacklog alert)" in html
+    assert "(KuredRebootBacklog, still deferred)" in html
     assert '<time datetime="2026-05-16">2026-05-16</time>' in html
     assert "Add the KuredRebootBacklog alert" in html  # an open follow-up that names it
 
@@ -66,7 +67,7 @@ def test_an_unknown_or_ignored_entity_is_a_404(client, imported):
 
 
 def test_a_reference_to_a_postmortem_by_date_links_to_it(client, imported):
-    html = client.get("/postmortems/004_3c076beea237fb3e/").content.decode()
+    html = client.get("/postmortems/kured-gate-oom/").content.decode()
     assert (
         '<a class="entity" href="/postmortems/2026-05-16-kured-reboot-backlog/" title="post-mortem of 2026-05-16">2026-05-16 PM</a>'
         in html
@@ -88,14 +89,14 @@ def test_the_editors_preview_links_entities_as_the_saved_page_will(admin_client,
 
 def test_a_reference_to_a_postmortem_not_imported_links_to_its_entity_page(client, seeds):
     run_import(seeds)
-    html = client.get("/postmortems/004_3c076beea237fb3e/").content.decode()
+    html = client.get("/postmortems/kured-gate-oom/").content.decode()
     assert 'href="/entities/post-mortem%202026-05-16/"' in html
     page = client.get("/entities/post-mortem%202026-05-16/").content.decode()
-    assert "Same blind spot as the 2026-05-16 PM" in page
+    assert "The 2026-05-16 PM found the same gap" in page
 
 
 def test_entities_link_once_per_section_and_code_blocks_stay_untouched(client, imported):
-    html = client.get("/postmortems/004_3c076beea237fb3e/").content.decode()
+    html = client.get("/postmortems/kured-gate-oom/").content.decode()
     summary = html[html.index('id="summary"') : html.index('id="root-cause-chain"')]
     assert summary.count('href="/entities/container_oom_events_total/"') == 1
     assert summary.count('href="/entities/k8s-master/"') == 1
@@ -106,13 +107,13 @@ def test_entities_link_once_per_section_and_code_blocks_stay_untouched(client, i
     chain = html[html.index('id="root-cause-chain"') : html.index('id="why-hard-to-spot"')]
     assert "<pre>" in chain and 'class="entity"' not in chain
     assert (
-        '<h1 id="document-title">Post-Mortem: kured-sentinel-gate OOM while k8s-master stuck pending-reboot</h1>'
+        '<h1 id="document-title">Post-Mortem: kured-sentinel-gate OOM loop while k8s-master waited for a reboot</h1>'
         in html
     )
 
 
 def test_a_runbook_links_its_entities_and_shows_related_documents(client, imported):
-    html = client.get("/runbooks/000_2c0d5e53b423be66/").content.decode()
+    html = client.get("/runbooks/velero-oomkilled/").content.decode()
     assert (
         'href="/entities/HomelabPodOOMKilled/"' not in html.split('class="prose"')[1].split("<h2")[0]
     )  # headings untouched
@@ -162,7 +163,9 @@ def test_the_entity_list_filters_by_kind(client, imported, django_assert_num_que
     assert client.get("/entities/?kind=planet").status_code == 404
 
 
-def test_every_entity_page_works_on_the_imported_corpus(client, corpus, seeds):
-    run_import(corpus / "runbooks", corpus / "postmortems", seeds, KURED_PM)
+@pytest.mark.corpus
+@xfail_issue_10
+def test_every_entity_page_works_on_the_imported_corpus(client, corpus, shared_seeds):
+    run_import(corpus / "runbooks", corpus / "postmortems", shared_seeds, KURED_PM)
     for entity in Entity.objects.all()[:400]:
         assert client.get(entity.get_absolute_url()).status_code == 200, entity.name

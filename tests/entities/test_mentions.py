@@ -138,8 +138,8 @@ def test_an_alias_finds_mentions_in_documents_already_imported(seeds):
     entity = Entity.objects.get(name="kured-sentinel-gate")
     curation.entity_alias_add(entity=entity, alias="the gate pod")
     (mention,) = Mention.objects.filter(entity=entity, surface="the gate pod")
-    assert mention.heading == "Contributing items (open — being addressed separately)"
-    assert mention.snippet.startswith("Until at least the first two clear")
+    assert mention.heading == "Contributing items (open, tracked separately)"
+    assert mention.snippet.startswith("Until both are cleared")
 
 
 def test_merging_moves_mentions_and_names(seeds):
@@ -149,10 +149,10 @@ def test_merging_moves_mentions_and_names(seeds):
     curation.entity_merge(source=source, into=into)
     assert not Entity.objects.filter(pk=source.pk).exists()
     assert [a.name for a in into.aliases.all()] == ["container_oom_events_total"]
-    lessons = Mention.objects.get(entity=into, document__identity="004_3c076beea237fb3e.txt", heading="Lessons")
+    lessons = Mention.objects.get(entity=into, document__identity="kured-gate-oom.txt", heading="Lessons")
     assert lessons.count == 2  # both were named in the Lessons section
     run("relink")
-    assert Mention.objects.filter(entity=into, document__identity="004_3c076beea237fb3e.txt").count() == 3
+    assert Mention.objects.filter(entity=into, document__identity="kured-gate-oom.txt").count() == 3
 
 
 def test_an_ignored_entity_is_never_extracted_again(seeds):

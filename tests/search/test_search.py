@@ -13,8 +13,8 @@ from tests.authoring_support import form_data
 
 pytestmark = pytest.mark.django_db
 
-VELERO = "/runbooks/000_2c0d5e53b423be66/"
-KURED = "/postmortems/004_3c076beea237fb3e/"
+VELERO = "/runbooks/velero-oomkilled/"
+KURED = "/postmortems/kured-gate-oom/"
 
 
 def save(identity: str, text: str) -> Document:
@@ -127,7 +127,7 @@ def test_a_minus_excludes_documents_with_that_word(imported):
 
 
 def test_archived_documents_drop_out_of_the_results(imported):
-    Document.objects.filter(slug="000_2c0d5e53b423be66").update(archived=True)  # what `import_docs --prune` does
+    Document.objects.filter(slug="velero-oomkilled").update(archived=True)  # what `import_docs --prune` does
     assert VELERO not in pages("velero")
 
 

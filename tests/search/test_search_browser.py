@@ -11,7 +11,7 @@ def test_typing_shows_results_without_reloading_the_page(page, imported):
     page.get_by_label("Search runbooks, post-mortems and incidents").press_sequentially("valero oomkiled", delay=20)
     result = page.locator("#search-results li.result").first
     result.wait_for()
-    assert "Velero OOMKilled" in result.inner_text()
+    assert "Velero server OOMKilled" in result.inner_text()
     assert page.locator("#search-results mark").count() > 0
     assert page.get_by_text("Showing results for").is_visible()
     assert page.evaluate("window.notReloaded") is True
@@ -29,7 +29,7 @@ def test_the_search_box_is_focused_on_load_and_slash_brings_focus_back(page, imp
 
 
 def test_slash_on_a_page_without_the_box_goes_to_the_search_page(page, imported):
-    page.goto("/runbooks/000_2c0d5e53b423be66/")
+    page.goto("/runbooks/velero-oomkilled/")
     page.keyboard.press("/")
     page.wait_for_url("**/")
     page.wait_for_function("document.activeElement && document.activeElement.id === 'search-box'")

@@ -28,7 +28,7 @@ def test_the_home_page_lists_recent_documents_and_incidents(client, imported, dj
     # 3. alerts firing now, with counts  4. their latest firing incidents
     with django_assert_num_queries(4):
         html = client.get("/").content.decode()
-    assert "Velero OOMKilled (HomelabPodOOMKilled)" in html
+    assert "Velero server OOMKilled (HomelabPodOOMKilled)" in html
     assert "kured-sentinel-gate OOM" in html
     assert "#236" in html and "#237" in html
 
@@ -43,7 +43,7 @@ def test_a_search_without_javascript_shows_the_whole_page_with_results(client, i
     assert response.status_code == 200
     assert "<html" in html and 'value="pod oom killed"' in html
     assert re.search(
-        r'<a href="/runbooks/000_2c0d5e53b423be66/(#[a-z-]+)?">Velero OOMKilled \(HomelabPodOOMKilled\)</a>', html
+        r'<a href="/runbooks/velero-oomkilled/(#[a-z-]+)?">Velero server OOMKilled \(HomelabPodOOMKilled\)</a>', html
     )
     assert '<code class="alert-name">HomelabPodOOMKilled</code>' in html
     assert "Recently updated" in html
@@ -89,10 +89,10 @@ def test_the_api_answers_the_same_search_as_json(client, imported):
     assert set(first) == {"kind", "title", "alert", "url", "section", "snippet", "score"}
     assert (first["kind"], first["title"], first["alert"]) == (
         "runbook",
-        "Velero OOMKilled (HomelabPodOOMKilled)",
+        "Velero server OOMKilled (HomelabPodOOMKilled)",
         "HomelabPodOOMKilled",
     )
-    assert first["url"].startswith("http://testserver/runbooks/000_2c0d5e53b423be66/")
+    assert first["url"].startswith("http://testserver/runbooks/velero-oomkilled/")
     assert "<mark>" in first["snippet"]
     assert first["score"] >= data["results"][1]["score"]
 

@@ -1,6 +1,7 @@
 """How well search answers what operators type: top-1 rate and mean reciprocal rank over a fixed query set.
 
-The queries are data (tests/search_queries.yaml). Run with `-s` to see the numbers and every miss.
+The queries are data (tests/search/search_queries.yaml), over the seeds as shipped and the public corpus
+in ../shared: a corpus-suite test. Run with `-s` to see the numbers and every miss.
 The floors below were set from a measurement on both engines (top-1 92.3%, MRR 0.947 on
 PostgreSQL 15 and 0.949 on SQLite 3.40); they may rise, never fall.
 """
@@ -13,6 +14,7 @@ import yaml
 from django.core.management import call_command
 
 from kb.search import search
+from tests.corpus_support import xfail_issue_10
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +33,12 @@ def test_the_query_set_is_large_enough_and_well_formed():
     assert all(set(q) == {"query", "expect"} and q["expect"] for q in QUERIES)
 
 
-def test_it_ranks_the_right_document_first_for_what_operators_type(seeds, corpus, capsys):
+@pytest.mark.corpus
+@xfail_issue_10
+def test_it_ranks_the_right_document_first_for_what_operators_type(shared_seeds, corpus, capsys):
     call_command(
         "import_docs",
-        str(seeds),
+        str(shared_seeds),
         str(corpus / "runbooks"),
         str(corpus / "postmortems"),
         stdout=StringIO(),

@@ -11,9 +11,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_it_shows_the_seed_documents_without_console_errors(page, seeds):
     call_command("import_docs", str(seeds), stdout=StringIO())
     page.goto("/")
-    page.get_by_role("link", name="Velero OOMKilled (HomelabPodOOMKilled)").click()
-    page.wait_for_url("**/runbooks/000_2c0d5e53b423be66/")
+    page.get_by_role("link", name="Velero server OOMKilled (HomelabPodOOMKilled)").click()
+    page.wait_for_url("**/runbooks/velero-oomkilled/")
     assert page.get_by_role("heading", name="Investigation Steps").is_visible()
-    page.goto("/postmortems/004_3c076beea237fb3e/")
+    page.goto("/postmortems/kured-gate-oom/")
     assert page.get_by_text("structure was reconstructed").is_visible()
     assert page.console_errors == [], page.console_errors

@@ -62,14 +62,17 @@ def test_incidents_are_listed_newest_first(client):
 
 
 def test_an_incident_page_links_its_alert_with_labels_and_the_documents_that_name_it(client, seeds):
-    runbook = save_document((seeds / "000_2c0d5e53b423be66.txt").read_text(), identity="velero.md")
+    runbook = save_document((seeds / "velero-oomkilled.txt").read_text(), identity="velero.md")
     incident = Incident.objects.get(reference="#236")
     incident.labels = {"namespace": "velero", "container": "velero"}
     incident.save()
     html = client.get(f"/incidents/{incident.pk}/").content.decode()
     assert '<a class="button" href="/alerts/HomelabPodOOMKilled/?container=velero&amp;namespace=velero">' in html
     assert f'<a href="{runbook.get_absolute_url()}">{runbook.title}</a>' in html
-    assert "<code>512Mi</code> → <code>1Gi</code> OOM after 3.5d uptime during daily kopia backup" in html
+    assert (
+        "<code>512Mi</code> → <code>1Gi</code> Killed twice near the end of the nightly kopia run, ~3.5 days after a restart"
+        in html
+    )
 
 
 def test_an_unknown_incident_is_a_404(client):
@@ -78,7 +81,7 @@ def test_an_unknown_incident_is_a_404(client):
 
 
 def test_the_lists_take_one_query_each(client, seeds, django_assert_num_queries):
-    save_document((seeds / "000_2c0d5e53b423be66.txt").read_text(), identity="velero.md")
+    save_document((seeds / "velero-oomkilled.txt").read_text(), identity="velero.md")
     save_runbook("Other", {"job": "x"}, slug="other")
     save_postmortem("Old outage", "2024-01-02", identity="old.md")
     save_postmortem("New outage", "2026-03-04", identity="new.md")

@@ -8,19 +8,20 @@ from tests.pages_support import save_runbook
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-RUNBOOK = "/runbooks/000_2c0d5e53b423be66/"
+RUNBOOK = "/runbooks/velero-oomkilled/"
 ALERT_LINK = "/alerts/HomelabPodOOMKilled/?namespace=velero&container=velero&pod=velero-7d9f8-x2k4q"
 
 
 def test_it_copies_a_command_to_the_clipboard(page, imported):
     page.goto(RUNBOOK)
-    block = page.locator(".code-block").filter(has_text="git -C /home/prod_homelab add")
+    block = page.locator(".code-block").filter(has_text="cd ~/src/homelab-gitops")
     block.get_by_role("button", name="Copy this code").click()
     expect(block.get_by_role("button")).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == (
-        "git -C /home/prod_homelab add kubernetes/argocd-apps/platform/velero-app.yaml\n"
-        'git -C /home/prod_homelab commit -m "fix: increase velero memory limit"\n'
-        "git -C /home/prod_homelab push origin main"
+        "cd ~/src/homelab-gitops\n"
+        "git add clusters/prod/platform/velero/values.yaml\n"
+        'git commit -m "velero: raise memory limit after OOM kills"\n'
+        "git push"
     )
     assert page.console_errors == [], page.console_errors
 
@@ -31,11 +32,11 @@ def test_an_alert_link_lands_on_the_runbook_with_its_placeholders_filled(page, i
     filled = page.locator(".prose mark.filled").first
     assert filled.inner_text() == "velero-7d9f8-x2k4q"
     assert filled.get_attribute("title") == "from the alert's pod label"
-    block = page.locator(".code-block").filter(has_text="Check last termination reason")
+    block = page.locator(".code-block").filter(has_text="Why did the last container exit?")
     block.get_by_role("button", name="Copy this code").click()
     expect(block.get_by_role("button")).to_have_text("Copied")
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert "kubectl describe pod -n velero velero-7d9f8-x2k4q --context admin@homelab-prod" in copied
+    assert "kubectl --context homelab-prod describe pod -n velero velero-7d9f8-x2k4q" in copied
     assert "<velero-pod-name>" not in copied
     assert page.console_errors == [], page.console_errors
 
@@ -53,10 +54,10 @@ def test_without_the_async_clipboard_it_copies_through_a_text_area(page, importe
         """
     )
     page.goto(RUNBOOK)
-    button = page.locator(".code-block").filter(has_text="velero-app.yaml").first.get_by_role("button")
+    button = page.locator(".code-block").filter(has_text="values.yaml").first.get_by_role("button")
     button.click()
     expect(button).not_to_have_text("Copy")
-    assert page.evaluate("window.copiedText") == "prod_homelab/kubernetes/argocd-apps/platform/velero-app.yaml"
+    assert page.evaluate("window.copiedText") == "clusters/prod/platform/velero/values.yaml"
     assert page.locator("textarea").count() == 0
 
 
@@ -70,7 +71,7 @@ def test_every_kind_of_page_loads_without_console_errors(page, imported):
         RUNBOOK,
         ALERT_LINK,
         "/postmortems/",
-        "/postmortems/004_3c076beea237fb3e/",
+        "/postmortems/kured-gate-oom/",
         "/incidents/",
         f"/incidents/{incident.pk}/",
         "/alerts/DiskFull/?namespace=db&pod=db-0",

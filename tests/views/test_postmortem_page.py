@@ -8,7 +8,7 @@ from tests.pages_support import import_related_postmortem, save_document
 
 pytestmark = pytest.mark.django_db
 
-URL = "/postmortems/004_3c076beea237fb3e/"
+URL = "/postmortems/kured-gate-oom/"
 
 
 @pytest.fixture

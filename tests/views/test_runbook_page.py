@@ -7,12 +7,12 @@ from tests.pages_support import import_related_postmortem, save_document
 
 pytestmark = pytest.mark.django_db
 
-URL = "/runbooks/000_2c0d5e53b423be66/"
+URL = "/runbooks/velero-oomkilled/"
 
 
 def test_it_shows_title_alert_scope_and_a_table_of_contents(client, imported):
     html = client.get(URL).content.decode()
-    assert '<h1 id="document-title">Velero OOMKilled (HomelabPodOOMKilled)</h1>' in html
+    assert '<h1 id="document-title">Velero server OOMKilled (HomelabPodOOMKilled)</h1>' in html
     assert html.count("<h1") == 1
     assert '<a href="/runbooks/#alert-homelabpodoomkilled"><code>HomelabPodOOMKilled</code></a>' in html
     assert "container=<strong>velero</strong>" in html and "namespace=<strong>velero</strong>" in html
@@ -31,7 +31,7 @@ def test_it_sums_up_the_resolution_history_and_links_its_incidents(client, impor
 
 def test_it_shows_where_the_document_comes_from(client, imported):
     html = client.get(URL).content.decode()
-    assert "000_2c0d5e53b423be66.txt</code>" in html
+    assert "velero-oomkilled.txt</code>" in html
     assert "<dt>Revisions</dt><dd>1</dd>" in html
     assert "<dt>Last updated</dt>" in html
 
@@ -44,7 +44,7 @@ def test_it_fills_placeholders_from_the_alert_labels(client, imported):
     ) in html
     assert "Opened from an alert" in html
     assert "<code>&lt;velero-pod-name&gt;</code> ← pod" in html
-    assert '<a href="/runbooks/000_2c0d5e53b423be66/">Show the runbook without the alert\'s labels</a>' in html
+    assert '<a href="/runbooks/velero-oomkilled/">Show the runbook without the alert\'s labels</a>' in html
 
 
 def test_without_labels_the_placeholders_stay(client, imported):
@@ -108,5 +108,5 @@ def test_it_warns_when_the_alert_labels_contradict_the_runbook_scope(client, imp
 
 
 def test_an_archived_runbook_says_so(client, imported):
-    Runbook.objects.filter(slug="000_2c0d5e53b423be66").update(archived=True)
+    Runbook.objects.filter(slug="velero-oomkilled").update(archived=True)
     assert "<strong>Archived:</strong>" in client.get(URL).content.decode()
