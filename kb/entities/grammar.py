@@ -88,7 +88,7 @@ PROMQL_FUNCTION_BEFORE = re.compile(
 )
 COMPARISON_AFTER = re.compile(r"\s*(?:==|!=|>=|<=|>|<)\s*-?\d")
 
-CAMEL_TOKEN = re.compile(r"(?<![\w.$/-])([A-Za-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*)(?![\w/-])")
+CAMEL_TOKEN = re.compile(r"(?<![\w.$/@-])([A-Za-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*)(?![\w/-])")
 
 # CamelCase words that name Kubernetes kinds, states and reasons, or products: vocabulary, not alerts.
 NOT_ALERTS = frozenset(
@@ -121,11 +121,15 @@ NOT_ALERTS = frozenset(
     OpenShift OpenStack OpenTelemetry OpenVPN WireGuard CoreDNS CoreOS KubeDNS NodeLocalDNS FluentD
     FluentBit JavaScript TypeScript PowerShell NodeJS GraphQL WebSocket YouTube LinkedIn MacOS HashiCorp
     TrueNAS UniFi HomeAssistant NextCloud DeadMansSnitch StatusPage SageMaker ParameterStore AutoScaling
+    CloudNativePG CephCluster CephBlockPool CephFilesystem CephObjectStore CephObjectStoreUser ServiceEntry
+    VirtualService DestinationRule PeerAuthentication AuthorizationPolicy HTTPRoute GRPCRoute TCPRoute
+    GatewayClass ReferenceGrant BackendTrafficPolicy SecurityPolicy ClientTrafficPolicy PodLogs
     """.split()
 )
 # Nouns that, written after a CamelCase word, say it is a kind, a state or a product.
 VOCABULARY_NOUN = re.compile(
-    r"\s+(?:state|status|condition|phase|reason|mode|resources?|objects?|manifests?|kind|crds?|polic(?:y|ies)|"
+    r"\s+(?:state|status|condition|phase|reason|mode|resources?|objects?|manifests?|kinds?|crds?|polic(?:y|ies)|"
+    r"custom resources?|operator|clusters?|charts?|project|documentation|docs|versions?|releases?|"
     r"fields?|settings?|options?|flags?|parameters?|annotations?|labels?|integrations?|class|types?|errors?|"
     r"exceptions?|events?|api|structs?|methods?|functions?|modules?|packages?|plugins?|middlewares?)\b",
     re.I,
@@ -133,8 +137,23 @@ VOCABULARY_NOUN = re.compile(
 
 VOCABULARY_NOUN_BEFORE = re.compile(
     r"\b(?:arguments?|flags?|options?|parameters?|settings?|fields?|keys?|propert(?:y|ies)|variables?|attributes?|"
-    r"annotations?|labels?|classe?s?|types?|functions?|methods?)\s+(?:\S+\s+){0,2}$",
+    r"annotations?|labels?|classe?s?|types?|functions?|methods?|kinds?|resources?|objects?|crds?|"
+    r"custom resources?(?: definitions?)?)\s+(?:\S+\s+){0,2}$",
     re.I,
+)
+
+
+# Severity and routing words: the label of an alert, never its name ("routed as Critical").
+SEVERITY_WORDS = frozenset(
+    "critical warning warn info information informational page paging ticket notice error major minor high "
+    "medium low none emergency alert debug".split()
+)
+# The last word of a resource kind's name ("CephBlockPool", "ProxySessionStore", "BackendTrafficPolicy"):
+# a CamelCase name ending so is a kind of object unless something uses it as an alert.
+KIND_ENDING = re.compile(
+    r"(?:Pool|Claim|Set|Policy|Policies|Configuration|Class|Binding|Definition|Store|Entry|Route|Template|"
+    r"Volume|Snapshot|Account|Quota|Range|Budget|Monitor|Secret|Map|Issuer|Repository|Release|Chart|Service|"
+    r"Resource|Object|Spec|Status|Client|Controller|Operator|Namespace|Request|Response|Handler|Manager)$"
 )
 
 
@@ -148,7 +167,7 @@ def _singular(word: str) -> str:
 
 
 def is_vocabulary_word(name: str) -> bool:
-    return name.lower() in NOT_ALERTS or _singular(name) in NOT_ALERTS
+    return name.lower() in NOT_ALERTS or _singular(name) in NOT_ALERTS or name.lower() in SEVERITY_WORDS
 
 
 def looks_like_alert(name: str) -> bool:
@@ -159,6 +178,7 @@ def looks_like_alert(name: str) -> bool:
         and is_alert_like(name)
         and sum(1 for part in identifier_parts(name) if len(part) >= 2 and part.isalpha()) >= 3
         and not is_vocabulary_word(name)
+        and not KIND_ENDING.search(name)
     )
 
 
@@ -333,15 +353,40 @@ METRIC_CONTEXT = re.compile(
     re.I,
 )
 
-PM_WORD = r"(?:PM|post[- ]?mortem|postmortem|PIR|retro(?:spective)?|incident review)"
+PM_WORD = r"(?:PM|PIR|(?i:post[- ]?mortem|postmortem|retro(?:spective)?|incident review))"
+# A day without its year ("May 16", "16th of May"): the year is the referring post-mortem's.
+MONTH = "(?:" + "|".join(sorted(dates.MONTHS, key=len, reverse=True)) + r")\.?"
+DAY_TEXT = rf"(?i:\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?!,?\s+\d{{4}})(?!:)|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH}\b(?!,?\s+\d{{4}}))"
+WHEN = rf"(?P<date>{dates.DATE_TEXT})|(?P<day>{DAY_TEXT})"
+WHEN_AFTER = WHEN.replace("?P<date>", "?P<date2>").replace("?P<day>", "?P<day2>")
+# "the 2026-05-16 PM", "the May 16th incident", "post-mortem of May 16", "PIR from 16 May 2026".
 PM_REFERENCE = re.compile(
-    rf"\b({dates.DATE_TEXT})(?:'s)?\s+{PM_WORD}\b|\b{PM_WORD}\s+(?:(?:of|from|for|on|dated)\s+)?(?:the\s+)?({dates.DATE_TEXT})\b"
+    rf"(?:\bthe\s+(?:{WHEN})(?:'s)?\s+(?:{PM_WORD}|(?i:incident|outage))\b|(?:{dates.DATE_TEXT})(?:'s)?\s+{PM_WORD}\b)"
+    rf"|\b{PM_WORD}\s+(?:(?:of|from|for|on|dated)\s+)?(?:the\s+)?(?:{WHEN_AFTER})"
 )
+
+
+def referenced_day(match: re.Match, own_date: date | None) -> date | None:
+    """The day a post-mortem reference names; a day without a year is the latest one on or before `own_date`."""
+    full = match.group("date") or match.group("date2")
+    if full:
+        return dates.parse(full)
+    if not own_date:
+        return dates.parse(match.group())
+    day = match.group("day") or match.group("day2")
+    if not day:
+        return dates.parse(match.group())
+    for year in (own_date.year, own_date.year - 1):
+        found = dates.parse(f"{day} {year}".replace(" of ", " "))
+        if found and found <= own_date:
+            return found
+    return None
+
 
 # Hyphenated subcommands of kubectl and friends: commands, not names.
 COMMAND_WORDS = frozenset(
     "port-forward cluster-info api-resources api-versions set-context use-context current-context get-contexts "
-    "set-image create-token auth-can-i".split()
+    "set-image create-token auth-can-i kubectl helm argocd systemctl journalctl docker crictl curl ssh gcloud".split()
 )
 LIST_NEXT = re.compile(rf"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+){X}")
 

@@ -19,6 +19,7 @@ from kb.markdown.rendering import Block, render
 from kb.markdown.runbooks import ResolutionRow, alert_from_name, alert_in_title, read_runbook
 from kb.markdown.syntax import (
     ATX_HEADING,
+    cell_columns,
     comparable,
     fence_after,
     heading_key,
@@ -370,10 +371,15 @@ def _kind(front_matter: dict, title: str, headed: list[Block], intro: Block, pat
 def _incident_refs(blocks: list[Block]) -> list[str]:
     seen: dict[str, None] = {}
     for block in blocks:
-        texts = list(block.paragraphs)
-        texts += [item.text for lst in block.lists for item in lst.items]
-        texts += [cell for table in block.tables for row in table.rows for cell in row]
-        for text in texts:
-            for match in incident_references(text):
+        texts = [(text, "") for text in block.paragraphs]
+        texts += [(item.text, "") for lst in block.lists for item in lst.items]
+        texts += [
+            (cell, column)
+            for table in block.tables
+            for row in table.rows
+            for cell, column in cell_columns(table.headers, row)
+        ]
+        for text, column in texts:
+            for match in incident_references(text, column=column):
                 seen[match.group()] = None
     return list(seen)

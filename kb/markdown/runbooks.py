@@ -119,7 +119,8 @@ def _resolution_rows(table: Table, warnings: list[str]) -> list[ResolutionRow]:
 
         incidents = [f"#{n}" for n in INCIDENT_REF.findall(cell("incidents"))]
         if not incidents and cell("incidents"):
-            incidents = [p.strip() for p in cell("incidents").split(",") if p.strip()]
+            # "INC-236, OPS-12" as written; "-", "n/a" or "none" name no incident.
+            incidents = [p.strip() for p in cell("incidents").split(",") if re.search(r"\d", p)]
         rows.append(
             ResolutionRow(
                 date=dates.parse(cell("date")),

@@ -271,16 +271,37 @@ def is_alert_like(name: str) -> bool:
     return bool(ALERT_NAME.match(name)) and bool(re.search(r"[a-z][A-Z]|[A-Z]{2,}[a-z]|^[A-Z][a-z]+[A-Z]", name))
 
 
-INCIDENT_REF = re.compile(r"(?<![\w&/#])#(\d{1,7})\b")
-# "PR #1237", "issue #12", "step #3" number other things than incidents.
-NOT_INCIDENT_BEFORE = re.compile(r"\b(?:PR|MR|pull request|issue|issues|ticket|step|item|no\.?|number)\s*$", re.I)
+# `#236`: never inside a word, a URL, an HTML entity (`&#51;`, kept as `\x02amp\x03#51;` by Python-Markdown).
+INCIDENT_REF = re.compile(r"(?<![\w&/#;\x03])#(\d{1,7})\b(?!\w)")
+INCIDENT_ID = re.compile(r"(?<![\w/#-])INC-?(\d{1,7})\b")  # "INC-236", "INC236"
+# Where a bare `#236` is meant as an incident: after the word ("incident #236", "Incidents: #236, #237").
+INCIDENT_WORD_BEFORE = re.compile(
+    r"\bincidents?\s*(?:(?:no\.?|number|ref(?:erence)?|id)\s*)?[:(]?\s*(?:#\d{1,7}\s*(?:,|&|/|\band\b|\bor\b)\s*)*$",
+    re.I,
+)
+# A table column or a field whose values are incidents ("| Incident |", "| Incidents | #236, #237 |").
+INCIDENT_COLUMN = re.compile(r"\bincidents?\b|\binc\b|\btickets?\b|\bref", re.I)
 
 
-def incident_references(text: str) -> Iterator[re.Match]:
-    """The `#236`-style incident references in running text."""
+def incident_references(text: str, *, column: str = "") -> Iterator[re.Match]:
+    """The incident references of a text: `INC-236` anywhere, `#236` only where an incident is meant,
+    in an incidents column or field (`column` is its header or field name) or after the word
+    "incident". A bare `#N` elsewhere numbers a pull request, an issue, a step or a chat channel."""
+    in_column = bool(column) and bool(INCIDENT_COLUMN.search(column))
+    found = list(INCIDENT_ID.finditer(text))
     for match in INCIDENT_REF.finditer(text):
-        if not NOT_INCIDENT_BEFORE.search(text[max(0, match.start() - 20) : match.start()]):
-            yield match
+        if in_column or INCIDENT_WORD_BEFORE.search(text[max(0, match.start() - 80) : match.start()]):
+            found.append(match)
+    yield from sorted(found, key=lambda m: m.start())
+
+
+def cell_columns(headers: list[str], row: list[str]) -> list[tuple[str, str]]:
+    """Each cell of a table row with what names its value: the column header, and in a two-column
+    key/value table ("| Incident | #241 |") the row's key too."""
+    return [
+        (cell, " ".join(filter(None, [headers[i] if i < len(headers) else "", row[0] if i and len(row) == 2 else ""])))
+        for i, cell in enumerate(row)
+    ]
 
 
 def resolution_columns(headers: list[str]) -> dict[str, int]:
