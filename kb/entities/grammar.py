@@ -361,7 +361,7 @@ WHEN = rf"(?P<date>{dates.DATE_TEXT})|(?P<day>{DAY_TEXT})"
 WHEN_AFTER = WHEN.replace("?P<date>", "?P<date2>").replace("?P<day>", "?P<day2>")
 # "the 2026-05-16 PM", "the May 16th incident", "post-mortem of May 16", "PIR from 16 May 2026".
 PM_REFERENCE = re.compile(
-    rf"(?:\bthe\s+(?:{WHEN})(?:'s)?\s+(?:{PM_WORD}|(?i:incident|outage))\b|(?:{dates.DATE_TEXT})(?:'s)?\s+{PM_WORD}\b)"
+    rf"(?:(?<=\bthe\s)(?:{WHEN})(?:'s)?\s+(?:{PM_WORD}|(?i:incident|outage))\b|(?:{dates.DATE_TEXT})(?:'s)?\s+{PM_WORD}\b)"
     rf"|\b{PM_WORD}\s+(?:(?:of|from|for|on|dated)\s+)?(?:the\s+)?(?:{WHEN_AFTER})"
 )
 
