@@ -46,6 +46,7 @@ from kb.entities.grammar import (
     PROMQL_FUNCTION_BEFORE,
     QUOTE,
     RELATIVE_PATH,
+    SAME_SORT_BETWEEN,
     SELECTOR_AFTER,
     SERVICE_COMMAND,
     VERSION,
@@ -236,14 +237,19 @@ def alert_hits(passage: Passage, known_alerts: set[str]) -> Iterator[Hit]:
             if _alert_candidate(name, passage) or name.lower() in known_alerts:
                 yield Hit(name, ALERT, match.start(1), match.end(1), name)
     if not passage.code and not passage.field_name:
+        vocabulary_end = -1  # where the last name said to be vocabulary ("argument `X`") ends
         for match in CAMEL_TOKEN.finditer(text):
             name = match.group(1)
+            if not looks_like_alert(name):
+                continue
             if (
-                looks_like_alert(name)
-                and not VOCABULARY_NOUN.match(text, match.end())
-                and not VOCABULARY_NOUN_BEFORE.search(text, 0, match.start())
+                VOCABULARY_NOUN.match(text, match.end())
+                or VOCABULARY_NOUN_BEFORE.search(text, 0, match.start())
+                or (vocabulary_end >= 0 and SAME_SORT_BETWEEN.fullmatch(text, vocabulary_end, match.start()))
             ):
-                yield Hit(name, ALERT, match.start(1), match.end(1), name)
+                vocabulary_end = match.end()
+                continue
+            yield Hit(name, ALERT, match.start(1), match.end(1), name)
 
 
 def _alert_candidate(name: str, passage: Passage) -> bool:

@@ -135,6 +135,8 @@ VOCABULARY_NOUN = re.compile(
     re.I,
 )
 
+# Between two names of one sort: "from `WhitelistRouteRegexp` to `AllowRouteRegexp`", "X and Y", "X, Y".
+SAME_SORT_BETWEEN = re.compile(r"[\s`'\"]*(?:to|and|or|,|/|vs\.?)[\s`'\"]*", re.I)
 VOCABULARY_NOUN_BEFORE = re.compile(
     r"\b(?:arguments?|flags?|options?|parameters?|settings?|fields?|keys?|propert(?:y|ies)|variables?|attributes?|"
     r"annotations?|labels?|classe?s?|types?|functions?|methods?|kinds?|resources?|objects?|crds?|"
@@ -217,7 +219,7 @@ def file_name(candidate: str, *, in_span: bool, in_code: bool) -> str | None:
         parts = path.strip("/").split("/")
         if (
             all(re.fullmatch(r"[a-z][\w.-]*", p) for p in parts)
-            and len(parts) >= 2
+            and (len(parts) >= 3 or path.endswith("/"))  # "stop/killed", "read/write": two words, not a path
             and not re.fullmatch(r"v\d\w*", parts[-1])
         ):
             return path
@@ -234,9 +236,13 @@ COMPOUND_ENDINGS = re.compile(
 )
 
 
+# "ten-hour", "5-minute", "two-day": a duration describes, it does not name.
+TIME_UNIT = re.compile(r"^(?:ms|secs?|seconds?|mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?|nights?)$")
+
+
 def is_english_compound(token: str) -> bool:
     parts = token.split("-")
-    if any(part in COMPOUND_PARTS for part in parts):
+    if any(part in COMPOUND_PARTS for part in parts) or TIME_UNIT.match(parts[-1]):
         return True
     return not re.search(r"\d", token) and bool(COMPOUND_ENDINGS.search(parts[-1]))
 
@@ -256,7 +262,7 @@ CONTEXT_RULES: list[tuple[str, re.Pattern, bool]] = [
     (NAMESPACE, re.compile(rf"\bnamespaces?\s+(?:called\s+|named\s+)?{X}", re.I), False),
     (NAMESPACE, re.compile(rf"{X}\s+namespace\b", re.I), False),
     (NAMESPACE, re.compile(rf"(?:^|\s)(?:-n|--namespace)(?:=|\s+){X}"), True),
-    (NAMESPACE, re.compile(r"\bnamespace[ \t]*(?:=|!=|:)[ \t]*[\"']?(" + K8S_NAME + r")"), True),
+    (NAMESPACE, re.compile(r"\b(?i:namespace)[ \t]*(?:=|!=|:)[ \t]*[\"']?(" + K8S_NAME + r")"), True),
     (HOST, re.compile(rf"\b(?:{HOST_NOUNS_BEFORE})\s+{X}", re.I), False),
     (HOST, re.compile(rf"{X}\s+(?:{HOST_NOUNS_AFTER})\b", re.I), False),
     (

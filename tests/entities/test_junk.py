@@ -12,6 +12,7 @@ from kb.entities.extraction import extract
 from kb.markdown.errors import NotADocument, ParseError
 from kb.markdown.parsing import parse_document
 from kb.models import Incident, PostMortem
+from tests.entities.corpus_labels import corpus_labels, extracted, score
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "entities"
 GRAFANA_PM = FIXTURES / "2026-06-02-grafana-proxy-outage.md"
@@ -201,3 +202,16 @@ def test_no_corpus_document_names_an_incident_or_a_junk_alert(corpus):
         alerts |= of_kind(found(path.read_text(), path.name), "alert")
     assert incidents == {}
     assert alerts & {"Critical", "Warning", "Info", "CloudNativePG", "BenTheElder", "CephBlockPool"} == set()
+
+
+@pytest.mark.corpus
+def test_entities_of_the_labelled_corpus_documents_are_precise(corpus):
+    right = wrong = missed = 0
+    mistakes = {}
+    for relative, labels in corpus_labels().items():
+        good, bad, lost = score(extracted(corpus / relative, relative), labels)
+        right, wrong, missed = right + len(good), wrong + len(bad), missed + len(lost)
+        if bad:
+            mistakes[relative] = sorted(bad)
+    assert right / (right + wrong) >= 0.95, mistakes
+    assert right / (right + missed) >= 0.75
