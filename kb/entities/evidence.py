@@ -122,6 +122,8 @@ def _token_ok(token: str, passage: Passage, *, kind: str, strong: bool) -> bool:
     shape = r"[a-z0-9][\w.-]*[a-z0-9]|[a-z0-9]" if kind == HOST else K8S_NAME
     if VERSION.match(token) or not re.fullmatch(shape, token) or token.isdigit():
         return False
+    if kind == HOST and NOT_HOSTS.match(token):
+        return False  # a placeholder ("x.x.x.x") or an address of no one host
     if strong:
         return True
     if kind == HOST and not re.search(r"\.\w|\d$|\d.*-|-.*\d", token):

@@ -57,7 +57,7 @@ TOKEN = r"[A-Za-z0-9][\w.-]*[A-Za-z0-9]|[A-Za-z0-9]"
 VERSION = re.compile(r"^v?\d+(\.\d+)+([.-]\w+)?$")
 OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 IPV4 = re.compile(rf"(?<![\w.]){OCTET}(?:\.{OCTET}){{3}}(?![\w]|\.\d|/\d)")
-NOT_HOSTS = re.compile(r"^(0\.0\.0\.0|255\.255\.255\.255|127\.\d+\.\d+\.\d+)$")
+NOT_HOSTS = re.compile(r"^(0\.0\.0\.0|255\.255\.255\.255|127\.\d+\.\d+\.\d+|(?:x+\.){3}x+)$", re.I)
 
 EXTENSIONS = (
     "tf|tfvars|hcl|ya?ml|json|jsonnet|libsonnet|md|txt|log|sh|bash|py|go|rs|rb|php|java|conf|cfg|ini|"
@@ -140,7 +140,8 @@ SAME_SORT_BETWEEN = re.compile(r"[\s`'\"]*(?:to|and|or|,|/|vs\.?)[\s`'\"]*", re.
 VOCABULARY_NOUN_BEFORE = re.compile(
     r"\b(?:arguments?|flags?|options?|parameters?|settings?|fields?|keys?|propert(?:y|ies)|variables?|attributes?|"
     r"annotations?|labels?|classe?s?|types?|functions?|methods?|kinds?|resources?|objects?|crds?|"
-    r"custom resources?(?: definitions?)?)\s+(?:\S+\s+){0,2}$",
+    r"custom resources?(?: definitions?)?)\s+(?:\S+\s+){0,2}$"
+    r"|\b(?-i:Normal|Warning)\s+$",  # an event's type before its reason: "Normal DeletingAllPods"
     re.I,
 )
 
@@ -150,12 +151,14 @@ SEVERITY_WORDS = frozenset(
     "critical warning warn info information informational page paging ticket notice error major minor high "
     "medium low none emergency alert debug".split()
 )
-# The last word of a resource kind's name ("CephBlockPool", "ProxySessionStore", "BackendTrafficPolicy"):
-# a CamelCase name ending so is a kind of object unless something uses it as an alert.
+# The last word of a resource kind's or a class's name ("CephBlockPool", "BackendTrafficPolicy",
+# "ProcessMessageWorker", "AWSAssumeRole"): a CamelCase name ending so is a kind of object, not an alert,
+# unless something uses it as an alert.
 KIND_ENDING = re.compile(
     r"(?:Pool|Claim|Set|Policy|Policies|Configuration|Class|Binding|Definition|Store|Entry|Route|Template|"
     r"Volume|Snapshot|Account|Quota|Range|Budget|Monitor|Secret|Map|Issuer|Repository|Release|Chart|Service|"
-    r"Resource|Object|Spec|Status|Client|Controller|Operator|Namespace|Request|Response|Handler|Manager)$"
+    r"Resource|Object|Spec|Status|Client|Controller|Operator|Namespace|Request|Response|Handler|Manager|"
+    r"Jobs?|Subscriber|Exception|Task|Rules|Roles?)$"
 )
 
 

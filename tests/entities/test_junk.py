@@ -137,6 +137,10 @@ def test_severity_words_and_resource_kinds_are_no_alerts(grafana_pm):
         "Create a CephObjectBucketClaim for the backups.",
         "Check the custom resource `RedisFailover` status.",
         "@OnCallPerson pinged @DanaTheOps about it.",
+        "It renamed the argument names from `WhitelistRouteRegexp` to `AllowRouteRegexp`.",
+        "The node logged `Normal DeletingAllPods Node worker-3`.",
+        "Kiam provides AWSAssumeRole for external-dns.",
+        "The RecoverLostJobsJob retried the DigestInitiatorJob.",
     ],
 )
 def test_words_near_alert_vocabulary_are_no_alerts(sentence):
@@ -215,3 +219,16 @@ def test_entities_of_the_labelled_corpus_documents_are_precise(corpus):
             mistakes[relative] = sorted(bad)
     assert right / (right + wrong) >= 0.95, mistakes
     assert right / (right + missed) >= 0.75
+
+
+@pytest.mark.parametrize(
+    "sentence, kind, word",
+    [
+        ("Starting a ten-hour deploy process at 5pm was unwise.", "component", "ten-hour"),
+        ("`service mysql status` may return `stop/killed`.", "file", "stop/killed"),
+        ("HTTPSConnectionPool(host='x.x.x.x', port=443) failed.", "host", "x.x.x.x"),
+        ("Two k8s nodes were drained.", "host", "k8s"),
+    ],
+)
+def test_durations_word_pairs_and_placeholders_are_no_entities(sentence, kind, word):
+    assert word not in of_kind(found(f"# Post-mortem: x\n\n**Date:** 2026-01-02\n\n## Summary\n\n{sentence}\n"), kind)
