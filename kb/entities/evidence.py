@@ -46,19 +46,21 @@ from kb.entities.grammar import (
     PROMQL_FUNCTION_BEFORE,
     QUOTE,
     RELATIVE_PATH,
-    SAME_SORT_BETWEEN,
     SELECTOR_AFTER,
     SERVICE_COMMAND,
     VERSION,
-    VOCABULARY_NOUN,
-    VOCABULARY_NOUN_BEFORE,
     file_name,
-    is_english_compound,
     is_metric_shaped,
-    is_vocabulary_word,
     looks_like_alert,
     postmortem_reference,
     referenced_day,
+)
+from kb.entities.lookalikes import (
+    SAME_SORT_BETWEEN,
+    VOCABULARY_NOUN,
+    VOCABULARY_NOUN_BEFORE,
+    is_english_compound,
+    is_vocabulary_word,
 )
 from kb.markdown.rendering import Block
 from kb.markdown.syntax import ALERT_NAME, cell_columns, incident_references, is_alert_like

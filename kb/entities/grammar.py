@@ -3,10 +3,10 @@ neighbours vouch for a name. Pure: regular expressions and predicates over strin
 no documents, no database.
 
 The kinds (`KINDS`, most telling first); the shapes no ordinary word has (IPv4 addresses, paths and
-file names, Prometheus metrics, alert-style CamelCase) and the words that only look like them
-(Kubernetes kinds and states, products, English compounds); the context patterns (a noun or a flag
+file names, Prometheus metrics, alert-style CamelCase; the words that only look like them are
+kb.entities.lookalikes); the context patterns (a noun or a flag
 before or after a name, kubectl, systemctl and argocd commands, PromQL selectors, "X fires"); the
-names of post-mortem references; and `name_pattern`, which finds names already known.
+references to a post-mortem by its day, with or without the year; and `name_pattern`, which finds names already known.
 
 kb.entities.evidence applies these to passages; kb.entities.extraction decides what they add up to.
 """
@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
+from kb.entities.lookalikes import KIND_ENDING, is_vocabulary_word
 from kb.markdown import dates
 from kb.markdown.identifiers import identifier_parts
 from kb.markdown.syntax import ALERT_NAME, is_alert_like
@@ -90,90 +91,6 @@ COMPARISON_AFTER = re.compile(r"\s*(?:==|!=|>=|<=|>|<)\s*-?\d")
 
 CAMEL_TOKEN = re.compile(r"(?<![\w.$/@-])([A-Za-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*)(?![\w/-])")
 
-# CamelCase words that name Kubernetes kinds, states and reasons, or products: vocabulary, not alerts.
-NOT_ALERTS = frozenset(
-    w.lower()
-    for w in """
-    DaemonSet StatefulSet ReplicaSet ReplicationController CronJob ConfigMap PersistentVolume
-    PersistentVolumeClaim StorageClass VolumeAttachment VolumeSnapshot CSIDriver CSINode IngressClass
-    IngressRoute IngressRouteTCP IngressRouteUDP TraefikService ServersTransport NetworkPolicy ServiceAccount
-    ClusterRole RoleBinding ClusterRoleBinding ResourceQuota LimitRange HorizontalPodAutoscaler
-    VerticalPodAutoscaler PodDisruptionBudget PodSecurityPolicy PriorityClass RuntimeClass
-    CustomResourceDefinition MutatingWebhookConfiguration ValidatingWebhookConfiguration APIService
-    EndpointSlice ServiceMonitor PodMonitor PrometheusRule AlertmanagerConfig ThanosRuler ClusterPolicy
-    KubeletConfiguration KubeProxyConfiguration ClusterConfiguration InitConfiguration
-    CertificateSigningRequest ClusterIssuer HelmRelease HelmRepository HelmChart GitRepository
-    OCIRepository Kustomization SealedSecret ExternalSecret SecretStore ClusterSecretStore ApplicationSet
-    AppProject KubeControllerManager KubeScheduler KubeProxy KubeApiServer LoadBalancer ClusterIP NodePort
-    ExternalName HostPath EmptyDir NoSchedule NoExecute PreferNoSchedule CrashLoopBackOff CrashLoop
-    ImagePullBackOff ErrImagePull ErrImageNeverPull InvalidImageName CreateContainerConfigError
-    CreateContainerError RunContainerError ContainerCreating ContainerStatusUnknown PodInitializing
-    OOMKilled NotReady NodeNotReady NodeReady KubeletNotReady KubeletReady MemoryPressure DiskPressure
-    PIDPressure NetworkUnavailable SchedulingDisabled FailedScheduling FailedMount FailedAttachVolume
-    FailedCreatePodSandBox FailedKillPod FailedSync FailedCreate SuccessfulCreate ScalingReplicaSet BackOff
-    Unschedulable DeadlineExceeded BackoffLimitExceeded ProgressDeadlineExceeded MinimumReplicasAvailable
-    NewReplicaSetAvailable ReplicaSetUpdated ContainersReady PodScheduled WaitForFirstConsumer
-    ReadWriteOnce ReadWriteMany ReadOnlyMany ReadWriteOncePod IfNotPresent RollingUpdate OnDelete
-    TaintManagerEviction NodeHasDiskPressure NodeHasSufficientMemory NodeHasNoDiskPressure
-    PostgreSQL MySQL MariaDB MongoDB DynamoDB CockroachDB ClickHouse InfluxDB VictoriaMetrics OpenSearch
-    ElasticSearch RabbitMQ ActiveMQ CloudWatch CloudFront CloudFormation CloudTrail CloudFlare GitHub
-    GitLab BitBucket GitOps DevOps ArgoCD FluxCD PagerDuty OpsGenie AlertManager PromQL LogQL PromLens
-    OpenShift OpenStack OpenTelemetry OpenVPN WireGuard CoreDNS CoreOS KubeDNS NodeLocalDNS FluentD
-    FluentBit JavaScript TypeScript PowerShell NodeJS GraphQL WebSocket YouTube LinkedIn MacOS HashiCorp
-    TrueNAS UniFi HomeAssistant NextCloud DeadMansSnitch StatusPage SageMaker ParameterStore AutoScaling
-    CloudNativePG CephCluster CephBlockPool CephFilesystem CephObjectStore CephObjectStoreUser ServiceEntry
-    VirtualService DestinationRule PeerAuthentication AuthorizationPolicy HTTPRoute GRPCRoute TCPRoute
-    GatewayClass ReferenceGrant BackendTrafficPolicy SecurityPolicy ClientTrafficPolicy PodLogs
-    """.split()
-)
-# Nouns that, written after a CamelCase word, say it is a kind, a state or a product.
-VOCABULARY_NOUN = re.compile(
-    r"\s+(?:state|status|condition|phase|reason|mode|resources?|objects?|manifests?|kinds?|crds?|polic(?:y|ies)|"
-    r"custom resources?|operator|clusters?|charts?|project|documentation|docs|versions?|releases?|"
-    r"fields?|settings?|options?|flags?|parameters?|annotations?|labels?|integrations?|class|types?|errors?|"
-    r"exceptions?|events?|api|structs?|methods?|functions?|modules?|packages?|plugins?|middlewares?)\b",
-    re.I,
-)
-
-# Between two names of one sort: "from `WhitelistRouteRegexp` to `AllowRouteRegexp`", "X and Y", "X, Y".
-SAME_SORT_BETWEEN = re.compile(r"[\s`'\"]*(?:to|and|or|,|/|vs\.?)[\s`'\"]*", re.I)
-VOCABULARY_NOUN_BEFORE = re.compile(
-    r"\b(?:arguments?|flags?|options?|parameters?|settings?|fields?|keys?|propert(?:y|ies)|variables?|attributes?|"
-    r"annotations?|labels?|classe?s?|types?|functions?|methods?|kinds?|resources?|objects?|crds?|"
-    r"custom resources?(?: definitions?)?)\s+(?:\S+\s+){0,2}$"
-    r"|\b(?-i:Normal|Warning)\s+$",  # an event's type before its reason: "Normal DeletingAllPods"
-    re.I,
-)
-
-
-# Severity and routing words: the label of an alert, never its name ("routed as Critical").
-SEVERITY_WORDS = frozenset(
-    "critical warning warn info information informational page paging ticket notice error major minor high "
-    "medium low none emergency alert debug".split()
-)
-# The last word of a resource kind's or a class's name ("CephBlockPool", "BackendTrafficPolicy",
-# "ProcessMessageWorker", "AWSAssumeRole"): a CamelCase name ending so is a kind of object, not an alert,
-# unless something uses it as an alert.
-KIND_ENDING = re.compile(
-    r"(?:Pool|Claim|Set|Policy|Policies|Configuration|Class|Binding|Definition|Store|Entry|Route|Template|"
-    r"Volume|Snapshot|Account|Quota|Range|Budget|Monitor|Secret|Map|Issuer|Repository|Release|Chart|Service|"
-    r"Resource|Object|Spec|Status|Client|Controller|Operator|Namespace|Request|Response|Handler|Manager|"
-    r"Jobs?|Subscriber|Exception|Task|Rules|Roles?)$"
-)
-
-
-def _singular(word: str) -> str:
-    word = word.lower()
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith(("ses", "xes")):
-        return word[:-2]
-    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
-
-
-def is_vocabulary_word(name: str) -> bool:
-    return name.lower() in NOT_ALERTS or _singular(name) in NOT_ALERTS or name.lower() in SEVERITY_WORDS
-
 
 def looks_like_alert(name: str) -> bool:
     """An alert-style name by shape alone: CamelCase of three or more parts, no Kubernetes word."""
@@ -227,27 +144,6 @@ def file_name(candidate: str, *, in_span: bool, in_code: bool) -> str | None:
         ):
             return path
     return None
-
-
-# Hyphenated words of ordinary English ("non-trivial", "clean-up", "crash-looping", "end-to-end").
-COMPOUND_PARTS = frozenset(
-    "up down over out in on off to by of the and or end non self re pre co multi cross well all no per sub "
-    "semi auto anti under post full half long short high low one two three first last day daily crash loop loops".split()
-)
-COMPOUND_ENDINGS = re.compile(
-    r"(ing|ed|ly|ful|less|able|proof|wise|like|based|free|safe|heavy|facing|only|level|term|wide)$"
-)
-
-
-# "ten-hour", "5-minute", "two-day": a duration describes, it does not name.
-TIME_UNIT = re.compile(r"^(?:ms|secs?|seconds?|mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?|nights?)$")
-
-
-def is_english_compound(token: str) -> bool:
-    parts = token.split("-")
-    if any(part in COMPOUND_PARTS for part in parts) or TIME_UNIT.match(parts[-1]):
-        return True
-    return not re.search(r"\d", token) and bool(COMPOUND_ENDINGS.search(parts[-1]))
 
 
 COMPONENT_NOUNS = (
