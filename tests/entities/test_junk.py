@@ -232,3 +232,16 @@ def test_entities_of_the_labelled_corpus_documents_are_precise(corpus):
 )
 def test_durations_word_pairs_and_placeholders_are_no_entities(sentence, kind, word):
     assert word not in of_kind(found(f"# Post-mortem: x\n\n**Date:** 2026-01-02\n\n## Summary\n\n{sentence}\n"), kind)
+
+
+@pytest.mark.django_db
+def test_a_reference_by_a_day_without_its_year_links_to_that_days_postmortem(client, tmp_path):
+    later = tmp_path / "2026-06-10-reboots-again.md"
+    later.write_text(
+        "# Post-mortem: reboots stalled again\n\n**Date:** 2026-06-10\n\n## Summary\n\n"
+        "Like the May 16th incident, kured held the lock for days.\n"
+    )
+    call_command("import_docs", str(KURED_PM), str(later), stdout=StringIO())
+    html = client.get(PostMortem.objects.get(date="2026-06-10").get_absolute_url()).content.decode()
+    kured_url = PostMortem.objects.get(date="2026-05-16").get_absolute_url()
+    assert f'href="{kured_url}" title="post-mortem of 2026-05-16">May 16th incident</a>' in html
