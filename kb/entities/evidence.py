@@ -270,7 +270,7 @@ def coordinated_alerts(passage: Passage, alerts: set[str]) -> Iterator[Hit]:
                 yield Hit(other, ALERT, match.start(group), match.end(group), other)
 
 
-def reference_hits(passage: Passage, own_date: date | None) -> Iterator[Hit]:
+def reference_hits(passage: Passage, own_date: date | None, *, bare_incidents: bool = False) -> Iterator[Hit]:
     if passage.code:
         return
     text = passage.text
@@ -278,5 +278,5 @@ def reference_hits(passage: Passage, own_date: date | None) -> Iterator[Hit]:
         day = referenced_day(match, own_date)
         if day and day != own_date:
             yield Hit(postmortem_reference(day), POSTMORTEM, match.start(), match.end(), match.group())
-    for match in incident_references(text, column=passage.column):
+    for match in incident_references(text, column=passage.column, bare=bare_incidents):
         yield Hit(match.group(), INCIDENT, match.start(), match.end(), match.group())

@@ -25,6 +25,7 @@ from kb.markdown.syntax import (
     heading_key,
     incident_references,
     is_table_row,
+    numbers_are_links,
     setext_level,
     source_parts,
     split_row,
@@ -248,7 +249,7 @@ def parse_document(text: str, path: str = "") -> ParsedDocument:
         sections=sections,
         html=rendered.html,
         warnings=warnings,
-        incidents=_incident_refs(blocks),
+        incidents=_incident_refs(blocks, bare=not numbers_are_links(body)),
         outline=blocks,
         front_matter_block=parts.front,
         body=body,
@@ -368,7 +369,7 @@ def _kind(front_matter: dict, title: str, headed: list[Block], intro: Block, pat
     return "postmortem" if pm > rb else "runbook"
 
 
-def _incident_refs(blocks: list[Block]) -> list[str]:
+def _incident_refs(blocks: list[Block], *, bare: bool) -> list[str]:
     seen: dict[str, None] = {}
     for block in blocks:
         texts = [(text, "") for text in block.paragraphs]
@@ -380,6 +381,6 @@ def _incident_refs(blocks: list[Block]) -> list[str]:
             for cell, column in cell_columns(table.headers, row)
         ]
         for text, column in texts:
-            for match in incident_references(text, column=column):
+            for match in incident_references(text, column=column, bare=bare):
                 seen[match.group()] = None
     return list(seen)

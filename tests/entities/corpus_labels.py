@@ -11,7 +11,7 @@ from kb.entities.extraction import extract
 from kb.markdown.errors import NotADocument, ParseError
 from kb.markdown.parsing import decode, parse_document
 from kb.markdown.rendering import render
-from kb.markdown.syntax import source_parts
+from kb.markdown.syntax import numbers_are_links, source_parts
 
 LABELS_PATH = Path(__file__).parents[1] / "fixtures" / "entities" / "corpus-labels.yaml"
 
@@ -42,13 +42,12 @@ def extracted(path: Path, relative: str) -> dict[str, str]:
     text = decode(path.read_bytes())
     try:
         parsed = parse_document(text, relative)
-        outline, labels, own_date = parsed.outline, parsed.labels, parsed.date
+        outline, labels, own_date, body = parsed.outline, parsed.labels, parsed.date, parsed.body
         subject = parsed.alert if parsed.kind == "runbook" else None
     except (NotADocument, ParseError):
-        outline, subject, labels, own_date = (
-            render(source_parts(text).body, source_path=relative).blocks,
-            None,
-            {},
-            None,
-        )
-    return {f.name: f.kind for f in extract(outline, subject=subject, labels=labels, own_date=own_date)}
+        body = source_parts(text).body
+        outline, subject, labels, own_date = render(body, source_path=relative).blocks, None, {}, None
+    findings = extract(
+        outline, subject=subject, labels=labels, own_date=own_date, bare_incidents=not numbers_are_links(body)
+    )
+    return {f.name: f.kind for f in findings}
