@@ -49,18 +49,21 @@ from kb.entities.grammar import (
     SELECTOR_AFTER,
     SERVICE_COMMAND,
     VERSION,
-    VOCABULARY_NOUN,
-    VOCABULARY_NOUN_BEFORE,
     file_name,
-    is_english_compound,
     is_metric_shaped,
-    is_vocabulary_word,
     looks_like_alert,
     postmortem_reference,
+    referenced_day,
 )
-from kb.markdown import dates
+from kb.entities.lookalikes import (
+    SAME_SORT_BETWEEN,
+    VOCABULARY_NOUN,
+    VOCABULARY_NOUN_BEFORE,
+    is_english_compound,
+    is_vocabulary_word,
+)
 from kb.markdown.rendering import Block
-from kb.markdown.syntax import ALERT_NAME, incident_references, is_alert_like
+from kb.markdown.syntax import ALERT_NAME, cell_columns, incident_references, is_alert_like
 
 # --- where text is ----------------------------------------------------------------------
 
@@ -73,6 +76,7 @@ class Passage:
     code: bool = False  # a code block: commands and configuration, not prose
     heading: bool = False
     field_name: bool = False  # the first cell of a key/value table row
+    column: str = ""  # a table cell's column header (and row key, in a key/value table)
 
 
 def passages(blocks: list[Block]) -> Iterator[Passage]:
@@ -97,9 +101,9 @@ def passages(blocks: list[Block]) -> Iterator[Passage]:
         for table in block.tables:
             key_value = len(table.headers) == 2
             for row in table.rows:
-                for n, cell in enumerate(row):
+                for n, (cell, column) in enumerate(cell_columns(table.headers, row)):
                     if cell.strip():
-                        yield Passage(i, cell, spans, field_name=key_value and n == 0)
+                        yield Passage(i, cell, spans, field_name=key_value and n == 0, column=column)
         for text in code:
             yield Passage(i, text, spans, code=True)
 
@@ -120,10 +124,14 @@ def _token_ok(token: str, passage: Passage, *, kind: str, strong: bool) -> bool:
     shape = r"[a-z0-9][\w.-]*[a-z0-9]|[a-z0-9]" if kind == HOST else K8S_NAME
     if VERSION.match(token) or not re.fullmatch(shape, token) or token.isdigit():
         return False
-    if strong or (token in passage.spans and not passage.code):
+    if kind == HOST and NOT_HOSTS.match(token):
+        return False  # a placeholder ("x.x.x.x") or an address of no one host
+    if strong:
         return True
-    if kind == HOST and not re.search(r"[-.]|\d$", token):
-        return False  # "a k8s node" is no host name; "k8s-master", "node3" are
+    if kind == HOST and not re.search(r"\.\w|\d$|\d.*-|-.*\d", token):
+        return False  # "a k8s node", "third-party hosts", "`querier` nodes" name no host; "k8s-master", "node3", "db.lan" do
+    if token in passage.spans and not passage.code:
+        return True
     return bool(re.search(r"[-\d]", token)) and bool(re.search(r"[a-z]", token)) and not is_english_compound(token)
 
 
@@ -233,14 +241,19 @@ def alert_hits(passage: Passage, known_alerts: set[str]) -> Iterator[Hit]:
             if _alert_candidate(name, passage) or name.lower() in known_alerts:
                 yield Hit(name, ALERT, match.start(1), match.end(1), name)
     if not passage.code and not passage.field_name:
+        vocabulary_end = -1  # where the last name said to be vocabulary ("argument `X`") ends
         for match in CAMEL_TOKEN.finditer(text):
             name = match.group(1)
+            if not looks_like_alert(name):
+                continue
             if (
-                looks_like_alert(name)
-                and not VOCABULARY_NOUN.match(text, match.end())
-                and not VOCABULARY_NOUN_BEFORE.search(text, 0, match.start())
+                VOCABULARY_NOUN.match(text, match.end())
+                or VOCABULARY_NOUN_BEFORE.search(text, 0, match.start())
+                or (vocabulary_end >= 0 and SAME_SORT_BETWEEN.fullmatch(text, vocabulary_end, match.start()))
             ):
-                yield Hit(name, ALERT, match.start(1), match.end(1), name)
+                vocabulary_end = match.end()
+                continue
+            yield Hit(name, ALERT, match.start(1), match.end(1), name)
 
 
 def _alert_candidate(name: str, passage: Passage) -> bool:
@@ -257,13 +270,13 @@ def coordinated_alerts(passage: Passage, alerts: set[str]) -> Iterator[Hit]:
                 yield Hit(other, ALERT, match.start(group), match.end(group), other)
 
 
-def reference_hits(passage: Passage, own_date: date | None) -> Iterator[Hit]:
+def reference_hits(passage: Passage, own_date: date | None, *, bare_incidents: bool = False) -> Iterator[Hit]:
     if passage.code:
         return
     text = passage.text
     for match in PM_REFERENCE.finditer(text):
-        day = dates.parse(match.group(1) or match.group(2))
+        day = referenced_day(match, own_date)
         if day and day != own_date:
             yield Hit(postmortem_reference(day), POSTMORTEM, match.start(), match.end(), match.group())
-    for match in incident_references(text):
+    for match in incident_references(text, column=passage.column, bare=bare_incidents):
         yield Hit(match.group(), INCIDENT, match.start(), match.end(), match.group())

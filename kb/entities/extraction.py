@@ -34,6 +34,7 @@ from kb.entities.evidence import (
 from kb.entities.grammar import ALERT, COMPONENT, HOST, K8S_NAME, KINDS, NAMESPACE, is_plain_word, name_pattern
 from kb.markdown.parsing import ParsedDocument
 from kb.markdown.rendering import Block
+from kb.markdown.syntax import numbers_are_links
 
 
 @dataclass(frozen=True)
@@ -105,11 +106,13 @@ def extract(
     subject: str | None = None,
     labels: Mapping[str, str] | None = None,
     own_date: date | None = None,
+    bare_incidents: bool = False,
 ) -> list[Finding]:
     """Every entity the document mentions, once per section, with the sentence and the count.
 
     `subject` is the alert a runbook is for and `labels` its scope (both already read by
-    kb.markdown.parsing); `own_date` is a post-mortem's own date, which is no reference to another one.
+    kb.markdown.parsing); `own_date` is a post-mortem's own date, which is no reference to another one;
+    `bare_incidents`: a bare `#236` may be an incident (kb.markdown.syntax.incident_references).
     """
     all_passages = list(passages(blocks))
     lowered = "\n".join(p.text for p in all_passages).lower()
@@ -127,7 +130,7 @@ def extract(
         evidence[(n, hit.start)] = hit
 
     for n, passage in enumerate(all_passages):
-        for hit in reference_hits(passage, own_date):
+        for hit in reference_hits(passage, own_date, bare_incidents=bare_incidents):
             references.append((n, hit))
         for hit in (*shape_hits(passage), *context_hits(passage), *alert_hits(passage, known_alerts)):
             vote(n, hit)
@@ -212,4 +215,5 @@ def extract_parsed(parsed: ParsedDocument, *, vocabulary: Vocabulary) -> list[Fi
         subject=document_subject(parsed),
         labels=parsed.labels,
         own_date=parsed.date,
+        bare_incidents=not numbers_are_links(parsed.body),
     )

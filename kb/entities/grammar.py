@@ -3,10 +3,10 @@ neighbours vouch for a name. Pure: regular expressions and predicates over strin
 no documents, no database.
 
 The kinds (`KINDS`, most telling first); the shapes no ordinary word has (IPv4 addresses, paths and
-file names, Prometheus metrics, alert-style CamelCase) and the words that only look like them
-(Kubernetes kinds and states, products, English compounds); the context patterns (a noun or a flag
+file names, Prometheus metrics, alert-style CamelCase; the words that only look like them are
+kb.entities.lookalikes); the context patterns (a noun or a flag
 before or after a name, kubectl, systemctl and argocd commands, PromQL selectors, "X fires"); the
-names of post-mortem references; and `name_pattern`, which finds names already known.
+references to a post-mortem by its day, with or without the year; and `name_pattern`, which finds names already known.
 
 kb.entities.evidence applies these to passages; kb.entities.extraction decides what they add up to.
 """
@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
+from kb.entities.lookalikes import KIND_ENDING, is_vocabulary_word
 from kb.markdown import dates
 from kb.markdown.identifiers import identifier_parts
 from kb.markdown.syntax import ALERT_NAME, is_alert_like
@@ -57,7 +58,7 @@ TOKEN = r"[A-Za-z0-9][\w.-]*[A-Za-z0-9]|[A-Za-z0-9]"
 VERSION = re.compile(r"^v?\d+(\.\d+)+([.-]\w+)?$")
 OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 IPV4 = re.compile(rf"(?<![\w.]){OCTET}(?:\.{OCTET}){{3}}(?![\w]|\.\d|/\d)")
-NOT_HOSTS = re.compile(r"^(0\.0\.0\.0|255\.255\.255\.255|127\.\d+\.\d+\.\d+)$")
+NOT_HOSTS = re.compile(r"^(0\.0\.0\.0|255\.255\.255\.255|127\.\d+\.\d+\.\d+|(?:x+\.){3}x+)$", re.I)
 
 EXTENSIONS = (
     "tf|tfvars|hcl|ya?ml|json|jsonnet|libsonnet|md|txt|log|sh|bash|py|go|rs|rb|php|java|conf|cfg|ini|"
@@ -88,67 +89,7 @@ PROMQL_FUNCTION_BEFORE = re.compile(
 )
 COMPARISON_AFTER = re.compile(r"\s*(?:==|!=|>=|<=|>|<)\s*-?\d")
 
-CAMEL_TOKEN = re.compile(r"(?<![\w.$/-])([A-Za-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*)(?![\w/-])")
-
-# CamelCase words that name Kubernetes kinds, states and reasons, or products: vocabulary, not alerts.
-NOT_ALERTS = frozenset(
-    w.lower()
-    for w in """
-    DaemonSet StatefulSet ReplicaSet ReplicationController CronJob ConfigMap PersistentVolume
-    PersistentVolumeClaim StorageClass VolumeAttachment VolumeSnapshot CSIDriver CSINode IngressClass
-    IngressRoute IngressRouteTCP IngressRouteUDP TraefikService ServersTransport NetworkPolicy ServiceAccount
-    ClusterRole RoleBinding ClusterRoleBinding ResourceQuota LimitRange HorizontalPodAutoscaler
-    VerticalPodAutoscaler PodDisruptionBudget PodSecurityPolicy PriorityClass RuntimeClass
-    CustomResourceDefinition MutatingWebhookConfiguration ValidatingWebhookConfiguration APIService
-    EndpointSlice ServiceMonitor PodMonitor PrometheusRule AlertmanagerConfig ThanosRuler ClusterPolicy
-    KubeletConfiguration KubeProxyConfiguration ClusterConfiguration InitConfiguration
-    CertificateSigningRequest ClusterIssuer HelmRelease HelmRepository HelmChart GitRepository
-    OCIRepository Kustomization SealedSecret ExternalSecret SecretStore ClusterSecretStore ApplicationSet
-    AppProject KubeControllerManager KubeScheduler KubeProxy KubeApiServer LoadBalancer ClusterIP NodePort
-    ExternalName HostPath EmptyDir NoSchedule NoExecute PreferNoSchedule CrashLoopBackOff CrashLoop
-    ImagePullBackOff ErrImagePull ErrImageNeverPull InvalidImageName CreateContainerConfigError
-    CreateContainerError RunContainerError ContainerCreating ContainerStatusUnknown PodInitializing
-    OOMKilled NotReady NodeNotReady NodeReady KubeletNotReady KubeletReady MemoryPressure DiskPressure
-    PIDPressure NetworkUnavailable SchedulingDisabled FailedScheduling FailedMount FailedAttachVolume
-    FailedCreatePodSandBox FailedKillPod FailedSync FailedCreate SuccessfulCreate ScalingReplicaSet BackOff
-    Unschedulable DeadlineExceeded BackoffLimitExceeded ProgressDeadlineExceeded MinimumReplicasAvailable
-    NewReplicaSetAvailable ReplicaSetUpdated ContainersReady PodScheduled WaitForFirstConsumer
-    ReadWriteOnce ReadWriteMany ReadOnlyMany ReadWriteOncePod IfNotPresent RollingUpdate OnDelete
-    TaintManagerEviction NodeHasDiskPressure NodeHasSufficientMemory NodeHasNoDiskPressure
-    PostgreSQL MySQL MariaDB MongoDB DynamoDB CockroachDB ClickHouse InfluxDB VictoriaMetrics OpenSearch
-    ElasticSearch RabbitMQ ActiveMQ CloudWatch CloudFront CloudFormation CloudTrail CloudFlare GitHub
-    GitLab BitBucket GitOps DevOps ArgoCD FluxCD PagerDuty OpsGenie AlertManager PromQL LogQL PromLens
-    OpenShift OpenStack OpenTelemetry OpenVPN WireGuard CoreDNS CoreOS KubeDNS NodeLocalDNS FluentD
-    FluentBit JavaScript TypeScript PowerShell NodeJS GraphQL WebSocket YouTube LinkedIn MacOS HashiCorp
-    TrueNAS UniFi HomeAssistant NextCloud DeadMansSnitch StatusPage SageMaker ParameterStore AutoScaling
-    """.split()
-)
-# Nouns that, written after a CamelCase word, say it is a kind, a state or a product.
-VOCABULARY_NOUN = re.compile(
-    r"\s+(?:state|status|condition|phase|reason|mode|resources?|objects?|manifests?|kind|crds?|polic(?:y|ies)|"
-    r"fields?|settings?|options?|flags?|parameters?|annotations?|labels?|integrations?|class|types?|errors?|"
-    r"exceptions?|events?|api|structs?|methods?|functions?|modules?|packages?|plugins?|middlewares?)\b",
-    re.I,
-)
-
-VOCABULARY_NOUN_BEFORE = re.compile(
-    r"\b(?:arguments?|flags?|options?|parameters?|settings?|fields?|keys?|propert(?:y|ies)|variables?|attributes?|"
-    r"annotations?|labels?|classe?s?|types?|functions?|methods?)\s+(?:\S+\s+){0,2}$",
-    re.I,
-)
-
-
-def _singular(word: str) -> str:
-    word = word.lower()
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith(("ses", "xes")):
-        return word[:-2]
-    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
-
-
-def is_vocabulary_word(name: str) -> bool:
-    return name.lower() in NOT_ALERTS or _singular(name) in NOT_ALERTS
+CAMEL_TOKEN = re.compile(r"(?<![\w.$/@-])([A-Za-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*)(?![\w/-])")
 
 
 def looks_like_alert(name: str) -> bool:
@@ -159,6 +100,7 @@ def looks_like_alert(name: str) -> bool:
         and is_alert_like(name)
         and sum(1 for part in identifier_parts(name) if len(part) >= 2 and part.isalpha()) >= 3
         and not is_vocabulary_word(name)
+        and not KIND_ENDING.search(name)
     )
 
 
@@ -197,28 +139,11 @@ def file_name(candidate: str, *, in_span: bool, in_code: bool) -> str | None:
         parts = path.strip("/").split("/")
         if (
             all(re.fullmatch(r"[a-z][\w.-]*", p) for p in parts)
-            and len(parts) >= 2
+            and (len(parts) >= 3 or path.endswith("/"))  # "stop/killed", "read/write": two words, not a path
             and not re.fullmatch(r"v\d\w*", parts[-1])
         ):
             return path
     return None
-
-
-# Hyphenated words of ordinary English ("non-trivial", "clean-up", "crash-looping", "end-to-end").
-COMPOUND_PARTS = frozenset(
-    "up down over out in on off to by of the and or end non self re pre co multi cross well all no per sub "
-    "semi auto anti under post full half long short high low one two three first last day daily crash loop loops".split()
-)
-COMPOUND_ENDINGS = re.compile(
-    r"(ing|ed|ly|ful|less|able|proof|wise|like|based|free|safe|heavy|facing|only|level|term|wide)$"
-)
-
-
-def is_english_compound(token: str) -> bool:
-    parts = token.split("-")
-    if any(part in COMPOUND_PARTS for part in parts):
-        return True
-    return not re.search(r"\d", token) and bool(COMPOUND_ENDINGS.search(parts[-1]))
 
 
 COMPONENT_NOUNS = (
@@ -236,7 +161,7 @@ CONTEXT_RULES: list[tuple[str, re.Pattern, bool]] = [
     (NAMESPACE, re.compile(rf"\bnamespaces?\s+(?:called\s+|named\s+)?{X}", re.I), False),
     (NAMESPACE, re.compile(rf"{X}\s+namespace\b", re.I), False),
     (NAMESPACE, re.compile(rf"(?:^|\s)(?:-n|--namespace)(?:=|\s+){X}"), True),
-    (NAMESPACE, re.compile(r"\bnamespace[ \t]*(?:=|!=|:)[ \t]*[\"']?(" + K8S_NAME + r")"), True),
+    (NAMESPACE, re.compile(r"\b(?i:namespace)[ \t]*(?:=|!=|:)[ \t]*[\"']?(" + K8S_NAME + r")"), True),
     (HOST, re.compile(rf"\b(?:{HOST_NOUNS_BEFORE})\s+{X}", re.I), False),
     (HOST, re.compile(rf"{X}\s+(?:{HOST_NOUNS_AFTER})\b", re.I), False),
     (
@@ -333,15 +258,40 @@ METRIC_CONTEXT = re.compile(
     re.I,
 )
 
-PM_WORD = r"(?:PM|post[- ]?mortem|postmortem|PIR|retro(?:spective)?|incident review)"
+PM_WORD = r"(?:PM|PIR|(?i:post[- ]?mortem|postmortem|retro(?:spective)?|incident review))"
+# A day without its year ("May 16", "16th of May"): the year is the referring post-mortem's.
+MONTH = "(?:" + "|".join(sorted(dates.MONTHS, key=len, reverse=True)) + r")\.?"
+DAY_TEXT = rf"(?i:\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?!,?\s+\d{{4}})(?!:)|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH}\b(?!,?\s+\d{{4}}))"
+WHEN = rf"(?P<date>{dates.DATE_TEXT})|(?P<day>{DAY_TEXT})"
+WHEN_AFTER = WHEN.replace("?P<date>", "?P<date2>").replace("?P<day>", "?P<day2>")
+# "the 2026-05-16 PM", "the May 16th incident", "post-mortem of May 16", "PIR from 16 May 2026".
 PM_REFERENCE = re.compile(
-    rf"\b({dates.DATE_TEXT})(?:'s)?\s+{PM_WORD}\b|\b{PM_WORD}\s+(?:(?:of|from|for|on|dated)\s+)?(?:the\s+)?({dates.DATE_TEXT})\b"
+    rf"(?:(?<=\bthe\s)(?:{WHEN})(?:'s)?\s+(?:{PM_WORD}|(?i:incident|outage))\b|(?:{dates.DATE_TEXT})(?:'s)?\s+{PM_WORD}\b)"
+    rf"|\b{PM_WORD}\s+(?:(?:of|from|for|on|dated)\s+)?(?:the\s+)?(?:{WHEN_AFTER})"
 )
+
+
+def referenced_day(match: re.Match, own_date: date | None) -> date | None:
+    """The day a post-mortem reference names; a day without a year is the latest one on or before `own_date`."""
+    full = match.group("date") or match.group("date2")
+    if full:
+        return dates.parse(full)
+    if not own_date:
+        return dates.parse(match.group())
+    day = match.group("day") or match.group("day2")
+    if not day:
+        return dates.parse(match.group())
+    for year in (own_date.year, own_date.year - 1):
+        found = dates.parse(f"{day} {year}".replace(" of ", " "))
+        if found and found <= own_date:
+            return found
+    return None
+
 
 # Hyphenated subcommands of kubectl and friends: commands, not names.
 COMMAND_WORDS = frozenset(
     "port-forward cluster-info api-resources api-versions set-context use-context current-context get-contexts "
-    "set-image create-token auth-can-i".split()
+    "set-image create-token auth-can-i kubectl helm argocd systemctl journalctl docker crictl curl ssh gcloud".split()
 )
 LIST_NEXT = re.compile(rf"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+){X}")
 

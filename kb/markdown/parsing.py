@@ -19,11 +19,13 @@ from kb.markdown.rendering import Block, render
 from kb.markdown.runbooks import ResolutionRow, alert_from_name, alert_in_title, read_runbook
 from kb.markdown.syntax import (
     ATX_HEADING,
+    cell_columns,
     comparable,
     fence_after,
     heading_key,
     incident_references,
     is_table_row,
+    numbers_are_links,
     setext_level,
     source_parts,
     split_row,
@@ -247,7 +249,7 @@ def parse_document(text: str, path: str = "") -> ParsedDocument:
         sections=sections,
         html=rendered.html,
         warnings=warnings,
-        incidents=_incident_refs(blocks),
+        incidents=_incident_refs(blocks, bare=not numbers_are_links(body)),
         outline=blocks,
         front_matter_block=parts.front,
         body=body,
@@ -367,13 +369,18 @@ def _kind(front_matter: dict, title: str, headed: list[Block], intro: Block, pat
     return "postmortem" if pm > rb else "runbook"
 
 
-def _incident_refs(blocks: list[Block]) -> list[str]:
+def _incident_refs(blocks: list[Block], *, bare: bool) -> list[str]:
     seen: dict[str, None] = {}
     for block in blocks:
-        texts = list(block.paragraphs)
-        texts += [item.text for lst in block.lists for item in lst.items]
-        texts += [cell for table in block.tables for row in table.rows for cell in row]
-        for text in texts:
-            for match in incident_references(text):
+        texts = [(text, "") for text in block.paragraphs]
+        texts += [(item.text, "") for lst in block.lists for item in lst.items]
+        texts += [
+            (cell, column)
+            for table in block.tables
+            for row in table.rows
+            for cell, column in cell_columns(table.headers, row)
+        ]
+        for text, column in texts:
+            for match in incident_references(text, column=column, bare=bare):
                 seen[match.group()] = None
     return list(seen)

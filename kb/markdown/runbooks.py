@@ -14,10 +14,10 @@ from kb.markdown.errors import ParseError
 from kb.markdown.rendering import Table
 from kb.markdown.syntax import (
     ALERT_NAME,
-    INCIDENT_REF,
     SCOPE_LABELS,
     comparable,
     heading_key,
+    incident_references,
     is_alert_like,
     resolution_columns,
     text_or_none,
@@ -117,9 +117,10 @@ def _resolution_rows(table: Table, warnings: list[str]) -> list[ResolutionRow]:
             i = roles.get(role)
             return cells[i] if i is not None and i < len(cells) else ""
 
-        incidents = [f"#{n}" for n in INCIDENT_REF.findall(cell("incidents"))]
+        incidents = [match.group() for match in incident_references(cell("incidents"), column="incidents")]
         if not incidents and cell("incidents"):
-            incidents = [p.strip() for p in cell("incidents").split(",") if p.strip()]
+            # "INC-236, OPS-12" as written; "-", "n/a" or "none" name no incident.
+            incidents = [p.strip() for p in cell("incidents").split(",") if re.search(r"\d", p)]
         rows.append(
             ResolutionRow(
                 date=dates.parse(cell("date")),
