@@ -1,7 +1,34 @@
-"""Reading needs a login only when KB_LOGIN_REQUIRED is set; writing always does (on the views)."""
+"""Reading needs a login only when KB_LOGIN_REQUIRED is set; writing always does (on the views).
+Every request is counted and timed for /metrics, by the name of the view that answered."""
+
+import time
 
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+
+from kb.ops.metrics import UNRESOLVED_VIEW, request_observe
+
+
+class RequestMetrics:
+    """First in MIDDLEWARE, so that the time includes every other middleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        request_observe(
+            view=match.view_name if match is not None else UNRESOLVED_VIEW,
+            method=request.method if request.method in KNOWN_METHODS else "other",
+            status=response.status_code,
+            seconds=time.perf_counter() - started,
+        )
+        return response
+
+
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class LoginRequiredForReading(LoginRequiredMiddleware):
