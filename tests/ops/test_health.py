@@ -56,3 +56,11 @@ def test_probes_need_no_login_even_when_reading_does(client, settings):
 def test_probes_are_never_cached(client):
     for path in ("/healthz", "/readyz"):
         assert "no-cache" in client.get(path)["Cache-Control"]
+
+
+def test_probes_answer_on_the_pod_address_that_allowed_hosts_does_not_list(client, settings):
+    settings.ALLOWED_HOSTS = ["kb.example.org"]
+    settings.SECURE_SSL_REDIRECT = True
+    for path in ("/healthz", "/readyz", "/metrics"):
+        assert client.get(path, HTTP_HOST="10.42.0.17:8000").status_code == 200, path
+    assert client.get("/runbooks/", HTTP_HOST="10.42.0.17:8000").status_code == 400
