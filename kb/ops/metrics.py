@@ -4,7 +4,8 @@ the exposition.
 Counters and histograms live in the process that counts. Under gunicorn each worker is a process:
 with PROMETHEUS_MULTIPROC_DIR set (an empty directory, before the workers start) they write their
 values there and a scrape of any worker adds up all of them. Gauges that describe the database
-(documents, incidents firing) are not kept in memory at all: they are counted when scraped.
+(documents, incidents firing, the last Git sync) are not kept in memory at all: they are read when
+scraped, so every worker reports the same.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Iterator
 
 from django.db import DatabaseError
 from django.db.models import Count
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
@@ -46,17 +47,6 @@ IMPORTED_FILES = Counter(
     "Files seen by imports, by outcome (created, updated, unchanged, skipped, failed, archived).",
     ["outcome"],
 )
-GIT_SYNC_TIMESTAMP = Gauge(
-    "kb_git_sync_last_timestamp_seconds",
-    "When the last Git sync finished (Unix time); 0 before the first.",
-    multiprocess_mode="mostrecent",
-)
-GIT_SYNC_SUCCESS = Gauge(
-    "kb_git_sync_last_success",
-    "1 when the last Git sync succeeded, 0 when it failed or none ran yet.",
-    multiprocess_mode="mostrecent",
-)
-
 UNRESOLVED_VIEW = "<unresolved>"  # a path no URL matches: one series for all of them, whatever was asked
 
 
@@ -76,9 +66,13 @@ def import_outcomes_observe(outcomes: Iterable[str]) -> None:
         IMPORTED_FILES.labels(outcome=outcome).inc()
 
 
-def git_sync_observe(*, finished_at: float, succeeded: bool) -> None:
-    GIT_SYNC_TIMESTAMP.set(finished_at)
-    GIT_SYNC_SUCCESS.set(1 if succeeded else 0)
+def git_sync_state() -> tuple[float, bool]:
+    """When the last Git sync finished (Unix time) and whether it succeeded; (0, False) before the first.
+
+    Read at scrape time, like the database gauges, so that every gunicorn worker reports the same
+    state. No sync exists yet: `sync_git` will record its runs in the database, and this reads them.
+    """
+    return 0.0, False
 
 
 class DatabaseCollector(Collector):
@@ -88,6 +82,7 @@ class DatabaseCollector(Collector):
         # Registering asks for the names; without this it would run the queries at import time.
         yield GaugeMetricFamily("kb_documents", "Documents not archived, by kind.", labels=["kind"])
         yield GaugeMetricFamily("kb_incidents_firing", "Incidents firing now.")
+        yield from _git_sync_families(0.0, False)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
@@ -103,6 +98,20 @@ class DatabaseCollector(Collector):
             documents.add_metric([kind], by_kind.get(kind, 0))
         yield documents
         yield GaugeMetricFamily("kb_incidents_firing", "Incidents firing now.", value=firing)
+        yield from _git_sync_families(*git_sync_state())
+
+
+def _git_sync_families(finished_at: float, succeeded: bool) -> Iterator[GaugeMetricFamily]:
+    yield GaugeMetricFamily(
+        "kb_git_sync_last_timestamp_seconds",
+        "When the last Git sync finished (Unix time); 0 before the first.",
+        value=finished_at,
+    )
+    yield GaugeMetricFamily(
+        "kb_git_sync_last_success",
+        "1 when the last Git sync succeeded, 0 when it failed or none ran yet.",
+        value=1 if succeeded else 0,
+    )
 
 
 _database_collector = DatabaseCollector()

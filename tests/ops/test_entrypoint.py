@@ -144,6 +144,25 @@ def test_metrics_add_up_the_requests_of_every_worker(served):
         if sample.name == "kb_http_requests_total" and sample.labels.get("view") == "postmortem_list"
     )
     assert counted == 12
+    names = {sample.name for family in text_string_to_metric_families(body) for sample in family.samples}
+    # Counted in the database at scrape time, and left at 0 until a Git sync runs.
+    assert {"kb_documents", "kb_incidents_firing", "kb_git_sync_last_success"} <= names
+
+
+def test_migrate_applies_every_migration_to_a_new_database(served, tmp_path):
+    _, environment, _, checkout = served
+    environment = {**environment, "DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}"}
+    migrate = subprocess.run(
+        [str(checkout / "deploy" / "entrypoint.sh"), "migrate"], env=environment, capture_output=True, text=True
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    shown = subprocess.run(
+        [str(checkout / "deploy" / "entrypoint.sh"), "manage", "showmigrations", "--plan"],
+        env=environment,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "[X]" in shown and "[ ]" not in shown
 
 
 def test_manage_runs_a_command_against_the_same_database(served):

@@ -104,8 +104,8 @@ def test_it_counts_requests_and_their_latency_by_view_name(client):
 
 def test_the_git_sync_series_are_zero_until_a_sync_runs(client):
     samples = scrape(client)
-    assert ("kb_git_sync_last_timestamp_seconds", ()) in samples
-    assert ("kb_git_sync_last_success", ()) in samples
+    assert samples[("kb_git_sync_last_timestamp_seconds", ())] == 0
+    assert samples[("kb_git_sync_last_success", ())] == 0
 
 
 def test_a_metrics_token_is_required_once_set(client, settings):
