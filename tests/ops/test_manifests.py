@@ -12,6 +12,8 @@ import pytest
 import yaml
 from django.core.management import call_command
 
+from tests.conftest import IN_CI
+
 ROOT = Path(__file__).resolve().parents[2]
 KUBERNETES = ROOT / "deploy" / "kubernetes"
 # The oldest Kubernetes still supported upstream when this was written; the manifests use nothing newer.
@@ -44,6 +46,8 @@ def built(folder: Path) -> list[dict]:
     """`kubectl kustomize FOLDER`: what Argo CD or `kubectl apply -k` would send to the cluster."""
     kubectl = shutil.which("kubectl")
     if kubectl is None:
+        if IN_CI:
+            pytest.fail("kubectl is not installed: CI must build the kustomizations (kubectl kustomize)")
         pytest.skip("kubectl is not installed (its kustomize builds the overlays)")
     result = subprocess.run([kubectl, "kustomize", str(folder)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, f"{folder.relative_to(ROOT)}: {result.stderr}"
