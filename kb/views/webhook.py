@@ -26,7 +26,12 @@ NOT_CONFIGURED = (
 @login_not_required
 @require_POST
 def alertmanager(request):
-    response, payload = _receive(request)
+    try:
+        response, payload = _receive(request)
+    except Exception:
+        # Django answers 500; the delivery is counted so that KnowledgeBaseWebhookErrors sees it.
+        webhook_delivery_observe(status=500)
+        raise
     webhook_delivery_observe(
         status=response.status_code, alert_statuses=[alert.status for alert in payload.alerts] if payload else ()
     )

@@ -65,6 +65,26 @@ def test_it_counts_webhook_deliveries_by_answer_and_their_alerts_by_status(clien
     assert value(after, "kb_incidents_firing") == 1
 
 
+def test_a_delivery_that_fails_inside_is_counted_as_a_500(client, settings):
+    from django.db import connection
+
+    settings.KB_ALERTMANAGER_TOKEN = TOKEN
+    client.raise_request_exception = False
+    before = scrape(client)
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE kb_incident RENAME TO kb_incident_gone")
+    try:
+        assert deliver(client, delivery("firing")).status_code == 500
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE kb_incident_gone RENAME TO kb_incident")
+    after = scrape(client)
+    assert (
+        value(after, "kb_alertmanager_deliveries_total", status="500")
+        == value(before, "kb_alertmanager_deliveries_total", status="500") + 1
+    )
+
+
 def test_it_counts_the_files_of_an_import_by_outcome_and_the_documents_by_kind(client, tmp_path):
     before = scrape(client)
     folder = tmp_path / "docs"
