@@ -189,8 +189,13 @@ def test_an_unknown_command_is_refused_with_the_commands_it_knows(served):
 
 def test_it_stops_being_ready_but_stays_alive_when_the_database_is_gone(served):
     url, _, data, _ = served
-    shutil.rmtree(data)
-    status, body, _ = get(f"{url}/readyz")
+    moved = data.with_name("data-gone")
+    data.rename(moved)  # the volume lost: the SQLite file's directory is no longer there
+    try:
+        status, body, _ = get(f"{url}/readyz")
+        assert get(f"{url}/healthz")[0] == 200
+    finally:
+        moved.rename(data)
     assert status == 503
     assert "the database does not answer" in body
-    assert get(f"{url}/healthz")[0] == 200
+    assert get(f"{url}/readyz")[0] == 200
