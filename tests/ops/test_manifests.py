@@ -103,6 +103,7 @@ def test_the_postgresql_overlay_has_no_volume_and_takes_its_database_from_a_secr
         env = {item["name"]: item for item in pod["containers"][0].get("env", [])}
         assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"] == "kb-database"
     assert named(objects, "Deployment", "kb")["spec"]["replicas"] == 2
+    assert {o["metadata"].get("namespace") for o in objects if o["kind"] != "Namespace"} == {"kb"}
 
 
 @pytest.mark.django_db
