@@ -18,11 +18,12 @@ run: $(BIN)/.installed
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(BIN)/python manage.py import_docs examples
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(BIN)/python manage.py runserver $(HOST)
 
-# ruff's lint rules and layout, then the import contracts of pyproject.toml (the areas' boundaries).
+# ruff's lint rules and layout, the import contracts of pyproject.toml (the areas' boundaries), the Dockerfile.
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
+	$(BIN)/hadolint Dockerfile
 
 # Lint first (CI fails on it), then every test, on SQLite and (when PostgreSQL is installed, always
 # in CI) on a throwaway PostgreSQL.

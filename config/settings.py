@@ -4,6 +4,7 @@ Every variable is documented in `.env.example`. A bad value stops the start with
 the variable's name, rather than running with a guess.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -33,6 +34,16 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def env_networks(name: str, default: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not an IP address or network (e.g. 10.0.0.0/8)") from exc
+    return networks
 
 
 def env_database(name: str, default: str) -> dict:
@@ -77,6 +88,11 @@ if KB_ALERTMANAGER_URL and not KB_ALERTMANAGER_URL.startswith(("http://", "https
     raise ImproperlyConfigured(f"KB_ALERTMANAGER_URL={KB_ALERTMANAGER_URL!r} is not an http:// or https:// address")
 KB_RULE_FILES = env_list("KB_RULE_FILES", "")
 
+# /metrics: open while both are empty; each one set must be satisfied (a bearer token, and/or the
+# direct peer's address in one of the networks; X-Forwarded-For is not trusted).
+KB_METRICS_TOKEN = env_str("KB_METRICS_TOKEN", "")
+KB_METRICS_ALLOWED_IPS = env_networks("KB_METRICS_ALLOWED_IPS", "")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -91,6 +107,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "kb.middleware.RequestMetrics",
+    "kb.middleware.ProbesOnAnyHost",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

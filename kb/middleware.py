@@ -1,7 +1,62 @@
-"""Reading needs a login only when KB_LOGIN_REQUIRED is set; writing always does (on the views)."""
+"""Reading needs a login only when KB_LOGIN_REQUIRED is set; writing always does (on the views).
+Every request is counted and timed for /metrics, by the name of the view that answered."""
+
+import time
+from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.urls import resolve, reverse
+
+from kb.ops.metrics import UNRESOLVED_VIEW, request_observe
+
+
+class RequestMetrics:
+    """First in MIDDLEWARE, so that the time includes every other middleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        request_observe(
+            view=match.view_name if match is not None else UNRESOLVED_VIEW,
+            method=request.method if request.method in KNOWN_METHODS else "other",
+            status=response.status_code,
+            seconds=time.perf_counter() - started,
+        )
+        return response
+
+
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+PROBE_URL_NAMES = ("healthz", "readyz", "metrics")
+
+
+class ProbesOnAnyHost:
+    """/healthz, /readyz and /metrics answered before the Host header is checked or HTTPS enforced.
+
+    The kubelet, Docker's HEALTHCHECK and Prometheus reach a pod by its IP address, which is not in
+    DJANGO_ALLOWED_HOSTS, over plain HTTP. These views build no URL from the Host header (what
+    ALLOWED_HOSTS protects), so they answer whatever it says; every other path is checked as usual.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info in _probe_paths():
+            match = resolve(request.path_info)
+            request.resolver_match = match
+            return match.func(request, *match.args, **match.kwargs)
+        return self.get_response(request)
+
+
+@cache
+def _probe_paths() -> frozenset[str]:
+    return frozenset(reverse(name) for name in PROBE_URL_NAMES)
 
 
 class LoginRequiredForReading(LoginRequiredMiddleware):

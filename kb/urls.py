@@ -13,6 +13,7 @@ from kb.views import (
     incidents,
     incidents_edit,
     insights,
+    ops,
     revisions,
     search,
     webhook,
@@ -83,4 +84,11 @@ api_urls = [
     path("api/insights", api.insights),
 ]
 
-urlpatterns = search_urls + authoring_urls + documents_urls + alerting_urls + entities_urls + api_urls
+# Probes and Prometheus: the Deployment's probes and the PrometheusRule in deploy/kubernetes hold these paths.
+ops_urls = [
+    path("healthz", ops.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("metrics", ops.metrics, name="metrics"),
+]
+
+urlpatterns = ops_urls + search_urls + authoring_urls + documents_urls + alerting_urls + entities_urls + api_urls

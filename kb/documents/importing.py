@@ -22,6 +22,7 @@ from kb.models import (
     Document,
     Runbook,
 )
+from kb.ops.metrics import import_outcomes_observe
 
 
 @dataclass
@@ -100,6 +101,8 @@ def import_paths(
     if prune:
         for root, identities in seen_roots.items():
             report.results.extend(_prune(root, identities, dry_run=dry_run))
+    if not dry_run:
+        import_outcomes_observe(result.outcome for result in report.results)
     return report
 
 

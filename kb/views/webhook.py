@@ -9,7 +9,8 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from kb.alerting.webhook import PayloadError, parse_webhook, webhook_store
+from kb.alerting.webhook import PayloadError, WebhookPayload, parse_webhook, webhook_store
+from kb.ops.metrics import webhook_delivery_observe
 
 logger = logging.getLogger(__name__)
 
@@ -25,22 +26,36 @@ NOT_CONFIGURED = (
 @login_not_required
 @require_POST
 def alertmanager(request):
+    try:
+        response, payload = _receive(request)
+    except Exception:
+        # Django answers 500; the delivery is counted so that KnowledgeBaseWebhookErrors sees it.
+        webhook_delivery_observe(status=500)
+        raise
+    webhook_delivery_observe(
+        status=response.status_code, alert_statuses=[alert.status for alert in payload.alerts] if payload else ()
+    )
+    return response
+
+
+def _receive(request) -> tuple[JsonResponse, WebhookPayload | None]:
+    """The answer, and the payload when the delivery was accepted."""
     token = settings.KB_ALERTMANAGER_TOKEN
     if not token:
-        return JsonResponse({"error": NOT_CONFIGURED}, status=503)
+        return JsonResponse({"error": NOT_CONFIGURED}, status=503), None
     if not _bearer_token_matches(request, token):
         response = JsonResponse(
             {"error": "missing or wrong token: send Authorization: Bearer <KB_ALERTMANAGER_TOKEN>"}, status=401
         )
         response["WWW-Authenticate"] = 'Bearer realm="alertmanager webhook"'
-        return response
+        return response, None
     body = _body_within_limit(request)
     if body is None:
-        return JsonResponse({"error": f"the body is over {MAX_BODY_BYTES} bytes"}, status=413)
+        return JsonResponse({"error": f"the body is over {MAX_BODY_BYTES} bytes"}, status=413), None
     try:
         payload = parse_webhook(body)
     except PayloadError as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
+        return JsonResponse({"error": str(exc)}, status=400), None
     result = webhook_store(payload=payload)
     if payload.truncated_alerts:
         logger.warning(
@@ -50,7 +65,7 @@ def alertmanager(request):
         )
     return JsonResponse(
         {"alerts": len(payload.alerts), "truncated_alerts": payload.truncated_alerts, **result.as_dict()}
-    )
+    ), payload
 
 
 def _bearer_token_matches(request, token: str) -> bool:
