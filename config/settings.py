@@ -217,15 +217,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("KB_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# The client address: REMOTE_ADDR, or behind KB_TRUSTED_PROXIES proxies the address they put in
-# X-Forwarded-For (never trusted when no proxy is declared: anyone can send that header).
+# The client's address: REMOTE_ADDR, or behind KB_TRUSTED_PROXIES proxies the address they add to
+# X-Forwarded-For (ignored when no proxy is declared: anyone can send that header).
 KB_TRUSTED_PROXIES = env_int("KB_TRUSTED_PROXIES", 0)
-if KB_TRUSTED_PROXIES:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-    AXES_IPWARE_PROXY_COUNT = KB_TRUSTED_PROXIES
-    AXES_IPWARE_PROXY_ORDER = "right-most"
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "kb.middleware.client_address"
 
 LOGGING = {
     "version": 1,
