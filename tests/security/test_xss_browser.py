@@ -80,7 +80,7 @@ def hostile(tmp_path, settings, django_user_model):
     annotations = {
         "summary": one_line(payload(3)),
         "description": "\n".join(all_payloads()),
-        "runbook_url": f"javascript:alert(1000)",
+        "runbook_url": "javascript:alert(1000)",
         "dashboard": "http://xss-1000.invalid/",
     }
     alerts = [
@@ -264,3 +264,17 @@ def test_no_payload_runs_or_fetches_anything_on_any_page_that_shows_it(hostile, 
     visit(page, watch, f"/admin/kb/incident/{incidents[0].pk}/change/")
 
     assert watch.offences == [], "\n".join(watch.offences)
+
+
+def test_with_the_policy_enforced_hostile_pages_log_no_violation_and_htmx_still_works(page, tmp_path):
+    (tmp_path / "hostile-runbook.md").write_text(runbook_text(ALERT))
+    call_command("import_docs", str(tmp_path), stdout=StringIO())
+    page.goto(Runbook.objects.get().get_absolute_url(), wait_until="networkidle")
+    assert SHOWN.search(page.locator("main").inner_text())
+    page.goto("/")
+    page.locator("[data-search-box]").fill("hostile runbook")
+    page.locator("#search-results a", has_text="Hostile runbook").first.wait_for()
+    assert "/?q=hostile" in page.url, "htmx did not push the query into the address"
+    # `<img src=x>` is a harmless relative image, so its 404 is the only error expected.
+    errors = [e for e in page.console_errors if not re.search(r"/x\b|404 \(Not Found\)", e)]
+    assert errors == [], errors
