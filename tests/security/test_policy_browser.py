@@ -22,7 +22,7 @@ def test_the_admin_works_under_the_policy(page, django_user_model):
         "/admin/kb/runbook/",
         "/admin/kb/incident/add/",
         "/admin/kb/entity/",
-        "/admin/auth/user/1/change/",
+        f"/admin/auth/user/{ada.pk}/change/",
     ):
         page.goto(url, wait_until="networkidle")
     # (The admin has no favicon link, so Chromium's guess at /favicon.ico is a 404: not a policy matter.)
