@@ -238,15 +238,40 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
-def sanitise(html: str) -> str:
-    """Removes scripts, event handlers, `javascript:` URLs, iframes and styles; keeps harmless HTML."""
-    return nh3.clean(
-        html,
+# nh3's output quotes every attribute value with `"` and escapes `"` inside it, so these are exact.
+IMAGE = re.compile(r"<img((?:\s+[\w:-]+(?:=\"[^\"]*\")?)*)\s*/?>")
+ATTRIBUTE = re.compile(r'([\w:-]+)="([^"]*)"')
+
+
+def _remote_image_as_link(match: re.Match) -> str:
+    """An image from another site becomes a link to it, named by its alt text.
+
+    Shown inline, it would be fetched the moment the page opens, telling that site who reads the
+    knowledge base and when (and the Content-Security-Policy refuses it anyway); images served by
+    the knowledge base itself stay images.
+    """
+    attributes = dict(ATTRIBUTE.findall(match.group(1)))
+    src = attributes.get("src", "")
+    if not src.lower().startswith(("http://", "https://", "//")):
+        return match.group(0)
+    label = html.escape(html.unescape(attributes.get("alt") or attributes.get("title") or "") or "image", quote=False)
+    before = match.string[: match.start()]
+    if before.rfind("<a ") > before.rfind("</a>"):  # already inside a link (a badge): its text only
+        return f'<span class="remote-image">{label}</span>'
+    return f'<a class="remote-image" href="{src}" rel="noopener noreferrer">{label}</a>'
+
+
+def sanitise(text: str) -> str:
+    """Removes scripts, event handlers, `javascript:` URLs, iframes and styles, and turns images
+    from other sites into links; keeps harmless HTML."""
+    cleaned = nh3.clean(
+        text,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
+    return IMAGE.sub(_remote_image_as_link, cleaned) if "<img" in cleaned else cleaned
 
 
 def render(text: str, source_path: str = "") -> Rendered:
