@@ -48,6 +48,8 @@ CORPUS = SHARED / "corpus"
 LABELS = ROOT / "bench" / "understanding"
 sys.path.insert(0, str(ROOT))
 
+from common import setup_django  # noqa: E402  (bench/common, beside this script)
+
 FIELDS = [
     "kind",
     "date",
@@ -60,17 +62,6 @@ FIELDS = [
     "alerts (files)",
     "alert names",
 ]
-
-
-def setup_django(database: Path) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    os.environ.setdefault("DJANGO_DEBUG", "True")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 def load_labels() -> list[dict]:

@@ -15,10 +15,18 @@ def parse_file(path):
 
 
 class TestSeedRunbook:
+    """The project's seed runbook; tests/corpus/test_shared_seeds.py runs the same tests on the shipped one."""
+
+    TEXT = {
+        "title": "Velero server OOMKilled (HomelabPodOOMKilled)",
+        "investigation": "```bash\n# Is the server running, and how often has it restarted?",
+        "notes": "Killed twice near the end of the nightly kopia run, ~3.5 days after a restart",
+    }
+
     def test_it_finds_the_alert_and_its_label_scope(self, seed_runbook):
         doc = parse_file(seed_runbook)
         assert doc.kind == "runbook"
-        assert doc.title == "Velero server OOMKilled (HomelabPodOOMKilled)"
+        assert doc.title == self.TEXT["title"]
         assert doc.alert == "HomelabPodOOMKilled"
         assert doc.labels == {"container": "velero", "namespace": "velero"}
 
@@ -34,18 +42,36 @@ class TestSeedRunbook:
             "Resolution History",
         ]
         assert doc.sections[3].anchor == "investigation-steps"
-        assert doc.sections[3].markdown.startswith("```bash\n# Is the server running, and how often has it restarted?")
+        assert doc.sections[3].markdown.startswith(self.TEXT["investigation"])
 
     def test_it_reads_the_resolution_history_row(self, seed_runbook):
         (row,) = parse_file(seed_runbook).resolution_history
         assert row.date == date(2026, 2, 24)
         assert row.incidents == ["#236", "#237"]
         assert (row.old, row.new) == ("512Mi", "1Gi")
-        assert row.notes == "Killed twice near the end of the nightly kopia run, ~3.5 days after a restart"
+        assert row.notes == self.TEXT["notes"]
         assert row.cells["Old Limit"] == "512Mi"
 
 
 class TestFlattenedSeedPostmortem:
+    """The project's flattened seed post-mortem; the corpus suite runs the same tests on the shipped one."""
+
+    TEXT = {
+        "title": "Post-Mortem: kured-sentinel-gate OOM loop while k8s-master waited for a reboot",
+        "affected": "kured-sentinel-gate on k8s-master, no other pod",
+        "duration": "2026-05-30 ~03:33 (first OOM)",
+        "status": "Fixed: gate hardened",
+        "fix_and_open_headings": [
+            "Fix (stacks/kured/main.tf, applied and committed 2026-05-31)",
+            "Contributing items (open, tracked separately)",
+        ],
+        "third_lesson": "KuredRebootBacklog has now been implicated twice",
+        "first_follow_up": "hermes-agent has been at replicas=0",
+        "second_follow_up": "Offsite Synology NAS 96% full",
+        "chain": "```\nhermes-agent deployment scaled to 0",
+        "after_chain": "What turned a held reboot into OOM kills was the 64Mi limit",
+    }
+
     def test_it_is_detected_and_reconstructed_with_a_warning(self, seed_postmortem):
         doc = parse_file(seed_postmortem)
         assert doc.kind == "postmortem"
@@ -53,12 +79,12 @@ class TestFlattenedSeedPostmortem:
 
     def test_it_reads_the_metadata_table(self, seed_postmortem):
         doc = parse_file(seed_postmortem)
-        assert doc.title == "Post-Mortem: kured-sentinel-gate OOM loop while k8s-master waited for a reboot"
+        assert doc.title == self.TEXT["title"]
         assert doc.date == date(2026, 5, 31)
         assert doc.severity == "SEV4"
-        assert doc.affected == "kured-sentinel-gate on k8s-master, no other pod"
-        assert doc.duration.startswith("2026-05-30 ~03:33 (first OOM)")
-        assert doc.status.startswith("Fixed: gate hardened")
+        assert doc.affected == self.TEXT["affected"]
+        assert doc.duration.startswith(self.TEXT["duration"])
+        assert doc.status.startswith(self.TEXT["status"])
 
     def test_it_finds_every_section(self, seed_postmortem):
         headings = [s.heading for s in parse_file(seed_postmortem).sections]
@@ -66,26 +92,25 @@ class TestFlattenedSeedPostmortem:
             "Summary",
             "Root cause (chain)",
             "Why hard to spot",
-            "Fix (stacks/kured/main.tf, applied and committed 2026-05-31)",
-            "Contributing items (open, tracked separately)",
+            *self.TEXT["fix_and_open_headings"],
             "Lessons",
         ]
 
     def test_it_finds_three_lessons_and_the_open_contributing_items(self, seed_postmortem):
         doc = parse_file(seed_postmortem)
         assert len(doc.lessons) == 3
-        assert doc.lessons[2].startswith("KuredRebootBacklog has now been implicated twice")
+        assert doc.lessons[2].startswith(self.TEXT["third_lesson"])
         assert [f.status for f in doc.follow_ups] == ["open", "open"]
-        assert doc.follow_ups[0].text.startswith("hermes-agent has been at replicas=0")
-        assert doc.follow_ups[1].text.startswith("Offsite Synology NAS 96% full")
+        assert doc.follow_ups[0].text.startswith(self.TEXT["first_follow_up"])
+        assert doc.follow_ups[1].text.startswith(self.TEXT["second_follow_up"])
 
     def test_the_root_cause_chain_stays_a_code_block(self, seed_postmortem):
         doc = parse_file(seed_postmortem)
         chain = doc.sections[1].markdown
-        assert chain.startswith("```\nhermes-agent deployment scaled to 0")
+        assert chain.startswith(self.TEXT["chain"])
         code, after = chain[3:].split("```", 1)
         assert "\n→ PVCStuckPending fires" in code
-        assert after.strip().startswith("What turned a held reboot into OOM kills was the 64Mi limit")
+        assert after.strip().startswith(self.TEXT["after_chain"])
         assert "<pre>" in doc.html
 
 
