@@ -23,6 +23,12 @@ from kb.markdown.syntax import (
 )
 
 META_HEADINGS = ("metadata", "details", "stats", "incident details", "overview")
+# Words of a timeline entry that tell of the incident itself (its impact, its detection, the response).
+IMPACT_WORDS = re.compile(
+    r"\b(?:break|broke|breaking|down|fail\w*|error\w*|outage|occur\w*|unavailable|not ?ready|alert\w*|detect\w*|"
+    r"report\w*|impact\w*|investigat\w*|incident|unable|cannot|can't|degrad\w*|crash\w*|time[sd]? ?out|[45]\d\d)\b",
+    re.I,
+)
 SEVERITY_TOKEN = re.compile(r"^(SEV[ -]?\d|P\d|S\d|critical|high|medium|low|major|minor)\b[\s—–:-]*", re.I)
 
 
@@ -58,7 +64,7 @@ def metadata_rows(block: Block) -> list[tuple[str, str]]:
     return pairs
 
 
-def read_postmortem(doc, front_matter, content, intro, body) -> None:
+def read_postmortem(doc, front_matter, content, intro, body, stem: str = "") -> None:
     """Fills in `doc`'s fields (wherever they are written), summary, follow-ups and lessons."""
     fields: dict[str, str] = {}
     extra: dict[str, str] = {}
@@ -73,6 +79,7 @@ def read_postmortem(doc, front_matter, content, intro, body) -> None:
         else:
             extra.setdefault(key.strip(), value)
 
+    date_from_front_matter = any(FIELD_SYNONYMS.get(str(k).lower()) == "date" for k in front_matter)
     for key, value in front_matter.items():
         if key not in ("title", "kind", "type", "id", "slug", "tags"):
             offer(str(key), value if not isinstance(value, list) else ", ".join(map(str, value)))
@@ -88,9 +95,14 @@ def read_postmortem(doc, front_matter, content, intro, body) -> None:
                 offer(match.group(1), _strip_inline(match.group(2)))
 
     doc.metadata = extra
-    doc.date = dates.parse(fields.get("date", "")) or _first_timeline_date(content)
     if fields.get("date") and not dates.parse(fields["date"]):
         doc.warnings.append(f"date {fields['date']!r} is not a date this importer can read")
+    doc.date, doc.date_source = _date(fields.get("date", ""), date_from_front_matter, doc.title, intro, stem, content)
+    if doc.date is None:
+        doc.warnings.append(
+            "no incident date found (in front matter `date:`, a Date field, the title, the file name, "
+            "the first sentence or the timeline)"
+        )
     doc.duration = fields.get("duration", "")
     doc.severity, severity_note = _severity(fields.get("severity", ""))
     if severity_note:
@@ -173,15 +185,67 @@ def _severity(value: str) -> tuple[str, str]:
     return match.group(1), value[match.end() :].strip()
 
 
-def _first_timeline_date(content) -> date | None:
-    for block, _md in content:
-        if "timeline" in block.heading.lower():
-            for table in block.tables:
-                for row in table.rows:
-                    found = dates.parse(" ".join(row[:1]))
-                    if found:
-                        return found
-    return None
+def _date(field: str, from_front_matter: bool, title: str, intro: Block, stem: str, content) -> tuple:
+    """The day the incident began and where it was read: the first of these places that gives one."""
+    lead = next((b.paragraphs for b, _ in content if postmortem_heading_role(b.heading) == "summary"), [])
+    candidates = (
+        ("front matter" if from_front_matter else "metadata", field),
+        ("title", title + " " + intro.heading),
+        ("file name", stem),
+        ("text", _first_sentence(intro.paragraphs + lead)),
+    )
+    timeline = _timeline_entries(content)
+    found = [(source, day) for source, day in ((source, dates.parse(text)) for source, text in candidates) if day]
+    by_source = dict(found)
+    if "title" in by_source and by_source.get("file name", by_source["title"]) != by_source["title"]:
+        # A title copied from an older report: the file name wins when the timeline bears it out.
+        days = {day for day, _ in timeline}
+        if by_source["file name"] in days and by_source["title"] not in days:
+            return by_source["file name"], "file name"
+    if found:
+        return found[0][1], found[0][0]
+    day = _timeline_date(timeline)
+    return (day, "timeline") if day else (None, "")
+
+
+def _first_sentence(paragraphs: list[str]) -> str:
+    text = next((p for p in paragraphs if p.strip()), "")
+    return re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+
+
+def _timeline_entries(content) -> list[tuple[date, str]]:
+    """The dated entries of the Timeline section (rows, items, paragraphs, subheadings), in order."""
+    entries: list[tuple[date, str]] = []
+    for i, (block, _md) in enumerate(content):
+        if "timeline" not in heading_key(block.heading):
+            continue
+        for sub, _ in [(block, _md), *_subsections(content, i)]:
+            texts = [sub.heading] if sub is not block else []
+            texts += [" ".join(row) for table in sub.tables for row in table.rows if row]
+            texts += [item.text for lst in sub.lists for item in lst.items] + sub.paragraphs
+            entries += [(d, text) for d, text in ((dates.parse(t[:40]), t) for t in texts) if d]
+        break
+    return entries
+
+
+def _timeline_date(entries: list[tuple[date, str]]) -> date | None:
+    """The day the incident began, by its timeline: the first entry that tells of impact or of the
+    response, or that the next entry follows within a day. A lone entry days earlier about a change
+    (a release, a manifest applied) tells its cause, not its date."""
+    for (day, text), (after, _) in zip(entries, entries[1:]):
+        if IMPACT_WORDS.search(text) or 0 <= (after - day).days <= 1:
+            return day
+    return entries[-1][0] if len(entries) == 1 else (entries[0][0] if entries else None)
+
+
+def _subsections(content, index: int) -> list:
+    level = content[index][0].level
+    subs = []
+    for sub, md in content[index + 1 :]:
+        if sub.level <= level:
+            break
+        subs.append((sub, md))
+    return subs
 
 
 def _strip_inline(text: str) -> str:
