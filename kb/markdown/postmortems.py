@@ -16,6 +16,7 @@ from kb.markdown.syntax import (
     DONE_PREFIX,
     DONE_STATUS,
     FIELD_SYNONYMS,
+    LATE_DURATIONS,
     PLAIN_FIELD,
     follow_up_columns,
     heading_key,
@@ -27,6 +28,22 @@ META_HEADINGS = ("metadata", "details", "stats", "incident details", "overview")
 IMPACT_WORDS = re.compile(
     r"\b(?:break|broke|breaking|down|fail\w*|error\w*|outage|occur\w*|unavailable|not ?ready|alert\w*|detect\w*|"
     r"report\w*|impact\w*|investigat\w*|incident|unable|cannot|can't|degrad\w*|crash\w*|time[sd]? ?out|[45]\d\d)\b",
+    re.I,
+)
+IMPACT_HEADINGS = ("impact", "customer impact", "user impact", "impact and severity")
+_NUMBER = r"(?:\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|several)"
+_UNIT = r"(?:minutes?|mins?|hours?|hrs?|days?)"
+_QUALIFIER = r"(?:(?:about|approximately|approx\.|around|roughly|nearly|almost|just over|just under|over|under|at least|more than|less than|~)\s*)?"
+DURATION_PHRASE = rf"(?P<duration>{_QUALIFIER}(?:\d+h\s?\d+m(?:in)?|{_NUMBER}[\s-]?{_UNIT}(?:\s(?:and\s)?\d+\s?{_UNIT})?))\b"
+# How long the incident lasted, in a sentence: "lasted for about five hours", "unusable for 1h50m".
+LASTED = re.compile(rf"\b(?:lasted|lasting|went on)\s+(?:for\s+)?{DURATION_PHRASE}", re.I)
+OUTAGE_FOR = re.compile(
+    rf"\b(?:unusable|unavailable|down|failed|failing|outage|disruption|downtime)\s+(?:of\s+|for\s+)?{DURATION_PHRASE}",
+    re.I,
+)
+OF_OUTAGE = re.compile(rf"{DURATION_PHRASE}\s+(?:of\s+)?(?:total\s+)?(?:outage|downtime|disruption)", re.I)
+RECOVERED_IN = re.compile(
+    rf"\b(?:recover\w*|restored|resolved|mitigated)\s+(?:(?:itself|themselves|service)\s+)?(?:in|after|within)\s+{DURATION_PHRASE}",
     re.I,
 )
 SEVERITY_TOKEN = re.compile(r"^(SEV[ -]?\d|P\d|S\d|critical|high|medium|low|major|minor)\b[\s—–:-]*", re.I)
@@ -74,7 +91,9 @@ def read_postmortem(doc, front_matter, content, intro, body, stem: str = "") -> 
         canonical = FIELD_SYNONYMS.get(key.strip().lower())
         if not value or value in ("?", "-", "n/a", "N/A"):
             return
-        if canonical:
+        if canonical == "duration" and key.strip().lower() in LATE_DURATIONS:
+            fields.setdefault("late duration", value)
+        elif canonical:
             fields.setdefault(canonical, value)
         else:
             extra.setdefault(key.strip(), value)
@@ -103,7 +122,7 @@ def read_postmortem(doc, front_matter, content, intro, body, stem: str = "") -> 
             "no incident date found (in front matter `date:`, a Date field, the title, the file name, "
             "the first sentence or the timeline)"
         )
-    doc.duration = fields.get("duration", "")
+    doc.duration = fields.get("duration") or fields.get("late duration") or _duration_in_prose(intro, content)
     doc.severity, severity_note = _severity(fields.get("severity", ""))
     if severity_note:
         extra.setdefault("severity_note", severity_note)
@@ -175,6 +194,22 @@ def _lessons(block: Block, md: str) -> list[str]:
     if bullets:
         return bullets
     return [p for p in block.paragraphs if p.strip() not in ("", "-")]
+
+
+def _duration_in_prose(intro: Block, content) -> str:
+    """ "The outage lasted for 47 minutes": how long the incident lasted, as the summary or the
+    impact section says it, qualifier kept ("about 1h50m", "just over nine hours")."""
+    paragraphs = list(intro.paragraphs)
+    for block, _md in content:
+        if postmortem_heading_role(block.heading) == "summary" or heading_key(block.heading) in IMPACT_HEADINGS:
+            paragraphs += block.paragraphs
+    sentences = [s for p in paragraphs for s in re.split(r"(?<=[.!?])\s+", " ".join(p.split()))]
+    for pattern in (LASTED, OUTAGE_FOR, OF_OUTAGE, RECOVERED_IN):
+        for sentence in sentences:
+            match = pattern.search(sentence)
+            if match:
+                return match.group("duration")
+    return ""
 
 
 def _severity(value: str) -> tuple[str, str]:

@@ -196,6 +196,13 @@ FIELD_SYNONYMS = {
     "time to resolution": "duration",
     "ttr": "duration",
     "outage duration": "duration",
+    "time to repair": "duration",
+    "time to restore": "duration",
+    "time to mitigate": "duration",
+    "impact duration": "duration",
+    "total impact duration": "duration",
+    "total duration": "duration",
+    "downtime": "duration",
     "severity": "severity",
     "sev": "severity",
     "sev level": "severity",
@@ -214,6 +221,9 @@ FIELD_SYNONYMS = {
     "state": "status",
     "summary": "summary",
 }
+# Durations that run past the impact (the time to close the incident, not to restore service):
+# read only when no other duration is written.
+LATE_DURATIONS = ("time to resolve", "time to resolution")
 BOLD_FIELD = re.compile(r"^\s*(?:[-*]\s+)?\*\*([^*]+?):?\*\*:?\s*(.+?)\s*$")
 PLAIN_FIELD = re.compile(r"^\s*[-*]\s+([A-Za-z][A-Za-z ]{1,30}):\s+(.+?)\s*$")
 
