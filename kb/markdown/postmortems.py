@@ -16,9 +16,13 @@ from kb.markdown.syntax import (
     DONE_PREFIX,
     DONE_STATUS,
     FIELD_SYNONYMS,
+    TABLE_DELIMITER_LINE,
     LATE_DURATIONS,
     PLAIN_FIELD,
     follow_up_columns,
+    is_table_row,
+    split_row,
+    table_starts,
     heading_key,
     postmortem_heading_role,
 )
@@ -108,10 +112,12 @@ def read_postmortem(doc, front_matter, content, intro, body, stem: str = "") -> 
             offer(key, value)
     meta_source = [body.split("\n## ")[0]] + [md for b, md in content if b in meta_blocks]
     for text in meta_source:
-        for line in text.split("\n"):
+        lines = text.split("\n")
+        for i, line in enumerate(lines):
             match = BOLD_FIELD.match(line) or PLAIN_FIELD.match(line)
             if match:
-                offer(match.group(1), _strip_inline(match.group(2)))
+                value = match.group(2).strip(" :")
+                offer(match.group(1), _strip_inline(value or _paragraph_after(lines, i + 1)))
 
     doc.metadata = extra
     if fields.get("date") and not dates.parse(fields["date"]):
@@ -129,7 +135,8 @@ def read_postmortem(doc, front_matter, content, intro, body, stem: str = "") -> 
     doc.affected = fields.get("affected", "")
     doc.status = fields.get("status", "")
     summary = next((md for b, md in content if postmortem_heading_role(b.heading) == "summary"), "")
-    doc.summary = summary.strip() or fields.get("summary", "")
+    lead = "\n\n".join(p for p in intro.paragraphs if p.strip())
+    doc.summary = _plain_tables(summary).strip() or fields.get("summary", "") or lead
 
     for block, md in _with_subsections(content):
         role = postmortem_heading_role(block.heading)
@@ -281,6 +288,38 @@ def _subsections(content, index: int) -> list:
             break
         subs.append((sub, md))
     return subs
+
+
+def _paragraph_after(lines: list[str], start: int) -> str:
+    """The value of a field written on the lines under its label (`- **Identified**:`, a blank
+    line, then the text): the first paragraph there, unless another field or a heading comes first."""
+    found: list[str] = []
+    for line in lines[start:]:
+        if not line.strip():
+            if found:
+                break
+            continue
+        if BOLD_FIELD.match(line) or line.lstrip().startswith("#"):
+            break
+        found.append(re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line).strip())
+    return " ".join(found)
+
+
+def _plain_tables(md: str) -> str:
+    """A summary written as a table, as text: a line per row, its cells joined (no pipes)."""
+    lines = md.split("\n")
+    out, in_table = [], False
+    for i, line in enumerate(lines):
+        if table_starts(lines, i):
+            in_table = True
+        elif in_table and not is_table_row(line):
+            in_table = False
+        if not in_table:
+            out.append(line)
+        elif not TABLE_DELIMITER_LINE.match(line):
+            cells = [_strip_inline(c) for c in split_row(line) if c.strip()]
+            out.append(": ".join(cells) if len(cells) == 2 else " — ".join(cells))
+    return "\n".join(out)
 
 
 def _strip_inline(text: str) -> str:

@@ -220,6 +220,11 @@ FIELD_SYNONYMS = {
     "status": "status",
     "state": "status",
     "summary": "summary",
+    "tl;dr": "summary",
+    "tldr": "summary",
+    "description": "summary",
+    "what happened": "summary",
+    "identified": "summary",
 }
 # Durations that run past the impact (the time to close the incident, not to restore service):
 # read only when no other duration is written.
