@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from kb.markdown.errors import NotADocument, ParseError
-from kb.markdown.postmortems import FollowUpItem, PostMortemFields, metadata_rows, read_postmortem
+from kb.markdown.followups import FollowUpItem
+from kb.markdown.postmortems import PostMortemFields, metadata_rows, read_postmortem
 from kb.markdown.rendering import Block, render
 from kb.markdown.runbooks import ResolutionRow, alert_from_name, alert_in_title, read_runbook
 from kb.markdown.syntax import (

@@ -10,21 +10,19 @@ from dataclasses import dataclass
 from datetime import date
 
 from kb.markdown import dates
+from kb.markdown.followups import groups, read_follow_ups, read_lessons
 from kb.markdown.rendering import Block
 from kb.markdown.syntax import (
     BOLD_FIELD,
-    DONE_PREFIX,
-    DONE_STATUS,
     FIELD_SYNONYMS,
-    TABLE_DELIMITER_LINE,
     LATE_DURATIONS,
     PLAIN_FIELD,
-    follow_up_columns,
+    TABLE_DELIMITER_LINE,
+    heading_key,
     is_table_row,
+    postmortem_heading_role,
     split_row,
     table_starts,
-    heading_key,
-    postmortem_heading_role,
 )
 
 META_HEADINGS = ("metadata", "details", "stats", "incident details", "overview")
@@ -38,7 +36,9 @@ IMPACT_HEADINGS = ("impact", "customer impact", "user impact", "impact and sever
 _NUMBER = r"(?:\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|several)"
 _UNIT = r"(?:minutes?|mins?|hours?|hrs?|days?)"
 _QUALIFIER = r"(?:(?:about|approximately|approx\.|around|roughly|nearly|almost|just over|just under|over|under|at least|more than|less than|~)\s*)?"
-DURATION_PHRASE = rf"(?P<duration>{_QUALIFIER}(?:\d+h\s?\d+m(?:in)?|{_NUMBER}[\s-]?{_UNIT}(?:\s(?:and\s)?\d+\s?{_UNIT})?))\b"
+DURATION_PHRASE = (
+    rf"(?P<duration>{_QUALIFIER}(?:\d+h\s?\d+m(?:in)?|{_NUMBER}[\s-]?{_UNIT}(?:\s(?:and\s)?\d+\s?{_UNIT})?))\b"
+)
 # How long the incident lasted, in a sentence: "lasted for about five hours", "unusable for 1h50m".
 LASTED = re.compile(rf"\b(?:lasted|lasting|went on)\s+(?:for\s+)?{DURATION_PHRASE}", re.I)
 OUTAGE_FOR = re.compile(
@@ -63,14 +63,6 @@ class PostMortemFields:
     affected: str = ""
     status: str = ""
     summary: str = ""
-
-
-@dataclass
-class FollowUpItem:
-    text: str
-    status: str  # "open" or "done"
-    owner: str = ""
-    due: date | None = None
 
 
 def metadata_rows(block: Block) -> list[tuple[str, str]]:
@@ -138,69 +130,9 @@ def read_postmortem(doc, front_matter, content, intro, body, stem: str = "") -> 
     lead = "\n\n".join(p for p in intro.paragraphs if p.strip())
     doc.summary = _plain_tables(summary).strip() or fields.get("summary", "") or lead
 
-    for block, md in _with_subsections(content):
-        role = postmortem_heading_role(block.heading)
-        if role == "follow_ups":
-            doc.follow_ups.extend(_follow_ups(block, md, block.heading))
-        elif role == "lessons" and not doc.lessons:
-            doc.lessons = _lessons(block, md)
-
-
-def _with_subsections(content):
-    """Each section with the tables and lists of its subsections folded in."""
-    for i, (block, md) in enumerate(content):
-        merged = Block(
-            block.heading, block.level, block.anchor, list(block.tables), list(block.lists), list(block.paragraphs)
-        )
-        for sub, sub_md in content[i + 1 :]:
-            if sub.level <= block.level:
-                break
-            merged.tables += sub.tables
-            merged.lists += sub.lists
-            merged.paragraphs += sub.paragraphs
-        yield merged, md
-
-
-def _follow_ups(block: Block, md: str, heading: str) -> list[FollowUpItem]:
-    default = "done" if re.search(r"\((done|closed|completed)\)", heading, re.I) else "open"
-    items: list[FollowUpItem] = []
-    for lst in block.lists:
-        for item in lst.items:
-            text = item.text.strip()
-            if not text or text in ("-", "…", "..."):
-                continue
-            status = default if item.checked is None else ("done" if item.checked else "open")
-            if DONE_PREFIX.match(text):
-                status = "done"
-            items.append(FollowUpItem(text=text, status=status))
-    for table in block.tables:
-        text_col, status_col, owner_col, due_col = follow_up_columns(table.headers)
-        if text_col is None:
-            continue
-        for row in table.rows:
-            text = row[text_col].strip() if text_col < len(row) else ""
-            if not text:
-                continue
-            status_cell = row[status_col] if status_col is not None and status_col < len(row) else ""
-            items.append(
-                FollowUpItem(
-                    text=text,
-                    status="done" if DONE_STATUS.match(status_cell.strip()) else default,
-                    owner=row[owner_col].strip() if owner_col is not None and owner_col < len(row) else "",
-                    due=dates.parse(row[due_col]) if due_col is not None and due_col < len(row) else None,
-                )
-            )
-    return items
-
-
-def _lessons(block: Block, md: str) -> list[str]:
-    ordered = [i.text for lst in block.lists if lst.ordered for i in lst.items if i.text.strip()]
-    if ordered:
-        return ordered
-    bullets = [i.text for lst in block.lists for i in lst.items if i.text.strip() not in ("", "-")]
-    if bullets:
-        return bullets
-    return [p for p in block.paragraphs if p.strip() not in ("", "-")]
+    found = groups(content, re.split(r"\n#{2,6} ", body, maxsplit=1)[0])
+    doc.follow_ups = read_follow_ups(found)
+    doc.lessons = read_lessons(found)
 
 
 def _duration_in_prose(intro: Block, content) -> str:
