@@ -11,6 +11,7 @@ table) is not an item.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -32,6 +33,9 @@ from kb.markdown.syntax import (
 
 ITEM_LINE = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])[ \t]+(?P<text>\S.*)$")
 CHECKED = re.compile(rf"^{BOX}\s+")
+REFERENCE_ONLY = re.compile(
+    r"^(?:see|ref|refs|reference|cf\.?|more (?:info|details)|details)\b[:\s]*\S*(?:https?://|\]\()", re.I
+)
 PLACEHOLDERS = ("", "-", "…", "...", "n/a", "none", "tbd", "not much.", "we didn't, really.")
 
 
@@ -114,7 +118,7 @@ def read_follow_ups(all_groups: list[Group]) -> list[FollowUpItem]:
         for text, checked in _items(group, prose=group.label not in parents):
             done = checked if checked is not None else bool(DONE_PREFIX.match(text) or DONE_MARK.search(text))
             status = "done" if done or (checked is None and default == "done") else "open"
-            items.append(FollowUpItem(text=text, status=status))
+            items.append(FollowUpItem(text=plain_text(text), status=status))
     return items
 
 
@@ -125,7 +129,7 @@ def read_lessons(all_groups: list[Group]) -> list[str]:
         if role(group) != "lessons":
             continue
         prefix = group.label.strip().rstrip(":") + ": " if LESSON_GROUP.match(heading_key(group.label)) else ""
-        texts = [text for text, _checked in _items(group, prose=group.label not in parents)]
+        texts = [plain_text(text) for text, _checked in _items(group, prose=group.label not in parents)]
         lessons += [prefix + text for text in texts if text.strip().lower() not in PLACEHOLDERS]
     return lessons
 
@@ -156,9 +160,30 @@ def _items(group: Group, *, prose: bool = True) -> list[tuple[str, bool | None]]
         elif not line.lstrip().startswith("|"):
             paragraphs[-1].append(line.strip())
     if items:
-        return [(" ".join(" ".join(lines).split()), checked) for lines, checked in items if lines]
+        joined = [(" ".join(" ".join(lines).split()), checked) for lines, checked in items if lines]
+        return _with_references_joined(joined)
     texts = [" ".join(p) for p in paragraphs if p] if prose else []
     return [(text, None) for text in texts if not text.rstrip().endswith("?")]
+
+
+def _with_references_joined(items: list[tuple[str, bool | None]]) -> list[tuple[str, bool | None]]:
+    """A bullet that only points to a link ("See https://…") tells more about the one before it."""
+    kept: list[tuple[str, bool | None]] = []
+    for text, checked in items:
+        if kept and REFERENCE_ONLY.match(text):
+            kept[-1] = (f"{kept[-1][0]} - {text}", kept[-1][1])
+        else:
+            kept.append((text, checked))
+    return kept
+
+
+def plain_text(text: str) -> str:
+    """An item as a reader sees it rendered: link text without its target, no emphasis or code marks."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\[[^\]]*\]", lambda m: m.group(1) or m.group(2) or "", text)
+    text = re.sub(r"<((?:https?|mailto):[^>\s]+)>", r"\1", text)
+    text = re.sub(r"(\*\*|__|~~)(.+?)\1", r"\2", text)
+    text = re.sub(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])", r"\1", text)
+    return html.unescape(text.replace("`", "")).strip()
 
 
 def _table_follow_ups(table: Table, default: str) -> list[FollowUpItem]:
