@@ -11,13 +11,12 @@ table) is not an item.
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from datetime import date
 
 from kb.markdown import dates
-from kb.markdown.rendering import Block, Table
+from kb.markdown.rendering import Block, Table, render
 from kb.markdown.syntax import (
     BOLD_LABEL,
     BOX,
@@ -115,10 +114,12 @@ def read_follow_ups(all_groups: list[Group]) -> list[FollowUpItem]:
         if from_tables:  # the bullets beside an action-item table explain it
             items += from_tables
             continue
-        for text, checked in _items(group, prose=group.label not in parents):
-            done = checked if checked is not None else bool(DONE_PREFIX.match(text) or DONE_MARK.search(text))
+        found = _items(group, prose=group.label not in parents)
+        for (text, checked), shown in zip(found, plain_texts([text for text, _ in found])):
+            # A done prefix ("✅ Rotated", "DONE: rotate") wins over the box; other marks count without one.
+            done = bool(DONE_PREFIX.match(text)) or (checked if checked is not None else bool(DONE_MARK.search(text)))
             status = "done" if done or (checked is None and default == "done") else "open"
-            items.append(FollowUpItem(text=plain_text(text), status=status))
+            items.append(FollowUpItem(text=shown, status=status))
     return items
 
 
@@ -129,7 +130,7 @@ def read_lessons(all_groups: list[Group]) -> list[str]:
         if role(group) != "lessons":
             continue
         prefix = group.label.strip().rstrip(":") + ": " if LESSON_GROUP.match(heading_key(group.label)) else ""
-        texts = [plain_text(text) for text, _checked in _items(group, prose=group.label not in parents)]
+        texts = plain_texts([text for text, _checked in _items(group, prose=group.label not in parents)])
         lessons += [prefix + text for text in texts if text.strip().lower() not in PLACEHOLDERS]
     return lessons
 
@@ -177,13 +178,20 @@ def _with_references_joined(items: list[tuple[str, bool | None]]) -> list[tuple[
     return kept
 
 
-def plain_text(text: str) -> str:
-    """An item as a reader sees it rendered: link text without its target, no emphasis or code marks."""
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\[[^\]]*\]", lambda m: m.group(1) or m.group(2) or "", text)
-    text = re.sub(r"<((?:https?|mailto):[^>\s]+)>", r"\1", text)
-    text = re.sub(r"(\*\*|__|~~)(.+?)\1", r"\2", text)
-    text = re.sub(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])", r"\1", text)
-    return html.unescape(text.replace("`", "")).strip()
+def plain_texts(texts: list[str]) -> list[str]:
+    """Items as a reader sees them rendered (no emphasis, code or escape marks, link text only):
+    rendered as one list, in one pass, or one by one when that list comes out otherwise."""
+    if not texts:
+        return []
+    lists = render("\n".join("- " + " ".join(text.split()) for text in texts)).blocks[0].lists
+    if len(lists) == 1 and len(lists[0].items) == len(texts):
+        return [item.text for item in lists[0].items]
+    return [" ".join(_rendered_words(text)) for text in texts]
+
+
+def _rendered_words(text: str) -> list[str]:
+    block = render(text).blocks[0]
+    return [*block.paragraphs, *(i.text for lst in block.lists for i in lst.items), *block.other_text] or [text]
 
 
 def _table_follow_ups(table: Table, default: str) -> list[FollowUpItem]:
