@@ -35,6 +35,8 @@ CHECKED = re.compile(rf"^{BOX}\s+")
 REFERENCE_ONLY = re.compile(
     r"^(?:see|ref|refs|reference|cf\.?|more (?:info|details)|details)\b[:\s]*\S*(?:https?://|\]\()", re.I
 )
+# A paragraph that sends the reader elsewhere rather than asking for something.
+POINTER = re.compile(r"^(?:see|refer to|for (?:full |more )?details)\b", re.I)
 PLACEHOLDERS = ("", "-", "…", "...", "n/a", "none", "tbd", "not much.", "we didn't, really.")
 
 
@@ -116,6 +118,8 @@ def read_follow_ups(all_groups: list[Group]) -> list[FollowUpItem]:
             continue
         found = _items(group, prose=group.label not in parents)
         for (text, checked), shown in zip(found, plain_texts([text for text, _ in found])):
+            if shown.strip().lower() in PLACEHOLDERS:
+                continue
             # A done prefix ("✅ Rotated", "DONE: rotate") wins over the box; other marks count without one.
             done = bool(DONE_PREFIX.match(text)) or (checked if checked is not None else bool(DONE_MARK.search(text)))
             status = "done" if done or (checked is None and default == "done") else "open"
@@ -164,7 +168,7 @@ def _items(group: Group, *, prose: bool = True) -> list[tuple[str, bool | None]]
         joined = [(" ".join(" ".join(lines).split()), checked) for lines, checked in items if lines]
         return _with_references_joined(joined)
     texts = [" ".join(p) for p in paragraphs if p] if prose else []
-    return [(text, None) for text in texts if not text.rstrip().endswith("?")]
+    return [(text, None) for text in texts if not text.rstrip().endswith("?") and not POINTER.match(text)]
 
 
 def _with_references_joined(items: list[tuple[str, bool | None]]) -> list[tuple[str, bool | None]]:

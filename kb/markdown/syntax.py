@@ -178,7 +178,8 @@ DONE_STATUS = re.compile(rf"^(?:(?:done|closed|fixed|resolved|complete|completed
 # A follow-up whose text says anywhere that it is done: "(DONE)", "(monitoring done in grafana)",
 # "DONE in PR #5126", "this has already been done", struck through, a done glyph.
 DONE_MARK = re.compile(
-    rf"\((?:[^()]*\s)?(?i:done|completed|fixed|closed)\b[^()]*\)|\bDONE\b|\bDone\b(?=[:\s-]*\S*\s*(?:in|by|on)\b)"
+    rf"\((?:[^()]*\s)?(?i:done|completed|fixed|closed)\b[^()]*(?:\([^()]*\)[^()]*)*\)|\bDONE\b"
+    rf"|(?<![A-Za-z])(?<!\bbe )(?i:done)\s+(?:in|via|by|on)\b"
     rf"|\b(?i:has|have) (?:already )?been (?i:done|completed|fixed|implemented)\b|^~~.+~~$|{_DONE_GLYPH}"
 )
 # A list item line in its parts, for changing a follow-up's status in place.
