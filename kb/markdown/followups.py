@@ -214,7 +214,7 @@ def _table_follow_ups(table: Table, default: str) -> list[FollowUpItem]:
         done = DONE_STATUS.match(cell(row, status_col)) or DONE_MARK.search(text)
         items.append(
             FollowUpItem(
-                text=text,
+                text=text.removeprefix("~~").removesuffix("~~").strip(),
                 status="done" if done else default,
                 owner=cell(row, owner_col),
                 due=dates.parse(cell(row, due_col)) if due_col is not None else None,

@@ -127,7 +127,7 @@ def read_postmortem(doc, front_matter, content, intro, body, stem: str = "") -> 
     doc.affected = fields.get("affected", "")
     doc.status = fields.get("status", "")
     summary = next((md for b, md in content if postmortem_heading_role(b.heading) == "summary"), "")
-    lead = "\n\n".join(p for p in intro.paragraphs if p.strip())
+    lead = next((p for p in intro.paragraphs if p.strip() and not _only_fields(p)), "")
     doc.summary = _plain_tables(summary).strip() or fields.get("summary", "") or lead
 
     found = groups(content, re.split(r"\n#{2,6} ", body, maxsplit=1)[0])
@@ -220,6 +220,11 @@ def _subsections(content, index: int) -> list:
             break
         subs.append((sub, md))
     return subs
+
+
+def _only_fields(paragraph: str) -> bool:
+    """A paragraph of `**Severity:** Major` lines, rendered: every line a label and its value."""
+    return all(re.match(r"^[\w /()-]{1,40}:\s+\S", line) for line in paragraph.split("\n") if line.strip())
 
 
 def _paragraph_after(lines: list[str], start: int) -> str:

@@ -262,7 +262,7 @@ def postmortem_heading_role(heading: str) -> str | None:
         return "follow_ups"
     if LESSONS_HEADING.match(key):
         return "lessons"
-    if key in SUMMARY_HEADINGS:
+    if key in SUMMARY_HEADINGS or re.fullmatch(r"(?:issue|incident|problem|outage|event) summary", key):
         return "summary"
     return None
 
