@@ -50,6 +50,11 @@ RECOVERED_IN = re.compile(
     rf"\b(?:recover\w*|restored|resolved|mitigated)\s+(?:(?:itself|themselves|service)\s+)?(?:in|after|within)\s+{DURATION_PHRASE}",
     re.I,
 )
+# A severity the text says was declared, where no field gives one: "Sev 1 ticket raised".
+SEVERITY_DECLARED = re.compile(
+    r"\b(SEV[ -]?\d)\s+(?:incident|ticket|outage|declared|raised|page)\b|\bdeclared (?:an? )?(?:incident )?(SEV[ -]?\d)\b",
+    re.I,
+)
 SEVERITY_TOKEN = re.compile(r"^(SEV[ -]?\d|P\d|S\d|critical|high|medium|low|major|minor)\b[\s—–:-]*", re.I)
 
 
@@ -121,7 +126,10 @@ def read_postmortem(doc, front_matter, content, intro, body, stem: str = "") -> 
             "the first sentence or the timeline)"
         )
     doc.duration = fields.get("duration") or fields.get("late duration") or _duration_in_prose(intro, content)
-    doc.severity, severity_note = _severity(fields.get("severity", ""))
+    declared = SEVERITY_DECLARED.search(body)
+    doc.severity, severity_note = _severity(
+        fields.get("severity") or ((declared.group(1) or declared.group(2)) if declared else "")
+    )
     if severity_note:
         extra.setdefault("severity_note", severity_note)
     doc.affected = fields.get("affected", "")

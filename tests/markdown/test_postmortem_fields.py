@@ -227,3 +227,12 @@ def test_a_what_went_wrong_group_under_action_items_gives_lessons_not_follow_ups
         ["Page the whole team"],
         ["What went wrong: Nobody was paged"],
     )
+
+
+def test_a_severity_declared_in_the_timeline_is_the_severity_when_no_field_gives_one():
+    text = (
+        "# Node failure\n\n## Timeline\n\n| Time | Event |\n|---|---|\n"
+        "| 2023-02-14 11:07 | Sev 1 ticket raised |\n\n## Lessons\n\n- Other severity 1 work delayed us\n"
+    )
+    assert postmortem(text).severity == "Sev 1"
+    assert postmortem("# Log4Shell\n\n## Summary\n\nTwo teams had other severity 1 work.\n").severity == ""
