@@ -37,6 +37,8 @@ REFERENCE_ONLY = re.compile(
 )
 # A paragraph that sends the reader elsewhere rather than asking for something.
 POINTER = re.compile(r"^(?:see|refer to|for (?:full |more )?details)\b", re.I)
+# Prose that introduces a list of examples (a template's), not of items.
+EXAMPLES_LEAD = re.compile(r"(?:for example|for instance|e\.g\.|such as)[,:.]?\s*$", re.I)
 PLACEHOLDERS = ("", "-", "…", "...", "n/a", "none", "tbd", "not much.", "we didn't, really.")
 
 
@@ -145,25 +147,33 @@ def _items(group: Group, *, prose: bool = True) -> list[tuple[str, bool | None]]
     if any(_has_role(m.group("label")) for m in map(BOLD_LABEL.match, group.markdown.split("\n")) if m):
         return []  # a part holding labelled parts of its own: they are read as groups
     items: list[tuple[list[str], bool | None]] = []
+    examples: list[tuple[list[str], bool | None]] = []  # the items of a list given "for example"
+    current = items
     top = None
     fence = None
+    lead_in = ""  # the prose since the last item
     paragraphs: list[list[str]] = [[]]
     for line in group.markdown.split("\n"):
         was_open, fence = fence, fence_after(fence, line)
         match = ITEM_LINE.match(line) if not (was_open or fence) else None
         if match and (top is None or len(match.group("indent")) <= top):
             top = len(match.group("indent"))
+            if lead_in:
+                # A template's examples after the group's own items; before any, its lead-in to them.
+                current = examples if items and EXAMPLES_LEAD.search(lead_in) else items
+                lead_in = ""
             text = match.group("text")
             box = CHECKED.match(text)
-            items.append(([text[box.end() :] if box else text], (box.group(1) != " ") if box else None))
-        elif items and (line.startswith((" ", "\t")) or not line.strip() or was_open or fence):
-            items[-1][0].append(line.strip())
-        elif items:
-            continue  # prose after a list explains it
+            current.append(([text[box.end() :] if box else text], (box.group(1) != " ") if box else None))
+        elif current and (line.startswith((" ", "\t")) or not line.strip() or was_open or fence):
+            current[-1][0].append(line.strip())
+        elif items or examples:
+            lead_in += " " + line.strip()  # prose after a list explains it
         elif not line.strip():
             paragraphs.append([])
         elif not line.lstrip().startswith("|"):
             paragraphs[-1].append(line.strip())
+            lead_in += " " + line.strip()
     if items:
         joined = [(" ".join(" ".join(lines).split()), checked) for lines, checked in items if lines]
         return _with_references_joined(joined)

@@ -236,3 +236,16 @@ def test_a_severity_declared_in_the_timeline_is_the_severity_when_no_field_gives
     )
     assert postmortem(text).severity == "Sev 1"
     assert postmortem("# Log4Shell\n\n## Summary\n\nTwo teams had other severity 1 work.\n").severity == ""
+
+
+def test_a_templates_examples_after_the_groups_own_items_are_not_lessons():
+    text = (
+        "# X\n\n## Lessons learned\n\n### What went well\n\n- The staging cluster caught it\n\n"
+        "List of things that went well. For example,\n\n1. We were alerted by bots\n2. Docs helped\n"
+    )
+    assert postmortem(text).lessons == ["What went well: The staging cluster caught it"]
+
+
+def test_a_lead_in_ending_for_example_before_any_item_introduces_real_lessons():
+    text = "# X\n\n## What went wrong\n\nThings that could have gone better. For example,\n\n- No logs\n- No alert\n"
+    assert len(postmortem(text).lessons) == 2
