@@ -17,6 +17,7 @@ from kb.markdown.syntax import (
     FIELD_SYNONYMS,
     LATE_DURATIONS,
     PLAIN_FIELD,
+    SUMMARY_FIELDS,
     TABLE_DELIMITER_LINE,
     heading_key,
     is_table_row,
@@ -87,13 +88,18 @@ def read_postmortem(doc, front_matter, content, intro, body, stem: str = "") -> 
     fields: dict[str, str] = {}
     extra: dict[str, str] = {}
 
+    late_keys: list[str] = []
+
     def offer(key: str, value: str) -> None:
         value = str(value).strip()
         canonical = FIELD_SYNONYMS.get(key.strip().lower())
         if not value or value in ("?", "-", "n/a", "N/A"):
             return
-        if canonical == "duration" and key.strip().lower() in LATE_DURATIONS:
+        if key.strip().lower() in SUMMARY_FIELDS:
+            fields.setdefault("summary", value)
+        elif canonical == "duration" and key.strip().lower() in LATE_DURATIONS:
             fields.setdefault("late duration", value)
+            late_keys.append(key.strip())
         elif canonical:
             fields.setdefault(canonical, value)
         else:
@@ -112,7 +118,7 @@ def read_postmortem(doc, front_matter, content, intro, body, stem: str = "") -> 
         lines = text.split("\n")
         for i, line in enumerate(lines):
             match = BOLD_FIELD.match(line) or PLAIN_FIELD.match(line)
-            if match:
+            if match and postmortem_heading_role(match.group(1)) != "follow_ups":  # read as a group
                 value = match.group(2).strip(" :")
                 offer(match.group(1), _strip_inline(value or _paragraph_after(lines, i + 1)))
 
@@ -126,6 +132,8 @@ def read_postmortem(doc, front_matter, content, intro, body, stem: str = "") -> 
             "the first sentence or the timeline)"
         )
     doc.duration = fields.get("duration") or fields.get("late duration") or _duration_in_prose(intro, content)
+    if fields.get("duration") and late_keys:  # shown beside the duration, as a field of its own
+        extra.setdefault(late_keys[0], fields["late duration"])
     declared = SEVERITY_DECLARED.search(body)
     doc.severity, severity_note = _severity(
         fields.get("severity") or ((declared.group(1) or declared.group(2)) if declared else "")

@@ -227,12 +227,10 @@ FIELD_SYNONYMS = {
     "status": "status",
     "state": "status",
     "summary": "summary",
-    "tl;dr": "summary",
-    "tldr": "summary",
-    "description": "summary",
-    "what happened": "summary",
-    "identified": "summary",
 }
+# Fields that tell what happened, read as the summary when no summary section is written. Not
+# field synonyms: the web form has no field for them, and keeps them as written.
+SUMMARY_FIELDS = ("tl;dr", "tldr", "description", "what happened", "identified")
 # Durations that run past the impact (the time to close the incident, not to restore service):
 # read only when no other duration is written.
 LATE_DURATIONS = ("time to resolve", "time to resolution")

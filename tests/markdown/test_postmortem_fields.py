@@ -90,8 +90,11 @@ def test_bold_fields_in_the_body_give_severity_and_duration():
     assert (doc.severity, doc.duration) == ("Major", "3 hours 10 minutes")
 
 
-def test_the_time_to_repair_is_the_duration_not_the_longer_time_to_resolve():
-    assert parsed("incident-report-queue.md").duration == "2h 40m"
+def test_the_time_to_repair_is_the_duration_and_the_longer_time_to_resolve_a_field_beside_it():
+    doc = parsed("incident-report-queue.md")
+    assert doc.duration == "2h 40m"
+    assert doc.metadata["Time to resolve"] == "3h 25m (during support hours)"
+    assert "Review actions" not in doc.metadata
 
 
 @pytest.mark.parametrize(
