@@ -102,6 +102,7 @@ def document_save(
         document.labels = parsed.labels
     else:
         document.date = parsed.date
+        document.date_source = parsed.date_source if parsed.date else ""
         document.duration = parsed.duration[:500]
         document.severity = parsed.severity[:100]
         document.affected = parsed.affected

@@ -33,10 +33,13 @@ PIECES = {
     "d": r"\d{1,2}",
     "M": "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + ")",
 }
+ORDINAL = r"(?:st|nd|rd|th)?"
+# The end of a range of days ("3-5", "3rd – 5th"): the range gives its first day.
+TO_DAY = r"(?:\s*[-–]\s*\d{{1,2}}" + ORDINAL + ")?"
 FORMS = (
     r"{y}[-/.]{m}[-/.]{d}",  # 2026-05-16, 2026/05/16
-    r"{d}(?:st|nd|rd|th)?\.?\s+{M}\.?,?\s+{y}",  # 16 May 2026, 16th Sept. 2026
-    r"{M}\.?\s+{d}(?:st|nd|rd|th)?,?\s+{y}",  # May 16th, 2026
+    r"{d}" + ORDINAL + TO_DAY + r"\.?\s+(?:of\s+)?{M}\.?,?\s+{y}",  # 16 May 2026, 16th of Sept. 2026, 3-5 May 2026
+    r"{M}\.?\s+{d}" + ORDINAL + TO_DAY + r",?\s+{y}",  # May 16th, 2026; March 3-5, 2024
     r"{d}\.{m}\.{y}",  # 16.05.2026
 )
 

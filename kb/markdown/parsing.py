@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from kb.markdown.errors import NotADocument, ParseError
-from kb.markdown.postmortems import FollowUpItem, PostMortemFields, metadata_rows, read_postmortem
+from kb.markdown.followups import FollowUpItem
+from kb.markdown.postmortems import PostMortemFields, metadata_rows, read_postmortem
 from kb.markdown.rendering import Block, render
 from kb.markdown.runbooks import ResolutionRow, alert_from_name, alert_in_title, read_runbook
 from kb.markdown.syntax import (
@@ -82,6 +83,8 @@ class ParsedDocument(PostMortemFields):
     # post-mortems, besides the fields of PostMortemFields
     follow_ups: list[FollowUpItem] = field(default_factory=list)
     lessons: list[str] = field(default_factory=list)
+    # Where the date was read: "front matter", "metadata", "title", "file name", "text" or "timeline".
+    date_source: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
     # The outline of the rendering pass, one block per heading: what kb.entities.extraction reads.
     outline: list[Block] = field(default_factory=list)
@@ -257,7 +260,7 @@ def parse_document(text: str, path: str = "") -> ParsedDocument:
     if kind == "runbook":
         read_runbook(doc, front_matter, title_block, content, intro, stem)
     else:
-        read_postmortem(doc, front_matter, content, intro, body)
+        read_postmortem(doc, front_matter, content, intro, body, stem)
     return doc
 
 

@@ -174,7 +174,14 @@ _DONE_GLYPH = "|".join(DONE_GLYPHS)
 # A follow-up whose text starts like this is done, whatever its box says: "✅ Rotated", "DONE: rotate".
 DONE_PREFIX = re.compile(rf"(?:{_DONE_GLYPH}|{DONE_WORD}[:\s-])")
 # A follow-up table's status cell that says done.
-DONE_STATUS = re.compile(rf"^(done|closed|fixed|resolved|complete|completed|yes|{_DONE_GLYPH}|x)\b", re.I)
+DONE_STATUS = re.compile(rf"^(?:(?:done|closed|fixed|resolved|complete|completed|yes|x)\b|{_DONE_GLYPH})", re.I)
+# A follow-up whose text says anywhere that it is done: "(DONE)", "(monitoring done in grafana)",
+# "DONE in PR #5126", "this has already been done", struck through, a done glyph.
+DONE_MARK = re.compile(
+    rf"\((?:[^()]*\s)?(?i:done|completed|fixed|closed)\b[^()]*(?:\([^()]*\)[^()]*)*\)|\bDONE\b"
+    rf"|(?<![A-Za-z])(?<!\bbe )(?i:done)\s+(?:in|via|by|on)\b"
+    rf"|\b(?i:has|have) (?:already )?been (?i:done|completed|fixed|implemented)\b|^~~.+~~$|{_DONE_GLYPH}"
+)
 # A list item line in its parts, for changing a follow-up's status in place.
 LIST_LINE = re.compile(
     rf"^(?P<marker>\s*{LIST_MARKER}\s+)(?P<box>{BOX}\s+)?"
@@ -196,6 +203,13 @@ FIELD_SYNONYMS = {
     "time to resolution": "duration",
     "ttr": "duration",
     "outage duration": "duration",
+    "time to repair": "duration",
+    "time to restore": "duration",
+    "time to mitigate": "duration",
+    "impact duration": "duration",
+    "total impact duration": "duration",
+    "total duration": "duration",
+    "downtime": "duration",
     "severity": "severity",
     "sev": "severity",
     "sev level": "severity",
@@ -214,24 +228,39 @@ FIELD_SYNONYMS = {
     "state": "status",
     "summary": "summary",
 }
+# Fields that tell what happened, read as the summary when no summary section is written. Not
+# field synonyms: the web form has no field for them, and keeps them as written.
+SUMMARY_FIELDS = ("tl;dr", "tldr", "description", "what happened", "identified")
+# Durations that run past the impact (the time to close the incident, not to restore service):
+# read only when no other duration is written.
+LATE_DURATIONS = ("time to resolve", "time to resolution")
+# A bold label opening a part of a document written as a list of them (`- **Review actions**:`).
+BOLD_LABEL = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+][ \t]+)?\*\*(?P<label>[^*]{1,60}?):?\*\*:?(?P<rest>.*)$")
 BOLD_FIELD = re.compile(r"^\s*(?:[-*]\s+)?\*\*([^*]+?):?\*\*:?\s*(.+?)\s*$")
 PLAIN_FIELD = re.compile(r"^\s*[-*]\s+([A-Za-z][A-Za-z ]{1,30}):\s+(.+?)\s*$")
 
 SUMMARY_HEADINGS = ("summary", "executive summary", "tl;dr", "tldr", "overview")
 FOLLOW_UP_HEADING = re.compile(
-    r"action items?|follow[- ]?ups?|contributing items|next steps|remediation items|to ?dos?\b"
+    r"action items?|\bactions?\b|follow[- ]?ups?|contributing items|next steps|remediation|corrective|"
+    r"preventa?t?ive (?:measures|actions)|prevention|to ?dos?\b|future work"
 )
-LESSONS_HEADING = re.compile(r"lessons?\b")
+# Headings that name actions taken during the incident, or questions: not follow-ups.
+NOT_FOLLOW_UP_HEADING = re.compile(r"\bactions? taken\b|question|\bsteps taken\b")
+LESSONS_HEADING = re.compile(r"lessons?\b|insights?\b|takeaways?\b|key learnings?\b|learnings?\b")
+# The groups lessons come in; each item keeps its group's name.
+LESSON_GROUP = re.compile(
+    r"what went (?:well|right|wrong|badly|poorly)|where we got (?:lucky|unlucky)|what we (?:learn[te]d|got lucky)"
+)
 
 
 def postmortem_heading_role(heading: str) -> str | None:
     """ "follow_ups", "lessons" or "summary" when a post-mortem heading announces one of them, else None."""
     key = heading_key(heading)
-    if FOLLOW_UP_HEADING.search(key):
+    if FOLLOW_UP_HEADING.search(key) and not NOT_FOLLOW_UP_HEADING.search(key):
         return "follow_ups"
     if LESSONS_HEADING.match(key):
         return "lessons"
-    if key in SUMMARY_HEADINGS:
+    if key in SUMMARY_HEADINGS or re.fullmatch(r"(?:issue|incident|problem|outage|event) summary", key):
         return "summary"
     return None
 

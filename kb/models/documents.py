@@ -85,6 +85,9 @@ class Runbook(Document):
 
 class PostMortem(Document):
     date = models.DateField(null=True, blank=True)
+    # Where the date was read ("front matter", "metadata", "title", "file name", "text", "timeline"),
+    # so that a reader knows how far to trust it; "" when there is no date.
+    date_source = models.CharField(max_length=20, blank=True)
     duration = models.CharField(max_length=500, blank=True)
     severity = models.CharField(max_length=100, blank=True)
     affected = models.TextField(blank=True)

@@ -118,6 +118,7 @@ def postmortem_detail(request, slug):
     return JsonResponse(
         {
             **_postmortem_summary(request, postmortem),
+            "date_source": postmortem.date_source or None,
             "duration": postmortem.duration,
             "severity": postmortem.severity,
             "affected": postmortem.affected,

@@ -110,6 +110,7 @@ def test_a_document_the_parser_would_call_a_runbook_gets_kind_front_matter():
 def test_an_unclosed_code_fence_is_closed_inside_its_own_section():
     draft = PostMortemDraft(
         title="Post-mortem: fences",
+        date=date(2026, 5, 16),
         sections=[SectionDraft("Fix", "```bash\nkubectl delete pod x"), SectionDraft("After", "text")],
     )
     parsed = postmortem_markdown(draft)[1]

@@ -10,7 +10,7 @@ def test_a_table_row_keeps_escaped_pipes_and_code_spans_whole():
 
 def test_the_ragged_table_warning_counts_the_cells_the_editor_splits():
     header, row = "| Field | Value |", "| a `x|y` | b | c |"
-    doc = parse_document(f"# Post-mortem: x\n\n{header}\n|---|---|\n{row}\n")
+    doc = parse_document(f"# Post-mortem: x\n\n{header}\n|---|---|\n{row}\n", "2026-01-02-x.md")
     assert len(split_row(header)) == 2 and len(split_row(row)) == 3
     assert doc.warnings == ["line 5: table row has 3 cells, its header (line 3) has 2"]
 

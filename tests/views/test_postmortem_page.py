@@ -49,7 +49,10 @@ def postmortem():
 def test_it_shows_a_metadata_card(client, postmortem):
     html = client.get(postmortem.get_absolute_url()).content.decode()
     assert '<h1 id="document-title">Post-mortem: Traefik outage during bulk photo upload</h1>' in html
-    assert '<dt>Date</dt><dd><time datetime="2026-07-09">2026-07-09</time></dd>' in html
+    assert (
+        '<dt>Date</dt><dd><time datetime="2026-07-09">2026-07-09</time> '
+        '<span class="date-source">(from the metadata)</span></dd>'
+    ) in html
     assert "<dt>Duration</dt><dd>47 minutes</dd>" in html
     assert '<span class="badge severity">SEV2</span>' in html
     assert "<dt>Affected</dt><dd>every ingress route</dd>" in html
