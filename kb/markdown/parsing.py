@@ -11,14 +11,19 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import PurePosixPath
+
+import yaml
 
 from kb.markdown.errors import NotADocument, ParseError
 from kb.markdown.postmortems import FollowUpItem, PostMortemFields, metadata_rows, read_postmortem
 from kb.markdown.rendering import Block, render
-from kb.markdown.runbooks import ResolutionRow, alert_from_name, alert_in_title, read_runbook
+from kb.markdown.runbooks import ResolutionRow, alert_from_name, alert_in_title, alert_parts, read_runbook
 from kb.markdown.syntax import (
     ATX_HEADING,
+    POSTMORTEM_FOLDERS,
+    RUNBOOK_FOLDERS,
     comparable,
     fence_after,
     heading_key,
@@ -77,6 +82,11 @@ class ParsedDocument(PostMortemFields):
     alert: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
     resolution_history: list[ResolutionRow] = field(default_factory=list)
+    last_reviewed_on: date | None = None
+    review_in: str = ""
+    stub_of: str = ""  # the alert or page a stub runbook ("Same as X") sends the reader to
+    # A file with many alerts: one runbook per alert section, each a document of its own (`Part`).
+    parts: list[Part] = field(default_factory=list)
     # post-mortems, besides the fields of PostMortemFields
     follow_ups: list[FollowUpItem] = field(default_factory=list)
     lessons: list[str] = field(default_factory=list)
@@ -87,6 +97,17 @@ class ParsedDocument(PostMortemFields):
     # it had lost its newlines), which the sections were cut from.
     front_matter_block: str = ""
     body: str = ""
+
+
+@dataclass
+class Part:
+    """One alert's runbook cut from a file with many: saved as a document whose identity is the file's
+    plus `#<alert>`, with `text` (front matter naming the alert, then the section) as its source."""
+
+    alert: str
+    anchor: str
+    text: str
+    parsed: ParsedDocument
 
 
 # --- reading bytes ---------------------------------------------------------------
@@ -207,8 +228,12 @@ def _is_setext(lines: list[str], heading: SourceHeading) -> bool:
 # --- the whole document --------------------------------------------------------------
 
 
-def parse_document(text: str, path: str = "") -> ParsedDocument:
-    """Understands one document. `path` is used for the file-name fallbacks and in links."""
+def parse_document(text: str, path: str = "", *, split: bool = True) -> ParsedDocument:
+    """Understands one document. `path` is used for the file-name fallbacks and in links.
+
+    A runbook file with two or more alert sections also yields one `Part` per alert (unless `split`
+    is False); the file's own document then answers no alert itself, unless front matter names one.
+    """
     warnings: list[str] = []
     parts = source_parts(text)
     front_matter, body = parts.front_matter, parts.body
@@ -254,9 +279,27 @@ def parse_document(text: str, path: str = "") -> ParsedDocument:
     )
     if kind == "runbook":
         read_runbook(doc, front_matter, title_block, content, intro, stem)
+        if split:
+            doc.parts = _parts(doc, front_matter, path)
+            if doc.parts and not text_or_none(front_matter.get("alert") or front_matter.get("alertname")):
+                doc.alert = None
     else:
         read_postmortem(doc, front_matter, content, intro, body)
     return doc
+
+
+def _parts(doc: ParsedDocument, front_matter: dict, path: str) -> list[Part]:
+    parts = []
+    for part in alert_parts(doc.sections, doc.body):
+        header = {"kind": "runbook", "title": part.alert, "alert": part.alert, "part_of": f"{path}#{part.anchor}"}
+        for key in ("labels", "last_reviewed_on", "review_in"):
+            if front_matter.get(key):
+                header[key] = front_matter[key]
+        text = "---\n" + yaml.safe_dump(header, sort_keys=False, allow_unicode=True) + "---\n\n" + part.markdown
+        parsed = parse_document(text, path, split=False)
+        parsed.slug_hint = parsed.slug_hint or part.alert
+        parts.append(Part(part.alert, part.anchor, text, parsed))
+    return parts
 
 
 def _merge(first: Block, second: Block) -> Block:
@@ -357,6 +400,9 @@ def _kind(front_matter: dict, title: str, headed: list[Block], intro: Block, pat
         rb += RUNBOOK_HEADINGS.get(key, 0)
     if metadata_rows(intro):
         pm += 2
+    folders = {folder.lower() for folder in PurePosixPath(path.replace("\\", "/")).parts[:-1]}
+    rb += 2 if folders & RUNBOOK_FOLDERS else 0
+    pm += 2 if folders & POSTMORTEM_FOLDERS else 0
     if pm == rb and alert_from_name(_stem(path), title):
         rb += 1
     if pm == rb:

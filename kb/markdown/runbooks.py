@@ -13,13 +13,17 @@ from kb.markdown import dates
 from kb.markdown.errors import ParseError
 from kb.markdown.rendering import Table
 from kb.markdown.syntax import (
+    ALERT_CONTEXT,
+    ALERT_IN_TEXT,
     ALERT_NAME,
+    ATX_HEADING,
     INCIDENT_REF,
     SCOPE_LABELS,
     comparable,
     heading_key,
     is_alert_like,
     resolution_columns,
+    stub_target,
     text_or_none,
 )
 
@@ -57,7 +61,7 @@ def alert_from_name(stem: str, title: str) -> str | None:
 
 
 def read_runbook(doc, front_matter, title_block, content, intro, stem) -> None:
-    """Fills in `doc`'s alert, labels and resolution history."""
+    """Fills in `doc`'s alert, labels, review dates, stub target and resolution history."""
     alert_section = next((b for b, _ in content if heading_key(b.heading) in ("alert", "alerts", "alert name")), None)
     h1 = title_block.heading.strip() if title_block else ""
     from_name = alert_from_name(stem, h1 or doc.title)
@@ -76,8 +80,16 @@ def read_runbook(doc, front_matter, title_block, content, intro, stem) -> None:
         next((c for c in (alert_section.code_spans if alert_section else []) if ALERT_NAME.match(c)), None),
         bare_h1,
         from_name,
+        _alert_named_in_text(doc.body),
+        # Pages with front matter and no H1 (an Icinga check's page, say) are named after the check they answer.
+        text_or_none(front_matter.get("title")) if title_block is None else None,
     ]
     doc.alert = next((c for c in candidates if c), None)
+    doc.last_reviewed_on = dates.parse(
+        str(front_matter.get("last_reviewed_on") or front_matter.get("last_reviewed") or "")
+    )
+    doc.review_in = str(front_matter.get("review_in") or "").strip()[:100]
+    doc.stub_of = stub_target(_prose(doc.body)) or ""
 
     labels = front_matter.get("labels")
     if labels is not None and not isinstance(labels, dict):
@@ -133,3 +145,63 @@ def _resolution_rows(table: Table, warnings: list[str]) -> list[ResolutionRow]:
             )
         )
     return rows
+
+
+def _alert_named_in_text(body: str) -> str | None:
+    """The alert running text names as one ("once the `DataGovUkHighTrafficRate` alert has resolved")."""
+    return next((m.group(1) for m in ALERT_IN_TEXT.finditer(body) if is_alert_like(m.group(1))), None)
+
+
+def _prose(body: str) -> str:
+    """The body without its heading lines: what a stub says."""
+    return "\n".join(line for line in body.split("\n") if not ATX_HEADING.match(line)).strip()
+
+
+# --- one file, many alerts ------------------------------------------------------------
+
+
+@dataclass
+class AlertPart:
+    """One alert's section of a file with many (`### CortexIngesterRestarts` in a playbooks file)."""
+
+    alert: str
+    anchor: str
+    markdown: str  # the section as written, its heading line left out, subsections included
+
+
+def alert_parts(sections, body: str) -> list[AlertPart]:
+    """The sections of a file that are each the runbook of one alert, when it has two or more.
+
+    A section counts when its heading is an alert name (CamelCase, `KubePodCrashLooping`) used as an
+    alert: under a heading about alerts ("## Alerts", "### Slack Alerts"), or its text says the alert
+    fires. Sections inside an alert's section belong to it; "Procedures" or a sentence heading never
+    count. One alert-named section alone is a heading of an ordinary runbook, not a part.
+    """
+    lines = body.split("\n")
+    found: list[tuple[int, object]] = []
+    context: list[tuple[int, str]] = []  # the headings above the current one, by level
+    inside_level: int | None = None
+    for i, section in enumerate(sections):
+        context = [(level, text) for level, text in context if level < section.level]
+        name = section.heading.strip().strip("`").strip()
+        if inside_level is not None and section.level > inside_level:
+            context.append((section.level, section.heading))
+            continue
+        inside_level = None
+        used_as_alert = any(ALERT_CONTEXT.search(text) for _, text in context) or ALERT_CONTEXT.search(section.markdown)
+        if section.line is not None and is_alert_like(name) and used_as_alert:
+            found.append((i, name))
+            inside_level = section.level
+        context.append((section.level, section.heading))
+    if len({comparable(name) for _, name in found}) < 2:
+        return []
+    parts = []
+    for i, name in found:
+        section = sections[i]
+        end = next(
+            (s.line for s in sections[i + 1 :] if s.level <= section.level and s.line is not None),
+            len(lines),
+        )
+        first = section.line + (1 if ATX_HEADING.match(lines[section.line]) else 2)
+        parts.append(AlertPart(name, section.anchor, "\n".join(lines[first:end]).strip("\n") + "\n"))
+    return parts

@@ -271,6 +271,34 @@ def is_alert_like(name: str) -> bool:
     return bool(ALERT_NAME.match(name)) and bool(re.search(r"[a-z][A-Z]|[A-Z]{2,}[a-z]|^[A-Z][a-z]+[A-Z]", name))
 
 
+# A heading or sentence that uses a name as an alert: "## Alerts", "this alert fires", "triggered when".
+ALERT_CONTEXT = re.compile(r"\b(alerts?|alerting|fires|firing|triggered|triggers|goes off)\b", re.I)
+# "the `DataGovUkHighTrafficRate` alert": a name in a code span used as an alert in running text.
+ALERT_IN_TEXT = re.compile(r"`([A-Za-z_:][A-Za-z0-9_:]*)`\s+alert\b")
+# A stub runbook sends the reader elsewhere: "Same as X.", "See X", "This alert has been moved to X".
+STUB_OPENING = re.compile(
+    r"^\W*(?:same as|see|moved to|this (?:alert|runbook|playbook|page) (?:has been |was |is )?moved to)\b"
+    r"|\b(?:has been moved to|the same as the one for)\b",
+    re.I,
+)
+STUB_MAX_CHARS = 300
+# Names a stub points at: link texts and code spans.
+STUB_TARGET = re.compile(r"`([^`\n]+)`|\[([^\]\n]+)\]|(https?://\S+)")
+# Folders that say what the files in them are ("runbooks/", "alerts/", "postmortems/").
+RUNBOOK_FOLDERS = {"runbooks", "runbook", "playbooks", "playbook", "alerts", "sops"}
+POSTMORTEM_FOLDERS = {"postmortems", "post-mortems", "postmortem", "incident-reports", "retrospectives"}
+
+
+def stub_target(text: str) -> str | None:
+    """What a stub runbook (a short "Same as X" / "See X" / "moved to X" text) sends the reader to;
+    None when the text is not a stub."""
+    plain = text.strip()
+    if not plain or len(plain) > STUB_MAX_CHARS or not STUB_OPENING.search(plain):
+        return None
+    names = [next(g for g in m.groups() if g) for m in STUB_TARGET.finditer(plain)]
+    return next((n.strip("` ") for n in names if is_alert_like(n.strip("` "))), None) or next(iter(names), None)
+
+
 INCIDENT_REF = re.compile(r"(?<![\w&/#])#(\d{1,7})\b")
 # "PR #1237", "issue #12", "step #3" number other things than incidents.
 NOT_INCIDENT_BEFORE = re.compile(r"\b(?:PR|MR|pull request|issue|issues|ticket|step|item|no\.?|number)\s*$", re.I)
