@@ -278,7 +278,7 @@ def parse_document(text: str, path: str = "", *, split: bool = True) -> ParsedDo
         body=body,
     )
     if kind == "runbook":
-        read_runbook(doc, front_matter, title_block, content, intro, stem)
+        read_runbook(doc, front_matter, title_block, content, intro, stem, path)
         if split:
             doc.parts = _parts(doc, front_matter, path)
             if doc.parts and not text_or_none(front_matter.get("alert") or front_matter.get("alertname")):

@@ -18,6 +18,7 @@ from kb.markdown.syntax import (
     ALERT_NAME,
     ATX_HEADING,
     INCIDENT_REF,
+    LINK_REFERENCE,
     SCOPE_LABELS,
     comparable,
     heading_key,
@@ -60,7 +61,7 @@ def alert_from_name(stem: str, title: str) -> str | None:
     return None
 
 
-def read_runbook(doc, front_matter, title_block, content, intro, stem) -> None:
+def read_runbook(doc, front_matter, title_block, content, intro, stem, path: str = "") -> None:
     """Fills in `doc`'s alert, labels, review dates, stub target and resolution history."""
     alert_section = next((b for b, _ in content if heading_key(b.heading) in ("alert", "alerts", "alert name")), None)
     h1 = title_block.heading.strip() if title_block else ""
@@ -81,8 +82,11 @@ def read_runbook(doc, front_matter, title_block, content, intro, stem) -> None:
         bare_h1,
         from_name,
         _alert_named_in_text(doc.body),
-        # Pages with front matter and no H1 (an Icinga check's page, say) are named after the check they answer.
-        text_or_none(front_matter.get("title")) if title_block is None else None,
+        # A page with front matter and no H1 in an alerts section (an Icinga check's page, say) is named
+        # after the check it answers.
+        text_or_none(front_matter.get("title"))
+        if title_block is None and _about_alerts(front_matter, intro, path)
+        else None,
     ]
     doc.alert = next((c for c in candidates if c), None)
     doc.last_reviewed_on = dates.parse(
@@ -147,9 +151,23 @@ def _resolution_rows(table: Table, warnings: list[str]) -> list[ResolutionRow]:
     return rows
 
 
+def _about_alerts(front_matter: dict, intro, path: str) -> bool:
+    """Whether a page is filed as an alert's page: its front matter (`section: Icinga alerts`), its
+    folder (`alerts/`) or its opening ("This alert means …") says so."""
+    filed = [str(v) for k, v in front_matter.items() if k != "title" and isinstance(v, str)]
+    folders = path.replace("\\", "/").lower().split("/")[:-1]
+    opening = " ".join(intro.paragraphs[:1]) if intro else ""
+    return (
+        any(ALERT_CONTEXT.search(v) for v in filed)
+        or "alerts" in folders
+        or bool(re.search(r"\bthis alert\b", opening, re.I))
+    )
+
+
 def _alert_named_in_text(body: str) -> str | None:
     """The alert running text names as one ("once the `DataGovUkHighTrafficRate` alert has resolved")."""
-    return next((m.group(1) for m in ALERT_IN_TEXT.finditer(body) if is_alert_like(m.group(1))), None)
+    names = (m.group(1) or m.group(2) for m in ALERT_IN_TEXT.finditer(body))
+    return next((name for name in names if is_alert_like(name)), None)
 
 
 def _prose(body: str) -> str:
@@ -195,6 +213,8 @@ def alert_parts(sections, body: str) -> list[AlertPart]:
         context.append((section.level, section.heading))
     if len({comparable(name) for _, name in found}) < 2:
         return []
+    # Reference-style link targets (`[OrdersQueueSlow]: https://…`) often sit at the end of the file.
+    references = [line for line in lines if LINK_REFERENCE.match(line)]
     parts = []
     for i, name in found:
         section = sections[i]
@@ -203,5 +223,8 @@ def alert_parts(sections, body: str) -> list[AlertPart]:
             len(lines),
         )
         first = section.line + (1 if ATX_HEADING.match(lines[section.line]) else 2)
-        parts.append(AlertPart(name, section.anchor, "\n".join(lines[first:end]).strip("\n") + "\n"))
+        own = lines[first:end]
+        missing = [line for line in references if line not in own]
+        text = "\n".join(own).strip("\n") + "\n" + ("\n" + "\n".join(missing) + "\n" if missing else "")
+        parts.append(AlertPart(name, section.anchor, text))
     return parts

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import yaml
 
 from kb.markdown.errors import ParseError
-from kb.markdown.unflatten import Report, looks_flattened, unflatten
+from kb.markdown.unflatten import Report, flattened_front_matter, looks_flattened, unflatten
 
 # --- front matter ----------------------------------------------------------------
 
@@ -37,8 +37,16 @@ def source_parts(text: str) -> SourceParts:
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
     match = FRONT_MATTER.match(text)
     front = match.group() if match else ""
+    yaml_text = (match.group(1) or "") if match else ""
+    flat = flattened_front_matter(text) if not match and looks_flattened(text) else None
+    if flat is not None and isinstance(_yaml_or_none(flat[0]), dict):
+        # Front matter that lost its newlines with the rest: rebuilt, one `key: value` a line.
+        yaml_text, after = flat
+        front = text[: len(text) - len(after)]
+    else:
+        flat = None
     try:
-        data = (yaml.safe_load(match.group(1) or "") or {}) if match else {}
+        data = (yaml.safe_load(yaml_text) or {}) if front else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
@@ -47,9 +55,16 @@ def source_parts(text: str) -> SourceParts:
     if not isinstance(data, dict):
         raise ParseError("front matter must be a mapping of keys to values", line=2)
     body, rebuilt = text[len(front) :], None
-    if looks_flattened(body):
+    if flat is not None or looks_flattened(body):
         body, rebuilt = unflatten(body)
     return SourceParts(front, data, body, 0 if rebuilt is not None else front.count("\n"), rebuilt)
+
+
+def _yaml_or_none(text: str):
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
 
 
 def text_or_none(value) -> str | None:
@@ -273,8 +288,10 @@ def is_alert_like(name: str) -> bool:
 
 # A heading or sentence that uses a name as an alert: "## Alerts", "this alert fires", "triggered when".
 ALERT_CONTEXT = re.compile(r"\b(alerts?|alerting|fires|firing|triggered|triggers|goes off)\b", re.I)
-# "the `DataGovUkHighTrafficRate` alert": a name in a code span used as an alert in running text.
-ALERT_IN_TEXT = re.compile(r"`([A-Za-z_:][A-Za-z0-9_:]*)`\s+alert\b")
+# "the `DataGovUkHighTrafficRate` alert", "the alert `QueueConsumerStalled` fires": a name in a code span used as an alert in running text.
+ALERT_IN_TEXT = re.compile(r"`([A-Za-z_:][A-Za-z0-9_:]*)`\s+alert\b|\balert\s+`([A-Za-z_:][A-Za-z0-9_:]*)`")
+# A reference-style link's target: `[name]: https://…`.
+LINK_REFERENCE = re.compile(r"^ {0,3}\[[^\]]+\]:\s+\S")
 # A stub runbook sends the reader elsewhere: "Same as X.", "See X", "This alert has been moved to X".
 STUB_OPENING = re.compile(
     r"^\W*(?:same as|see|moved to|this (?:alert|runbook|playbook|page) (?:has been |was |is )?moved to)\b"

@@ -54,6 +54,7 @@ def _runbook_summary(request, runbook: Runbook) -> dict:
         "url": _url(request, runbook),
         "alert": runbook.alert.name if runbook.alert else None,
         "labels": runbook.labels,
+        "stub_of": runbook.stub_of or None,
     }
 
 
@@ -88,6 +89,9 @@ def runbook_detail(request, slug):
         {
             **_runbook_summary(request, runbook),
             "source_path": runbook.source_path,
+            "anchor": runbook.part_anchor or None,
+            "last_reviewed_on": runbook.last_reviewed_on.isoformat() if runbook.last_reviewed_on else None,
+            "review_in": runbook.review_in or None,
             "revision_count": runbook.revisions.count(),
             "version": runbook.version,
             "archived": runbook.archived,
