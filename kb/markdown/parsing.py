@@ -262,7 +262,7 @@ def parse_document(text: str, path: str = "", *, split: bool = True) -> ParsedDo
 
     stem = _stem(path)
     title = str(front_matter.get("title") or (title_block.heading if title_block else "") or stem or "Untitled")
-    kind = _kind(front_matter, title, [b for b, _ in content], intro, path)
+    kind = _kind(front_matter, title, [b for b, _ in content], intro, path, alert_sections=alert_parts(sections, body))
     doc = ParsedDocument(
         kind=kind,
         title=title.strip(),
@@ -332,7 +332,7 @@ def _jsonable(value):
 POSTMORTEM_TITLE = re.compile(
     r"post[- ]?mortem|incident (review|report|retrospective)|retrospective|\bPIR\b|outage report|\brca\b", re.I
 )
-RUNBOOK_TITLE = re.compile(r"\b(runbook|playbook|run book|sop)\b", re.I)
+RUNBOOK_TITLE = re.compile(r"\b(runbooks?|playbooks?|run books?|sops?)\b", re.I)
 POSTMORTEM_HEADINGS = {
     "summary": 1,
     "timeline": 2,
@@ -378,7 +378,7 @@ RUNBOOK_HEADINGS = {
 }
 
 
-def _kind(front_matter: dict, title: str, headed: list[Block], intro: Block, path: str) -> str:
+def _kind(front_matter: dict, title: str, headed: list[Block], intro: Block, path: str, alert_sections=()) -> str:
     declared = front_matter.get("kind") or front_matter.get("type")
     if declared is not None:
         kind = DECLARED_KINDS.get(str(declared).strip().lower())
@@ -400,6 +400,7 @@ def _kind(front_matter: dict, title: str, headed: list[Block], intro: Block, pat
         rb += RUNBOOK_HEADINGS.get(key, 0)
     if metadata_rows(intro):
         pm += 2
+    rb += 4 if alert_sections else 0  # two or more sections, each about an alert that fires
     folders = {folder.lower() for folder in PurePosixPath(path.replace("\\", "/")).parts[:-1]}
     rb += 2 if folders & RUNBOOK_FOLDERS else 0
     pm += 2 if folders & POSTMORTEM_FOLDERS else 0
