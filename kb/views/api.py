@@ -54,7 +54,6 @@ def _runbook_summary(request, runbook: Runbook) -> dict:
         "url": _url(request, runbook),
         "alert": runbook.alert.name if runbook.alert else None,
         "labels": runbook.labels,
-        "stub_of": runbook.stub_of or None,
     }
 
 
@@ -89,6 +88,7 @@ def runbook_detail(request, slug):
         {
             **_runbook_summary(request, runbook),
             "source_path": runbook.source_path,
+            "stub_of": runbook.stub_of or None,
             "anchor": runbook.part_anchor or None,
             "last_reviewed_on": runbook.last_reviewed_on.isoformat() if runbook.last_reviewed_on else None,
             "review_in": runbook.review_in or None,
@@ -164,7 +164,8 @@ def alert_detail(request, name):
             "alert": alert.name,
             "labels": labels,
             "runbook": _runbook_summary(request, best) if best else None,
-            "runbooks": [_runbook_summary(request, r) for r in runbooks],
+            # A stub ("Same as X") says which alert it sends the reader to.
+            "runbooks": [{**_runbook_summary(request, r), "stub_of": r.stub_of or None} for r in runbooks],
             "incidents": [_incident(request, i) for i in incidents],
             "postmortems": [_postmortem_summary(request, p) for p in postmortems],
         }
