@@ -213,6 +213,9 @@ def alert_parts(sections, body: str) -> list[AlertPart]:
         context.append((section.level, section.heading))
     if len({comparable(name) for _, name in found}) < 2:
         return []
+    found = sorted(found + _listed_alerts(sections, found), key=lambda item: item[0])
+    seen: set[str] = set()
+    found = [(i, name) for i, name in found if not (comparable(name) in seen or seen.add(comparable(name)))]
     # Reference-style link targets (`[OrdersQueueSlow]: https://…`) often sit at the end of the file.
     references = [line for line in lines if LINK_REFERENCE.match(line)]
     parts = []
@@ -228,3 +231,30 @@ def alert_parts(sections, body: str) -> list[AlertPart]:
         text = "\n".join(own).strip("\n") + "\n" + ("\n" + "\n".join(missing) + "\n" if missing else "")
         parts.append(AlertPart(name, section.anchor, text))
     return parts
+
+
+GROUP_HEADING = re.compile(r"\balerts\b", re.I)
+# A list item that is only a name: `- [HighPodCPUFE]`, `- [`X`](…)`, `- `X``.
+LISTED_NAME = re.compile(r"^ {0,3}[-*+]\s+(?:\[`?([^\]`]+)`?\]|`([^`]+)`)(?:\([^)]*\))?\s*$")
+
+
+def _listed_alerts(sections, found: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Alerts listed one per item under a heading such as "HighPod* alerts" at the level of the alert
+    sections of the same file: each is a runbook with that section's text."""
+    levels = {sections[i].level for i, _ in found}
+    taken = {i for i, _ in found}
+    listed = []
+    for i, section in enumerate(sections):
+        if (
+            i in taken
+            or section.line is None
+            or section.level not in levels
+            or not GROUP_HEADING.search(section.heading)
+        ):
+            continue
+        for line in section.markdown.split("\n"):
+            match = LISTED_NAME.match(line)
+            name = (match.group(1) or match.group(2)).strip() if match else ""
+            if is_alert_like(name):
+                listed.append((i, name))
+    return listed

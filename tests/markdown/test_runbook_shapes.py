@@ -69,11 +69,32 @@ def test_a_page_with_front_matter_and_no_h1_takes_its_title_and_review_dates_fro
 
 def test_the_alerts_of_a_front_matter_only_page_are_its_alert_headings():
     page = parse("queue-alerts.html.md")
-    assert [part.alert for part in page.parts] == ["OrdersQueueStalled", "OrdersQueueSlow"]
+    assert [part.alert for part in page.parts] == [
+        "OrdersQueueStalled",
+        "OrdersQueueSlow",
+        "OrdersHostCPUHigh",
+        "OrdersHostMemoryHigh",
+    ]
     stalled = page.parts[0].parsed
     assert stalled.last_reviewed_on == date(2026, 4, 1)
     # its reference links resolve although their targets sit at the end of the file
     assert 'href="https://example.org/rules/orders.yaml#L4"' in stalled.html
+
+
+def test_alerts_listed_under_a_heading_about_alerts_share_its_text():
+    listed = {part.alert: part for part in parse("queue-alerts.html.md").parts}
+    cpu, memory = listed["OrdersHostCPUHigh"], listed["OrdersHostMemoryHigh"]
+    assert cpu.anchor == memory.anchor == "queue-host-alerts"
+    assert "Both mean the broker needs a bigger node." in cpu.parsed.html
+
+
+def test_a_list_of_related_alerts_in_a_runbook_for_one_alert_makes_no_runbooks():
+    text = (
+        "# Disk full (NodeDiskFull)\n\n## Mitigation\n\nGrow the volume.\n\n## Related alerts\n\n"
+        "- `NodeDiskAlmostFull`\n- `NodeInodesFull`\n"
+    )
+    runbook = parse_document(text, "disk.md")
+    assert (runbook.alert, runbook.parts) == ("NodeDiskFull", [])
 
 
 def test_indented_code_is_code_in_the_page_and_in_its_sections():
