@@ -300,7 +300,9 @@ STUB_OPENING = re.compile(
 )
 STUB_MAX_CHARS = 300
 # Names a stub points at: link texts and code spans.
-STUB_TARGET = re.compile(r"`([^`\n]+)`|\[([^\]\n]+)\]|(https?://\S+)")
+STUB_TARGET = re.compile(r"`([^`\n]+)`|\[([^\]\n]+)\](?:\(([^)\n]*)\))?|(https?://\S+)")
+# The page a link leads to, by its file name: `NodeRAIDDegraded.md`, `{{< ref "./NodeRAIDDegraded.md" >}}`.
+LINKED_PAGE = re.compile(r"([A-Za-z_:][A-Za-z0-9_:]*)\.(?:md|markdown)\b")
 # Folders that say what the files in them are ("runbooks/", "alerts/", "postmortems/").
 RUNBOOK_FOLDERS = {"runbooks", "runbook", "playbooks", "playbook", "alerts", "sops"}
 POSTMORTEM_FOLDERS = {"postmortems", "post-mortems", "postmortem", "incident-reports", "retrospectives"}
@@ -312,8 +314,14 @@ def stub_target(text: str) -> str | None:
     plain = text.strip()
     if not plain or len(plain) > STUB_MAX_CHARS or not STUB_OPENING.search(plain):
         return None
-    names = [next(g for g in m.groups() if g) for m in STUB_TARGET.finditer(plain)]
-    return next((n.strip("` ") for n in names if is_alert_like(n.strip("` "))), None) or next(iter(names), None)
+    names: list[str] = []
+    addresses: list[str] = []  # for want of an alert name: where the link leads
+    for match in STUB_TARGET.finditer(plain):
+        code, text, target, url = match.groups()
+        page = LINKED_PAGE.search(target or "")
+        names += [n.strip("` ") for n in (code, text, page.group(1) if page else None) if n]
+        addresses += [a for a in (url, target) if a and a.startswith(("http://", "https://"))]
+    return next((n for n in names if is_alert_like(n)), None) or next(iter(addresses + names), None)
 
 
 INCIDENT_REF = re.compile(r"(?<![\w&/#])#(\d{1,7})\b")

@@ -137,3 +137,14 @@ def test_a_flattened_runbook_keeps_its_front_matter_alert_and_labels():
     assert any(w.startswith("structure reconstructed") for w in flat.warnings)
     assert (flat.alert, flat.labels, flat.review_in) == ("LedgerReplicaLagHigh", {"namespace": "ledger"}, "3 months")
     assert [s.heading for s in flat.sections] == ["Diagnosis", "Mitigation"]
+
+
+def test_a_see_stub_names_the_alert_of_the_page_it_links_to():
+    text = '---\ntitle: Node RAID disk failure\n---\n\n# NodeRAIDDiskFailure\n\nSee [Node RAID degraded]({{< ref "./NodeRAIDDegraded.md" >}})\n'
+    stub = parse_document(text, "node/NodeRAIDDiskFailure.md")
+    assert (stub.alert, stub.stub_of) == ("NodeRAIDDiskFailure", "NodeRAIDDegraded")
+
+
+def test_a_stub_pointing_at_a_wiki_page_keeps_its_address():
+    stub = parse_document("# DiskFull\n\nSee [the disk runbook](https://wiki.example.org/disk).\n", "DiskFull.md")
+    assert stub.stub_of == "https://wiki.example.org/disk"
