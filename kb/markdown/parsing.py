@@ -19,7 +19,14 @@ import yaml
 from kb.markdown.errors import NotADocument, ParseError
 from kb.markdown.postmortems import FollowUpItem, PostMortemFields, metadata_rows, read_postmortem
 from kb.markdown.rendering import Block, render
-from kb.markdown.runbooks import ResolutionRow, alert_from_name, alert_in_title, alert_parts, read_runbook
+from kb.markdown.runbooks import (
+    ResolutionRow,
+    alert_from_name,
+    alert_in_title,
+    alert_parts,
+    part_links,
+    read_runbook,
+)
 from kb.markdown.syntax import (
     ATX_HEADING,
     POSTMORTEM_FOLDERS,
@@ -290,12 +297,14 @@ def parse_document(text: str, path: str = "", *, split: bool = True) -> ParsedDo
 
 def _parts(doc: ParsedDocument, front_matter: dict, path: str) -> list[Part]:
     parts = []
-    for part in alert_parts(doc.sections, doc.body):
+    found = alert_parts(doc.sections, doc.body)
+    for part in found:
         header = {"kind": "runbook", "title": part.alert, "alert": part.alert, "part_of": f"{path}#{part.anchor}"}
         for key in ("labels", "last_reviewed_on", "review_in"):
             if front_matter.get(key):
                 header[key] = front_matter[key]
-        text = "---\n" + yaml.safe_dump(header, sort_keys=False, allow_unicode=True) + "---\n\n" + part.markdown
+        markdown = part_links(part.markdown, path, found)
+        text = "---\n" + yaml.safe_dump(header, sort_keys=False, allow_unicode=True) + "---\n\n" + markdown
         parsed = parse_document(text, path, split=False)
         parsed.slug_hint = parsed.slug_hint or part.alert
         parts.append(Part(part.alert, part.anchor, text, parsed))

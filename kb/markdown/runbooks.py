@@ -11,7 +11,7 @@ from datetime import date
 
 from kb.markdown import dates
 from kb.markdown.errors import ParseError
-from kb.markdown.rendering import Table
+from kb.markdown.rendering import Table, ref_url
 from kb.markdown.syntax import (
     ALERT_CONTEXT,
     ALERT_IN_TEXT,
@@ -258,3 +258,20 @@ def _listed_alerts(sections, found: list[tuple[int, str]]) -> list[tuple[int, st
             if is_alert_like(name):
                 listed.append((i, name))
     return listed
+
+
+SAME_FILE_LINK = re.compile(r"\]\(#([^)\s]+)\)")
+
+
+def part_links(markdown: str, path: str, parts: list[AlertPart]) -> str:
+    """An alert section's links to anchors of its file, made to work on the alert's own page: to another
+    alert of the file, its alert link (`/alerts/<name>/`); to any other section, that section of the file."""
+    alerts = {comparable(key): part.alert for part in parts for key in (part.alert, part.anchor)}
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+
+    def relink(match: re.Match) -> str:
+        anchor = match.group(1)
+        alert = alerts.get(comparable(anchor))
+        return f"](/alerts/{alert}/)" if alert else f"]({ref_url(name, path)}#{anchor})"
+
+    return SAME_FILE_LINK.sub(relink, markdown)

@@ -51,6 +51,10 @@ def test_an_alert_runbook_page_links_to_its_section_of_the_file(folder, client):
     assert 'href="/runbooks/playbooks/#queueconsumercrashlooping">Queue playbooks</a>' in page
     assert "pod restarts over and over. Read its last logs:" in page
     assert "Read one and fix" not in page  # the next alert's section is not part of it
+    dead_letter = client.get("/runbooks/queuedeadlettergrowing/").content.decode()
+    link = "/resolve/?ref=playbooks.md&amp;from=playbooks.md#resizing-the-queue-volume"
+    assert f'href="{link}"' in dead_letter
+    assert client.get(link.replace("&amp;", "&")).url == "/runbooks/playbooks/"
 
 
 def test_a_same_as_stub_answers_with_the_runbook_it_names(folder, client):

@@ -46,6 +46,14 @@ def test_a_same_as_section_is_a_stub_naming_the_real_runbook():
     assert parts["QueueBacklogHigh"].stub_of == ""
 
 
+def test_links_to_the_rest_of_the_file_still_lead_there_from_an_alert_page():
+    parts = {part.alert: part.parsed for part in parse("playbooks.md").parts}
+    assert 'href="/alerts/QueueBacklogHigh/"' in parts["QueueBacklogCritical"].html
+    assert 'href="/resolve/?ref=playbooks.md&amp;from=runbooks/playbooks.md#resizing-the-queue-volume"' in (
+        parts["QueueDeadLetterGrowing"].html
+    )
+
+
 def test_a_whole_file_saying_it_moved_is_a_stub():
     moved = parse_document(
         "# DiskFull\n\nThis alert has been moved to [`NodeDiskFull`](NodeDiskFull.md).\n", "DiskFull.md"
