@@ -8,23 +8,22 @@ its structured fields. The conventions it reads by are `kb.markdown.syntax`'s.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePosixPath
 
-import yaml
-
 from kb.markdown.errors import NotADocument, ParseError
 from kb.markdown.postmortems import FollowUpItem, PostMortemFields, metadata_rows, read_postmortem
+from kb.markdown.reading import content_hash, decode
 from kb.markdown.rendering import Block, render
 from kb.markdown.runbooks import (
+    Part,
     ResolutionRow,
     alert_from_name,
     alert_in_title,
     alert_parts,
-    part_links,
+    part_text,
     read_runbook,
 )
 from kb.markdown.syntax import (
@@ -47,7 +46,6 @@ from kb.markdown.syntax import (
 # named here so that callers import the parser and its errors from one place.
 __all__ = ["NotADocument", "ParseError", "ParsedDocument", "Section", "content_hash", "decode", "parse_document"]
 
-MAX_BYTES = 2 * 1024 * 1024
 # The kinds front matter may declare (`kind:` or `type:`), and the kind each one means.
 DECLARED_KINDS = {
     "runbook": "runbook",
@@ -104,40 +102,6 @@ class ParsedDocument(PostMortemFields):
     # it had lost its newlines), which the sections were cut from.
     front_matter_block: str = ""
     body: str = ""
-
-
-@dataclass
-class Part:
-    """One alert's runbook cut from a file with many: saved as a document whose identity is the file's
-    plus `#<alert>`, with `text` (front matter naming the alert, then the section) as its source."""
-
-    alert: str
-    anchor: str
-    text: str
-    parsed: ParsedDocument
-
-
-# --- reading bytes ---------------------------------------------------------------
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 text exactly as stored (BOM and CRLF kept, so it encodes back to the same bytes)."""
-    if len(data) > MAX_BYTES:
-        raise ParseError(f"file is {len(data):,} bytes, over the {MAX_BYTES:,}-byte limit")
-    if not data.strip():
-        raise ParseError("file is empty")
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        raise ParseError(f"binary content (NUL byte at byte offset {nul})", line=data.count(b"\n", 0, nul) + 1)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ParseError(f"invalid UTF-8 at byte offset {exc.start}", line=line) from None
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # --- the source, split by heading ---------------------------------------------------
@@ -296,18 +260,11 @@ def parse_document(text: str, path: str = "", *, split: bool = True) -> ParsedDo
 
 
 def _parts(doc: ParsedDocument, front_matter: dict, path: str) -> list[Part]:
-    parts = []
     found = alert_parts(doc.sections, doc.body)
-    for part in found:
-        header = {"kind": "runbook", "title": part.alert, "alert": part.alert, "part_of": f"{path}#{part.anchor}"}
-        for key in ("labels", "last_reviewed_on", "review_in"):
-            if front_matter.get(key):
-                header[key] = front_matter[key]
-        markdown = part_links(part.markdown, path, found)
-        text = "---\n" + yaml.safe_dump(header, sort_keys=False, allow_unicode=True) + "---\n\n" + markdown
-        parsed = parse_document(text, path, split=False)
-        parsed.slug_hint = parsed.slug_hint or part.alert
-        parts.append(Part(part.alert, part.anchor, text, parsed))
+    parts = [Part(part.alert, part.anchor, part_text(part, front_matter, path, found)) for part in found]
+    for part in parts:
+        part.parsed = parse_document(part.text, path, split=False)
+        part.parsed.slug_hint = part.parsed.slug_hint or part.alert
     return parts
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
+
+import yaml
 
 from kb.markdown import dates
 from kb.markdown.errors import ParseError
@@ -185,6 +188,28 @@ class AlertPart:
     alert: str
     anchor: str
     markdown: str  # the section as written, its heading line left out, subsections included
+
+
+@dataclass
+class Part:
+    """One alert's runbook cut from a file with many: saved as a document whose identity is the file's
+    plus `#<alert>`, with `text` (front matter naming the alert, then the section) as its source."""
+
+    alert: str
+    anchor: str
+    text: str
+    parsed: Any = None  # the ParsedDocument of `text`
+
+
+def part_text(part: AlertPart, front_matter: dict, path: str, found: list[AlertPart]) -> str:
+    """An alert section as a runbook of its own: front matter naming the alert and the file it is part
+    of (with the file's labels and review dates), then the section."""
+    header = {"kind": "runbook", "title": part.alert, "alert": part.alert, "part_of": f"{path}#{part.anchor}"}
+    for key in ("labels", "last_reviewed_on", "review_in"):
+        if front_matter.get(key):
+            header[key] = front_matter[key]
+    front = yaml.safe_dump(header, sort_keys=False, allow_unicode=True)
+    return "---\n" + front + "---\n\n" + part_links(part.markdown, path, found)
 
 
 def alert_parts(sections, body: str) -> list[AlertPart]:
