@@ -253,6 +253,8 @@ def parse_document(text: str, path: str = "", *, split: bool = True) -> ParsedDo
         if split:
             doc.parts = _parts(doc, front_matter, path)
             if doc.parts and not text_or_none(front_matter.get("alert") or front_matter.get("alertname")):
+                # TODO(lead): the rest of the file (procedures, log lines) is an operations note once the
+                # Note kind is merged; until then it stays this runbook, answering no alert.
                 doc.alert = None
     else:
         read_postmortem(doc, front_matter, content, intro, body)

@@ -90,11 +90,6 @@ class Runbook(Document):
     class Meta:
         ordering = ["title"]
 
-    @property
-    def is_part(self) -> bool:
-        """One alert's section of a file with many: its identity is `<file identity>#<alert>`."""
-        return "#" in self.identity
-
 
 class PostMortem(Document):
     date = models.DateField(null=True, blank=True)
