@@ -34,7 +34,8 @@ class ExportReport:
 
 def documents_export(*, directory: Path, include_archived: bool = False) -> ExportReport:
     report = ExportReport()
-    documents = Document.objects.order_by("kind", "identity")
+    # An alert's runbook cut from a file with many is written with that file, never on its own.
+    documents = Document.objects.exclude(runbook__part_anchor__gt="").order_by("kind", "identity")
     if not include_archived:
         report.archived_skipped = documents.filter(archived=True).count()
         documents = documents.filter(archived=False)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.db import transaction
 from django.utils import timezone
 
 from kb.documents.files import skip_reason
@@ -31,6 +32,8 @@ class FileResult:
     outcome: str  # created, updated, unchanged, skipped, failed
     message: str = ""
     document: Document | None = None
+    # A file with many alerts: the runbook saved for each alert section (and those archived).
+    parts: list[FileResult] = field(default_factory=list)
 
 
 @dataclass
@@ -93,8 +96,9 @@ def import_paths(
         if candidate.root is not None:
             seen_roots.setdefault(candidate.root, set()).add(candidate.identity)
         result = import_file(candidate, dry_run=dry_run, vocabulary=vocabulary)
-        if isinstance(result.document, Runbook) and result.document.alert is not None:
-            vocabulary = vocabulary.with_alert(result.document.alert.name)
+        for saved in (result, *result.parts):
+            if isinstance(saved.document, Runbook) and saved.document.alert is not None:
+                vocabulary = vocabulary.with_alert(saved.document.alert.name)
         report.results.append(result)
         if progress:
             progress(n, len(candidates), result)
@@ -123,17 +127,50 @@ def import_file(candidate: Candidate, *, dry_run: bool = False, vocabulary: Voca
     try:
         if dry_run:
             return FileResult(shown, _dry_outcome(identity, text), _warning_text(parsed))
-        document, outcome = document_save(
-            parsed,
-            identity=identity,
-            source_path=os.path.normpath(shown),
-            source_text=text,
-            reason=f"imported from {shown}",
-            vocabulary=vocabulary,
-        )
+        with transaction.atomic():
+            document, outcome = document_save(
+                parsed,
+                identity=identity,
+                source_path=os.path.normpath(shown),
+                source_text=text,
+                reason=f"imported from {shown}",
+                vocabulary=vocabulary,
+            )
+            parts = _save_parts(parsed, identity, shown, vocabulary)
     except ParseError as exc:
         return FileResult(shown, "failed", str(exc))
-    return FileResult(shown, outcome, _warning_text(parsed) if outcome != "unchanged" else "", document)
+    message = _warning_text(parsed) if outcome != "unchanged" else ""
+    if parts:
+        counts = {o: sum(1 for p in parts if p.outcome == o) for o in ("created", "updated", "unchanged", "archived")}
+        shown_counts = ", ".join(f"{n} {o}" for o, n in counts.items() if n)
+        message = "; ".join(filter(None, [message, f"{len(parts)} alert runbooks ({shown_counts})"]))
+    return FileResult(shown, outcome, message, document, parts)
+
+
+def _save_parts(parsed: ParsedDocument, identity: str, shown: str, vocabulary: Vocabulary | None) -> list[FileResult]:
+    """One runbook per alert section of a file with many, each its own document `<identity>#<alert>`;
+    the runbooks of alert sections the file no longer has are archived, like a vanished file."""
+    results = []
+    identities = set()
+    for part in parsed.parts:
+        part_identity = f"{identity}#{part.alert}"
+        identities.add(part_identity)
+        document, outcome = document_save(
+            part.parsed,
+            identity=part_identity,
+            source_path=os.path.normpath(shown),
+            source_text=part.text,
+            reason=f"imported from {shown}#{part.anchor}",
+            vocabulary=vocabulary,
+        )
+        results.append(FileResult(f"{shown}#{part.anchor}", outcome, "", document))
+    gone = Runbook.objects.filter(identity__startswith=f"{identity}#", archived=False).exclude(identity__in=identities)
+    for document in gone:
+        results.append(
+            FileResult(f"{shown}#{document.part_anchor}", "archived", "alert section no longer exists", document)
+        )
+    gone.update(archived=True, updated_at=timezone.now())
+    return results
 
 
 def _warning_text(parsed: ParsedDocument) -> str:
@@ -149,8 +186,10 @@ def _dry_outcome(identity: str, text: str) -> str:
 
 def _prune(root: Path, identities: set[str], *, dry_run: bool) -> list[FileResult]:
     prefix = os.path.normpath(str(root)) + os.sep
-    gone = Document.objects.filter(source_path__startswith=prefix, archived=False).exclude(identity__in=identities)
+    stored = Document.objects.filter(source_path__startswith=prefix, archived=False).exclude(identity__in=identities)
+    # An alert section's runbook (`<file identity>#<alert>`) goes with its file.
+    gone = [doc for doc in stored if doc.identity.partition("#")[0] not in identities]
     results = [FileResult(doc.source_path, "archived", "file no longer exists", doc) for doc in gone]
     if not dry_run:
-        gone.update(archived=True, updated_at=timezone.now())
+        Document.objects.filter(pk__in=[doc.pk for doc in gone]).update(archived=True, updated_at=timezone.now())
     return results

@@ -100,6 +100,10 @@ def document_save(
     if isinstance(document, Runbook):
         document.alert = Alert.objects.for_name(parsed.alert)
         document.labels = parsed.labels
+        document.last_reviewed_on = parsed.last_reviewed_on
+        document.review_in = parsed.review_in[:100]
+        document.stub_of = parsed.stub_of[:500]
+        document.part_anchor = str(parsed.front_matter.get("part_of") or "").rpartition("#")[2][:200]
     else:
         document.date = parsed.date
         document.date_source = parsed.date_source if parsed.date else ""

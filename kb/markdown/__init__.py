@@ -1,9 +1,10 @@
 """Markdown as the knowledge base understands it: text in, plain dataclasses out. Pure, no database.
 
 Owns the shared conventions of the documents teams write (`syntax`: front matter, fences, headings,
-tables, lists, checkboxes, done markers, field names, alert names), reading one document
-(`parsing`, which decides its kind, then `runbooks` or `postmortems` for its fields, `followups`
-for a post-mortem's follow-ups and lessons; `errors` for
+tables, lists, checkboxes, done markers, field names, alert names), a file's bytes as text
+(`reading`), reading one document (`parsing`, which decides its kind, then `runbooks` for a
+runbook's fields and the runbook of each alert of a file with many, or `postmortems` with
+`followups` for a post-mortem's follow-ups and lessons; `errors` for
 what reading can fail with), rendering it to sanitised HTML with its outline in the same
 Python-Markdown pass (`rendering`), rebuilding files whose newlines were lost (`unflatten`), the
 dates people write (`dates`), the identifier grammar (`identifiers`) and cutting rendered HTML into

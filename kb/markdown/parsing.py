@@ -8,18 +8,29 @@ its structured fields. The conventions it reads by are `kb.markdown.syntax`'s.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import PurePosixPath
 
 from kb.markdown.errors import NotADocument, ParseError
 from kb.markdown.followups import FollowUpItem
 from kb.markdown.postmortems import PostMortemFields, metadata_rows, read_postmortem
+from kb.markdown.reading import content_hash, decode
 from kb.markdown.rendering import Block, render
-from kb.markdown.runbooks import ResolutionRow, alert_from_name, alert_in_title, read_runbook
+from kb.markdown.runbooks import (
+    Part,
+    ResolutionRow,
+    alert_from_name,
+    alert_in_title,
+    alert_parts,
+    part_text,
+    read_runbook,
+)
 from kb.markdown.syntax import (
     ATX_HEADING,
+    POSTMORTEM_FOLDERS,
+    RUNBOOK_FOLDERS,
     cell_columns,
     comparable,
     fence_after,
@@ -38,7 +49,6 @@ from kb.markdown.syntax import (
 # named here so that callers import the parser and its errors from one place.
 __all__ = ["NotADocument", "ParseError", "ParsedDocument", "Section", "content_hash", "decode", "parse_document"]
 
-MAX_BYTES = 2 * 1024 * 1024
 # The kinds front matter may declare (`kind:` or `type:`), and the kind each one means.
 DECLARED_KINDS = {
     "runbook": "runbook",
@@ -80,6 +90,11 @@ class ParsedDocument(PostMortemFields):
     alert: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
     resolution_history: list[ResolutionRow] = field(default_factory=list)
+    last_reviewed_on: date | None = None
+    review_in: str = ""
+    stub_of: str = ""  # the alert or page a stub runbook ("Same as X") sends the reader to
+    # A file with many alerts: one runbook per alert section, each a document of its own (`Part`).
+    parts: list[Part] = field(default_factory=list)
     # post-mortems, besides the fields of PostMortemFields
     follow_ups: list[FollowUpItem] = field(default_factory=list)
     lessons: list[str] = field(default_factory=list)
@@ -92,29 +107,6 @@ class ParsedDocument(PostMortemFields):
     # it had lost its newlines), which the sections were cut from.
     front_matter_block: str = ""
     body: str = ""
-
-
-# --- reading bytes ---------------------------------------------------------------
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 text exactly as stored (BOM and CRLF kept, so it encodes back to the same bytes)."""
-    if len(data) > MAX_BYTES:
-        raise ParseError(f"file is {len(data):,} bytes, over the {MAX_BYTES:,}-byte limit")
-    if not data.strip():
-        raise ParseError("file is empty")
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        raise ParseError(f"binary content (NUL byte at byte offset {nul})", line=data.count(b"\n", 0, nul) + 1)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ParseError(f"invalid UTF-8 at byte offset {exc.start}", line=line) from None
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # --- the source, split by heading ---------------------------------------------------
@@ -212,8 +204,12 @@ def _is_setext(lines: list[str], heading: SourceHeading) -> bool:
 # --- the whole document --------------------------------------------------------------
 
 
-def parse_document(text: str, path: str = "") -> ParsedDocument:
-    """Understands one document. `path` is used for the file-name fallbacks and in links."""
+def parse_document(text: str, path: str = "", *, split: bool = True) -> ParsedDocument:
+    """Understands one document. `path` is used for the file-name fallbacks and in links.
+
+    A runbook file with two or more alert sections also yields one `Part` per alert (unless `split`
+    is False); the file's own document then answers no alert itself, unless front matter names one.
+    """
     warnings: list[str] = []
     parts = source_parts(text)
     front_matter, body = parts.front_matter, parts.body
@@ -242,7 +238,7 @@ def parse_document(text: str, path: str = "") -> ParsedDocument:
 
     stem = _stem(path)
     title = str(front_matter.get("title") or (title_block.heading if title_block else "") or stem or "Untitled")
-    kind = _kind(front_matter, title, [b for b, _ in content], intro, path)
+    kind = _kind(front_matter, title, [b for b, _ in content], intro, path, alert_sections=alert_parts(sections, body))
     doc = ParsedDocument(
         kind=kind,
         title=title.strip(),
@@ -258,10 +254,25 @@ def parse_document(text: str, path: str = "") -> ParsedDocument:
         body=body,
     )
     if kind == "runbook":
-        read_runbook(doc, front_matter, title_block, content, intro, stem)
+        read_runbook(doc, front_matter, title_block, content, intro, stem, path)
+        if split:
+            doc.parts = _parts(doc, front_matter, path)
+            if doc.parts and not text_or_none(front_matter.get("alert") or front_matter.get("alertname")):
+                # TODO(lead): the rest of the file (procedures, log lines) is an operations note once the
+                # Note kind is merged; until then it stays this runbook, answering no alert.
+                doc.alert = None
     else:
         read_postmortem(doc, front_matter, content, intro, body, stem)
     return doc
+
+
+def _parts(doc: ParsedDocument, front_matter: dict, path: str) -> list[Part]:
+    found = alert_parts(doc.sections, doc.body)
+    parts = [Part(part.alert, part.anchor, part_text(part, front_matter, path, found)) for part in found]
+    for part in parts:
+        part.parsed = parse_document(part.text, path, split=False)
+        part.parsed.slug_hint = part.parsed.slug_hint or part.alert
+    return parts
 
 
 def _merge(first: Block, second: Block) -> Block:
@@ -294,7 +305,7 @@ def _jsonable(value):
 POSTMORTEM_TITLE = re.compile(
     r"post[- ]?mortem|incident (review|report|retrospective)|retrospective|\bPIR\b|outage report|\brca\b", re.I
 )
-RUNBOOK_TITLE = re.compile(r"\b(runbook|playbook|run book|sop)\b", re.I)
+RUNBOOK_TITLE = re.compile(r"\b(runbooks?|playbooks?|run books?|sops?)\b", re.I)
 POSTMORTEM_HEADINGS = {
     "summary": 1,
     "timeline": 2,
@@ -340,7 +351,7 @@ RUNBOOK_HEADINGS = {
 }
 
 
-def _kind(front_matter: dict, title: str, headed: list[Block], intro: Block, path: str) -> str:
+def _kind(front_matter: dict, title: str, headed: list[Block], intro: Block, path: str, alert_sections=()) -> str:
     declared = front_matter.get("kind") or front_matter.get("type")
     if declared is not None:
         kind = DECLARED_KINDS.get(str(declared).strip().lower())
@@ -362,6 +373,10 @@ def _kind(front_matter: dict, title: str, headed: list[Block], intro: Block, pat
         rb += RUNBOOK_HEADINGS.get(key, 0)
     if metadata_rows(intro):
         pm += 2
+    rb += 4 if alert_sections else 0  # two or more sections, each about an alert that fires
+    folders = {folder.lower() for folder in PurePosixPath(path.replace("\\", "/")).parts[:-1]}
+    rb += 2 if folders & RUNBOOK_FOLDERS else 0
+    pm += 2 if folders & POSTMORTEM_FOLDERS else 0
     if pm == rb and alert_from_name(_stem(path), title):
         rb += 1
     if pm == rb:

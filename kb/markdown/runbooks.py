@@ -8,18 +8,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
+
+import yaml
 
 from kb.markdown import dates
 from kb.markdown.errors import ParseError
-from kb.markdown.rendering import Table
+from kb.markdown.rendering import Table, ref_url
 from kb.markdown.syntax import (
+    ALERT_CONTEXT,
+    ALERT_IN_TEXT,
     ALERT_NAME,
+    ATX_HEADING,
+    LINK_REFERENCE,
     SCOPE_LABELS,
     comparable,
     heading_key,
     incident_references,
     is_alert_like,
     resolution_columns,
+    stub_target,
     text_or_none,
 )
 
@@ -56,8 +64,8 @@ def alert_from_name(stem: str, title: str) -> str | None:
     return None
 
 
-def read_runbook(doc, front_matter, title_block, content, intro, stem) -> None:
-    """Fills in `doc`'s alert, labels and resolution history."""
+def read_runbook(doc, front_matter, title_block, content, intro, stem, path: str = "") -> None:
+    """Fills in `doc`'s alert, labels, review dates, stub target and resolution history."""
     alert_section = next((b for b, _ in content if heading_key(b.heading) in ("alert", "alerts", "alert name")), None)
     h1 = title_block.heading.strip() if title_block else ""
     from_name = alert_from_name(stem, h1 or doc.title)
@@ -76,8 +84,19 @@ def read_runbook(doc, front_matter, title_block, content, intro, stem) -> None:
         next((c for c in (alert_section.code_spans if alert_section else []) if ALERT_NAME.match(c)), None),
         bare_h1,
         from_name,
+        _alert_named_in_text(doc.body),
+        # A page with front matter and no H1 in an alerts section (an Icinga check's page, say) is named
+        # after the check it answers.
+        text_or_none(front_matter.get("title"))
+        if title_block is None and _about_alerts(front_matter, intro, path)
+        else None,
     ]
     doc.alert = next((c for c in candidates if c), None)
+    doc.last_reviewed_on = dates.parse(
+        str(front_matter.get("last_reviewed_on") or front_matter.get("last_reviewed") or "")
+    )
+    doc.review_in = str(front_matter.get("review_in") or "").strip()[:100]
+    doc.stub_of = stub_target(_prose(doc.body)) or ""
 
     labels = front_matter.get("labels")
     if labels is not None and not isinstance(labels, dict):
@@ -134,3 +153,151 @@ def _resolution_rows(table: Table, warnings: list[str]) -> list[ResolutionRow]:
             )
         )
     return rows
+
+
+def _about_alerts(front_matter: dict, intro, path: str) -> bool:
+    """Whether a page is filed as an alert's page: its front matter (`section: Icinga alerts`), its
+    folder (`alerts/`) or its opening ("This alert means …") says so."""
+    filed = [str(v) for k, v in front_matter.items() if k != "title" and isinstance(v, str)]
+    folders = path.replace("\\", "/").lower().split("/")[:-1]
+    opening = " ".join(intro.paragraphs[:1]) if intro else ""
+    return (
+        any(ALERT_CONTEXT.search(v) for v in filed)
+        or "alerts" in folders
+        or bool(re.search(r"\bthis alert\b", opening, re.I))
+    )
+
+
+def _alert_named_in_text(body: str) -> str | None:
+    """The alert running text names as one ("once the `DataGovUkHighTrafficRate` alert has resolved")."""
+    names = (m.group(1) or m.group(2) for m in ALERT_IN_TEXT.finditer(body))
+    return next((name for name in names if is_alert_like(name)), None)
+
+
+def _prose(body: str) -> str:
+    """The body without its heading lines: what a stub says."""
+    return "\n".join(line for line in body.split("\n") if not ATX_HEADING.match(line)).strip()
+
+
+# --- one file, many alerts ------------------------------------------------------------
+
+
+@dataclass
+class AlertPart:
+    """One alert's section of a file with many (`### CortexIngesterRestarts` in a playbooks file)."""
+
+    alert: str
+    anchor: str
+    markdown: str  # the section as written, its heading line left out, subsections included
+
+
+@dataclass
+class Part:
+    """One alert's runbook cut from a file with many: saved as a document whose identity is the file's
+    plus `#<alert>`, with `text` (front matter naming the alert, then the section) as its source."""
+
+    alert: str
+    anchor: str
+    text: str
+    parsed: Any = None  # the ParsedDocument of `text`
+
+
+def part_text(part: AlertPart, front_matter: dict, path: str, found: list[AlertPart]) -> str:
+    """An alert section as a runbook of its own: front matter naming the alert and the file it is part
+    of (with the file's labels and review dates), then the section."""
+    header = {"kind": "runbook", "title": part.alert, "alert": part.alert, "part_of": f"{path}#{part.anchor}"}
+    for key in ("labels", "last_reviewed_on", "review_in"):
+        if front_matter.get(key):
+            header[key] = front_matter[key]
+    front = yaml.safe_dump(header, sort_keys=False, allow_unicode=True)
+    return "---\n" + front + "---\n\n" + part_links(part.markdown, path, found)
+
+
+def alert_parts(sections, body: str) -> list[AlertPart]:
+    """The sections of a file that are each the runbook of one alert, when it has two or more.
+
+    A section counts when its heading is an alert name (CamelCase, `KubePodCrashLooping`) used as an
+    alert: under a heading about alerts ("## Alerts", "### Slack Alerts"), or its text says the alert
+    fires. Sections inside an alert's section belong to it; "Procedures" or a sentence heading never
+    count. One alert-named section alone is a heading of an ordinary runbook, not a part.
+    """
+    lines = body.split("\n")
+    found: list[tuple[int, object]] = []
+    context: list[tuple[int, str]] = []  # the headings above the current one, by level
+    inside_level: int | None = None
+    for i, section in enumerate(sections):
+        context = [(level, text) for level, text in context if level < section.level]
+        name = section.heading.strip().strip("`").strip()
+        if inside_level is not None and section.level > inside_level:
+            context.append((section.level, section.heading))
+            continue
+        inside_level = None
+        used_as_alert = any(ALERT_CONTEXT.search(text) for _, text in context) or ALERT_CONTEXT.search(section.markdown)
+        if section.line is not None and is_alert_like(name) and used_as_alert:
+            found.append((i, name))
+            inside_level = section.level
+        context.append((section.level, section.heading))
+    if len({comparable(name) for _, name in found}) < 2:
+        return []
+    found = sorted(found + _listed_alerts(sections, found), key=lambda item: item[0])
+    seen: set[str] = set()
+    found = [(i, name) for i, name in found if not (comparable(name) in seen or seen.add(comparable(name)))]
+    # Reference-style link targets (`[OrdersQueueSlow]: https://…`) often sit at the end of the file.
+    references = [line for line in lines if LINK_REFERENCE.match(line)]
+    parts = []
+    for i, name in found:
+        section = sections[i]
+        end = next(
+            (s.line for s in sections[i + 1 :] if s.level <= section.level and s.line is not None),
+            len(lines),
+        )
+        first = section.line + (1 if ATX_HEADING.match(lines[section.line]) else 2)
+        own = lines[first:end]
+        missing = [line for line in references if line not in own]
+        text = "\n".join(own).strip("\n") + "\n" + ("\n" + "\n".join(missing) + "\n" if missing else "")
+        parts.append(AlertPart(name, section.anchor, text))
+    return parts
+
+
+GROUP_HEADING = re.compile(r"\balerts\b", re.I)
+# A list item that is only a name: `- [HighPodCPUFE]`, `- [`X`](…)`, `- `X``.
+LISTED_NAME = re.compile(r"^ {0,3}[-*+]\s+(?:\[`?([^\]`]+)`?\]|`([^`]+)`)(?:\([^)]*\))?\s*$")
+
+
+def _listed_alerts(sections, found: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Alerts listed one per item under a heading such as "HighPod* alerts" at the level of the alert
+    sections of the same file: each is a runbook with that section's text."""
+    levels = {sections[i].level for i, _ in found}
+    taken = {i for i, _ in found}
+    listed = []
+    for i, section in enumerate(sections):
+        if (
+            i in taken
+            or section.line is None
+            or section.level not in levels
+            or not GROUP_HEADING.search(section.heading)
+        ):
+            continue
+        for line in section.markdown.split("\n"):
+            match = LISTED_NAME.match(line)
+            name = (match.group(1) or match.group(2)).strip() if match else ""
+            if is_alert_like(name):
+                listed.append((i, name))
+    return listed
+
+
+SAME_FILE_LINK = re.compile(r"\]\(#([^)\s]+)\)")
+
+
+def part_links(markdown: str, path: str, parts: list[AlertPart]) -> str:
+    """An alert section's links to anchors of its file, made to work on the alert's own page: to another
+    alert of the file, its alert link (`/alerts/<name>/`); to any other section, that section of the file."""
+    alerts = {comparable(key): part.alert for part in parts for key in (part.alert, part.anchor)}
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+
+    def relink(match: re.Match) -> str:
+        anchor = match.group(1)
+        alert = alerts.get(comparable(anchor))
+        return f"](/alerts/{alert}/)" if alert else f"]({ref_url(name, path)}#{anchor})"
+
+    return SAME_FILE_LINK.sub(relink, markdown)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import yaml
 
 from kb.markdown.errors import ParseError
-from kb.markdown.unflatten import Report, looks_flattened, unflatten
+from kb.markdown.unflatten import Report, flattened_front_matter, looks_flattened, unflatten
 
 # --- front matter ----------------------------------------------------------------
 
@@ -37,8 +37,16 @@ def source_parts(text: str) -> SourceParts:
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
     match = FRONT_MATTER.match(text)
     front = match.group() if match else ""
+    yaml_text = (match.group(1) or "") if match else ""
+    flat = flattened_front_matter(text) if not match and looks_flattened(text) else None
+    if flat is not None and isinstance(_yaml_or_none(flat[0]), dict):
+        # Front matter that lost its newlines with the rest: rebuilt, one `key: value` a line.
+        yaml_text, after = flat
+        front = text[: len(text) - len(after)]
+    else:
+        flat = None
     try:
-        data = (yaml.safe_load(match.group(1) or "") or {}) if match else {}
+        data = (yaml.safe_load(yaml_text) or {}) if front else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
@@ -47,9 +55,16 @@ def source_parts(text: str) -> SourceParts:
     if not isinstance(data, dict):
         raise ParseError("front matter must be a mapping of keys to values", line=2)
     body, rebuilt = text[len(front) :], None
-    if looks_flattened(body):
+    if flat is not None or looks_flattened(body):
         body, rebuilt = unflatten(body)
     return SourceParts(front, data, body, 0 if rebuilt is not None else front.count("\n"), rebuilt)
+
+
+def _yaml_or_none(text: str):
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
 
 
 def text_or_none(value) -> str | None:
@@ -322,6 +337,44 @@ NOT_INCIDENT_BEFORE = re.compile(
 HEX_COLOUR = re.compile(r"(?<![\w&#])#(?=[0-9a-f]*[a-f])(?:[0-9a-f]{3}|[0-9a-f]{6})\b", re.I)
 # `[#365](https://…)`, `[#11134]` (a reference link), `[PR #428](…)`: numbers of a code host's pull requests and issues.
 LINKED_NUMBER = re.compile(r"\[(?:[\w ]{0,20}\s)?#\d{1,7}\](?:\(|\[|:)?")
+
+
+# A heading or sentence that uses a name as an alert: "## Alerts", "this alert fires", "triggered when".
+ALERT_CONTEXT = re.compile(r"\b(alerts?|alerting|fires|firing|triggered|triggers|goes off)\b", re.I)
+# "the `DataGovUkHighTrafficRate` alert", "the alert `QueueConsumerStalled` fires": a name in a code span used as an alert in running text.
+ALERT_IN_TEXT = re.compile(r"`([A-Za-z_:][A-Za-z0-9_:]*)`\s+alert\b|\balert\s+`([A-Za-z_:][A-Za-z0-9_:]*)`")
+# A reference-style link's target: `[name]: https://…`.
+LINK_REFERENCE = re.compile(r"^ {0,3}\[[^\]]+\]:\s+\S")
+# A stub runbook sends the reader elsewhere: "Same as X.", "See X", "This alert has been moved to X".
+STUB_OPENING = re.compile(
+    r"^\W*(?:same as|see|moved to|this (?:alert|runbook|playbook|page) (?:has been |was |is )?moved to)\b"
+    r"|\b(?:has been moved to|the same as the one for)\b",
+    re.I,
+)
+STUB_MAX_CHARS = 300
+# Names a stub points at: link texts and code spans.
+STUB_TARGET = re.compile(r"`([^`\n]+)`|\[([^\]\n]+)\](?:\(([^)\n]*)\))?|(https?://\S+)")
+# The page a link leads to, by its file name: `NodeRAIDDegraded.md`, `{{< ref "./NodeRAIDDegraded.md" >}}`.
+LINKED_PAGE = re.compile(r"([A-Za-z_:][A-Za-z0-9_:]*)\.(?:md|markdown)\b")
+# Folders that say what the files in them are ("runbooks/", "alerts/", "postmortems/").
+RUNBOOK_FOLDERS = {"runbooks", "runbook", "playbooks", "playbook", "alerts", "sops"}
+POSTMORTEM_FOLDERS = {"postmortems", "post-mortems", "postmortem", "incident-reports", "retrospectives"}
+
+
+def stub_target(text: str) -> str | None:
+    """What a stub runbook (a short "Same as X" / "See X" / "moved to X" text) sends the reader to;
+    None when the text is not a stub."""
+    plain = text.strip()
+    if not plain or len(plain) > STUB_MAX_CHARS or not STUB_OPENING.search(plain):
+        return None
+    names: list[str] = []
+    addresses: list[str] = []  # for want of an alert name: where the link leads
+    for match in STUB_TARGET.finditer(plain):
+        code, text, target, url = match.groups()
+        page = LINKED_PAGE.search(target or "")
+        names += [n.strip("` ") for n in (code, text, page.group(1) if page else None) if n]
+        addresses += [a for a in (url, target) if a and a.startswith(("http://", "https://"))]
+    return next((n for n in names if is_alert_like(n)), None) or next(iter(addresses + names), None)
 
 
 def numbers_are_links(markdown: str) -> bool:

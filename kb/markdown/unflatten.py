@@ -79,6 +79,19 @@ SECTION_TITLES = sorted(
 )
 
 
+FLAT_FRONT_MATTER = re.compile(r"\A---[ \t]+(\S.*?)[ \t]+---(?:[ \t]+|\Z)", re.S)
+FLAT_FRONT_KEY = re.compile(r"[ \t]+(?=[A-Za-z_][\w-]*:[ \t])")
+
+
+def flattened_front_matter(text: str) -> tuple[str, str] | None:
+    """(the front matter rebuilt as YAML lines, the text after it as written) for a flattened text that
+    opens with `--- key: value key: value --- …`; None when it does not."""
+    match = FLAT_FRONT_MATTER.match(text)
+    if not match:
+        return None
+    return "\n".join(FLAT_FRONT_KEY.split(match.group(1))) + "\n", text[match.end() :]
+
+
 def looks_flattened(text: str) -> bool:
     """A long text on one or two lines that still carries block markers mid-line."""
     lines = text.strip().splitlines()

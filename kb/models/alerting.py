@@ -50,11 +50,28 @@ class Alert(models.Model):
         ]
         return sorted(fitting, key=lambda r: (-len(r.labels), r.title))
 
-    def runbook_choice(self, labels: dict[str, str]) -> tuple[Runbook | None, list[Runbook]]:
-        """(the runbook with the most labels among those that fit, []), or (None, the runbooks tied for most)."""
+    def runbook_choice(
+        self, labels: dict[str, str], *, follow_stub: bool = True
+    ) -> tuple[Runbook | None, list[Runbook]]:
+        """(the runbook with the most labels among those that fit, []), or (None, the runbooks tied for most).
+
+        A stub ("Same as X", "moved to X") never competes with a real runbook of this alert; chosen for
+        want of one, it leads to the runbook of the alert it names when that alert has one.
+        """
         fitting = self.runbooks_for(labels)
+        fitting = [runbook for runbook in fitting if not runbook.stub_of] or fitting
         tied = [runbook for runbook in fitting if len(runbook.labels) == len(fitting[0].labels)]
-        return (tied[0], []) if len(tied) == 1 else (None, tied)
+        if len(tied) > 1 and all(runbook.stub_of for runbook in tied):
+            tied = tied[:1]  # stubs alone: any of them says where to go
+        if len(tied) != 1:
+            return None, tied
+        best = tied[0]
+        if follow_stub and best.stub_of:
+            target = Alert.objects.filter(name__iexact=best.stub_of).exclude(pk=self.pk).first()
+            followed = target.runbook_choice(labels, follow_stub=False)[0] if target else None
+            if followed is not None and not followed.stub_of:
+                return followed, []
+        return best, []
 
     def best_runbook(self, labels: dict[str, str]) -> Runbook | None:
         """The runbook with the most labels among those that fit; None when none fits or two tie."""

@@ -78,6 +78,14 @@ class Runbook(Document):
     alert = models.ForeignKey("kb.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="runbooks")
     # Label scope: the runbook applies to alerts whose labels contain all of these.
     labels = models.JSONField(default=dict, blank=True)
+    # Review dates as teams write them in front matter (`last_reviewed_on: 2019-07-02`, `review_in: 6 months`).
+    last_reviewed_on = models.DateField(null=True, blank=True)
+    review_in = models.CharField(max_length=100, blank=True)
+    # A stub ("Same as X", "See X", "moved to X") names the alert or page that holds the procedure; a stub
+    # never competes with a real runbook of its alert (Alert.runbook_choice).
+    stub_of = models.CharField(max_length=500, blank=True)
+    # For one alert of a file with many (a playbooks file): the anchor of its section in that file.
+    part_anchor = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["title"]

@@ -88,6 +88,10 @@ def runbook_detail(request, slug):
         {
             **_runbook_summary(request, runbook),
             "source_path": runbook.source_path,
+            "stub_of": runbook.stub_of or None,
+            "anchor": runbook.part_anchor or None,
+            "last_reviewed_on": runbook.last_reviewed_on.isoformat() if runbook.last_reviewed_on else None,
+            "review_in": runbook.review_in or None,
             "revision_count": runbook.revisions.count(),
             "version": runbook.version,
             "archived": runbook.archived,
@@ -161,7 +165,8 @@ def alert_detail(request, name):
             "alert": alert.name,
             "labels": labels,
             "runbook": _runbook_summary(request, best) if best else None,
-            "runbooks": [_runbook_summary(request, r) for r in runbooks],
+            # A stub ("Same as X") says which alert it sends the reader to.
+            "runbooks": [{**_runbook_summary(request, r), "stub_of": r.stub_of or None} for r in runbooks],
             "incidents": [_incident(request, i) for i in incidents],
             "postmortems": [_postmortem_summary(request, p) for p in postmortems],
         }

@@ -97,6 +97,10 @@ def runbook_detail(request, slug):
             "history_placed": history is not None and any(p.anchor == history.anchor for p in parts if p.level),
             "incident_history": incident_history(alert=runbook.alert) if runbook.alert else None,
             "related": related_documents(document=runbook),
+            # The file with many alerts this runbook is one section of.
+            "part_of": Document.objects.filter(identity=runbook.identity.partition("#")[0]).first()
+            if runbook.part_anchor
+            else None,
         },
     )
 

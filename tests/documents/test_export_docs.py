@@ -96,14 +96,16 @@ def test_an_export_imported_into_an_empty_database_gives_the_same_documents(seed
         run("import_docs", folder)
     edit_some_on_the_web(editor)
     out = run("export_docs", tmp_path / "export")
-    assert out.strip().splitlines()[-1] == f"{Document.objects.count()} written (4 edited on the web)"
+    # A file with many alerts is written once, with the runbook of each of its alert sections in it.
+    files = Document.objects.exclude(runbook__part_anchor__gt="").count()
+    assert out.strip().splitlines()[-1] == f"{files} written (4 edited on the web)"
     before = snapshot()
 
     Document.objects.all().delete()
     Incident.objects.all().delete()
     Alert.objects.all().delete()
     summary = run("import_docs", tmp_path / "export").strip().splitlines()[-1]
-    assert summary == f"{len(before)} created, 0 updated, 0 unchanged, 0 skipped, 0 failed"
+    assert summary == f"{files} created, 0 updated, 0 unchanged, 0 skipped, 0 failed"
     after = snapshot()
     assert after.keys() == before.keys()
     for identity in before:
@@ -116,7 +118,7 @@ def test_a_document_never_edited_is_written_back_byte_for_byte(seeds, shared_see
     for folder in (seeds, shared_seeds, corpus / "runbooks", corpus / "postmortems"):
         run("import_docs", folder)
     run("export_docs", tmp_path)
-    for document in Document.objects.all():
+    for document in Document.objects.exclude(runbook__part_anchor__gt=""):
         assert (tmp_path / document.identity).read_bytes() == Path(document.source_path).read_bytes(), document.identity
 
 
