@@ -30,6 +30,15 @@ class FileResult:
     outcome: str  # created, updated, unchanged, skipped, failed
     message: str = ""
     document: Document | None = None
+    kind: str = ""  # runbook, postmortem or note, for a file read as a document
+
+
+# How the summary names each kind, singular and plural.
+KIND_NAMES = {
+    "runbook": ("runbook", "runbooks"),
+    "postmortem": ("post-mortem", "post-mortems"),
+    "note": ("note", "notes"),
+}
 
 
 @dataclass
@@ -44,11 +53,20 @@ class ImportReport:
         return any(r.outcome == "failed" for r in self.results)
 
     def summary(self) -> str:
-        parts = [f"{self.count(o)} {o}" for o in ("created", "updated", "unchanged", "skipped", "failed")]
+        """ "3 created (1 runbook, 2 post-mortems), 0 updated, …": created and updated counted by kind too."""
+        parts = [
+            f"{self.count(o)} {o}{self._by_kind(o)}" for o in ("created", "updated", "unchanged", "skipped", "failed")
+        ]
         archived = self.count("archived")
         if archived:
             parts.append(f"{archived} archived")
         return ", ".join(parts)
+
+    def _by_kind(self, outcome: str) -> str:
+        if outcome not in ("created", "updated") or not self.count(outcome):
+            return ""
+        counts = [(sum(1 for r in self.results if r.outcome == outcome and r.kind == k), k) for k in KIND_NAMES]
+        return " (" + ", ".join(f"{n} {KIND_NAMES[k][n != 1]}" for n, k in counts if n) + ")"
 
 
 @dataclass
@@ -119,7 +137,7 @@ def import_file(candidate: Candidate, *, dry_run: bool = False, vocabulary: Voca
     identity = f"id:{parsed.identity}" if parsed.identity else candidate.identity
     try:
         if dry_run:
-            return FileResult(shown, _dry_outcome(identity, text), _warning_text(parsed))
+            return FileResult(shown, _dry_outcome(identity, text), _warning_text(parsed), kind=parsed.kind)
         document, outcome = document_save(
             parsed,
             identity=identity,
@@ -130,7 +148,8 @@ def import_file(candidate: Candidate, *, dry_run: bool = False, vocabulary: Voca
         )
     except ParseError as exc:
         return FileResult(shown, "failed", str(exc))
-    return FileResult(shown, outcome, _warning_text(parsed) if outcome != "unchanged" else "", document)
+    message = _warning_text(parsed) if outcome != "unchanged" else ""
+    return FileResult(shown, outcome, message, document, kind=parsed.kind)
 
 
 def _warning_text(parsed: ParsedDocument) -> str:

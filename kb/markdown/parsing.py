@@ -9,7 +9,6 @@ its structured fields. The conventions it reads by are `kb.markdown.syntax`'s.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -18,12 +17,28 @@ from kb.markdown.postmortems import FollowUpItem, PostMortemFields, metadata_row
 from kb.markdown.rendering import Block, render
 from kb.markdown.runbooks import ResolutionRow, alert_from_name, alert_in_title, read_runbook
 from kb.markdown.syntax import (
+    ALERT_SENTENCE,
     ATX_HEADING,
+    BOLD_LABEL,
+    DATE_IN_NAME,
+    DECLARED_KINDS,
+    DOCUMENT_EXTENSIONS,
+    LINK_ITEM,
+    LIST_ITEM,
+    NOTE_SECTIONS,
+    NOTE_WORDS,
+    POSTMORTEM_FOLDER,
+    POSTMORTEM_SECTIONS,
+    POSTMORTEM_WORDS,
+    RUNBOOK_FOLDER,
+    RUNBOOK_SECTIONS,
+    RUNBOOK_WORDS,
+    TOC_DIRECTIVE,
     comparable,
     fence_after,
-    heading_key,
     incident_references,
     is_table_row,
+    section_weight,
     setext_level,
     source_parts,
     split_row,
@@ -36,18 +51,6 @@ from kb.markdown.syntax import (
 __all__ = ["NotADocument", "ParseError", "ParsedDocument", "Section", "content_hash", "decode", "parse_document"]
 
 MAX_BYTES = 2 * 1024 * 1024
-# The kinds front matter may declare (`kind:` or `type:`), and the kind each one means.
-DECLARED_KINDS = {
-    "runbook": "runbook",
-    "playbook": "runbook",
-    "sop": "runbook",
-    "postmortem": "postmortem",
-    "post-mortem": "postmortem",
-    "incident": "postmortem",
-    "incident-review": "postmortem",
-    "retrospective": "postmortem",
-    "pir": "postmortem",
-}
 
 
 @dataclass
@@ -237,7 +240,9 @@ def parse_document(text: str, path: str = "") -> ParsedDocument:
 
     stem = _stem(path)
     title = str(front_matter.get("title") or (title_block.heading if title_block else "") or stem or "Untitled")
-    kind = _kind(front_matter, title, [b for b, _ in content], intro, path)
+    # The H1 names the alert even where front matter gives a plainer title ("# NodeRAIDDiskFailure").
+    titles = f"{title}\n{title_block.heading}" if title_block else title
+    kind = _kind(front_matter, titles, [b for b, _ in content], intro, path, body)
     doc = ParsedDocument(
         kind=kind,
         title=title.strip(),
@@ -254,7 +259,7 @@ def parse_document(text: str, path: str = "") -> ParsedDocument:
     )
     if kind == "runbook":
         read_runbook(doc, front_matter, title_block, content, intro, stem)
-    else:
+    elif kind == "postmortem":
         read_postmortem(doc, front_matter, content, intro, body)
     return doc
 
@@ -270,8 +275,11 @@ def _merge(first: Block, second: Block) -> Block:
 
 
 def _stem(path: str) -> str:
+    """The file name without its document extensions (`vpn-down.html.md.erb` → `vpn-down`)."""
     name = PurePosixPath(path.replace("\\", "/")).name
-    return name.rsplit(".", 1)[0] if "." in name else name
+    while "." in name and name.rsplit(".", 1)[1].lower() in DOCUMENT_EXTENSIONS:
+        name = name.rsplit(".", 1)[0]
+    return name
 
 
 def _jsonable(value):
@@ -284,87 +292,68 @@ def _jsonable(value):
     return str(value)
 
 
-# --- runbook or post-mortem? -----------------------------------------------------------
+# --- runbook, post-mortem or note? ---------------------------------------------------
 
-POSTMORTEM_TITLE = re.compile(
-    r"post[- ]?mortem|incident (review|report|retrospective)|retrospective|\bPIR\b|outage report|\brca\b", re.I
-)
-RUNBOOK_TITLE = re.compile(r"\b(runbook|playbook|run book|sop)\b", re.I)
-POSTMORTEM_HEADINGS = {
-    "summary": 1,
-    "timeline": 2,
-    "action items": 2,
-    "contributing factors": 2,
-    "contributing items": 2,
-    "lessons": 2,
-    "lessons learned": 2,
-    "lessons learnt": 2,
-    "follow-ups": 2,
-    "follow ups": 2,
-    "attendees": 1,
-    "what went well": 2,
-    "what went wrong": 2,
-    "where we got lucky": 2,
-    "detection": 1,
-    "root cause": 1,
-    "root causes": 1,
-    "stats": 1,
-    "why hard to spot": 1,
-    "customer impact": 1,
-}
-RUNBOOK_HEADINGS = {
-    "alert": 2,
-    "meaning": 2,
-    "diagnosis": 2,
-    "mitigation": 2,
-    "symptoms": 2,
-    "investigation": 2,
-    "investigation steps": 2,
-    "troubleshooting": 2,
-    "resolution history": 2,
-    "fix": 1,
-    "remediation": 1,
-    "verification": 1,
-    "escalation": 1,
-    "prerequisites": 1,
-    "steps": 1,
-    "procedure": 2,
-    "runbook": 2,
-    "how to fix": 2,
-    "checks": 1,
-}
+# The least evidence a runbook or a post-mortem needs; a document with less is an operations note.
+KIND_THRESHOLD = 3
 
 
-def _kind(front_matter: dict, title: str, headed: list[Block], intro: Block, path: str) -> str:
+def _kind(front_matter: dict, title: str, headed: list[Block], intro: Block, path: str, body: str) -> str:
+    """What the document is, from all the evidence; front matter `kind:` always wins. `title` is the
+    title, and the H1 on a line of its own when front matter gave another."""
     declared = front_matter.get("kind") or front_matter.get("type")
     if declared is not None:
         kind = DECLARED_KINDS.get(str(declared).strip().lower())
         if kind is None:
             raise ParseError(
-                f"front matter kind: {declared!r} is not known; use `kind: runbook` or `kind: postmortem`", line=2
+                f"front matter kind: {declared!r} is not known; use `kind: runbook`, `kind: postmortem` or `kind: note`",
+                line=2,
             )
         return kind
-    pm = rb = 0
-    if POSTMORTEM_TITLE.search(title):
-        pm += 4
-    if RUNBOOK_TITLE.search(title):
-        rb += 4
-    if alert_in_title(title):
-        rb += 2
-    for block in headed:
-        key = heading_key(block.heading)
-        pm += POSTMORTEM_HEADINGS.get(key, 0)
-        rb += RUNBOOK_HEADINGS.get(key, 0)
-    if metadata_rows(intro):
-        pm += 2
-    if pm == rb and alert_from_name(_stem(path), title):
-        rb += 1
-    if pm == rb:
-        raise ParseError(
-            "cannot tell whether this is a runbook or a post-mortem "
-            "(no telling title or headings); add front matter `kind: runbook` or `kind: postmortem`"
-        )
-    return "postmortem" if pm > rb else "runbook"
+    scores = _kind_scores(front_matter, title, headed, intro, path, body)
+    best = max(scores.values())
+    winners = [kind for kind, score in scores.items() if score == best]
+    if best < KIND_THRESHOLD or len(winners) > 1 or winners == ["note"]:
+        return "note"
+    return winners[0]
+
+
+def _kind_scores(
+    front_matter: dict, title: str, headed: list[Block], intro: Block, path: str, body: str
+) -> dict[str, int]:
+    """Points for each kind: the title, file name and folders, dates, the sections and bold labels, the alert."""
+    parts = PurePosixPath(path.replace("\\", "/")).parts
+    stem, folders, titles = _stem(path), parts[:-1], title.split("\n")
+    described = " ".join(str(v) for k, v in front_matter.items() if k in ("section", "category", "categories", "tags"))
+    pm = rb = note = 0
+    pm += 4 * bool(POSTMORTEM_WORDS.search(title)) + 3 * bool(POSTMORTEM_WORDS.search(stem))
+    rb += 4 * bool(RUNBOOK_WORDS.search(title)) + 3 * bool(RUNBOOK_WORDS.search(stem))
+    pm += 2 * bool(DATE_IN_NAME.search(title) or DATE_IN_NAME.match(stem))
+    pm += 2 * any(POSTMORTEM_FOLDER.fullmatch(f) for f in folders) + 2 * bool(POSTMORTEM_WORDS.search(described))
+    rb += 2 * any(RUNBOOK_FOLDER.fullmatch(f) for f in folders) + 2 * bool(RUNBOOK_WORDS.search(described))
+    note += 4 * any(NOTE_WORDS.match(name.strip()) for name in (stem, *titles))
+    note += _index_weight(body)
+    if front_matter.get("alert") or front_matter.get("alertname"):
+        rb += 5
+    rb += 3 * any(alert_in_title(t) for t in titles) + 3 * any(alert_from_name(stem, t) for t in titles)
+    rb += 2 * any(ALERT_SENTENCE.search(p) for p in intro.paragraphs[:2])
+    pm += 2 * bool(metadata_rows(intro))
+    bold = (BOLD_LABEL.match(line) for line in body.split("\n"))
+    labels = {block.heading for block in headed} | {m.group(1) for m in bold if m}
+    for label in labels:
+        pm += section_weight(POSTMORTEM_SECTIONS, label)
+        rb += section_weight(RUNBOOK_SECTIONS, label)
+        note += section_weight(NOTE_SECTIONS, label)
+    return {"postmortem": pm, "runbook": rb, "note": note}
+
+
+def _index_weight(body: str) -> int:
+    """Points for a page that lists other pages: 4 for a table-of-contents directive or lists made
+    mostly of bare links, and one per bare link beyond the tenth (a log of forty incidents is an index)."""
+    items = [line for line in body.split("\n") if LIST_ITEM.match(line)]
+    links = sum(1 for line in items if LINK_ITEM.match(line))
+    listing = bool(TOC_DIRECTIVE.search(body)) or (links >= 3 and links * 2 >= len(items))
+    return 4 * listing + max(0, links - 10)
 
 
 def _incident_refs(blocks: list[Block]) -> list[str]:

@@ -14,7 +14,7 @@ from kb.alerting.trends import Change, trend_line
 from kb.entities.insights import related_documents
 from kb.entities.links import document_html_linked
 from kb.markdown.html_parts import Part, split_sections, without_title
-from kb.models import Document, FollowUpStatus, Incident, PostMortem, ResolutionEntry, Runbook
+from kb.models import Document, FollowUpStatus, Incident, Note, PostMortem, ResolutionEntry, Runbook
 
 
 @require_safe
@@ -126,6 +126,31 @@ def postmortem_detail(request, slug):
             "extra_fields": {key: value for key, value in fields.items() if key != "severity_note"},
             "severity_note": fields.get("severity_note", ""),
             "related": related_documents(document=postmortem),
+        },
+    )
+
+
+@require_safe
+def note_list(request):
+    notes = Note.objects.filter(archived=False).order_by(Lower("title"))
+    return render(request, "kb/note_list.html", {"notes": notes})
+
+
+@require_safe
+def note_detail(request, slug):
+    note = get_object_or_404(
+        Note.objects.annotate(revision_count=Count("revisions")).prefetch_related("sections", "incidents_named"),
+        slug=slug,
+    )
+    return render(
+        request,
+        "kb/note_detail.html",
+        {
+            "note": note,
+            "document": note,
+            "sections": list(note.sections.all()),
+            "parts": _document_parts(note, document_html_linked(note)),
+            "related": related_documents(document=note),
         },
     )
 
