@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 from kb.markdown.errors import NotADocument, ParseError
 from kb.markdown.postmortems import FollowUpItem, PostMortemFields, metadata_rows, read_postmortem
 from kb.markdown.rendering import Block, render
-from kb.markdown.runbooks import ResolutionRow, alert_from_name, alert_in_title, read_runbook
+from kb.markdown.runbooks import ResolutionRow, alert_in_title, read_runbook
 from kb.markdown.syntax import (
     ALERT_SENTENCE,
     ATX_HEADING,
@@ -37,6 +37,7 @@ from kb.markdown.syntax import (
     comparable,
     fence_after,
     incident_references,
+    is_alert_like,
     is_table_row,
     section_weight,
     setext_level,
@@ -335,7 +336,7 @@ def _kind_scores(
     note += _index_weight(body)
     if front_matter.get("alert") or front_matter.get("alertname"):
         rb += 5
-    rb += 3 * any(alert_in_title(t) for t in titles) + 3 * any(alert_from_name(stem, t) for t in titles)
+    rb += 3 * any(alert_in_title(t) for t in titles) + 3 * is_alert_like(stem)
     rb += 2 * any(ALERT_SENTENCE.search(p) for p in intro.paragraphs[:2])
     pm += 2 * bool(metadata_rows(intro))
     bold = (BOLD_LABEL.match(line) for line in body.split("\n"))
