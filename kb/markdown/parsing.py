@@ -23,6 +23,7 @@ from kb.markdown.syntax import (
     DATE_IN_NAME,
     DECLARED_KINDS,
     DOCUMENT_EXTENSIONS,
+    HTTP_MESSAGE,
     LINK_ITEM,
     LIST_ITEM,
     NOTE_SECTIONS,
@@ -220,6 +221,8 @@ def parse_document(text: str, path: str = "") -> ParsedDocument:
         if front_matter:
             raise NotADocument("front matter only, no content (a section index)")
         raise ParseError("file is empty")
+    if HTTP_MESSAGE.match(body):
+        raise NotADocument("a recorded HTTP message, not a document")
     if parts.rebuilt is not None:
         warnings.append("structure reconstructed: the file had lost its newlines; rebuilt " + parts.rebuilt.describe())
         if parts.rebuilt.unclosed_fence:
@@ -350,10 +353,10 @@ def _kind_scores(
 
 def _index_weight(body: str) -> int:
     """Points for a page that lists other pages: 4 for a table-of-contents directive or lists made
-    mostly of bare links, and one per bare link beyond the tenth (a log of forty incidents is an index)."""
+    mostly of bare links (five at least), and one per bare link beyond the tenth (a log of forty incidents is an index)."""
     items = [line for line in body.split("\n") if LIST_ITEM.match(line)]
     links = sum(1 for line in items if LINK_ITEM.match(line))
-    listing = bool(TOC_DIRECTIVE.search(body)) or (links >= 3 and links * 2 >= len(items))
+    listing = bool(TOC_DIRECTIVE.search(body)) or (links >= 5 and links * 2 >= len(items))
     return 4 * listing + max(0, links - 10)
 
 

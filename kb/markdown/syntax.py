@@ -305,6 +305,8 @@ def resolution_columns(headers: list[str]) -> dict[str, int]:
 
 # The extensions of a document's file, stacked as site generators stack them: `vpn-down.html.md.erb`.
 DOCUMENT_EXTENSIONS = ("md", "markdown", "mdx", "txt", "erb", "html")
+# A recorded HTTP request or response (`POST /hook HTTP/1.1`, `HTTP/1.1 200 OK`) saved as text: data, not a document.
+HTTP_MESSAGE = re.compile(r"\A\s*(?:[A-Z]{3,7} \S+ HTTP/\d(?:\.\d)?|HTTP/\d(?:\.\d)? \d{3}\b)")
 # What front matter `kind:` (or `type:`) may say, and the kind each one means.
 DECLARED_KINDS = {
     **dict.fromkeys(("runbook", "playbook", "sop", "alert"), "runbook"),

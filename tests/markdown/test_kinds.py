@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.markdown.parsing import parse_document
+from kb.markdown.parsing import NotADocument, parse_document
 from kb.markdown.syntax import POSTMORTEM_SECTIONS, kind_key, section_weight
 
 KINDS = Path(__file__).resolve().parents[1] / "fixtures" / "kinds"
@@ -70,3 +70,10 @@ def test_a_heading_counts_in_any_common_spelling():
 def test_a_document_with_sections_of_both_kinds_in_equal_measure_is_a_note_not_a_guess():
     text = "# Database\n\n## Timeline\n\nx\n\n## Diagnosis\n\ny\n"
     assert parse_document(text, "database.md").kind == "note"
+
+
+def test_a_recorded_http_message_saved_as_text_is_no_document():
+    with pytest.raises(NotADocument, match="HTTP message"):
+        parse_document("POST /hook HTTP/1.1\nHost: 127.0.0.1:18000\nContent-Type: application/json\n", "hook.txt")
+    with pytest.raises(NotADocument):
+        parse_document("HTTP/1.1 200 OK\nContent-Length: 2\n", "reply.txt")
