@@ -1,9 +1,9 @@
 """Understands one markdown document: text in, a `ParsedDocument` out. No database access.
 
 It reads front matter, rebuilds flattened files, renders once through Python-Markdown
-(`kb.markdown.rendering`) and reads the outline that pass gathered to decide what the document
-is (runbook or post-mortem); `kb.markdown.runbooks` and `kb.markdown.postmortems` then pull out
-its structured fields. The conventions it reads by are `kb.markdown.syntax`'s.
+(`kb.markdown.rendering`) and weighs all the evidence to decide what the document is (runbook,
+post-mortem or operations note); `kb.markdown.runbooks` and `kb.markdown.postmortems` then pull
+out their structured fields. The conventions and words it reads by are `kb.markdown.syntax`'s.
 """
 
 from __future__ import annotations
@@ -304,8 +304,13 @@ KIND_THRESHOLD = 3
 
 def _kind(front_matter: dict, title: str, headed: list[Block], intro: Block, path: str, body: str) -> str:
     """What the document is, from all the evidence; front matter `kind:` always wins. `title` is the
-    title, and the H1 on a line of its own when front matter gave another."""
-    declared = front_matter.get("kind") or front_matter.get("type")
+    title, and the H1 on a line of its own when front matter gave another.
+
+    `type:` counts as well when it names a kind; site generators use it for other things (Hugo's
+    `type: docs`), so another value of it is no error, where an unknown `kind:` is."""
+    declared = front_matter.get("kind")
+    if declared is None and str(front_matter.get("type", "")).strip().lower() in DECLARED_KINDS:
+        declared = front_matter["type"]
     if declared is not None:
         kind = DECLARED_KINDS.get(str(declared).strip().lower())
         if kind is None:

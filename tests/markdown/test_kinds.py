@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.markdown.parsing import NotADocument, parse_document
+from kb.markdown.parsing import NotADocument, ParseError, parse_document
 from kb.markdown.syntax import POSTMORTEM_SECTIONS, kind_key, section_weight
 
 KINDS = Path(__file__).resolve().parents[1] / "fixtures" / "kinds"
@@ -77,3 +77,11 @@ def test_a_recorded_http_message_saved_as_text_is_no_document():
         parse_document("POST /hook HTTP/1.1\nHost: 127.0.0.1:18000\nContent-Type: application/json\n", "hook.txt")
     with pytest.raises(NotADocument):
         parse_document("HTTP/1.1 200 OK\nContent-Length: 2\n", "reply.txt")
+
+
+def test_a_site_generator_type_that_names_no_kind_is_no_error_but_an_unknown_kind_is():
+    text = "---\ntype: docs\n---\n# Login failures\n\n## Issue Summary\n\nx\n\n## Root cause\n\ny\n"
+    assert parse_document(text, "login.md").kind == "postmortem"
+    assert parse_document("---\ntype: runbook\n---\n# Login\n\nx\n", "login.md").kind == "runbook"
+    with pytest.raises(ParseError, match=r"line 2: front matter kind: 'docs' is not known"):
+        parse_document(text.replace("type:", "kind:"), "login.md")
