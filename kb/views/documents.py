@@ -66,6 +66,16 @@ def _document_parts(document: Document, html: str) -> list[Part]:
     return without_title(split_sections(html), document.title)
 
 
+def _document_context(document: Document) -> dict:
+    """What every document page shows: its sections beside the outline, and related documents."""
+    return {
+        "document": document,
+        "sections": list(document.sections.all()),
+        "parts": _document_parts(document, document_html_linked(document)),
+        "related": related_documents(document=document),
+    }
+
+
 @require_safe
 def runbook_detail(request, slug):
     runbook = get_object_or_404(
@@ -116,16 +126,13 @@ def postmortem_detail(request, slug):
         request,
         "kb/postmortem_detail.html",
         {
+            **_document_context(postmortem),
             "postmortem": postmortem,
-            "document": postmortem,
-            "sections": list(postmortem.sections.all()),
-            "parts": _document_parts(postmortem, document_html_linked(postmortem)),
             "follow_ups": follow_ups,
             "lessons": list(postmortem.lessons.all()),
             "open_follow_ups": sum(1 for f in follow_ups if f.status == FollowUpStatus.OPEN),
             "extra_fields": {key: value for key, value in fields.items() if key != "severity_note"},
             "severity_note": fields.get("severity_note", ""),
-            "related": related_documents(document=postmortem),
         },
     )
 
@@ -142,17 +149,7 @@ def note_detail(request, slug):
         Note.objects.annotate(revision_count=Count("revisions")).prefetch_related("sections", "incidents_named"),
         slug=slug,
     )
-    return render(
-        request,
-        "kb/note_detail.html",
-        {
-            "note": note,
-            "document": note,
-            "sections": list(note.sections.all()),
-            "parts": _document_parts(note, document_html_linked(note)),
-            "related": related_documents(document=note),
-        },
-    )
+    return render(request, "kb/note_detail.html", {**_document_context(note), "note": note})
 
 
 def resolve_reference(request):

@@ -1,5 +1,6 @@
 """`python manage.py import_docs`: what lands in the database, and what a user reads."""
 
+import os
 from io import StringIO
 from pathlib import Path
 
@@ -77,11 +78,12 @@ def test_it_imports_the_whole_corpus_without_failures(corpus):
     files = [p for p in (corpus / "runbooks" / "prometheus-operator").rglob("*") if p.is_file()]
     alerts = {p.name.split(".")[0] for p in files if p.name not in ("LICENSE", "_index.md")}
     runbook_alerts = set(Runbook.objects.values_list("alert__name", flat=True))
-    assert alerts == runbook_alerts
+    assert alerts <= runbook_alerts  # the other collections' runbooks answer alerts too
     assert Runbook.objects.get(slug="cputhrottlinghigh").alert.name == "CPUThrottlingHigh"
     dfds = [p for p in (corpus / "postmortems" / "dfds").iterdir() if p.name.startswith("PM2")]
-    assert PostMortem.objects.count() == len(dfds)
-    assert PostMortem.objects.filter(date__isnull=False).count() >= len(dfds) - 1
+    dfds_postmortems = PostMortem.objects.filter(source_path__contains=f"{os.sep}dfds{os.sep}")
+    assert dfds_postmortems.count() == len(dfds)
+    assert dfds_postmortems.filter(date__isnull=False).count() >= len(dfds) - 1
     # Skipped, each with its reason: licences, READMEs, the template, Hugo section indexes.
     assert "LICENSE: repository file" in out
     assert "_index.md: front matter only" in out
