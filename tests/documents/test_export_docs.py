@@ -47,7 +47,7 @@ def snapshot() -> dict[str, dict]:
                     runbook.resolution_entries.values_list("date", "incidents", "old", "new", "notes", "cells")
                 ),
             }
-        else:
+        elif document.kind == "postmortem":  # a note has no fields beyond its text and sections
             pm = PostMortem.objects.get(pk=document.pk)
             fields |= {
                 "facts": (pm.date, pm.duration, pm.severity, pm.affected, pm.status, pm.summary),
