@@ -10,9 +10,9 @@ what the code does today. Prints, per field, right / labelled / accuracy per col
 
 How a field is scored (a file counts once per field it has a label for):
 - kind: `postmortem` is right when a PostMortem is stored from the file, `runbook` when a Runbook is
-  (and no PostMortem), `skip` when nothing is stored from it. The project has no kind for `note` (a
-  procedure or index page about no alert): a note is right when it is not stored as a post-mortem,
-  whether it is skipped or kept as a runbook, since either keeps it out of the post-mortem lists.
+  (and no PostMortem), `skip` when nothing is stored from it. A `note` (a procedure or index page
+  about no alert) is right when it is not stored as a post-mortem: stored as a Note, kept as a
+  runbook or skipped, it stays out of the post-mortem lists.
 - post-mortem fields are scored only against a stored PostMortem; a file labelled `postmortem` that
   is not stored as one misses every one of them ("not a post-mortem").
 - date: the stored date is the labelled one (a list of dates accepts any of them).
@@ -135,6 +135,8 @@ def stored_kind(documents: list) -> str:
         return "postmortem"
     if "runbook" in kinds:
         return "runbook"
+    if "note" in kinds:
+        return "note"
     return "skip"
 
 

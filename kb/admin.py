@@ -13,6 +13,7 @@ from kb.models import (
     Incident,
     Lesson,
     Mention,
+    Note,
     PostMortem,
     ResolutionEntry,
     Revision,
@@ -79,6 +80,11 @@ class PostMortemAdmin(DocumentAdmin):
     search_fields = DocumentAdmin.search_fields + ("summary", "affected")
     date_hierarchy = "date"
     inlines = [SectionInline, FollowUpInline, LessonInline, RevisionInline]
+
+
+@admin.register(Note)
+class NoteAdmin(DocumentAdmin):
+    list_display = ("title", "source_path", "updated_at", "archived")
 
 
 @admin.register(Alert)

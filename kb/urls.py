@@ -19,7 +19,7 @@ from kb.views import (
     webhook,
 )
 
-DOCUMENT = r"^(?P<kind>runbook|postmortem)s/(?P<slug>[-a-zA-Z0-9_]+)"
+DOCUMENT = r"^(?P<kind>runbook|postmortem|note)s/(?P<slug>[-a-zA-Z0-9_]+)"
 
 search_urls = [
     path("", search.home, name="home"),
@@ -39,6 +39,7 @@ authoring_urls = [
     path("runbooks/<slug:slug>/edit/", authoring.runbook_edit, name="runbook_edit"),
     path("runbooks/<slug:slug>/resolutions/new/", authoring.resolution_new, name="resolution_new"),
     path("runbooks/<slug:slug>.md", authoring.document_download, {"kind": "runbook"}, name="runbook_markdown"),
+    path("notes/<slug:slug>.md", authoring.document_download, {"kind": "note"}, name="note_markdown"),
     path("preview/postmortem/", authoring.postmortem_preview, name="postmortem_preview"),
     path("preview/runbook/", authoring.runbook_preview, name="runbook_preview"),
     path("incidents/new/", incidents_edit.incident_new, name="incident_new"),
@@ -53,6 +54,8 @@ documents_urls = [
     path("runbooks/<slug:slug>/", documents.runbook_detail, name="runbook_detail"),
     path("postmortems/", documents.postmortem_list, name="postmortem_list"),
     path("postmortems/<slug:slug>/", documents.postmortem_detail, name="postmortem_detail"),
+    path("notes/", documents.note_list, name="note_list"),
+    path("notes/<slug:slug>/", documents.note_detail, name="note_detail"),
     path("resolve/", documents.resolve_reference, name="resolve_reference"),
 ]
 
@@ -77,6 +80,8 @@ api_urls = [
     path("api/runbooks/<slug:slug>", api.runbook_detail),
     path("api/postmortems", api.postmortem_list),
     path("api/postmortems/<slug:slug>", api.postmortem_detail),
+    path("api/notes", api.note_list),
+    path("api/notes/<slug:slug>", api.note_detail),
     path("api/alerts/<str:name>", api.alert_detail),
     path("api/search", api.search_results),
     path("api/entities", api.entity_list),

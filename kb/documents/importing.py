@@ -34,6 +34,15 @@ class FileResult:
     document: Document | None = None
     # A file with many alerts: the runbook saved for each alert section (and those archived).
     parts: list[FileResult] = field(default_factory=list)
+    kind: str = ""  # runbook, postmortem or note, for a file read as a document
+
+
+# How the summary names each kind, singular and plural.
+KIND_NAMES = {
+    "runbook": ("runbook", "runbooks"),
+    "postmortem": ("post-mortem", "post-mortems"),
+    "note": ("note", "notes"),
+}
 
 
 @dataclass
@@ -48,11 +57,20 @@ class ImportReport:
         return any(r.outcome == "failed" for r in self.results)
 
     def summary(self) -> str:
-        parts = [f"{self.count(o)} {o}" for o in ("created", "updated", "unchanged", "skipped", "failed")]
+        """ "3 created (1 runbook, 2 post-mortems), 0 updated, …": created and updated counted by kind too."""
+        parts = [
+            f"{self.count(o)} {o}{self._by_kind(o)}" for o in ("created", "updated", "unchanged", "skipped", "failed")
+        ]
         archived = self.count("archived")
         if archived:
             parts.append(f"{archived} archived")
         return ", ".join(parts)
+
+    def _by_kind(self, outcome: str) -> str:
+        if outcome not in ("created", "updated") or not self.count(outcome):
+            return ""
+        counts = [(sum(1 for r in self.results if r.outcome == outcome and r.kind == k), k) for k in KIND_NAMES]
+        return " (" + ", ".join(f"{n} {KIND_NAMES[k][n != 1]}" for n, k in counts if n) + ")"
 
 
 @dataclass
@@ -126,7 +144,7 @@ def import_file(candidate: Candidate, *, dry_run: bool = False, vocabulary: Voca
     identity = f"id:{parsed.identity}" if parsed.identity else candidate.identity
     try:
         if dry_run:
-            return FileResult(shown, _dry_outcome(identity, text), _warning_text(parsed))
+            return FileResult(shown, _dry_outcome(identity, text), _warning_text(parsed), kind=parsed.kind)
         with transaction.atomic():
             document, outcome = document_save(
                 parsed,
@@ -144,7 +162,7 @@ def import_file(candidate: Candidate, *, dry_run: bool = False, vocabulary: Voca
         counts = {o: sum(1 for p in parts if p.outcome == o) for o in ("created", "updated", "unchanged", "archived")}
         shown_counts = ", ".join(f"{n} {o}" for o, n in counts.items() if n)
         message = "; ".join(filter(None, [message, f"{len(parts)} alert runbooks ({shown_counts})"]))
-    return FileResult(shown, outcome, message, document, parts)
+    return FileResult(shown, outcome, message, document, parts, kind=parsed.kind)
 
 
 def _save_parts(parsed: ParsedDocument, identity: str, shown: str, vocabulary: Vocabulary | None) -> list[FileResult]:
@@ -163,7 +181,7 @@ def _save_parts(parsed: ParsedDocument, identity: str, shown: str, vocabulary: V
             reason=f"imported from {shown}#{part.anchor}",
             vocabulary=vocabulary,
         )
-        results.append(FileResult(f"{shown}#{part.anchor}", outcome, "", document))
+        results.append(FileResult(f"{shown}#{part.anchor}", outcome, "", document, kind="runbook"))
     gone = Runbook.objects.filter(identity__startswith=f"{identity}#", archived=False).exclude(identity__in=identities)
     for document in gone:
         results.append(

@@ -21,6 +21,7 @@ from kb.models import (
     FollowUp,
     Incident,
     Lesson,
+    Note,
     PostMortem,
     ResolutionEntry,
     Revision,
@@ -62,7 +63,7 @@ def document_save(
     `vocabulary` is what the knowledge base knows for extracting entities (read when not given).
     """
     digest = content_hash(source_text)
-    model = Runbook if parsed.kind == DocumentKind.RUNBOOK else PostMortem
+    model = {DocumentKind.RUNBOOK: Runbook, DocumentKind.POSTMORTEM: PostMortem, DocumentKind.NOTE: Note}[parsed.kind]
     existing = Document.objects.select_for_update().filter(identity=identity).first()
     if expected_version is not None:
         # The row is locked until commit (SQLite locks the whole database for the write), so the
@@ -104,7 +105,7 @@ def document_save(
         document.review_in = parsed.review_in[:100]
         document.stub_of = parsed.stub_of[:500]
         document.part_anchor = str(parsed.front_matter.get("part_of") or "").rpartition("#")[2][:200]
-    else:
+    elif isinstance(document, PostMortem):
         document.date = parsed.date
         document.date_source = parsed.date_source if parsed.date else ""
         document.duration = parsed.duration[:500]
@@ -175,7 +176,7 @@ def _replace_parts(document: Document, parsed: ParsedDocument) -> None:
             )
             for i, r in enumerate(parsed.resolution_history)
         )
-    else:
+    elif isinstance(document, PostMortem):
         document.follow_ups.all().delete()
         FollowUp.objects.bulk_create(
             FollowUp(postmortem=document, position=i, text=f.text, status=f.status, owner=f.owner[:200], due=f.due)

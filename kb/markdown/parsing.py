@@ -1,14 +1,13 @@
 """Understands one markdown document: text in, a `ParsedDocument` out. No database access.
 
 It reads front matter, rebuilds flattened files, renders once through Python-Markdown
-(`kb.markdown.rendering`) and reads the outline that pass gathered to decide what the document
-is (runbook or post-mortem); `kb.markdown.runbooks` and `kb.markdown.postmortems` then pull out
-its structured fields. The conventions it reads by are `kb.markdown.syntax`'s.
+(`kb.markdown.rendering`) and weighs all the evidence to decide what the document is (runbook,
+post-mortem or operations note); `kb.markdown.runbooks` and `kb.markdown.postmortems` then pull
+out their structured fields. The conventions and words it reads by are `kb.markdown.syntax`'s.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePosixPath
@@ -21,23 +20,38 @@ from kb.markdown.rendering import Block, render
 from kb.markdown.runbooks import (
     Part,
     ResolutionRow,
-    alert_from_name,
     alert_in_title,
     alert_parts,
     part_text,
     read_runbook,
 )
 from kb.markdown.syntax import (
+    ALERT_SENTENCE,
     ATX_HEADING,
-    POSTMORTEM_FOLDERS,
-    RUNBOOK_FOLDERS,
+    BOLD_LABEL,
+    DATE_IN_NAME,
+    DECLARED_KINDS,
+    DOCUMENT_EXTENSIONS,
+    HTTP_MESSAGE,
+    LINK_ITEM,
+    LIST_ITEM,
+    NOTE_SECTIONS,
+    NOTE_WORDS,
+    POSTMORTEM_FOLDER,
+    POSTMORTEM_SECTIONS,
+    POSTMORTEM_WORDS,
+    RUNBOOK_FOLDER,
+    RUNBOOK_SECTIONS,
+    RUNBOOK_WORDS,
+    TOC_DIRECTIVE,
     cell_columns,
     comparable,
     fence_after,
-    heading_key,
     incident_references,
+    is_alert_like,
     is_table_row,
     numbers_are_links,
+    section_weight,
     setext_level,
     source_parts,
     split_row,
@@ -49,18 +63,7 @@ from kb.markdown.syntax import (
 # named here so that callers import the parser and its errors from one place.
 __all__ = ["NotADocument", "ParseError", "ParsedDocument", "Section", "content_hash", "decode", "parse_document"]
 
-# The kinds front matter may declare (`kind:` or `type:`), and the kind each one means.
-DECLARED_KINDS = {
-    "runbook": "runbook",
-    "playbook": "runbook",
-    "sop": "runbook",
-    "postmortem": "postmortem",
-    "post-mortem": "postmortem",
-    "incident": "postmortem",
-    "incident-review": "postmortem",
-    "retrospective": "postmortem",
-    "pir": "postmortem",
-}
+MAX_BYTES = 2 * 1024 * 1024
 
 
 @dataclass
@@ -217,6 +220,8 @@ def parse_document(text: str, path: str = "", *, split: bool = True) -> ParsedDo
         if front_matter:
             raise NotADocument("front matter only, no content (a section index)")
         raise ParseError("file is empty")
+    if HTTP_MESSAGE.match(body):
+        raise NotADocument("a recorded HTTP message, not a document")
     if parts.rebuilt is not None:
         warnings.append("structure reconstructed: the file had lost its newlines; rebuilt " + parts.rebuilt.describe())
         if parts.rebuilt.unclosed_fence:
@@ -238,7 +243,10 @@ def parse_document(text: str, path: str = "", *, split: bool = True) -> ParsedDo
 
     stem = _stem(path)
     title = str(front_matter.get("title") or (title_block.heading if title_block else "") or stem or "Untitled")
-    kind = _kind(front_matter, title, [b for b, _ in content], intro, path, alert_sections=alert_parts(sections, body))
+    # The H1 names the alert even where front matter gives a plainer title ("# NodeRAIDDiskFailure").
+    titles = f"{title}\n{title_block.heading}" if title_block else title
+    alert_sections = alert_parts(sections, body)
+    kind = _kind(front_matter, titles, [b for b, _ in content], intro, path, body, alert_sections=alert_sections)
     doc = ParsedDocument(
         kind=kind,
         title=title.strip(),
@@ -258,10 +266,10 @@ def parse_document(text: str, path: str = "", *, split: bool = True) -> ParsedDo
         if split:
             doc.parts = _parts(doc, front_matter, path)
             if doc.parts and not text_or_none(front_matter.get("alert") or front_matter.get("alertname")):
-                # TODO(lead): the rest of the file (procedures, log lines) is an operations note once the
-                # Note kind is merged; until then it stays this runbook, answering no alert.
+                # The rest of the file (procedures, log lines) stays this document, answering no alert.
+                # It is what export_docs writes back; reading it as an operations note is still to do.
                 doc.alert = None
-    else:
+    elif kind == "postmortem":
         read_postmortem(doc, front_matter, content, intro, body, stem)
     return doc
 
@@ -286,8 +294,11 @@ def _merge(first: Block, second: Block) -> Block:
 
 
 def _stem(path: str) -> str:
+    """The file name without its document extensions (`vpn-down.html.md.erb` → `vpn-down`)."""
     name = PurePosixPath(path.replace("\\", "/")).name
-    return name.rsplit(".", 1)[0] if "." in name else name
+    while "." in name and name.rsplit(".", 1)[1].lower() in DOCUMENT_EXTENSIONS:
+        name = name.rsplit(".", 1)[0]
+    return name
 
 
 def _jsonable(value):
@@ -300,91 +311,76 @@ def _jsonable(value):
     return str(value)
 
 
-# --- runbook or post-mortem? -----------------------------------------------------------
+# --- runbook, post-mortem or note? ---------------------------------------------------
 
-POSTMORTEM_TITLE = re.compile(
-    r"post[- ]?mortem|incident (review|report|retrospective)|retrospective|\bPIR\b|outage report|\brca\b", re.I
-)
-RUNBOOK_TITLE = re.compile(r"\b(runbooks?|playbooks?|run books?|sops?)\b", re.I)
-POSTMORTEM_HEADINGS = {
-    "summary": 1,
-    "timeline": 2,
-    "action items": 2,
-    "contributing factors": 2,
-    "contributing items": 2,
-    "lessons": 2,
-    "lessons learned": 2,
-    "lessons learnt": 2,
-    "follow-ups": 2,
-    "follow ups": 2,
-    "attendees": 1,
-    "what went well": 2,
-    "what went wrong": 2,
-    "where we got lucky": 2,
-    "detection": 1,
-    "root cause": 1,
-    "root causes": 1,
-    "stats": 1,
-    "why hard to spot": 1,
-    "customer impact": 1,
-}
-RUNBOOK_HEADINGS = {
-    "alert": 2,
-    "meaning": 2,
-    "diagnosis": 2,
-    "mitigation": 2,
-    "symptoms": 2,
-    "investigation": 2,
-    "investigation steps": 2,
-    "troubleshooting": 2,
-    "resolution history": 2,
-    "fix": 1,
-    "remediation": 1,
-    "verification": 1,
-    "escalation": 1,
-    "prerequisites": 1,
-    "steps": 1,
-    "procedure": 2,
-    "runbook": 2,
-    "how to fix": 2,
-    "checks": 1,
-}
+# The least evidence a runbook or a post-mortem needs; a document with less is an operations note.
+KIND_THRESHOLD = 3
 
 
-def _kind(front_matter: dict, title: str, headed: list[Block], intro: Block, path: str, alert_sections=()) -> str:
-    declared = front_matter.get("kind") or front_matter.get("type")
+def _kind(
+    front_matter: dict, title: str, headed: list[Block], intro: Block, path: str, body: str, alert_sections=()
+) -> str:
+    """What the document is, from all the evidence; front matter `kind:` always wins. `title` is the
+    title, and the H1 on a line of its own when front matter gave another.
+
+    `type:` counts as well when it names a kind; site generators use it for other things (Hugo's
+    `type: docs`), so another value of it is no error, where an unknown `kind:` is."""
+    declared = front_matter.get("kind")
+    if declared is None and str(front_matter.get("type", "")).strip().lower() in DECLARED_KINDS:
+        declared = front_matter["type"]
     if declared is not None:
         kind = DECLARED_KINDS.get(str(declared).strip().lower())
         if kind is None:
             raise ParseError(
-                f"front matter kind: {declared!r} is not known; use `kind: runbook` or `kind: postmortem`", line=2
+                f"front matter kind: {declared!r} is not known; use `kind: runbook`, `kind: postmortem` or `kind: note`",
+                line=2,
             )
         return kind
-    pm = rb = 0
-    if POSTMORTEM_TITLE.search(title):
-        pm += 4
-    if RUNBOOK_TITLE.search(title):
-        rb += 4
-    if alert_in_title(title):
-        rb += 2
-    for block in headed:
-        key = heading_key(block.heading)
-        pm += POSTMORTEM_HEADINGS.get(key, 0)
-        rb += RUNBOOK_HEADINGS.get(key, 0)
-    if metadata_rows(intro):
-        pm += 2
-    rb += 4 if alert_sections else 0  # two or more sections, each about an alert that fires
-    folders = {folder.lower() for folder in PurePosixPath(path.replace("\\", "/")).parts[:-1]}
-    rb += 2 if folders & RUNBOOK_FOLDERS else 0
-    pm += 2 if folders & POSTMORTEM_FOLDERS else 0
-    if pm == rb and alert_from_name(_stem(path), title):
-        rb += 1
-    if pm == rb:
-        raise ParseError(
-            "cannot tell whether this is a runbook or a post-mortem "
-            "(no telling title or headings); add front matter `kind: runbook` or `kind: postmortem`"
-        )
-    return "postmortem" if pm > rb else "runbook"
+    scores = _kind_scores(front_matter, title, headed, intro, path, body)
+    scores["runbook"] += 4 if alert_sections else 0  # two or more sections, each about an alert that fires
+    best = max(scores.values())
+    winners = [kind for kind, score in scores.items() if score == best]
+    if best < KIND_THRESHOLD or len(winners) > 1 or winners == ["note"]:
+        return "note"
+    return winners[0]
+
+
+def _kind_scores(
+    front_matter: dict, title: str, headed: list[Block], intro: Block, path: str, body: str
+) -> dict[str, int]:
+    """Points for each kind: the title, file name and folders, dates, the sections and bold labels, the alert."""
+    parts = PurePosixPath(path.replace("\\", "/")).parts
+    stem, folders, titles = _stem(path), parts[:-1], title.split("\n")
+    described = " ".join(str(v) for k, v in front_matter.items() if k in ("section", "category", "categories", "tags"))
+    pm = rb = note = 0
+    pm += 4 * bool(POSTMORTEM_WORDS.search(title)) + 3 * bool(POSTMORTEM_WORDS.search(stem))
+    rb += 4 * bool(RUNBOOK_WORDS.search(title)) + 3 * bool(RUNBOOK_WORDS.search(stem))
+    pm += 2 * bool(DATE_IN_NAME.search(title) or DATE_IN_NAME.match(stem))
+    pm += 2 * any(POSTMORTEM_FOLDER.fullmatch(f) for f in folders) + 2 * bool(POSTMORTEM_WORDS.search(described))
+    rb += 2 * any(RUNBOOK_FOLDER.fullmatch(f) for f in folders) + 2 * bool(RUNBOOK_WORDS.search(described))
+    note += 4 * any(NOTE_WORDS.match(name.strip()) for name in (stem, *titles))
+    note += _index_weight(body)
+    if front_matter.get("alert") or front_matter.get("alertname"):
+        rb += 5
+    rb += 3 * any(alert_in_title(t) for t in titles) + 3 * is_alert_like(stem)
+    rb += 2 * any(ALERT_SENTENCE.search(p) for p in intro.paragraphs[:2])
+    pm += 2 * bool(metadata_rows(intro))
+    bold = (BOLD_LABEL.match(line) for line in body.split("\n"))
+    labels = {block.heading for block in headed} | {m.group(1) for m in bold if m}
+    for label in labels:
+        pm += section_weight(POSTMORTEM_SECTIONS, label)
+        rb += section_weight(RUNBOOK_SECTIONS, label)
+        note += section_weight(NOTE_SECTIONS, label)
+    return {"postmortem": pm, "runbook": rb, "note": note}
+
+
+def _index_weight(body: str) -> int:
+    """Points for a page that lists other pages: 4 for a table-of-contents directive or lists made
+    mostly of bare links (five at least), and one per bare link beyond the tenth (a log of forty incidents is an index)."""
+    items = [line for line in body.split("\n") if LIST_ITEM.match(line)]
+    links = sum(1 for line in items if LINK_ITEM.match(line))
+    listing = bool(TOC_DIRECTIVE.search(body)) or (links >= 5 and links * 2 >= len(items))
+    return 4 * listing + max(0, links - 10)
 
 
 def _incident_refs(blocks: list[Block], *, bare: bool) -> list[str]:

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kb', '0004_merge_20261121_0802'),
+        ("kb", "0004_merge_20261121_0802"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='postmortem',
-            name='date_source',
+            model_name="postmortem",
+            name="date_source",
             field=models.CharField(blank=True, max_length=20),
         ),
     ]

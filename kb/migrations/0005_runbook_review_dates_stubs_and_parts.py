@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kb', '0004_merge_20261121_0802'),
+        ("kb", "0004_merge_20261121_0802"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='runbook',
-            name='last_reviewed_on',
+            model_name="runbook",
+            name="last_reviewed_on",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='runbook',
-            name='part_anchor',
+            model_name="runbook",
+            name="part_anchor",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='runbook',
-            name='review_in',
+            model_name="runbook",
+            name="review_in",
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddField(
-            model_name='runbook',
-            name='stub_of',
+            model_name="runbook",
+            name="stub_of",
             field=models.CharField(blank=True, max_length=500),
         ),
     ]

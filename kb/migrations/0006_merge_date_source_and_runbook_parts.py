@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kb', '0005_postmortem_date_source'),
-        ('kb', '0005_runbook_review_dates_stubs_and_parts'),
+        ("kb", "0005_postmortem_date_source"),
+        ("kb", "0005_runbook_review_dates_stubs_and_parts"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -1,4 +1,4 @@
-"""The knowledge model, one module per area: documents (runbooks and post-mortems) and their parts
+"""The knowledge model, one module per area: documents (runbooks, post-mortems and notes) and their parts
 (`documents`), alerts and incidents (`alerting`), entities and mentions (`entities`), the search index
 (`search`), and the name constraints they share (`constraints`).
 
@@ -14,6 +14,7 @@ from kb.models.documents import (
     FollowUpQuerySet,
     FollowUpStatus,
     Lesson,
+    Note,
     PostMortem,
     ResolutionEntry,
     Revision,
@@ -38,6 +39,7 @@ __all__ = [
     "IncidentStatus",
     "Lesson",
     "Mention",
+    "Note",
     "PostMortem",
     "ResolutionEntry",
     "Revision",

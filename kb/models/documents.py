@@ -1,7 +1,7 @@
-"""Documents and their parts: runbooks and post-mortems, sections, revisions, a runbook's resolution
+"""Documents and their parts: runbooks, post-mortems and operations notes, sections, revisions, a runbook's resolution
 history, a post-mortem's follow-ups and lessons.
 
-Runbook and PostMortem share one `Document` table (multi-table inheritance) so that
+Runbook, PostMortem and Note share one `Document` table (multi-table inheritance) so that
 sections, revisions and search cover both kinds with one foreign key and one query.
 """
 
@@ -18,6 +18,11 @@ from django.utils import timezone
 class DocumentKind(models.TextChoices):
     RUNBOOK = "runbook", "Runbook"
     POSTMORTEM = "postmortem", "Post-mortem"
+    NOTE = "note", "Note"
+
+
+# Where each kind's pages live: /runbooks/<slug>/, /postmortems/<slug>/, /notes/<slug>/.
+KIND_URL_PREFIX = {DocumentKind.RUNBOOK: "runbooks", DocumentKind.POSTMORTEM: "postmortems", DocumentKind.NOTE: "notes"}
 
 
 class Document(models.Model):
@@ -54,8 +59,7 @@ class Document(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        prefix = "runbooks" if self.kind == DocumentKind.RUNBOOK else "postmortems"
-        return f"/{prefix}/{self.slug}/"
+        return f"/{KIND_URL_PREFIX[self.kind]}/{self.slug}/"
 
     @property
     def reconstructed(self) -> bool:
@@ -105,6 +109,14 @@ class PostMortem(Document):
     class Meta:
         ordering = ["-date", "title"]
         verbose_name = "post-mortem"
+
+
+class Note(Document):
+    """An operations note: a procedure, a helper page or an index that is neither a runbook nor a
+    post-mortem. Searchable and linkable, with sections and entities; it answers no alert."""
+
+    class Meta:
+        ordering = ["title"]
 
 
 class Section(models.Model):

@@ -14,6 +14,7 @@ from kb.models.documents import Document
 class SearchKind(models.TextChoices):
     RUNBOOK = "runbook", "Runbook"
     POSTMORTEM = "postmortem", "Post-mortem"
+    NOTE = "note", "Note"
     INCIDENT = "incident", "Incident"
     # Entities join here: a kind, a nullable foreign key on SearchEntry (and in its one-owner constraint),
     # and a `search_index_entities` writer in kb/search/index.py.

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from kb.alerting.history import postmortems_implicating
 from kb.alerting.links import labels_from_query
 from kb.entities.insights import document_entities, entities_annotated, entity_named, entity_profile, insights_gather
-from kb.models import Alert, EntityKind, Incident, PostMortem, Runbook
+from kb.models import Alert, EntityKind, Incident, Note, PostMortem, Runbook
 from kb.search import MAX_LIMIT, search
 
 
@@ -87,6 +87,7 @@ def runbook_detail(request, slug):
     return JsonResponse(
         {
             **_runbook_summary(request, runbook),
+            "kind": runbook.kind,
             "source_path": runbook.source_path,
             "stub_of": runbook.stub_of or None,
             "anchor": runbook.part_anchor or None,
@@ -123,6 +124,8 @@ def postmortem_detail(request, slug):
         {
             **_postmortem_summary(request, postmortem),
             "date_source": postmortem.date_source or None,
+            "kind": postmortem.kind,
+            "source_path": postmortem.source_path,
             "duration": postmortem.duration,
             "severity": postmortem.severity,
             "affected": postmortem.affected,
@@ -140,12 +143,40 @@ def postmortem_detail(request, slug):
             ],
             "lessons": [lesson.text for lesson in postmortem.lessons.all()],
             "incidents": sorted(i.reference for i in postmortem.incidents_named.all()),
-            "source_path": postmortem.source_path,
             "revision_count": postmortem.revisions.count(),
             "version": postmortem.version,
             "archived": postmortem.archived,
             "warnings": postmortem.warnings,
             "entities": document_entities(postmortem),
+        }
+    )
+
+
+def _note_summary(request, note: Note) -> dict:
+    return {"slug": note.slug, "title": note.title, "url": _url(request, note)}
+
+
+@api_view
+def note_list(request):
+    notes = Note.objects.filter(archived=False).order_by("title")
+    return JsonResponse({"results": [_note_summary(request, n) for n in notes]})
+
+
+@api_view
+def note_detail(request, slug):
+    note = get_object_or_404(Note.objects.prefetch_related("sections", "incidents_named"), slug=slug)
+    return JsonResponse(
+        {
+            **_note_summary(request, note),
+            "kind": note.kind,
+            "source_path": note.source_path,
+            "sections": _sections(note),
+            "incidents": sorted(i.reference for i in note.incidents_named.all()),
+            "revision_count": note.revisions.count(),
+            "version": note.version,
+            "archived": note.archived,
+            "warnings": note.warnings,
+            "entities": document_entities(note),
         }
     )
 
@@ -175,7 +206,7 @@ def alert_detail(request, name):
 
 @api_view
 def search_results(request):
-    """`?q=…&limit=…`: runbooks, post-mortems and incidents, best first; `corrected` when a typo was fixed."""
+    """`?q=…&limit=…`: runbooks, post-mortems, notes and incidents, best first; `corrected` when a typo was fixed."""
     query = request.GET.get("q", "").strip()
     if not query:
         return JsonResponse({"error": "q: give the words to search for, e.g. ?q=etcd+no+leader"}, status=400)

@@ -14,7 +14,7 @@ from kb.alerting.trends import Change, trend_line
 from kb.entities.insights import related_documents
 from kb.entities.links import document_html_linked
 from kb.markdown.html_parts import Part, split_sections, without_title
-from kb.models import Document, FollowUpStatus, Incident, PostMortem, ResolutionEntry, Runbook
+from kb.models import Document, FollowUpStatus, Incident, Note, PostMortem, ResolutionEntry, Runbook
 
 
 @require_safe
@@ -64,6 +64,16 @@ def _resolution_history(runbook: Runbook, sections, entries: list[ResolutionEntr
 
 def _document_parts(document: Document, html: str) -> list[Part]:
     return without_title(split_sections(html), document.title)
+
+
+def _document_context(document: Document) -> dict:
+    """What every document page shows: its sections beside the outline, and related documents."""
+    return {
+        "document": document,
+        "sections": list(document.sections.all()),
+        "parts": _document_parts(document, document_html_linked(document)),
+        "related": related_documents(document=document),
+    }
 
 
 @require_safe
@@ -120,18 +130,30 @@ def postmortem_detail(request, slug):
         request,
         "kb/postmortem_detail.html",
         {
+            **_document_context(postmortem),
             "postmortem": postmortem,
-            "document": postmortem,
-            "sections": list(postmortem.sections.all()),
-            "parts": _document_parts(postmortem, document_html_linked(postmortem)),
             "follow_ups": follow_ups,
             "lessons": list(postmortem.lessons.all()),
             "open_follow_ups": sum(1 for f in follow_ups if f.status == FollowUpStatus.OPEN),
             "extra_fields": {key: value for key, value in fields.items() if key != "severity_note"},
             "severity_note": fields.get("severity_note", ""),
-            "related": related_documents(document=postmortem),
         },
     )
+
+
+@require_safe
+def note_list(request):
+    notes = Note.objects.filter(archived=False).order_by(Lower("title"))
+    return render(request, "kb/note_list.html", {"notes": notes})
+
+
+@require_safe
+def note_detail(request, slug):
+    note = get_object_or_404(
+        Note.objects.annotate(revision_count=Count("revisions")).prefetch_related("sections", "incidents_named"),
+        slug=slug,
+    )
+    return render(request, "kb/note_detail.html", {**_document_context(note), "note": note})
 
 
 def resolve_reference(request):

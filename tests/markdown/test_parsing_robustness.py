@@ -82,6 +82,6 @@ def test_a_flattened_copy_never_crashes_either(text):
 
 
 def assert_a_sane_document(doc):
-    assert doc.kind in ("runbook", "postmortem")
+    assert doc.kind in ("runbook", "postmortem", "note")
     assert "<script" not in doc.html
     assert all(1 <= s.level <= 6 for s in doc.sections)
