@@ -62,8 +62,9 @@ from kb.entities.lookalikes import (
     is_english_compound,
     is_vocabulary_word,
 )
+from kb.markdown.references import cell_columns, incident_references
 from kb.markdown.rendering import Block
-from kb.markdown.syntax import ALERT_NAME, cell_columns, incident_references, is_alert_like
+from kb.markdown.syntax import ALERT_NAME, is_alert_like
 
 # --- where text is ----------------------------------------------------------------------
 

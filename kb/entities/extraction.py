@@ -33,8 +33,8 @@ from kb.entities.evidence import (
 )
 from kb.entities.grammar import ALERT, COMPONENT, HOST, K8S_NAME, KINDS, NAMESPACE, is_plain_word, name_pattern
 from kb.markdown.parsing import ParsedDocument
+from kb.markdown.references import numbers_are_links
 from kb.markdown.rendering import Block
-from kb.markdown.syntax import numbers_are_links
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,28 @@ from pathlib import PurePosixPath
 
 from kb.markdown.errors import NotADocument, ParseError
 from kb.markdown.followups import FollowUpItem
+from kb.markdown.kinds import (
+    ALERT_SENTENCE,
+    DATE_IN_NAME,
+    DECLARED_KINDS,
+    DOCUMENT_EXTENSIONS,
+    HTTP_MESSAGE,
+    LABEL_LINE,
+    LINK_ITEM,
+    NOTE_SECTIONS,
+    NOTE_WORDS,
+    POSTMORTEM_FOLDER,
+    POSTMORTEM_SECTIONS,
+    POSTMORTEM_WORDS,
+    RUNBOOK_FOLDER,
+    RUNBOOK_SECTIONS,
+    RUNBOOK_WORDS,
+    TOC_DIRECTIVE,
+    section_weight,
+)
 from kb.markdown.postmortems import PostMortemFields, metadata_rows, read_postmortem
 from kb.markdown.reading import content_hash, decode
+from kb.markdown.references import cell_columns, incident_references, numbers_are_links
 from kb.markdown.rendering import Block, render
 from kb.markdown.runbooks import (
     Part,
@@ -26,32 +46,12 @@ from kb.markdown.runbooks import (
     read_runbook,
 )
 from kb.markdown.syntax import (
-    ALERT_SENTENCE,
     ATX_HEADING,
-    BOLD_LABEL,
-    DATE_IN_NAME,
-    DECLARED_KINDS,
-    DOCUMENT_EXTENSIONS,
-    HTTP_MESSAGE,
-    LINK_ITEM,
     LIST_ITEM,
-    NOTE_SECTIONS,
-    NOTE_WORDS,
-    POSTMORTEM_FOLDER,
-    POSTMORTEM_SECTIONS,
-    POSTMORTEM_WORDS,
-    RUNBOOK_FOLDER,
-    RUNBOOK_SECTIONS,
-    RUNBOOK_WORDS,
-    TOC_DIRECTIVE,
-    cell_columns,
     comparable,
     fence_after,
-    incident_references,
     is_alert_like,
     is_table_row,
-    numbers_are_links,
-    section_weight,
     setext_level,
     source_parts,
     split_row,
@@ -365,7 +365,7 @@ def _kind_scores(
     rb += 3 * any(alert_in_title(t) for t in titles) + 3 * is_alert_like(stem)
     rb += 2 * any(ALERT_SENTENCE.search(p) for p in intro.paragraphs[:2])
     pm += 2 * bool(metadata_rows(intro))
-    bold = (BOLD_LABEL.match(line) for line in body.split("\n"))
+    bold = (LABEL_LINE.match(line) for line in body.split("\n"))
     labels = {block.heading for block in headed} | {m.group(1) for m in bold if m}
     for label in labels:
         pm += section_weight(POSTMORTEM_SECTIONS, label)

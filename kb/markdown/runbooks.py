@@ -14,6 +14,7 @@ import yaml
 
 from kb.markdown import dates
 from kb.markdown.errors import ParseError
+from kb.markdown.references import incident_references
 from kb.markdown.rendering import Table, ref_url
 from kb.markdown.syntax import (
     ALERT_CONTEXT,
@@ -24,7 +25,6 @@ from kb.markdown.syntax import (
     SCOPE_LABELS,
     comparable,
     heading_key,
-    incident_references,
     is_alert_like,
     resolution_columns,
     stub_target,

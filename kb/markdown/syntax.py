@@ -9,7 +9,6 @@ edits them by the same ones, so that what the web writes reads back as it was me
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import yaml
@@ -315,30 +314,6 @@ def is_alert_like(name: str) -> bool:
     return bool(ALERT_NAME.match(name)) and bool(re.search(r"[a-z][A-Z]|[A-Z]{2,}[a-z]|^[A-Z][a-z]+[A-Z]", name))
 
 
-# `#236`: never inside a word, a URL, an HTML entity (`&#51;`, kept as `\x02amp\x03#51;` by Python-Markdown).
-INCIDENT_REF = re.compile(r"(?<![\w&/#;{\x03])#(\d{1,7})\b(?!\w)")
-INCIDENT_ID = re.compile(r"(?<![\w/#-])INC-?(\d{1,7})\b")  # "INC-236", "INC236"
-# Where a `#236` is meant as an incident whatever the document: after the word ("incident #236", "Incidents: #236, #237").
-INCIDENT_WORD_BEFORE = re.compile(
-    r"\bincidents?\s*(?:(?:no\.?|number|ref(?:erence)?|id)\s*)?[:(]?\s*(?:#\d{1,7}\s*(?:,|&|/|\band\b|\bor\b)\s*)*$",
-    re.I,
-)
-# A table column or a field whose values are incidents ("| Incident |", "| Incidents | #236, #237 |").
-INCIDENT_COLUMN = re.compile(r"\bincidents?\b|\binc\b|\btickets?\b|\bref", re.I)
-# What a `#N` numbers when these words come before it in its sentence ("PR #1237", "step #3", "colour #333"),
-# or these verbs of a code host right before it ("fixes #45", "reverted #254"; not "Resolved: #347424").
-NOT_INCIDENT_BEFORE = re.compile(
-    r"\b(?:PRs?|MRs?|pull requests?|merge requests?|issues?|tickets?|bugs?|commits?|step|item|page|line|no\.?|number|"
-    r"channel|colou?rs?|background|foreground|fill|stroke)\b[^.!?;#]{0,40}(?:#\d{1,7}\s*(?:,|and|or|/)\s*)*$"
-    r"|\b(?:fix(?:es|ed)?|close[sd]?|resolve[sd]?|revert(?:s|ed)?|merged?)\s+(?:#\d{1,7}\s*(?:,|and|or|/)\s*)*$",
-    re.I,
-)
-# A colour written as a hex code with letters ("#fff", "#a1b2c3"): the text's 3- and 6-digit `#N` are colours too.
-HEX_COLOUR = re.compile(r"(?<![\w&#])#(?=[0-9a-f]*[a-f])(?:[0-9a-f]{3}|[0-9a-f]{6})\b", re.I)
-# `[#365](https://…)`, `[#11134]` (a reference link), `[PR #428](…)`: numbers of a code host's pull requests and issues.
-LINKED_NUMBER = re.compile(r"\[(?:[\w ]{0,20}\s)?#\d{1,7}\](?:\(|\[|:)?")
-
-
 # A heading or sentence that uses a name as an alert: "## Alerts", "this alert fires", "triggered when".
 ALERT_CONTEXT = re.compile(r"\b(alerts?|alerting|fires|firing|triggered|triggers|goes off)\b", re.I)
 # "the `DataGovUkHighTrafficRate` alert", "the alert `QueueConsumerStalled` fires": a name in a code span used as an alert in running text.
@@ -356,9 +331,6 @@ STUB_MAX_CHARS = 300
 STUB_TARGET = re.compile(r"`([^`\n]+)`|\[([^\]\n]+)\](?:\(([^)\n]*)\))?|(https?://\S+)")
 # The page a link leads to, by its file name: `NodeRAIDDegraded.md`, `{{< ref "./NodeRAIDDegraded.md" >}}`.
 LINKED_PAGE = re.compile(r"([A-Za-z_:][A-Za-z0-9_:]*)\.(?:md|markdown)\b")
-# Folders that say what the files in them are ("runbooks/", "alerts/", "postmortems/").
-RUNBOOK_FOLDERS = {"runbooks", "runbook", "playbooks", "playbook", "alerts", "sops"}
-POSTMORTEM_FOLDERS = {"postmortems", "post-mortems", "postmortem", "incident-reports", "retrospectives"}
 
 
 def stub_target(text: str) -> str | None:
@@ -377,37 +349,6 @@ def stub_target(text: str) -> str | None:
     return next((n for n in names if is_alert_like(n)), None) or next(iter(addresses + names), None)
 
 
-def numbers_are_links(markdown: str) -> bool:
-    """Whether a document writes `#N` as links: then its bare `#N` are pull requests and issues too."""
-    return bool(LINKED_NUMBER.search(markdown))
-
-
-def incident_references(text: str, *, column: str = "", bare: bool = False) -> Iterator[re.Match]:
-    """The incident references of a text: `INC-236` anywhere; `#236` in an incidents column or field
-    (`column` is its header or field name) or after the word "incident"; and, when `bare` (the document
-    does not write its `#N` as links to pull requests and issues: `numbers_are_links`), a bare `#236`
-    unless its sentence says it numbers something else ("PR #12", "fixes #45", "step #3", a colour)."""
-    in_column = bool(column) and bool(INCIDENT_COLUMN.search(column))
-    colours = bool(HEX_COLOUR.search(text))
-    found = list(INCIDENT_ID.finditer(text))
-    for match in INCIDENT_REF.finditer(text):
-        before = text[max(0, match.start() - 80) : match.start()]
-        if in_column or INCIDENT_WORD_BEFORE.search(before):
-            found.append(match)
-        elif bare and not NOT_INCIDENT_BEFORE.search(before) and not (colours and len(match.group(1)) in (3, 6)):
-            found.append(match)
-    yield from sorted(found, key=lambda m: m.start())
-
-
-def cell_columns(headers: list[str], row: list[str]) -> list[tuple[str, str]]:
-    """Each cell of a table row with what names its value: the column header, and in a two-column
-    key/value table ("| Incident | #241 |") the row's key too."""
-    return [
-        (cell, " ".join(filter(None, [headers[i] if i < len(headers) else "", row[0] if i and len(row) == 2 else ""])))
-        for i, cell in enumerate(row)
-    ]
-
-
 def resolution_columns(headers: list[str]) -> dict[str, int]:
     """The column of each part of a resolution row (date, incidents, old, new, notes), read from the headers."""
     roles: dict[str, int] = {}
@@ -424,85 +365,3 @@ def resolution_columns(headers: list[str]) -> dict[str, int]:
                 roles[role] = i
                 break
     return roles
-
-
-# --- files and document kinds: the words that tell a post-mortem, a runbook and an operations note apart ---
-
-# The extensions of a document's file, stacked as site generators stack them: `vpn-down.html.md.erb`.
-DOCUMENT_EXTENSIONS = ("md", "markdown", "mdx", "txt", "erb", "html")
-# A recorded HTTP request or response (`POST /hook HTTP/1.1`, `HTTP/1.1 200 OK`) saved as text: data, not a document.
-HTTP_MESSAGE = re.compile(r"\A\s*(?:[A-Z]{3,7} \S+ HTTP/\d(?:\.\d)?|HTTP/\d(?:\.\d)? \d{3}\b)")
-# What front matter `kind:` (or `type:`) may say, and the kind each one means.
-DECLARED_KINDS = {
-    **dict.fromkeys(("runbook", "playbook", "sop", "alert"), "runbook"),
-    **dict.fromkeys(
-        ("postmortem", "post-mortem", "incident", "incident-review", "incident-report", "retrospective", "pir", "rca"),
-        "postmortem",
-    ),
-    **dict.fromkeys(("note", "page", "procedure", "howto", "how-to", "guide", "index", "doc"), "note"),
-}
-# Words of a title or file name. "Incident on 2022-07-11", "PM2019-009", "Outage report", "Alert: DiskFull".
-POSTMORTEM_WORDS = re.compile(
-    r"post[-_ ]?mortem|incident|outage|retrospective|\bpir\b|\brca\b|root[-_ ]cause[-_ ]analysis|"
-    r"\bdowntime\b|disruption|\bPM(?=[-_ ]?\d)",
-    re.I,
-)
-RUNBOOK_WORDS = re.compile(r"run[-_ ]?books?|play[-_ ]?books?|\bsop\b|\balert(?:s|ing)?\b", re.I)
-NOTE_WORDS = re.compile(r"^(?:_?index|contents|toc|overview|how[-_ ]to\b.*|guide|procedures?)$", re.I)
-# Folders a team keeps each kind in ("docs/post-mortems/", "manual/alerts/").
-POSTMORTEM_FOLDER = re.compile(r"post[-_ ]?mortems?|incidents?|incident[-_ ]reports?|retrospectives?|outages?", re.I)
-RUNBOOK_FOLDER = re.compile(r"run[-_ ]?books?|play[-_ ]?books?|alerts?", re.I)
-# A date as a title or file name starts with it, or as "Incident on 2022-07-11" names it.
-DATE_IN_NAME = re.compile(r"\b(?:19|20)\d\d[-_./]\d\d?[-_./]\d\d?\b|\b(?:19|20)\d{6}\b")
-# A lead paragraph that says what fires.
-ALERT_SENTENCE = re.compile(r"\b(?:this|the) alert\b|\balert (?:fires|is firing|triggers)\b|\bfires when\b", re.I)
-
-# The sections (and bold labels, "- **Key events**") of the common templates, by weight: PagerDuty,
-# Google SRE book, Atlassian, Etsy and "Issue Summary" post-mortems; Prometheus-style runbooks.
-# Keys are as `kind_key` spells them; a heading counts for the longest key it starts with.
-POSTMORTEM_SECTIONS = {
-    **dict.fromkeys(("summary", "impact", "resolution", "recovery", "status", "severity", "date"), 1),
-    **dict.fromkeys(("stats", "why hard to spot", "insights", "next steps", "trigger", "identified"), 1),
-    **dict.fromkeys(("detection", "executive summary", "incident summary", "customer impact", "user impact"), 2),
-    **dict.fromkeys(("attendees", "participants", "responders", "takeaways", "what happened", "duration"), 2),
-    **dict.fromkeys(("contributing items", "time to resolve", "time to recovery", "lessons"), 2),
-    **dict.fromkeys(("issue summary", "root cause", "root causes", "contributing factors", "timeline"), 3),
-    **dict.fromkeys(("incident timeline", "resolution and recovery", "action items", "follow ups", "followups"), 3),
-    **dict.fromkeys(("corrective actions", "corrective and preventative measures", "preventative measures"), 3),
-    **dict.fromkeys(("corrective and preventive measures", "preventive measures", "lessons learned"), 3),
-    **dict.fromkeys(("lessons learnt", "what went well", "what went wrong", "where we got lucky", "key events"), 3),
-    **dict.fromkeys(("time to repair", "review actions", "five whys", "5 whys", "supporting information"), 3),
-}
-RUNBOOK_SECTIONS = {
-    **dict.fromkeys(("impact", "resolution", "remediation", "verification", "checks", "description"), 1),
-    **dict.fromkeys(("alert", "alert name", "alerts", "symptoms", "investigation", "troubleshooting"), 2),
-    **dict.fromkeys(("fix", "how to fix", "escalation", "possible causes", "resolution history"), 2),
-    **dict.fromkeys(("meaning", "diagnosis", "mitigation", "runbook", "alert details", "when this alert fires"), 3),
-}
-NOTE_SECTIONS = {
-    **dict.fromkeys(("prerequisites", "steps", "procedure", "usage", "installation", "setup", "contents"), 1),
-    **dict.fromkeys(("see also", "further reading", "references", "background", "overview", "introduction"), 1),
-}
-# An index page: list items that are nothing but a link, or a table-of-contents directive (Sphinx,
-# MyST, Hugo) that lists the pages of a folder.
-LINK_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[[^\]]+\]\([^)]*\)\s*$")
-TOC_DIRECTIVE = re.compile(r"^\s*(?:[`:~]{3,}\s*\{toctree\}|\.\. toctree::|\{\{<\s*(?:children|toc)\b)", re.M)
-# A bold label opening a line or a list item: "- **Time to repair**: 6h", "**Impact**".
-BOLD_LABEL = re.compile(r"^ {0,3}(?:[-*+]\s+)?\*\*([^*\n]{2,60}?)\*\*")
-
-
-def kind_key(heading: str) -> str:
-    """A heading or label as the kind vocabulary spells it: numbering, punctuation and case dropped."""
-    text = heading_key(heading).replace("&", " and ")
-    text = re.sub(r"^(?:\d+(?:\.\d+)*[.)]?|[ivx]+[.)])\s+", "", text)
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
-
-
-def section_weight(vocabulary: dict[str, int], heading: str) -> int:
-    """What a heading weighs in `vocabulary`: the weight of the longest key it starts with, word for word."""
-    key = kind_key(heading)
-    best = ""
-    for known in vocabulary:
-        if (key == known or key.startswith(known + " ")) and len(known) > len(best):
-            best = known
-    return vocabulary[best] if best else 0

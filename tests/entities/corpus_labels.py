@@ -10,8 +10,9 @@ import yaml
 from kb.entities.extraction import extract
 from kb.markdown.errors import NotADocument, ParseError
 from kb.markdown.parsing import decode, parse_document
+from kb.markdown.references import numbers_are_links
 from kb.markdown.rendering import render
-from kb.markdown.syntax import numbers_are_links, source_parts
+from kb.markdown.syntax import source_parts
 
 LABELS_PATH = Path(__file__).parents[1] / "fixtures" / "entities" / "corpus-labels.yaml"
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from kb.markdown.kinds import POSTMORTEM_SECTIONS, kind_key, section_weight
 from kb.markdown.parsing import NotADocument, ParseError, parse_document
-from kb.markdown.syntax import POSTMORTEM_SECTIONS, kind_key, section_weight
 
 KINDS = Path(__file__).resolve().parents[1] / "fixtures" / "kinds"
 
