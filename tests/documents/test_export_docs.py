@@ -13,7 +13,6 @@ from kb.authoring.edits import ResolutionDraft
 from kb.authoring.to_markdown import FollowUpDraft, PostMortemDraft, SectionDraft
 from kb.models import Alert, Document, Incident, PostMortem, Runbook
 from tests.authoring_support import SEED_POSTMORTEM, SEED_RUNBOOK
-from tests.corpus_support import xfail_issue_10
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +90,6 @@ def edit_some_on_the_web(author) -> None:
 
 
 @pytest.mark.corpus
-@xfail_issue_10
 def test_an_export_imported_into_an_empty_database_gives_the_same_documents(seeds, corpus, editor, tmp_path):
     for folder in (seeds, corpus / "runbooks", corpus / "postmortems"):
         run("import_docs", folder)
@@ -114,7 +112,6 @@ def test_an_export_imported_into_an_empty_database_gives_the_same_documents(seed
 
 
 @pytest.mark.corpus
-@xfail_issue_10
 def test_a_document_never_edited_is_written_back_byte_for_byte(seeds, shared_seeds, corpus, tmp_path):
     for folder in (seeds, shared_seeds, corpus / "runbooks", corpus / "postmortems"):
         run("import_docs", folder)

@@ -8,7 +8,6 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from kb.models import Document, Incident, PostMortem, Revision, Runbook
-from tests.corpus_support import xfail_issue_10
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +72,6 @@ def test_the_original_text_is_kept_byte_for_byte(tmp_path):
 
 
 @pytest.mark.corpus
-@xfail_issue_10
 def test_it_imports_the_whole_corpus_without_failures(corpus):
     out, _ = run(corpus / "runbooks", corpus / "postmortems")
     summary = out.strip().splitlines()[-1]
@@ -215,7 +213,6 @@ def test_a_missing_path_fails_clearly(tmp_path):
 
 
 @pytest.mark.corpus
-@xfail_issue_10
 def test_long_imports_show_progress(corpus):
     _, err = run(corpus / "runbooks")
     assert "… 25/" in err

@@ -9,7 +9,6 @@ from kb.entities.extraction import KINDS, Vocabulary, extract
 from kb.markdown.parsing import parse_document
 from kb.markdown.syntax import is_alert_like
 from kb.models import EntityKind
-from tests.corpus_support import xfail_issue_10
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "entities"
 LABELS = yaml.safe_load((FIXTURES / "labels.yaml").read_text())
@@ -223,7 +222,6 @@ def test_corpus_runbooks_yield_their_alert_and_metric_names(corpus, relative):
 
 
 @pytest.mark.corpus
-@xfail_issue_10
 def test_no_corpus_document_yields_a_section_title_or_a_table_header(corpus):
     for path in sorted(corpus.rglob("*.md")):
         if path.name.startswith(("_index", "README", "PMyyyy")) or "LICENSE" in path.name:

@@ -7,7 +7,6 @@ import pytest
 from django.core.management import call_command
 
 from kb.models import Alert, Entity, Incident
-from tests.corpus_support import xfail_issue_10
 
 pytestmark = pytest.mark.django_db
 
@@ -164,7 +163,6 @@ def test_the_entity_list_filters_by_kind(client, imported, django_assert_num_que
 
 
 @pytest.mark.corpus
-@xfail_issue_10
 def test_every_entity_page_works_on_the_imported_corpus(client, corpus, shared_seeds):
     run_import(corpus / "runbooks", corpus / "postmortems", shared_seeds, KURED_PM)
     for entity in Entity.objects.all()[:400]:

@@ -5,13 +5,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from tests.corpus_support import xfail_issue_10
-
 pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.corpus
-@xfail_issue_10
 def test_a_hugo_ref_link_leads_to_the_referenced_runbook(client, corpus):
     call_command("import_docs", str(corpus / "runbooks"), stdout=StringIO())
     response = client.get(
