@@ -264,7 +264,7 @@ def parse_document(text: str, path: str = "", *, split: bool = True) -> ParsedDo
     if kind == "runbook":
         read_runbook(doc, front_matter, title_block, content, intro, stem, path)
         if split:
-            doc.parts = _parts(doc, front_matter, path)
+            doc.parts = _parts(alert_sections, front_matter, path)
             if doc.parts and not text_or_none(front_matter.get("alert") or front_matter.get("alertname")):
                 # The rest of the file (procedures, log lines) stays this document, answering no alert.
                 # It is what export_docs writes back; reading it as an operations note is still to do.
@@ -274,8 +274,8 @@ def parse_document(text: str, path: str = "", *, split: bool = True) -> ParsedDo
     return doc
 
 
-def _parts(doc: ParsedDocument, front_matter: dict, path: str) -> list[Part]:
-    found = alert_parts(doc.sections, doc.body)
+def _parts(found: list, front_matter: dict, path: str) -> list[Part]:
+    """The runbook of each alert section `alert_parts` found, parsed from the text it stands in alone."""
     parts = [Part(part.alert, part.anchor, part_text(part, front_matter, path, found)) for part in found]
     for part in parts:
         part.parsed = parse_document(part.text, path, split=False)

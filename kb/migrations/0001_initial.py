@@ -8,6 +8,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -16,398 +17,292 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="Document",
+            name='Document',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(choices=[("runbook", "Runbook"), ("postmortem", "Post-mortem")], max_length=20),
-                ),
-                ("slug", models.SlugField(max_length=200)),
-                ("identity", models.CharField(max_length=500, unique=True)),
-                ("title", models.CharField(max_length=500)),
-                ("source_path", models.CharField(blank=True, max_length=1000)),
-                ("source_text", models.TextField()),
-                ("content_hash", models.CharField(max_length=64)),
-                ("metadata", models.JSONField(blank=True, default=dict)),
-                ("html", models.TextField(blank=True)),
-                ("warnings", models.JSONField(blank=True, default=list)),
-                ("version", models.PositiveIntegerField(default=1)),
-                ("edited_on_web", models.BooleanField(default=False)),
-                ("archived", models.BooleanField(default=False)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('runbook', 'Runbook'), ('postmortem', 'Post-mortem')], max_length=20)),
+                ('slug', models.SlugField(max_length=200)),
+                ('identity', models.CharField(max_length=500, unique=True)),
+                ('title', models.CharField(max_length=500)),
+                ('source_path', models.CharField(blank=True, max_length=1000)),
+                ('source_text', models.TextField()),
+                ('content_hash', models.CharField(max_length=64)),
+                ('metadata', models.JSONField(blank=True, default=dict)),
+                ('html', models.TextField(blank=True)),
+                ('warnings', models.JSONField(blank=True, default=list)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('edited_on_web', models.BooleanField(default=False)),
+                ('archived', models.BooleanField(default=False)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                "ordering": ["title"],
+                'ordering': ['title'],
             },
         ),
         migrations.CreateModel(
-            name="FollowUp",
+            name='FollowUp',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("position", models.PositiveIntegerField()),
-                ("text", models.TextField()),
-                (
-                    "status",
-                    models.CharField(choices=[("open", "Open"), ("done", "Done")], default="open", max_length=10),
-                ),
-                ("owner", models.CharField(blank=True, max_length=200)),
-                ("due", models.DateField(blank=True, null=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('position', models.PositiveIntegerField()),
+                ('text', models.TextField()),
+                ('status', models.CharField(choices=[('open', 'Open'), ('done', 'Done')], default='open', max_length=10)),
+                ('owner', models.CharField(blank=True, max_length=200)),
+                ('due', models.DateField(blank=True, null=True)),
             ],
             options={
-                "ordering": ["postmortem", "position"],
+                'ordering': ['postmortem', 'position'],
             },
         ),
         migrations.CreateModel(
-            name="Incident",
+            name='Incident',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("reference", models.CharField(blank=True, max_length=100)),
-                ("title", models.CharField(blank=True, max_length=500)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("firing", "Firing"), ("resolved", "Resolved"), ("unknown", "Unknown")],
-                        default="unknown",
-                        max_length=10,
-                    ),
-                ),
-                ("started_at", models.DateTimeField(blank=True, null=True)),
-                ("resolved_at", models.DateTimeField(blank=True, null=True)),
-                ("fingerprint", models.CharField(blank=True, max_length=64)),
-                ("labels", models.JSONField(blank=True, default=dict)),
-                ("annotations", models.JSONField(blank=True, default=dict)),
-                ("notes", models.TextField(blank=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('reference', models.CharField(blank=True, max_length=100)),
+                ('title', models.CharField(blank=True, max_length=500)),
+                ('status', models.CharField(choices=[('firing', 'Firing'), ('resolved', 'Resolved'), ('unknown', 'Unknown')], default='unknown', max_length=10)),
+                ('started_at', models.DateTimeField(blank=True, null=True)),
+                ('resolved_at', models.DateTimeField(blank=True, null=True)),
+                ('fingerprint', models.CharField(blank=True, max_length=64)),
+                ('labels', models.JSONField(blank=True, default=dict)),
+                ('annotations', models.JSONField(blank=True, default=dict)),
+                ('notes', models.TextField(blank=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
             ],
             options={
-                "ordering": ["-started_at", "-created_at"],
+                'ordering': ['-started_at', '-created_at'],
             },
         ),
         migrations.CreateModel(
-            name="Lesson",
+            name='Lesson',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("position", models.PositiveIntegerField()),
-                ("text", models.TextField()),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('position', models.PositiveIntegerField()),
+                ('text', models.TextField()),
             ],
             options={
-                "ordering": ["postmortem", "position"],
+                'ordering': ['postmortem', 'position'],
             },
         ),
         migrations.CreateModel(
-            name="ResolutionEntry",
+            name='ResolutionEntry',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("position", models.PositiveIntegerField()),
-                ("date", models.DateField(blank=True, null=True)),
-                ("incidents", models.JSONField(blank=True, default=list)),
-                ("old", models.CharField(blank=True, max_length=500)),
-                ("new", models.CharField(blank=True, max_length=500)),
-                ("notes", models.TextField(blank=True)),
-                ("cells", models.JSONField(blank=True, default=dict)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('position', models.PositiveIntegerField()),
+                ('date', models.DateField(blank=True, null=True)),
+                ('incidents', models.JSONField(blank=True, default=list)),
+                ('old', models.CharField(blank=True, max_length=500)),
+                ('new', models.CharField(blank=True, max_length=500)),
+                ('notes', models.TextField(blank=True)),
+                ('cells', models.JSONField(blank=True, default=dict)),
             ],
             options={
-                "verbose_name_plural": "resolution entries",
-                "ordering": ["runbook", "position"],
+                'verbose_name_plural': 'resolution entries',
+                'ordering': ['runbook', 'position'],
             },
         ),
         migrations.CreateModel(
-            name="Revision",
+            name='Revision',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("number", models.PositiveIntegerField()),
-                ("source_text", models.TextField()),
-                ("content_hash", models.CharField(max_length=64)),
-                ("reason", models.CharField(blank=True, max_length=200)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('number', models.PositiveIntegerField()),
+                ('source_text', models.TextField()),
+                ('content_hash', models.CharField(max_length=64)),
+                ('reason', models.CharField(blank=True, max_length=200)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                "ordering": ["document", "number"],
+                'ordering': ['document', 'number'],
             },
         ),
         migrations.CreateModel(
-            name="Section",
+            name='Section',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("position", models.PositiveIntegerField()),
-                ("heading", models.CharField(max_length=500)),
-                ("level", models.PositiveSmallIntegerField()),
-                ("anchor", models.CharField(max_length=200)),
-                ("markdown", models.TextField(blank=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('position', models.PositiveIntegerField()),
+                ('heading', models.CharField(max_length=500)),
+                ('level', models.PositiveSmallIntegerField()),
+                ('anchor', models.CharField(max_length=200)),
+                ('markdown', models.TextField(blank=True)),
             ],
             options={
-                "ordering": ["document", "position"],
+                'ordering': ['document', 'position'],
             },
         ),
         migrations.CreateModel(
-            name="Alert",
+            name='Alert',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=200)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=200)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                "ordering": ["name"],
-                "constraints": [
-                    models.UniqueConstraint(django.db.models.functions.text.Lower("name"), name="alert_name_unique_ci"),
-                    models.CheckConstraint(
-                        condition=models.Q(("name", ""), _negated=True), name="alert_name_not_empty"
-                    ),
-                ],
+                'ordering': ['name'],
+                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='alert_name_unique_ci'), models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='alert_name_not_empty')],
             },
         ),
         migrations.CreateModel(
-            name="PostMortem",
+            name='PostMortem',
             fields=[
-                (
-                    "document_ptr",
-                    models.OneToOneField(
-                        auto_created=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        parent_link=True,
-                        primary_key=True,
-                        serialize=False,
-                        to="kb.document",
-                    ),
-                ),
-                ("date", models.DateField(blank=True, null=True)),
-                ("duration", models.CharField(blank=True, max_length=500)),
-                ("severity", models.CharField(blank=True, max_length=100)),
-                ("affected", models.TextField(blank=True)),
-                ("status", models.TextField(blank=True)),
-                ("summary", models.TextField(blank=True)),
+                ('document_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='kb.document')),
+                ('date', models.DateField(blank=True, null=True)),
+                ('duration', models.CharField(blank=True, max_length=500)),
+                ('severity', models.CharField(blank=True, max_length=100)),
+                ('affected', models.TextField(blank=True)),
+                ('status', models.TextField(blank=True)),
+                ('summary', models.TextField(blank=True)),
             ],
             options={
-                "verbose_name": "post-mortem",
-                "ordering": ["-date", "title"],
+                'verbose_name': 'post-mortem',
+                'ordering': ['-date', 'title'],
             },
-            bases=("kb.document",),
+            bases=('kb.document',),
         ),
         migrations.CreateModel(
-            name="Runbook",
+            name='Runbook',
             fields=[
-                (
-                    "document_ptr",
-                    models.OneToOneField(
-                        auto_created=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        parent_link=True,
-                        primary_key=True,
-                        serialize=False,
-                        to="kb.document",
-                    ),
-                ),
-                ("labels", models.JSONField(blank=True, default=dict)),
+                ('document_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='kb.document')),
+                ('labels', models.JSONField(blank=True, default=dict)),
             ],
             options={
-                "ordering": ["title"],
+                'ordering': ['title'],
             },
-            bases=("kb.document",),
+            bases=('kb.document',),
         ),
         migrations.AddIndex(
-            model_name="document",
-            index=models.Index(fields=["kind", "archived", "-updated_at"], name="kb_document_kind_987955_idx"),
+            model_name='document',
+            index=models.Index(fields=['kind', 'archived', '-updated_at'], name='kb_document_kind_987955_idx'),
         ),
         migrations.AddConstraint(
-            model_name="document",
-            constraint=models.UniqueConstraint(fields=("kind", "slug"), name="document_slug_unique_per_kind"),
+            model_name='document',
+            constraint=models.UniqueConstraint(fields=('kind', 'slug'), name='document_slug_unique_per_kind'),
         ),
         migrations.AddConstraint(
-            model_name="document",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("kind__in", ["runbook", "postmortem"])), name="document_kind_valid"
-            ),
+            model_name='document',
+            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['runbook', 'postmortem'])), name='document_kind_valid'),
         ),
         migrations.AddConstraint(
-            model_name="document",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("title", ""), _negated=True), name="document_title_not_empty"
-            ),
+            model_name='document',
+            constraint=models.CheckConstraint(condition=models.Q(('title', ''), _negated=True), name='document_title_not_empty'),
         ),
         migrations.AddConstraint(
-            model_name="document",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("version__gte", 1)), name="document_version_positive"
-            ),
+            model_name='document',
+            constraint=models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='document_version_positive'),
         ),
         migrations.AddField(
-            model_name="incident",
-            name="alert",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="incidents",
-                to="kb.alert",
-            ),
+            model_name='incident',
+            name='alert',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='incidents', to='kb.alert'),
         ),
         migrations.AddField(
-            model_name="incident",
-            name="documents",
-            field=models.ManyToManyField(blank=True, related_name="incidents_named", to="kb.document"),
+            model_name='incident',
+            name='documents',
+            field=models.ManyToManyField(blank=True, related_name='incidents_named', to='kb.document'),
         ),
         migrations.AddField(
-            model_name="revision",
-            name="author",
-            field=models.ForeignKey(
-                blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
-            ),
+            model_name='revision',
+            name='author',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
-            model_name="revision",
-            name="document",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="revisions", to="kb.document"
-            ),
+            model_name='revision',
+            name='document',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='kb.document'),
         ),
         migrations.AddField(
-            model_name="section",
-            name="document",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="sections", to="kb.document"
-            ),
+            model_name='section',
+            name='document',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='kb.document'),
         ),
         migrations.AddField(
-            model_name="lesson",
-            name="postmortem",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="lessons", to="kb.postmortem"
-            ),
+            model_name='lesson',
+            name='postmortem',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lessons', to='kb.postmortem'),
         ),
         migrations.AddField(
-            model_name="incident",
-            name="postmortem",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="primary_incidents",
-                to="kb.postmortem",
-            ),
+            model_name='incident',
+            name='postmortem',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='primary_incidents', to='kb.postmortem'),
         ),
         migrations.AddField(
-            model_name="followup",
-            name="postmortem",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="follow_ups", to="kb.postmortem"
-            ),
+            model_name='followup',
+            name='postmortem',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follow_ups', to='kb.postmortem'),
         ),
         migrations.AddField(
-            model_name="runbook",
-            name="alert",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="runbooks",
-                to="kb.alert",
-            ),
+            model_name='runbook',
+            name='alert',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='runbooks', to='kb.alert'),
         ),
         migrations.AddField(
-            model_name="resolutionentry",
-            name="runbook",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="resolution_entries", to="kb.runbook"
-            ),
+            model_name='resolutionentry',
+            name='runbook',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='resolution_entries', to='kb.runbook'),
         ),
         migrations.AddField(
-            model_name="incident",
-            name="runbook",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="incidents",
-                to="kb.runbook",
-            ),
+            model_name='incident',
+            name='runbook',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='incidents', to='kb.runbook'),
         ),
         migrations.AddConstraint(
-            model_name="revision",
-            constraint=models.UniqueConstraint(fields=("document", "number"), name="revision_number_unique"),
+            model_name='revision',
+            constraint=models.UniqueConstraint(fields=('document', 'number'), name='revision_number_unique'),
         ),
         migrations.AddConstraint(
-            model_name="revision",
-            constraint=models.CheckConstraint(condition=models.Q(("number__gte", 1)), name="revision_number_positive"),
+            model_name='revision',
+            constraint=models.CheckConstraint(condition=models.Q(('number__gte', 1)), name='revision_number_positive'),
         ),
         migrations.AddConstraint(
-            model_name="section",
-            constraint=models.UniqueConstraint(fields=("document", "position"), name="section_position_unique"),
+            model_name='section',
+            constraint=models.UniqueConstraint(fields=('document', 'position'), name='section_position_unique'),
         ),
         migrations.AddConstraint(
-            model_name="section",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("level__gte", 1), ("level__lte", 6)), name="section_level_1_to_6"
-            ),
+            model_name='section',
+            constraint=models.CheckConstraint(condition=models.Q(('level__gte', 1), ('level__lte', 6)), name='section_level_1_to_6'),
         ),
         migrations.AddConstraint(
-            model_name="lesson",
-            constraint=models.UniqueConstraint(fields=("postmortem", "position"), name="lesson_position_unique"),
+            model_name='lesson',
+            constraint=models.UniqueConstraint(fields=('postmortem', 'position'), name='lesson_position_unique'),
         ),
         migrations.AddConstraint(
-            model_name="lesson",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("text", ""), _negated=True), name="lesson_text_not_empty"
-            ),
+            model_name='lesson',
+            constraint=models.CheckConstraint(condition=models.Q(('text', ''), _negated=True), name='lesson_text_not_empty'),
         ),
         migrations.AddConstraint(
-            model_name="followup",
-            constraint=models.UniqueConstraint(fields=("postmortem", "position"), name="follow_up_position_unique"),
+            model_name='followup',
+            constraint=models.UniqueConstraint(fields=('postmortem', 'position'), name='follow_up_position_unique'),
         ),
         migrations.AddConstraint(
-            model_name="followup",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("status__in", ["open", "done"])), name="follow_up_status_valid"
-            ),
+            model_name='followup',
+            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['open', 'done'])), name='follow_up_status_valid'),
         ),
         migrations.AddConstraint(
-            model_name="followup",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("text", ""), _negated=True), name="follow_up_text_not_empty"
-            ),
+            model_name='followup',
+            constraint=models.CheckConstraint(condition=models.Q(('text', ''), _negated=True), name='follow_up_text_not_empty'),
         ),
         migrations.AddConstraint(
-            model_name="resolutionentry",
-            constraint=models.UniqueConstraint(fields=("runbook", "position"), name="resolution_position_unique"),
+            model_name='resolutionentry',
+            constraint=models.UniqueConstraint(fields=('runbook', 'position'), name='resolution_position_unique'),
         ),
         migrations.AddIndex(
-            model_name="incident",
-            index=models.Index(fields=["alert", "-started_at"], name="kb_incident_alert_i_82a2b6_idx"),
+            model_name='incident',
+            index=models.Index(fields=['alert', '-started_at'], name='kb_incident_alert_i_82a2b6_idx'),
         ),
         migrations.AddConstraint(
-            model_name="incident",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("reference", ""), _negated=True),
-                fields=("reference",),
-                name="incident_reference_unique",
-            ),
+            model_name='incident',
+            constraint=models.UniqueConstraint(condition=models.Q(('reference', ''), _negated=True), fields=('reference',), name='incident_reference_unique'),
         ),
         migrations.AddConstraint(
-            model_name="incident",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("fingerprint", ""), _negated=True),
-                fields=("fingerprint", "started_at"),
-                name="incident_fingerprint_start_unique",
-            ),
+            model_name='incident',
+            constraint=models.UniqueConstraint(condition=models.Q(('fingerprint', ''), _negated=True), fields=('fingerprint', 'started_at'), name='incident_fingerprint_start_unique'),
         ),
         migrations.AddConstraint(
-            model_name="incident",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("status__in", ["firing", "resolved", "unknown"])), name="incident_status_valid"
-            ),
+            model_name='incident',
+            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['firing', 'resolved', 'unknown'])), name='incident_status_valid'),
         ),
         migrations.AddConstraint(
-            model_name="incident",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("resolved_at__isnull", True),
-                    ("started_at__isnull", True),
-                    ("resolved_at__gte", models.F("started_at")),
-                    _connector="OR",
-                ),
-                name="incident_resolved_after_start",
-            ),
+            model_name='incident',
+            constraint=models.CheckConstraint(condition=models.Q(('resolved_at__isnull', True), ('started_at__isnull', True), ('resolved_at__gte', models.F('started_at')), _connector='OR'), name='incident_resolved_after_start'),
         ),
     ]

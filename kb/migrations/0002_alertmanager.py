@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("kb", "0001_initial"),
+        ('kb', '0001_initial'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="incident",
-            name="generator_url",
+            model_name='incident',
+            name='generator_url',
             field=models.TextField(blank=True),
         ),
         migrations.AddIndex(
-            model_name="incident",
-            index=models.Index(
-                condition=models.Q(("status", "firing")), fields=["-started_at"], name="incident_firing_recent"
-            ),
+            model_name='incident',
+            index=models.Index(condition=models.Q(('status', 'firing')), fields=['-started_at'], name='incident_firing_recent'),
         ),
     ]

@@ -6,140 +6,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("kb", "0001_initial"),
+        ('kb', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Entity",
+            name='Entity',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=300)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("alert", "Alert"),
-                            ("metric", "Metric"),
-                            ("component", "Component"),
-                            ("namespace", "Namespace"),
-                            ("host", "Host"),
-                            ("file", "File"),
-                            ("incident", "Incident"),
-                            ("postmortem", "Post-mortem reference"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("kind_curated", models.BooleanField(default=False)),
-                ("curated", models.BooleanField(default=False)),
-                ("ignored", models.BooleanField(default=False)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=300)),
+                ('kind', models.CharField(choices=[('alert', 'Alert'), ('metric', 'Metric'), ('component', 'Component'), ('namespace', 'Namespace'), ('host', 'Host'), ('file', 'File'), ('incident', 'Incident'), ('postmortem', 'Post-mortem reference')], max_length=20)),
+                ('kind_curated', models.BooleanField(default=False)),
+                ('curated', models.BooleanField(default=False)),
+                ('ignored', models.BooleanField(default=False)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                "verbose_name_plural": "entities",
-                "ordering": ["name"],
-                "indexes": [models.Index(fields=["kind", "ignored"], name="kb_entity_kind_780815_idx")],
-                "constraints": [
-                    models.UniqueConstraint(
-                        django.db.models.functions.text.Lower("name"), name="entity_name_unique_ci"
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("name", ""), _negated=True), name="entity_name_not_empty"
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(
-                            (
-                                "kind__in",
-                                ["alert", "metric", "component", "namespace", "host", "file", "incident", "postmortem"],
-                            )
-                        ),
-                        name="entity_kind_valid",
-                    ),
-                ],
+                'verbose_name_plural': 'entities',
+                'ordering': ['name'],
+                'indexes': [models.Index(fields=['kind', 'ignored'], name='kb_entity_kind_780815_idx')],
+                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='entity_name_unique_ci'), models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='entity_name_not_empty'), models.CheckConstraint(condition=models.Q(('kind__in', ['alert', 'metric', 'component', 'namespace', 'host', 'file', 'incident', 'postmortem'])), name='entity_kind_valid')],
             },
         ),
         migrations.CreateModel(
-            name="EntityAlias",
+            name='EntityAlias',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=300)),
-                (
-                    "entity",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="aliases", to="kb.entity"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=300)),
+                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='aliases', to='kb.entity')),
             ],
             options={
-                "verbose_name_plural": "entity aliases",
-                "ordering": ["name"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        django.db.models.functions.text.Lower("name"), name="entity_alias_unique_ci"
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("name", ""), _negated=True), name="entity_alias_not_empty"
-                    ),
-                ],
+                'verbose_name_plural': 'entity aliases',
+                'ordering': ['name'],
+                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='entity_alias_unique_ci'), models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='entity_alias_not_empty')],
             },
         ),
         migrations.CreateModel(
-            name="Mention",
+            name='Mention',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("alert", "Alert"),
-                            ("metric", "Metric"),
-                            ("component", "Component"),
-                            ("namespace", "Namespace"),
-                            ("host", "Host"),
-                            ("file", "File"),
-                            ("incident", "Incident"),
-                            ("postmortem", "Post-mortem reference"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("position", models.PositiveIntegerField()),
-                ("heading", models.CharField(blank=True, max_length=500)),
-                ("anchor", models.CharField(blank=True, max_length=200)),
-                ("surface", models.CharField(max_length=300)),
-                ("snippet", models.TextField(blank=True)),
-                ("count", models.PositiveIntegerField(default=1)),
-                ("subject", models.BooleanField(default=False)),
-                (
-                    "document",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="mentions", to="kb.document"
-                    ),
-                ),
-                (
-                    "entity",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="mentions", to="kb.entity"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('alert', 'Alert'), ('metric', 'Metric'), ('component', 'Component'), ('namespace', 'Namespace'), ('host', 'Host'), ('file', 'File'), ('incident', 'Incident'), ('postmortem', 'Post-mortem reference')], max_length=20)),
+                ('position', models.PositiveIntegerField()),
+                ('heading', models.CharField(blank=True, max_length=500)),
+                ('anchor', models.CharField(blank=True, max_length=200)),
+                ('surface', models.CharField(max_length=300)),
+                ('snippet', models.TextField(blank=True)),
+                ('count', models.PositiveIntegerField(default=1)),
+                ('subject', models.BooleanField(default=False)),
+                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentions', to='kb.document')),
+                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentions', to='kb.entity')),
             ],
             options={
-                "ordering": ["document", "position"],
-                "indexes": [models.Index(fields=["entity", "document"], name="kb_mention_entity__91c0ec_idx")],
-                "constraints": [
-                    models.UniqueConstraint(fields=("entity", "document", "position"), name="mention_once_per_section"),
-                    models.CheckConstraint(
-                        condition=models.Q(
-                            (
-                                "kind__in",
-                                ["alert", "metric", "component", "namespace", "host", "file", "incident", "postmortem"],
-                            )
-                        ),
-                        name="mention_kind_valid",
-                    ),
-                ],
+                'ordering': ['document', 'position'],
+                'indexes': [models.Index(fields=['entity', 'document'], name='kb_mention_entity__91c0ec_idx')],
+                'constraints': [models.UniqueConstraint(fields=('entity', 'document', 'position'), name='mention_once_per_section'), models.CheckConstraint(condition=models.Q(('kind__in', ['alert', 'metric', 'component', 'namespace', 'host', 'file', 'incident', 'postmortem'])), name='mention_kind_valid')],
             },
         ),
     ]

@@ -73,80 +73,40 @@ def _run(statements_by_vendor):
 create_full_text_index = _run({"postgresql": POSTGRESQL, "sqlite": SQLITE})
 drop_full_text_index = _run({"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE})
 
-
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("kb", "0001_initial"),
+        ('kb', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="SearchTerm",
+            name='SearchTerm',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("word", models.CharField(max_length=64, unique=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('word', models.CharField(max_length=64, unique=True)),
             ],
         ),
         migrations.CreateModel(
-            name="SearchEntry",
+            name='SearchEntry',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("runbook", "Runbook"), ("postmortem", "Post-mortem"), ("incident", "Incident")],
-                        max_length=20,
-                    ),
-                ),
-                ("scope", models.CharField(choices=[("whole", "Whole"), ("section", "Section")], max_length=10)),
-                ("url", models.CharField(max_length=1000)),
-                ("title", models.CharField(max_length=500)),
-                ("alert", models.CharField(blank=True, max_length=200)),
-                ("heading", models.CharField(blank=True, max_length=500)),
-                ("title_terms", models.TextField(blank=True)),
-                ("heading_terms", models.TextField(blank=True)),
-                ("body", models.TextField(blank=True)),
-                ("body_terms", models.TextField(blank=True)),
-                (
-                    "document",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="search_entries",
-                        to="kb.document",
-                    ),
-                ),
-                (
-                    "incident",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="search_entries",
-                        to="kb.incident",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('runbook', 'Runbook'), ('postmortem', 'Post-mortem'), ('incident', 'Incident')], max_length=20)),
+                ('scope', models.CharField(choices=[('whole', 'Whole'), ('section', 'Section')], max_length=10)),
+                ('url', models.CharField(max_length=1000)),
+                ('title', models.CharField(max_length=500)),
+                ('alert', models.CharField(blank=True, max_length=200)),
+                ('heading', models.CharField(blank=True, max_length=500)),
+                ('title_terms', models.TextField(blank=True)),
+                ('heading_terms', models.TextField(blank=True)),
+                ('body', models.TextField(blank=True)),
+                ('body_terms', models.TextField(blank=True)),
+                ('document', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='search_entries', to='kb.document')),
+                ('incident', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='search_entries', to='kb.incident')),
             ],
             options={
-                "verbose_name_plural": "search entries",
-                "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(("kind__in", ["runbook", "postmortem", "incident"])),
-                        name="search_entry_kind_valid",
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("scope__in", ["whole", "section"])), name="search_entry_scope_valid"
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(
-                            models.Q(("document__isnull", False), ("incident__isnull", True)),
-                            models.Q(("document__isnull", True), ("incident__isnull", False)),
-                            _connector="OR",
-                        ),
-                        name="search_entry_has_one_owner",
-                    ),
-                ],
+                'verbose_name_plural': 'search entries',
+                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['runbook', 'postmortem', 'incident'])), name='search_entry_kind_valid'), models.CheckConstraint(condition=models.Q(('scope__in', ['whole', 'section'])), name='search_entry_scope_valid'), models.CheckConstraint(condition=models.Q(models.Q(('document__isnull', False), ('incident__isnull', True)), models.Q(('document__isnull', True), ('incident__isnull', False)), _connector='OR'), name='search_entry_has_one_owner')],
             },
         ),
         migrations.RunPython(create_full_text_index, drop_full_text_index),

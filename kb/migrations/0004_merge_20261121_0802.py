@@ -4,9 +4,11 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("kb", "0002_entities"),
-        ("kb", "0003_merge_0002_alertmanager_0002_search"),
+        ('kb', '0002_entities'),
+        ('kb', '0003_merge_0002_alertmanager_0002_search'),
     ]
 
-    operations = []
+    operations = [
+    ]
