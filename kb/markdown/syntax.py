@@ -80,6 +80,9 @@ def fence_after(fence: str | None, line: str) -> str | None:
     """The code fence open after `line` (its backticks or tildes), given the one open before it."""
     if fence is None:
         opened = FENCE.match(line)
+        # A backtick fence's info string has no backtick: "```code``` on one line" is a code span.
+        if opened and opened.group(1)[0] == "`" and "`" in line[opened.end() :]:
+            return None
         return opened.group(1) if opened else None
     closing = line.strip()
     return None if closing.startswith(fence) and set(closing) <= set(fence[0]) else fence
