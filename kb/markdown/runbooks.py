@@ -300,7 +300,7 @@ def _instance_of(heading: str, check: str) -> bool:
     """Whether a heading is the check's name and more: the check's words first (a one-letter slip
     allowed in a long word, "disc" for "disk"), then what it watches."""
     words, named = heading.lower().split(), check.lower().split()
-    if len(words) <= len(named) + 1 or not named:
+    if len(words) <= len(named) + 1 or not named or len(heading) > 200:  # an alert's name fits in 200
         return False
     return all(a == b or (len(b) >= 4 and _one_slip(a, b)) for a, b in zip(words, named))
 
