@@ -82,7 +82,7 @@ api_urls = [
     path("api/postmortems/<slug:slug>", api.postmortem_detail),
     path("api/notes", api.note_list),
     path("api/notes/<slug:slug>", api.note_detail),
-    path("api/alerts/<str:name>", api.alert_detail),
+    path("api/alerts/<path:name>", api.alert_detail),  # Icinga checks name paths: "… on /var/lib/postgresql"
     path("api/search", api.search_results),
     path("api/entities", api.entity_list),
     path("api/entities/<path:name>", api.entity_detail),

@@ -66,7 +66,9 @@ def postmortem_draft(text: str, path: str = "") -> PostMortemDraft:
     starts, groups = _sections(parsed)
     first_section = min(starts) if starts else len(lines)
     intro_lines = lines[_title_end(lines, first_section) : first_section]
-    intro, raw_fields = _intro_without_fields(intro_lines)
+    label_list = _is_label_list(intro_lines)
+    # A report written as one list of bold labels keeps its list as written: its fields are read from it.
+    intro, raw_fields = _intro_without_fields(intro_lines, keep_labels=label_list)
 
     summary_group = next((g for g in groups if postmortem_heading_role(g.heading) == "summary"), None)
     if summary_group is not None and not summary_group.markdown.strip():
@@ -85,9 +87,13 @@ def postmortem_draft(text: str, path: str = "") -> PostMortemDraft:
         other_fields=[
             (name, as_markdown(value))
             for name, value in parsed.metadata.items()
-            if name != "severity_note" and name not in front_keys and not _mentioned(name, value, plain)
+            if name != "severity_note"
+            and name not in front_keys
+            and not _mentioned(name, value, plain)
+            and not label_list
         ],
         intro="\n".join(intro).strip("\n"),
+        heading=_own_heading(parsed, lines[: _title_end(lines, first_section)]),
         front_matter=parsed.front_matter_block,
     )
     sections = [SectionDraft(g.source_heading, g.markdown) for g in plain]
@@ -101,16 +107,19 @@ def postmortem_draft(text: str, path: str = "") -> PostMortemDraft:
     return draft
 
 
-def postmortem_unshown(text: str, path: str = "") -> tuple[str, list[str]]:
+def postmortem_unshown(text: str, path: str = "") -> tuple[str, list[str], str]:
     """What the form does not show of a stored post-mortem, for a save to carry over: its front
-    matter block and the link definitions that stood among its follow-ups or lessons.
+    matter block, the link definitions that stood among its follow-ups or lessons and its H1 where
+    front matter gives another title.
 
-    The front matter is cut from the text; only a text with link definitions is read as a draft.
+    The front matter is cut from the text; only a text with link definitions or a front-matter title
+    is read as a draft.
     """
     front, body = readable_source(text)
-    if not any(REFERENCE_DEFINITION.match(line) for line in body.split("\n")):
-        return front, []
-    return front, postmortem_draft(text, path).references
+    if not any(REFERENCE_DEFINITION.match(line) for line in body.split("\n")) and "title:" not in front:
+        return front, [], ""
+    draft = postmortem_draft(text, path)
+    return front, draft.references, draft.heading
 
 
 def _sections(parsed: ParsedDocument) -> tuple[list[int], list[_Group]]:
@@ -131,6 +140,15 @@ def _sections(parsed: ParsedDocument) -> tuple[list[int], list[_Group]]:
     return starts, groups
 
 
+def _own_heading(parsed: ParsedDocument, title_lines: list[str]) -> str:
+    """The H1 as written, where front matter gives the title and the H1 says something else."""
+    written = next((line for line in title_lines if line.strip()), "")
+    heading = LEVEL_ONE_HASH.sub("", written, count=1).strip().rstrip("#").strip()
+    if "title" not in parsed.front_matter or comparable(heading) == comparable(parsed.title):
+        return ""
+    return heading
+
+
 def _title_end(lines: list[str], limit: int) -> int:
     """The line after the title heading, when the text before the first section starts with one."""
     for i, line in enumerate(lines[:limit]):
@@ -144,8 +162,9 @@ def _title_end(lines: list[str], limit: int) -> int:
     return 0
 
 
-def _intro_without_fields(lines: list[str]) -> tuple[list[str], dict[str, str]]:
-    """The intro less its Field/Value table and `**Field:** value` lines; the known fields' cells as written."""
+def _intro_without_fields(lines: list[str], *, keep_labels: bool = False) -> tuple[list[str], dict[str, str]]:
+    """The intro less its Field/Value table and `**Field:** value` lines (kept with `keep_labels`: the
+    report is a list of bold labels); the known fields' cells as written."""
     kept: list[str] = []
     raw: dict[str, str] = {}
     i = 0
@@ -162,12 +181,25 @@ def _intro_without_fields(lines: list[str]) -> tuple[list[str], dict[str, str]]:
             kept.extend(lines[i:end])
             i = end
             continue
-        if BOLD_FIELD.match(lines[i]) or PLAIN_FIELD.match(lines[i]):
+        if not keep_labels and (BOLD_FIELD.match(lines[i]) or PLAIN_FIELD.match(lines[i])):
             i += 1
             continue
         kept.append(lines[i])
         i += 1
     return kept, raw
+
+
+def _is_label_list(lines: list[str]) -> bool:
+    """Whether the text before the first section is a list of bold labels, some with nested items
+    under them (`- **Key events**` then `  - Resolved 12:07`): the whole report written as one list."""
+    filled = [line for line in lines if line.strip()]
+    return any(
+        LIST_ITEM.match(line)
+        and BOLD_FIELD.match(line + " x")
+        and nxt[:1] in (" ", "\t")
+        and LIST_ITEM.match(nxt.strip())
+        for line, nxt in zip(filled, filled[1:])
+    )
 
 
 def _field_key(cell: str) -> str:

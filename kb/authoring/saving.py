@@ -80,7 +80,7 @@ def postmortem_text(draft: PostMortemDraft, *, postmortem: PostMortem | None) ->
     """(path, markdown, parse) of the draft, carrying what the form does not show from the stored text."""
     if postmortem is not None:
         path = postmortem.file_path
-        draft.front_matter, draft.references = postmortem_unshown(postmortem.source_text, path)
+        draft.front_matter, draft.references, draft.heading = postmortem_unshown(postmortem.source_text, path)
     else:
         path = _new_identity(DocumentKind.POSTMORTEM, draft.title)
     text, parsed = postmortem_markdown(draft, path=path)

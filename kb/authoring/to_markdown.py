@@ -57,6 +57,8 @@ class PostMortemDraft(PostMortemFields):
     references: list[str] = field(default_factory=list)
     # The YAML front matter block as written (`---` lines included); never shown in the form.
     front_matter: str = ""
+    # The H1 as written where the front matter's title is another (never shown in the form).
+    heading: str = ""
 
 
 def postmortem_template(*, date: date | None = None, affected: str = "", other_fields=()) -> PostMortemDraft:
@@ -81,7 +83,9 @@ def postmortem_markdown(draft: PostMortemDraft, *, path: str = "") -> tuple[str,
     `path` is where the file will live (kind detection reads it). Front matter `kind: postmortem`
     is added only when the text would not read as a post-mortem without it.
     """
-    parts = [f"# {escape_inline(one_line(draft.title))}"]
+    # An H1 that says more than the front matter's title stays, until the form changes the title.
+    kept_heading = draft.heading and one_line(draft.title) == one_line(str(_front_data(draft).get("title", "")))
+    parts = [f"# {one_line(draft.heading) if kept_heading else escape_inline(one_line(draft.title))}"]
     rows = field_rows(draft)
     if rows:
         parts.append(markdown_table(["Field", "Value"], [[f"**{escape_cell(k)}**", escape_cell(v)] for k, v in rows]))
@@ -138,13 +142,17 @@ def _follow_up_block(items: list[FollowUpDraft]) -> str:
     return "\n".join(f"- [{'x' if item.status == 'done' else ' '}] {list_text(item.text)}" for item in items)
 
 
+def _front_data(draft: PostMortemDraft) -> dict:
+    match = FRONT_MATTER.match(draft.front_matter) if draft.front_matter else None
+    data = (yaml.safe_load(match.group(1) or "") if match else None) or {}
+    return data if isinstance(data, dict) else {}
+
+
 def _front_matter(draft: PostMortemDraft, *, kind: str | None = None) -> str:
     """The draft's front matter, its title and known fields brought in line with the form."""
     block = draft.front_matter
     match = FRONT_MATTER.match(block) if block else None
-    data = (yaml.safe_load(match.group(1) or "") if match else None) or {}
-    if not isinstance(data, dict):
-        data = {}
+    data = _front_data(draft)
     values = dict(field_rows(replace(draft, other_fields=[])))
     stale = [k for k in data if str(k).strip().lower() in FIELD_SYNONYMS or k == "title"]
     if not stale and kind is None:

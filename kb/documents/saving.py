@@ -121,7 +121,12 @@ def document_save(
     mentions_write(document=document, parsed=parsed, vocabulary=vocabulary)
     last = document.revisions.aggregate(n=Max("number"))["n"] or 0
     Revision.objects.create(
-        document=document, number=last + 1, source_text=source_text, content_hash=digest, author=author, reason=reason
+        document=document,
+        number=last + 1,
+        source_text=source_text,
+        content_hash=digest,
+        author=author,
+        reason=reason[:200],
     )
     return document, outcome
 

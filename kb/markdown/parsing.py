@@ -42,8 +42,10 @@ from kb.markdown.runbooks import (
     ResolutionRow,
     alert_in_title,
     alert_parts,
+    checked_title,
     part_text,
     read_runbook,
+    shared_note,
 )
 from kb.markdown.syntax import (
     ATX_HEADING,
@@ -245,7 +247,7 @@ def parse_document(text: str, path: str = "", *, split: bool = True) -> ParsedDo
     title = str(front_matter.get("title") or (title_block.heading if title_block else "") or stem or "Untitled")
     # The H1 names the alert even where front matter gives a plainer title ("# NodeRAIDDiskFailure").
     titles = f"{title}\n{title_block.heading}" if title_block else title
-    alert_sections = alert_parts(sections, body)
+    alert_sections = alert_parts(sections, body, check=checked_title(front_matter, title_block, intro, path))
     kind = _kind(front_matter, titles, [b for b, _ in content], intro, path, body, alert_sections=alert_sections)
     doc = ParsedDocument(
         kind=kind,
@@ -266,9 +268,7 @@ def parse_document(text: str, path: str = "", *, split: bool = True) -> ParsedDo
         if split:
             doc.parts = _parts(alert_sections, front_matter, path)
             if doc.parts and not text_or_none(front_matter.get("alert") or front_matter.get("alertname")):
-                # The rest of the file (procedures, log lines) stays this document, answering no alert.
-                # It is what export_docs writes back; reading it as an operations note is still to do.
-                doc.alert = None
+                shared_note(doc, alert_sections)  # the rest of the file (procedures, notes): a note, no alert
     elif kind == "postmortem":
         read_postmortem(doc, front_matter, content, intro, body, stem)
     return doc

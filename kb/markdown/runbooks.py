@@ -22,9 +22,12 @@ from kb.markdown.syntax import (
     ALERT_NAME,
     ATX_HEADING,
     LINK_REFERENCE,
+    NAME_IN_LIST,
+    NAMED_BEFORE_ALERTS,
     SCOPE_LABELS,
     comparable,
     heading_key,
+    is_alert_identifier,
     is_alert_like,
     resolution_columns,
     stub_target,
@@ -59,8 +62,11 @@ def alert_from_name(stem: str, title: str) -> str | None:
     """The file name (`stem`) as the alert name, when it looks like one or says the same as the title."""
     if not ALERT_NAME.match(stem or ""):
         return None
-    if is_alert_like(stem) or comparable(stem) == comparable(title):
+    if is_alert_like(stem):
         return stem
+    if comparable(stem) == comparable(title):
+        # `ddosdetected.html.md` titled "DDOS Detected": the title spells the check as people write it.
+        return title.strip() or stem
     return None
 
 
@@ -213,13 +219,22 @@ def part_text(part: AlertPart, front_matter: dict, path: str, found: list[AlertP
     return "---\n" + front + "---\n\n" + part_links(part.markdown, path, found)
 
 
-def alert_parts(sections, body: str) -> list[AlertPart]:
+def checked_title(front_matter: dict, title_block, intro, path: str) -> str:
+    """The check a page with front matter and no H1, filed as an alert's page, is named after."""
+    if title_block is not None or not _about_alerts(front_matter, intro, path):
+        return ""
+    return str(text_or_none(front_matter.get("title")) or "")
+
+
+def alert_parts(sections, body: str, *, check: str = "") -> list[AlertPart]:
     """The sections of a file that are each the runbook of one alert, when it has two or more.
 
     A section counts when its heading is an alert name (CamelCase, `KubePodCrashLooping`) used as an
     alert: under a heading about alerts ("## Alerts", "### Slack Alerts"), or its text says the alert
     fires. Sections inside an alert's section belong to it; "Procedures" or a sentence heading never
-    count. One alert-named section alone is a heading of an ordinary runbook, not a part.
+    count. One alert-named section alone is a heading of an ordinary runbook, not a part. On the page
+    of a check (`check`, its title), sections named after the check and what it watches ("Low available
+    disk space on root", "… on /var/lib/postgresql") are each an alert; other sections are the page's own.
     """
     lines = body.split("\n")
     found: list[tuple[int, object]] = []
@@ -237,6 +252,12 @@ def alert_parts(sections, body: str) -> list[AlertPart]:
             found.append((i, name))
             inside_level = section.level
         context.append((section.level, section.heading))
+    if check and not found:
+        found = [
+            (i, s.heading.strip())
+            for i, s in enumerate(sections)
+            if s.line is not None and _instance_of(s.heading, check)
+        ]
     if len({comparable(name) for _, name in found}) < 2:
         return []
     found = sorted(found + _listed_alerts(sections, found), key=lambda item: item[0])
@@ -257,6 +278,40 @@ def alert_parts(sections, body: str) -> list[AlertPart]:
         text = "\n".join(own).strip("\n") + "\n" + ("\n" + "\n".join(missing) + "\n" if missing else "")
         parts.append(AlertPart(name, section.anchor, text))
     return parts
+
+
+def shared_note(doc, found: list[AlertPart]) -> None:
+    """A file with many alerts, itself: an operations note, answering no alert, whose sections are those
+    outside the alert sections (the procedures and notes its alerts share). Its page and export stay the
+    whole file, where the alerts' pages link to their sections."""
+    anchors = {part.anchor for part in found}
+    kept, inside = [], None
+    for section in doc.sections:
+        if inside is not None and section.level > inside:
+            continue
+        inside = section.level if section.anchor in anchors else None
+        if inside is None:
+            kept.append(section)
+    doc.kind, doc.alert, doc.labels, doc.stub_of, doc.sections = "note", None, {}, "", kept
+    doc.resolution_history = []
+
+
+def _instance_of(heading: str, check: str) -> bool:
+    """Whether a heading is the check's name and more: the check's words first (a one-letter slip
+    allowed in a long word, "disc" for "disk"), then what it watches."""
+    words, named = heading.lower().split(), check.lower().split()
+    if len(words) <= len(named) + 1 or not named or len(heading) > 200:  # an alert's name fits in 200
+        return False
+    return all(a == b or (len(b) >= 4 and _one_slip(a, b)) for a, b in zip(words, named))
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """One letter changed ("disc", "disk") or two neighbours swapped ("memroy", "memory")."""
+    differ = [i for i, (x, y) in enumerate(zip(a, b)) if x != y] if len(a) == len(b) else []
+    if len(differ) != 2:
+        return len(differ) == 1
+    i, j = differ
+    return j == i + 1 and (a[i], a[j]) == (b[j], b[i])
 
 
 GROUP_HEADING = re.compile(r"\balerts\b", re.I)
@@ -283,6 +338,9 @@ def _listed_alerts(sections, found: list[tuple[int, str]]) -> list[tuple[int, st
             name = (match.group(1) or match.group(2)).strip() if match else ""
             if is_alert_like(name):
                 listed.append((i, name))
+        for names in NAMED_BEFORE_ALERTS.finditer(section.markdown):
+            named = ((a or b).strip() for a, b in NAME_IN_LIST.findall(names.group(1)))
+            listed += [(i, name) for name in named if is_alert_identifier(name)]
     return listed
 
 

@@ -80,6 +80,9 @@ def fence_after(fence: str | None, line: str) -> str | None:
     """The code fence open after `line` (its backticks or tildes), given the one open before it."""
     if fence is None:
         opened = FENCE.match(line)
+        # A backtick fence's info string has no backtick: "```code``` on one line" is a code span.
+        if opened and opened.group(1)[0] == "`" and "`" in line[opened.end() :]:
+            return None
         return opened.group(1) if opened else None
     closing = line.strip()
     return None if closing.startswith(fence) and set(closing) <= set(fence[0]) else fence
@@ -314,6 +317,18 @@ def is_alert_like(name: str) -> bool:
     return bool(ALERT_NAME.match(name)) and bool(re.search(r"[a-z][A-Z]|[A-Z]{2,}[a-z]|^[A-Z][a-z]+[A-Z]", name))
 
 
+def is_alert_identifier(name: str) -> bool:
+    """An alert's name as alerting systems other than Prometheus spell it, besides CamelCase: an
+    identifier joined by hyphens or underscores (`chat-token-threshold-50`), no spaces."""
+    return is_alert_like(name) or bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)+", name))
+
+
+# Names written before "alert(s)" in a sentence: "The [chat-tokens-50] and [chat-tokens-100] alerts are…",
+# "the `QueueSlow`, `QueueStalled` alerts"; each name a link text or a code span.
+NAMED_BEFORE_ALERTS = re.compile(
+    r"((?:(?:\[`?[^\]`\n]+`?\]|`[^`\n]+`)(?:\([^)\s]*\))?(?:\s*,\s*|\s+(?:and|or)\s+|,\s*(?:and|or)\s+)?)+)\s+alerts?\b"
+)
+NAME_IN_LIST = re.compile(r"\[`?([^\]`\n]+)`?\]|`([^`\n]+)`")
 # A heading or sentence that uses a name as an alert: "## Alerts", "this alert fires", "triggered when".
 ALERT_CONTEXT = re.compile(r"\b(alerts?|alerting|fires|firing|triggered|triggers|goes off)\b", re.I)
 # "the `DataGovUkHighTrafficRate` alert", "the alert `QueueConsumerStalled` fires": a name in a code span used as an alert in running text.

@@ -5,7 +5,8 @@ The query is understood once, in Python, the same way for both engines: websearc
 corrected against the indexed vocabulary. An engine (kb.search.engines) then scores each term in
 each document with the database's own ranking, weighted by column: PostgreSQL's `ts_rank` over a
 GIN-indexed weighted tsvector, SQLite's FTS5 `bm25()`. The scores are combined here, the same way
-for both: rarer terms count more, and a document that covers more of the query counts more.
+for both: rarer terms count more, a document that covers more of the query counts more, and so does
+one whose title is mostly words of the query (compared by a crude stem of Python's, the same for both).
 Runbooks of an alert named exactly come first.
 """
 
@@ -38,6 +39,9 @@ MAX_TERMS = 12
 TRIGRAM_THRESHOLD = 0.3  # pg_trgm's default similarity threshold, applied on both engines
 # How much covering the whole query matters beside matching some of it strongly (a coordination factor).
 COVERAGE_POWER = 1
+# How much a title the query covers counts: a score is multiplied by 1 + TITLE_BONUS × the share of the
+# title's words asked for (all of "Prometheus Bad Config" for "prometheus config reload": × 1 + 2 × 2/3).
+TITLE_BONUS = 2.0
 
 
 @dataclass(frozen=True)
@@ -206,11 +210,37 @@ def _by_score(candidates, query: Query, *, weigh_rarity: bool) -> list[dict]:
     rows, frequencies, total = candidates
     idf = {i: math.log(1 + (total - df + 0.5) / (df + 0.5)) for i, df in frequencies.items()}
     weight = sum(idf.get(i, math.log(1 + (total + 0.5) / 0.5)) for i in range(len(query.scored))) or 1
+    asked = {_stem(word) for term in query.scored for word in term.text.split()}
     for row in rows:
         matched = row.pop("term_scores")
         covered = sum(idf[i] for i in matched) / weight
         row["score"] = sum((idf[i] if weigh_rarity else 1) * s for i, s in matched.items()) * covered**COVERAGE_POWER
+        row["score"] *= 1 + TITLE_BONUS * _title_coverage(row["title"], asked)
     return sorted(rows, key=lambda r: (-r["score"], r["title"]))
+
+
+def _stem(word: str) -> str:
+    """A crude English stem, the same whichever engine: "looping", "loops" and "loop" compare equal."""
+    for suffix in ("ing", "ed", "es", "er", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _title_coverage(title: str, asked: set[str]) -> float:
+    """The share of a title's words the query asked for: "Kube Pod Crash Looping" is mostly covered by
+    "pods stuck crashloop", "CortexRolloutStuck" only by a third."""
+    words = [part.lower() for token in IDENTIFIER.findall(title) for part in identifier_parts(token)]
+    if not words:
+        return 0.0
+    stems = [_stem(w) for w in words]
+    covered = set()
+    for i, stem in enumerate(stems):
+        if stem in asked:
+            covered.add(i)
+        elif i + 1 < len(stems) and _stem(words[i] + words[i + 1]) in asked:
+            covered |= {i, i + 1}  # glued: "crashloop" for "Crash Looping"
+    return len(covered) / len(words)
 
 
 def _exact_alert_first(ranked: list[dict], query: Query) -> list[dict]:

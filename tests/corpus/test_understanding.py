@@ -28,8 +28,8 @@ FLOORS = {
     "follow-ups": 103,
     "follow-ups done": 10,
     "lessons": 105,
-    "alerts (files)": 81,
-    "alert names": 140,
+    "alerts (files)": 84,
+    "alert names": 146,
 }
 
 

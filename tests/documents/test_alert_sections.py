@@ -48,13 +48,13 @@ def test_every_alert_of_a_playbooks_file_has_its_own_runbook_and_url(folder, cli
 def test_an_alert_runbook_page_links_to_its_section_of_the_file(folder, client):
     run("import_docs", folder)
     page = client.get("/runbooks/queueconsumercrashlooping/").content.decode()
-    assert 'href="/runbooks/playbooks/#queueconsumercrashlooping">Queue playbooks</a>' in page
+    assert 'href="/notes/playbooks/#queueconsumercrashlooping">Queue playbooks</a>' in page
     assert "pod restarts over and over. Read its last logs:" in page
     assert "Read one and fix" not in page  # the next alert's section is not part of it
     dead_letter = client.get("/runbooks/queuedeadlettergrowing/").content.decode()
     link = "/resolve/?ref=playbooks.md&amp;from=playbooks.md#resizing-the-queue-volume"
     assert f'href="{link}"' in dead_letter
-    assert client.get(link.replace("&amp;", "&")).url == "/runbooks/playbooks/"
+    assert client.get(link.replace("&amp;", "&")).url == "/notes/playbooks/"
 
 
 def test_a_same_as_stub_answers_with_the_runbook_it_names(folder, client):
@@ -102,7 +102,7 @@ def test_review_dates_are_kept_shown_and_given_by_the_api(folder, client):
     run("import_docs", folder)
     detail = client.get("/api/runbooks/ordersqueuestalled").json()
     assert (detail["last_reviewed_on"], detail["review_in"]) == ("2026-04-01", "6 months")
-    page = client.get(Runbook.objects.get(identity="queue-alerts.html.md").get_absolute_url()).content.decode()
+    page = client.get(Runbook.objects.get(slug="ordersqueuestalled").get_absolute_url()).content.decode()
     assert 'Last reviewed on <time datetime="2026-04-01">1 April 2026</time> (next review in 6 months).' in page
 
 
@@ -112,3 +112,22 @@ def test_an_export_writes_a_file_with_many_alerts_once_byte_for_byte(folder, tmp
     written = sorted(p.name for p in (tmp_path / "out").rglob("*") if p.is_file())
     assert written == ["playbooks.md", "queue-alerts.html.md"]
     assert (tmp_path / "out" / "playbooks.md").read_bytes() == (folder / "playbooks.md").read_bytes()
+
+
+def test_every_alert_of_a_check_page_is_reachable_and_the_rest_is_a_note(tmp_path, client):
+    alerts = tmp_path / "alerts"
+    alerts.mkdir()
+    shutil.copy(FIXTURES / "low-free-memory.html.md", alerts / "low-free-memory.html.md")
+    out = run("import_docs", tmp_path)
+    assert "1 created (1 note)" in out and "2 alert runbooks (2 created)" in out
+    for alert in ("Low free memory on the cache hosts", "Low free memroy on /srv/search for search-1 and search-2"):
+        answer = client.get(f"/api/alerts/{alert}").json()
+        assert answer["runbook"]["alert"] == alert
+    [listed] = client.get("/api/notes").json()["results"]
+    note = client.get(f"/api/notes/{listed['slug']}").json()
+    assert [s["heading"] for s in note["sections"]] == [
+        "Swap in use on a database host",
+        "Finding what uses the memory",
+    ]
+    page = client.get("/runbooks/low-free-memory-on-the-cache-hosts/").content.decode()
+    assert f'href="{listed["url"].removeprefix("http://testserver")}#low-free-memory-on-the-cache-hosts"' in page

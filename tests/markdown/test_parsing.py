@@ -400,3 +400,26 @@ def test_a_fence_inside_a_numbered_step_stays_a_code_block():
 def test_pull_request_numbers_are_not_incidents():
     doc = parse_document("# Post-mortem: x\n\n## Summary\n\nFixed in PR #1237 after incident #88.\n", "x.md")
     assert doc.incidents == ["#88"]
+
+
+ALARM_NUMBERS_REPORT = """---
+title: Incident on 2026-03-02 - Queue consumers down
+weight: 4
+---
+
+# Incident on 2026-03-02 - Queue consumers down
+
+- **Time to repair**: 0h 35m
+
+- **Identified**: High Priority Alarms - #512001 Pingdom check orders queue is DOWN / Resolved: #512002 Pingdom check orders queue is UP.
+
+- **Review actions**:
+  - Raise the consumer memory limit (PR #105)
+  - Fix issue #88 in the chart, see [the runbook](#queue-consumers)
+  - Use colour #fff for the status banner
+"""
+
+
+def test_alarm_numbers_in_a_bold_label_report_are_incidents_and_its_pr_issue_and_colour_numbers_are_not():
+    parsed = parse_document(ALARM_NUMBERS_REPORT, "2026-03-02-queue.html.md.erb")
+    assert (parsed.kind, parsed.incidents) == ("postmortem", ["#512001", "#512002"])
