@@ -164,6 +164,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for token in queryset:
             token.revoke()
+            self.log_change(request, token, "Revoked")
 
 
 # --- entities: curation goes through kb.entities.curation, so re-imports and `relink` keep it --------
