@@ -33,9 +33,11 @@ test: $(BIN)/.installed lint
 test-sqlite: $(BIN)/.installed
 	$(BIN)/python -m pytest
 
-# The long forms of the hardening tests: the importer fuzzed with 2,000 mutated files.
+# The long forms of the hardening tests: the importer fuzzed with 2,000 mutated files, 300 writes
+# of each kind racing on one SQLite file.
 soak: $(BIN)/.installed
-	KB_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest -p no:randomly tests/documents/test_import_fuzz.py tests/markdown/test_linear_time.py
+	KB_FUZZ_EXAMPLES=2000 KB_SQLITE_WRITES=300 $(BIN)/python -m pytest -p no:randomly \
+		tests/documents/test_import_fuzz.py tests/markdown/test_linear_time.py tests/security/test_sqlite_concurrency.py
 
 # Every benchmark on the current DATABASE_URL (SQLite by default); each prints ratios to a baseline.
 bench: $(BIN)/.installed
