@@ -34,10 +34,10 @@ READS_ANSWERING_POST = {
     "/notes/x.md",
 }
 # Writes open to any logged-in user: a preview writes nothing; a user's own API tokens.
-ANY_USER = {"/preview/postmortem/", "/preview/runbook/", "/accounts/tokens/", "/accounts/tokens/1/revoke/"}
+ANY_USER = {"/preview/postmortem/", "/preview/runbook/", "/accounts/tokens/", "/accounts/tokens/{pk}/revoke/"}
 # Open without a login, by design: probes, and the webhook with its own token.
 OPEN = {"/healthz", "/readyz", "/metrics", "/api/alertmanager/", "/api/alertmanager"}
-VALUES = {"slug": SEED_RUNBOOK, "name": "HomelabPodOOMKilled", "number": "1", "position": "0", "pk": "1"}
+VALUES = {"slug": SEED_RUNBOOK, "name": "HomelabPodOOMKilled", "number": "1", "position": "0", "pk": "{pk}"}
 
 
 def patterns(entries=None, prefix=""):
@@ -64,31 +64,49 @@ def concrete(pattern: URLPattern, route: str) -> str:
 URLS = [concrete(pattern, route) for pattern, route in patterns()]
 
 
+class Matrix:
+    """A client on the seed documents that fills each `{pk}` with the incident or token it names."""
+
+    def __init__(self, client: Client, incident: int, token: int):
+        self.client, self.incident, self.token = client, incident, token
+
+    def real(self, url: str) -> str:
+        return url.replace("incidents/{pk}", f"incidents/{self.incident}").replace(
+            "tokens/{pk}", f"tokens/{self.token}"
+        )
+
+    def ask(self, client: Client, method: str, url: str, *args):
+        return getattr(client, method)(self.real(url), *args)
+
+
 @pytest.fixture
-def world(imported, admin_user, reader):
-    """The seed documents, an incident numbered 1, and a token numbered 1 (the admin's)."""
-    Incident.objects.filter(pk=Incident.objects.order_by("pk").first().pk).update(id=1)
-    ApiToken.objects.create(pk=1, user=admin_user, name="admin's", digest="0" * 64, shown="kb_00000")
+def world(imported, admin_user, reader) -> Matrix:
+    """The seed documents (with their incidents) and an API token of the admin's."""
+    token, _secret = ApiToken.issue(user=admin_user, name="admin's")
     admin = Client()
     admin.force_login(admin_user)
-    return admin
+    return Matrix(admin, Incident.objects.order_by("pk").first().pk, token.pk)
 
 
-def writes(admin: Client) -> list[str]:
+def writes(world: Matrix) -> list[str]:
     """The URLs that answer a POST (the admin's, without CSRF checks) other than as a read."""
-    return [url for url in URLS if url not in READS_ANSWERING_POST and admin.post(url).status_code != 405]
+    return [
+        url
+        for url in URLS
+        if url not in READS_ANSWERING_POST and world.ask(world.client, "post", url).status_code != 405
+    ]
 
 
 def test_the_matrix_covers_every_write(world):
     found = writes(world)
     assert len(found) >= 14, found
-    assert set(found) >= {"/postmortems/new/", "/runbooks/new/", "/incidents/new/", "/incidents/1/edit/"}
+    assert set(found) >= {"/postmortems/new/", "/runbooks/new/", "/incidents/new/", "/incidents/{pk}/edit/"}
 
 
 def test_anonymous_writes_are_refused(world):
     refused = {}
     for url in writes(world):
-        response = Client().post(url, {"text": "# x"})
+        response = world.ask(Client(), "post", url, {"text": "# x"})
         refused[url] = response.status_code in (401, 403, 503) or response.get("Location", "").startswith(
             "/accounts/login/"
         )
@@ -98,7 +116,11 @@ def test_anonymous_writes_are_refused(world):
 def test_writes_need_the_permission(world, reader):
     browser = Client()
     browser.force_login(reader)
-    statuses = {url: browser.post(url, {"text": "# x"}).status_code for url in writes(world) if url not in ANY_USER}
+    statuses = {
+        url: world.ask(browser, "post", url, {"text": "# x"}).status_code
+        for url in writes(world)
+        if url not in ANY_USER
+    }
     statuses = {url: status for url, status in statuses.items() if url not in OPEN}
     assert statuses and set(statuses.values()) == {403}, statuses
 
@@ -108,7 +130,8 @@ def test_writes_need_the_csrf_token(world, admin_user, settings):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(admin_user)
     statuses = {
-        url: browser.post(url, {"text": "# x"}).status_code for url in writes(world) + sorted(READS_ANSWERING_POST)
+        url: world.ask(browser, "post", url, {"text": "# x"}).status_code
+        for url in writes(world) + sorted(READS_ANSWERING_POST)
     }
     # The webhook has no session to forge: its bearer token is its check (401 without it).
     assert statuses.pop("/api/alertmanager/") == statuses.pop("/api/alertmanager") == 401
@@ -117,7 +140,7 @@ def test_writes_need_the_csrf_token(world, admin_user, settings):
 
 def test_writes_refuse_other_methods(world):
     statuses = {
-        (url, method): getattr(world, method)(url).status_code
+        (url, method): world.ask(world.client, method, url).status_code
         for url in writes(world)
         for method in ("put", "delete", "patch")
     }
@@ -129,7 +152,7 @@ def test_reads_follow_login_required(world, settings, required):
     settings.KB_LOGIN_REQUIRED = required
     sent_to_login = {}
     for url in URLS:
-        response = Client().get(url)
+        response = world.ask(Client(), "get", url)
         sent_to_login[url] = response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     write_forms = {url for url in writes(world) if url not in OPEN}
     for url, redirected in sent_to_login.items():
