@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run lint test test-sqlite bench clean
+.PHONY: run lint test test-sqlite soak bench clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ test: $(BIN)/.installed lint
 
 test-sqlite: $(BIN)/.installed
 	$(BIN)/python -m pytest
+
+# The long forms of the hardening tests: the importer fuzzed with 2,000 mutated files, 300 writes
+# of each kind racing on one SQLite file.
+soak: $(BIN)/.installed
+	KB_FUZZ_EXAMPLES=2000 KB_SQLITE_WRITES=300 $(BIN)/python -m pytest -p no:randomly \
+		tests/documents/test_import_fuzz.py tests/markdown/test_linear_time.py tests/security/test_sqlite_concurrency.py
 
 # Every benchmark on the current DATABASE_URL (SQLite by default); each prints ratios to a baseline.
 bench: $(BIN)/.installed

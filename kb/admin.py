@@ -7,6 +7,7 @@ from kb.alerting.incidents import incident_save
 from kb.entities import curation
 from kb.models import (
     Alert,
+    ApiToken,
     Entity,
     EntityAlias,
     FollowUp,
@@ -145,6 +146,25 @@ class RevisionAdmin(admin.ModelAdmin):
     search_fields = ("document__title", "reason")
     list_select_related = ("document", "author")
     readonly_fields = ("document", "number", "source_text", "content_hash", "author", "reason", "created_at")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are made by their users (/accounts/tokens/, `manage.py api_token`); here they are seen and revoked."""
+
+    list_display = ("name", "user", "shown", "can_write", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("can_write", "revoked_at")
+    readonly_fields = ("user", "name", "digest", "shown", "created_at", "last_used_at")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        for token in queryset:
+            token.revoke()
+            self.log_change(request, token, "Revoked")
 
 
 # --- entities: curation goes through kb.entities.curation, so re-imports and `relink` keep it --------

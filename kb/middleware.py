@@ -1,15 +1,17 @@
 """Request handling around the views: reading needs a login only when KB_LOGIN_REQUIRED is set
 (writing always does, on the views); every request is counted and timed for /metrics by the name
 of the view that answered; probes answer on any host; the client's address as the login rate
-limit counts it."""
+limit counts it; personal API tokens on the JSON API."""
 
 import time
 from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.http import JsonResponse
 from django.urls import resolve, reverse
 
+from kb.models import ApiToken
 from kb.ops.metrics import UNRESOLVED_VIEW, request_observe
 
 
@@ -59,6 +61,35 @@ class ProbesOnAnyHost:
 @cache
 def _probe_paths() -> frozenset[str]:
     return frozenset(reverse(name) for name in PROBE_URL_NAMES)
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The webhook has a bearer token of its own (KB_ALERTMANAGER_TOKEN).
+TOKEN_PATHS, NOT_TOKEN_PATHS = "/api/", "/api/alertmanager"
+
+
+class ApiTokens:
+    """`Authorization: Bearer <personal API token>` on the JSON API: the request is its user's
+    (so it reads with KB_LOGIN_REQUIRED on), without the CSRF check no browser needs here. An unknown
+    or revoked token is a 401, a read-only token writing a 403. After AuthenticationMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        path = request.path_info
+        if header[:7].lower() == "bearer " and path.startswith(TOKEN_PATHS) and not path.startswith(NOT_TOKEN_PATHS):
+            token = ApiToken.authenticate(header[7:].strip())
+            if token is None:
+                return JsonResponse(
+                    {"error": "unknown or revoked API token"}, status=401, headers={"WWW-Authenticate": "Bearer"}
+                )
+            if request.method not in SAFE_METHODS and not token.can_write:
+                return JsonResponse({"error": "this API token may only read"}, status=403)
+            request.user, request.api_token = token.user, token
+            request._dont_enforce_csrf_checks = True
+        return self.get_response(request)
 
 
 class LoginRequiredForReading(LoginRequiredMiddleware):

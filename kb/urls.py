@@ -16,6 +16,7 @@ from kb.views import (
     ops,
     revisions,
     search,
+    tokens,
     webhook,
 )
 
@@ -28,6 +29,8 @@ search_urls = [
 
 # Writing: before the document pages, whose <slug> would take "new".
 authoring_urls = [
+    path("accounts/tokens/", tokens.token_list, name="token_list"),
+    path("accounts/tokens/<int:pk>/revoke/", tokens.token_revoke, name="token_revoke"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("postmortems/new/", authoring.postmortem_new, name="postmortem_new"),
     path("postmortems/<slug:slug>/edit/", authoring.postmortem_edit, name="postmortem_edit"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from kb.documents.files import skip_reason
+from kb.documents.files import name_problem, shown_name, skip_reason
 from kb.models import Document
 
 
@@ -43,19 +43,38 @@ def documents_export(*, directory: Path, include_archived: bool = False) -> Expo
     root = directory.resolve()
     for document in documents.iterator():
         relative = document.file_path
-        target = (root / relative).resolve()
-        if not target.is_relative_to(root) or relative in taken:
+        problem = "already written" if relative in taken else _target_problem(root, relative)
+        if problem:
             fallback = f"{document.kind}s/{document.slug}.md"
+            if fallback_problem := _target_problem(root, fallback):
+                report.warnings.append(
+                    f"{shown_name(relative)}: {problem}, and {fallback}: {fallback_problem}; not written"
+                )
+                continue
             report.warnings.append(
-                f"{relative}: {'already written' if relative in taken else 'not a path inside the folder'}; "
-                f"written as {fallback}, so an import will see it as a new document"
+                f"{shown_name(relative)}: {problem}; written as {fallback}, so an import will see it as a new document"
             )
-            relative, target = fallback, root / fallback
+            relative = fallback
         reason = skip_reason(Path(relative))
         if reason:
             report.warnings.append(f"{relative}: import_docs will skip this file ({reason}); rename it to import it")
         taken.add(relative)
+        target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
+        # Checked again once its folders exist: one of them may have been a link out of the tree.
+        if not target.resolve().is_relative_to(root):
+            report.warnings.append(f"{relative}: its folder leads outside {root}; not written")
+            continue
         target.write_bytes(document.source_text.encode("utf-8"))
         report.written.append((relative, document))
     return report
+
+
+def _target_problem(root: Path, relative: str) -> str | None:
+    """Why `relative` cannot be written under `root`: a name no import could read back, or a path
+    that (through `..`, an absolute path or a symbolic link already in the folder) leads out of it."""
+    if problem := name_problem(relative):
+        return problem
+    if not (root / relative).resolve().is_relative_to(root):
+        return f"a symbolic link in {root} leads outside it"
+    return None

@@ -6,7 +6,8 @@ exporter refuse a path that a later import would skip.
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
+from pathlib import Path, PurePosixPath
 
 TEXT_SUFFIXES = {".md", ".markdown", ".mdx", ".txt", ""}
 # Markdown a site generator runs through a template language first (`vpn-down.html.md.erb`): the
@@ -21,6 +22,27 @@ REPOSITORY_FILES = {
     *("makefile", "gnumakefile", "dockerfile", "containerfile", "vagrantfile", "jenkinsfile", "procfile"),
     *("gemfile", "rakefile", "brewfile", "justfile", "pipfile", "tiltfile"),
 }
+
+
+# Control characters (a newline or an escape sequence in a file name rewrites the terminal and the
+# log it is printed to), bidirectional overrides (they disguise an extension) and the surrogates
+# Python uses for bytes that are not UTF-8.
+UNSAFE_NAME_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def shown_name(name: str) -> str:
+    """A file name safe to print: every unsafe character written as its escape (`\\x1b`)."""
+    return UNSAFE_NAME_CHARACTERS.sub(lambda m: m[0].encode("unicode_escape", "backslashreplace").decode(), name)
+
+
+def name_problem(relative: str) -> str | None:
+    """Why a path (relative to a folder of documents) can be neither imported nor exported, or None."""
+    if UNSAFE_NAME_CHARACTERS.search(relative):
+        return "file name has control characters or bytes that are not UTF-8; rename it"
+    parts = PurePosixPath(relative.replace("\\", "/"))
+    if parts.is_absolute() or re.match(r"^[A-Za-z]:", relative) or ".." in parts.parts:
+        return "not a path inside the folder"
+    return None
 
 
 def skip_reason(path: Path) -> str | None:

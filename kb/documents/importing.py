@@ -14,7 +14,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from kb.documents.files import skip_reason
+from kb.documents.files import name_problem, shown_name, skip_reason
 from kb.documents.saving import document_save
 from kb.entities.extraction import Vocabulary
 from kb.entities.mentions import vocabulary_load
@@ -81,21 +81,52 @@ class Candidate:
 
 
 def find_files(paths: Iterable[str | Path], report: ImportReport) -> list[Candidate]:
+    """The files under the paths given, and nothing outside them: a symbolic link whose target is
+    outside its folder is skipped and named, a file name with control characters fails."""
     found: list[Candidate] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
+            root = path.resolve()
             for dirpath, dirnames, filenames in os.walk(path):
+                folder = Path(dirpath)
+                for name in list(dirnames):
+                    if (folder / name).is_symlink():
+                        # os.walk does not follow them; what is inside the tree is imported from where it is.
+                        dirnames.remove(name)
+                        if not name.startswith("."):
+                            report.results.append(_link_skipped(folder / name, root))
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for name in sorted(filenames):
-                    file = Path(dirpath) / name
-                    if not name.startswith("."):
-                        found.append(Candidate(file, file.relative_to(path).as_posix(), path))
+                    file = folder / name
+                    if name.startswith("."):
+                        continue
+                    relative = file.relative_to(path).as_posix()
+                    if problem := name_problem(relative):
+                        report.results.append(FileResult(shown_name(str(file)), "failed", problem))
+                    elif file.is_symlink() and not file.resolve().is_relative_to(root):
+                        report.results.append(_link_skipped(file, root))
+                    else:
+                        found.append(Candidate(file, relative, path))
         elif path.is_file():
-            found.append(Candidate(path, path.name, None))
+            if problem := name_problem(path.name):
+                report.results.append(FileResult(shown_name(str(path)), "failed", problem))
+            else:
+                found.append(Candidate(path, path.name, None))
         else:
-            report.results.append(FileResult(str(path), "failed", "no such file or directory"))
+            report.results.append(FileResult(shown_name(str(path)), "failed", "no such file or directory"))
     return found
+
+
+def _link_skipped(link: Path, root: Path) -> FileResult:
+    target = link.resolve()
+    where = (
+        "outside the imported folder" if not target.is_relative_to(root) else "inside the folder, imported from there"
+    )
+    kind = "folder" if link.is_dir() else "file"
+    return FileResult(
+        shown_name(str(link)), "skipped", f"symbolic link to a {kind} {where} ({shown_name(os.readlink(link))})"
+    )
 
 
 def import_paths(

@@ -158,7 +158,7 @@ def scan_source(body: str, line_offset: int, warnings: list[str]) -> list[Source
         elif i > 0 and (underlined := setext_level(line)) and _is_paragraph_line(lines[i - 1]):
             headings.append(SourceHeading(i - 1, underlined, lines[i - 1].strip()))
     if fence:
-        warnings.append(f"line {fence_line + 1 + line_offset}: code fence {fence} is never closed")
+        warnings.append(f"line {fence_line + 1 + line_offset}: code fence {fence[:20]} is never closed")
     return headings
 
 
@@ -229,7 +229,7 @@ def parse_document(text: str, path: str = "", *, split: bool = True) -> ParsedDo
         if parts.rebuilt.unclosed_fence:
             warnings.append("a code fence (```) is never closed")
     source_headings = scan_source(body, parts.line_offset, warnings)
-    rendered = render(body, source_path=path)
+    rendered = render(body, source_path=path, warnings=warnings)
     blocks = rendered.blocks
     headed = list(zip(blocks[1:], section_markdown(body, source_headings, blocks)))
 

@@ -19,7 +19,8 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from kb.markdown.syntax import CHECKBOX, LIST_START
+from kb.markdown.limits import LinearExtension
+from kb.markdown.syntax import CHECKBOX, LIST_START, LONG_LINE
 
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 
@@ -67,7 +68,8 @@ class Rendered:
 # --- Hugo shortcodes -------------------------------------------------------------
 
 HUGO_REF = re.compile(r"\{\{<\s*(?:rel)?ref\s+\"?([^\"\s>]+)\"?\s*>\}\}")
-HUGO_OTHER = re.compile(r"\{\{[<%]\s*/?\s*[\w.-]+[^}]*[>%]\}\}")
+# Bounded: `[^}]*` read to the line's end from every `{{<` of a line that never closes one.
+HUGO_OTHER = re.compile(r"\{\{[<%]\s*/?\s*[\w.-]+[^}]{0,1000}?[>%]\}\}")
 
 
 def ref_url(target: str, source_path: str) -> str:
@@ -85,7 +87,7 @@ class HugoShortcodes(Preprocessor):
     def run(self, lines: list[str]) -> list[str]:
         out = []
         for line in lines:
-            if "{{" in line:
+            if "{{" in line and len(line) <= LONG_LINE:  # a longer one is shown as text (kb.markdown.limits)
                 line = HUGO_REF.sub(lambda m: ref_url(m.group(1), self.source_path), line)
                 line = HUGO_OTHER.sub("", line)
             out.append(line)
@@ -120,6 +122,18 @@ class ListsInterruptParagraphs(Preprocessor):
                 paragraph_has_list = True
             out.append(line)
         return out
+
+
+PAGE_TAG = re.compile(r"^ {0,3}</?(?:html|head|body)\b[^>]*>", re.I)
+
+
+class PageTagsDropped(Preprocessor):
+    """`<html>`, `<head>` and `<body>` opening a line (a page pasted whole) are dropped: left in,
+    Python-Markdown reads all that follows an unclosed one as raw HTML, and the rest of the document
+    would lose its headings and markdown. The sanitiser removes these tags anyway."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        return [PAGE_TAG.sub("", line) if "<" in line else line for line in lines]
 
 
 class Outline(Treeprocessor):
@@ -216,6 +230,7 @@ class OutlineExtension(Extension):
         md.preprocessors.register(HugoShortcodes(md, self.source_path), "hugo_shortcodes", 40)
         # Below fenced_code (25), above html_block (20).
         md.preprocessors.register(ListsInterruptParagraphs(md), "lists_interrupt_paragraphs", 22)
+        md.preprocessors.register(PageTagsDropped(md), "page_tags_dropped", 21.5)
         # After inline patterns (20) and the table of contents (5), so ids and text are final.
         md.treeprocessors.register(Outline(md), "kb_outline", 4)
 
@@ -255,8 +270,8 @@ def _remote_image_as_link(match: re.Match) -> str:
     if not src.lower().startswith(("http://", "https://", "//")):
         return match.group(0)
     label = html.escape(html.unescape(attributes.get("alt") or attributes.get("title") or "") or "image", quote=False)
-    before = match.string[: match.start()]
-    if before.rfind("<a ") > before.rfind("</a>"):  # already inside a link (a badge): its text only
+    if match.string.rfind("<a ", 0, match.start()) > match.string.rfind("</a>", 0, match.start()):
+        # already inside a link (a badge): its text only
         return f'<span class="remote-image">{label}</span>'
     return f'<a class="remote-image" href="{src}" rel="noopener noreferrer">{label}</a>'
 
@@ -274,7 +289,8 @@ def sanitise(text: str) -> str:
     return IMAGE.sub(_remote_image_as_link, cleaned) if "<img" in cleaned else cleaned
 
 
-def render(text: str, source_path: str = "") -> Rendered:
+def render(text: str, source_path: str = "", warnings: list[str] | None = None) -> Rendered:
+    """`warnings`, when given, gets what the reader should know about the rendering (lines shown as text)."""
     md = markdown.Markdown(
         extensions=[
             "abbr",
@@ -288,6 +304,7 @@ def render(text: str, source_path: str = "") -> Rendered:
             "toc",
             "pymdownx.highlight",
             OutlineExtension(source_path=source_path),
+            LinearExtension(),
         ],
         extension_configs={
             # Fences nested in list items (numbered steps with commands) stay code blocks, as on GitHub.
@@ -297,5 +314,7 @@ def render(text: str, source_path: str = "") -> Rendered:
         output_format="html",
     )
     html = md.convert(text)
+    if md.long_lines and warnings is not None:
+        warnings.append(f"{md.long_lines} line(s) or paragraph(s) over {LONG_LINE:,} characters shown as plain text")
     # Python-Markdown skips the tree processors for a blank text.
     return Rendered(html=sanitise(html), blocks=getattr(md, "outline_blocks", [Block()]))

@@ -74,11 +74,16 @@ def text_or_none(value) -> str | None:
 # --- code fences -----------------------------------------------------------------
 
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# A longer line is no prose or fence anyone wrote (a pasted log, a minified blob, a hostile file):
+# rendering shows it cut, as plain text (kb.markdown.limits), and it never opens a fence.
+LONG_LINE = 20_000
 
 
 def fence_after(fence: str | None, line: str) -> str | None:
     """The code fence open after `line` (its backticks or tildes), given the one open before it."""
     if fence is None:
+        if len(line) > LONG_LINE:
+            return None
         opened = FENCE.match(line)
         # A backtick fence's info string has no backtick: "```code``` on one line" is a code span.
         if opened and opened.group(1)[0] == "`" and "`" in line[opened.end() :]:

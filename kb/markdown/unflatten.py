@@ -9,9 +9,13 @@ The result is a best effort, and the importer records that it was reconstructed.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass
 
+# A post-mortem pasted through a chat tool is a few pages; a longer line is no document that lost
+# its newlines, and rebuilding it would make a heading of every `#` (a second per thousand).
+MAX_FLATTENED = 100_000
 MID_LINE_MARKERS = re.compile(r"\s#{1,6}\s+\S|\|\s*:?-{3,}:?\s*\||\s```")
 HEADING_MARKER = re.compile(r"(?:^|(?<=\s))(#{1,6})\s+(?=\S)")
 TABLE_DELIMITER = re.compile(r"\|(?:\s*:?-{2,}:?\s*\|)+")
@@ -94,10 +98,12 @@ def flattened_front_matter(text: str) -> tuple[str, str] | None:
 
 def looks_flattened(text: str) -> bool:
     """A long text on one or two lines that still carries block markers mid-line."""
+    if len(text) > MAX_FLATTENED:
+        return False
     lines = text.strip().splitlines()
     if not lines or len(lines) > 3 or len(text) < 200:
         return False
-    return len(MID_LINE_MARKERS.findall(text)) >= 2
+    return next(itertools.islice(MID_LINE_MARKERS.finditer(text), 1, None), None) is not None
 
 
 @dataclass

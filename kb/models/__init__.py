@@ -1,6 +1,6 @@
 """The knowledge model, one module per area: documents (runbooks, post-mortems and notes) and their parts
 (`documents`), alerts and incidents (`alerting`), entities and mentions (`entities`), the search index
-(`search`), and the name constraints they share (`constraints`).
+(`search`), personal API tokens (`tokens`), and the name constraints they share (`constraints`).
 
 Every model is imported here, so that Django finds them all and `from kb.models import X` works for
 each one: import from `kb.models`, not from the modules inside.
@@ -23,10 +23,12 @@ from kb.models.documents import (
 )
 from kb.models.entities import Entity, EntityAlias, EntityKind, Mention
 from kb.models.search import SearchEntry, SearchKind, SearchScope, SearchTerm
+from kb.models.tokens import ApiToken
 
 __all__ = [
     "Alert",
     "AlertManager",
+    "ApiToken",
     "Document",
     "DocumentKind",
     "Entity",

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_POST
 
 from kb.alerting.webhook import PayloadError, WebhookPayload, parse_webhook, webhook_store
@@ -38,6 +39,8 @@ def alertmanager(request):
     return response
 
 
+# An error report (the 500 page with DEBUG, the mail to ADMINS) shows each frame's variables: not the token.
+@sensitive_variables("token")
 def _receive(request) -> tuple[JsonResponse, WebhookPayload | None]:
     """The answer, and the payload when the delivery was accepted."""
     token = settings.KB_ALERTMANAGER_TOKEN
@@ -68,6 +71,7 @@ def _receive(request) -> tuple[JsonResponse, WebhookPayload | None]:
     ), payload
 
 
+@sensitive_variables()
 def _bearer_token_matches(request, token: str) -> bool:
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
     return scheme.lower() == "bearer" and constant_time_compare(credentials.strip(), token)

@@ -16,7 +16,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, paths, dry_run=False, prune=False, verbosity=1, **options):
+        shown: set[int] = set()
+
         def progress(n: int, total: int, result: FileResult) -> None:
+            shown.add(id(result))
             if result.outcome != "unchanged" or verbosity > 1:
                 line = f"{result.outcome:9} {result.path}"
                 if result.message:
@@ -31,11 +34,11 @@ class Command(BaseCommand):
                 self.stderr.write(f"… {n}/{total} files")
 
         report = import_paths(paths, dry_run=dry_run, prune=prune, progress=progress)
+        # What was never a candidate (missing paths, links out of the tree, unsafe names) and what was archived.
         for result in report.results:
-            if result.outcome in ("archived",) or (
-                result.outcome == "failed" and result.message == "no such file or directory"
-            ):
-                self.stdout.write(f"{result.outcome:9} {result.path}: {result.message}")
+            if id(result) not in shown:
+                line = f"{result.outcome:9} {result.path}: {result.message}"
+                self.stdout.write(self.style.ERROR(line) if result.outcome == "failed" else line)
         summary = ("dry run: " if dry_run else "") + report.summary()
         if report.failed:
             raise CommandError(summary)
