@@ -135,6 +135,20 @@ def test_a_sync_while_another_runs_is_left_as_a_request_that_the_next_run_answer
     assert list(GitSync.objects.values_list("action", "outcome")) == [("sync", "succeeded")]
 
 
+def test_a_push_recorded_while_a_sync_runs_makes_that_sync_fetch_once_more(populated):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    # As the webhook leaves it when the lock is taken, arriving after the running sync has fetched.
+    GitSync.objects.create(
+        action="request", outcome="pending", trigger="webhook (gitea)", started_at=timezone.now() + timedelta(minutes=1)
+    )
+    sync()
+    runs = list(GitSync.objects.order_by("id").values_list("action", "trigger", "outcome"))
+    assert runs == [("sync", "sync_git", "succeeded"), ("sync", "requested: webhook (gitea)", "succeeded")]
+
+
 def test_git_is_never_given_the_token_in_a_message(populated, settings):
     settings.KB_GIT_URL = "https://kb:s3cret-token@127.0.0.1:9/org/repo.git"
     with pytest.raises(CommandError) as raised:

@@ -92,3 +92,12 @@ def test_it_needs_no_csrf_token_or_login(hooked, settings):
 
     settings.KB_LOGIN_REQUIRED = True
     assert deliver(Client(enforce_csrf_checks=True), **signed("github", PUSH)).status_code == 200
+
+
+def test_a_push_while_a_sync_runs_is_answered_202_and_left_for_that_sync(client, hooked):
+    from kb.gitsync.syncing import GitConfig, git_lock
+
+    git_lock(action="sync", trigger="sync_git", config=GitConfig.from_settings())
+    response = deliver(client, **signed("github", PUSH))
+    assert response.status_code == 202 and "will fetch this push too" in response.json()["message"]
+    assert GitSync.objects.filter(action="request", outcome="pending").count() == 1
