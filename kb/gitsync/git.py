@@ -40,7 +40,9 @@ class Repository:
         self.directory = directory
         self.timeout = timeout
 
-    def run(self, *args: str, check: bool = True, cwd: Path | None = None, config: tuple[str, ...] = ()) -> str:
+    def run(
+        self, *args: str, check: bool = True, cwd: Path | None = None, config: tuple[str, ...] = (), stdin: str = ""
+    ) -> str:
         command = ["git", "-c", "core.quotePath=false", *config, *args]
         env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "LC_ALL": "C"}
         if os.environ.get("KB_GIT_PASSWORD"):
@@ -53,7 +55,7 @@ class Repository:
                 capture_output=True,
                 text=True,
                 timeout=self.timeout,
-                stdin=subprocess.DEVNULL,
+                input=stdin,
             )
         except subprocess.TimeoutExpired:
             raise GitError(f"git {args[0]} took more than {self.timeout} s (KB_GIT_TIMEOUT)") from None
