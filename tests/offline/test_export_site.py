@@ -79,7 +79,9 @@ def test_it_refuses_a_target_that_is_a_file(tmp_path):
 
 
 @pytest.mark.browser
-def test_the_copy_opens_from_files_and_finds_a_runbook_by_search_without_the_server(site, browser):
+# `browser` before `site`: Playwright's loop started after the test's first query left a second PostgreSQL
+# session open at teardown.
+def test_the_copy_opens_from_files_and_finds_a_runbook_by_search_without_the_server(browser, site):
     context = browser.new_context()
     tab = context.new_page()
     try:
