@@ -6,6 +6,6 @@ force-push, a record of each run and a lock so that two never overlap), the push
 commit in the forge's web UI (`links`).
 
 May import: `kb.documents` (files go in through its importer, so a synced file is saved like an
-imported one), `kb.models`, `kb.ops` (import outcomes). Imported by `kb.authoring` (a web save is
+imported one), `kb.markdown` (a file's text and hash), `kb.models`, `kb.ops` (import outcomes). Imported by `kb.authoring` (a web save is
 committed here), the management commands, the admin and views.
 """

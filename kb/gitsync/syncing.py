@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from kb.documents.importing import Candidate, FileResult, import_file, import_paths
 from kb.gitsync.git import Change, GitError, Repository, without_credentials
+from kb.markdown.parsing import ParseError, content_hash, decode
 from kb.models import Document, GitSync, GitSyncAction, GitSyncOutcome, Revision
 from kb.ops.metrics import import_outcomes_observe
 
@@ -248,10 +249,40 @@ def _compare_all(config: GitConfig, commit: str) -> list[FileResult]:
     missing = [str(root.relative_to(config.cache)) for root in roots if not root.is_dir()]
     if missing:
         raise GitError(f"KB_GIT_PATHS: {', '.join(missing)} is not a folder of the repository at {commit[:12]}")
+    _move_renamed_files(config, roots)
     report = import_paths(roots, prune=True)
+    # After a force-push the old commits may be gone from the forge: every link points at the new one.
     for result in report.results:
-        _record_commit(result, config, commit, moved=False)
+        _record_commit(result, config, commit, moved=True)
     return report.results
+
+
+def _move_renamed_files(config: GitConfig, roots: list[Path]) -> None:
+    """Without a diff to say so, a file that is new to the database with the very text of a document whose
+    file vanished is that document renamed: it is moved, so that its history stays with it."""
+    present = {
+        os.path.normpath(file)
+        for root in roots
+        for file in root.rglob("*")
+        if file.is_file() and not _hidden(file.relative_to(config.cache).as_posix())
+    }
+    stored = Document.objects.filter(source_path__startswith=os.path.join(config.cache, ""), archived=False)
+    known = set(stored.filter(source_path__in=present).values_list("source_path", flat=True))
+    vanished = {
+        document.content_hash: document
+        for document in stored.exclude(source_path__in=present)
+        if "#" not in document.identity  # an alert section's runbook moves with its file
+    }
+    for source_path in sorted(present - known):
+        if not vanished:
+            return
+        try:
+            digest = content_hash(decode(Path(source_path).read_bytes()))
+        except (ParseError, OSError):
+            continue
+        document = vanished.pop(digest, None)
+        if document is not None:
+            _move(config.relative(document.source_path), config.relative(source_path), config)
 
 
 def _record_commit(result: FileResult, config: GitConfig, commit: str, *, moved: bool) -> None:

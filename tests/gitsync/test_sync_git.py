@@ -73,9 +73,12 @@ def test_a_force_push_is_compared_file_by_file_and_loses_nothing(populated):
     populated.write("runbooks/NodeDown.md", RUNBOOK.format(alert="NodeDown"))
     populated.commit("NodeDown")
     sync()
-    # History rewritten: NodeDown never happened, DiskFull is gone, the certificate runbook changed.
+    disk = Runbook.objects.get(alert__name="DiskFull")
+    # History rewritten: NodeDown never happened, DiskFull moved, the post-mortem is gone, the certificate
+    # runbook changed.
     populated.run("reset", "--quiet", "--hard", "HEAD~1")
-    populated.run("rm", "--quiet", "runbooks/DiskFull.md")
+    populated.move("runbooks/DiskFull.md", "runbooks/storage/DiskFull.md")
+    populated.run("rm", "--quiet", "postmortems/2026-03-02-dns-outage.md")
     populated.write("runbooks/CertificateExpiringSoon.md", RUNBOOK.format(alert="CertificateExpiringSoon") + "\nv2\n")
     populated.commit("rewritten", push=False)
     populated.run("push", "--quiet", "--force", "origin", "main")
@@ -83,8 +86,16 @@ def test_a_force_push_is_compared_file_by_file_and_loses_nothing(populated):
     assert "not an ancestor" in output
     record = GitSync.objects.first()
     assert (record.outcome, record.full_comparison, record.updated, record.archived) == ("succeeded", True, 1, 2)
-    assert set(Runbook.objects.filter(archived=True).values_list("alert__name", flat=True)) == {"NodeDown", "DiskFull"}
+    assert set(Document.objects.filter(archived=True).values_list("title", flat=True)) == {
+        "Certificate expiring on the ingress (NodeDown)",
+        "Post-mortem: 2026-03-02 DNS outage",
+    }
     assert Document.objects.count() == 4
+    # A file found elsewhere with the same text is the same document, moved with its history.
+    moved = Runbook.objects.get(alert__name="DiskFull")
+    assert (moved.pk, moved.identity, moved.archived) == (disk.pk, "runbooks/storage/DiskFull.md", False)
+    assert moved.revisions.get().git_path == "runbooks/storage/DiskFull.md"
+    assert moved.revisions.get().git_commit == record.commit
     assert "v2" in Runbook.objects.get(alert__name="CertificateExpiringSoon").source_text
 
 
