@@ -1,10 +1,23 @@
 """deploy/kubernetes: the CronJob that runs sync_git, on SQLite beside the web pod and on PostgreSQL
 without a volume. (Schema validation of every manifest is tests/ops/test_manifests.py's.)"""
 
+import functools
+
 import pytest
 from django.core.management import get_commands
 
-from tests.ops.test_manifests import KUBERNETES, built, named
+from tests.ops import test_manifests
+from tests.ops.test_manifests import KUBERNETES, named
+
+
+@functools.cache
+def _built(overlay: str) -> list[dict]:
+    return test_manifests.built(KUBERNETES / overlay)
+
+
+def built(folder) -> list[dict]:
+    """`kubectl kustomize`, once per overlay for this module."""
+    return _built(str(folder.relative_to(KUBERNETES)))
 
 
 def sync_pod(overlay: str) -> dict:

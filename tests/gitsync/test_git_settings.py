@@ -1,8 +1,11 @@
 """The Git settings: a value that cannot work stops the start, naming the variable."""
 
-import pytest
+import runpy
 
-from tests.test_settings import start
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize(
@@ -16,7 +19,11 @@ from tests.test_settings import start
         ({"KB_GIT_PUSH": "True", "KB_GIT_URL": ""}, "KB_GIT_COMMIT/KB_GIT_PUSH need KB_GIT_URL"),
     ],
 )
-def test_a_git_setting_that_cannot_work_stops_the_start(env, message):
-    result = start(DJANGO_DEBUG="True", **env)
-    assert result.returncode != 0
-    assert message in result.stderr
+def test_a_git_setting_that_cannot_work_stops_the_start(monkeypatch, env, message):
+    monkeypatch.setenv("DJANGO_DEBUG", "True")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    # The settings file read afresh, as a start reads it (the running settings stay untouched).
+    with pytest.raises(ImproperlyConfigured) as raised:
+        runpy.run_path(str(ROOT / "config" / "settings.py"))
+    assert message in str(raised.value)

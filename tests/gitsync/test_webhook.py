@@ -7,6 +7,7 @@ import json
 import pytest
 
 from kb.models import Document, GitSync
+from tests.gitsync.conftest import RUNBOOK
 
 pytestmark = pytest.mark.django_db
 
@@ -29,17 +30,25 @@ def deliver(client, body: bytes = PUSH, **headers):
 
 
 @pytest.fixture
-def hooked(populated, settings):
+def hooked(upstream, settings):
     settings.KB_GIT_WEBHOOK_SECRET = SECRET
-    return populated
+    return upstream
 
 
 @pytest.mark.parametrize("forge", ["gitea", "forgejo", "github", "gitlab"])
-def test_a_signed_push_syncs_the_repository(client, hooked, forge):
-    response = deliver(client, **signed(forge, PUSH))
+def test_each_forge_s_signature_of_the_body_is_recognised(rf, forge):
+    from kb.gitsync.webhook import webhook_forge
+
+    request = rf.post("/hooks/git/", PUSH, content_type="application/json", **signed(forge, PUSH))
+    assert webhook_forge(headers=request.headers, body=PUSH, secret=SECRET) == forge
+
+
+def test_a_signed_push_syncs_the_repository(client, populated, settings):
+    settings.KB_GIT_WEBHOOK_SECRET = SECRET
+    response = deliver(client, **signed("forgejo", PUSH))
     assert response.status_code == 200, response.content
     assert response.json()["created"] == 3
-    assert GitSync.objects.get().trigger == f"webhook ({forge})"
+    assert GitSync.objects.get().trigger == "webhook (forgejo)"
     assert Document.objects.count() == 3
 
 
@@ -88,6 +97,8 @@ def test_a_push_whose_fetch_fails_answers_502_with_git_s_reason(client, hooked, 
 
 
 def test_it_needs_no_csrf_token_or_login(hooked, settings):
+    hooked.write("runbooks/DiskFull.md", RUNBOOK.format(alert="DiskFull"))
+    hooked.commit("DiskFull")
     from django.test import Client
 
     settings.KB_LOGIN_REQUIRED = True
