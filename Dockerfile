@@ -19,6 +19,11 @@ ENV PATH=/venv/bin:$PATH \
     DJANGO_DEBUG=False \
     DATABASE_URL=sqlite:////data/kb.sqlite3 \
     PROMETHEUS_MULTIPROC_DIR=/tmp/kb-metrics
+# git (and ssh, for a deploy key) for sync_git and web edits pushed back: Debian's, updated with the base image.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install --no-install-recommends --yes git openssh-client \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 kb \
     && useradd --system --uid 10001 --gid kb --home-dir /app --shell /usr/sbin/nologin kb \
     && mkdir /data \

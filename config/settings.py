@@ -103,6 +103,31 @@ KB_RULE_FILES = env_list("KB_RULE_FILES", "")
 KB_METRICS_TOKEN = env_str("KB_METRICS_TOKEN", "")
 KB_METRICS_ALLOWED_IPS = env_networks("KB_METRICS_ALLOWED_IPS", "")
 
+# Git as the source of the documents (README "Keep runbooks in Git"): the repository, its branch, the
+# folders of documents in it, where it is cloned, its web UI for links, the push webhook's secret, and
+# whether web edits are committed (and pushed) back.
+KB_GIT_URL = env_str("KB_GIT_URL", "")
+KB_GIT_BRANCH = env_str("KB_GIT_BRANCH", "main")
+KB_GIT_PATHS = env_list("KB_GIT_PATHS", "")
+KB_GIT_CACHE = Path(env_str("KB_GIT_CACHE", str(BASE_DIR / "git-cache")))
+KB_GIT_TIMEOUT = env_int("KB_GIT_TIMEOUT", 300)
+KB_GIT_WEB_URL = env_str("KB_GIT_WEB_URL", "")
+if KB_GIT_WEB_URL and not ("{commit}" in KB_GIT_WEB_URL and "{path}" in KB_GIT_WEB_URL):
+    raise ImproperlyConfigured(
+        f"KB_GIT_WEB_URL={KB_GIT_WEB_URL!r} needs {{commit}} and {{path}}, "
+        "e.g. https://github.com/org/repo/blob/{commit}/{path}"
+    )
+KB_GIT_WEBHOOK_SECRET = env_str("KB_GIT_WEBHOOK_SECRET", "")
+if KB_GIT_WEBHOOK_SECRET and len(KB_GIT_WEBHOOK_SECRET) < 16:
+    raise ImproperlyConfigured(
+        f"KB_GIT_WEBHOOK_SECRET is {len(KB_GIT_WEBHOOK_SECRET)} characters long: use at least 16"
+    )
+KB_GIT_PUSH = env_bool("KB_GIT_PUSH", False)
+KB_GIT_COMMIT = env_bool("KB_GIT_COMMIT", KB_GIT_PUSH)
+if KB_GIT_COMMIT and not KB_GIT_URL:
+    raise ImproperlyConfigured("KB_GIT_COMMIT/KB_GIT_PUSH need KB_GIT_URL: the repository to commit to")
+KB_GIT_COMMITTER = env_str("KB_GIT_COMMITTER", "Knowledge base <kb@localhost>")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -11,6 +11,7 @@ from kb.models import (
     Entity,
     EntityAlias,
     FollowUp,
+    GitSync,
     Incident,
     Lesson,
     Mention,
@@ -145,7 +146,10 @@ class RevisionAdmin(admin.ModelAdmin):
     list_filter = ("created_at",)
     search_fields = ("document__title", "reason")
     list_select_related = ("document", "author")
-    readonly_fields = ("document", "number", "source_text", "content_hash", "author", "reason", "created_at")
+    readonly_fields = (
+        *("document", "number", "source_text", "content_hash", "author", "reason", "created_at"),
+        *("git_commit", "git_path", "git_problem"),
+    )
 
 
 @admin.register(ApiToken)
@@ -281,3 +285,28 @@ class MentionAdmin(admin.ModelAdmin):
         "count",
         "subject",
     )
+
+
+# --- Git: each sync and each web edit written back, with why one failed (read-only: a record) ------------
+
+
+@admin.register(GitSync)
+class GitSyncAdmin(admin.ModelAdmin):
+    list_display = ("started_at", "action", "outcome", "trigger", "short_commit", "counts", "short_message")
+    list_filter = ("outcome", "action")
+    search_fields = ("commit", "message", "trigger")
+    list_select_related = ("document",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="commit")
+    def short_commit(self, record):
+        return record.commit[:12]
+
+    @admin.display(description="message")
+    def short_message(self, record):
+        return record.message.splitlines()[0][:200] if record.message else ""

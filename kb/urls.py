@@ -10,6 +10,7 @@ from kb.views import (
     coverage,
     documents,
     entities,
+    hooks,
     incidents,
     incidents_edit,
     insights,
@@ -72,6 +73,9 @@ alerting_urls = [
     path("coverage/", coverage.coverage, name="coverage"),
 ]
 
+# A forge's push webhook (Gitea, Forgejo, GitHub, GitLab): a sync of the Git repository.
+gitsync_urls = [path("hooks/git/", hooks.git_push, name="git_webhook")]
+
 entities_urls = [
     path("entities/", entities.entity_list, name="entity_list"),
     path("entities/<path:name>/", entities.entity_detail, name="entity_detail"),
@@ -99,4 +103,6 @@ ops_urls = [
     path("metrics", ops.metrics, name="metrics"),
 ]
 
-urlpatterns = ops_urls + search_urls + authoring_urls + documents_urls + alerting_urls + entities_urls + api_urls
+urlpatterns = (
+    ops_urls + search_urls + authoring_urls + documents_urls + alerting_urls + gitsync_urls + entities_urls + api_urls
+)

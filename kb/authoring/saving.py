@@ -23,6 +23,7 @@ from kb.authoring.to_markdown import (
 from kb.documents.files import skip_reason
 from kb.documents.saving import VersionConflict, document_save
 from kb.entities.links import parsed_html_linked
+from kb.gitsync.committing import git_commit_edit
 from kb.markdown.parsing import NotADocument, ParsedDocument, ParseError, parse_document
 from kb.markdown.syntax import ALERT_NAME, SCOPE_LABELS
 from kb.models import Document, DocumentKind, Incident, PostMortem, Revision, Runbook
@@ -201,7 +202,7 @@ def _web_save(
     else:  # named as an import of the file would name it
         identity = f"id:{parsed.identity}" if parsed.identity else path
     try:
-        saved, _outcome = document_save(
+        saved, outcome = document_save(
             parsed,
             identity=identity,
             source_path=document.source_path if document else "",
@@ -214,6 +215,8 @@ def _web_save(
     except VersionConflict as exc:
         exc.yours = text  # what this save tried to write: the conflict page shows it, not a rebuild of it
         raise
+    if outcome != "unchanged":
+        git_commit_edit(document=saved, author=author)  # opt-in (KB_GIT_COMMIT): the repository stays the source
     return saved
 
 

@@ -1,6 +1,7 @@
 """The knowledge model, one module per area: documents (runbooks, post-mortems and notes) and their parts
 (`documents`), alerts and incidents (`alerting`), entities and mentions (`entities`), the search index
-(`search`), personal API tokens (`tokens`), and the name constraints they share (`constraints`).
+(`search`), personal API tokens (`tokens`), Git syncs (`gitsync`), and the name constraints they share
+(`constraints`).
 
 Every model is imported here, so that Django finds them all and `from kb.models import X` works for
 each one: import from `kb.models`, not from the modules inside.
@@ -22,6 +23,7 @@ from kb.models.documents import (
     Section,
 )
 from kb.models.entities import Entity, EntityAlias, EntityKind, Mention
+from kb.models.gitsync import GitSync, GitSyncAction, GitSyncOutcome
 from kb.models.search import SearchEntry, SearchKind, SearchScope, SearchTerm
 from kb.models.tokens import ApiToken
 
@@ -37,6 +39,9 @@ __all__ = [
     "FollowUp",
     "FollowUpQuerySet",
     "FollowUpStatus",
+    "GitSync",
+    "GitSyncAction",
+    "GitSyncOutcome",
     "Incident",
     "IncidentStatus",
     "Lesson",

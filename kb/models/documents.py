@@ -221,6 +221,11 @@ class Revision(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Git: the commit and the path in the repository this text is at (read by sync_git, or written
+    # there from a web edit), or why a web edit is not in the repository (a conflict with upstream).
+    git_commit = models.CharField(max_length=64, blank=True)
+    git_path = models.CharField(max_length=1000, blank=True)
+    git_problem = models.TextField(blank=True)
 
     class Meta:
         ordering = ["document", "number"]

@@ -21,7 +21,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
-from kb.models import Document, DocumentKind, Incident, IncidentStatus
+from kb.models import Document, DocumentKind, GitSync, GitSyncAction, GitSyncOutcome, Incident, IncidentStatus
 
 logger = logging.getLogger(__name__)
 
@@ -70,13 +70,21 @@ def git_sync_state() -> tuple[float, bool]:
     """When the last Git sync finished (Unix time) and whether it succeeded; (0, False) before the first.
 
     Read at scrape time, like the database gauges, so that every gunicorn worker reports the same
-    state. No sync exists yet: `sync_git` will record its runs in the database, and this reads them.
+    state, whichever process (a CronJob's `sync_git`, the push webhook) ran the sync.
     """
-    return 0.0, False
+    last = (
+        GitSync.objects.filter(action=GitSyncAction.SYNC, outcome__in=[GitSyncOutcome.SUCCEEDED, GitSyncOutcome.FAILED])
+        .order_by("-finished_at")
+        .values_list("finished_at", "outcome")
+        .first()
+    )
+    if last is None or last[0] is None:
+        return 0.0, False
+    return last[0].timestamp(), last[1] == GitSyncOutcome.SUCCEEDED
 
 
 class DatabaseCollector(Collector):
-    """Gauges counted in the database when scraped: two indexed aggregate queries."""
+    """Gauges counted in the database when scraped: three small queries."""
 
     def describe(self) -> Iterator[GaugeMetricFamily]:
         # Registering asks for the names; without this it would run the queries at import time.
@@ -90,6 +98,7 @@ class DatabaseCollector(Collector):
                 Document.objects.filter(archived=False).values_list("kind").annotate(n=Count("id")).order_by()
             )
             firing = Incident.objects.filter(status=IncidentStatus.FIRING).count()
+            git_sync = git_sync_state()
         except DatabaseError as exc:
             logger.warning("metrics: the database gauges are left out of this scrape: %s", exc)
             return
@@ -98,7 +107,7 @@ class DatabaseCollector(Collector):
             documents.add_metric([kind], by_kind.get(kind, 0))
         yield documents
         yield GaugeMetricFamily("kb_incidents_firing", "Incidents firing now.", value=firing)
-        yield from _git_sync_families(*git_sync_state())
+        yield from _git_sync_families(*git_sync)
 
 
 def _git_sync_families(finished_at: float, succeeded: bool) -> Iterator[GaugeMetricFamily]:

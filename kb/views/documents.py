@@ -13,6 +13,7 @@ from kb.alerting.placeholders import fill_placeholders
 from kb.alerting.trends import Change, trend_line
 from kb.entities.insights import related_documents
 from kb.entities.links import document_html_linked
+from kb.gitsync.links import git_place, with_git_place
 from kb.markdown.html_parts import Part, split_sections, without_title
 from kb.models import Document, FollowUpStatus, Incident, Note, PostMortem, ResolutionEntry, Runbook
 
@@ -73,13 +74,14 @@ def _document_context(document: Document) -> dict:
         "sections": list(document.sections.all()),
         "parts": _document_parts(document, document_html_linked(document)),
         "related": related_documents(document=document),
+        "git": git_place(document),
     }
 
 
 @require_safe
 def runbook_detail(request, slug):
     runbook = get_object_or_404(
-        Runbook.objects.select_related("alert")
+        with_git_place(Runbook.objects.select_related("alert"))
         .annotate(revision_count=Count("revisions"))
         .prefetch_related("sections", "resolution_entries", "incidents_named"),
         slug=slug,
@@ -107,6 +109,7 @@ def runbook_detail(request, slug):
             "history_placed": history is not None and any(p.anchor == history.anchor for p in parts if p.level),
             "incident_history": incident_history(alert=runbook.alert) if runbook.alert else None,
             "related": related_documents(document=runbook),
+            "git": git_place(runbook),
             # The file with many alerts this runbook is one section of.
             "part_of": Document.objects.filter(identity=runbook.identity.partition("#")[0]).first()
             if runbook.part_anchor
@@ -118,9 +121,9 @@ def runbook_detail(request, slug):
 @require_safe
 def postmortem_detail(request, slug):
     postmortem = get_object_or_404(
-        PostMortem.objects.annotate(revision_count=Count("revisions")).prefetch_related(
-            "sections", "follow_ups", "lessons", "incidents_named"
-        ),
+        with_git_place(PostMortem.objects)
+        .annotate(revision_count=Count("revisions"))
+        .prefetch_related("sections", "follow_ups", "lessons", "incidents_named"),
         slug=slug,
     )
     follow_ups = list(postmortem.follow_ups.all())
@@ -150,7 +153,9 @@ def note_list(request):
 @require_safe
 def note_detail(request, slug):
     note = get_object_or_404(
-        Note.objects.annotate(revision_count=Count("revisions")).prefetch_related("sections", "incidents_named"),
+        with_git_place(Note.objects)
+        .annotate(revision_count=Count("revisions"))
+        .prefetch_related("sections", "incidents_named"),
         slug=slug,
     )
     return render(request, "kb/note_detail.html", {**_document_context(note), "note": note})
