@@ -12,6 +12,7 @@ Deterministic: the same arguments and `--seed` give the same bytes. Written from
 - post-mortems: front matter fields; a Field/Value table of bold fields (some flattened); a date in the H1 with
   one `###` per timestamp. Each has a summary, impact, timeline, root cause, follow-ups and lessons, and
   names the alerts and incidents it is about.
+- `extra/`: `--extra-runbooks` and `--extra-postmortems` more of the same, for an import into a full database.
 - `alertmanager/group-NNNNN.json`: webhook bodies (version 4) of `--group-size` alerts each, `--incidents` in
   all, for the generated alerts (firing and resolved), every alert a new incident.
 
@@ -132,18 +133,35 @@ class Alert:
 
 
 class Generator:
-    def __init__(self, *, seed: int, runbooks: int, postmortems: int, incidents: int, group_size: int) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int,
+        runbooks: int,
+        postmortems: int,
+        incidents: int,
+        group_size: int,
+        extra_runbooks: int = 0,
+        extra_postmortems: int = 0,
+    ) -> None:
+        self.seed = seed
         self.rng = random.Random(seed)
         self.n_runbooks = runbooks
         self.n_postmortems = postmortems
+        self.n_extra_runbooks = extra_runbooks
+        self.n_extra_postmortems = extra_postmortems
         self.n_incidents = incidents
         self.group_size = group_size
         self.start = date(2021, 1, 4)
         self.next_incident = 100
-        # Nine runbooks in ten answer an alert of their own; the tenth a namespace of an alert already covered.
-        distinct = max(1, runbooks - runbooks // 10)
+        self.issued = 0
+        # Nine runbooks in ten answer an alert of their own; the tenth (n % 10 == 9) a namespace of an alert
+        # already covered. The extra documents (imported into the full knowledge base) come after the others.
+        total = runbooks + extra_runbooks
+        self.distinct_main = max(1, runbooks - runbooks // 10)
+        distinct = max(1, total - total // 10)
         # A few alerts fire with no runbook at all (what insights call wanted runbooks).
-        everything = self._alerts(distinct + max(1, distinct // 50))
+        everything = self._alerts(distinct + max(1, self.distinct_main // 50))
         self.alerts, self.unwritten = everything[:distinct], everything[distinct:]
         self.fired_unwritten: set[str] = set()
 
@@ -176,6 +194,7 @@ class Generator:
 
     def incident_number(self, alert: Alert) -> int:
         self.next_incident += self.rng.randint(1, 3)
+        self.issued += 1
         alert.incidents.append(self.next_incident)
         return self.next_incident
 
@@ -233,17 +252,17 @@ class Generator:
     # --- runbooks ---------------------------------------------------------------------------------------------
     def runbook(self, n: int) -> tuple[str, str]:
         """(relative path, text) of runbook n."""
-        if n < len(self.alerts):
-            alert, scoped = self.alerts[n], False
-        else:  # a second runbook for an alert already covered, scoped to one namespace
-            alert, scoped = self.alerts[self.rng.randrange(len(self.alerts))], True
-        team = alert.system.lower()
         style = n % 10
+        covered = n - n // 10  # alerts that have a runbook before this one
+        scoped = style == 9
+        # A second runbook for an alert already covered is scoped to one namespace.
+        alert = self.alerts[self.rng.randrange(covered)] if scoped else self.alerts[covered]
+        team = alert.system.lower()
         if scoped or style < 4:
             return f"runbooks/{team}/{alert.name.lower()}-{n}.md", self.runbook_front_matter(alert, scoped, n)
-        if style < 7:
+        if style < 6:
             return f"runbooks/{team}/{alert.name}.md", self.runbook_titled(alert)
-        if style < 9:
+        if style < 8:
             return f"runbooks/{team}/alerts/{alert.name}.md", self.runbook_title_only(alert)
         return f"runbooks/{team}/pasted-{alert.name.lower()}.md", flatten(self.runbook_titled(alert))
 
@@ -367,7 +386,8 @@ class Generator:
     # --- post-mortems -----------------------------------------------------------------------------------------
     def postmortem(self, n: int) -> tuple[str, str]:
         r = self.rng
-        alerts = r.sample(self.alerts, k=min(len(self.alerts), r.randint(1, 3)))
+        written = self.alerts[: self.distinct_main] if n < self.n_postmortems else self.alerts
+        alerts = r.sample(written, k=min(len(written), r.randint(1, 3)))
         numbers = [self.incident_number(a) for a in alerts]
         when = self.day()
         slug = f"{alerts[0].system.lower()}-{alerts[0].subject.lower()}-{n}"
@@ -556,7 +576,7 @@ class Generator:
                 alert = self.rng.choice(self.unwritten)
                 self.fired_unwritten.add(alert.name)
             else:
-                alert = self.alerts[self.rng.randrange(len(self.alerts))]
+                alert = self.alerts[self.rng.randrange(self.distinct_main)]
             starts = first + timedelta(seconds=number * size * 37 + k * 37, microseconds=self.rng.randrange(10**6))
             resolved = self.rng.random() < 0.7
             ends = starts + timedelta(minutes=self.rng.randint(3, 400))
@@ -599,15 +619,22 @@ class Generator:
     # --- writing ----------------------------------------------------------------------------------------------
     def write(self, out: Path) -> dict:
         out.mkdir(parents=True, exist_ok=True)
-        documents = [self.runbook(n) for n in range(self.n_runbooks)]
-        documents += [self.postmortem(n) for n in range(self.n_postmortems)]
-        size = 0
-        for relative, text in documents:
-            path = out / relative
+        main = {"size": 0, "incidents": 0}
+        extra = {"size": 0, "incidents": 0}
+        documents = [(n >= self.n_runbooks, self.runbook, n) for n in range(self.n_runbooks + self.n_extra_runbooks)]
+        documents += [
+            (n >= self.n_postmortems, self.postmortem, n) for n in range(self.n_postmortems + self.n_extra_postmortems)
+        ]
+        for is_extra, make, n in documents:
+            issued = self.issued
+            relative, text = make(n)
+            part = extra if is_extra else main
+            path = out / "extra" / relative if is_extra else out / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             data = text.encode("utf-8")
             path.write_bytes(data)
-            size += len(data)
+            part["size"] += len(data)
+            part["incidents"] += self.issued - issued
         groups = out / "alertmanager"
         groups.mkdir(exist_ok=True)
         first = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
@@ -620,15 +647,24 @@ class Generator:
             written += size_now
             number += 1
         manifest = {
+            "seed": self.seed,
             "runbooks": self.n_runbooks,
             "postmortems": self.n_postmortems,
-            "alerts_with_runbooks": len(self.alerts),
+            "alerts_with_runbooks": self.distinct_main,
             "alerts_firing_without_runbook": len(self.fired_unwritten),
-            "incidents_in_documents": sum(len(a.incidents) for a in self.alerts),
+            "incidents_in_documents": main["incidents"],
             "incidents": self.n_incidents,
             "groups": number,
-            "documents_bytes": size,
+            "documents_bytes": main["size"],
             "document_dirs": ["runbooks", "postmortems"],
+            "extra": {
+                "runbooks": self.n_extra_runbooks,
+                "postmortems": self.n_extra_postmortems,
+                "alerts_with_runbooks": len(self.alerts) - self.distinct_main,
+                "incidents_in_documents": extra["incidents"],
+                "documents_bytes": extra["size"],
+                "document_dirs": ["extra/runbooks", "extra/postmortems"],
+            },
         }
         (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
         return manifest
@@ -650,10 +686,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postmortems", type=int, default=50)
     parser.add_argument("--incidents", type=int, default=2000, help="alerts in all the Alertmanager groups")
     parser.add_argument("--group-size", type=int, default=500, help="alerts per Alertmanager group")
+    parser.add_argument(
+        "--extra-runbooks", type=int, default=0, help="runbooks more, under OUT/extra/ (to import into a full database)"
+    )
+    parser.add_argument("--extra-postmortems", type=int, default=0, help="post-mortems more, under OUT/extra/")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    if args.runbooks < 1 or args.postmortems < 0 or args.incidents < 0 or args.group_size < 1:
+    counts = (args.postmortems, args.incidents, args.extra_runbooks, args.extra_postmortems)
+    if args.runbooks < 1 or args.group_size < 1 or min(counts) < 0:
         parser.error("--runbooks must be at least 1, --group-size at least 1, the other counts not negative")
     if args.out.exists() and any(args.out.iterdir()):
         parser.error(f"--out {args.out} is not empty: generate into a new directory")
@@ -663,6 +704,8 @@ def main(argv: list[str] | None = None) -> int:
         postmortems=args.postmortems,
         incidents=args.incidents,
         group_size=args.group_size,
+        extra_runbooks=args.extra_runbooks,
+        extra_postmortems=args.extra_postmortems,
     )
     manifest = generator.write(args.out)
     print(json.dumps(manifest))

@@ -12,6 +12,7 @@ from kb.documents.importing import import_paths
 from kb.models import Alert, Incident, PostMortem, Runbook
 
 SIZE = ["--runbooks", "16", "--postmortems", "8", "--incidents", "120", "--group-size", "50"]
+EXTRA = ["--extra-runbooks", "5", "--extra-postmortems", "2"]
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -21,19 +22,19 @@ def _files(root: Path) -> dict[str, bytes]:
 @pytest.fixture
 def generated(tmp_path) -> Path:
     out = tmp_path / "kb"
-    assert generate([*SIZE, "--out", str(out)]) == 0
+    assert generate([*SIZE, *EXTRA, "--out", str(out)]) == 0
     return out
 
 
 def test_the_same_seed_writes_the_same_bytes(generated, tmp_path):
     again = tmp_path / "again"
-    generate([*SIZE, "--out", str(again)])
+    generate([*SIZE, *EXTRA, "--out", str(again)])
     assert _files(again) == _files(generated)
 
 
 def test_another_seed_writes_other_documents(generated, tmp_path):
     other = tmp_path / "other"
-    generate([*SIZE, "--seed", "13", "--out", str(other)])
+    generate([*SIZE, *EXTRA, "--seed", "13", "--out", str(other)])
     assert _files(other) != _files(generated)
 
 
@@ -60,3 +61,15 @@ def test_every_generated_document_imports_as_the_manifest_counts(generated):
         webhook_store(payload=parse_webhook(group.read_bytes()))
     assert Incident.objects.count() == manifest["incidents_in_documents"] + manifest["incidents"]
     assert Alert.objects.count() == manifest["alerts_with_runbooks"] + manifest["alerts_firing_without_runbook"]
+
+    extra = manifest["extra"]
+    report = import_paths([generated / d for d in extra["document_dirs"]])
+    assert [(r.path, r.message) for r in report.results if r.outcome != "created"] == []
+    assert Runbook.objects.count() == 16 + extra["runbooks"] == 21
+    assert PostMortem.objects.count() == 8 + extra["postmortems"] == 10
+    assert Alert.objects.count() == (
+        manifest["alerts_with_runbooks"] + manifest["alerts_firing_without_runbook"] + extra["alerts_with_runbooks"]
+    )
+    assert Incident.objects.count() == (
+        manifest["incidents_in_documents"] + manifest["incidents"] + extra["incidents_in_documents"]
+    )
