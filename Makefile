@@ -33,9 +33,17 @@ test: $(BIN)/.installed lint
 test-sqlite: $(BIN)/.installed
 	$(BIN)/python -m pytest
 
-# Every benchmark on the current DATABASE_URL (SQLite by default); each prints ratios to a baseline.
+# The scale benchmark (bench/scale.py: generated documents and incidents, gunicorn, wrk; SQLite and, when
+# installed, PostgreSQL; its table goes to BENCHMARKS.md) at SIZE=small (300 documents, 2,000 incidents), then
+# every quick benchmark on the current DATABASE_URL, each printing ratios to a baseline.
+# SIZE=large: 12,000 documents and 100,000 incidents (about 20 minutes an engine), the scale benchmark alone.
+SIZE ?= small
+QUICK_BENCHES := $(filter-out bench/scale.py bench/generate.py,$(wildcard bench/*.py))
 bench: $(BIN)/.installed
-	for script in bench/*.py; do DJANGO_DEBUG=True $(BIN)/python $$script || exit 1; done
+	$(BIN)/python bench/scale.py --size $(SIZE)
+	if [ "$(SIZE)" = small ]; then \
+	  for script in $(QUICK_BENCHES); do DJANGO_DEBUG=True $(BIN)/python $$script || exit 1; done; \
+	fi
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .import_linter_cache
