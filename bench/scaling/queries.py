@@ -1,0 +1,59 @@
+"""Where a page's time goes in the database: its slowest queries and their count, on the DATABASE_URL given.
+
+    DATABASE_URL=sqlite:////tmp/kb-bench-scale.../kb_full.sqlite3 .venv/bin/python bench/scaling/queries.py /insights/ /
+
+Run it under `py-spy record -- …` for the Python side. Prints, per page: its time, status, query count and the
+slowest queries (time, and the SQL cut to 300 characters).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-queries-not-a-secret")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+
+SHOWN = 6
+
+
+def main(paths: list[str]) -> int:
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = Client()
+    for path in paths:
+        timings: dict[str, list[float]] = defaultdict(list)
+
+        def timed(execute, sql, params, many, context):
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                timings[sql].append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        with connection.execute_wrapper(timed):
+            status = client.get(path).status_code
+        total = time.perf_counter() - started
+        in_db = sum(sum(t) for t in timings.values())
+        count = sum(len(t) for t in timings.values())
+        print(f"{path}: {total * 1000:.0f} ms, {status}, {count} queries, {in_db * 1000:.0f} ms in the database")
+        for sql, times in sorted(timings.items(), key=lambda item: -sum(item[1]))[:SHOWN]:
+            print(f"  {sum(times) * 1000:8.1f} ms ×{len(times):<4} {' '.join(sql.split())[:300]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:] or ["/insights/"]))
