@@ -205,6 +205,7 @@ def measure_engine(engine: str, data: Path, manifest: dict, new_database, work: 
             with serving.PeakRss(pid) as rss:
                 r["wrk"] = {name: serving.wrk(binary, port, wrk_paths[name]) for name in WRK_PAGES}
             r["wrk_peak_rss"] = rss.peak
+            r["wrk_peak_pss"] = rss.peak_pss
         else:
             r["wrk"] = None
     return r
@@ -231,7 +232,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it (databases, data, logs)")
+    parser.add_argument("--from-results", type=Path, help="measure nothing: the table of a saved bench/results file")
     args = parser.parse_args(argv)
+    if args.from_results:
+        saved = json.loads(args.from_results.read_text())
+        table = report.table(saved["run"], saved["engines"])
+        report.write_section(args.output, table)
+        print(table)
+        return 0
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     work = args.keep or Path(tempfile.mkdtemp(prefix="kb-bench-scale."))
     work.mkdir(parents=True, exist_ok=True)

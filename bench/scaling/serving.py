@@ -128,20 +128,41 @@ def wrk(binary: str, port: int, path: str, seconds: int = 10) -> dict:
 
 def tree_rss_bytes(pid: int) -> int:
     """The RSS of a process and all its descendants, summed (shared pages counted in each, as `ps` does)."""
+    return sum(_rss(p) for p in _tree(pid))
+
+
+def tree_pss_bytes(pid: int) -> int:
+    """The PSS of a process tree: each shared page divided among its sharers (gunicorn's preloaded master
+    shares its pages with the workers), which is closer to what the pod's memory limit counts."""
+    total = 0
+    for p in _tree(pid):
+        try:
+            rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        found = re.search(r"^Pss:\s+(\d+) kB", rollup, re.M)
+        total += int(found.group(1)) * 1024 if found else 0
+    return total
+
+
+def _rss(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return 0
+
+
+def _tree(pid: int) -> set[int]:
+    """The process and its descendants."""
     parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    page = os.sysconf("SC_PAGE_SIZE")
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             stat = Path(f"/proc/{entry}/stat").read_text()
-            statm = Path(f"/proc/{entry}/statm").read_text().split()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        parents[int(entry)] = int(fields[1])
-        rss[int(entry)] = int(statm[1]) * page
+        parents[int(entry)] = int(stat[stat.rindex(")") + 2 :].split()[1])
     tree = {pid}
     changed = True
     while changed:
@@ -150,21 +171,23 @@ def tree_rss_bytes(pid: int) -> int:
             if parent in tree and child not in tree:
                 tree.add(child)
                 changed = True
-    return sum(rss.get(p, 0) for p in tree)
+    return tree
 
 
 class PeakRss:
-    """Samples the RSS of a process tree every 0.2 s in a thread; `peak` is the largest sum seen."""
+    """Samples the RSS (and PSS) of a process tree every 0.2 s in a thread; `peak` is the largest sum seen."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.peak = 0
+        self.peak_pss = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             self.peak = max(self.peak, tree_rss_bytes(self.pid))
+            self.peak_pss = max(self.peak_pss, tree_pss_bytes(self.pid))
             self._stop.wait(0.2)
 
     def __enter__(self) -> PeakRss:
