@@ -1,9 +1,11 @@
-"""Where a page's time goes in the database: its slowest queries and their count, on the DATABASE_URL given.
+"""Where a page's or an import's time goes in the database: its slowest queries and their count, on the
+DATABASE_URL given.
 
     DATABASE_URL=sqlite:////tmp/kb-bench-scale.../kb_full.sqlite3 .venv/bin/python bench/scaling/queries.py /insights/ /
+    DATABASE_URL=… .venv/bin/python bench/scaling/queries.py DIR      # an import of DIR (a file or a folder)
 
-Run it under `py-spy record -- …` for the Python side. Prints, per page: its time, status, query count and the
-slowest queries (time, and the SQL cut to 300 characters).
+Run it under `py-spy record -- …` for the Python side. Prints, per page or import: its time, status, query
+count and the slowest queries (time, and the SQL cut to 300 characters).
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
+from kb.documents.importing import import_paths  # noqa: E402
+
 SHOWN = 6
+SQL_CHARS = int(os.environ.get("KB_SQL_CHARS", "300"))  # how much of each query is printed
 
 
 def main(paths: list[str]) -> int:
@@ -45,13 +50,16 @@ def main(paths: list[str]) -> int:
 
         started = time.perf_counter()
         with connection.execute_wrapper(timed):
-            status = client.get(path).status_code
+            if Path(path).exists():
+                status = import_paths([path]).summary()
+            else:
+                status = client.get(path).status_code
         total = time.perf_counter() - started
         in_db = sum(sum(t) for t in timings.values())
         count = sum(len(t) for t in timings.values())
         print(f"{path}: {total * 1000:.0f} ms, {status}, {count} queries, {in_db * 1000:.0f} ms in the database")
         for sql, times in sorted(timings.items(), key=lambda item: -sum(item[1]))[:SHOWN]:
-            print(f"  {sum(times) * 1000:8.1f} ms ×{len(times):<4} {' '.join(sql.split())[:300]}")
+            print(f"  {sum(times) * 1000:8.1f} ms ×{len(times):<4} {' '.join(sql.split())[:SQL_CHARS]}")
     return 0
 
 
