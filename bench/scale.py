@@ -194,7 +194,7 @@ def measure_engine(engine: str, data: Path, manifest: dict, new_database, work: 
         }
         for name, paths in search_paths.items():
             r[name] = serving.timings(port, paths, samples=3 * len(paths))
-        r["pages"] = {name: serving.timings(port, paths) for name, paths in urls.items()}
+        r["pages"] = {name: serving.timings(port, paths) for name, paths in urls.items() if paths}
         binary = serving.wrk_available()
         if binary:
             wrk_paths = {

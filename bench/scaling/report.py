@@ -47,7 +47,10 @@ def _rows(r: dict) -> dict[str, tuple[str, str]]:
     login = r["pages"]["login"]
     rows["login"] = (_timing(login), "")
     for page in PAGES:
-        t = r["pages"][page]
+        t = r["pages"].get(page)
+        if t is None:
+            rows[page] = ("— (none in the database)", "")
+            continue
         rows[page] = (
             f"{_timing(t)} (p95 **{t['p95'] / login['p95']:.1f}×** login)",
             f"login p95 {_ms(login['p95'])} ms",
