@@ -2,7 +2,7 @@
 DATABASE_URL given.
 
     DATABASE_URL=sqlite:////tmp/kb-bench-scale.../kb_full.sqlite3 .venv/bin/python bench/scaling/queries.py /insights/ /
-    DATABASE_URL=… .venv/bin/python bench/scaling/queries.py DIR      # an import of DIR (a file or a folder)
+    DATABASE_URL=… .venv/bin/python bench/scaling/queries.py --import DIR   # an import of DIR (a file or a folder)
 
 Run it under `py-spy record -- …` for the Python side. Prints, per page or import: its time, status, query
 count and the slowest queries (time, and the SQL cut to 300 characters).
@@ -10,6 +10,7 @@ count and the slowest queries (time, and the SQL cut to 300 characters).
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -35,10 +36,15 @@ SHOWN = 6
 SQL_CHARS = int(os.environ.get("KB_SQL_CHARS", "300"))  # how much of each query is printed
 
 
-def main(paths: list[str]) -> int:
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pages", nargs="*", help="URL paths: /insights/ /search/?q=…")
+    parser.add_argument("--import", dest="imports", action="append", default=[], help="a file or folder to import")
+    args = parser.parse_args(argv)
+    work = [(page, False) for page in args.pages or ["/insights/"]] + [(path, True) for path in args.imports]
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     client = Client()
-    for path in paths:
+    for path, is_import in work:
         timings: dict[str, list[float]] = defaultdict(list)
 
         def timed(execute, sql, params, many, context):
@@ -50,7 +56,7 @@ def main(paths: list[str]) -> int:
 
         started = time.perf_counter()
         with connection.execute_wrapper(timed):
-            if Path(path).exists():
+            if is_import:
                 status = import_paths([path]).summary()
             else:
                 status = client.get(path).status_code
@@ -64,4 +70,4 @@ def main(paths: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:] or ["/insights/"]))
+    sys.exit(main(sys.argv[1:]))
