@@ -14,7 +14,7 @@ Deterministic: the same arguments and `--seed` give the same bytes. Written from
   names the alerts and incidents it is about.
 - `extra/`: `--extra-runbooks` and `--extra-postmortems` more of the same, for an import into a full database.
 - `alertmanager/group-NNNNN.json`: webhook bodies (version 4) of `--group-size` alerts each, `--incidents` in
-  all, for the generated alerts (firing and resolved), every alert a new incident.
+  all, for the generated alerts, every alert a new incident: all resolved but three in ten of the last group.
 
 `manifest.json` gives the counts an import should find: runbooks, post-mortems, alerts, incidents (those the
 documents name `#NNN`, recorded by the import, and those of the Alertmanager groups).
@@ -568,7 +568,7 @@ class Generator:
         )
 
     # --- Alertmanager -----------------------------------------------------------------------------------------
-    def group(self, number: int, size: int, *, first: datetime) -> dict:
+    def group(self, number: int, size: int, *, first: datetime, firing: float = 0.3) -> dict:
         """One webhook body of `size` alerts, each a new incident (fingerprint and start time of its own)."""
         items = []
         for k in range(size):
@@ -578,7 +578,7 @@ class Generator:
             else:
                 alert = self.alerts[self.rng.randrange(self.distinct_main)]
             starts = first + timedelta(seconds=number * size * 37 + k * 37, microseconds=self.rng.randrange(10**6))
-            resolved = self.rng.random() < 0.7
+            resolved = self.rng.random() >= firing
             ends = starts + timedelta(minutes=self.rng.randint(3, 400))
             pod = f"{alert.component}-{self.rng.randint(0, 9)}"
             items.append(
@@ -642,7 +642,9 @@ class Generator:
         number = 0
         while written < self.n_incidents:
             size_now = min(self.group_size, self.n_incidents - written)
-            body = json.dumps(self.group(number, size_now, first=first), indent=1) + "\n"
+            # What still fires is recent: the last group only; every earlier alert has been resolved.
+            last = written + size_now >= self.n_incidents
+            body = json.dumps(self.group(number, size_now, first=first, firing=0.3 if last else 0.0), indent=1) + "\n"
             (groups / f"group-{number:05d}.json").write_text(body, encoding="utf-8")
             written += size_now
             number += 1
