@@ -39,9 +39,17 @@ soak: $(BIN)/.installed
 	KB_FUZZ_EXAMPLES=2000 KB_SQLITE_WRITES=300 $(BIN)/python -m pytest -p no:randomly \
 		tests/documents/test_import_fuzz.py tests/markdown/test_linear_time.py tests/security/test_sqlite_concurrency.py
 
-# Every benchmark on the current DATABASE_URL (SQLite by default); each prints ratios to a baseline.
+# The scale benchmark (bench/scale.py: generated documents and incidents, gunicorn, wrk; SQLite and, when
+# installed, PostgreSQL; its table goes to BENCHMARKS.md) at SIZE=small (300 documents, 2,000 incidents), then
+# every quick benchmark on the current DATABASE_URL, each printing ratios to a baseline.
+# SIZE=large: 12,000 documents and 100,000 incidents (about 20 minutes an engine), the scale benchmark alone.
+SIZE ?= small
+QUICK_BENCHES := $(filter-out bench/scale.py bench/generate.py,$(wildcard bench/*.py))
 bench: $(BIN)/.installed
-	for script in bench/*.py; do DJANGO_DEBUG=True $(BIN)/python $$script || exit 1; done
+	$(BIN)/python bench/scale.py --size $(SIZE)
+	if [ "$(SIZE)" = small ]; then \
+	  for script in $(QUICK_BENCHES); do DJANGO_DEBUG=True $(BIN)/python $$script || exit 1; done; \
+	fi
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .import_linter_cache
