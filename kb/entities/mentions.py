@@ -40,14 +40,23 @@ def vocabulary_load() -> Vocabulary:
     return Vocabulary(known=known, ignored=frozenset(ignored))
 
 
+# Which documents name one of these words: the search index's answer (kb.search), which this area may not import.
+Naming = Callable[[list[str]], set[int]]
+
+
 def mentions_write(
-    *, document: Document, parsed: ParsedDocument, vocabulary: Vocabulary | None = None, refresh_others: bool = True
+    *,
+    document: Document,
+    parsed: ParsedDocument,
+    vocabulary: Vocabulary | None = None,
+    refresh_others: bool = True,
+    naming: Naming | None = None,
 ) -> list[Mention]:
     """Rewrites the mentions of one document from its parsed outline; other documents are left alone.
 
     When a runbook names an alert that other documents contain as plain text (written before the
     knowledge base knew the name), those documents are re-read too, so the order of imports
-    never changes what is linked.
+    never changes what is linked; `naming` finds them (see `mentions_refresh`).
     """
     subject = extraction.document_subject(parsed)
     vocabulary = vocabulary or vocabulary_load()
@@ -89,7 +98,7 @@ def mentions_write(
     if dropped:
         Entity.objects.filter(pk__in=dropped, curated=False, ignored=False, mentions__isnull=True).delete()
     if refresh_others:
-        mentions_refresh(names=[subject], vocabulary=vocabulary, exclude=document)
+        mentions_refresh(names=[subject], vocabulary=vocabulary, exclude=document, naming=naming)
     return mentions
 
 
@@ -132,12 +141,26 @@ def reparse(document: Document) -> ParsedDocument:
     return parse_document(document.source_text, document.file_path)
 
 
-def mentions_refresh(*, names: list[str], vocabulary: Vocabulary | None = None, exclude: Document | None = None) -> int:
-    """Re-reads the documents whose text contains one of `names` but have no mention of it yet."""
+def mentions_refresh(
+    *,
+    names: list[str],
+    vocabulary: Vocabulary | None = None,
+    exclude: Document | None = None,
+    naming: Naming | None = None,
+) -> int:
+    """Re-reads the documents whose text contains one of `names` but have no mention of it yet.
+
+    `naming` (the search index's `search_documents_naming`) finds them by an index lookup; without
+    it every stored text is scanned, which only a curator's rare change can afford: an import
+    that did it for each new alert would slow down with every document already stored.
+    """
     names = [n for n in names if n and len(n) >= 2]
     if not names:
         return 0
-    candidates = Document.objects.filter(reduce(or_, (Q(source_text__icontains=n) for n in names)))
+    if naming is not None:
+        candidates = Document.objects.filter(pk__in=naming(names))
+    else:
+        candidates = Document.objects.filter(reduce(or_, (Q(source_text__icontains=n) for n in names)))
     entity_ids = Entity.objects.annotate(key=Lower("name")).filter(key__in=[n.lower() for n in names]).values("pk")
     candidates = candidates.exclude(mentions__entity__in=entity_ids)
     if exclude is not None:
