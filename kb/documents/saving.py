@@ -118,7 +118,13 @@ def document_save(
     _replace_parts(document, parsed)
     _link_incidents(document, parsed)
     search_index_update(document=document, sections=parsed.sections)
-    mentions_write(document=document, parsed=parsed, vocabulary=vocabulary, naming=_documents_naming)
+    mentions_write(
+        document=document,
+        parsed=parsed,
+        vocabulary=vocabulary,
+        naming=_documents_naming,
+        counted_before=existing is not None and not existing.archived,
+    )
     last = document.revisions.aggregate(n=Max("number"))["n"] or 0
     Revision.objects.create(
         document=document, number=last + 1, source_text=source_text, content_hash=digest, author=author, reason=reason

@@ -11,7 +11,7 @@ from datetime import date
 from functools import reduce
 from operator import or_
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Subquery
 
 from kb.entities.grammar import name_pattern, reference_date
 from kb.models import (
@@ -43,21 +43,16 @@ INCIDENT_LABELS = (
 
 
 def entities_annotated(queryset: QuerySet[Entity] | None = None) -> QuerySet[Entity]:
-    """Entities with `implicated_in` (distinct post-mortems), `documents` and `has_runbook`.
+    """Entities with `implicated_in` (distinct post-mortems), `documents` and `has_runbook`, read from
+    the counts kept on each entity (kb.entities.counts), not counted over the mentions.
 
     An alert has a runbook when a runbook is for it; any other entity when a runbook mentions it.
     """
     queryset = queryset if queryset is not None else Entity.objects.filter(ignored=False)
-    live = Mention.objects.filter(entity=OuterRef("pk"), document__archived=False, document__kind=DocumentKind.RUNBOOK)
     return queryset.annotate(
-        implicated_in=Count(
-            "mentions__document",
-            filter=Q(mentions__document__kind=DocumentKind.POSTMORTEM, mentions__document__archived=False),
-            distinct=True,
-        ),
-        documents=Count("mentions__document", filter=Q(mentions__document__archived=False), distinct=True),
+        documents=F("document_count"),
         has_runbook=ExpressionWrapper(
-            Q(Exists(live.filter(subject=True))) | (~Q(kind=EntityKind.ALERT) & Q(Exists(live))),
+            Q(subject_runbook_count__gt=0) | (~Q(kind=EntityKind.ALERT) & Q(runbook_count__gt=0)),
             output_field=BooleanField(),
         ),
     )

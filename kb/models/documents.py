@@ -187,6 +187,8 @@ class FollowUp(models.Model):
 
     class Meta:
         ordering = ["postmortem", "position"]
+        # Open follow-ups (the insights' list) without reading the done ones.
+        indexes = [models.Index(fields=["status", "postmortem", "position"], name="follow_up_status")]
         constraints = [
             models.UniqueConstraint(fields=["postmortem", "position"], name="follow_up_position_unique"),
             models.CheckConstraint(condition=Q(status__in=FollowUpStatus.values), name="follow_up_status_valid"),
