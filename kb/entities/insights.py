@@ -11,7 +11,8 @@ from datetime import date
 from functools import reduce
 from operator import or_
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 
 from kb.entities.grammar import name_pattern, reference_date
 from kb.models import (
@@ -239,43 +240,86 @@ class RecurringAlert:
 
 @dataclass
 class Insights:
+    """The top of each list (`limit` rows); the `more` flags say which lists go on at /insights/<list>/."""
+
     wanted_alerts: list[Entity]
     most_implicated: list[Entity]
     open_follow_ups: list[FollowUp]
     recurring_alerts: list[RecurringAlert]
     postmortems_without_follow_ups: list[PostMortem]
+    more: dict[str, bool] = field(default_factory=dict)
 
 
-def insights_gather(*, limit: int = 25) -> Insights:
-    """Seven queries, whatever the size of the knowledge base."""
-    annotated = entities_annotated()
-    wanted = annotated.filter(kind=EntityKind.ALERT, has_runbook=False, documents__gt=0).order_by(
-        "-implicated_in", "name"
+def wanted_alerts() -> QuerySet[Entity]:
+    """Alerts the documents mention that no runbook is for, the most implicated first (an index, no counting)."""
+    return Entity.objects.filter(
+        ignored=False, kind=EntityKind.ALERT, subject_runbook_count=0, document_count__gt=0
+    ).order_by("-implicated_in", "name")
+
+
+def most_implicated() -> QuerySet[Entity]:
+    return entities_annotated().filter(implicated_in__gt=0).order_by("-implicated_in", "name")
+
+
+def postmortems_without_follow_ups() -> QuerySet[PostMortem]:
+    return (
+        PostMortem.objects.filter(archived=False)
+        .filter(~Exists(FollowUp.objects.filter(postmortem=OuterRef("pk"))))
+        .order_by(F("date").desc(nulls_last=True), "title")
     )
-    most = annotated.filter(implicated_in__gt=0).order_by("-implicated_in", "name")
-    follow_ups = FollowUp.objects.open()
-    without = (
-        PostMortem.objects.filter(archived=False).annotate(n=Count("follow_ups")).filter(n=0).order_by("-date", "title")
-    )
-    return Insights(
-        wanted_alerts=list(wanted[:limit]),
-        most_implicated=list(most[:limit]),
-        open_follow_ups=list(follow_ups),
-        recurring_alerts=recurring_alerts(),
-        postmortems_without_follow_ups=list(without),
-    )
 
 
-def recurring_alerts() -> list[RecurringAlert]:
-    """Alerts with several incidents or several resolution rows, with their resolutions (three queries)."""
-    alerts = list(
+def recurring_alerts_ranked() -> QuerySet[Alert]:
+    """Alerts with several incidents or several resolution rows, the most incidents first. Each
+    count is its own subquery on an index: joined, incidents times resolution rows were counted."""
+    incidents = Incident.objects.filter(alert=OuterRef("pk")).order_by().values("alert").annotate(n=Count("pk"))
+    resolutions = (
+        ResolutionEntry.objects.filter(runbook__alert=OuterRef("pk"), runbook__archived=False)
+        .order_by()
+        .values("runbook__alert")
+        .annotate(n=Count("pk"))
+    )
+    return (
         Alert.objects.annotate(
-            incident_count=Count("incidents", distinct=True),
-            resolution_count=Count("runbooks__resolution_entries", filter=Q(runbooks__archived=False), distinct=True),
+            incident_count=Coalesce(Subquery(incidents.values("n")), 0),
+            resolution_count=Coalesce(Subquery(resolutions.values("n")), 0),
         )
         .filter(Q(incident_count__gte=2) | Q(resolution_count__gte=2))
         .order_by("-incident_count", "-resolution_count", "name")
     )
+
+
+# The lists of the insights page, each with its own paginated page at /insights/<name>/.
+INSIGHT_LISTS = {
+    "wanted": ("Wanted: alerts without a runbook", wanted_alerts),
+    "most-implicated": ("Most implicated", most_implicated),
+    "open-follow-ups": ("Open follow-ups, oldest first", lambda: FollowUp.objects.open()),
+    "recurring": ("Alerts that recur", recurring_alerts_ranked),
+    "no-follow-ups": ("Post-mortems with no follow-ups", postmortems_without_follow_ups),
+}
+
+
+def insights_gather(*, limit: int = 25) -> Insights:
+    """The first `limit` rows of each list: seven queries, each bounded, whatever the size of the knowledge base."""
+    more: dict[str, bool] = {}
+
+    def top(name: str) -> list:
+        rows = list(INSIGHT_LISTS[name][1]()[: limit + 1])
+        more[name.replace("-", "_")] = len(rows) > limit
+        return rows[:limit]
+
+    return Insights(
+        wanted_alerts=top("wanted"),
+        most_implicated=top("most-implicated"),
+        open_follow_ups=top("open-follow-ups"),
+        recurring_alerts=recurring_details(top("recurring")),
+        postmortems_without_follow_ups=top("no-follow-ups"),
+        more=more,
+    )
+
+
+def recurring_details(alerts: list[Alert]) -> list[RecurringAlert]:
+    """These alerts (annotated by `recurring_alerts_ranked`) with their resolutions and the days they fired (two queries)."""
     if not alerts:
         return []
     entries = defaultdict(list)
@@ -286,10 +330,15 @@ def recurring_alerts() -> list[RecurringAlert]:
     ):
         entries[entry.runbook.alert_id].append(entry)
     started = defaultdict(list)
-    for alert_id, when in Incident.objects.filter(alert__in=alerts, started_at__isnull=False).values_list(
-        "alert_id", "started_at"
-    ):
-        started[alert_id].append(when.date())
+    days = (
+        Incident.objects.filter(alert__in=alerts, started_at__isnull=False)
+        .annotate(day=TruncDate("started_at"))
+        .order_by()
+        .values_list("alert_id", "day")
+        .distinct()
+    )
+    for alert_id, day in days:
+        started[alert_id].append(day)
     return [
         RecurringAlert(
             alert,

@@ -53,11 +53,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="entity",
-            index=models.Index(fields=["ignored", "-implicated_in", "name"], name="entity_most_implicated"),
+            index=models.Index(fields=["-implicated_in", "name"], name="entity_most_implicated"),
         ),
         migrations.AddIndex(
             model_name="entity",
-            index=models.Index(fields=["kind", "ignored", "-implicated_in", "name"], name="entity_kind_implicated"),
+            index=models.Index(fields=["kind", "-implicated_in", "name"], name="entity_kind_implicated"),
         ),
         migrations.AddIndex(
             model_name="followup",

@@ -57,8 +57,9 @@ class Entity(models.Model):
         indexes = [
             models.Index(fields=["kind", "ignored"]),
             # The insights' top lists and the entity list, read in order from these, never sorted whole.
-            models.Index(fields=["ignored", "-implicated_in", "name"], name="entity_most_implicated"),
-            models.Index(fields=["kind", "ignored", "-implicated_in", "name"], name="entity_kind_implicated"),
+            # Not `ignored`: Django writes `ignored=False` as `NOT ignored`, which no index answers.
+            models.Index(fields=["-implicated_in", "name"], name="entity_most_implicated"),
+            models.Index(fields=["kind", "-implicated_in", "name"], name="entity_kind_implicated"),
         ]
 
     def __str__(self) -> str:
