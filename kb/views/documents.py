@@ -1,8 +1,8 @@
 import posixpath
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
@@ -14,7 +14,10 @@ from kb.alerting.trends import Change, trend_line
 from kb.entities.insights import related_documents
 from kb.entities.links import document_html_linked
 from kb.markdown.html_parts import Part, split_sections, without_title
-from kb.models import Document, FollowUpStatus, Incident, Note, PostMortem, ResolutionEntry, Runbook
+from kb.models import Document, FollowUp, FollowUpStatus, Incident, Note, PostMortem, ResolutionEntry, Runbook
+from kb.views.paging import offset_page
+
+DOCUMENTS_PER_PAGE = 100
 
 
 @require_safe
@@ -24,20 +27,26 @@ def runbook_list(request):
         .select_related("alert")
         .order_by(Lower("alert__name").asc(nulls_last=True), "title")
     )
-    return render(request, "kb/runbook_list.html", {"runbooks": runbooks})
+    page = offset_page(runbooks, request, per_page=DOCUMENTS_PER_PAGE)
+    return render(request, "kb/runbook_list.html", {"runbooks": page.items, "page": page})
 
 
 @require_safe
 def postmortem_list(request):
+    # Counted per post-mortem of the page (subqueries), not grouped over every post-mortem before the page is cut.
+    follow_ups = FollowUp.objects.filter(postmortem=OuterRef("pk")).order_by().values("postmortem")
     postmortems = (
         PostMortem.objects.filter(archived=False)
         .annotate(
-            follow_up_count=Count("follow_ups"),
-            open_follow_up_count=Count("follow_ups", filter=Q(follow_ups__status=FollowUpStatus.OPEN)),
+            follow_up_count=Coalesce(Subquery(follow_ups.annotate(n=Count("pk")).values("n")), 0),
+            open_follow_up_count=Coalesce(
+                Subquery(follow_ups.filter(status=FollowUpStatus.OPEN).annotate(n=Count("pk")).values("n")), 0
+            ),
         )
         .order_by(F("date").desc(nulls_last=True), "title")
     )
-    return render(request, "kb/postmortem_list.html", {"postmortems": postmortems})
+    page = offset_page(postmortems, request, per_page=DOCUMENTS_PER_PAGE)
+    return render(request, "kb/postmortem_list.html", {"postmortems": page.items, "page": page})
 
 
 @dataclass
@@ -144,7 +153,8 @@ def postmortem_detail(request, slug):
 @require_safe
 def note_list(request):
     notes = Note.objects.filter(archived=False).order_by(Lower("title"))
-    return render(request, "kb/note_list.html", {"notes": notes})
+    page = offset_page(notes, request, per_page=DOCUMENTS_PER_PAGE)
+    return render(request, "kb/note_list.html", {"notes": page.items, "page": page})
 
 
 @require_safe
