@@ -73,5 +73,9 @@ class Migration(migrations.Migration):
                 name="incident_list_order",
             ),
         ),
+        migrations.AddIndex(
+            model_name="document",
+            index=models.Index(fields=["-updated_at"], name="document_newest"),
+        ),
         migrations.RunPython(count_mentions, migrations.RunPython.noop),
     ]

@@ -53,7 +53,11 @@ class Document(models.Model):
             models.CheckConstraint(condition=~Q(title=""), name="document_title_not_empty"),
             models.CheckConstraint(condition=Q(version__gte=1), name="document_version_positive"),
         ]
-        indexes = [models.Index(fields=["kind", "archived", "-updated_at"])]
+        indexes = [
+            models.Index(fields=["kind", "archived", "-updated_at"]),
+            # The newest write anywhere, part of every document page's ETag (kb/views/conditional.py).
+            models.Index(fields=["-updated_at"], name="document_newest"),
+        ]
 
     def __str__(self) -> str:
         return self.title

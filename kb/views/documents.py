@@ -1,6 +1,7 @@
 import posixpath
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
@@ -15,9 +16,12 @@ from kb.entities.insights import related_documents
 from kb.entities.links import document_html_linked
 from kb.markdown.html_parts import Part, split_sections, without_title
 from kb.models import Document, FollowUp, FollowUpStatus, Incident, Note, PostMortem, ResolutionEntry, Runbook
+from kb.views.conditional import document_conditional
 from kb.views.paging import offset_page
 
 DOCUMENTS_PER_PAGE = 100
+# A new version is a new key; the old one ages out (or is culled, LocMemCache's MAX_ENTRIES).
+LINKED_HTML_SECONDS = 3600
 
 
 @require_safe
@@ -71,21 +75,34 @@ def _resolution_history(runbook: Runbook, sections, entries: list[ResolutionEntr
     )
 
 
+def _linked_html(request, document: Document) -> str:
+    """The stored HTML with its entities linked, computed once per state of the knowledge base (the
+    ETag's stamp: a new document can link a name in this one) and per worker: the cache is the bounded
+    LocMemCache unless CACHES says otherwise."""
+    key = f"kb:linked:{document.pk}:{document.version}:{getattr(request, 'kb_stamp', None) or document.updated_at.timestamp()}"
+    html = cache.get(key)
+    if html is None:
+        html = document_html_linked(document)
+        cache.set(key, html, LINKED_HTML_SECONDS)
+    return html
+
+
 def _document_parts(document: Document, html: str) -> list[Part]:
     return without_title(split_sections(html), document.title)
 
 
-def _document_context(document: Document) -> dict:
+def _document_context(request, document: Document) -> dict:
     """What every document page shows: its sections beside the outline, and related documents."""
     return {
         "document": document,
         "sections": list(document.sections.all()),
-        "parts": _document_parts(document, document_html_linked(document)),
+        "parts": _document_parts(document, _linked_html(request, document)),
         "related": related_documents(document=document),
     }
 
 
 @require_safe
+@document_conditional("runbook")
 def runbook_detail(request, slug):
     runbook = get_object_or_404(
         Runbook.objects.select_related("alert")
@@ -94,7 +111,7 @@ def runbook_detail(request, slug):
         slug=slug,
     )
     labels = labels_from_query(request.GET)
-    filling = fill_placeholders(document_html_linked(runbook), labels)
+    filling = fill_placeholders(_linked_html(request, runbook), labels)
     sections = list(runbook.sections.all())
     history = _resolution_history(runbook, sections, list(runbook.resolution_entries.all()))
     parts = _document_parts(runbook, filling.html)
@@ -125,6 +142,7 @@ def runbook_detail(request, slug):
 
 
 @require_safe
+@document_conditional("postmortem")
 def postmortem_detail(request, slug):
     postmortem = get_object_or_404(
         PostMortem.objects.annotate(revision_count=Count("revisions")).prefetch_related(
@@ -139,7 +157,7 @@ def postmortem_detail(request, slug):
         request,
         "kb/postmortem_detail.html",
         {
-            **_document_context(postmortem),
+            **_document_context(request, postmortem),
             "postmortem": postmortem,
             "follow_ups": follow_ups,
             "lessons": list(postmortem.lessons.all()),
@@ -158,12 +176,13 @@ def note_list(request):
 
 
 @require_safe
+@document_conditional("note")
 def note_detail(request, slug):
     note = get_object_or_404(
         Note.objects.annotate(revision_count=Count("revisions")).prefetch_related("sections", "incidents_named"),
         slug=slug,
     )
-    return render(request, "kb/note_detail.html", {**_document_context(note), "note": note})
+    return render(request, "kb/note_detail.html", {**_document_context(request, note), "note": note})
 
 
 def resolve_reference(request):
