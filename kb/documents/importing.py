@@ -118,9 +118,12 @@ def import_paths(
         for saved in (result, *result.parts):
             if isinstance(saved.document, Runbook) and saved.document.alert is not None:
                 vocabulary = vocabulary.with_alert(saved.document.alert.name)
-        report.results.append(result)
         if progress:
             progress(n, len(candidates), result)
+        # The report keeps outcomes, not documents: 12,000 stored texts and their HTML would stay in memory.
+        for saved in (result, *result.parts):
+            saved.document = None
+        report.results.append(result)
     if prune:
         for root, identities in seen_roots.items():
             report.results.extend(_prune(root, identities, dry_run=dry_run))
