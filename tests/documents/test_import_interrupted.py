@@ -38,6 +38,7 @@ def manage(*args: str, database: Path, **popen) -> subprocess.Popen:
         "DJANGO_DEBUG": "False",
         "DJANGO_SECRET_KEY": "interrupted-import-test",
         "DJANGO_ALLOWED_HOSTS": "localhost",
+        "PYTHONUNBUFFERED": "1",  # each line as it is written: the signal goes mid-import
     }
     return subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=env, text=True, **popen)
 
