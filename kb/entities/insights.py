@@ -28,6 +28,8 @@ from kb.models import (
     ResolutionEntry,
 )
 
+MAX_APPEARANCES = 200
+
 # Alertmanager labels whose value may be an entity's name (a namespace, a pod, a node…).
 INCIDENT_LABELS = (
     "namespace",
@@ -96,6 +98,11 @@ class EntityProfile:
     referenced: list[PostMortem] = field(default_factory=list)  # for a reference to a post-mortem by date
 
     @property
+    def shown(self) -> int:
+        """How many documents the page lists (at most MAX_APPEARANCES)."""
+        return len(self.postmortems) + len(self.runbooks_for) + len(self.runbooks_mentioning)
+
+    @property
     def headline(self) -> str:
         count = self.entity.implicated_in
         parts = [f"implicated in {count} post-mortem{'s' if count != 1 else ''}"]
@@ -111,8 +118,16 @@ def entity_profile(entity: Entity) -> EntityProfile:
     profile = EntityProfile(entity)
     names = entity.names
     by_document: dict[int, Appearance] = {}
-    mentions = (
+    # The newest documents naming it, at most MAX_APPEARANCES: an entity named everywhere (a namespace)
+    # would otherwise bring every mention of it; the headline's counts are the kept ones.
+    shown = (
         Mention.objects.filter(entity=entity, document__archived=False)
+        .order_by("-document_id")
+        .values("document_id")
+        .distinct()[:MAX_APPEARANCES]
+    )
+    mentions = (
+        Mention.objects.filter(entity=entity, document_id__in=Subquery(shown))
         .select_related("document__postmortem", "document__runbook")
         .order_by("document_id", "-count", "position")
     )

@@ -164,3 +164,11 @@ def test_the_incident_list_is_read_in_the_order_of_its_index(client):
         cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
         plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
     assert "USING INDEX incident_list_order" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_an_entity_page_lists_the_documents_that_named_it_last_and_says_how_many_in_all(client, monkeypatch):
+    monkeypatch.setattr("kb.entities.insights.MAX_APPEARANCES", 2)
+    grow(0, 3)  # SharedPodOOMKilled in 3 runbooks and 3 post-mortems
+    html = client.get("/entities/SharedPodOOMKilled/").content.decode()
+    assert "The 2 documents that named it last are listed, of 6." in html
+    assert "outage 2" in html and "Pod OOM killed 2" in html and "outage 1" not in html
