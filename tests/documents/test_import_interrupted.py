@@ -40,7 +40,15 @@ def manage(*args: str, database: Path, **popen) -> subprocess.Popen:
         "DJANGO_ALLOWED_HOSTS": "localhost",
         "PYTHONUNBUFFERED": "1",  # each line as it is written: the signal goes mid-import
     }
-    return subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=env, text=True, **popen)
+    # A job started in the background by a shell ignores SIGINT, and so would the import: restore it.
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        **popen,
+    )
 
 
 @pytest.mark.skipif("postgresql" in os.environ.get("DATABASE_URL", ""), reason="runs on its own SQLite file once")
