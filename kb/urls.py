@@ -80,6 +80,7 @@ entities_urls = [
     path("entities/", entities.entity_list, name="entity_list"),
     path("entities/<path:name>/", entities.entity_detail, name="entity_detail"),
     path("insights/", insights.insights, name="insights"),
+    path("insights/<slug:name>/", insights.insight_list, name="insight_list"),
 ]
 
 api_urls = [

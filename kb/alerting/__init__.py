@@ -6,6 +6,6 @@ from labels (`placeholders`), resolution trends (`trends`), alerting rules (`rul
 coverage of those rules (`coverage`).
 
 May import: `kb.markdown`, `kb.models`, `kb.search` (an incident is indexed when written, by
-`incidents` only), `kb.entities.mentions` (an alert name first seen links the documents that name it).
+`incidents` only; the webhook asks it which documents name a new alert), `kb.entities.mentions` (an alert name first seen links the documents that name it).
 Not `kb.documents`: a document's save writes the incidents it names through `incidents`.
 """

@@ -27,6 +27,7 @@ from django.utils import timezone
 from kb.alerting.incidents import incidents_save
 from kb.entities.mentions import mentions_refresh
 from kb.models import Alert, Incident, IncidentStatus, Runbook
+from kb.search import search_documents_naming
 
 SUPPORTED_VERSION = "4"
 MAX_ALERT_NAME = Alert._meta.get_field("name").max_length
@@ -236,7 +237,7 @@ def alerts_named(*, names: set[str]) -> dict[str, Alert]:
     if len(found) < len(wanted):
         Alert.objects.bulk_create([Alert(name=wanted[k]) for k in wanted if k not in found], ignore_conflicts=True)
         # Documents written before the alert first fired name it as plain text: link them now, as a new runbook does.
-        mentions_refresh(names=[wanted[k] for k in wanted if k not in found])
+        mentions_refresh(names=[wanted[k] for k in wanted if k not in found], naming=_documents_naming)
         found = fetch()
     # The database's LOWER() may fold a non-ASCII name differently from Python: look those up one by one.
     return {name: found.get(name.lower()) or Alert.objects.for_name(name) for name in names}
@@ -289,3 +290,8 @@ def silence_url(*, alertmanager_url: str, labels: dict[str, str], comment: str =
 
 def _matcher_value(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _documents_naming(names: list[str]) -> set[int]:
+    """The documents naming a new alert, found by the search index rather than a scan of every text."""
+    return search_documents_naming(names=names)

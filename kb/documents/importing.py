@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from kb.documents.files import name_problem, shown_name, skip_reason
 from kb.documents.saving import document_save
+from kb.entities.counts import counts_documents_archived
 from kb.entities.extraction import Vocabulary
 from kb.entities.mentions import vocabulary_load
 from kb.markdown.parsing import NotADocument, ParsedDocument, ParseError, content_hash, decode, parse_document
@@ -148,9 +149,12 @@ def import_paths(
         for saved in (result, *result.parts):
             if isinstance(saved.document, Runbook) and saved.document.alert is not None:
                 vocabulary = vocabulary.with_alert(saved.document.alert.name)
-        report.results.append(result)
         if progress:
             progress(n, len(candidates), result)
+        # The report keeps outcomes, not documents: 12,000 stored texts and their HTML would stay in memory.
+        for saved in (result, *result.parts):
+            saved.document = None
+        report.results.append(result)
     if prune:
         for root, identities in seen_roots.items():
             report.results.extend(_prune(root, identities, dry_run=dry_run))
@@ -218,6 +222,7 @@ def _save_parts(parsed: ParsedDocument, identity: str, shown: str, vocabulary: V
         results.append(
             FileResult(f"{shown}#{document.part_anchor}", "archived", "alert section no longer exists", document)
         )
+    counts_documents_archived(document_ids=[r.document.pk for r in results if r.outcome == "archived"])
     gone.update(archived=True, updated_at=timezone.now())
     return results
 
@@ -240,5 +245,6 @@ def _prune(root: Path, identities: set[str], *, dry_run: bool) -> list[FileResul
     gone = [doc for doc in stored if doc.identity.partition("#")[0] not in identities]
     results = [FileResult(doc.source_path, "archived", "file no longer exists", doc) for doc in gone]
     if not dry_run:
+        counts_documents_archived(document_ids=[doc.pk for doc in gone])
         Document.objects.filter(pk__in=[doc.pk for doc in gone]).update(archived=True, updated_at=timezone.now())
     return results

@@ -28,7 +28,7 @@ from kb.models import (
     Runbook,
     Section,
 )
-from kb.search import search_index_update
+from kb.search import search_documents_naming, search_index_update
 
 
 class VersionConflict(Exception):
@@ -118,7 +118,13 @@ def document_save(
     _replace_parts(document, parsed)
     _link_incidents(document, parsed)
     search_index_update(document=document, sections=parsed.sections)
-    mentions_write(document=document, parsed=parsed, vocabulary=vocabulary)
+    mentions_write(
+        document=document,
+        parsed=parsed,
+        vocabulary=vocabulary,
+        naming=_documents_naming,
+        counted_before=existing is not None and not existing.archived,
+    )
     last = document.revisions.aggregate(n=Max("number"))["n"] or 0
     Revision.objects.create(
         document=document,
@@ -129,6 +135,10 @@ def document_save(
         reason=reason[:200],
     )
     return document, outcome
+
+
+def _documents_naming(names: list[str]) -> set[int]:
+    return search_documents_naming(names=names)
 
 
 def _free_slug(parsed: ParsedDocument, identity: str) -> str:

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from kb.entities.counts import entities_recount
 from kb.entities.mentions import entities_revote, mentions_refresh, mentions_reread
 from kb.models import Document, Entity, EntityAlias, EntityKind, Mention
 
@@ -140,6 +141,7 @@ def entity_merge(*, source: Entity, into: Entity) -> Entity:
     into.curated = True
     into.save(update_fields=["curated"])
     entities_revote(entity_ids=[into.pk])
+    entities_recount(entity_ids=[into.pk])
     return into
 
 
@@ -149,6 +151,7 @@ def entity_ignore(*, entity: Entity) -> Entity:
     entity.ignored, entity.curated = True, True
     entity.save(update_fields=["ignored", "curated"])
     entity.mentions.all().delete()
+    entities_recount(entity_ids=[entity.pk])
     return entity
 
 

@@ -11,7 +11,8 @@ from datetime import date
 from functools import reduce
 from operator import or_
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 
 from kb.entities.grammar import name_pattern, reference_date
 from kb.models import (
@@ -26,6 +27,8 @@ from kb.models import (
     PostMortem,
     ResolutionEntry,
 )
+
+MAX_APPEARANCES = 200
 
 # Alertmanager labels whose value may be an entity's name (a namespace, a pod, a node…).
 INCIDENT_LABELS = (
@@ -43,21 +46,16 @@ INCIDENT_LABELS = (
 
 
 def entities_annotated(queryset: QuerySet[Entity] | None = None) -> QuerySet[Entity]:
-    """Entities with `implicated_in` (distinct post-mortems), `documents` and `has_runbook`.
+    """Entities with `implicated_in` (distinct post-mortems), `documents` and `has_runbook`, read from
+    the counts kept on each entity (kb.entities.counts), not counted over the mentions.
 
     An alert has a runbook when a runbook is for it; any other entity when a runbook mentions it.
     """
     queryset = queryset if queryset is not None else Entity.objects.filter(ignored=False)
-    live = Mention.objects.filter(entity=OuterRef("pk"), document__archived=False, document__kind=DocumentKind.RUNBOOK)
     return queryset.annotate(
-        implicated_in=Count(
-            "mentions__document",
-            filter=Q(mentions__document__kind=DocumentKind.POSTMORTEM, mentions__document__archived=False),
-            distinct=True,
-        ),
-        documents=Count("mentions__document", filter=Q(mentions__document__archived=False), distinct=True),
+        documents=F("document_count"),
         has_runbook=ExpressionWrapper(
-            Q(Exists(live.filter(subject=True))) | (~Q(kind=EntityKind.ALERT) & Q(Exists(live))),
+            Q(subject_runbook_count__gt=0) | (~Q(kind=EntityKind.ALERT) & Q(runbook_count__gt=0)),
             output_field=BooleanField(),
         ),
     )
@@ -100,6 +98,11 @@ class EntityProfile:
     referenced: list[PostMortem] = field(default_factory=list)  # for a reference to a post-mortem by date
 
     @property
+    def shown(self) -> int:
+        """How many documents the page lists (at most MAX_APPEARANCES)."""
+        return len(self.postmortems) + len(self.runbooks_for) + len(self.runbooks_mentioning)
+
+    @property
     def headline(self) -> str:
         count = self.entity.implicated_in
         parts = [f"implicated in {count} post-mortem{'s' if count != 1 else ''}"]
@@ -115,8 +118,16 @@ def entity_profile(entity: Entity) -> EntityProfile:
     profile = EntityProfile(entity)
     names = entity.names
     by_document: dict[int, Appearance] = {}
-    mentions = (
+    # The newest documents naming it, at most MAX_APPEARANCES: an entity named everywhere (a namespace)
+    # would otherwise bring every mention of it; the headline's counts are the kept ones.
+    shown = (
         Mention.objects.filter(entity=entity, document__archived=False)
+        .order_by("-document_id")
+        .values("document_id")
+        .distinct()[:MAX_APPEARANCES]
+    )
+    mentions = (
+        Mention.objects.filter(entity=entity, document_id__in=Subquery(shown))
         .select_related("document__postmortem", "document__runbook")
         .order_by("document_id", "-count", "position")
     )
@@ -244,43 +255,86 @@ class RecurringAlert:
 
 @dataclass
 class Insights:
+    """The top of each list (`limit` rows); the `more` flags say which lists go on at /insights/<list>/."""
+
     wanted_alerts: list[Entity]
     most_implicated: list[Entity]
     open_follow_ups: list[FollowUp]
     recurring_alerts: list[RecurringAlert]
     postmortems_without_follow_ups: list[PostMortem]
+    more: dict[str, bool] = field(default_factory=dict)
 
 
-def insights_gather(*, limit: int = 25) -> Insights:
-    """Seven queries, whatever the size of the knowledge base."""
-    annotated = entities_annotated()
-    wanted = annotated.filter(kind=EntityKind.ALERT, has_runbook=False, documents__gt=0).order_by(
-        "-implicated_in", "name"
+def wanted_alerts() -> QuerySet[Entity]:
+    """Alerts the documents mention that no runbook is for, the most implicated first (an index, no counting)."""
+    return Entity.objects.filter(
+        ignored=False, kind=EntityKind.ALERT, subject_runbook_count=0, document_count__gt=0
+    ).order_by("-implicated_in", "name")
+
+
+def most_implicated() -> QuerySet[Entity]:
+    return entities_annotated().filter(implicated_in__gt=0).order_by("-implicated_in", "name")
+
+
+def postmortems_without_follow_ups() -> QuerySet[PostMortem]:
+    return (
+        PostMortem.objects.filter(archived=False)
+        .filter(~Exists(FollowUp.objects.filter(postmortem=OuterRef("pk"))))
+        .order_by(F("date").desc(nulls_last=True), "title")
     )
-    most = annotated.filter(implicated_in__gt=0).order_by("-implicated_in", "name")
-    follow_ups = FollowUp.objects.open()
-    without = (
-        PostMortem.objects.filter(archived=False).annotate(n=Count("follow_ups")).filter(n=0).order_by("-date", "title")
-    )
-    return Insights(
-        wanted_alerts=list(wanted[:limit]),
-        most_implicated=list(most[:limit]),
-        open_follow_ups=list(follow_ups),
-        recurring_alerts=recurring_alerts(),
-        postmortems_without_follow_ups=list(without),
-    )
 
 
-def recurring_alerts() -> list[RecurringAlert]:
-    """Alerts with several incidents or several resolution rows, with their resolutions (three queries)."""
-    alerts = list(
+def recurring_alerts_ranked() -> QuerySet[Alert]:
+    """Alerts with several incidents or several resolution rows, the most incidents first. Each
+    count is its own subquery on an index: joined, incidents times resolution rows were counted."""
+    incidents = Incident.objects.filter(alert=OuterRef("pk")).order_by().values("alert").annotate(n=Count("pk"))
+    resolutions = (
+        ResolutionEntry.objects.filter(runbook__alert=OuterRef("pk"), runbook__archived=False)
+        .order_by()
+        .values("runbook__alert")
+        .annotate(n=Count("pk"))
+    )
+    return (
         Alert.objects.annotate(
-            incident_count=Count("incidents", distinct=True),
-            resolution_count=Count("runbooks__resolution_entries", filter=Q(runbooks__archived=False), distinct=True),
+            incident_count=Coalesce(Subquery(incidents.values("n")), 0),
+            resolution_count=Coalesce(Subquery(resolutions.values("n")), 0),
         )
         .filter(Q(incident_count__gte=2) | Q(resolution_count__gte=2))
         .order_by("-incident_count", "-resolution_count", "name")
     )
+
+
+# The lists of the insights page, each with its own paginated page at /insights/<name>/.
+INSIGHT_LISTS = {
+    "wanted": ("Wanted: alerts without a runbook", wanted_alerts),
+    "most-implicated": ("Most implicated", most_implicated),
+    "open-follow-ups": ("Open follow-ups, oldest first", lambda: FollowUp.objects.open()),
+    "recurring": ("Alerts that recur", recurring_alerts_ranked),
+    "no-follow-ups": ("Post-mortems with no follow-ups", postmortems_without_follow_ups),
+}
+
+
+def insights_gather(*, limit: int = 25) -> Insights:
+    """The first `limit` rows of each list: seven queries, each bounded, whatever the size of the knowledge base."""
+    more: dict[str, bool] = {}
+
+    def top(name: str) -> list:
+        rows = list(INSIGHT_LISTS[name][1]()[: limit + 1])
+        more[name.replace("-", "_")] = len(rows) > limit
+        return rows[:limit]
+
+    return Insights(
+        wanted_alerts=top("wanted"),
+        most_implicated=top("most-implicated"),
+        open_follow_ups=top("open-follow-ups"),
+        recurring_alerts=recurring_details(top("recurring")),
+        postmortems_without_follow_ups=top("no-follow-ups"),
+        more=more,
+    )
+
+
+def recurring_details(alerts: list[Alert]) -> list[RecurringAlert]:
+    """These alerts (annotated by `recurring_alerts_ranked`) with their resolutions and the days they fired (two queries)."""
     if not alerts:
         return []
     entries = defaultdict(list)
@@ -291,10 +345,15 @@ def recurring_alerts() -> list[RecurringAlert]:
     ):
         entries[entry.runbook.alert_id].append(entry)
     started = defaultdict(list)
-    for alert_id, when in Incident.objects.filter(alert__in=alerts, started_at__isnull=False).values_list(
-        "alert_id", "started_at"
-    ):
-        started[alert_id].append(when.date())
+    days = (
+        Incident.objects.filter(alert__in=alerts, started_at__isnull=False)
+        .annotate(day=TruncDate("started_at"))
+        .order_by()
+        .values_list("alert_id", "day")
+        .distinct()
+    )
+    for alert_id, day in days:
+        started[alert_id].append(day)
     return [
         RecurringAlert(
             alert,

@@ -18,6 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 
 from kb.entities import extraction, grammar
+from kb.entities.counts import Contribution, contribution, counts_shift, entities_recount
 from kb.entities.extraction import Finding, Vocabulary
 from kb.markdown.parsing import ParsedDocument, ParseError, parse_document
 from kb.models import Alert, Document, Entity, Mention
@@ -40,14 +41,27 @@ def vocabulary_load() -> Vocabulary:
     return Vocabulary(known=known, ignored=frozenset(ignored))
 
 
+# Which documents name one of these words: the search index's answer (kb.search), which this area may not import.
+Naming = Callable[[list[str]], set[int]]
+
+
 def mentions_write(
-    *, document: Document, parsed: ParsedDocument, vocabulary: Vocabulary | None = None, refresh_others: bool = True
+    *,
+    document: Document,
+    parsed: ParsedDocument,
+    vocabulary: Vocabulary | None = None,
+    refresh_others: bool = True,
+    naming: Naming | None = None,
+    counted_before: bool | None = None,
 ) -> list[Mention]:
     """Rewrites the mentions of one document from its parsed outline; other documents are left alone.
 
     When a runbook names an alert that other documents contain as plain text (written before the
     knowledge base knew the name), those documents are re-read too, so the order of imports
-    never changes what is linked.
+    never changes what is linked; `naming` finds them (see `mentions_refresh`).
+
+    The entities' counts (`kb.entities.counts`) move by the difference; `counted_before` says whether
+    the mentions being replaced counted (they did unless the document was archived, the default).
     """
     subject = extraction.document_subject(parsed)
     vocabulary = vocabulary or vocabulary_load()
@@ -61,7 +75,8 @@ def mentions_write(
         findings.append(Finding(resolved_subject[0], resolved_subject[1], 0, "", "", subject, parsed.title, 0))
 
     named = _entities_named(findings)
-    previous = set(document.mentions.values_list("entity_id", flat=True))
+    old_rows = list(document.mentions.values_list("entity_id", "subject"))
+    previous = {entity_id for entity_id, _ in old_rows}
     subject_entity = named.get(resolved_subject[0].lower()) if resolved_subject else None
     # Only a runbook's first save can make its alert newly known: later saves need no refresh.
     refresh_others = refresh_others and subject_entity is not None and subject_entity.pk not in previous
@@ -81,6 +96,11 @@ def mentions_write(
         )
         for f in findings
     )
+    counted_before = not document.archived if counted_before is None else counted_before
+    counts_shift(
+        before=_contributions(document.kind, old_rows) if counted_before else {},
+        after={} if document.archived else _contributions(document.kind, [(m.entity_id, m.subject) for m in mentions]),
+    )
     touched = {e.pk for e in named.values()}
     dropped = previous - touched
     # A vote for the kind an entity already has cannot change it: only disagreements and dropped votes can.
@@ -89,8 +109,16 @@ def mentions_write(
     if dropped:
         Entity.objects.filter(pk__in=dropped, curated=False, ignored=False, mentions__isnull=True).delete()
     if refresh_others:
-        mentions_refresh(names=[subject], vocabulary=vocabulary, exclude=document)
+        mentions_refresh(names=[subject], vocabulary=vocabulary, exclude=document, naming=naming)
     return mentions
+
+
+def _contributions(kind: str, rows: Iterable[tuple[int, bool]]) -> dict[int, Contribution]:
+    """What one document counts for, per entity it mentions (in one section or several)."""
+    subjects: dict[int, bool] = {}
+    for entity_id, subject in rows:
+        subjects[entity_id] = subjects.get(entity_id, False) or subject
+    return {entity_id: contribution(kind=kind, subject=subject) for entity_id, subject in subjects.items()}
 
 
 def _entities_named(findings: list[Finding]) -> dict[str, Entity]:
@@ -132,12 +160,26 @@ def reparse(document: Document) -> ParsedDocument:
     return parse_document(document.source_text, document.file_path)
 
 
-def mentions_refresh(*, names: list[str], vocabulary: Vocabulary | None = None, exclude: Document | None = None) -> int:
-    """Re-reads the documents whose text contains one of `names` but have no mention of it yet."""
+def mentions_refresh(
+    *,
+    names: list[str],
+    vocabulary: Vocabulary | None = None,
+    exclude: Document | None = None,
+    naming: Naming | None = None,
+) -> int:
+    """Re-reads the documents whose text contains one of `names` but have no mention of it yet.
+
+    `naming` (the search index's `search_documents_naming`) finds them by an index lookup; without
+    it every stored text is scanned, which only a curator's rare change can afford: an import
+    that did it for each new alert would slow down with every document already stored.
+    """
     names = [n for n in names if n and len(n) >= 2]
     if not names:
         return 0
-    candidates = Document.objects.filter(reduce(or_, (Q(source_text__icontains=n) for n in names)))
+    if naming is not None:
+        candidates = Document.objects.filter(pk__in=naming(names))
+    else:
+        candidates = Document.objects.filter(reduce(or_, (Q(source_text__icontains=n) for n in names)))
     entity_ids = Entity.objects.annotate(key=Lower("name")).filter(key__in=[n.lower() for n in names]).values("pk")
     candidates = candidates.exclude(mentions__entity__in=entity_ids)
     if exclude is not None:
@@ -150,7 +192,9 @@ def mentions_reread(*, documents: QuerySet[Document], vocabulary: Vocabulary | N
     # By primary key: the caller's query may join mentions and repeat a document. The keys are read
     # first: as a subquery, PostgreSQL re-ran the caller's text scan for every document (minutes on the corpus).
     pks = set(documents.values_list("pk", flat=True))
-    documents = list(Document.objects.filter(pk__in=pks).only("pk", "identity", "source_path", "source_text"))
+    documents = list(
+        Document.objects.filter(pk__in=pks).only("pk", "identity", "source_path", "source_text", "kind", "archived")
+    )
     if documents:
         vocabulary = vocabulary or vocabulary_load()
     for document in documents:
@@ -174,7 +218,9 @@ def relink_all(*, progress: Callable[[int, int, Document], None] | None = None) 
     vocabulary = vocabulary_load()
     report = RelinkReport()
     documents = list(
-        Document.objects.only("pk", "identity", "source_path", "source_text", "kind", "title").order_by("pk")
+        Document.objects.only("pk", "identity", "source_path", "source_text", "kind", "title", "archived").order_by(
+            "pk"
+        )
     )
     for n, document in enumerate(documents, start=1):
         try:
@@ -190,4 +236,5 @@ def relink_all(*, progress: Callable[[int, int, Document], None] | None = None) 
         if progress:
             progress(n, len(documents), document)
     Entity.objects.filter(curated=False, ignored=False, mentions__isnull=True).delete()
+    entities_recount()
     return report

@@ -7,7 +7,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kb.models.constraints import name_constraints
@@ -128,6 +129,8 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["alert", "-started_at"]),
             models.Index(fields=["-started_at"], condition=Q(status="firing"), name="incident_firing_recent"),
+            # The incident list's order (newest first, by start or else arrival), read page by page from here.
+            models.Index(Coalesce("started_at", "created_at").desc(), F("id").desc(), name="incident_list_order"),
         ]
 
     def __str__(self) -> str:

@@ -53,7 +53,11 @@ class Document(models.Model):
             models.CheckConstraint(condition=~Q(title=""), name="document_title_not_empty"),
             models.CheckConstraint(condition=Q(version__gte=1), name="document_version_positive"),
         ]
-        indexes = [models.Index(fields=["kind", "archived", "-updated_at"])]
+        indexes = [
+            models.Index(fields=["kind", "archived", "-updated_at"]),
+            # The newest write anywhere, part of every document page's ETag (kb/views/conditional.py).
+            models.Index(fields=["-updated_at"], name="document_newest"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -187,6 +191,8 @@ class FollowUp(models.Model):
 
     class Meta:
         ordering = ["postmortem", "position"]
+        # Open follow-ups (the insights' list) without reading the done ones.
+        indexes = [models.Index(fields=["status", "postmortem", "position"], name="follow_up_status")]
         constraints = [
             models.UniqueConstraint(fields=["postmortem", "position"], name="follow_up_position_unique"),
             models.CheckConstraint(condition=Q(status__in=FollowUpStatus.values), name="follow_up_status_valid"),

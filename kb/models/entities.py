@@ -40,6 +40,12 @@ class Entity(models.Model):
     # Ignored for good: never extracted again, mentions dropped.
     ignored = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Kept up to date by kb.entities.counts as documents are written, never counted on a page: live
+    # documents mentioning it, of which post-mortems, runbooks, and runbooks for it (its own alert).
+    document_count = models.PositiveIntegerField(default=0)
+    implicated_in = models.PositiveIntegerField(default=0)
+    runbook_count = models.PositiveIntegerField(default=0)
+    subject_runbook_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["name"]
@@ -48,7 +54,13 @@ class Entity(models.Model):
             *name_constraints("entity_name"),
             models.CheckConstraint(condition=Q(kind__in=EntityKind.values), name="entity_kind_valid"),
         ]
-        indexes = [models.Index(fields=["kind", "ignored"])]
+        indexes = [
+            models.Index(fields=["kind", "ignored"]),
+            # The insights' top lists and the entity list, read in order from these, never sorted whole.
+            # Not `ignored`: Django writes `ignored=False` as `NOT ignored`, which no index answers.
+            models.Index(fields=["-implicated_in", "name"], name="entity_most_implicated"),
+            models.Index(fields=["kind", "-implicated_in", "name"], name="entity_kind_implicated"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,6 +1,7 @@
 """Search, whichever database is underneath: `search()` reads, and the index writer keeps the rows it
 reads up to date (`search_index_update` for a document, `search_index_incidents` for
-`kb.alerting.incidents`, the write path of incidents, and `search_index_rebuild`).
+`kb.alerting.incidents`, the write path of incidents, and `search_index_rebuild`), and answers which
+documents name a word (`search_documents_naming`, for the mentions of a name first seen).
 
 Inside: `ranking` (the query understood once, scores combined), `engines` (PostgreSQL full-text and
 SQLite FTS5 asked the same questions), `index` (what text goes in which weighted column), `query`
@@ -9,7 +10,12 @@ and `text`. Nothing outside this package imports those modules: this file is its
 May import: `kb.markdown`, `kb.models`.
 """
 
-from kb.search.index import search_index_incidents, search_index_rebuild, search_index_update
+from kb.search.index import (
+    search_documents_naming,
+    search_index_incidents,
+    search_index_rebuild,
+    search_index_update,
+)
 from kb.search.ranking import MAX_LIMIT, SearchHit, SearchResults, search
 
 __all__ = [
@@ -17,6 +23,7 @@ __all__ = [
     "SearchHit",
     "SearchResults",
     "search",
+    "search_documents_naming",
     "search_index_incidents",
     "search_index_rebuild",
     "search_index_update",

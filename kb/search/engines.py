@@ -13,6 +13,8 @@ searching would no longer find, which only the engine can tell (each tokenises a
 from __future__ import annotations
 
 import json
+from functools import reduce
+from operator import or_
 
 from django.contrib.postgres.lookups import TrigramSimilar
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorExact, SearchVectorField
@@ -153,6 +155,18 @@ class Sqlite(Engine):
             return [row[0] for row in cursor.fetchall()]
 
     @staticmethod
+    def documents_naming(names: list[str]) -> set[int]:
+        """The documents whose indexed text holds one of `names` as a phrase (FTS5, not a scan of the text)."""
+        phrases = [f'"{name.replace(chr(34), " ")}"' for name in names if any(c.isalnum() for c in name)]
+        if not phrases:
+            return set()
+        sql = """SELECT DISTINCT e.document_id FROM kb_searchentry_fts JOIN kb_searchentry e ON e.id = kb_searchentry_fts.rowid
+            WHERE kb_searchentry_fts MATCH %s AND e.scope = 'whole' AND e.document_id IS NOT NULL"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [" OR ".join(phrases)])
+            return {row[0] for row in cursor.fetchall()}
+
+    @staticmethod
     def forget_words(words: set[str]) -> None:
         """Drops those of `words` that no row of the index matches any more."""
         sql = """DELETE FROM kb_searchterm WHERE word IN (SELECT value FROM json_each(%s)) AND NOT EXISTS
@@ -275,6 +289,17 @@ class Postgres(Engine):
         """Known words similar to `word` by pg_trgm (`%`, answered by its GIN index), and words it begins."""
         similar = SearchTerm.objects.filter(Q(word__trigram_similar=word) | Q(word__startswith=word))
         return list(similar.values_list("word", flat=True)[:70])
+
+    @staticmethod
+    def documents_naming(names: list[str]) -> set[int]:
+        """The documents whose indexed text holds one of `names` as a phrase (the GIN index, not a scan of the text)."""
+        phrases = [SearchQuery(name, config=POSTGRES_CONFIG, search_type="phrase") for name in names if name.strip()]
+        if not phrases:
+            return set()
+        rows = SearchEntry.objects.filter(scope=SearchScope.WHOLE, document__isnull=False).filter(
+            SearchVectorExact(VectorColumn(), reduce(or_, phrases))
+        )
+        return set(rows.values_list("document_id", flat=True).distinct())
 
     @staticmethod
     def forget_words(words: set[str]) -> None:

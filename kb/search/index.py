@@ -40,6 +40,12 @@ def search_index_incidents(*, incidents: list[Incident]) -> None:
     _replace(SearchEntry.objects.filter(incident__in=incidents), [_incident_entry(incident) for incident in incidents])
 
 
+def search_documents_naming(*, names: list[str]) -> set[int]:
+    """The ids of the documents whose indexed text names one of `names`: an index lookup, whatever the
+    size of the knowledge base (for re-reading the documents that name an alert first seen)."""
+    return current_engine().documents_naming(names) if names else set()
+
+
 @transaction.atomic
 def search_index_rebuild() -> int:
     """Every row again from the documents and incidents; returns how many rows were written."""

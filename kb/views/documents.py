@@ -1,8 +1,9 @@
 import posixpath
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q
-from django.db.models.functions import Lower
+from django.core.cache import cache
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
@@ -15,7 +16,13 @@ from kb.entities.insights import related_documents
 from kb.entities.links import document_html_linked
 from kb.gitsync.links import git_place, with_git_place
 from kb.markdown.html_parts import Part, split_sections, without_title
-from kb.models import Document, FollowUpStatus, Incident, Note, PostMortem, ResolutionEntry, Runbook
+from kb.models import Document, FollowUp, FollowUpStatus, Incident, Note, PostMortem, ResolutionEntry, Runbook
+from kb.views.conditional import document_conditional
+from kb.views.paging import offset_page
+
+DOCUMENTS_PER_PAGE = 100
+# A new version is a new key; the old one ages out (or is culled, LocMemCache's MAX_ENTRIES).
+LINKED_HTML_SECONDS = 3600
 
 
 @require_safe
@@ -25,20 +32,26 @@ def runbook_list(request):
         .select_related("alert")
         .order_by(Lower("alert__name").asc(nulls_last=True), "title")
     )
-    return render(request, "kb/runbook_list.html", {"runbooks": runbooks})
+    page = offset_page(runbooks, request, per_page=DOCUMENTS_PER_PAGE)
+    return render(request, "kb/runbook_list.html", {"runbooks": page.items, "page": page})
 
 
 @require_safe
 def postmortem_list(request):
+    # Counted per post-mortem of the page (subqueries), not grouped over every post-mortem before the page is cut.
+    follow_ups = FollowUp.objects.filter(postmortem=OuterRef("pk")).order_by().values("postmortem")
     postmortems = (
         PostMortem.objects.filter(archived=False)
         .annotate(
-            follow_up_count=Count("follow_ups"),
-            open_follow_up_count=Count("follow_ups", filter=Q(follow_ups__status=FollowUpStatus.OPEN)),
+            follow_up_count=Coalesce(Subquery(follow_ups.annotate(n=Count("pk")).values("n")), 0),
+            open_follow_up_count=Coalesce(
+                Subquery(follow_ups.filter(status=FollowUpStatus.OPEN).annotate(n=Count("pk")).values("n")), 0
+            ),
         )
         .order_by(F("date").desc(nulls_last=True), "title")
     )
-    return render(request, "kb/postmortem_list.html", {"postmortems": postmortems})
+    page = offset_page(postmortems, request, per_page=DOCUMENTS_PER_PAGE)
+    return render(request, "kb/postmortem_list.html", {"postmortems": page.items, "page": page})
 
 
 @dataclass
@@ -63,22 +76,35 @@ def _resolution_history(runbook: Runbook, sections, entries: list[ResolutionEntr
     )
 
 
+def _linked_html(request, document: Document) -> str:
+    """The stored HTML with its entities linked, computed once per state of the knowledge base (the
+    ETag's stamp: a new document can link a name in this one) and per worker: the cache is the bounded
+    LocMemCache unless CACHES says otherwise."""
+    key = f"kb:linked:{document.pk}:{document.version}:{getattr(request, 'kb_stamp', None) or document.updated_at.timestamp()}"
+    html = cache.get(key)
+    if html is None:
+        html = document_html_linked(document)
+        cache.set(key, html, LINKED_HTML_SECONDS)
+    return html
+
+
 def _document_parts(document: Document, html: str) -> list[Part]:
     return without_title(split_sections(html), document.title)
 
 
-def _document_context(document: Document) -> dict:
+def _document_context(request, document: Document) -> dict:
     """What every document page shows: its sections beside the outline, and related documents."""
     return {
         "document": document,
         "sections": list(document.sections.all()),
-        "parts": _document_parts(document, document_html_linked(document)),
+        "parts": _document_parts(document, _linked_html(request, document)),
         "related": related_documents(document=document),
         "git": git_place(document),
     }
 
 
 @require_safe
+@document_conditional("runbook")
 def runbook_detail(request, slug):
     runbook = get_object_or_404(
         with_git_place(Runbook.objects.select_related("alert"))
@@ -87,7 +113,7 @@ def runbook_detail(request, slug):
         slug=slug,
     )
     labels = labels_from_query(request.GET)
-    filling = fill_placeholders(document_html_linked(runbook), labels)
+    filling = fill_placeholders(_linked_html(request, runbook), labels)
     sections = list(runbook.sections.all())
     history = _resolution_history(runbook, sections, list(runbook.resolution_entries.all()))
     parts = _document_parts(runbook, filling.html)
@@ -119,6 +145,7 @@ def runbook_detail(request, slug):
 
 
 @require_safe
+@document_conditional("postmortem")
 def postmortem_detail(request, slug):
     postmortem = get_object_or_404(
         with_git_place(PostMortem.objects)
@@ -133,7 +160,7 @@ def postmortem_detail(request, slug):
         request,
         "kb/postmortem_detail.html",
         {
-            **_document_context(postmortem),
+            **_document_context(request, postmortem),
             "postmortem": postmortem,
             "follow_ups": follow_ups,
             "lessons": list(postmortem.lessons.all()),
@@ -147,10 +174,12 @@ def postmortem_detail(request, slug):
 @require_safe
 def note_list(request):
     notes = Note.objects.filter(archived=False).order_by(Lower("title"))
-    return render(request, "kb/note_list.html", {"notes": notes})
+    page = offset_page(notes, request, per_page=DOCUMENTS_PER_PAGE)
+    return render(request, "kb/note_list.html", {"notes": page.items, "page": page})
 
 
 @require_safe
+@document_conditional("note")
 def note_detail(request, slug):
     note = get_object_or_404(
         with_git_place(Note.objects)
@@ -158,7 +187,7 @@ def note_detail(request, slug):
         .prefetch_related("sections", "incidents_named"),
         slug=slug,
     )
-    return render(request, "kb/note_detail.html", {**_document_context(note), "note": note})
+    return render(request, "kb/note_detail.html", {**_document_context(request, note), "note": note})
 
 
 def resolve_reference(request):

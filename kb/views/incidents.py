@@ -1,6 +1,5 @@
 """Incidents: the list, newest first, and one incident with the documents that name it."""
 
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
@@ -9,17 +8,20 @@ from django.views.decorators.http import require_safe
 from kb.alerting.history import incident_alerting
 from kb.alerting.links import labels_query
 from kb.models import Incident, ResolutionEntry
+from kb.views.paging import keyset_page
 
 INCIDENTS_PER_PAGE = 50
 
 
 @require_safe
 def incident_list(request):
-    incidents = Incident.objects.select_related("alert", "runbook", "postmortem").order_by(
-        Coalesce("started_at", "created_at").desc(), F("pk").desc()
+    incidents = (
+        Incident.objects.select_related("alert", "runbook", "postmortem")
+        .annotate(newest=Coalesce("started_at", "created_at"))
+        .order_by(Coalesce("started_at", "created_at").desc(), F("pk").desc())
     )
-    page = Paginator(incidents, INCIDENTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "kb/incident_list.html", {"page": page, "incidents": page.object_list})
+    page = keyset_page(incidents, request, key="newest", per_page=INCIDENTS_PER_PAGE)
+    return render(request, "kb/incident_list.html", {"page": page, "incidents": page.items})
 
 
 @require_safe

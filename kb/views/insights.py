@@ -1,13 +1,29 @@
-"""The insights page: what the post-mortems add up to (and, for staff, how the last Git sync went)."""
+"""The insights page: what the post-mortems add up to, the top of each list (and, for staff, how the last
+Git sync went); and each list whole, page by page."""
 
+from django.http import Http404
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
-from kb.entities.insights import insights_gather
+from kb.entities.insights import INSIGHT_LISTS, insights_gather, recurring_details
 from kb.models import GitSync, GitSyncAction
+from kb.views.paging import offset_page
 
 
+@require_safe
 def insights(request):
     git_sync = None
     if request.user.is_staff:
         git_sync = GitSync.objects.filter(action=GitSyncAction.SYNC).exclude(outcome="running").first()
     return render(request, "kb/insights.html", {"insights": insights_gather(), "git_sync": git_sync})
+
+
+@require_safe
+def insight_list(request, name):
+    if name not in INSIGHT_LISTS:
+        raise Http404(f"no insight list called {name}")
+    title, rows = INSIGHT_LISTS[name]
+    page = offset_page(rows(), request)
+    if name == "recurring":
+        page.items = recurring_details(page.items)
+    return render(request, "kb/insight_list.html", {"name": name, "title": title, "page": page})
