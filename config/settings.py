@@ -245,4 +245,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    # Django's own "django" logger has a console handler of its own (under DEBUG) and propagates to
+    # the root's: every request warning was printed twice. One handler, the root's, prints each event.
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }
