@@ -110,10 +110,6 @@ def test_the_home_page_shows_what_is_firing_now(client, alert, runbook, django_a
     assert html.index("KubePodCrashLooping") < html.index("PostgresDiskAlmostFull")
 
 
-def test_the_home_page_says_when_nothing_fires(client):
-    assert "Nothing is firing." in client.get("/").content.decode()
-
-
 def postmortem(slug: str, when: date, follow_ups: list[tuple[str, str]], mentions: str = "It broke.") -> PostMortem:
     """Written as the importer writes it, so that its mentions are extracted."""
     checklist = "\n".join(f"- [{'x' if status == 'done' else ' '}] {text}" for text, status in follow_ups)
@@ -204,3 +200,18 @@ def test_a_postmortem_naming_the_alert_by_an_alias_implicates_it_until_the_name_
     assert implicating(client, "NodeDown") == ["host"]
     curation.entity_ignore(entity=host)
     assert implicating(client, "NodeDown") == []
+
+
+def test_the_home_page_says_the_webhook_is_off_and_how_to_turn_it_on(client, settings):
+    settings.KB_ALERTMANAGER_TOKEN = ""
+    html = client.get("/").content.decode()
+    assert "Nothing is firing." not in html
+    assert "webhook is off" in html
+    assert "KB_ALERTMANAGER_TOKEN" in html and "alertmanager.yml" in html
+
+
+def test_the_home_page_says_nothing_fires_only_while_the_webhook_is_on(client, settings):
+    settings.KB_ALERTMANAGER_TOKEN = "t" * 32
+    html = client.get("/").content.decode()
+    assert "Nothing is firing." in html
+    assert "webhook is off" not in html
