@@ -250,6 +250,10 @@ class Insights:
     recurring_alerts: list[RecurringAlert]
     postmortems_without_follow_ups: list[PostMortem]
 
+    @property
+    def overdue_follow_ups(self) -> int:
+        return sum(1 for follow_up in self.open_follow_ups if follow_up.overdue)
+
 
 def insights_gather(*, limit: int = 25) -> Insights:
     """Seven queries, whatever the size of the knowledge base."""

@@ -138,6 +138,7 @@ def postmortem_detail(request, slug):
                     "status": f.status,
                     "owner": f.owner,
                     "due": f.due.isoformat() if f.due else None,
+                    "overdue": f.overdue,
                 }
                 for f in postmortem.follow_ups.all()
             ],
@@ -318,10 +319,12 @@ def insights(request):
                     "text": f.text,
                     "owner": f.owner,
                     "due": f.due.isoformat() if f.due else None,
+                    "overdue": f.overdue,
                     "postmortem": _postmortem_summary(request, f.postmortem),
                 }
                 for f in gathered.open_follow_ups
             ],
+            "overdue_follow_ups": gathered.overdue_follow_ups,
             "recurring_alerts": [
                 {
                     "name": r.alert.name,

@@ -135,6 +135,7 @@ def postmortem_detail(request, slug):
             "follow_ups": follow_ups,
             "lessons": list(postmortem.lessons.all()),
             "open_follow_ups": sum(1 for f in follow_ups if f.status == FollowUpStatus.OPEN),
+            "overdue_follow_ups": sum(1 for f in follow_ups if f.overdue),
             "extra_fields": {key: value for key, value in fields.items() if key != "severity_note"},
             "severity_note": fields.get("severity_note", ""),
         },

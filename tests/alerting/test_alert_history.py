@@ -97,8 +97,8 @@ def test_the_home_page_shows_what_is_firing_now(client, alert, runbook, django_a
         received(other, ago=timedelta(minutes=n + 1), pod=f"api-{n}")
     received(alert, ago=timedelta(hours=3), runbook=runbook)
     received(alert, ago=timedelta(days=1), lasted=timedelta(minutes=5), pod="db-9")
-    # Runbooks, post-mortems, the firing alerts with their counts, their latest instances.
-    with django_assert_num_queries(4):
+    # Runbooks, post-mortems, the firing alerts with their counts, their latest instances, overdue follow-ups.
+    with django_assert_num_queries(5):
         html = client.get("/").content.decode()
     assert "6 alerts firing under 2 names." in html
     assert '<a href="/alerts/KubePodCrashLooping/"><code>KubePodCrashLooping</code></a>' in html
