@@ -1,6 +1,6 @@
 """The knowledge model, one module per area: documents (runbooks, post-mortems and notes) and their parts
 (`documents`), alerts and incidents (`alerting`), entities and mentions (`entities`), the search index
-(`search`), and the name constraints they share (`constraints`).
+(`search`), whether a runbook helped (`feedback`), and the name constraints they share (`constraints`).
 
 Every model is imported here, so that Django finds them all and `from kb.models import X` works for
 each one: import from `kb.models`, not from the modules inside.
@@ -22,6 +22,7 @@ from kb.models.documents import (
     Section,
 )
 from kb.models.entities import Entity, EntityAlias, EntityKind, Mention
+from kb.models.feedback import FeedbackAnswer, RunbookFeedback
 from kb.models.search import SearchEntry, SearchKind, SearchScope, SearchTerm
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "Entity",
     "EntityAlias",
     "EntityKind",
+    "FeedbackAnswer",
     "FollowUp",
     "FollowUpQuerySet",
     "FollowUpStatus",
@@ -44,6 +46,7 @@ __all__ = [
     "ResolutionEntry",
     "Revision",
     "Runbook",
+    "RunbookFeedback",
     "SearchEntry",
     "SearchKind",
     "SearchScope",

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
+from kb.alerting.feedback import feedback_summary, runbooks_annotated, runbooks_with_stale
 from kb.alerting.history import incident_history
 from kb.alerting.links import labels_from_query, labels_query
 from kb.alerting.placeholders import fill_placeholders
@@ -24,7 +25,7 @@ def runbook_list(request):
         .select_related("alert")
         .order_by(Lower("alert__name").asc(nulls_last=True), "title")
     )
-    return render(request, "kb/runbook_list.html", {"runbooks": runbooks})
+    return render(request, "kb/runbook_list.html", {"runbooks": runbooks_with_stale(runbooks)})
 
 
 @require_safe
@@ -79,7 +80,7 @@ def _document_context(document: Document) -> dict:
 @require_safe
 def runbook_detail(request, slug):
     runbook = get_object_or_404(
-        Runbook.objects.select_related("alert")
+        runbooks_annotated(Runbook.objects.select_related("alert"))
         .annotate(revision_count=Count("revisions"))
         .prefetch_related("sections", "resolution_entries", "incidents_named"),
         slug=slug,
@@ -107,6 +108,7 @@ def runbook_detail(request, slug):
             "history_placed": history is not None and any(p.anchor == history.anchor for p in parts if p.level),
             "incident_history": incident_history(alert=runbook.alert) if runbook.alert else None,
             "related": related_documents(document=runbook),
+            "feedback": feedback_summary(runbook),
             # The file with many alerts this runbook is one section of.
             "part_of": Document.objects.filter(identity=runbook.identity.partition("#")[0]).first()
             if runbook.part_anchor
