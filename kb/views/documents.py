@@ -15,6 +15,7 @@ from kb.alerting.trends import Change, trend_line
 from kb.entities.insights import related_documents
 from kb.entities.links import document_html_linked
 from kb.markdown.html_parts import Part, split_sections, without_title
+from kb.markdown.shown_once import without_card_repeats
 from kb.models import Document, FollowUpStatus, Incident, Note, PostMortem, ResolutionEntry, Runbook
 
 
@@ -126,22 +127,45 @@ def postmortem_detail(request, slug):
         slug=slug,
     )
     follow_ups = list(postmortem.follow_ups.all())
+    lessons = list(postmortem.lessons.all())
     fields = postmortem.metadata.get("fields")
     fields = {str(k): v for k, v in fields.items()} if isinstance(fields, dict) else {}
+    context = _document_context(postmortem)
+    # Each fact once: the body leaves out what the metadata, follow-up and lesson cards show.
+    context["parts"], left_out = without_card_repeats(
+        context["parts"],
+        card_text=_card_text(postmortem, fields, follow_ups, lessons),
+        pointers={
+            "follow_ups": '<p class="shown-above">Shown above, in <a href="#follow-ups-title">Follow-ups</a>.</p>',
+            "lessons": '<p class="shown-above">Shown above, in <a href="#lessons-title">Lessons</a>.</p>',
+        },
+    )
+    context["sections"] = [s for s in context["sections"] if s.anchor not in left_out]
     return render(
         request,
         "kb/postmortem_detail.html",
         {
-            **_document_context(postmortem),
+            **context,
             "postmortem": postmortem,
             "follow_ups": follow_ups,
-            "lessons": list(postmortem.lessons.all()),
+            "lessons": lessons,
             "open_follow_ups": sum(1 for f in follow_ups if f.status == FollowUpStatus.OPEN),
             "overdue_follow_ups": sum(1 for f in follow_ups if f.overdue),
             "extra_fields": {key: value for key, value in fields.items() if key != "severity_note"},
             "severity_note": fields.get("severity_note", ""),
         },
     )
+
+
+def _card_text(postmortem: PostMortem, fields: dict, follow_ups: list, lessons: list) -> str:
+    """Everything the post-mortem page's cards show, as text."""
+    shown = [postmortem.date.isoformat() if postmortem.date else "", postmortem.duration, postmortem.severity]
+    shown += [postmortem.affected, postmortem.status, "Date Duration Severity Affected Status"]
+    shown += [f"{key} {value}" for key, value in fields.items()]
+    for follow_up in follow_ups:
+        shown += [follow_up.text, follow_up.owner, follow_up.due.isoformat() if follow_up.due else ""]
+    shown += [lesson.text for lesson in lessons]
+    return "\n".join(str(text) for text in shown)
 
 
 @require_safe
