@@ -9,17 +9,10 @@ from playwright.sync_api import expect
 
 from kb.alerting.incidents import incident_save
 from kb.models import Incident, IncidentStatus, RunbookFeedback
+from tests.authoring_support import log_in
 from tests.pages_support import save_document, save_runbook
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, next_url: str) -> None:
-    page.goto(f"/accounts/login/?next={next_url}")
-    page.get_by_label("Username").fill("rita")
-    page.get_by_label("Password").fill("pw-rita-123")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"**{next_url}")
 
 
 def test_the_did_it_help_click_on_an_incident_is_shown_on_the_runbook_page(page, reader):
@@ -36,7 +29,7 @@ def test_the_did_it_help_click_on_an_incident_is_shown_on_the_runbook_page(page,
             runbook=runbook,
         )
     )
-    log_in(page, incident.get_absolute_url())
+    log_in(page, incident.get_absolute_url(), username="rita")
     feedback = page.locator("#feedback")
     feedback.get_by_label("Note (optional)").fill("the limit is in loki/values.yaml now")
     feedback.get_by_role("button", name="No").click()

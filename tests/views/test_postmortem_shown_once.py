@@ -12,36 +12,30 @@ pytestmark = pytest.mark.django_db
 def postmortem():
     return save_document(
         """
-        # Post-mortem: Traefik outage during bulk photo upload
+        # Grafana down after the SQLite volume filled
 
-        **Date:** 2026-07-09
-        **Duration:** 47 minutes
-        **Severity:** SEV2
-        **Affected:** every ingress route
-        **Status:** resolved
+        - **Date**: 2026-08-14
+        - **Duration**: 1h 5m
+        - **Severity**: SEV3
+        - **Affected**: dashboards and alert silences
+        - **Status**: closed
 
-        ## Summary
+        ## What happened
 
-        Traefik ran out of memory.
+        The Grafana PVC filled with rendered images.
 
-        ## Timeline
+        ## Follow-ups
 
-        | Time | Event |
-        |------|-------|
-        | 10:02 | Alert fired |
-
-        ## Action items
-
-        | Action | Owner | Due | Status |
-        |--------|-------|-----|--------|
-        | Raise Traefik's memory limit | @jon | 2026-07-10 | Done |
-        | Rate-limit the upload endpoint | @mara | 2026-08-01 | Open |
+        | Task | Owner | Due | Status |
+        |------|-------|-----|--------|
+        | Expire rendered images after a day | @jon | 2026-08-20 | Done |
+        | Alert on the Grafana PVC at 80% | @mara | 2026-09-01 | Open |
 
         ## Lessons learned
 
-        1. Limits need headroom for bursts.
+        1. A cache needs an expiry.
         """,
-        identity="traefik-outage.md",
+        identity="grafana-pvc.md",
     )
 
 
@@ -53,18 +47,18 @@ def body(html: str) -> str:
 
 
 def test_metadata_follow_ups_and_lessons_appear_once(client, postmortem):
-    html = client.get("/postmortems/traefik-outage/").content.decode()
+    html = client.get("/postmortems/grafana-pvc/").content.decode()
     for text in (
-        "every ingress route",
-        "47 minutes",
-        "Rate-limit the upload endpoint",
-        "Limits need headroom for bursts.",
+        "dashboards and alert silences",
+        "1h 5m",
+        "Alert on the Grafana PVC at 80%",
+        "A cache needs an expiry.",
     ):
         assert html.count(text) == 1, text
     assert 'Shown above, in <a href="#follow-ups-title">Follow-ups</a>' in body(html)
     assert 'Shown above, in <a href="#lessons-title">Lessons</a>' in body(html)
     # what no card shows stays in the body
-    assert "Traefik ran out of memory." in body(html) and "Alert fired" in body(html)
+    assert "The Grafana PVC filled with rendered images." in body(html)
 
 
 def test_text_the_cards_lack_stays_in_the_body(client):
