@@ -97,6 +97,9 @@ KB_ALERTMANAGER_URL = env_str("KB_ALERTMANAGER_URL", "").rstrip("/")
 if KB_ALERTMANAGER_URL and not KB_ALERTMANAGER_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(f"KB_ALERTMANAGER_URL={KB_ALERTMANAGER_URL!r} is not an http:// or https:// address")
 KB_RULE_FILES = env_list("KB_RULE_FILES", "")
+# A runbook without `review_in` in its front matter is due for review this many days after it was last
+# reviewed (front matter `last_reviewed_on`) or, without that, last edited; overdue, it is flagged stale.
+KB_RUNBOOK_REVIEW_DAYS = env_int("KB_RUNBOOK_REVIEW_DAYS", 180)
 
 # /metrics: open while both are empty; each one set must be satisfied (a bearer token, and/or the
 # direct peer's address in one of the networks; X-Forwarded-For is not trusted).
@@ -271,4 +274,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    # Django's own "django" logger has a console handler of its own (under DEBUG) and propagates to
+    # the root's: every request warning was printed twice. One handler, the root's, prints each event.
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }

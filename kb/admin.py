@@ -20,6 +20,7 @@ from kb.models import (
     ResolutionEntry,
     Revision,
     Runbook,
+    RunbookFeedback,
     Section,
 )
 
@@ -130,6 +131,22 @@ class ResolutionEntryAdmin(admin.ModelAdmin):
     list_filter = ("date",)
     search_fields = ("runbook__title", "notes", "old", "new")
     list_select_related = ("runbook",)
+
+
+@admin.register(RunbookFeedback)
+class RunbookFeedbackAdmin(admin.ModelAdmin):
+    """Read-only: answers are written on the runbook and incident pages (kb.alerting.feedback), never edited."""
+
+    list_display = ("runbook", "answer", "user", "incident", "created_at")
+    list_filter = ("answer",)
+    search_fields = ("runbook__title", "note", "user__username")
+    list_select_related = ("runbook", "user", "incident")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Section)

@@ -74,3 +74,12 @@ def form_data(html: str, form: str | None = None) -> dict[str, str]:
     reader = _FormReader(form)
     reader.feed(html)
     return dict(reader.fields)
+
+
+def log_in(page, next_url: str, *, username: str = "erin") -> None:
+    """Logs a persona of tests/conftest.py in through the login form in a browser tab, and lands on `next_url`."""
+    page.goto(f"/accounts/login/?next={next_url}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(f"pw-{username}-123")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"**{next_url}")

@@ -39,3 +39,21 @@ def test_a_bad_value_names_the_variable(env, message):
     result = start(**env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize("debug", ["True", "False"])
+def test_a_server_log_line_is_printed_once(debug):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    code = (
+        "import logging;"
+        "logging.getLogger('django.request').warning('Not Found: /nowhere/');"
+        "logging.getLogger('kb.views.webhook').warning('webhook refused')"
+    )
+    env = {**clean, "DJANGO_DEBUG": debug, "DJANGO_SECRET_KEY": "x" * 50}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout + result.stderr
+    assert printed.count("Not Found: /nowhere/") == 1
+    assert printed.count("webhook refused") == 1

@@ -90,6 +90,9 @@ class FiringAlert:
 @dataclass
 class FiringNow:
     alerts: list[FiringAlert]
+    # False while KB_ALERTMANAGER_TOKEN is unset: the webhook refuses every delivery, so "nothing fires"
+    # would be a guess.
+    receiving: bool = True
 
     @property
     def total(self) -> int:
@@ -112,7 +115,8 @@ def firing_now() -> FiringNow:
     for incident in latest:
         by_alert.setdefault(incident.alert_id, []).append(incident)
     return FiringNow(
-        alerts=[FiringAlert(alert, _rows(by_alert.get(alert.pk, []))[:FIRING_SHOWN_PER_ALERT]) for alert in alerts]
+        alerts=[FiringAlert(alert, _rows(by_alert.get(alert.pk, []))[:FIRING_SHOWN_PER_ALERT]) for alert in alerts],
+        receiving=bool(settings.KB_ALERTMANAGER_TOKEN),
     )
 
 

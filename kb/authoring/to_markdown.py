@@ -261,14 +261,28 @@ def draft_mismatches(draft: PostMortemDraft, parsed: ParsedDocument) -> dict[str
 # --- runbooks --------------------------------------------------------------------------------
 
 
-def runbook_template(alert: str = "") -> str:
-    """A new runbook in the seed runbook's layout, for `alert` when one is given."""
+def runbook_template(alert: str = "", *, labels: dict[str, str] | None = None, postmortems=()) -> str:
+    """A new runbook in the seed runbook's layout, for `alert` when one is given: with `labels` as its scope
+    (front matter) and links to the post-mortems that implicate it (objects with `title`, `date` and
+    `get_absolute_url()`), so that whoever writes it starts from what is known."""
     alert_line = f"`{alert}` fires when …" if alert else "Name the alert here, in backticks."
+    front = ""
+    if alert and labels:
+        scope = yaml.safe_dump(labels, default_flow_style=True, sort_keys=False, width=1_000_000).strip()
+        front = f"---\nkind: runbook\nalert: {alert}\nlabels: {scope}\n---\n\n"
+    past = ""
+    if postmortems:
+        links = "\n".join(
+            f"- [{escape_inline(p.title)}]({p.get_absolute_url()})" + (f" ({p.date:%Y-%m-%d})" if p.date else "")
+            for p in postmortems
+        )
+        past = f"## Post-mortems\n\nWhat earlier incidents of this alert taught:\n\n{links}\n\n"
     return (
-        f"# {alert or 'New runbook'}\n\n"
+        f"{front}# {alert or 'New runbook'}\n\n"
         f"## Alert\n\n{alert_line}\n\n"
         "## Symptoms\n\n- What the operator sees\n\n"
         "## Investigation Steps\n\n```bash\n# commands that confirm the cause\n```\n\n"
         "## Fix\n\nWhat to change, and where.\n\n"
+        f"{past}"
         "## Resolution History\n\nNone yet: “Add resolution” on the runbook's page appends a row here.\n"
     )

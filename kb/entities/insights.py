@@ -264,6 +264,10 @@ class Insights:
     postmortems_without_follow_ups: list[PostMortem]
     more: dict[str, bool] = field(default_factory=dict)
 
+    @property
+    def overdue_follow_ups(self) -> int:
+        return sum(1 for follow_up in self.open_follow_ups if follow_up.overdue)
+
 
 def wanted_alerts() -> QuerySet[Entity]:
     """Alerts the documents mention that no runbook is for, the most implicated first (an index, no counting)."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 import re
-from datetime import date
+from datetime import date, timedelta
 
 MONTHS = {
     name: number
@@ -69,3 +70,21 @@ def parse(text: str) -> date | None:
                 continue
             break
     return min(found)[1] if found else None
+
+
+# A review period as runbooks write it in front matter: `review_in: 6 months`, `90d`, `2 weeks`, `1y`.
+PERIOD = re.compile(r"^\s*(\d{1,4})\s*(d|days?|w|wks?|weeks?|m|mos?|months?|y|yrs?|years?)\s*$", re.I)
+
+
+def after_period(start: date, period: str) -> date | None:
+    """The day `period` after `start` (a month later is the same day of the next month, or its last day);
+    None when the period is not one of the forms above."""
+    match = PERIOD.match(period or "")
+    if match is None:
+        return None
+    count, unit = int(match.group(1)), match.group(2)[0].lower()
+    if unit in "dw":
+        return start + timedelta(days=count * (7 if unit == "w" else 1))
+    months = start.month - 1 + count * (12 if unit == "y" else 1)
+    year, month = start.year + months // 12, months % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))

@@ -1,7 +1,7 @@
 """The knowledge model, one module per area: documents (runbooks, post-mortems and notes) and their parts
 (`documents`), alerts and incidents (`alerting`), entities and mentions (`entities`), the search index
-(`search`), personal API tokens (`tokens`), Git syncs (`gitsync`), and the name constraints they share
-(`constraints`).
+(`search`), whether a runbook helped (`feedback`), personal API tokens (`tokens`), Git syncs (`gitsync`), and
+the name constraints they share (`constraints`).
 
 Every model is imported here, so that Django finds them all and `from kb.models import X` works for
 each one: import from `kb.models`, not from the modules inside.
@@ -23,6 +23,7 @@ from kb.models.documents import (
     Section,
 )
 from kb.models.entities import Entity, EntityAlias, EntityKind, Mention
+from kb.models.feedback import FeedbackAnswer, RunbookFeedback
 from kb.models.gitsync import GitSync, GitSyncAction, GitSyncOutcome
 from kb.models.search import SearchEntry, SearchKind, SearchScope, SearchTerm
 from kb.models.tokens import ApiToken
@@ -36,6 +37,7 @@ __all__ = [
     "Entity",
     "EntityAlias",
     "EntityKind",
+    "FeedbackAnswer",
     "FollowUp",
     "FollowUpQuerySet",
     "FollowUpStatus",
@@ -51,6 +53,7 @@ __all__ = [
     "ResolutionEntry",
     "Revision",
     "Runbook",
+    "RunbookFeedback",
     "SearchEntry",
     "SearchKind",
     "SearchScope",

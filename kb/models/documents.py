@@ -178,6 +178,10 @@ class FollowUpQuerySet(models.QuerySet):
             .order_by(models.F("postmortem__date").asc(nulls_last=True), "postmortem_id", "position")
         )
 
+    def overdue(self) -> FollowUpQuerySet:
+        """Open follow-ups whose due date has passed."""
+        return self.open().filter(due__lt=timezone.localdate())
+
 
 class FollowUp(models.Model):
     postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="follow_ups")
@@ -201,6 +205,11 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    @property
+    def overdue(self) -> bool:
+        """Open after its due date: an "Open" from months ago is not the same as an open one due next week."""
+        return self.status == FollowUpStatus.OPEN and self.due is not None and self.due < timezone.localdate()
 
 
 class Lesson(models.Model):

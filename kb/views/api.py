@@ -1,16 +1,24 @@
 """The JSON API. Its field names are a contract: users' scripts and the other pages read them."""
 
-from functools import wraps
+from functools import partial, wraps
 
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from kb.alerting.feedback import (
+    feedback_summary,
+    runbooks_annotated,
+    runbooks_answered_no,
+    runbooks_stale,
+    runbooks_with_stale,
+)
 from kb.alerting.history import postmortems_implicating
 from kb.alerting.links import labels_from_query
 from kb.entities.insights import document_entities, entities_annotated, entity_named, entity_profile, insights_gather
 from kb.models import Alert, EntityKind, Incident, Note, PostMortem, Runbook
 from kb.search import MAX_LIMIT, search
+from kb.views.api_feedback import feedback_counts_json, feedback_json
 
 
 def api_view(view):
@@ -69,7 +77,9 @@ def _postmortem_summary(request, postmortem: PostMortem) -> dict:
 @api_view
 def runbook_list(request):
     runbooks = Runbook.objects.filter(archived=False).select_related("alert").order_by("alert__name", "title")
-    return JsonResponse({"results": [_runbook_summary(request, r) for r in runbooks]})
+    return JsonResponse(
+        {"results": [{**_runbook_summary(request, r), "stale": bool(r.stale)} for r in runbooks_with_stale(runbooks)]}
+    )
 
 
 @api_view
@@ -81,9 +91,12 @@ def postmortem_list(request):
 @api_view
 def runbook_detail(request, slug):
     runbook = get_object_or_404(
-        Runbook.objects.select_related("alert").prefetch_related("sections", "resolution_entries", "incidents_named"),
+        runbooks_annotated(Runbook.objects.select_related("alert")).prefetch_related(
+            "sections", "resolution_entries", "incidents_named"
+        ),
         slug=slug,
     )
+    feedback = feedback_summary(runbook)
     return JsonResponse(
         {
             **_runbook_summary(request, runbook),
@@ -111,6 +124,10 @@ def runbook_detail(request, slug):
             ],
             "incidents": sorted(i.reference for i in runbook.incidents_named.all()),
             "entities": document_entities(runbook),
+            "feedback": feedback_json(feedback, url=partial(_url, request)),
+            "stale": bool(feedback.stale),
+            "stale_reasons": feedback.stale,
+            "review_due": feedback.review_due.isoformat(),
         }
     )
 
@@ -138,6 +155,7 @@ def postmortem_detail(request, slug):
                     "status": f.status,
                     "owner": f.owner,
                     "due": f.due.isoformat() if f.due else None,
+                    "overdue": f.overdue,
                 }
                 for f in postmortem.follow_ups.all()
             ],
@@ -318,10 +336,12 @@ def insights(request):
                     "text": f.text,
                     "owner": f.owner,
                     "due": f.due.isoformat() if f.due else None,
+                    "overdue": f.overdue,
                     "postmortem": _postmortem_summary(request, f.postmortem),
                 }
                 for f in gathered.open_follow_ups
             ],
+            "overdue_follow_ups": gathered.overdue_follow_ups,
             "recurring_alerts": [
                 {
                     "name": r.alert.name,
@@ -338,5 +358,9 @@ def insights(request):
             "postmortems_without_follow_ups": [
                 _postmortem_summary(request, p) for p in gathered.postmortems_without_follow_ups
             ],
+            "runbooks_answered_no": [
+                {**_runbook_summary(request, r), "feedback": feedback_counts_json(r)} for r in runbooks_answered_no()
+            ],
+            "stale_runbooks": [{**_runbook_summary(request, r), "stale_reasons": r.stale} for r in runbooks_stale()],
         }
     )

@@ -9,6 +9,8 @@ from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kb.alerting.history import postmortems_implicating
+from kb.alerting.links import labels_from_query
 from kb.authoring import saving
 from kb.authoring.edits import EditError
 from kb.authoring.forms import LIST_FORMS, FollowUpStatusForm, PostMortemEditor, ResolutionForm, RunbookForm
@@ -18,7 +20,7 @@ from kb.documents.diff import text_diff
 from kb.documents.exporting import download_name
 from kb.documents.saving import VersionConflict
 from kb.markdown.syntax import ALERT_NAME
-from kb.models import Document, Incident, PostMortem, Runbook
+from kb.models import Alert, Document, Incident, PostMortem, Runbook
 
 POSTMORTEM_FORM = "kb/postmortem_form.html"
 RUNBOOK_FORM = "kb/runbook_form.html"
@@ -144,7 +146,13 @@ def postmortem_preview(request):
 @require_http_methods(["GET", "POST"])
 def runbook_new(request):
     alert = request.GET.get("alert", "")
-    return _runbook_form(request, runbook=None, text=runbook_template(alert if ALERT_NAME.match(alert) else ""))
+    alert = alert if ALERT_NAME.match(alert) else ""
+    # From an alert link that no runbook fits: its labels become the scope, its post-mortems are linked.
+    labels = {k: v for k, v in labels_from_query(request.GET).items() if k != "alert"} if alert else {}
+    known = Alert.objects.filter(name__iexact=alert).first() if alert else None
+    postmortems = postmortems_implicating(alert=known).order_by("-date", "title")[:5] if known else []
+    text = runbook_template(alert, labels=labels, postmortems=postmortems)
+    return _runbook_form(request, runbook=None, text=text)
 
 
 @login_required

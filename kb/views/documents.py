@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
+from kb.alerting.feedback import feedback_summary, runbooks_annotated, runbooks_mark_stale
 from kb.alerting.history import incident_history
 from kb.alerting.links import labels_from_query, labels_query
 from kb.alerting.placeholders import fill_placeholders
@@ -16,6 +17,7 @@ from kb.entities.insights import related_documents
 from kb.entities.links import document_html_linked
 from kb.gitsync.links import git_place, with_git_place
 from kb.markdown.html_parts import Part, split_sections, without_title
+from kb.markdown.shown_once import without_card_repeats
 from kb.models import Document, FollowUp, FollowUpStatus, Incident, Note, PostMortem, ResolutionEntry, Runbook
 from kb.views.conditional import document_conditional
 from kb.views.paging import offset_page
@@ -32,7 +34,8 @@ def runbook_list(request):
         .select_related("alert")
         .order_by(Lower("alert__name").asc(nulls_last=True), "title")
     )
-    page = offset_page(runbooks, request, per_page=DOCUMENTS_PER_PAGE)
+    page = offset_page(runbooks_annotated(runbooks), request, per_page=DOCUMENTS_PER_PAGE)
+    page.items = runbooks_mark_stale(page.items)
     return render(request, "kb/runbook_list.html", {"runbooks": page.items, "page": page})
 
 
@@ -107,7 +110,7 @@ def _document_context(request, document: Document) -> dict:
 @document_conditional("runbook")
 def runbook_detail(request, slug):
     runbook = get_object_or_404(
-        with_git_place(Runbook.objects.select_related("alert"))
+        with_git_place(runbooks_annotated(Runbook.objects.select_related("alert")))
         .annotate(revision_count=Count("revisions"))
         .prefetch_related("sections", "resolution_entries", "incidents_named"),
         slug=slug,
@@ -136,6 +139,7 @@ def runbook_detail(request, slug):
             "incident_history": incident_history(alert=runbook.alert) if runbook.alert else None,
             "related": related_documents(document=runbook),
             "git": git_place(runbook),
+            "feedback": feedback_summary(runbook),
             # The file with many alerts this runbook is one section of.
             "part_of": Document.objects.filter(identity=runbook.identity.partition("#")[0]).first()
             if runbook.part_anchor
@@ -154,21 +158,45 @@ def postmortem_detail(request, slug):
         slug=slug,
     )
     follow_ups = list(postmortem.follow_ups.all())
+    lessons = list(postmortem.lessons.all())
     fields = postmortem.metadata.get("fields")
     fields = {str(k): v for k, v in fields.items()} if isinstance(fields, dict) else {}
+    context = _document_context(request, postmortem)
+    # Each fact once: the body leaves out what the metadata, follow-up and lesson cards show.
+    context["parts"], left_out = without_card_repeats(
+        context["parts"],
+        card_text=_card_text(postmortem, fields, follow_ups, lessons),
+        pointers={
+            "follow_ups": '<p class="shown-above">Shown above, in <a href="#follow-ups-title">Follow-ups</a>.</p>',
+            "lessons": '<p class="shown-above">Shown above, in <a href="#lessons-title">Lessons</a>.</p>',
+        },
+    )
+    context["sections"] = [s for s in context["sections"] if s.anchor not in left_out]
     return render(
         request,
         "kb/postmortem_detail.html",
         {
-            **_document_context(request, postmortem),
+            **context,
             "postmortem": postmortem,
             "follow_ups": follow_ups,
-            "lessons": list(postmortem.lessons.all()),
+            "lessons": lessons,
             "open_follow_ups": sum(1 for f in follow_ups if f.status == FollowUpStatus.OPEN),
+            "overdue_follow_ups": sum(1 for f in follow_ups if f.overdue),
             "extra_fields": {key: value for key, value in fields.items() if key != "severity_note"},
             "severity_note": fields.get("severity_note", ""),
         },
     )
+
+
+def _card_text(postmortem: PostMortem, fields: dict, follow_ups: list, lessons: list) -> str:
+    """Everything the post-mortem page's cards show, as text."""
+    shown = [postmortem.date.isoformat() if postmortem.date else "", postmortem.duration, postmortem.severity]
+    shown += [postmortem.affected, postmortem.status, "Date Duration Severity Affected Status"]
+    shown += [f"{key} {value}" for key, value in fields.items()]
+    for follow_up in follow_ups:
+        shown += [follow_up.text, follow_up.owner, follow_up.due.isoformat() if follow_up.due else ""]
+    shown += [lesson.text for lesson in lessons]
+    return "\n".join(str(text) for text in shown)
 
 
 @require_safe

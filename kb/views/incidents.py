@@ -50,5 +50,6 @@ def incident_detail(request, pk):
             "documents": documents,
             "resolutions": resolutions,
             "incident_alerting": incident_alerting(incident=incident),
+            "incident_feedback": incident.runbook_feedback.select_related("user") if incident.runbook else None,
         },
     )

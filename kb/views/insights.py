@@ -1,10 +1,11 @@
-"""The insights page: what the post-mortems add up to, the top of each list (and, for staff, how the last
-Git sync went); and each list whole, page by page."""
+"""The insights page: what the post-mortems add up to, the top of each list, the runbooks that did not
+help or are stale (and, for staff, how the last Git sync went); and each list whole, page by page."""
 
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from kb.alerting.feedback import runbooks_answered_no, runbooks_stale
 from kb.entities.insights import INSIGHT_LISTS, insights_gather, recurring_details
 from kb.models import GitSync, GitSyncAction
 from kb.views.paging import offset_page
@@ -15,7 +16,16 @@ def insights(request):
     git_sync = None
     if request.user.is_staff:
         git_sync = GitSync.objects.filter(action=GitSyncAction.SYNC).exclude(outcome="running").first()
-    return render(request, "kb/insights.html", {"insights": insights_gather(), "git_sync": git_sync})
+    return render(
+        request,
+        "kb/insights.html",
+        {
+            "insights": insights_gather(),
+            "answered_no": runbooks_answered_no(),
+            "stale_runbooks": runbooks_stale(),
+            "git_sync": git_sync,
+        },
+    )
 
 
 @require_safe

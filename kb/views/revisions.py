@@ -71,8 +71,8 @@ def _revision_page(request, document: Document, revision, *, error: str = "", st
         "document": document,
         "revision": revision,
         "form": RestoreForm(initial={"version": document.version}),
-        # Offered to visitors too: restoring asks them to log in first.
-        "offer_restore": not request.user.is_authenticated or _may_restore(request.user, document),
+        # Only to those who may restore; a visitor gets a link to log in.
+        "offer_restore": request.user.is_authenticated and _may_restore(request.user, document),
         "error": error,
     }
     return render(request, "kb/revision_detail.html", context, status=status)

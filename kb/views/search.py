@@ -4,7 +4,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import render
 
 from kb.alerting.history import firing_now
-from kb.models import Document, Incident
+from kb.models import Document, FollowUp, Incident
 from kb.search import search
 
 RESULTS = 20
@@ -22,6 +22,7 @@ def home(request):
         Document.objects.filter(archived=False).select_related("runbook__alert").order_by("-updated_at")[:RECENT]
     )
     context["firing_now"] = firing_now()
+    context["overdue_follow_ups"] = FollowUp.objects.overdue().count()
     context["incidents"] = Incident.objects.select_related("alert").order_by(
         Coalesce("started_at", "created_at").desc()
     )[:RECENT]

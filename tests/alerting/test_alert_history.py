@@ -97,8 +97,8 @@ def test_the_home_page_shows_what_is_firing_now(client, alert, runbook, django_a
         received(other, ago=timedelta(minutes=n + 1), pod=f"api-{n}")
     received(alert, ago=timedelta(hours=3), runbook=runbook)
     received(alert, ago=timedelta(days=1), lasted=timedelta(minutes=5), pod="db-9")
-    # Runbooks, post-mortems, the firing alerts with their counts, their latest instances.
-    with django_assert_num_queries(4):
+    # Runbooks, post-mortems, the firing alerts with their counts, their latest instances, overdue follow-ups.
+    with django_assert_num_queries(5):
         html = client.get("/").content.decode()
     assert "6 alerts firing under 2 names." in html
     assert '<a href="/alerts/KubePodCrashLooping/"><code>KubePodCrashLooping</code></a>' in html
@@ -108,10 +108,6 @@ def test_the_home_page_shows_what_is_firing_now(client, alert, runbook, django_a
     assert "db-9" not in html
     # The latest started first.
     assert html.index("KubePodCrashLooping") < html.index("PostgresDiskAlmostFull")
-
-
-def test_the_home_page_says_when_nothing_fires(client):
-    assert "Nothing is firing." in client.get("/").content.decode()
 
 
 def postmortem(slug: str, when: date, follow_ups: list[tuple[str, str]], mentions: str = "It broke.") -> PostMortem:
@@ -204,3 +200,18 @@ def test_a_postmortem_naming_the_alert_by_an_alias_implicates_it_until_the_name_
     assert implicating(client, "NodeDown") == ["host"]
     curation.entity_ignore(entity=host)
     assert implicating(client, "NodeDown") == []
+
+
+def test_the_home_page_says_the_webhook_is_off_and_how_to_turn_it_on(client, settings):
+    settings.KB_ALERTMANAGER_TOKEN = ""
+    html = client.get("/").content.decode()
+    assert "Nothing is firing." not in html
+    assert "webhook is off" in html
+    assert "KB_ALERTMANAGER_TOKEN" in html and "alertmanager.yml" in html
+
+
+def test_the_home_page_says_nothing_fires_only_while_the_webhook_is_on(client, settings):
+    settings.KB_ALERTMANAGER_TOKEN = "t" * 32
+    html = client.get("/").content.decode()
+    assert "Nothing is firing." in html
+    assert "webhook is off" not in html

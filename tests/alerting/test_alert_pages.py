@@ -65,7 +65,7 @@ def test_an_unknown_alert_is_a_404_that_suggests_names_and_offers_to_write_a_run
     html = response.content.decode()
     assert "No runbook for <code>HomelabPodOOMKiled</code>" in html
     assert '<a href="/alerts/HomelabPodOOMKilled/?namespace=velero"><code>HomelabPodOOMKilled</code></a>' in html
-    assert '<a class="button" href="/runbooks/new/?alert=HomelabPodOOMKiled">Write a runbook for it</a>' in html
+    assert "Log in to write the runbook" in html and "next=/runbooks/new/%3Falert%3DHomelabPodOOMKiled" in html
 
 
 def test_a_known_alert_without_a_runbook_is_a_404_too(client):
@@ -73,7 +73,7 @@ def test_a_known_alert_without_a_runbook_is_a_404_too(client):
     response = client.get("/alerts/watchdogmissing/")
     assert response.status_code == 404
     assert "This alert is known here, but no runbook answers it" in response.content.decode()
-    assert "/runbooks/new/?alert=WatchdogMissing" in response.content.decode()
+    assert "next=/runbooks/new/%3Falert%3DWatchdogMissing" in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -127,7 +127,8 @@ def test_the_overview_takes_four_queries(client, django_assert_num_queries):
         assert client.get("/alerts/DiskFull/?namespace=db&pod=db-0").status_code == 200
 
 
-def test_the_404_page_takes_two_queries(client, velero, django_assert_num_queries):
-    # 1. the alert by name (none); 2. the names of alerts with runbooks, for suggestions
-    with django_assert_num_queries(2):
+def test_the_404_page_takes_three_queries(client, velero, django_assert_num_queries):
+    # 1. the alert by name (none); 2. its entity (none, so no post-mortems); 3. the names of alerts with
+    # runbooks, for suggestions
+    with django_assert_num_queries(3):
         assert client.get("/alerts/Nope/").status_code == 404

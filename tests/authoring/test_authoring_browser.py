@@ -9,17 +9,9 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from kb.models import PostMortem, Runbook
-from tests.authoring_support import SEED_POSTMORTEM, SEED_RUNBOOK
+from tests.authoring_support import SEED_POSTMORTEM, SEED_RUNBOOK, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, next_url: str) -> None:
-    page.goto(f"/accounts/login/?next={next_url}")
-    page.get_by_label("Username").fill("erin")
-    page.get_by_label("Password").fill("pw-erin-123")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"**{next_url}")
 
 
 def still_same_page(page) -> bool:

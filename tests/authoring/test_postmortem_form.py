@@ -74,8 +74,14 @@ def test_a_postmortem_written_in_the_form_reads_in_the_api_like_an_imported_one(
         "Lessons",
     ]
     assert written["follow_ups"] == [
-        {"text": "Alert on restarts of velero", "status": "open", "owner": "erin", "due": "2026-07-01"},
-        {"text": "Raise the limit", "status": "done", "owner": "", "due": None},
+        {
+            "text": "Alert on restarts of velero",
+            "status": "open",
+            "owner": "erin",
+            "due": "2026-07-01",
+            "overdue": True,
+        },
+        {"text": "Raise the limit", "status": "done", "owner": "", "due": None, "overdue": False},
     ]
     assert written["lessons"] == ["Memory grows with the number of repositories."]
     assert written["incidents"] == ["#301"]

@@ -89,7 +89,7 @@ def test_a_revision_page_makes_a_pinned_number_of_queries(three_revisions, djang
     with django_assert_num_queries(2):
         html = Client().get(f"{HISTORY}1/").content.decode()
     assert f'href="{HISTORY}?from=1&amp;to=3"' in html
-    assert "Restore this revision" in html
+    assert "Restore this revision" not in html and "Log in to restore this revision" in html
 
 
 def test_the_current_revision_offers_no_restore(editor_client, three_revisions):

@@ -24,9 +24,9 @@ The `kured-sentinel-gate` pod held every reboot past the maintenance window.
 
 The gate pod kept its lock for a day.
 
-## Lessons
+## Impact
 
-The sentinel gate needs an alert.
+The sentinel gate kept every node on its old kernel.
 """
 
 

@@ -29,6 +29,7 @@ def test_it_lists_runbooks_and_postmortems(client, imported):
             "url": "http://testserver/runbooks/velero-oomkilled/",
             "alert": "HomelabPodOOMKilled",
             "labels": {"container": "velero", "namespace": "velero"},
+            "stale": False,
         }
     ]
     postmortems = client.get("/api/postmortems").json()["results"]

@@ -95,6 +95,7 @@ def test_the_lists_take_one_query_each(client, seeds, django_assert_num_queries)
     with django_assert_num_queries(1):
         client.get("/incidents/")
     incident = Incident.objects.get(reference="#236")
-    # 1. the incident with alert, runbook, post-mortem; 2. documents naming it; 3. their resolution rows
-    with django_assert_num_queries(3):
+    # 1. the incident with alert, runbook, post-mortem; 2. documents naming it; 3. their resolution rows;
+    # 4. the answers about its runbook
+    with django_assert_num_queries(4):
         client.get(f"/incidents/{incident.pk}/")

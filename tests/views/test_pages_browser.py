@@ -86,8 +86,8 @@ def test_the_unknown_alert_page_loads_its_assets(page, imported):
     response = page.goto("/alerts/HomelabPodOOM/?namespace=velero")
     assert response.status == 404
     assert (
-        page.get_by_role("link", name="Write a runbook for it").get_attribute("href")
-        == "/runbooks/new/?alert=HomelabPodOOM"
+        page.get_by_role("link", name="Log in to write the runbook").get_attribute("href")
+        == "/accounts/login/?next=/runbooks/new/%3Falert%3DHomelabPodOOM%26namespace%3Dvelero"
     )
     assert page.get_by_role("link", name="HomelabPodOOMKilled").is_visible()
     # Only the page itself answered 404: the stylesheets and scripts loaded.

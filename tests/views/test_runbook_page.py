@@ -93,8 +93,9 @@ def test_the_runbook_page_takes_a_fixed_number_of_queries(client, imported, djan
     import_related_postmortem()
     # 0. the ETag (kb/views/conditional.py); 1. the runbook with its alert and revision count; 2. its sections; 3. its resolution entries;
     # 4. the incidents it names; 5. the alert's last incidents; 6. their counts; 7. its entity mentions
-    # (links); 8. the documents sharing its entities (related); 9. the names each of them shares
-    with django_assert_num_queries(10):
+    # (links); 8. the documents sharing its entities (related); 9. the names each of them shares;
+    # 10. the last answers to "did it help?" (the tally and stale flag come with the runbook)
+    with django_assert_num_queries(11):
         html = client.get(URL + "?namespace=velero&pod=x").content.decode()
     assert 'id="related-heading"' in html
 
