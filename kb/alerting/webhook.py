@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from kb.alerting.incidents import incidents_save
 from kb.entities.mentions import mentions_refresh
-from kb.models import Alert, Incident, IncidentStatus, Runbook
+from kb.models import Alert, Incident, IncidentOrigin, IncidentStatus, Runbook
 
 SUPPORTED_VERSION = "4"
 MAX_ALERT_NAME = Alert._meta.get_field("name").max_length
@@ -247,6 +247,7 @@ def _new_incident(received: ReceivedAlert, alert: Alert) -> Incident:
         title=received.title,
         alert=alert,
         status=IncidentStatus.FIRING,
+        origin=IncidentOrigin.ALERTMANAGER,
         started_at=received.starts_at,
         fingerprint=received.fingerprint,
         labels=received.labels,
