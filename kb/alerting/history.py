@@ -136,6 +136,7 @@ class IncidentAlerting:
     incident: Incident
     outstanding: list[FollowUp]  # open follow-ups of earlier post-mortems implicating the alert
     silence_url: str | None
+    matchers: dict[str, str]
 
     @property
     def repeat_with_remediation_outstanding(self) -> bool:
@@ -159,10 +160,22 @@ def incident_alerting(*, incident: Incident) -> IncidentAlerting:
             .order_by("-postmortem__date", "postmortem__title", "position")  # the latest first in the banner
         )
     link = None
-    if settings.KB_ALERTMANAGER_URL and incident.labels:
+    matchers = silence_matchers(incident)
+    if settings.KB_ALERTMANAGER_URL and matchers:
         link = silence_url(
             alertmanager_url=settings.KB_ALERTMANAGER_URL,
-            labels=incident.labels,
-            comment=f"Silenced from the knowledge base, incident {incident.pk}",
+            labels=matchers,
+            comment=f"Silenced from the knowledge base, incident {incident}",
         )
-    return IncidentAlerting(incident=incident, outstanding=outstanding, silence_url=link)
+    return IncidentAlerting(incident=incident, outstanding=outstanding, silence_url=link, matchers=matchers)
+
+
+def silence_matchers(incident: Incident) -> dict[str, str]:
+    """What a silence of it matches: the labels Alertmanager sent, else (an incident documents name)
+    its alert within its runbook's scope."""
+    if incident.labels:
+        return dict(sorted((str(k), str(v)) for k, v in incident.labels.items()))
+    if incident.alert_id is None:
+        return {}
+    scope = incident.runbook.labels if incident.runbook else {}
+    return {"alertname": incident.alert.name, **{str(k): str(v) for k, v in sorted(scope.items())}}

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
-
 from django.utils import timezone
 
 from kb.alerting.facts import FACT_FIELDS, facts_apply, incidents_with_facts

@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='incident',
             name='origin',
-            field=models.CharField(choices=[('document', 'Named in a document'), ('alertmanager', 'Received from Alertmanager'), ('manual', 'Written by hand')], default='manual', max_length=20),
+            field=models.CharField(choices=[('document', 'Named in a document'), ('alertmanager', 'Received from Alertmanager'), ('manual', 'Written by hand')], default='manual', editable=False, max_length=20),
         ),
         migrations.AddField(
             model_name='incident',

@@ -90,6 +90,15 @@ class IncidentOrigin(models.TextChoices):
     MANUAL = "manual", "Written by hand"
 
 
+class IncidentQuerySet(models.QuerySet):
+    def at_url(self, *, key: str | None = None, pk: int | None = None) -> IncidentQuerySet:
+        """The incident `get_absolute_url` gives that URL: by reference (`236` is `#236`), or, under
+        `received/`, by id among those without a reference."""
+        if key is None:
+            return self.filter(pk=pk, reference="")
+        return self.filter(reference__in=[f"#{key}", key]).order_by(models.F("reference").desc())
+
+
 class Incident(models.Model):
     """Something that happened: a `#236` named in a document, or an alert received from Alertmanager.
 
@@ -120,11 +129,15 @@ class Incident(models.Model):
     change_to = models.CharField(max_length=500, blank=True)
     severity = models.CharField(max_length=100, blank=True)
     # Where it came from: documents (their facts are rewritten at each save of one), Alertmanager, or a person.
-    origin = models.CharField(max_length=20, choices=IncidentOrigin.choices, default=IncidentOrigin.MANUAL)
+    origin = models.CharField(
+        max_length=20, choices=IncidentOrigin.choices, default=IncidentOrigin.MANUAL, editable=False
+    )
     # The Prometheus graph of the alert's expression, as Alertmanager sent it (http or https only).
     generator_url = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IncidentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at", "-created_at"]
@@ -152,11 +165,6 @@ class Incident(models.Model):
     def __str__(self) -> str:
         return self.reference or self.title or f"incident {self.pk}"
 
-    @property
-    def url_key(self) -> str:
-        """What names it in its URL: the reference without its `#` (`236`, `INC-42`)."""
-        return self.reference.removeprefix("#")
-
     def get_absolute_url(self) -> str:
         """`/incidents/236/` for `#236`, `/incidents/INC-42/` for `INC-42`; an incident without a
         reference (received from Alertmanager, written by hand) under `/incidents/received/<id>/`,
@@ -164,6 +172,11 @@ class Incident(models.Model):
         if self.reference:
             return f"/incidents/{quote(self.url_key, safe='')}/"
         return f"/incidents/received/{self.pk}/"
+
+    @property
+    def url_key(self) -> str:
+        """What names it in its URL: the reference without its `#` (`236`, `INC-42`)."""
+        return self.reference.removeprefix("#")
 
     def get_edit_url(self) -> str:
         return f"{self.get_absolute_url()}edit/"

@@ -296,7 +296,7 @@ def test_a_group_of_1000_alerts_is_stored_in_a_few_queries(client):
     # naming the new alert (to link them); incidents (read, read back after the insert); search index
     # (words of the rows replaced, delete). Then the inserts in batches: SQLite takes at most 999
     # parameters a statement; the search index writes 200 rows a batch and its words 500 a batch.
-    insert_batches = 1 if connection.vendor == "postgresql" else 1000 // (999 // 16) + 1
+    insert_batches = 1 if connection.vendor == "postgresql" else 1000 // (999 // 21) + 1
     index_batches = (1000 // 200 if connection.vendor == "postgresql" else 1000 // (999 // 13) + 1) + 3
     assert len(first) <= 11 + insert_batches + index_batches, [q["sql"][:80] for q in first]
     assert len(again) <= 6
