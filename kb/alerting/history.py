@@ -14,7 +14,7 @@ from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrappe
 from django.utils import timezone
 
 from kb.alerting.webhook import silence_url
-from kb.models import Alert, Entity, FollowUp, Incident, IncidentStatus, Mention, PostMortem
+from kb.models import Alert, Entity, FollowUp, Incident, IncidentOrigin, IncidentStatus, Mention, PostMortem
 
 RECENT = 10
 FIRING_LISTED = 100  # instances read to show a few per alert
@@ -37,6 +37,8 @@ class IncidentHistory:
     count_90d: int
     resolved_90d: int
     mean_time_to_resolve: timedelta | None  # over the incidents resolved among those of the last 90 days
+    received: int  # from Alertmanager (they have its fingerprint), ever
+    documented: int  # named in documents (a resolution history, a post-mortem)
 
 
 def incident_history(*, alert: Alert, now: datetime | None = None) -> IncidentHistory:
@@ -53,6 +55,8 @@ def incident_history(*, alert: Alert, now: datetime | None = None) -> IncidentHi
         mean_time_to_resolve=Avg(
             ExpressionWrapper(F("resolved_at") - F("started_at"), output_field=DurationField()), filter=resolved
         ),
+        received=Count("pk", filter=~Q(fingerprint="")),
+        documented=Count("pk", filter=Q(origin=IncidentOrigin.DOCUMENT)),
     )
     return IncidentHistory(alert=alert, rows=_rows(recent), **stats)
 

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from kb.alerting.history import incident_history
+from kb.alerting.last_time import last_time
 from kb.alerting.links import labels_from_query, labels_query
 from kb.alerting.placeholders import fill_placeholders
 from kb.alerting.trends import Change, trend_line
@@ -106,6 +107,8 @@ def runbook_detail(request, slug):
             "history": history,
             "history_placed": history is not None and any(p.anchor == history.anchor for p in parts if p.level),
             "incident_history": incident_history(alert=runbook.alert) if runbook.alert else None,
+            # What fixed its last incidents leads the page.
+            "last_time": last_time(runbook=runbook, trend=history.trend if history else None),
             "related": related_documents(document=runbook),
             # The file with many alerts this runbook is one section of.
             "part_of": Document.objects.filter(identity=runbook.identity.partition("#")[0]).first()

@@ -25,7 +25,7 @@ def test_it_sums_up_the_resolution_history_and_links_its_incidents(client, impor
     assert "<strong>Trend:</strong> Memory limit raised once: 512Mi → 1Gi" in html
     assert '<a href="/incidents/236/">#236</a>' in html
     # under the document's own history heading, above its table
-    assert html.index('id="resolution-history"') < html.index("Trend:") < html.index("<th>Old Limit</th>")
+    assert html.index('id="resolution-history"') < html.index('id="history-summary"') < html.index("<th>Old Limit</th>")
 
 
 def test_it_shows_where_the_document_comes_from(client, imported):
@@ -91,9 +91,10 @@ def test_an_unknown_runbook_is_a_404(client):
 def test_the_runbook_page_takes_a_fixed_number_of_queries(client, imported, django_assert_num_queries):
     import_related_postmortem()
     # 1. the runbook with its alert and revision count; 2. its sections; 3. its resolution entries;
-    # 4. the incidents it names; 5. the alert's last incidents; 6. their counts; 7. its entity mentions
-    # (links); 8. the documents sharing its entities (related); 9. the names each of them shares
-    with django_assert_num_queries(9):
+    # 4. the incidents it names; 5. its last incidents ("Last time"); 6. the alert's last incidents;
+    # 7. their counts; 8. its entity mentions (links); 9. the documents sharing its entities (related);
+    # 10. the names each of them shares
+    with django_assert_num_queries(10):
         html = client.get(URL + "?namespace=velero&pod=x").content.decode()
     assert 'id="related-heading"' in html
 
