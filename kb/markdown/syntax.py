@@ -266,7 +266,7 @@ FIX_HEADING = re.compile(
 # A runbook's own next step for when its fix did not hold: "If OOMs recur after raising to 1Gi, consider …".
 NEXT_STEP = re.compile(
     r"(?:^|(?<=[.!?]\s))If\b[^.!?\n]{0,200}?\b(?:recurs?|recurring|again|persists?|still|keeps? (?:on )?\w+ing|"
-    r"continues?|comes? back|returns?)\b[^.!?:\n]{0,300}[.!?:]?"
+    r"continues?|comes? back|returns?)\b[^.!?\n]{0,300}[.!?]?"
 )
 # Headings that name actions taken during the incident, or questions: not follow-ups.
 NOT_FOLLOW_UP_HEADING = re.compile(r"\bactions? taken\b|question|\bsteps taken\b")
