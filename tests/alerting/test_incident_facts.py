@@ -136,3 +136,11 @@ def test_a_reference_has_the_url_of_its_number_and_a_received_incident_its_own()
     assert list(Incident.objects.at_url(key="301")) == [incident("#301")]
     assert list(Incident.objects.at_url(pk=301)) == [received]
     assert not Incident.objects.at_url(pk=incident("#301").pk).exclude(pk=301).exists()
+
+
+def test_an_incident_is_found_by_what_fixed_it():
+    from kb.search import search
+
+    save(GRAFANA)
+    hits = [hit.url for hit in search(query="GF_SERVER_ROOT_URL").hits]
+    assert "/incidents/330/" in hits
