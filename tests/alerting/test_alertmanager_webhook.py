@@ -111,6 +111,8 @@ def test_each_alert_of_a_group_is_an_incident_with_the_best_runbook_for_its_labe
     assert set(both) == {STAYS, GOES}
     for incident in both.values():
         assert (incident.status, incident.runbook, incident.title) == ("firing", velero, "A container was OOMKilled.")
+        # Its own URL space: never the URL of a `#N` some document names
+        assert (incident.origin, incident.get_absolute_url()) == ("alertmanager", f"/incidents/received/{incident.pk}/")
         assert incident.annotations["runbook_url"] == "https://kb.homelab.lan/alerts/HomelabPodOOMKilled/"
         description = f"Container node-agent of velero/{incident.labels['pod']} was OOMKilled and restarted."
         assert incident.annotations["description"] == description
