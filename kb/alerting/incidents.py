@@ -71,12 +71,29 @@ def document_incidents_save(*, document: Document, references: Sequence[str]) ->
     )
     named = [*existing.values(), *created]
     document.incidents_named.set(named)
+    changed = _facts_write(ids=previous | {i.pk for i in named})
+    written = {i.pk for i in changed}
+    search_index_incidents(incidents=[*changed, *(i for i in created if i.pk not in written)])
+
+
+@transaction.atomic
+def document_incidents_refresh() -> int:
+    """Rewrites what the documents say about every incident they name (after an upgrade: `manage.py
+    reindex`); returns how many changed."""
+    ids = set(Incident.objects.filter(documents__isnull=False).values_list("pk", flat=True))
+    changed = []
+    for start in range(0, len(ids), 500):
+        changed.extend(_facts_write(ids=set(sorted(ids)[start : start + 500])))
+    search_index_incidents(incidents=changed)
+    return len(changed)
+
+
+def _facts_write(*, ids: set[int]) -> list[Incident]:
     now = timezone.now()
     changed = []
-    for incident, facts in incidents_with_facts(ids=previous | {i.pk for i in named}):
+    for incident, facts in incidents_with_facts(ids=ids):
         if facts_apply(incident, facts):
             incident.updated_at = now
             changed.append(incident)
     Incident.objects.bulk_update(changed, FACT_FIELDS)
-    written = {i.pk for i in changed}
-    search_index_incidents(incidents=[*changed, *(i for i in created if i.pk not in written)])
+    return changed

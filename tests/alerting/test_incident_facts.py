@@ -144,3 +144,18 @@ def test_an_incident_is_found_by_what_fixed_it():
     save(GRAFANA)
     hits = [hit.url for hit in search(query="GF_SERVER_ROOT_URL").hits]
     assert "/incidents/330/" in hits
+
+
+def test_reindex_gives_incidents_written_before_the_upgrade_what_their_documents_say():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    save(RUNBOOK)
+    # As an older version left them: empty shells
+    Incident.objects.update(status="unknown", started_at=None, fix="", change_from="", change_to="", runbook=None)
+    out = StringIO()
+    call_command("reindex", stdout=out)
+    assert "incidents given what their documents say: 3 changed" in out.getvalue()
+    found = incident("#301")
+    assert (found.status, found.started_at.date(), found.change) == ("resolved", date(2026, 1, 12), "512Mi → 1Gi")
