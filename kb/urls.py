@@ -49,7 +49,8 @@ authoring_urls = [
     path("preview/postmortem/", authoring.postmortem_preview, name="postmortem_preview"),
     path("preview/runbook/", authoring.runbook_preview, name="runbook_preview"),
     path("incidents/new/", incidents_edit.incident_new, name="incident_new"),
-    path("incidents/<int:pk>/edit/", incidents_edit.incident_edit, name="incident_edit"),
+    path("incidents/received/<int:pk>/edit/", incidents_edit.incident_edit, name="incident_edit_received"),
+    path("incidents/<str:key>/edit/", incidents_edit.incident_edit, name="incident_edit"),
 ]
 
 documents_urls = [
@@ -67,7 +68,9 @@ documents_urls = [
 
 alerting_urls = [
     path("incidents/", incidents.incident_list, name="incident_list"),
-    path("incidents/<int:pk>/", incidents.incident_detail, name="incident_detail"),
+    # `#236` at /incidents/236/; incidents without a reference (Alertmanager's, by hand) under received/.
+    path("incidents/received/<int:pk>/", incidents.incident_detail, name="incident_detail_received"),
+    path("incidents/<str:key>/", incidents.incident_detail, name="incident_detail"),
     # The runbook_url of every alert: any name (even with `/` from a `%2F`), the trailing slash optional.
     re_path(r"^alerts/(?P<name>.+?)/?$", alerts.alert_runbook, name="alert_runbook"),
     path("api/alertmanager/", webhook.alertmanager, name="alertmanager_webhook"),

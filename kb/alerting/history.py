@@ -14,7 +14,7 @@ from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrappe
 from django.utils import timezone
 
 from kb.alerting.webhook import silence_url
-from kb.models import Alert, Entity, FollowUp, Incident, IncidentStatus, Mention, PostMortem
+from kb.models import Alert, Entity, FollowUp, Incident, IncidentOrigin, IncidentStatus, Mention, PostMortem
 
 RECENT = 10
 FIRING_LISTED = 100  # instances read to show a few per alert
@@ -37,6 +37,8 @@ class IncidentHistory:
     count_90d: int
     resolved_90d: int
     mean_time_to_resolve: timedelta | None  # over the incidents resolved among those of the last 90 days
+    received: int  # from Alertmanager (they have its fingerprint), ever
+    documented: int  # named in documents (a resolution history, a post-mortem)
 
 
 def incident_history(*, alert: Alert, now: datetime | None = None) -> IncidentHistory:
@@ -53,6 +55,8 @@ def incident_history(*, alert: Alert, now: datetime | None = None) -> IncidentHi
         mean_time_to_resolve=Avg(
             ExpressionWrapper(F("resolved_at") - F("started_at"), output_field=DurationField()), filter=resolved
         ),
+        received=Count("pk", filter=~Q(fingerprint="")),
+        documented=Count("pk", filter=Q(origin=IncidentOrigin.DOCUMENT)),
     )
     return IncidentHistory(alert=alert, rows=_rows(recent), **stats)
 
@@ -140,6 +144,7 @@ class IncidentAlerting:
     incident: Incident
     outstanding: list[FollowUp]  # open follow-ups of earlier post-mortems implicating the alert
     silence_url: str | None
+    matchers: dict[str, str]
 
     @property
     def repeat_with_remediation_outstanding(self) -> bool:
@@ -163,10 +168,22 @@ def incident_alerting(*, incident: Incident) -> IncidentAlerting:
             .order_by("-postmortem__date", "postmortem__title", "position")  # the latest first in the banner
         )
     link = None
-    if settings.KB_ALERTMANAGER_URL and incident.labels:
+    matchers = silence_matchers(incident)
+    if settings.KB_ALERTMANAGER_URL and matchers:
         link = silence_url(
             alertmanager_url=settings.KB_ALERTMANAGER_URL,
-            labels=incident.labels,
-            comment=f"Silenced from the knowledge base, incident {incident.pk}",
+            labels=matchers,
+            comment=f"Silenced from the knowledge base, incident {incident}",
         )
-    return IncidentAlerting(incident=incident, outstanding=outstanding, silence_url=link)
+    return IncidentAlerting(incident=incident, outstanding=outstanding, silence_url=link, matchers=matchers)
+
+
+def silence_matchers(incident: Incident) -> dict[str, str]:
+    """What a silence of it matches: the labels Alertmanager sent, else (an incident documents name)
+    its alert within its runbook's scope."""
+    if incident.labels:
+        return dict(sorted((str(k), str(v)) for k, v in incident.labels.items()))
+    if incident.alert_id is None:
+        return {}
+    scope = incident.runbook.labels if incident.runbook else {}
+    return {"alertname": incident.alert.name, **{str(k): str(v) for k, v in sorted(scope.items())}}

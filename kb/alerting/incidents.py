@@ -3,7 +3,8 @@ importer (incidents a document names) all write through here, so every incident 
 findable by search at once, and the row and its search entry commit or roll back together.
 
 `incident_save` writes one incident; `incidents_create` and `incidents_save` write many in a fixed
-number of queries, however many there are.
+number of queries, however many there are; `document_incidents_save` links the incidents a document
+names and writes what the documents say about them (`kb.alerting.facts`).
 
 Each joins the caller's transaction without a savepoint (`savepoint=False`): its writes and the
 caller's are one unit either way, and a savepoint would cost two more queries on every write
@@ -15,8 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.utils import timezone
 
-from kb.models import Incident
+from kb.alerting.facts import FACT_FIELDS, facts_apply, incidents_with_facts
+from kb.models import Document, Incident, IncidentOrigin
 from kb.search import search_index_incidents
 
 
@@ -55,3 +58,42 @@ def incidents_save(*, created: Sequence[Incident], updated: Sequence[Incident], 
         fingerprint__in={key[0] for key in keys}, started_at__in={key[1] for key in keys}
     )
     search_index_incidents(incidents=[i for i in stored if (i.fingerprint, i.started_at) in keys])
+
+
+@transaction.atomic(savepoint=False)
+def document_incidents_save(*, document: Document, references: Sequence[str]) -> None:
+    """Links the incidents `document` names, creating the new ones, and rewrites what the documents
+    say about every incident it names now or named before its save: a fixed number of queries."""
+    previous = set(document.incidents_named.values_list("pk", flat=True))
+    existing = {i.reference: i for i in Incident.objects.filter(reference__in=references)}
+    created = Incident.objects.bulk_create(
+        Incident(reference=ref, origin=IncidentOrigin.DOCUMENT) for ref in references if ref not in existing
+    )
+    named = [*existing.values(), *created]
+    document.incidents_named.set(named)
+    changed = _facts_write(ids=previous | {i.pk for i in named})
+    written = {i.pk for i in changed}
+    search_index_incidents(incidents=[*changed, *(i for i in created if i.pk not in written)])
+
+
+@transaction.atomic
+def document_incidents_refresh() -> int:
+    """Rewrites what the documents say about every incident they name (after an upgrade: `manage.py
+    reindex`); returns how many changed."""
+    ids = set(Incident.objects.filter(documents__isnull=False).values_list("pk", flat=True))
+    changed = []
+    for start in range(0, len(ids), 500):
+        changed.extend(_facts_write(ids=set(sorted(ids)[start : start + 500])))
+    search_index_incidents(incidents=changed)
+    return len(changed)
+
+
+def _facts_write(*, ids: set[int]) -> list[Incident]:
+    now = timezone.now()
+    changed = []
+    for incident, facts in incidents_with_facts(ids=ids):
+        if facts_apply(incident, facts):
+            incident.updated_at = now
+            changed.append(incident)
+    Incident.objects.bulk_update(changed, FACT_FIELDS)
+    return changed

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from kb.alerting.incidents import incidents_save
 from kb.entities.mentions import mentions_refresh
-from kb.models import Alert, Incident, IncidentStatus, Runbook
+from kb.models import Alert, Incident, IncidentOrigin, IncidentStatus, Runbook
 from kb.search import search_documents_naming
 
 SUPPORTED_VERSION = "4"
@@ -248,6 +248,7 @@ def _new_incident(received: ReceivedAlert, alert: Alert) -> Incident:
         title=received.title,
         alert=alert,
         status=IncidentStatus.FIRING,
+        origin=IncidentOrigin.ALERTMANAGER,
         started_at=received.starts_at,
         fingerprint=received.fingerprint,
         labels=received.labels,

@@ -10,7 +10,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from kb.alerting.incidents import incidents_create
+from kb.alerting.incidents import document_incidents_save
 from kb.entities.extraction import Vocabulary
 from kb.entities.mentions import mentions_write
 from kb.markdown.parsing import ParsedDocument, ParseError, content_hash
@@ -19,7 +19,6 @@ from kb.models import (
     Document,
     DocumentKind,
     FollowUp,
-    Incident,
     Lesson,
     Note,
     PostMortem,
@@ -204,16 +203,8 @@ def _replace_parts(document: Document, parsed: ParsedDocument) -> None:
 
 
 def _link_incidents(document: Document, parsed: ParsedDocument) -> None:
-    """Links the incidents the document names, creating (and indexing) those not known yet."""
+    """Links the incidents the document names; they take what it says about them (kb.alerting.facts)."""
     references = list(
         dict.fromkeys(parsed.incidents + [ref for row in parsed.resolution_history for ref in row.incidents])
     )
-    existing = {i.reference: i for i in Incident.objects.filter(reference__in=references)}
-    alert = document.alert if isinstance(document, Runbook) else None
-    missing = [
-        Incident(reference=ref, alert=alert, runbook=document if isinstance(document, Runbook) else None)
-        for ref in references
-        if ref not in existing
-    ]
-    created = incidents_create(incidents=missing)
-    document.incidents_named.set([*existing.values(), *created])
+    document_incidents_save(document=document, references=references)

@@ -156,7 +156,9 @@ def entity_profile(entity: Entity) -> EntityProfile:
     if entity.kind == EntityKind.ALERT:
         touching |= reduce(or_, (Q(alert__name__iexact=name) for name in names))
     profile.incidents = list(
-        Incident.objects.filter(touching).select_related("alert").order_by("-started_at", "-created_at")[:50]
+        Incident.objects.filter(touching)
+        .select_related("alert", "runbook", "postmortem")
+        .order_by("-started_at", "-created_at")[:50]
     )
 
     pattern = name_pattern(names)

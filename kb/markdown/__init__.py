@@ -8,7 +8,8 @@ a file's bytes as text (`reading`), reading one document (`parsing`, which decid
 `postmortems` with `followups` for a post-mortem's follow-ups and lessons; `errors` for what
 reading can fail with), rendering it to sanitised HTML with its outline in the same Python-Markdown
 pass (`rendering`), rebuilding files whose newlines were lost (`unflatten`), the dates people write
-(`dates`), the identifier grammar (`identifiers`) and cutting rendered HTML into sections
+(`dates`), the identifier grammar (`identifiers`), what fixed an incident and a runbook's next step
+(`fixes`) and cutting rendered HTML into sections
 (`html_parts`).
 
 May import: the standard library, Python-Markdown, nh3, PyYAML, Pygments. Never Django's models or

@@ -266,6 +266,16 @@ FOLLOW_UP_HEADING = re.compile(
     r"action items?|\bactions?\b|follow[- ]?ups?|contributing items|next steps|remediation|corrective|"
     r"preventa?t?ive (?:measures|actions)|prevention|to ?dos?\b|future work"
 )
+# A post-mortem's section telling what fixed the incident: "Fix", "Resolution", "How it was fixed".
+FIX_HEADING = re.compile(
+    r"^(?:the )?(?:fix(?:es)?|resolution|resolved|recovery|mitigation|remedy|solution|what fixed it|"
+    r"how (?:it|we|this) (?:was |were )?(?:fixed|resolved|recovered))\b"
+)
+# A runbook's own next step for when its fix did not hold: "If OOMs recur after raising to 1Gi, consider …".
+NEXT_STEP = re.compile(
+    r"(?:^|(?<=[.!?]\s))If\b[^.!?\n]{0,200}?\b(?:recurs?|recurring|again|persists?|still|keeps? (?:on )?\w+ing|"
+    r"continues?|comes? back|returns?)\b[^.!?\n]{0,300}[.!?]?"
+)
 # Headings that name actions taken during the incident, or questions: not follow-ups.
 NOT_FOLLOW_UP_HEADING = re.compile(r"\bactions? taken\b|question|\bsteps taken\b")
 LESSONS_HEADING = re.compile(r"lessons?\b|insights?\b|takeaways?\b|key learnings?\b|learnings?\b")
@@ -367,6 +377,10 @@ def stub_target(text: str) -> str | None:
         names += [n.strip("` ") for n in (code, text, page.group(1) if page else None) if n]
         addresses += [a for a in (url, target) if a and a.startswith(("http://", "https://"))]
     return next((n for n in names if is_alert_like(n)), None) or next(iter(addresses + names), None)
+
+
+# The column of a resolution history that says what fixed the incident (not "Cause" or "Symptom").
+FIX_COLUMN = re.compile(r"fix|resolution|resolved|action|remed|what was done|\bnotes?\b|comment", re.I)
 
 
 def resolution_columns(headers: list[str]) -> dict[str, int]:

@@ -7,7 +7,7 @@ Every model is imported here, so that Django finds them all and `from kb.models 
 each one: import from `kb.models`, not from the modules inside.
 """
 
-from kb.models.alerting import Alert, AlertManager, Incident, IncidentStatus
+from kb.models.alerting import Alert, AlertManager, Incident, IncidentOrigin, IncidentStatus
 from kb.models.documents import (
     Document,
     DocumentKind,
@@ -45,6 +45,7 @@ __all__ = [
     "GitSyncAction",
     "GitSyncOutcome",
     "Incident",
+    "IncidentOrigin",
     "IncidentStatus",
     "Lesson",
     "Mention",

@@ -85,8 +85,28 @@ class IncidentStatus(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
 
 
+class IncidentOrigin(models.TextChoices):
+    DOCUMENT = "document", "Named in a document"
+    ALERTMANAGER = "alertmanager", "Received from Alertmanager"
+    MANUAL = "manual", "Written by hand"
+
+
+class IncidentQuerySet(models.QuerySet):
+    def at_url(self, *, key: str | None = None, pk: int | None = None) -> IncidentQuerySet:
+        """The incident `get_absolute_url` gives that URL: by reference (`236` is `#236`), or, under
+        `received/`, by id among those without a reference."""
+        if key is None:
+            return self.filter(pk=pk, reference="")
+        return self.filter(reference__in=[f"#{key}", key]).order_by(models.F("reference").desc())
+
+
 class Incident(models.Model):
-    """Something that happened: a `#236` named in a document, or an alert received from Alertmanager."""
+    """Something that happened: a `#236` named in a document, or an alert received from Alertmanager.
+
+    An incident documents name carries what they say about it (`kb.alerting.incidents`): the date,
+    alert and runbook of its resolution history row, the change made and the fix, and the title and
+    severity of the post-mortem that covers it.
+    """
 
     reference = models.CharField(max_length=100, blank=True)
     title = models.CharField(max_length=500, blank=True)
@@ -104,10 +124,21 @@ class Incident(models.Model):
     # Documents that name this incident (`#236` in a resolution history or a post-mortem).
     documents = models.ManyToManyField(Document, blank=True, related_name="incidents_named")
     notes = models.TextField(blank=True)
+    # What fixed it, and the value it changed (`512Mi` → `1Gi`), as its documents tell.
+    fix = models.TextField(blank=True)
+    change_from = models.CharField(max_length=500, blank=True)
+    change_to = models.CharField(max_length=500, blank=True)
+    severity = models.CharField(max_length=100, blank=True)
+    # Where it came from: documents (their facts are rewritten at each save of one), Alertmanager, or a person.
+    origin = models.CharField(
+        max_length=20, choices=IncidentOrigin.choices, default=IncidentOrigin.MANUAL, editable=False
+    )
     # The Prometheus graph of the alert's expression, as Alertmanager sent it (http or https only).
     generator_url = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IncidentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at", "-created_at"]
@@ -128,6 +159,7 @@ class Incident(models.Model):
         ]
         indexes = [
             models.Index(fields=["alert", "-started_at"]),
+            models.Index(fields=["runbook", "-started_at"]),
             models.Index(fields=["-started_at"], condition=Q(status="firing"), name="incident_firing_recent"),
             # The incident list's order (newest first, by start or else arrival), read page by page from here.
             models.Index(Coalesce("started_at", "created_at").desc(), F("id").desc(), name="incident_list_order"),
@@ -137,7 +169,32 @@ class Incident(models.Model):
         return self.reference or self.title or f"incident {self.pk}"
 
     def get_absolute_url(self) -> str:
-        return f"/incidents/{self.pk}/"
+        """`/incidents/236/` for `#236`, `/incidents/INC-42/` for `INC-42`; an incident without a
+        reference (received from Alertmanager, written by hand) under `/incidents/received/<id>/`,
+        so that the two never collide."""
+        if self.reference:
+            return f"/incidents/{quote(self.url_key, safe='')}/"
+        return f"/incidents/received/{self.pk}/"
+
+    @property
+    def url_key(self) -> str:
+        """What names it in its URL: the reference without its `#` (`236`, `INC-42`)."""
+        return self.reference.removeprefix("#")
+
+    def get_edit_url(self) -> str:
+        return f"{self.get_absolute_url()}edit/"
+
+    @property
+    def dated_only(self) -> bool:
+        """Its documents give a day, not a time: show the date alone."""
+        return self.origin == IncidentOrigin.DOCUMENT
+
+    @property
+    def change(self) -> str:
+        """ "512Mi → 1Gi", "→ 1Gi", or "" when its documents record no value."""
+        if not (self.change_from or self.change_to):
+            return ""
+        return f"{self.change_from} → {self.change_to}".strip()
 
     @property
     def duration(self):

@@ -136,6 +136,7 @@ def _incident_entry(incident: Incident) -> SearchEntry:
         *(str(v) for v in incident.labels.values()),
         *(str(v) for v in incident.annotations.values()),
         incident.notes,
+        incident.fix,  # what fixed it, as its documents tell
     ]
     body = " ".join(d for d in details if d)[:MAX_BODY]
     return SearchEntry(

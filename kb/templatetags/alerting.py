@@ -1,4 +1,4 @@
-"""Template filters for incidents received from Alertmanager."""
+"""Template filters for incidents: how long they lasted, when they started."""
 
 from datetime import timedelta
 
@@ -23,3 +23,12 @@ def duration(value: timedelta | None) -> str:
     if minutes:
         return f"{minutes} min"
     return f"{seconds} s"
+
+
+@register.filter
+def started(incident) -> str:
+    """When it started as its source knows it: the day for an incident its documents date
+    ("2026-02-24"), the minute for one received ("2026-02-24 03:12"); empty without a start."""
+    if incident.started_at is None:
+        return ""
+    return incident.started_at.strftime("%Y-%m-%d" if incident.dated_only else "%Y-%m-%d %H:%M")

@@ -44,13 +44,22 @@ def _sections(document) -> list[dict]:
 
 
 def _incident(request, incident: Incident) -> dict:
+    """An incident with what its documents or Alertmanager say: select its alert, runbook and post-mortem."""
+    runbook, postmortem = incident.runbook, incident.postmortem
     return {
         "reference": incident.reference,
         "title": incident.title,
         "status": incident.status,
+        "origin": incident.origin,
         "alert": incident.alert.name if incident.alert else None,
+        "labels": incident.labels,
         "started_at": incident.started_at.isoformat() if incident.started_at else None,
         "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+        "severity": incident.severity,
+        "fix": incident.fix,
+        "change": {"from": incident.change_from, "to": incident.change_to} if incident.change else None,
+        "runbook": {"slug": runbook.slug, "title": runbook.title, "url": _url(request, runbook)} if runbook else None,
+        "postmortem": _postmortem_summary(request, postmortem) if postmortem else None,
         "url": _url(request, incident),
     }
 
@@ -207,7 +216,9 @@ def alert_detail(request, name):
     labels = labels_from_query(request.GET)
     best = alert.best_runbook(labels)
     runbooks = [runbook for runbook in alert.runbooks.all() if not runbook.archived]  # by title
-    incidents = alert.incidents.select_related("alert").order_by("-started_at", "-created_at")[:50]
+    incidents = alert.incidents.select_related("alert", "runbook", "postmortem").order_by("-started_at", "-created_at")[
+        :50
+    ]
     postmortems = postmortems_implicating(alert=alert).order_by("-date")
     return JsonResponse(
         {

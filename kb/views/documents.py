@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from kb.alerting.feedback import feedback_summary, runbooks_annotated, runbooks_mark_stale
 from kb.alerting.history import incident_history
+from kb.alerting.last_time import last_time
 from kb.alerting.links import labels_from_query, labels_query
 from kb.alerting.placeholders import fill_placeholders
 from kb.alerting.trends import Change, trend_line
@@ -137,6 +138,8 @@ def runbook_detail(request, slug):
             "history": history,
             "history_placed": history is not None and any(p.anchor == history.anchor for p in parts if p.level),
             "incident_history": incident_history(alert=runbook.alert) if runbook.alert else None,
+            # What fixed its last incidents leads the page.
+            "last_time": last_time(runbook=runbook, trend=history.trend if history else None),
             "related": related_documents(document=runbook),
             "git": git_place(runbook),
             "feedback": feedback_summary(runbook),

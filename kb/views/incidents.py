@@ -2,7 +2,8 @@
 
 from django.db.models import F
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from kb.alerting.history import incident_alerting
@@ -24,11 +25,16 @@ def incident_list(request):
     return render(request, "kb/incident_list.html", {"page": page, "incidents": page.items})
 
 
+def _get_incident_or_404(*, key: str | None, pk: int | None) -> Incident:
+    found = Incident.objects.at_url(key=key, pk=pk).select_related("alert", "runbook", "postmortem").first()
+    if found is None:
+        raise Http404("No such incident")
+    return found
+
+
 @require_safe
-def incident_detail(request, pk):
-    incident = get_object_or_404(
-        Incident.objects.select_related("alert", "runbook", "postmortem").prefetch_related("documents"), pk=pk
-    )
+def incident_detail(request, key=None, pk=None):
+    incident = _get_incident_or_404(key=key, pk=pk)
     # Sorted: PostgreSQL's jsonb keeps keys in its own order, SQLite in the order written.
     labels = incident.labels if isinstance(incident.labels, dict) else {}
     labels = dict(sorted((str(k), str(v)) for k, v in labels.items()))
@@ -46,6 +52,7 @@ def incident_detail(request, pk):
             "incident": incident,
             "alert": incident.alert,
             "labels": labels,
+            "labels_query": labels_query(labels),
             "alert_link": f"{incident.alert.get_absolute_url()}{labels_query(labels)}" if incident.alert else "",
             "documents": documents,
             "resolutions": resolutions,

@@ -1,7 +1,8 @@
 """Creating and editing incidents by hand (Alertmanager creates its own)."""
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from kb.alerting.forms import IncidentForm
@@ -20,8 +21,11 @@ def incident_new(request):
 @login_required
 @permission_required("kb.change_incident", raise_exception=True)
 @require_http_methods(["GET", "POST"])
-def incident_edit(request, pk):
-    return _incident_form(request, get_object_or_404(Incident.objects.select_related("alert"), pk=pk), initial={})
+def incident_edit(request, key=None, pk=None):
+    incident = Incident.objects.at_url(key=key, pk=pk).select_related("alert").first()
+    if incident is None:
+        raise Http404("No such incident")
+    return _incident_form(request, incident, initial={})
 
 
 def _incident_form(request, incident: Incident, *, initial: dict):

@@ -27,7 +27,7 @@ def test_it_creates_an_incident_with_its_alert_runbook_and_postmortem(editor_cli
         },
     )
     incident = Incident.objects.get(reference="#250")
-    assert response.status_code == 302 and response["Location"] == f"/incidents/{incident.pk}/"
+    assert response.status_code == 302 and response["Location"] == "/incidents/250/"
     assert (incident.alert.name, incident.runbook.slug, incident.postmortem.slug) == (
         "HomelabPodOOMKilled",
         SEED_RUNBOOK,
@@ -65,7 +65,7 @@ def test_a_bad_field_is_explained_next_to_it(editor_client, imported, values, fi
 
 def test_it_edits_an_incident(editor_client, imported):
     incident = Incident.objects.get(reference="#236")
-    url = f"/incidents/{incident.pk}/edit/"
+    url = "/incidents/236/edit/"
     data = form_data(editor_client.get(url).content.decode(), url)
     assert data["alert_name"] == "HomelabPodOOMKilled"
     assert editor_client.post(url, data | {"title": "Velero OOMKilled", "notes": "Limit 1Gi."}).status_code == 302

@@ -40,9 +40,8 @@ def test_it_says_the_alert_is_implicated_in_two_postmortems_and_has_no_runbook(
 
 
 def test_the_entity_page_links_its_incidents_and_dates_its_open_follow_ups(client, imported):
-    incident = Incident.objects.get(reference="#236")
     html = client.get("/entities/HomelabPodOOMKilled/").content.decode()
-    assert f'<a href="/incidents/{incident.pk}/">#236</a>' in html
+    assert '<a href="/incidents/236/">#236</a>' in html
     follow_ups = client.get("/entities/KuredRebootBacklog/").content.decode().split('id="follow-ups"')[1]
     assert '<time datetime="2026-05-16">2026-05-16</time> Add the KuredRebootBacklog alert' in follow_ups
 

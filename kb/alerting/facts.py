@@ -1,0 +1,131 @@
+"""What documents say about the incidents they name, merged into one record per incident.
+
+A resolution history row gives the date, the alert and runbook of its runbook, the change made
+(`512Mi` → `1Gi`) and its notes as the fix; the post-mortem that covers the incident gives its
+title, severity, the post-mortem link, and its fix section when no history row says what fixed it.
+A post-mortem covers an incident it names unless a history row dates the incident days away from
+the post-mortem (the 2026-03-02 post-mortem recalling #236, fixed on 2026-02-24, does not cover it).
+
+`incident_facts` reads everything it needs in a fixed number of queries, however many incidents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db.models import Prefetch
+
+from kb.markdown.fixes import is_fix_heading, row_fix, short_text
+from kb.models import (
+    Document,
+    Incident,
+    IncidentOrigin,
+    IncidentStatus,
+    PostMortem,
+    ResolutionEntry,
+    Runbook,
+    Section,
+)
+
+# How far a post-mortem's date may be from its incident's history row for it to cover that incident.
+COVER_DAYS = 2
+FACT_FIELDS = (
+    "alert",
+    "runbook",
+    "postmortem",
+    "status",
+    "started_at",
+    "title",
+    "severity",
+    "fix",
+    "change_from",
+    "change_to",
+    "updated_at",
+)
+
+
+@dataclass
+class Facts:
+    row: ResolutionEntry | None  # the latest history row naming it, its `runbook` (and alert) selected
+    postmortem: PostMortem | None  # the post-mortem covering it
+    postmortem_fix: str
+
+
+def incidents_with_facts(*, ids: set[int]) -> list[tuple[Incident, Facts]]:
+    """The incidents and what their documents say about each: six queries."""
+    incidents = list(
+        Incident.objects.filter(pk__in=ids)
+        .select_related("alert")
+        .prefetch_related(Prefetch("documents", queryset=Document.objects.filter(archived=False).only("pk")))
+    )
+    document_ids = {d.pk for incident in incidents for d in incident.documents.all()}
+    runbook_ids = set(Runbook.objects.filter(pk__in=document_ids).values_list("pk", flat=True))
+    entries = list(
+        ResolutionEntry.objects.filter(runbook_id__in=runbook_ids).select_related("runbook__alert").order_by("pk")
+    )
+    postmortems = {pm.pk: pm for pm in PostMortem.objects.filter(pk__in=document_ids - runbook_ids)}
+    fixes: dict[int, str] = {}
+    for section in Section.objects.filter(document_id__in=postmortems).order_by("document_id", "position"):
+        if section.document_id not in fixes and is_fix_heading(section.heading) and section.markdown.strip():
+            fixes[section.document_id] = short_text(section.markdown)
+    result = []
+    for incident in incidents:
+        named_by = {d.pk for d in incident.documents.all()}
+        rows = [e for e in entries if e.runbook_id in named_by and incident.reference in e.incidents]
+        row = max(rows, key=lambda e: (e.date or date.min, e.runbook_id, e.position), default=None)
+        covering = _covering([postmortems[pk] for pk in named_by if pk in postmortems], row)
+        result.append((incident, Facts(row, covering, fixes.get(covering.pk, "") if covering else "")))
+    return result
+
+
+def _covering(postmortems: list[PostMortem], row: ResolutionEntry | None) -> PostMortem | None:
+    if row is not None and row.date is not None:
+        postmortems = [pm for pm in postmortems if pm.date and abs(pm.date - row.date) <= timedelta(days=COVER_DAYS)]
+    return min(postmortems, key=lambda pm: (pm.date or date.max, pm.pk), default=None)
+
+
+def facts_apply(incident: Incident, facts: Facts) -> bool:
+    """Writes what the documents say into `incident` (unsaved); True when it changed.
+
+    An incident only documents know is rewritten from them at every save, so a fact removed from a
+    document goes too; one received from Alertmanager or written by hand only has its blanks filled.
+    """
+    row, pm = facts.row, facts.postmortem
+    runbook = row.runbook if row else None
+    day = (row.date if row else None) or (pm.date if pm else None)
+    values = {
+        "alert": runbook.alert if runbook else None,
+        "runbook": runbook,
+        "postmortem": pm,
+        "started_at": datetime.combine(day, time(), tzinfo=UTC) if day else None,
+        "title": pm.title[:500] if pm else "",
+        "severity": pm.severity[:100] if pm else "",
+        "fix": (row_fix(row.cells, row.notes) if row else "") or facts.postmortem_fix,
+        "change_from": row.old if row else "",
+        "change_to": row.new if row else "",
+    }
+    known = row is not None or pm is not None
+    before = _snapshot(incident)
+    if incident.origin == IncidentOrigin.DOCUMENT:
+        for name, value in values.items():
+            setattr(incident, name, value)
+        incident.status = IncidentStatus.RESOLVED if known else IncidentStatus.UNKNOWN
+    else:
+        if incident.resolved_at is not None and values["started_at"] and values["started_at"] > incident.resolved_at:
+            del values["started_at"]
+        for name, value in values.items():
+            if value and not getattr(incident, _attname(name)):
+                setattr(incident, name, value)
+        if known and incident.status == IncidentStatus.UNKNOWN:
+            incident.status = IncidentStatus.RESOLVED
+    return _snapshot(incident) != before
+
+
+def _attname(name: str) -> str:
+    # The foreign keys by id: reading `incident.runbook` would cost a query per incident.
+    return f"{name}_id" if name in ("alert", "runbook", "postmortem") else name
+
+
+def _snapshot(incident: Incident) -> list:
+    return [getattr(incident, _attname(name)) for name in FACT_FIELDS[:-1]]

@@ -1,0 +1,71 @@
+"""What a runbook page leads with: the last incidents of its alert that it applied to (from its
+resolution history and from Alertmanager, merged, newest first) with what fixed each, the trend of
+the change, and the runbook's own next step for when the fix does not hold.
+
+One query, whatever the number of incidents: the last few rows, read through the indexes on
+(runbook, -started_at) and (alert, -started_at).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import F, Q
+
+from kb.markdown.fixes import NextStep, next_step
+from kb.models import Incident, IncidentOrigin, Runbook
+
+SHOWN = 4  # entries in the block
+READ = 12  # rows read to fill them: incidents fixed by one history row share an entry
+
+
+@dataclass
+class LastTimeEntry:
+    """One occasion: the incidents one history row names together (#236, #237), or one received."""
+
+    incidents: list[Incident] = field(default_factory=list)
+
+    @property
+    def first(self) -> Incident:
+        return self.incidents[0]
+
+
+@dataclass
+class LastTime:
+    entries: list[LastTimeEntry]
+    trend: str | None
+    next_step: NextStep | None
+
+    def __bool__(self) -> bool:
+        return bool(self.entries or self.trend or self.next_step)
+
+
+def last_time(*, runbook: Runbook, trend: str | None) -> LastTime:
+    """The "Last time" block of `runbook`, given the trend its resolution history sums up to: its
+    incidents, and those of its alert for which no runbook was chosen (received before it was written)."""
+    applied = Q(runbook=runbook)
+    if runbook.alert_id is not None:
+        applied |= Q(alert_id=runbook.alert_id, runbook__isnull=True)
+    recent = list(
+        Incident.objects.filter(applied, started_at__isnull=False).order_by(F("started_at").desc(), "-pk")[:READ]
+    )
+    return LastTime(entries=_entries(recent)[:SHOWN], trend=trend, next_step=next_step(runbook.source_text))
+
+
+def _entries(incidents: list[Incident]) -> list[LastTimeEntry]:
+    entries: list[LastTimeEntry] = []
+    for incident in incidents:
+        if entries and _same_occasion(entries[-1].first, incident):
+            entries[-1].incidents.insert(0, incident)  # #236 before #237
+        else:
+            entries.append(LastTimeEntry([incident]))
+    return entries
+
+
+def _same_occasion(a: Incident, b: Incident) -> bool:
+    return a.origin == b.origin == IncidentOrigin.DOCUMENT and (a.started_at, a.fix, a.change_from, a.change_to) == (
+        b.started_at,
+        b.fix,
+        b.change_from,
+        b.change_to,
+    )
