@@ -13,6 +13,7 @@ from kb.alerting.placeholders import fill_placeholders
 from kb.alerting.trends import Change, trend_line
 from kb.entities.insights import related_documents
 from kb.entities.links import document_html_linked
+from kb.markdown.commands import first_command, mark_commands
 from kb.markdown.html_parts import Part, split_sections, without_title
 from kb.models import Document, FollowUpStatus, Incident, Note, PostMortem, ResolutionEntry, Runbook
 
@@ -71,7 +72,7 @@ def _document_context(document: Document) -> dict:
     return {
         "document": document,
         "sections": list(document.sections.all()),
-        "parts": _document_parts(document, document_html_linked(document)),
+        "parts": _document_parts(document, mark_commands(document_html_linked(document))),
         "related": related_documents(document=document),
     }
 
@@ -85,7 +86,7 @@ def runbook_detail(request, slug):
         slug=slug,
     )
     labels = labels_from_query(request.GET)
-    filling = fill_placeholders(document_html_linked(runbook), labels)
+    filling = fill_placeholders(mark_commands(document_html_linked(runbook)), labels)
     sections = list(runbook.sections.all())
     history = _resolution_history(runbook, sections, list(runbook.resolution_entries.all()))
     parts = _document_parts(runbook, filling.html)
@@ -103,6 +104,7 @@ def runbook_detail(request, slug):
             "scope_mismatch": {k: v for k, v in runbook.labels.items() if k in labels and labels[k] != str(v)},
             "sections": sections,
             "parts": parts,
+            "first_command": first_command(parts),
             "history": history,
             "history_placed": history is not None and any(p.anchor == history.anchor for p in parts if p.level),
             "incident_history": incident_history(alert=runbook.alert) if runbook.alert else None,
