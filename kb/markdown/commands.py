@@ -51,9 +51,12 @@ FUNCTION_CALL = re.compile(
     r"\b(?:" + "|".join(PROMQL_FUNCTIONS) + r"|\w+_over_time)\s*(?:(?:by|without)\s*\([^)]*\)\s*)?\("
 )
 METRIC = r"(?:[a-z_:][a-z0-9_:]*_[a-z0-9_:]+|up)"
-SELECTOR = re.compile(r"(?:[A-Za-z_:][\w:]*\s*)?\{\s*[A-Za-z_]\w*\s*(?:=~|!~|!=|=)\s*[\"'`]")
+# `metric{label="x"}`, or a selector without a metric name where an expression starts.
+SELECTOR = re.compile(r"(?:[A-Za-z_:][\w:]*|^|\()\{\s*[A-Za-z_]\w*\s*(?:=~|!~|!=|=)\s*[\"'`]")
 RANGE = re.compile(r"[\w:}\)]\[\d+[smhdwy](?:\d+[smh])*(?::\d*[smhdwy]?)?\]")
 COMPARISON = re.compile(r"(?:==|!=|>=|<=|>|<)\s*-?\d")
+# Two metrics in arithmetic: `(etcd_mvcc_db_total_size_in_bytes / etcd_server_quota_backend_bytes) * 100`.
+ARITHMETIC = re.compile(rf"(?<![\w.\-/]){METRIC}(?:\s+[-+*/%]\s+|\)\s*[-+*/%]\s*)\(*{METRIC}(?![\w.\-/])")
 QUERY_CHARACTERS = re.compile(r"[\w:{}()\[\]\"'=~!<>+\-*/%^., ]+")
 METRIC_TOKEN = re.compile(rf"(?<![\w.\-/]){METRIC}(?![\w.\-/(])")
 YAML_KEY = re.compile(r"^\s*-?\s*[\w.-]+:(?:\s|$)", re.M)
@@ -88,6 +91,7 @@ def is_promql(text: str) -> bool:
         SELECTOR.search(expression)
         or RANGE.search(expression)
         or (COMPARISON.search(bare) and QUERY_CHARACTERS.fullmatch(bare) and METRIC_TOKEN.match(bare.lstrip("(")))
+        or (QUERY_CHARACTERS.fullmatch(bare) and ARITHMETIC.search(bare))
         or (FUNCTION_CALL.search(expression) and METRIC_TOKEN.search(expression))
     )
 

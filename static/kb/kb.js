@@ -209,6 +209,8 @@
     var target = event.target;
     if (typing(target)) {
       if (event.key === "Escape") {
+        // Leaves the box with its query (a search box would clear itself), so that j and k can move.
+        event.preventDefault();
         target.blur();
       } else if (event.key === "ArrowDown" && target.hasAttribute("data-search-box") && move(1)) {
         event.preventDefault();
