@@ -169,7 +169,7 @@ def test_on_a_runbook_j_moves_to_the_next_command_and_c_copies_it(page):
     assert page.console_errors == [], page.console_errors
 
 
-def test_screenshots_of_a_runbook_the_home_page_and_a_search_at_1400_and_390_pixels(page):
+def test_screenshots_of_a_runbook_the_home_page_and_a_search_at_1400_and_390_pixels(page, query_links):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for name, url in (("runbook", RUNBOOK + "?namespace=shop"), ("home", "/"), ("search", "/search/?q=checkout")):
         for width, viewport in (("1400", DESKTOP), ("390", PHONE)):
@@ -178,4 +178,7 @@ def test_screenshots_of_a_runbook_the_home_page_and_a_search_at_1400_and_390_pix
             path = SCREENSHOTS / f"{name}-{width}.png"
             page.screenshot(path=str(path))
             assert path.stat().st_size > 0
+    page.set_viewport_size(DESKTOP)
+    page.goto(RUNBOOK + "?namespace=shop")
+    page.screenshot(path=str(SCREENSHOTS / "runbook-1400-full.png"), full_page=True)
     assert page.console_errors == [], page.console_errors
