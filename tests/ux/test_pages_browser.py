@@ -146,9 +146,13 @@ def test_the_keyboard_searches_moves_through_results_and_opens_one(page):
     expect(search).to_have_value("j")
     search.fill("checkout")
     expect(results.first).to_contain_text("Checkout")
-    page.keyboard.press("Escape")
+    page.keyboard.press("ArrowDown")  # from the box to the first result
+    expect(results.first.get_by_role("link").first).to_be_focused()
+    page.keyboard.press("/")
+    page.keyboard.press("Escape")  # leaves the box, keeping the query and its results
+    expect(search).to_have_value("checkout")
     page.keyboard.press("j")
-    page.keyboard.press("j")
+    expect(results.nth(1)).to_have_class("result kb-current")
     page.keyboard.press("k")
     expect(results.first).to_have_class("result kb-current")
     href = results.first.get_by_role("link").first.get_attribute("href")
