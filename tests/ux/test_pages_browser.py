@@ -144,7 +144,9 @@ def test_the_keyboard_searches_moves_through_results_and_opens_one(page):
     expect(search).to_be_focused()
     page.keyboard.press("j")  # typing in the box: a letter, not a move
     expect(search).to_have_value("j")
+    page.wait_for_url("**/search/?q=j")  # the live results for "j" have arrived
     search.fill("checkout")
+    page.wait_for_url("**/search/?q=checkout")
     expect(results.first).to_contain_text("Checkout")
     page.keyboard.press("ArrowDown")  # from the box to the first result
     expect(results.first.get_by_role("link").first).to_be_focused()
