@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import re
 
-from kb.markdown.html_parts import TAG, Part
+from kb.markdown.html_parts import TAG, Part, code_elements
 
 # Command-line tools whose name starts a command. A word here alone is a name, not a command.
 CLI_WORDS = frozenset(
@@ -114,7 +114,7 @@ def mark_commands(html_text: str) -> str:
         return html_text
     out: list[str] = []
     position = 0
-    for name, open_tag, start, end in _code_elements(html_text):
+    for name, open_tag, start, end in code_elements(html_text):
         text = html.unescape(TAG.sub("", html_text[start:end]))
         if name == "pre":
             kind = "promql" if is_promql_block(text) else ""
@@ -126,24 +126,6 @@ def mark_commands(html_text: str) -> str:
             position = open_tag.end()
     out.append(html_text[position:])
     return "".join(out)
-
-
-def _code_elements(html_text: str):
-    """(name, opening tag match, content start, content end) of each outermost `<pre>` or `<code>`."""
-    depth = 0
-    opening = None
-    for match in TAG.finditer(html_text):
-        name = match.group(2).lower()
-        if name not in ("pre", "code") or match.group(4):
-            continue
-        if match.group(1):
-            if depth == 1 and opening is not None:
-                yield opening.group(2).lower(), opening, opening.end(), match.start()
-            depth = max(depth - 1, 0)
-        else:
-            if depth == 0:
-                opening = match
-            depth += 1
 
 
 def _with_class(tag: str, name: str) -> str:
@@ -158,7 +140,7 @@ def first_command(parts: list[Part]) -> tuple[Part, str] | None:
     `<code>…</code>`), from `mark_commands`' output: a code block of shell commands or PromQL, or a
     marked code span. Blocks of YAML, paths or logs are not commands."""
     for part in parts:
-        for name, opening, start, end in _code_elements(part.body_html):
+        for name, opening, start, end in code_elements(part.body_html):
             if name == "pre":
                 lines = COMMENT_LINE.sub("", html.unescape(TAG.sub("", part.body_html[start:end]))).split("\n")
                 code = next((line for line in lines if line.strip()), "")
