@@ -24,7 +24,7 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
 @pytest.fixture(autouse=True)
 def documents():
-    """The two checkout runbooks (pytest-django's live server empties the database after each test)."""
+    """Two checkout runbooks and a post-mortem (pytest-django's live server empties the database after each test)."""
     call_command("import_docs", str(FIXTURES), stdout=StringIO())
 
 
@@ -129,6 +129,13 @@ def test_on_a_phone_a_history_table_scrolls_instead_of_squeezing_its_notes(page)
     assert box(notes)["width"] >= 200, box(notes)
     assert page.evaluate("(t) => t.scrollWidth > t.clientWidth", table.element_handle())
     assert box(table)["width"] <= PHONE["width"]
+
+
+def test_on_a_phone_no_page_scrolls_sideways(page):
+    page.set_viewport_size(PHONE)
+    for url in ("/", "/search/?q=checkout", RUNBOOK, "/runbooks/", "/postmortems/", "/incidents/", "/insights/"):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], url
 
 
 def test_the_keyboard_searches_moves_through_results_and_opens_one(page):
