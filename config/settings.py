@@ -42,6 +42,14 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number") from None
 
 
+def env_url(name: str) -> str:
+    """An http(s) address without its trailing slash, or "" when unset."""
+    value = env_str(name, "").rstrip("/")
+    if value and not value.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(f"{name}={value!r} is not an http:// or https:// address")
+    return value
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
@@ -93,13 +101,16 @@ if KB_ALERTMANAGER_TOKEN and len(KB_ALERTMANAGER_TOKEN) < 16:
         f"KB_ALERTMANAGER_TOKEN is {len(KB_ALERTMANAGER_TOKEN)} characters long: use at least 16, "
         "e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'"
     )
-KB_ALERTMANAGER_URL = env_str("KB_ALERTMANAGER_URL", "").rstrip("/")
-if KB_ALERTMANAGER_URL and not KB_ALERTMANAGER_URL.startswith(("http://", "https://")):
-    raise ImproperlyConfigured(f"KB_ALERTMANAGER_URL={KB_ALERTMANAGER_URL!r} is not an http:// or https:// address")
+KB_ALERTMANAGER_URL = env_url("KB_ALERTMANAGER_URL")
 KB_RULE_FILES = env_list("KB_RULE_FILES", "")
 # A runbook without `review_in` in its front matter is due for review this many days after it was last
 # reviewed (front matter `last_reviewed_on`) or, without that, last edited; overdue, it is flagged stale.
 KB_RUNBOOK_REVIEW_DAYS = env_int("KB_RUNBOOK_REVIEW_DAYS", 180)
+# Where the PromQL of a document opens: Prometheus' graph page and Grafana's Explore (with a data
+# source's name or uid, else Grafana's default). Empty: no such links.
+KB_PROMETHEUS_URL = env_url("KB_PROMETHEUS_URL")
+KB_GRAFANA_URL = env_url("KB_GRAFANA_URL")
+KB_GRAFANA_DATASOURCE = env_str("KB_GRAFANA_DATASOURCE", "")
 
 # /metrics: open while both are empty; each one set must be satisfied (a bearer token, and/or the
 # direct peer's address in one of the networks; X-Forwarded-For is not trusted).
@@ -181,6 +192,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kb.context_processors.query_links",
             ],
         },
     },

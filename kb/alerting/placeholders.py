@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kb.markdown.html_parts import TAG, VOID
+from kb.markdown.html_parts import TAG, VOID, code_elements
 
 # Label names to try for a noun, best first. The noun itself is always tried first.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -113,7 +113,6 @@ SHELL_VARIABLES = {
 # start a new command, expand, quote or read as an option is left unfilled.
 SAFE_VALUE = re.compile(r"[A-Za-z0-9_./@][A-Za-z0-9_.:/@+=,~%-]{0,252}", re.ASCII)
 
-CODE_TAGS = {"code", "pre"}
 # Text inside the HTML is escaped, so `<pod-name>` reads `&lt;pod-name&gt;` there.
 PLACEHOLDER = re.compile(
     r"&lt;(?P<angle>[A-Za-z][A-Za-z0-9]*(?:[ _.-][A-Za-z0-9]+){0,6})&gt;"
@@ -175,7 +174,7 @@ def fill_placeholders(html_text: str, labels: Mapping[str, str]) -> Filling:
     filled: dict[tuple[str, str], FilledPlaceholder] = {}
     out: list[str] = []
     position = 0
-    for start, end in _code_regions(html_text):
+    for _name, _opening, start, end in code_elements(html_text):
         out.append(html_text[position:start])
         out.append(_fill_code(html_text[start:end], labels, filled))
         position = end
@@ -187,24 +186,6 @@ def _host_of(instance: str) -> str:
     """`node-1:9100` → `node-1`: the instance label carries the scrape port, a node name does not."""
     host = re.sub(r":\d+$", "", instance)
     return host or instance
-
-
-def _code_regions(html_text: str):
-    """(start, end) of the contents of each outermost `<pre>` or `<code>` element."""
-    depth = 0
-    start = 0
-    for match in TAG.finditer(html_text):
-        name = match.group(2).lower()
-        if name not in CODE_TAGS:
-            continue
-        if match.group(1):  # closing tag
-            if depth == 1:
-                yield start, match.start()
-            depth = max(depth - 1, 0)
-        else:
-            if depth == 0:
-                start = match.end()
-            depth += 1
 
 
 def _fill_code(fragment: str, labels: Mapping[str, str], filled: dict) -> str:

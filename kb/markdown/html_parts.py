@@ -1,4 +1,5 @@
-"""Cuts a document's rendered HTML into its top-level sections, so a page can show them one by one.
+"""Cuts a document's rendered HTML into its top-level sections, so a page can show them one by one,
+and finds its code (`code_elements`: the outermost `<pre>` and `<code>` elements).
 
 Pure, no database access. The HTML comes from `kb.markdown.rendering` (sanitised, well formed):
 a section starts at a heading that is not nested in another element (a heading inside
@@ -83,3 +84,21 @@ def _text(fragment: str) -> str:
 
 def _same(a: str, b: str) -> bool:
     return re.sub(r"\W+", "", a.lower()) == re.sub(r"\W+", "", b.lower())
+
+
+def code_elements(html_text: str):
+    """(name, opening tag match, content start, content end) of each outermost `<pre>` or `<code>`."""
+    depth = 0
+    opening = None
+    for match in TAG.finditer(html_text):
+        name = match.group(2).lower()
+        if name not in ("pre", "code") or match.group(4):
+            continue
+        if match.group(1):
+            if depth == 1 and opening is not None:
+                yield opening.group(2).lower(), opening, opening.end(), match.start()
+            depth = max(depth - 1, 0)
+        else:
+            if depth == 0:
+                opening = match
+            depth += 1

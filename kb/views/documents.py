@@ -17,6 +17,7 @@ from kb.alerting.trends import Change, trend_line
 from kb.entities.insights import related_documents
 from kb.entities.links import document_html_linked
 from kb.gitsync.links import git_place, with_git_place
+from kb.markdown.commands import first_command, mark_commands
 from kb.markdown.html_parts import Part, split_sections, without_title
 from kb.markdown.shown_once import without_card_repeats
 from kb.models import Document, FollowUp, FollowUpStatus, Incident, Note, PostMortem, ResolutionEntry, Runbook
@@ -81,13 +82,13 @@ def _resolution_history(runbook: Runbook, sections, entries: list[ResolutionEntr
 
 
 def _linked_html(request, document: Document) -> str:
-    """The stored HTML with its entities linked, computed once per state of the knowledge base (the
+    """The stored HTML with its entities linked and its commands marked, computed once per state of the knowledge base (the
     ETag's stamp: a new document can link a name in this one) and per worker: the cache is the bounded
     LocMemCache unless CACHES says otherwise."""
     key = f"kb:linked:{document.pk}:{document.version}:{getattr(request, 'kb_stamp', None) or document.updated_at.timestamp()}"
     html = cache.get(key)
     if html is None:
-        html = document_html_linked(document)
+        html = mark_commands(document_html_linked(document))
         cache.set(key, html, LINKED_HTML_SECONDS)
     return html
 
@@ -135,6 +136,7 @@ def runbook_detail(request, slug):
             "scope_mismatch": {k: v for k, v in runbook.labels.items() if k in labels and labels[k] != str(v)},
             "sections": sections,
             "parts": parts,
+            "first_command": first_command(parts),
             "history": history,
             "history_placed": history is not None and any(p.anchor == history.anchor for p in parts if p.level),
             "incident_history": incident_history(alert=runbook.alert) if runbook.alert else None,
