@@ -158,7 +158,18 @@ def runbooks_mark_stale(runbooks: list[Runbook]) -> list[Runbook]:
     return runbooks
 
 
-def runbooks_stale() -> list[Runbook]:
-    """Every stale runbook not archived, by title, with its reasons in `stale`: one query."""
-    runbooks = Runbook.objects.filter(archived=False).select_related("alert").order_by("title")
-    return [runbook for runbook in runbooks_with_stale(runbooks) if runbook.stale]
+STALE_LISTED = 25
+
+
+def runbooks_stale(*, limit: int = STALE_LISTED) -> list[Runbook]:
+    """The first `limit` stale runbooks not archived, by title, with their reasons in `stale`: one query,
+    read in chunks until `limit` are found (a review date is a period in words, not a column to filter)."""
+    runbooks = runbooks_annotated(Runbook.objects.filter(archived=False).select_related("alert").order_by("title"))
+    today, stale = timezone.localdate(), []
+    for runbook in runbooks.iterator(chunk_size=200):
+        runbook.stale = stale_reasons(runbook, today=today)
+        if runbook.stale:
+            stale.append(runbook)
+            if len(stale) == limit:
+                break
+    return stale

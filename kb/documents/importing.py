@@ -33,6 +33,8 @@ class FileResult:
     outcome: str  # created, updated, unchanged, skipped, failed
     message: str = ""
     document: Document | None = None
+    # Kept when the import lets go of `document` (a long import holds outcomes, not documents).
+    document_id: int | None = None
     # A file with many alerts: the runbook saved for each alert section (and those archived).
     parts: list[FileResult] = field(default_factory=list)
     kind: str = ""  # runbook, postmortem or note, for a file read as a document
@@ -153,7 +155,7 @@ def import_paths(
             progress(n, len(candidates), result)
         # The report keeps outcomes, not documents: 12,000 stored texts and their HTML would stay in memory.
         for saved in (result, *result.parts):
-            saved.document = None
+            saved.document_id, saved.document = getattr(saved.document, "pk", None), None
         report.results.append(result)
     if prune:
         for root, identities in seen_roots.items():

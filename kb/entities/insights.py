@@ -13,6 +13,7 @@ from operator import or_
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 
 from kb.entities.grammar import name_pattern, reference_date
 from kb.models import (
@@ -265,10 +266,8 @@ class Insights:
     recurring_alerts: list[RecurringAlert]
     postmortems_without_follow_ups: list[PostMortem]
     more: dict[str, bool] = field(default_factory=dict)
-
-    @property
-    def overdue_follow_ups(self) -> int:
-        return sum(1 for follow_up in self.open_follow_ups if follow_up.overdue)
+    open_follow_up_count: int = 0  # all of them, not only the top listed
+    overdue_follow_ups: int = 0
 
 
 def wanted_alerts() -> QuerySet[Entity]:
@@ -321,7 +320,8 @@ INSIGHT_LISTS = {
 
 
 def insights_gather(*, limit: int = 25) -> Insights:
-    """The first `limit` rows of each list: seven queries, each bounded, whatever the size of the knowledge base."""
+    """The first `limit` rows of each list, and how many follow-ups are open and overdue: eight queries, each
+    bounded, whatever the size of the knowledge base."""
     more: dict[str, bool] = {}
 
     def top(name: str) -> list:
@@ -336,6 +336,9 @@ def insights_gather(*, limit: int = 25) -> Insights:
         recurring_alerts=recurring_details(top("recurring")),
         postmortems_without_follow_ups=top("no-follow-ups"),
         more=more,
+        **FollowUp.objects.open().aggregate(
+            open_follow_up_count=Count("pk"), overdue_follow_ups=Count("pk", filter=Q(due__lt=timezone.localdate()))
+        ),
     )
 
 

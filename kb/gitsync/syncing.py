@@ -289,11 +289,13 @@ def _record_commit(result: FileResult, config: GitConfig, commit: str, *, moved:
     """The commit (and path) each revision the sync wrote came from; a moved document's newest revision
     is at the new path from this commit on."""
     for saved in (result, *result.parts):
-        if saved.document is None or saved.outcome not in ("created", "updated", "renamed", "unchanged"):
+        document_id = saved.document.pk if saved.document is not None else saved.document_id
+        if document_id is None or saved.outcome not in ("created", "updated", "renamed", "unchanged"):
             continue
         if saved.outcome == "unchanged" and not moved:
             continue
-        Revision.objects.filter(pk=saved.document.revisions.order_by("-number").values("pk")[:1]).update(
+        newest = Revision.objects.filter(document_id=document_id).order_by("-number").values("pk")[:1]
+        Revision.objects.filter(pk=newest).update(
             git_commit=commit, git_path=config.relative(saved.path)
         )
 

@@ -2,8 +2,7 @@
 headings, tables, lists and checklists are written, which words mark a follow-up done, what the
 fields and sections of a post-mortem are called and what an alert name looks like.
 
-The parser reads documents by these conventions and the web editor (`kb.authoring`) writes and
-edits them by the same ones, so that what the web writes reads back as it was meant.
+The parser reads documents by these and the web editor (`kb.authoring`) writes by them: it reads back as meant.
 """
 
 from __future__ import annotations

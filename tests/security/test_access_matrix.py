@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver
 from django.views.debug import ExceptionReporter
 
 from kb import urls
+from kb.alerting.incidents import incident_save
 from kb.models import ApiToken, Incident
 from tests.authoring_support import SEED_POSTMORTEM, SEED_RUNBOOK
 
@@ -33,11 +34,24 @@ READS_ANSWERING_POST = {
     f"/postmortems/{SEED_POSTMORTEM}.md",
     "/notes/x.md",
 }
-# Writes open to any logged-in user: a preview writes nothing; a user's own API tokens.
-ANY_USER = {"/preview/postmortem/", "/preview/runbook/", "/accounts/tokens/", "/accounts/tokens/{pk}/revoke/"}
-# Open without a login, by design: probes, and the webhook with its own token.
-OPEN = {"/healthz", "/readyz", "/metrics", "/api/alertmanager/", "/api/alertmanager"}
-VALUES = {"slug": SEED_RUNBOOK, "name": "HomelabPodOOMKilled", "number": "1", "position": "0", "pk": "{pk}"}
+# Writes open to any logged-in user: a preview writes nothing; a user's own API tokens; whether a runbook helped.
+ANY_USER = {
+    "/preview/postmortem/",
+    "/preview/runbook/",
+    "/accounts/tokens/",
+    "/accounts/tokens/{pk}/revoke/",
+    f"/runbooks/{SEED_RUNBOOK}/feedback/",
+}
+# Open without a login, by design: probes, and the webhooks with their own token or signature.
+OPEN = {"/healthz", "/readyz", "/metrics", "/api/alertmanager/", "/api/alertmanager", "/hooks/git/"}
+VALUES = {
+    "slug": SEED_RUNBOOK,
+    "name": "HomelabPodOOMKilled",
+    "number": "1",
+    "position": "0",
+    "pk": "{pk}",
+    "key": "{key}",
+}
 
 
 def patterns(entries=None, prefix=""):
@@ -65,14 +79,17 @@ URLS = [concrete(pattern, route) for pattern, route in patterns()]
 
 
 class Matrix:
-    """A client on the seed documents that fills each `{pk}` with the incident or token it names."""
+    """A client on the seed documents that fills each `{pk}`/`{key}` with the incident or token it names:
+    `received/{pk}` an incident received without a reference, `{key}` one a document names (`#236`)."""
 
-    def __init__(self, client: Client, incident: int, token: int):
-        self.client, self.incident, self.token = client, incident, token
+    def __init__(self, client: Client, incident: Incident, received: Incident, token: int):
+        self.client, self.incident, self.received, self.token = client, incident, received, token
 
     def real(self, url: str) -> str:
-        return url.replace("incidents/{pk}", f"incidents/{self.incident}").replace(
-            "tokens/{pk}", f"tokens/{self.token}"
+        return (
+            url.replace("incidents/received/{pk}", f"incidents/received/{self.received.pk}")
+            .replace("incidents/{key}", f"incidents/{self.incident.url_key}")
+            .replace("tokens/{pk}", f"tokens/{self.token}")
         )
 
     def ask(self, client: Client, method: str, url: str, *args):
@@ -85,7 +102,9 @@ def world(imported, admin_user, reader) -> Matrix:
     token, _secret = ApiToken.issue(user=admin_user, name="admin's")
     admin = Client()
     admin.force_login(admin_user)
-    return Matrix(admin, Incident.objects.order_by("pk").first().pk, token.pk)
+    named = Incident.objects.exclude(reference="").order_by("pk").first()
+    received = incident_save(incident=Incident(title="Received without a reference"))
+    return Matrix(admin, named, received, token.pk)
 
 
 def writes(world: Matrix) -> list[str]:
@@ -100,7 +119,8 @@ def writes(world: Matrix) -> list[str]:
 def test_the_matrix_covers_every_write(world):
     found = writes(world)
     assert len(found) >= 14, found
-    assert set(found) >= {"/postmortems/new/", "/runbooks/new/", "/incidents/new/", "/incidents/{pk}/edit/"}
+    assert set(found) >= {"/postmortems/new/", "/runbooks/new/", "/incidents/new/", "/incidents/{key}/edit/"}
+    assert "/incidents/received/{pk}/edit/" in found
 
 
 def test_anonymous_writes_are_refused(world):
@@ -127,6 +147,8 @@ def test_writes_need_the_permission(world, reader):
 
 def test_writes_need_the_csrf_token(world, admin_user, settings):
     settings.KB_ALERTMANAGER_TOKEN = "webhook-token-0123456789abcdef"
+    settings.KB_GIT_WEBHOOK_SECRET = "git-webhook-secret-0123456789"
+    settings.KB_GIT_URL = "https://git.example.org/ops/runbooks.git"
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(admin_user)
     statuses = {
@@ -135,6 +157,8 @@ def test_writes_need_the_csrf_token(world, admin_user, settings):
     }
     # The webhook has no session to forge: its bearer token is its check (401 without it).
     assert statuses.pop("/api/alertmanager/") == statuses.pop("/api/alertmanager") == 401
+    # The Git push webhook neither: the forge's signature is its check (401 without it).
+    assert statuses.pop("/hooks/git/") == 401
     assert set(statuses.values()) == {403}, statuses
 
 

@@ -99,10 +99,10 @@ def test_no_page_reads_more_queries_when_the_knowledge_base_grows(client, django
 def test_the_lists_show_one_page_and_link_to_the_next(client):
     grow(0, 3)  # 120 incidents
     incidents = client.get("/incidents/").content.decode()
-    first = re.findall(r'href="/incidents/(\d+)/"', incidents)
+    first = re.findall(r'href="/incidents/received/(\d+)/"', incidents)
     assert len(first) == 50 and 'rel="next"' in incidents
     older = incidents.split('" rel="next"')[0].rsplit('href="', 1)[1].replace("&amp;", "&")
-    second = re.findall(r'href="/incidents/(\d+)/"', client.get(f"/incidents/{older}").content.decode())
+    second = re.findall(r'href="/incidents/received/(\d+)/"', client.get(f"/incidents/{older}").content.decode())
     assert len(second) == 50 and not set(first) & set(second)
     newest_first = sorted(Incident.objects.values_list("pk", flat=True), reverse=True)  # started an hour apart
     assert [int(pk) for pk in first + second] == newest_first[:100]

@@ -12,7 +12,7 @@ POSTMORTEM = f"/postmortems/{SEED_POSTMORTEM}/"
 
 
 def incident_url() -> str:
-    return f"/incidents/{Incident.objects.order_by('pk').first().pk}/"
+    return Incident.objects.order_by("pk").first().get_absolute_url()
 
 
 def test_a_visitor_sees_no_edit_or_add_resolution_button_but_a_log_in_link(client, imported):
