@@ -10,6 +10,8 @@ import re
 from pathlib import Path, PurePosixPath
 
 TEXT_SUFFIXES = {".md", ".markdown", ".mdx", ".txt", ""}
+# The page a static-site generator makes of `disk-full.html.md`: not part of the document's name (its slug).
+WEB_PAGE_SUFFIX = re.compile(r"\.(?:html?|xhtml|php|aspx?)$", re.I)
 # Markdown a site generator runs through a template language first (`vpn-down.html.md.erb`): the
 # template tags stay text and are sanitised with the rest.
 TEMPLATED_MARKDOWN = {".erb", ".liquid", ".njk"}

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from kb.alerting.incidents import document_incidents_save
+from kb.documents.files import WEB_PAGE_SUFFIX
 from kb.entities.extraction import Vocabulary
 from kb.entities.mentions import mentions_write
 from kb.markdown.parsing import ParsedDocument, ParseError, content_hash
@@ -146,6 +147,8 @@ def _free_slug(parsed: ParsedDocument, identity: str) -> str:
         options = [slugify(parsed.slug_hint or parsed.identity)]
     else:
         parts = identity.rsplit(".", 1)[0].split("/") if "." in identity.rsplit("/", 1)[-1] else identity.split("/")
+        # `disk-full.html.md` (Middleman, Jekyll): the page's own extension is not part of its name.
+        parts[-1] = WEB_PAGE_SUFFIX.sub("", parts[-1]) or parts[-1]
         options = [slugify("-".join(parts[-n:])) for n in range(1, len(parts) + 1)]
     options = [o[:180] for o in options if o] or ["document"]
     taken = set(

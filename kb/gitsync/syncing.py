@@ -295,9 +295,7 @@ def _record_commit(result: FileResult, config: GitConfig, commit: str, *, moved:
         if saved.outcome == "unchanged" and not moved:
             continue
         newest = Revision.objects.filter(document_id=document_id).order_by("-number").values("pk")[:1]
-        Revision.objects.filter(pk=newest).update(
-            git_commit=commit, git_path=config.relative(saved.path)
-        )
+        Revision.objects.filter(pk=newest).update(git_commit=commit, git_path=config.relative(saved.path))
 
 
 def _count(record: GitSync, results: list[FileResult]) -> None:

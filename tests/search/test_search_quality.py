@@ -15,7 +15,6 @@ import yaml
 from django.core.management import call_command
 
 from kb.search import search
-from tests.corpus_support import xfail_search_quality_on_postgresql
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +34,6 @@ def test_the_query_set_is_large_enough_and_well_formed():
 
 
 @pytest.mark.corpus
-@xfail_search_quality_on_postgresql
 def test_it_ranks_the_right_document_first_for_what_operators_type(shared_seeds, corpus, capsys):
     call_command(
         "import_docs",
