@@ -47,6 +47,10 @@ def entries():
     return SearchEntry.objects.filter(Q(document__isnull=True) | Q(document__archived=False))
 
 
+# Names looked up together by `documents_naming` on PostgreSQL.
+NAMES_PER_QUERY = 50
+
+
 class Engine:
     """What the two engines share: `snippets` asks the engine's `snippet_rows` and keeps the best part of each row."""
 
@@ -294,12 +298,15 @@ class Postgres(Engine):
     def documents_naming(names: list[str]) -> set[int]:
         """The documents whose indexed text holds one of `names` as a phrase (the GIN index, not a scan of the text)."""
         phrases = [SearchQuery(name, config=POSTGRES_CONFIG, search_type="phrase") for name in names if name.strip()]
-        if not phrases:
-            return set()
-        rows = SearchEntry.objects.filter(scope=SearchScope.WHOLE, document__isnull=False).filter(
-            SearchVectorExact(VectorColumn(), reduce(or_, phrases))
-        )
-        return set(rows.values_list("document_id", flat=True).distinct())
+        found: set[int] = set()
+        # A few dozen phrases a query: a 1,000-alert group's new names OR-ed in one nested expression
+        # would exceed Python's recursion limit when Django compiles it.
+        for start in range(0, len(phrases), NAMES_PER_QUERY):
+            rows = SearchEntry.objects.filter(scope=SearchScope.WHOLE, document__isnull=False).filter(
+                SearchVectorExact(VectorColumn(), reduce(or_, phrases[start : start + NAMES_PER_QUERY]))
+            )
+            found.update(rows.values_list("document_id", flat=True).distinct())
+        return found
 
     @staticmethod
     def forget_words(words: set[str]) -> None:
