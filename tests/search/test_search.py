@@ -8,7 +8,7 @@ from django.core.management import call_command
 from kb.documents.saving import document_save
 from kb.markdown.parsing import parse_document
 from kb.models import Document, Incident, SearchEntry
-from kb.search import search
+from kb.search import search, search_documents_naming
 from tests.authoring_support import form_data
 
 pytestmark = pytest.mark.django_db
@@ -208,3 +208,10 @@ def test_an_incident_saved_in_the_admin_is_found_by_search(admin_client):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert [hit.title for hit in search(query="quokka meltdown", limit=5).hits] == ["Quokka exporter meltdown"]
+
+
+def test_a_thousand_new_alert_names_find_the_documents_that_name_them(imported):
+    # An Alertmanager group of 1,000 alerts new to the knowledge base: their names are looked up at once.
+    names = [f"GeneratedAlert{n}" for n in range(999)] + ["HomelabPodOOMKilled"]
+    naming = search_documents_naming(names=names)
+    assert naming and naming == search_documents_naming(names=["HomelabPodOOMKilled"])
