@@ -14,11 +14,11 @@ so that a list costs the same whatever the number of runbooks and answers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -141,8 +141,10 @@ def feedback_summary(runbook: Runbook) -> RunbookFeedbackSummary:
 
 def runbooks_answered_no(*, limit: int = MOST_ANSWERED_NO) -> list[Runbook]:
     """The runbooks answered "no" most, annotated: one query."""
-    runbooks = runbooks_annotated(Runbook.objects.filter(archived=False).select_related("alert"))
-    return list(runbooks.filter(feedback_no__gt=0).order_by("-feedback_no", "title")[:limit])
+    answered_no = RunbookFeedback.objects.filter(answer=FeedbackAnswer.NO).values("runbook_id")
+    # Only the runbooks answered "no" are counted: the answers' index, not a subquery per runbook.
+    runbooks = Runbook.objects.filter(archived=False, pk__in=answered_no).select_related("alert")
+    return list(runbooks_annotated(runbooks).order_by("-feedback_no", "title")[:limit])
 
 
 def runbooks_with_stale(runbooks: QuerySet[Runbook]) -> list[Runbook]:
@@ -161,11 +163,35 @@ def runbooks_mark_stale(runbooks: list[Runbook]) -> list[Runbook]:
 STALE_LISTED = 25
 
 
+def _may_be_stale(today: date) -> Q:
+    """What every stale runbook satisfies, in columns a query can test: its review date (or, without one,
+    its last edit) far enough in the past for some review period to have run out, or answered "no" since
+    its last edit. Most runbooks of a large knowledge base are neither, and are never annotated."""
+
+    def reviewed_before(day: date) -> Q:
+        # A datetime, not `updated_at__date`: SQLite would call a Python function on every row.
+        midnight = timezone.make_aware(datetime.combine(day, time.min))
+        return Q(last_reviewed_on__lt=day) | Q(last_reviewed_on__isnull=True, updated_at__lt=midnight)
+
+    default_due = today - timedelta(days=settings.KB_RUNBOOK_REVIEW_DAYS)
+    answered_no_since_edit = RunbookFeedback.objects.filter(
+        runbook=OuterRef("pk"), answer=FeedbackAnswer.NO, created_at__gt=OuterRef("updated_at")
+    )
+    # The column tests first: the answers are looked up only for the runbooks they leave.
+    return (
+        (Q(review_in="") & reviewed_before(default_due))
+        | (~Q(review_in="") & reviewed_before(today))
+        | Exists(answered_no_since_edit)
+    )
+
+
 def runbooks_stale(*, limit: int = STALE_LISTED) -> list[Runbook]:
-    """The first `limit` stale runbooks not archived, by title, with their reasons in `stale`: one query,
-    read in chunks until `limit` are found (a review date is a period in words, not a column to filter)."""
-    runbooks = runbooks_annotated(Runbook.objects.filter(archived=False).select_related("alert").order_by("title"))
+    """The first `limit` stale runbooks not archived, by title, with their reasons in `stale`: one query over
+    the runbooks that may be stale (`_may_be_stale`), read in chunks until `limit` are found (a review
+    period is words, "6 months", that only `stale_reasons` reads)."""
     today, stale = timezone.localdate(), []
+    candidates = Runbook.objects.filter(archived=False).filter(_may_be_stale(today)).select_related("alert")
+    runbooks = runbooks_annotated(candidates.order_by("title"))
     for runbook in runbooks.iterator(chunk_size=200):
         runbook.stale = stale_reasons(runbook, today=today)
         if runbook.stale:

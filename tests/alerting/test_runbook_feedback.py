@@ -217,3 +217,32 @@ def test_the_runbook_list_takes_one_query_whatever_the_answers(client, runbook, 
     # the runbooks with their alerts, tallies, last answers and whether their alert fired since the edit
     with django_assert_num_queries(1):
         assert client.get("/runbooks/").status_code == 200
+
+
+def test_insights_list_every_stale_runbook_whatever_made_it_stale_and_no_other(client, reader, settings):
+    settings.KB_RUNBOOK_REVIEW_DAYS = 30
+    today = timezone.localdate()
+
+    def runbook_named(slug: str, front_matter: str = "") -> Runbook:
+        return save_document(
+            f"---\nkind: runbook\nslug: {slug}\nalert: {slug.title().replace('-', '')}\n{front_matter}---\n# {slug}\n",
+            identity=f"{slug}.md",
+        )
+
+    runbook_named("review-in-passed", f"last_reviewed_on: {today - timedelta(days=100):%Y-%m-%d}\nreview_in: 90d\n")
+    runbook_named(
+        "review-in-running", f"last_reviewed_on: {today - timedelta(days=100):%Y-%m-%d}\nreview_in: 6 months\n"
+    )
+    runbook_named("setting-passed", f"last_reviewed_on: {today - timedelta(days=40):%Y-%m-%d}\n")
+    runbook_named("setting-running", f"last_reviewed_on: {today - timedelta(days=20):%Y-%m-%d}\n")
+    never_reviewed = runbook_named("edited-long-ago")
+    Runbook.objects.filter(pk=never_reviewed.pk).update(updated_at=timezone.now() - timedelta(days=31))
+    did_not_help = runbook_named("did-not-help")
+    Runbook.objects.filter(pk=did_not_help.pk).update(updated_at=timezone.now() - timedelta(days=2))
+    did_not_help.refresh_from_db()
+    answer(did_not_help, reader, "no", incident=fired(did_not_help))
+    runbook_named("just-written")
+
+    listed = {row["slug"]: row["stale_reasons"] for row in client.get("/api/insights").json()["stale_runbooks"]}
+    assert sorted(listed) == ["did-not-help", "edited-long-ago", "review-in-passed", "setting-passed"]
+    assert "did not help" in listed["did-not-help"][0]
