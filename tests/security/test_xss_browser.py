@@ -17,7 +17,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from kb.models import Entity, EntityAlias, Incident, PostMortem, Runbook
+from kb.entities.curation import entity_alias_add, entity_create
+from kb.models import Entity, Incident, PostMortem, Runbook
 from tests.security.payloads import PAYLOADS, all_payloads, one_line, payload, postmortem_text, runbook_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -71,11 +72,10 @@ def hostile(tmp_path, settings, django_user_model):
     runbook_file.write_text(runbook_text(ALERT) + "\n## Later\n\n" + "\n\n".join(reversed(all_payloads())) + "\n")
     call_command("import_docs", str(folder), stdout=StringIO())
 
+    # Named by a curator (the admin's path): the documents are read again for each new name.
     for n in range(0, len(PAYLOADS), 8):
-        entity = Entity.objects.create(name=one_line(payload(n))[:300], kind="component", curated=True)
-        EntityAlias.objects.create(entity=entity, name=one_line(payload(n + 1))[:300])
-    # What a curator's save does: the documents are read again for the new names, and the counts follow.
-    call_command("relink", stdout=StringIO())
+        entity = entity_create(name=one_line(payload(n))[:300], kind="component")
+        entity_alias_add(entity=entity, alias=one_line(payload(n + 1))[:300])
 
     settings.KB_ALERTMANAGER_TOKEN = TOKEN
     labels = {"alertname": ALERT, "namespace": "velero"} | {f"p{n}": payload(n) for n in range(len(PAYLOADS))}
