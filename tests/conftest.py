@@ -101,8 +101,11 @@ def browser():
         if IN_CI:
             pytest.fail("chromium is not installed; .ci/run installs it")
         pytest.skip("chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # CI runs both engines' passes side by side on two cores: a page may take seconds to settle, so
+    # assertions wait on their condition for up to 15 s (Playwright's default is 5 s).
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
