@@ -161,6 +161,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "kb.middleware.RequestMetrics",
+    "kb.middleware.DatabaseAway",
     "kb.middleware.ProbesOnAnyHost",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",

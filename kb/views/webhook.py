@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from kb.alerting.webhook import PayloadError, WebhookPayload, parse_webhook, webhook_store
 from kb.ops.metrics import webhook_delivery_observe
-from kb.ops.unavailable import DATABASE_AWAY
+from kb.ops.unavailable import database_away
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def alertmanager(request):
     except Exception as exc:
         # Django answers 500 (503 while the database is away: kb.ops.unavailable); the delivery is
         # counted so that KnowledgeBaseWebhookErrors sees it.
-        webhook_delivery_observe(status=503 if isinstance(exc, DATABASE_AWAY) else 500)
+        webhook_delivery_observe(status=503 if database_away(exc) else 500)
         raise
     webhook_delivery_observe(
         status=response.status_code, alert_statuses=[alert.status for alert in payload.alerts] if payload else ()
