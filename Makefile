@@ -34,10 +34,12 @@ test-sqlite: $(BIN)/.installed
 	$(BIN)/python -m pytest
 
 # The long forms of the hardening tests: the importer fuzzed with 2,000 mutated files, 300 writes
-# of each kind racing on one SQLite file.
+# of each kind racing on one SQLite file, then 60 s of mixed load against gunicorn and PostgreSQL
+# restarted under load, on SQLite and a throwaway PostgreSQL (bin/test-all; 10 s in CI).
 soak: $(BIN)/.installed
 	KB_FUZZ_EXAMPLES=2000 KB_SQLITE_WRITES=300 $(BIN)/python -m pytest -p no:randomly \
 		tests/documents/test_import_fuzz.py tests/markdown/test_linear_time.py tests/security/test_sqlite_concurrency.py
+	KB_LOAD_SECONDS=60 bin/test-all -p no:randomly tests/security/test_mixed_load.py tests/security/test_postgres_restart.py
 
 # The scale benchmark (bench/scale.py: generated documents and incidents, gunicorn, wrk; SQLite and, when
 # installed, PostgreSQL; its table goes to BENCHMARKS.md) at SIZE=small (300 documents, 2,000 incidents), then

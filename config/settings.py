@@ -78,7 +78,10 @@ def env_database(name: str, default: str) -> dict:
         config["CONN_MAX_AGE"] = 0
         # IMMEDIATE: a transaction that will write takes the lock when it starts, so two racing
         # saves queue up (and the version check refuses the second) instead of failing "locked".
+        # timeout: how long a writer waits for the lock; an import or a burst of 1,000 alerts holds it
+        # for seconds under load, past the driver's 5 s (tests/security/test_mixed_load.py).
         config["OPTIONS"] = {
+            "timeout": 30,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",
         }
@@ -158,6 +161,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "kb.middleware.RequestMetrics",
+    "kb.middleware.DatabaseAway",
     "kb.middleware.ProbesOnAnyHost",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -13,6 +13,7 @@ from django.urls import resolve, reverse
 
 from kb.models import ApiToken
 from kb.ops.metrics import UNRESOLVED_VIEW, request_observe
+from kb.ops.unavailable import database_away, database_away_response
 
 
 class RequestMetrics:
@@ -32,6 +33,23 @@ class RequestMetrics:
             seconds=time.perf_counter() - started,
         )
         return response
+
+
+class DatabaseAway:
+    """A view that found the database away (restarting, failing over) answers 503 with Retry-After, so that
+    Alertmanager retries and readers are told it is temporary; errors outside views meet the same answer
+    in kb.ops.unavailable.server_error (handler500)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if database_away(exception):
+            return database_away_response(request, exception)
+        return None
 
 
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

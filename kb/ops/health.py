@@ -24,9 +24,7 @@ class Readiness:
 def readiness_check(*, using: str = "default") -> Readiness:
     connection = connections[using]
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        _select_one(connection)
         if using not in _migrated:
             pending = _unapplied_migrations(connection)
             if pending:
@@ -36,6 +34,21 @@ def readiness_check(*, using: str = "default") -> Readiness:
     except DatabaseError as exc:
         return Readiness(False, f"the database does not answer: {exc}")
     return Readiness(True)
+
+
+def database_answers(*, using: str = "default") -> bool:
+    """Whether the database answers one query now."""
+    try:
+        _select_one(connections[using])
+    except DatabaseError:
+        return False
+    return True
+
+
+def _select_one(connection) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
 
 
 def readiness_forget() -> None:

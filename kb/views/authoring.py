@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kb.alerting.history import postmortems_implicating
 from kb.alerting.links import labels_from_query
@@ -249,6 +249,7 @@ def follow_up_status(request, slug, position):
 # --- markdown downloads ---------------------------------------------------------------------------------
 
 
+@require_safe
 def document_download(request, slug, kind):
     """The document's markdown exactly as `export_docs` writes it."""
     document = get_object_or_404(Document, kind=kind, slug=slug)

@@ -2,10 +2,12 @@
 
 from django.conf import settings
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from kb.alerting.coverage import read_rules, rules_coverage
 
 
+@require_safe
 def coverage(request):
     files, rules, errors = read_rules(paths=settings.KB_RULE_FILES)
     report = rules_coverage(files=files, rules=rules, base_url=settings.KB_BASE_URL, errors=errors)

@@ -223,6 +223,7 @@ def note_detail(request, slug):
     return render(request, "kb/note_detail.html", {**_document_context(request, note), "note": note})
 
 
+@require_safe
 def resolve_reference(request):
     """Follows a Hugo `{{< ref "X.md" >}}` link written relative to the linking document."""
     target = request.GET.get("ref", "")

@@ -2,6 +2,7 @@
 
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
 
 from kb.entities.insights import entities_annotated, entity_named, entity_profile
 from kb.models import Entity, EntityKind
@@ -17,6 +18,7 @@ def _get_entity_or_404(name: str) -> tuple[Entity, bool]:
     return entity, by_alias
 
 
+@require_safe
 def entity_detail(request, name):
     entity, by_alias = _get_entity_or_404(name)
     if by_alias:
@@ -24,6 +26,7 @@ def entity_detail(request, name):
     return render(request, "kb/entity_detail.html", {"entity": entity, "profile": entity_profile(entity)})
 
 
+@require_safe
 def entity_list(request):
     kind = request.GET.get("kind", "")
     if kind and kind not in EntityKind.values:

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from kb.authoring import saving
 from kb.authoring.forms import RestoreForm
@@ -28,6 +28,7 @@ def _may_restore(user, document: Document) -> bool:
     return user.has_perm(f"kb.change_{document.kind}")
 
 
+@require_safe
 def revision_list(request, slug, kind):
     document = _document_or_404(kind, slug)
     # The table needs no texts; only the two compared are read.
@@ -59,6 +60,7 @@ def revision_list(request, slug, kind):
     return render(request, HISTORY, context)
 
 
+@require_safe
 def revision_detail(request, slug, kind, number):
     number = int(number)
     document = _document_or_404(kind, slug)

@@ -2,6 +2,7 @@
 
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from kb.alerting.history import firing_now
 from kb.models import Document, FollowUp, Incident
@@ -11,6 +12,7 @@ RESULTS = 20
 RECENT = 10
 
 
+@require_safe
 def home(request):
     """`/` and `/search/?q=`: the whole page, or only its results when htmx asks as the operator types."""
     query = request.GET.get("q", "").strip()

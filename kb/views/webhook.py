@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from kb.alerting.webhook import PayloadError, WebhookPayload, parse_webhook, webhook_store
 from kb.ops.metrics import webhook_delivery_observe
+from kb.ops.unavailable import database_away
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +30,10 @@ NOT_CONFIGURED = (
 def alertmanager(request):
     try:
         response, payload = _receive(request)
-    except Exception:
-        # Django answers 500; the delivery is counted so that KnowledgeBaseWebhookErrors sees it.
-        webhook_delivery_observe(status=500)
+    except Exception as exc:
+        # Django answers 500 (503 while the database is away: kb.ops.unavailable); the delivery is
+        # counted so that KnowledgeBaseWebhookErrors sees it.
+        webhook_delivery_observe(status=503 if database_away(exc) else 500)
         raise
     webhook_delivery_observe(
         status=response.status_code, alert_statuses=[alert.status for alert in payload.alerts] if payload else ()
