@@ -1,7 +1,8 @@
 """The two full-text engines behind kb.search.ranking, asked the same three questions:
 
 - `candidates(query, window)`: the best rows of documents and incidents, each with its score per
-  query term (the database's own ranking, weighted by column), and how many rows each term matched;
+  query term (the database's own ranking, weighted by column), how many rows each term matched, and
+  the runbooks of an alert the query names exactly: one query, the window LIMITed in the database;
 - `snippets(query, ranked)`: for each ranked row, its best matching section (url with anchor,
   heading) and a highlighted snippet;
 - `near_words(word)`: known words similar to a misspelt one, or starting with it.
@@ -17,10 +18,9 @@ from functools import reduce
 from operator import or_
 
 from django.contrib.postgres.lookups import TrigramSimilar
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorExact, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
 from django.db import connection
-from django.db.models import BooleanField, Count, Expression, ExpressionWrapper, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Substr
+from django.db.models import Expression, Q
 
 from kb.models import SearchEntry, SearchScope, SearchTerm
 from kb.search.query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
@@ -32,7 +32,8 @@ SQLITE_WEIGHTS = (20.0, 5.0, 1.0, 1.0)
 POSTGRES_WEIGHTS = [0.2, 0.2, 0.5, 1.0]  # D (body), C (unused), B (headings), A (title and alert)
 POSTGRES_CONFIG = "kb_search"  # English stemming without stop words (migration 0002_search)
 
-Candidates = tuple[list[dict], dict[int, int], int]  # rows with "term_scores", matches per term, rows in all
+# rows with "term_scores", matches per term, rows in all, runbooks of an alert named exactly
+Candidates = tuple[list[dict], dict[int, int], int, list[dict]]
 Owners = dict[tuple[int, int], int]  # (document id or 0, incident id or 0) to the id of its ranked row
 # document id, incident id, scope, url, heading, snippet, rank: a row of either engine's snippet_rows
 SnippetRow = tuple[int | None, int | None, str, str, str, str, float]
@@ -42,9 +43,37 @@ def current_engine():
     return Postgres if connection.vendor == "postgresql" else Sqlite
 
 
-def entries():
-    """Rows of documents not archived, and of incidents."""
-    return SearchEntry.objects.filter(Q(document__isnull=True) | Q(document__archived=False))
+def _exact_alert_sql(query: Query) -> tuple[str, list]:
+    """`UNION ALL` the runbooks of the alerts the query names exactly (search_entry_runbook_alert, an index
+    of lower(alert) on the runbooks' ranked rows, answers it), in the candidates' columns; or nothing."""
+    if not query.alert_names:
+        return "", []
+    names = sorted(query.alert_names)
+    sql = f"""
+        UNION ALL
+        SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id, substr(e.body, 1, {LEAD_CHARS}),
+               NULL, NULL, 1
+        FROM kb_searchentry e LEFT JOIN kb_document d ON d.id = e.document_id
+        WHERE e.scope = 'whole' AND e.kind = 'runbook' AND lower(e.alert) IN ({", ".join(["%s"] * len(names))})
+          AND (d.id IS NULL OR NOT d.archived)"""
+    return sql, names
+
+
+def _candidates(fetched, read_matches) -> Candidates:
+    """The rows of either engine's candidates query: ranked ones with their matches, then the exact ones."""
+    rows, frequencies, total, exact = [], {}, 0, []
+    for *fields, matches, row_total, is_exact in fetched:
+        row = dict(zip([*ROW_FIELDS, "lead"], fields))
+        if is_exact:
+            exact.append(row)
+            continue
+        total = row_total
+        row["term_scores"] = {}
+        for term, frequency, score in read_matches(matches):
+            row["term_scores"][term] = score
+            frequencies[term] = frequency
+        rows.append(row)
+    return rows, frequencies, total, sorted(exact, key=lambda r: r["title"])
 
 
 # Names looked up together by `documents_naming` on PostgreSQL.
@@ -97,33 +126,40 @@ class Sqlite(Engine):
         params: list = [p for term in query.scored for p in (*SQLITE_WEIGHTS, cls.expression(term))]
         whole_query = ""
         if query.required or query.excluded:
-            whole_query = "AND e.id IN (SELECT rowid FROM kb_searchentry_fts WHERE kb_searchentry_fts MATCH %s)"
+            whole_query = "AND w.id IN (SELECT rowid FROM kb_searchentry_fts WHERE kb_searchentry_fts MATCH %s)"
             params.append(cls.match(query))
+        exact, exact_params = _exact_alert_sql(query)
+        # Rows are read from the table only for the window: a row's body (and every column after it) is
+        # stored in overflow pages that SQLite walks to read it. Archived documents' rows are found by
+        # their index; the count of ranked rows reads the index search_entry_scope.
         sql = f"""
             WITH hits AS ({per_term}),
             whole AS (
                 SELECT h.id, h.term, h.score, COUNT(*) OVER (PARTITION BY h.term) AS frequency
                 FROM hits h JOIN kb_searchentry e ON e.id = h.id WHERE e.scope = 'whole'
+            ),
+            best AS (
+                SELECT w.id, group_concat(w.term || ' ' || w.frequency || ' ' || w.score, ';') AS matches
+                FROM whole w
+                WHERE w.id NOT IN (
+                    SELECT e.id FROM kb_document d JOIN kb_searchentry e ON e.document_id = d.id WHERE d.archived
+                ) {whole_query}
+                GROUP BY w.id ORDER BY SUM(w.score) DESC LIMIT %s
             )
-            SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id, substr(e.body, 1, {LEAD_CHARS}),
-                   group_concat(w.term || ' ' || w.frequency || ' ' || w.score, ';'),
-                   (SELECT COUNT(*) FROM kb_searchentry WHERE scope = 'whole')
-            FROM whole w JOIN kb_searchentry e ON e.id = w.id LEFT JOIN kb_document d ON d.id = e.document_id
-            WHERE (d.id IS NULL OR NOT d.archived) {whole_query}
-            GROUP BY e.id ORDER BY SUM(w.score) DESC LIMIT %s"""
+            SELECT * FROM (
+                SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id, substr(e.body, 1, {LEAD_CHARS}),
+                       b.matches, (SELECT COUNT(*) FROM kb_searchentry WHERE scope = 'whole'), 0
+                FROM best b JOIN kb_searchentry e ON e.id = b.id
+            ){exact}"""
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, window])
-            fetched = cursor.fetchall()
-        rows, frequencies, total = [], {}, 0
-        for *fields, matches, total in fetched:
-            row = dict(zip([*ROW_FIELDS, "lead"], fields))
-            row["term_scores"] = {}
-            for match in matches.split(";"):
-                term, frequency, score = match.split(" ")
-                row["term_scores"][int(term)] = float(score)
-                frequencies[int(term)] = int(frequency)
-            rows.append(row)
-        return rows, frequencies, total
+            cursor.execute(sql, [*params, window, *exact_params])
+            return _candidates(cursor.fetchall(), cls.read_matches)
+
+    @staticmethod
+    def read_matches(matches: str):
+        for match in matches.split(";"):
+            term, frequency, score = match.split(" ")
+            yield int(term), int(frequency), float(score)
 
     @classmethod
     def snippet_rows(cls, query: Query, owners: Owners) -> list[SnippetRow]:
@@ -138,7 +174,7 @@ class Sqlite(Engine):
             WHERE kb_searchentry_fts MATCH %s
               AND (e.document_id IN ({", ".join(["%s"] * len(documents))})
                    OR e.incident_id IN ({", ".join(["%s"] * len(incidents))}))
-            ORDER BY rank"""
+            ORDER BY rank, e.id"""
         with connection.cursor() as cursor:
             cursor.execute(sql, [MARK_START, MARK_END, *SQLITE_WEIGHTS, cls.match(query), *documents, *incidents])
             return cursor.fetchall()
@@ -180,7 +216,8 @@ class Sqlite(Engine):
 
 
 class VectorColumn(Expression):
-    """PostgreSQL's generated, GIN-indexed `vector` column (migration 0002_search), which the model does not declare."""
+    """PostgreSQL's generated `vector` column (migration 0002_search; GIN-indexed for whole rows, migration 0010),
+    which the model does not declare."""
 
     output_field = SearchVectorField()
 
@@ -194,99 +231,105 @@ class Postgres(Engine):
     RANKS_BY_RARITY = False  # ts_rank knows nothing of other documents
 
     @staticmethod
-    def tsquery(term: Term) -> SearchQuery:
+    def tsquery(term: Term) -> tuple[str, list]:
         if term.phrase:
-            return SearchQuery(term.text, config=POSTGRES_CONFIG, search_type="phrase")
-        return SearchQuery(term.text + (":*" if term.prefix else ""), config=POSTGRES_CONFIG, search_type="raw")
+            return f"phraseto_tsquery('{POSTGRES_CONFIG}'::regconfig, %s)", [term.text]
+        return f"to_tsquery('{POSTGRES_CONFIG}'::regconfig, %s)", [term.text + (":*" if term.prefix else "")]
 
     @classmethod
-    def match(cls, query: Query) -> SearchQuery:
-        """The whole query: (any term) & every required phrase & !(each excluded)."""
-        combined = None
-        for term in query.terms:
-            combined = cls.tsquery(term) if combined is None else combined | cls.tsquery(term)
-        for term in query.required:
-            combined = cls.tsquery(term) if combined is None else combined & cls.tsquery(term)
+    def match(cls, query: Query) -> tuple[str, list]:
+        """The whole query: (any term) && every required phrase && !!(each excluded)."""
+        sql, params = "", []
+        for operator, terms in (("||", query.terms), ("&&", query.required)):
+            for term in terms:
+                term_sql, term_params = cls.tsquery(term)
+                sql = f"({sql} {operator} {term_sql})" if sql else term_sql
+                params += term_params
         for term in query.excluded:
-            combined &= ~cls.tsquery(term)
-        return combined
+            term_sql, term_params = cls.tsquery(term)
+            sql = f"({sql} && !!{term_sql})"
+            params += term_params
+        return sql, params
 
     @classmethod
     def candidates(cls, query: Query, *, window: int) -> Candidates:
-        vector = VectorColumn()
-        whole = SearchEntry.objects.filter(scope=SearchScope.WHOLE)
-        annotations = {"lead": Substr("body", 1, LEAD_CHARS), "total": Subquery(_count(whole))}
-        raw = None
+        """One query: each term's rows found by the GIN index of whole rows and ranked by ts_rank once,
+        summed per row and LIMITed to the window in the database; bodies are read for the window only.
+        The terms are a VALUES list joined to the table, not a UNION of one scan per term: PostgreSQL
+        would run those in parallel workers, which cost more to start than the search takes."""
+        terms, params = [], [POSTGRES_WEIGHTS]
         for i, term in enumerate(query.scored):
-            tsquery = cls.tsquery(term)
-            annotations[f"score_{i}"] = SearchRank(vector, tsquery, weights=POSTGRES_WEIGHTS)
-            annotations[f"matched_{i}"] = ExpressionWrapper(
-                SearchVectorExact(vector, tsquery), output_field=BooleanField()
+            term_sql, term_params = cls.tsquery(term)
+            terms.append(f"({i}, {term_sql})")
+            params += term_params
+        whole_query = ""
+        if query.required or query.excluded:
+            match_sql, match_params = cls.match(query)
+            whole_query = f"AND e.vector @@ {match_sql}"
+            params += match_params
+        exact, exact_params = _exact_alert_sql(query)
+        # Bodies are read (for the lead) only for the window's rows; the count of ranked rows reads the
+        # index search_entry_scope.
+        sql = f"""
+            WITH hits AS (
+                SELECT e.id, t.term, ts_rank(%s::float4[], e.vector, t.q) AS score
+                FROM (VALUES {", ".join(terms)}) t (term, q)
+                JOIN kb_searchentry e ON e.scope = 'whole' AND e.vector @@ t.q
+            ),
+            summed AS (
+                SELECT id, SUM(score) AS score, array_agg(ARRAY[term, frequency, score]) AS matches
+                FROM (SELECT *, COUNT(*) OVER (PARTITION BY term) AS frequency FROM hits) h GROUP BY id
+            ),
+            best AS (
+                SELECT s.id, s.matches FROM summed s
+                JOIN kb_searchentry e ON e.id = s.id LEFT JOIN kb_document d ON d.id = e.document_id
+                WHERE (d.id IS NULL OR NOT d.archived) {whole_query}
+                ORDER BY s.score DESC, e.title LIMIT %s
             )
-            annotations[f"frequency_{i}"] = Coalesce(
-                Subquery(_count(whole.filter(SearchVectorExact(VectorColumn(), tsquery)))), 0
-            )
-            raw = annotations[f"score_{i}"] if raw is None else raw + annotations[f"score_{i}"]
-        fetched = (
-            entries()
-            .filter(scope=SearchScope.WHOLE)
-            .filter(SearchVectorExact(vector, cls.match(query)))
-            .annotate(**annotations, raw=raw)
-            .order_by("-raw", "title")
-            .values(*ROW_FIELDS, *annotations)[:window]
-        )
-        rows, frequencies, total = [], {}, 0
-        for row in fetched:
-            total = row.pop("total")
-            row["term_scores"] = {}
-            for i in range(len(query.scored)):
-                score, matched, frequencies[i] = (
-                    row.pop(f"score_{i}"),
-                    row.pop(f"matched_{i}"),
-                    row.pop(f"frequency_{i}"),
-                )
-                if matched:
-                    row["term_scores"][i] = score
-            rows.append(row)
-        return rows, frequencies, total
+            SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id, substr(e.body, 1, {LEAD_CHARS}),
+                   b.matches, (SELECT COUNT(*) FROM kb_searchentry WHERE scope = 'whole'), 0
+            FROM best b JOIN kb_searchentry e ON e.id = b.id{exact}"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, window, *exact_params])
+            return _candidates(cursor.fetchall(), cls.read_matches)
+
+    @staticmethod
+    def read_matches(matches: list[list[float]]):
+        for term, frequency, score in matches:
+            yield int(term), int(frequency), score
 
     @classmethod
     def snippet_rows(cls, query: Query, owners: Owners) -> list[SnippetRow]:
         """The best matching row of each of those documents and incidents, with ts_headline() of its body."""
-        tsquery = cls.match(query)
-        # The best row per document or incident first, so that ts_headline runs once for each.
-        best = (
-            SearchEntry.objects.filter(
-                Q(document_id__in=[d for d, _ in owners if d]) | Q(incident_id__in=[i for _, i in owners if i])
+        match_sql, match_params = cls.match(query)
+        options = ", ".join(
+            f"{option}={value}"
+            for option, value in (
+                ("StartSel", _literal(MARK_START)),
+                ("StopSel", _literal(MARK_END)),
+                ("MaxWords", SNIPPET_WORDS),
+                ("MinWords", SNIPPET_WORDS // 2),
+                ("MaxFragments", 2),
+                ("FragmentDelimiter", _literal(" … ")),
             )
-            .filter(SearchVectorExact(VectorColumn(), tsquery))
-            .annotate(
-                rank=SearchRank(VectorColumn(), tsquery, weights=POSTGRES_WEIGHTS),
-                in_section=ExpressionWrapper(Q(scope=SearchScope.SECTION), output_field=BooleanField()),
-            )
-            .order_by("document_id", "incident_id", "-in_section", "-rank")
-            .distinct("document_id", "incident_id")
-            .values("id")
         )
-        rows = (
-            SearchEntry.objects.filter(id__in=Subquery(best))
-            .annotate(
-                snippet=SearchHeadline(
-                    "body",
-                    tsquery,
-                    config=POSTGRES_CONFIG,
-                    start_sel=MARK_START,
-                    stop_sel=MARK_END,
-                    max_words=SNIPPET_WORDS,
-                    min_words=SNIPPET_WORDS // 2,
-                    max_fragments=2,
-                    fragment_delimiter=" … ",
-                ),
-                rank=Value(0),
-            )
-            .values_list("document_id", "incident_id", "scope", "url", "heading", "snippet", "rank")
-        )
-        return list(rows)
+        # The best row per document or incident first (of sections ranked alike, the first), so that
+        # ts_headline runs once for each.
+        sql = f"""
+            SELECT document_id, incident_id, scope, url, heading,
+                   ts_headline('{POSTGRES_CONFIG}'::regconfig, body, {match_sql}, %s), 0
+            FROM kb_searchentry WHERE id IN (
+                SELECT DISTINCT ON (document_id, incident_id) id FROM kb_searchentry
+                WHERE (document_id = ANY(%s) OR incident_id = ANY(%s)) AND vector @@ {match_sql}
+                ORDER BY document_id, incident_id, scope = 'section' DESC, ts_rank(%s::float4[], vector, {match_sql}) DESC,
+                         id
+            )"""
+        documents = [d for d, _ in owners if d]
+        incidents = [i for _, i in owners if i]
+        params = [*match_params, options, documents, incidents, *match_params, POSTGRES_WEIGHTS, *match_params]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
 
     @staticmethod
     def near_words(word: str) -> list[str]:
@@ -311,8 +354,9 @@ class Postgres(Engine):
     @staticmethod
     def forget_words(words: set[str]) -> None:
         """Drops those of `words` that no row of the index matches any more (the GIN index answers each)."""
-        sql = f"""DELETE FROM kb_searchterm WHERE word = ANY(%s) AND NOT EXISTS
-            (SELECT 1 FROM kb_searchentry WHERE vector @@ plainto_tsquery('{POSTGRES_CONFIG}', kb_searchterm.word))"""
+        # A whole row holds every word of its sections' rows, and only whole rows are in the GIN index.
+        sql = f"""DELETE FROM kb_searchterm WHERE word = ANY(%s) AND NOT EXISTS (SELECT 1 FROM kb_searchentry
+            WHERE scope = 'whole' AND vector @@ plainto_tsquery('{POSTGRES_CONFIG}', kb_searchterm.word))"""
         with connection.cursor() as cursor:
             cursor.execute(sql, [sorted(words)])
 
@@ -320,8 +364,8 @@ class Postgres(Engine):
 SearchTerm._meta.get_field("word").register_lookup(TrigramSimilar)
 
 
-def _count(rows):
-    return rows.order_by().values("scope").annotate(n=Count("pk")).values("n")
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _owners(ranked: list[dict]) -> Owners:

@@ -16,13 +16,12 @@ import math
 import re
 from dataclasses import dataclass
 
-from django.db.models.functions import Lower, Substr
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from kb.models import SearchKind, SearchScope, SearchTerm
-from kb.search.engines import ROW_FIELDS, current_engine, entries
-from kb.search.query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
+from kb.models import SearchKind, SearchTerm
+from kb.search.engines import current_engine
+from kb.search.query import MARK_END, MARK_START, Query, Term
 from kb.search.text import (
     IDENTIFIER,
     MIN_WORD,
@@ -72,10 +71,9 @@ def search(*, query: str, limit: int = 20) -> SearchResults:
     if not understood:
         return SearchResults(query=query, corrected=None, hits=[])
     engine = current_engine()
-    candidates = engine.candidates(understood, window=max(3 * limit, 60))
-    ranked = _exact_alert_first(_by_score(candidates, understood, weigh_rarity=not engine.RANKS_BY_RARITY), understood)[
-        :limit
-    ]
+    rows, frequencies, total, exact = engine.candidates(understood, window=max(3 * limit, 60))
+    by_score = _by_score(rows, frequencies, total, understood, weigh_rarity=not engine.RANKS_BY_RARITY)
+    ranked = _exact_alert_first(by_score, exact)[:limit]
     snippets = engine.snippets(understood, ranked)
     top = max((r["score"] for r in ranked), default=0) or 1
     hits = []
@@ -203,11 +201,12 @@ def _near(word: str, *, slipped: str | None) -> tuple[list[Term], str | None]:
 # --- ranking ------------------------------------------------------------------------------
 
 
-def _by_score(candidates, query: Query, *, weigh_rarity: bool) -> list[dict]:
+def _by_score(
+    rows: list[dict], frequencies: dict[int, int], total: int, query: Query, *, weigh_rarity: bool
+) -> list[dict]:
     """Each row's per-term scores summed, each weighted by the term's rarity (idf) unless the engine's
     ranking did so already, times the share of the query's weight the row covers: matching all of
     "kiam certificate expired" beats matching "certificate expired" in a title."""
-    rows, frequencies, total = candidates
     idf = {i: math.log(1 + (total - df + 0.5) / (df + 0.5)) for i, df in frequencies.items()}
     weight = sum(idf.get(i, math.log(1 + (total + 0.5) / 0.5)) for i in range(len(query.scored))) or 1
     asked = {_stem(word) for term in query.scored for word in term.text.split()}
@@ -243,17 +242,8 @@ def _title_coverage(title: str, asked: set[str]) -> float:
     return len(covered) / len(words)
 
 
-def _exact_alert_first(ranked: list[dict], query: Query) -> list[dict]:
-    if not query.alert_names:
-        return ranked
-    exact = list(
-        entries()
-        .filter(scope=SearchScope.WHOLE, kind=SearchKind.RUNBOOK)
-        .annotate(alert_lower=Lower("alert"), lead=Substr("body", 1, LEAD_CHARS))
-        .filter(alert_lower__in=query.alert_names)
-        .values(*ROW_FIELDS, "lead")
-        .order_by("title")
-    )
+def _exact_alert_first(ranked: list[dict], exact: list[dict]) -> list[dict]:
+    """The runbooks of an alert the query names exactly (the engine found them with the candidates), then the rest."""
     scores = {r["id"]: r["score"] for r in ranked}
     for row in exact:
         row["score"], row["exact"] = scores.get(row["id"], 0.0), True
