@@ -5,7 +5,8 @@
   the runbooks of an alert the query names exactly: one query, the window LIMITed in the database;
 - `snippets(query, ranked)`: for each ranked row, its best matching section (url with anchor,
   heading) and a highlighted snippet;
-- `near_words(word)`: known words similar to a misspelt one, or starting with it.
+- `near_words(words)`: for each misspelt word, the known words similar to it or starting with it,
+  one query for all.
 
 One write is theirs too, `forget_words(words)`: it drops from the vocabulary those of `words` that
 searching would no longer find, which only the engine can tell (each tokenises and stems its own way).
@@ -17,12 +18,11 @@ import json
 from functools import reduce
 from operator import or_
 
-from django.contrib.postgres.lookups import TrigramSimilar
 from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
 from django.db import connection
-from django.db.models import Expression, Q
+from django.db.models import Expression
 
-from kb.models import SearchEntry, SearchScope, SearchTerm
+from kb.models import SearchEntry, SearchScope
 from kb.search.query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
 
 ROW_FIELDS = ("id", "kind", "title", "alert", "url", "document_id", "incident_id")
@@ -180,19 +180,23 @@ class Sqlite(Engine):
             return cursor.fetchall()
 
     @staticmethod
-    def near_words(word: str) -> list[str]:
-        """Known words sharing trigrams with `word` (the trigram FTS5 table), and words it begins."""
-        trigrams = sorted({f'"{word[i : i + 3]}"' for i in range(len(word) - 2)})
-        similar = (
-            "SELECT word FROM (SELECT word FROM kb_searchterm_trigrams WHERE kb_searchterm_trigrams MATCH %s"
-            " ORDER BY rank LIMIT 50) UNION "
-            if trigrams
-            else ""
-        )
-        sql = similar + "SELECT word FROM (SELECT word FROM kb_searchterm WHERE word >= %s AND word < %s LIMIT 20)"
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [" OR ".join(trigrams)] * bool(trigrams) + [word, word + "\x7f"])
-            return [row[0] for row in cursor.fetchall()]
+    def near_words(words: list[str]) -> dict[str, list[str]]:
+        """For each of `words`, the known words sharing trigrams with it (the trigram FTS5 table) and the
+        words it begins: one query for all."""
+        parts, params = [], []
+        for word in words:
+            trigrams = sorted({f'"{word[i : i + 3]}"' for i in range(len(word) - 2)})
+            if trigrams:
+                parts.append(
+                    "SELECT %s, word FROM (SELECT word FROM kb_searchterm_trigrams"
+                    " WHERE kb_searchterm_trigrams MATCH %s ORDER BY rank LIMIT 50)"
+                )
+                params += [word, " OR ".join(trigrams)]
+            parts.append(
+                "SELECT %s, word FROM (SELECT word FROM kb_searchterm WHERE word >= %s AND word < %s LIMIT 20)"
+            )
+            params += [word, word, word + "\x7f"]
+        return _near_words(" UNION ".join(parts), params)
 
     @staticmethod
     def documents_naming(names: list[str]) -> set[int]:
@@ -332,10 +336,16 @@ class Postgres(Engine):
             return cursor.fetchall()
 
     @staticmethod
-    def near_words(word: str) -> list[str]:
-        """Known words similar to `word` by pg_trgm (`%`, answered by its GIN index), and words it begins."""
-        similar = SearchTerm.objects.filter(Q(word__trigram_similar=word) | Q(word__startswith=word))
-        return list(similar.values_list("word", flat=True)[:70])
+    def near_words(words: list[str]) -> dict[str, list[str]]:
+        """For each of `words`, the known words similar to it by pg_trgm (`%`, answered by its GIN index)
+        and the words it begins: one query for all."""
+        part = "(SELECT %s, word FROM kb_searchterm WHERE word %% %s OR word LIKE %s LIMIT 70)"
+        params = [
+            p
+            for word in words
+            for p in (word, word, word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        ]
+        return _near_words(" UNION ALL ".join([part] * len(words)), params)
 
     @staticmethod
     def documents_naming(names: list[str]) -> set[int]:
@@ -361,7 +371,13 @@ class Postgres(Engine):
             cursor.execute(sql, [sorted(words)])
 
 
-SearchTerm._meta.get_field("word").register_lookup(TrigramSimilar)
+def _near_words(sql: str, params: list) -> dict[str, list[str]]:
+    near: dict[str, list[str]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for word, known in cursor.fetchall():
+            near.setdefault(word, []).append(known)
+    return near
 
 
 def _literal(text: str) -> str:

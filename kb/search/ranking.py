@@ -149,9 +149,12 @@ def _resolve(words: list[tuple[str, str]], *, still_typing: bool) -> dict[str, t
     known = set(SearchTerm.objects.filter(word__in=asked).values_list("word", flat=True))
     last = words[-1][1] if words else None
     resolved: dict[str, tuple[list[Term], str | None]] = {}
+    unsure: dict[str, tuple[list[Term], str | None]] = {}  # looked up among near words, all in one query
     for typed, form in words:
         typing = still_typing and form == last
-        if form in known or form in resolved or form.isdigit() or (len(form) < MIN_WORD and not typing):
+        if form in known or form in resolved or form in unsure or form.isdigit():
+            continue
+        if len(form) < MIN_WORD and not typing:
             continue
         if form in parts:
             resolved[form] = ([Term(p) for p in parts[form]], None)
@@ -159,10 +162,13 @@ def _resolve(words: list[tuple[str, str]], *, still_typing: bool) -> dict[str, t
         glued = next(([Term(a), Term(b)] for a, b in splits.get(form, []) if a in known and b in known), [])
         slipped = sorted(slips.get(form, set()) & known)
         if glued or not slipped or typing:  # a word being typed may be the start of a known word
-            near, correction = _near(form, slipped=slipped[0] if slipped else None)
-            resolved[form] = (glued + near, None if glued else correction)
+            unsure[form] = (glued, slipped[0] if slipped else None)
         else:
             resolved[form] = ([Term(slipped[0])], slipped[0])
+    near_words = current_engine().near_words(list(unsure)) if unsure else {}
+    for form, (glued, slipped) in unsure.items():
+        near, correction = _near(form, near_words.get(form, []), slipped=slipped)
+        resolved[form] = (glued + near, None if glued else correction)
     return resolved
 
 
@@ -177,9 +183,9 @@ def _slips(word: str) -> set[str]:
     }
 
 
-def _near(word: str, *, slipped: str | None) -> tuple[list[Term], str | None]:
-    """The prefix of known words (a word being typed, or one glued to the next), else the closest known word."""
-    candidates = current_engine().near_words(word)
+def _near(word: str, candidates: list[str], *, slipped: str | None) -> tuple[list[Term], str | None]:
+    """The prefix of known words (a word being typed, or one glued to the next), else the closest known word
+    among `candidates`, the known words near it."""
     if any(c.startswith(word) for c in candidates):
         return [Term(word, prefix=True)], None
     if slipped:
