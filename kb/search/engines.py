@@ -43,7 +43,7 @@ def current_engine():
     return Postgres if connection.vendor == "postgresql" else Sqlite
 
 
-def _exact_alert_sql(query: Query) -> tuple[str, list]:
+def _exact_alert_sql(query: Query, *, indexed_by: str = "") -> tuple[str, list]:
     """`UNION ALL` the runbooks of the alerts the query names exactly (search_entry_runbook_alert, an index
     of lower(alert) on the runbooks' ranked rows, answers it), in the candidates' columns; or nothing."""
     if not query.alert_names:
@@ -53,7 +53,7 @@ def _exact_alert_sql(query: Query) -> tuple[str, list]:
         UNION ALL
         SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id, substr(e.body, 1, {LEAD_CHARS}),
                NULL, NULL, 1
-        FROM kb_searchentry e LEFT JOIN kb_document d ON d.id = e.document_id
+        FROM kb_searchentry e {indexed_by} LEFT JOIN kb_document d ON d.id = e.document_id
         WHERE e.scope = 'whole' AND e.kind = 'runbook' AND lower(e.alert) IN ({", ".join(["%s"] * len(names))})
           AND (d.id IS NULL OR NOT d.archived)"""
     return sql, names
@@ -128,15 +128,18 @@ class Sqlite(Engine):
         if query.required or query.excluded:
             whole_query = "AND w.id IN (SELECT rowid FROM kb_searchentry_fts WHERE kb_searchentry_fts MATCH %s)"
             params.append(cls.match(query))
-        exact, exact_params = _exact_alert_sql(query)
+        # Without statistics (no ANALYZE) SQLite would rather read every whole row than this index.
+        exact, exact_params = _exact_alert_sql(query, indexed_by="INDEXED BY search_entry_runbook_alert")
         # Rows are read from the table only for the window: a row's body (and every column after it) is
-        # stored in overflow pages that SQLite walks to read it. Archived documents' rows are found by
-        # their index; the count of ranked rows reads the index search_entry_scope.
+        # stored in overflow pages that SQLite walks to read it. Whether a hit is a whole row, the count
+        # of those, and archived documents' rows are answered by indexes.
         sql = f"""
             WITH hits AS ({per_term}),
             whole AS (
                 SELECT h.id, h.term, h.score, COUNT(*) OVER (PARTITION BY h.term) AS frequency
-                FROM hits h JOIN kb_searchentry e ON e.id = h.id WHERE e.scope = 'whole'
+                FROM hits h WHERE EXISTS (
+                    SELECT 1 FROM kb_searchentry s INDEXED BY search_entry_scope WHERE s.scope = 'whole' AND s.id = h.id
+                )
             ),
             best AS (
                 SELECT w.id, group_concat(w.term || ' ' || w.frequency || ' ' || w.score, ';') AS matches
