@@ -269,34 +269,34 @@ class Postgres(Engine):
         summed per row and LIMITed to the window in the database; bodies are read for the window only.
         The terms are a VALUES list joined to the table, not a UNION of one scan per term: PostgreSQL
         would run those in parallel workers, which cost more to start than the search takes."""
-        terms, params = [], [POSTGRES_WEIGHTS]
+        params: list = [POSTGRES_WEIGHTS]
+        wanted, wanted_filter = "", ""
+        if query.required or query.excluded:
+            match_sql, match_params = cls.match(query)
+            wanted, wanted_filter = f", e.vector @@ {match_sql} AS wanted", "AND h.wanted"
+            params += match_params
+        terms = []
         for i, term in enumerate(query.scored):
             term_sql, term_params = cls.tsquery(term)
             terms.append(f"({i}, {term_sql})")
             params += term_params
-        whole_query = ""
-        if query.required or query.excluded:
-            match_sql, match_params = cls.match(query)
-            whole_query = f"AND e.vector @@ {match_sql}"
-            params += match_params
         exact, exact_params = _exact_alert_sql(query)
-        # Bodies are read (for the lead) only for the window's rows; the count of ranked rows reads the
-        # index search_entry_scope.
+        # Each hit carries what the window is chosen by (its title for ties, its document for the
+        # archived ones), so that only the window's rows are read again, for their lead; frequencies
+        # count every whole row a term matches. The count of ranked rows reads the index search_entry_scope.
         sql = f"""
             WITH hits AS (
-                SELECT e.id, t.term, ts_rank(%s::float4[], e.vector, t.q) AS score
+                SELECT e.id, e.title, e.document_id, t.term, ts_rank(%s::float4[], e.vector, t.q) AS score {wanted}
                 FROM (VALUES {", ".join(terms)}) t (term, q)
                 JOIN kb_searchentry e ON e.scope = 'whole' AND e.vector @@ t.q
             ),
-            summed AS (
-                SELECT id, SUM(score) AS score, array_agg(ARRAY[term, frequency, score]) AS matches
-                FROM (SELECT *, COUNT(*) OVER (PARTITION BY term) AS frequency FROM hits) h GROUP BY id
-            ),
+            frequencies AS (SELECT term, COUNT(*) AS n FROM hits GROUP BY term),
             best AS (
-                SELECT s.id, s.matches FROM summed s
-                JOIN kb_searchentry e ON e.id = s.id LEFT JOIN kb_document d ON d.id = e.document_id
-                WHERE (d.id IS NULL OR NOT d.archived) {whole_query}
-                ORDER BY s.score DESC, e.title LIMIT %s
+                SELECT h.id, array_agg(ARRAY[h.term, f.n, h.score]) AS matches
+                FROM hits h JOIN frequencies f ON f.term = h.term
+                WHERE (h.document_id IS NULL OR h.document_id NOT IN (SELECT id FROM kb_document WHERE archived))
+                    {wanted_filter}
+                GROUP BY h.id, h.title ORDER BY SUM(h.score) DESC, h.title LIMIT %s
             )
             SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id, substr(e.body, 1, {LEAD_CHARS}),
                    b.matches, (SELECT COUNT(*) FROM kb_searchentry WHERE scope = 'whole'), 0
