@@ -284,6 +284,11 @@ class Postgres(Engine):
         # Each hit carries what the window is chosen by (its title for ties, its document for the
         # archived ones), so that only the window's rows are read again, for their lead; frequencies
         # count every whole row a term matches. The count of ranked rows reads the index search_entry_scope.
+        # Per term, its score in the row (NULL where it does not match) and how many whole rows it matches.
+        matches = ", ".join(
+            f"ARRAY[{i}, (SELECT n FROM frequencies WHERE term = {i}), b.score_{i}]" for i in range(len(terms))
+        )
+        sums = ", ".join(f"SUM(h.score) FILTER (WHERE h.term = {i}) AS score_{i}" for i in range(len(terms)))
         sql = f"""
             WITH hits AS (
                 SELECT e.id, e.title, e.document_id, t.term, ts_rank(%s::float4[], e.vector, t.q) AS score {wanted}
@@ -292,23 +297,23 @@ class Postgres(Engine):
             ),
             frequencies AS (SELECT term, COUNT(*) AS n FROM hits GROUP BY term),
             best AS (
-                SELECT h.id, array_agg(ARRAY[h.term, f.n, h.score]) AS matches
-                FROM hits h JOIN frequencies f ON f.term = h.term
+                SELECT h.id, {sums} FROM hits h
                 WHERE (h.document_id IS NULL OR h.document_id NOT IN (SELECT id FROM kb_document WHERE archived))
                     {wanted_filter}
                 GROUP BY h.id, h.title ORDER BY SUM(h.score) DESC, h.title LIMIT %s
             )
             SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id, substr(e.body, 1, {LEAD_CHARS}),
-                   b.matches, (SELECT COUNT(*) FROM kb_searchentry WHERE scope = 'whole'), 0
+                   ARRAY[{matches}], (SELECT COUNT(*) FROM kb_searchentry WHERE scope = 'whole'), 0
             FROM best b JOIN kb_searchentry e ON e.id = b.id{exact}"""
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, window, *exact_params])
             return _candidates(cursor.fetchall(), cls.read_matches)
 
     @staticmethod
-    def read_matches(matches: list[list[float]]):
+    def read_matches(matches: list[list[float | None]]):
         for term, frequency, score in matches:
-            yield int(term), int(frequency), score
+            if score is not None:
+                yield int(term), int(frequency), score
 
     @classmethod
     def snippet_rows(cls, query: Query, owners: Owners) -> list[SnippetRow]:
