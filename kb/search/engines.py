@@ -23,57 +23,27 @@ from django.db import connection
 from django.db.models import Expression
 
 from kb.models import SearchEntry, SearchScope
+from kb.search.answers import (
+    Candidates,
+    Owners,
+    SnippetRow,
+    best_parts,
+    exact_alert_sql,
+    owners_of,
+    read_candidates,
+    read_near_words,
+)
 from kb.search.query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
 
-ROW_FIELDS = ("id", "kind", "title", "alert", "url", "document_id", "incident_id")
 SNIPPET_WORDS = 24
 # Column weights: title and alert, section headings, body, identifiers of the body.
 SQLITE_WEIGHTS = (20.0, 5.0, 1.0, 1.0)
 POSTGRES_WEIGHTS = [0.2, 0.2, 0.5, 1.0]  # D (body), C (unused), B (headings), A (title and alert)
 POSTGRES_CONFIG = "kb_search"  # English stemming without stop words (migration 0002_search)
 
-# rows with "term_scores", matches per term, rows in all, runbooks of an alert named exactly
-Candidates = tuple[list[dict], dict[int, int], int, list[dict]]
-Owners = dict[tuple[int, int], int]  # (document id or 0, incident id or 0) to the id of its ranked row
-# document id, incident id, scope, url, heading, snippet, rank: a row of either engine's snippet_rows
-SnippetRow = tuple[int | None, int | None, str, str, str, str, float]
-
 
 def current_engine():
     return Postgres if connection.vendor == "postgresql" else Sqlite
-
-
-def _exact_alert_sql(query: Query, *, indexed_by: str = "") -> tuple[str, list]:
-    """`UNION ALL` the runbooks of the alerts the query names exactly (search_entry_runbook_alert, an index
-    of lower(alert) on the runbooks' ranked rows, answers it), in the candidates' columns; or nothing."""
-    if not query.alert_names:
-        return "", []
-    names = sorted(query.alert_names)
-    sql = f"""
-        UNION ALL
-        SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id, substr(e.body, 1, {LEAD_CHARS}),
-               NULL, NULL, 1
-        FROM kb_searchentry e {indexed_by} LEFT JOIN kb_document d ON d.id = e.document_id
-        WHERE e.scope = 'whole' AND e.kind = 'runbook' AND lower(e.alert) IN ({", ".join(["%s"] * len(names))})
-          AND (d.id IS NULL OR NOT d.archived)"""
-    return sql, names
-
-
-def _candidates(fetched, read_matches) -> Candidates:
-    """The rows of either engine's candidates query: ranked ones with their matches, then the exact ones."""
-    rows, frequencies, total, exact = [], {}, 0, []
-    for *fields, matches, row_total, is_exact in fetched:
-        row = dict(zip([*ROW_FIELDS, "lead"], fields))
-        if is_exact:
-            exact.append(row)
-            continue
-        total = row_total
-        row["term_scores"] = {}
-        for term, frequency, score in read_matches(matches):
-            row["term_scores"][term] = score
-            frequencies[term] = frequency
-        rows.append(row)
-    return rows, frequencies, total, sorted(exact, key=lambda r: r["title"])
 
 
 # Names looked up together by `documents_naming` on PostgreSQL.
@@ -92,8 +62,8 @@ class Engine:
         """The best matching section of each ranked row (else its whole body), as (url, heading, snippet)."""
         if not ranked:
             return {}
-        owners = _owners(ranked)
-        return _best_parts(cls.snippet_rows(query, owners), owners)
+        owners = owners_of(ranked)
+        return best_parts(cls.snippet_rows(query, owners), owners)
 
 
 class Sqlite(Engine):
@@ -129,7 +99,7 @@ class Sqlite(Engine):
             whole_query = "AND w.id IN (SELECT rowid FROM kb_searchentry_fts WHERE kb_searchentry_fts MATCH %s)"
             params.append(cls.match(query))
         # Without statistics (no ANALYZE) SQLite would rather read every whole row than this index.
-        exact, exact_params = _exact_alert_sql(query, indexed_by="INDEXED BY search_entry_runbook_alert")
+        exact, exact_params = exact_alert_sql(query, indexed_by="INDEXED BY search_entry_runbook_alert")
         # Rows are read from the table only for the window: a row's body (and every column after it) is
         # stored in overflow pages that SQLite walks to read it. Whether a hit is a whole row, the count
         # of those, and archived documents' rows are answered by indexes.
@@ -156,7 +126,7 @@ class Sqlite(Engine):
             ){exact}"""
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, window, *exact_params])
-            return _candidates(cursor.fetchall(), cls.read_matches)
+            return read_candidates(cursor.fetchall(), cls.read_matches)
 
     @staticmethod
     def read_matches(matches: str):
@@ -204,7 +174,7 @@ class Sqlite(Engine):
                 "SELECT %s, word FROM (SELECT word FROM kb_searchterm WHERE word >= %s AND word < %s LIMIT 20)"
             )
             params += [word, word, word + "\x7f"]
-        return _near_words(" UNION ".join(parts), params)
+        return read_near_words(" UNION ".join(parts), params)
 
     @staticmethod
     def documents_naming(names: list[str]) -> set[int]:
@@ -280,7 +250,7 @@ class Postgres(Engine):
             term_sql, term_params = cls.tsquery(term)
             terms.append(f"({i}, {term_sql})")
             params += term_params
-        exact, exact_params = _exact_alert_sql(query)
+        exact, exact_params = exact_alert_sql(query)
         # Each hit carries what the window is chosen by (its title for ties, its document for the
         # archived ones), so that only the window's rows are read again, for their lead; frequencies
         # count every whole row a term matches. The count of ranked rows reads the index search_entry_scope.
@@ -307,7 +277,7 @@ class Postgres(Engine):
             FROM best b JOIN kb_searchentry e ON e.id = b.id{exact}"""
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, window, *exact_params])
-            return _candidates(cursor.fetchall(), cls.read_matches)
+            return read_candidates(cursor.fetchall(), cls.read_matches)
 
     @staticmethod
     def read_matches(matches: list[list[float | None]]):
@@ -358,7 +328,7 @@ class Postgres(Engine):
             for word in words
             for p in (word, word, word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
         ]
-        return _near_words(" UNION ALL ".join([part] * len(words)), params)
+        return read_near_words(" UNION ALL ".join([part] * len(words)), params)
 
     @staticmethod
     def documents_naming(names: list[str]) -> set[int]:
@@ -384,29 +354,5 @@ class Postgres(Engine):
             cursor.execute(sql, [sorted(words)])
 
 
-def _near_words(sql: str, params: list) -> dict[str, list[str]]:
-    near: dict[str, list[str]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for word, known in cursor.fetchall():
-            near.setdefault(word, []).append(known)
-    return near
-
-
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def _owners(ranked: list[dict]) -> Owners:
-    return {(r["document_id"] or 0, r["incident_id"] or 0): r["id"] for r in ranked}
-
-
-def _best_parts(rows: list[SnippetRow], owners: Owners) -> dict[int, tuple[str, str, str]]:
-    """Per ranked row: its best matching section, else its whole body, as (url, heading, snippet)."""
-    sections: dict[int, tuple[str, str, str]] = {}
-    wholes: dict[int, tuple[str, str, str]] = {}
-    for document_id, incident_id, scope, url, heading, snippet, _rank in rows:
-        entry = owners.get((document_id or 0, incident_id or 0))
-        if entry is not None:
-            (sections if scope == SearchScope.SECTION else wholes).setdefault(entry, (url, heading, snippet))
-    return wholes | sections
