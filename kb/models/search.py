@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from kb.models.alerting import Incident
 from kb.models.documents import Document
@@ -29,9 +30,9 @@ class SearchEntry(models.Model):
     """A row of the search index, written only by kb.search.index.
 
     The full-text index over these columns is the database's own and is not an ORM field
-    (migration 0002_search): a weighted `vector` tsvector column with a GIN index on PostgreSQL,
-    the FTS5 table `kb_searchentry_fts` kept in step by triggers on SQLite. A migration that
-    rebuilds this table on SQLite must recreate those triggers.
+    (migration 0002_search): a weighted `vector` tsvector column on PostgreSQL, GIN-indexed for the
+    whole rows (migration 0010), the FTS5 table `kb_searchentry_fts` kept in step by triggers on SQLite.
+    A migration that rebuilds this table on SQLite must recreate those triggers.
     """
 
     kind = models.CharField(max_length=20, choices=SearchKind.choices)
@@ -54,6 +55,13 @@ class SearchEntry(models.Model):
 
     class Meta:
         verbose_name_plural = "search entries"
+        indexes = [
+            # How many rows are ranked (the N of each term's idf), counted from this index, not from the
+            # table and its bodies.
+            models.Index(fields=["scope"], name="search_entry_scope"),
+            # The runbooks of an alert named exactly, whatever its case, without reading every row.
+            models.Index(Lower("alert"), name="search_entry_runbook_alert", condition=Q(scope="whole", kind="runbook")),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=SearchKind.values), name="search_entry_kind_valid"),
             models.CheckConstraint(condition=Q(scope__in=SearchScope.values), name="search_entry_scope_valid"),

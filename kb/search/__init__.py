@@ -4,8 +4,8 @@ reads up to date (`search_index_update` for a document, `search_index_incidents`
 documents name a word (`search_documents_naming`, for the mentions of a name first seen).
 
 Inside: `ranking` (the query understood once, scores combined), `engines` (PostgreSQL full-text and
-SQLite FTS5 asked the same questions), `index` (what text goes in which weighted column), `query`
-and `text`. Nothing outside this package imports those modules: this file is its whole interface.
+SQLite FTS5 asked the same questions), `answers` (their answers, read the same way), `index` (what
+text goes in which weighted column), `query` and `text`. Nothing outside this package imports those modules: this file is its whole interface.
 
 May import: `kb.markdown`, `kb.models`.
 """

@@ -1,10 +1,12 @@
 """The two full-text engines behind kb.search.ranking, asked the same three questions:
 
 - `candidates(query, window)`: the best rows of documents and incidents, each with its score per
-  query term (the database's own ranking, weighted by column), and how many rows each term matched;
+  query term (the database's own ranking, weighted by column), how many rows each term matched, and
+  the runbooks of an alert the query names exactly: one query, the window LIMITed in the database;
 - `snippets(query, ranked)`: for each ranked row, its best matching section (url with anchor,
   heading) and a highlighted snippet;
-- `near_words(word)`: known words similar to a misspelt one, or starting with it.
+- `near_words(words)`: for each misspelt word, the known words similar to it or starting with it,
+  one query for all.
 
 One write is theirs too, `forget_words(words)`: it drops from the vocabulary those of `words` that
 searching would no longer find, which only the engine can tell (each tokenises and stems its own way).
@@ -16,35 +18,32 @@ import json
 from functools import reduce
 from operator import or_
 
-from django.contrib.postgres.lookups import TrigramSimilar
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorExact, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
 from django.db import connection
-from django.db.models import BooleanField, Count, Expression, ExpressionWrapper, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Substr
+from django.db.models import Expression
 
-from kb.models import SearchEntry, SearchScope, SearchTerm
+from kb.models import SearchEntry, SearchScope
+from kb.search.answers import (
+    Candidates,
+    Owners,
+    SnippetRow,
+    best_parts,
+    exact_alert_sql,
+    owners_of,
+    read_candidates,
+    read_near_words,
+)
 from kb.search.query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
 
-ROW_FIELDS = ("id", "kind", "title", "alert", "url", "document_id", "incident_id")
 SNIPPET_WORDS = 24
 # Column weights: title and alert, section headings, body, identifiers of the body.
 SQLITE_WEIGHTS = (20.0, 5.0, 1.0, 1.0)
 POSTGRES_WEIGHTS = [0.2, 0.2, 0.5, 1.0]  # D (body), C (unused), B (headings), A (title and alert)
 POSTGRES_CONFIG = "kb_search"  # English stemming without stop words (migration 0002_search)
 
-Candidates = tuple[list[dict], dict[int, int], int]  # rows with "term_scores", matches per term, rows in all
-Owners = dict[tuple[int, int], int]  # (document id or 0, incident id or 0) to the id of its ranked row
-# document id, incident id, scope, url, heading, snippet, rank: a row of either engine's snippet_rows
-SnippetRow = tuple[int | None, int | None, str, str, str, str, float]
-
 
 def current_engine():
     return Postgres if connection.vendor == "postgresql" else Sqlite
-
-
-def entries():
-    """Rows of documents not archived, and of incidents."""
-    return SearchEntry.objects.filter(Q(document__isnull=True) | Q(document__archived=False))
 
 
 # Names looked up together by `documents_naming` on PostgreSQL.
@@ -63,8 +62,8 @@ class Engine:
         """The best matching section of each ranked row (else its whole body), as (url, heading, snippet)."""
         if not ranked:
             return {}
-        owners = _owners(ranked)
-        return _best_parts(cls.snippet_rows(query, owners), owners)
+        owners = owners_of(ranked)
+        return best_parts(cls.snippet_rows(query, owners), owners)
 
 
 class Sqlite(Engine):
@@ -97,37 +96,50 @@ class Sqlite(Engine):
         params: list = [p for term in query.scored for p in (*SQLITE_WEIGHTS, cls.expression(term))]
         whole_query = ""
         if query.required or query.excluded:
-            whole_query = "AND e.id IN (SELECT rowid FROM kb_searchentry_fts WHERE kb_searchentry_fts MATCH %s)"
+            whole_query = "AND w.id IN (SELECT rowid FROM kb_searchentry_fts WHERE kb_searchentry_fts MATCH %s)"
             params.append(cls.match(query))
+        # Without statistics (no ANALYZE) SQLite would rather read every whole row than this index.
+        exact, exact_params = exact_alert_sql(query, indexed_by="INDEXED BY search_entry_runbook_alert")
+        # Rows are read from the table only for the window: a row's body (and every column after it) is
+        # stored in overflow pages that SQLite walks to read it. Whether a hit is a whole row, the count
+        # of those, and archived documents' rows are answered by indexes.
         sql = f"""
             WITH hits AS ({per_term}),
             whole AS (
                 SELECT h.id, h.term, h.score, COUNT(*) OVER (PARTITION BY h.term) AS frequency
-                FROM hits h JOIN kb_searchentry e ON e.id = h.id WHERE e.scope = 'whole'
+                FROM hits h WHERE EXISTS (
+                    SELECT 1 FROM kb_searchentry s INDEXED BY search_entry_scope WHERE s.scope = 'whole' AND s.id = h.id
+                )
+            ),
+            best AS (
+                SELECT w.id, group_concat(w.term || ' ' || w.frequency || ' ' || w.score, ';') AS matches
+                FROM whole w
+                WHERE w.id NOT IN (
+                    SELECT e.id FROM kb_document d JOIN kb_searchentry e ON e.document_id = d.id WHERE d.archived
+                ) {whole_query}
+                GROUP BY w.id ORDER BY SUM(w.score) DESC LIMIT %s
             )
-            SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id, substr(e.body, 1, {LEAD_CHARS}),
-                   group_concat(w.term || ' ' || w.frequency || ' ' || w.score, ';'),
-                   (SELECT COUNT(*) FROM kb_searchentry WHERE scope = 'whole')
-            FROM whole w JOIN kb_searchentry e ON e.id = w.id LEFT JOIN kb_document d ON d.id = e.document_id
-            WHERE (d.id IS NULL OR NOT d.archived) {whole_query}
-            GROUP BY e.id ORDER BY SUM(w.score) DESC LIMIT %s"""
+            SELECT * FROM (
+                SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id, substr(e.body, 1, {LEAD_CHARS}),
+                       b.matches, (SELECT COUNT(*) FROM kb_searchentry WHERE scope = 'whole'), 0
+                FROM best b JOIN kb_searchentry e ON e.id = b.id
+            ){exact}"""
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, window])
-            fetched = cursor.fetchall()
-        rows, frequencies, total = [], {}, 0
-        for *fields, matches, total in fetched:
-            row = dict(zip([*ROW_FIELDS, "lead"], fields))
-            row["term_scores"] = {}
-            for match in matches.split(";"):
-                term, frequency, score = match.split(" ")
-                row["term_scores"][int(term)] = float(score)
-                frequencies[int(term)] = int(frequency)
-            rows.append(row)
-        return rows, frequencies, total
+            cursor.execute(sql, [*params, window, *exact_params])
+            return read_candidates(cursor.fetchall(), cls.read_matches)
+
+    @staticmethod
+    def read_matches(matches: str):
+        for match in matches.split(";"):
+            term, frequency, score = match.split(" ")
+            yield int(term), int(frequency), float(score)
 
     @classmethod
     def snippet_rows(cls, query: Query, owners: Owners) -> list[SnippetRow]:
-        """The rows of those documents and incidents that match, best first, with snippet() of their body."""
+        """The rows of those documents and incidents that match, best first, with snippet() of their body.
+        Their rows' ids come from the foreign keys' indexes, so that a matching row is read from the table
+        only when it is theirs (its owner's id is stored after its body); the `+` keeps FTS5 from being
+        asked for each of those ids in turn."""
         documents = [d for d, _ in owners if d] or [0]
         incidents = [i for _, i in owners if i] or [0]
         sql = f"""
@@ -136,27 +148,33 @@ class Sqlite(Engine):
                    bm25(kb_searchentry_fts, %s, %s, %s, %s) AS rank
             FROM kb_searchentry_fts JOIN kb_searchentry e ON e.id = kb_searchentry_fts.rowid
             WHERE kb_searchentry_fts MATCH %s
-              AND (e.document_id IN ({", ".join(["%s"] * len(documents))})
-                   OR e.incident_id IN ({", ".join(["%s"] * len(incidents))}))
-            ORDER BY rank"""
+              AND +kb_searchentry_fts.rowid IN (
+                  SELECT id FROM kb_searchentry WHERE document_id IN ({", ".join(["%s"] * len(documents))})
+                  UNION ALL SELECT id FROM kb_searchentry WHERE incident_id IN ({", ".join(["%s"] * len(incidents))})
+              )
+            ORDER BY rank, e.id"""
         with connection.cursor() as cursor:
             cursor.execute(sql, [MARK_START, MARK_END, *SQLITE_WEIGHTS, cls.match(query), *documents, *incidents])
             return cursor.fetchall()
 
     @staticmethod
-    def near_words(word: str) -> list[str]:
-        """Known words sharing trigrams with `word` (the trigram FTS5 table), and words it begins."""
-        trigrams = sorted({f'"{word[i : i + 3]}"' for i in range(len(word) - 2)})
-        similar = (
-            "SELECT word FROM (SELECT word FROM kb_searchterm_trigrams WHERE kb_searchterm_trigrams MATCH %s"
-            " ORDER BY rank LIMIT 50) UNION "
-            if trigrams
-            else ""
-        )
-        sql = similar + "SELECT word FROM (SELECT word FROM kb_searchterm WHERE word >= %s AND word < %s LIMIT 20)"
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [" OR ".join(trigrams)] * bool(trigrams) + [word, word + "\x7f"])
-            return [row[0] for row in cursor.fetchall()]
+    def near_words(words: list[str]) -> dict[str, list[str]]:
+        """For each of `words`, the known words sharing trigrams with it (the trigram FTS5 table) and the
+        words it begins: one query for all."""
+        parts, params = [], []
+        for word in words:
+            trigrams = sorted({f'"{word[i : i + 3]}"' for i in range(len(word) - 2)})
+            if trigrams:
+                parts.append(
+                    "SELECT %s, word FROM (SELECT word FROM kb_searchterm_trigrams"
+                    " WHERE kb_searchterm_trigrams MATCH %s ORDER BY rank LIMIT 50)"
+                )
+                params += [word, " OR ".join(trigrams)]
+            parts.append(
+                "SELECT %s, word FROM (SELECT word FROM kb_searchterm WHERE word >= %s AND word < %s LIMIT 20)"
+            )
+            params += [word, word, word + "\x7f"]
+        return read_near_words(" UNION ".join(parts), params)
 
     @staticmethod
     def documents_naming(names: list[str]) -> set[int]:
@@ -180,7 +198,8 @@ class Sqlite(Engine):
 
 
 class VectorColumn(Expression):
-    """PostgreSQL's generated, GIN-indexed `vector` column (migration 0002_search), which the model does not declare."""
+    """PostgreSQL's generated `vector` column (migration 0002_search; GIN-indexed for whole rows, migration 0010),
+    which the model does not declare."""
 
     output_field = SearchVectorField()
 
@@ -194,105 +213,122 @@ class Postgres(Engine):
     RANKS_BY_RARITY = False  # ts_rank knows nothing of other documents
 
     @staticmethod
-    def tsquery(term: Term) -> SearchQuery:
+    def tsquery(term: Term) -> tuple[str, list]:
         if term.phrase:
-            return SearchQuery(term.text, config=POSTGRES_CONFIG, search_type="phrase")
-        return SearchQuery(term.text + (":*" if term.prefix else ""), config=POSTGRES_CONFIG, search_type="raw")
+            return f"phraseto_tsquery('{POSTGRES_CONFIG}'::regconfig, %s)", [term.text]
+        return f"to_tsquery('{POSTGRES_CONFIG}'::regconfig, %s)", [term.text + (":*" if term.prefix else "")]
 
     @classmethod
-    def match(cls, query: Query) -> SearchQuery:
-        """The whole query: (any term) & every required phrase & !(each excluded)."""
-        combined = None
-        for term in query.terms:
-            combined = cls.tsquery(term) if combined is None else combined | cls.tsquery(term)
-        for term in query.required:
-            combined = cls.tsquery(term) if combined is None else combined & cls.tsquery(term)
+    def match(cls, query: Query) -> tuple[str, list]:
+        """The whole query: (any term) && every required phrase && !!(each excluded)."""
+        sql, params = "", []
+        for operator, terms in (("||", query.terms), ("&&", query.required)):
+            for term in terms:
+                term_sql, term_params = cls.tsquery(term)
+                sql = f"({sql} {operator} {term_sql})" if sql else term_sql
+                params += term_params
         for term in query.excluded:
-            combined &= ~cls.tsquery(term)
-        return combined
+            term_sql, term_params = cls.tsquery(term)
+            sql = f"({sql} && !!{term_sql})"
+            params += term_params
+        return sql, params
 
     @classmethod
     def candidates(cls, query: Query, *, window: int) -> Candidates:
-        vector = VectorColumn()
-        whole = SearchEntry.objects.filter(scope=SearchScope.WHOLE)
-        annotations = {"lead": Substr("body", 1, LEAD_CHARS), "total": Subquery(_count(whole))}
-        raw = None
+        """One query: each term's rows found by the GIN index of whole rows and ranked by ts_rank once,
+        summed per row and LIMITed to the window in the database; bodies are read for the window only.
+        The terms are a VALUES list joined to the table, not a UNION of one scan per term: PostgreSQL
+        would run those in parallel workers, which cost more to start than the search takes."""
+        params: list = [POSTGRES_WEIGHTS]
+        wanted, wanted_filter = "", ""
+        if query.required or query.excluded:
+            match_sql, match_params = cls.match(query)
+            wanted, wanted_filter = f", e.vector @@ {match_sql} AS wanted", "AND h.wanted"
+            params += match_params
+        terms = []
         for i, term in enumerate(query.scored):
-            tsquery = cls.tsquery(term)
-            annotations[f"score_{i}"] = SearchRank(vector, tsquery, weights=POSTGRES_WEIGHTS)
-            annotations[f"matched_{i}"] = ExpressionWrapper(
-                SearchVectorExact(vector, tsquery), output_field=BooleanField()
-            )
-            annotations[f"frequency_{i}"] = Coalesce(
-                Subquery(_count(whole.filter(SearchVectorExact(VectorColumn(), tsquery)))), 0
-            )
-            raw = annotations[f"score_{i}"] if raw is None else raw + annotations[f"score_{i}"]
-        fetched = (
-            entries()
-            .filter(scope=SearchScope.WHOLE)
-            .filter(SearchVectorExact(vector, cls.match(query)))
-            .annotate(**annotations, raw=raw)
-            .order_by("-raw", "title")
-            .values(*ROW_FIELDS, *annotations)[:window]
+            term_sql, term_params = cls.tsquery(term)
+            terms.append(f"({i}, {term_sql})")
+            params += term_params
+        exact, exact_params = exact_alert_sql(query)
+        # Each hit carries what the window is chosen by (its title for ties, its document for the
+        # archived ones), so that only the window's rows are read again, for their lead; frequencies
+        # count every whole row a term matches. The count of ranked rows reads the index search_entry_scope.
+        # Per term, its score in the row (NULL where it does not match) and how many whole rows it matches.
+        matches = ", ".join(
+            f"ARRAY[{i}, (SELECT n FROM frequencies WHERE term = {i}), b.score_{i}]" for i in range(len(terms))
         )
-        rows, frequencies, total = [], {}, 0
-        for row in fetched:
-            total = row.pop("total")
-            row["term_scores"] = {}
-            for i in range(len(query.scored)):
-                score, matched, frequencies[i] = (
-                    row.pop(f"score_{i}"),
-                    row.pop(f"matched_{i}"),
-                    row.pop(f"frequency_{i}"),
-                )
-                if matched:
-                    row["term_scores"][i] = score
-            rows.append(row)
-        return rows, frequencies, total
+        sums = ", ".join(f"SUM(h.score) FILTER (WHERE h.term = {i}) AS score_{i}" for i in range(len(terms)))
+        sql = f"""
+            WITH hits AS (
+                SELECT e.id, e.title, e.document_id, t.term, ts_rank(%s::float4[], e.vector, t.q) AS score {wanted}
+                FROM (VALUES {", ".join(terms)}) t (term, q)
+                JOIN kb_searchentry e ON e.scope = 'whole' AND e.vector @@ t.q
+            ),
+            frequencies AS (SELECT term, COUNT(*) AS n FROM hits GROUP BY term),
+            best AS (
+                SELECT h.id, {sums} FROM hits h
+                WHERE (h.document_id IS NULL OR h.document_id NOT IN (SELECT id FROM kb_document WHERE archived))
+                    {wanted_filter}
+                GROUP BY h.id, h.title ORDER BY SUM(h.score) DESC, h.title LIMIT %s
+            )
+            SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id, substr(e.body, 1, {LEAD_CHARS}),
+                   ARRAY[{matches}], (SELECT COUNT(*) FROM kb_searchentry WHERE scope = 'whole'), 0
+            FROM best b JOIN kb_searchentry e ON e.id = b.id{exact}"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, window, *exact_params])
+            return read_candidates(cursor.fetchall(), cls.read_matches)
+
+    @staticmethod
+    def read_matches(matches: list[list[float | None]]):
+        for term, frequency, score in matches:
+            if score is not None:
+                yield int(term), int(frequency), score
 
     @classmethod
     def snippet_rows(cls, query: Query, owners: Owners) -> list[SnippetRow]:
         """The best matching row of each of those documents and incidents, with ts_headline() of its body."""
-        tsquery = cls.match(query)
-        # The best row per document or incident first, so that ts_headline runs once for each.
-        best = (
-            SearchEntry.objects.filter(
-                Q(document_id__in=[d for d, _ in owners if d]) | Q(incident_id__in=[i for _, i in owners if i])
+        match_sql, match_params = cls.match(query)
+        options = ", ".join(
+            f"{option}={value}"
+            for option, value in (
+                ("StartSel", _literal(MARK_START)),
+                ("StopSel", _literal(MARK_END)),
+                ("MaxWords", SNIPPET_WORDS),
+                ("MinWords", SNIPPET_WORDS // 2),
+                ("MaxFragments", 2),
+                ("FragmentDelimiter", _literal(" … ")),
             )
-            .filter(SearchVectorExact(VectorColumn(), tsquery))
-            .annotate(
-                rank=SearchRank(VectorColumn(), tsquery, weights=POSTGRES_WEIGHTS),
-                in_section=ExpressionWrapper(Q(scope=SearchScope.SECTION), output_field=BooleanField()),
-            )
-            .order_by("document_id", "incident_id", "-in_section", "-rank")
-            .distinct("document_id", "incident_id")
-            .values("id")
         )
-        rows = (
-            SearchEntry.objects.filter(id__in=Subquery(best))
-            .annotate(
-                snippet=SearchHeadline(
-                    "body",
-                    tsquery,
-                    config=POSTGRES_CONFIG,
-                    start_sel=MARK_START,
-                    stop_sel=MARK_END,
-                    max_words=SNIPPET_WORDS,
-                    min_words=SNIPPET_WORDS // 2,
-                    max_fragments=2,
-                    fragment_delimiter=" … ",
-                ),
-                rank=Value(0),
-            )
-            .values_list("document_id", "incident_id", "scope", "url", "heading", "snippet", "rank")
-        )
-        return list(rows)
+        # The best row per document or incident first (of sections ranked alike, the first), so that
+        # ts_headline runs once for each.
+        sql = f"""
+            SELECT document_id, incident_id, scope, url, heading,
+                   ts_headline('{POSTGRES_CONFIG}'::regconfig, body, {match_sql}, %s), 0
+            FROM kb_searchentry WHERE id IN (
+                SELECT DISTINCT ON (document_id, incident_id) id FROM kb_searchentry
+                WHERE (document_id = ANY(%s) OR incident_id = ANY(%s)) AND vector @@ {match_sql}
+                ORDER BY document_id, incident_id, scope = 'section' DESC, ts_rank(%s::float4[], vector, {match_sql}) DESC,
+                         id
+            )"""
+        documents = [d for d, _ in owners if d]
+        incidents = [i for _, i in owners if i]
+        params = [*match_params, options, documents, incidents, *match_params, POSTGRES_WEIGHTS, *match_params]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
 
     @staticmethod
-    def near_words(word: str) -> list[str]:
-        """Known words similar to `word` by pg_trgm (`%`, answered by its GIN index), and words it begins."""
-        similar = SearchTerm.objects.filter(Q(word__trigram_similar=word) | Q(word__startswith=word))
-        return list(similar.values_list("word", flat=True)[:70])
+    def near_words(words: list[str]) -> dict[str, list[str]]:
+        """For each of `words`, the known words similar to it by pg_trgm (`%`, answered by its GIN index)
+        and the words it begins: one query for all."""
+        part = "(SELECT %s, word FROM kb_searchterm WHERE word %% %s OR word LIKE %s LIMIT 70)"
+        params = [
+            p
+            for word in words
+            for p in (word, word, word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        ]
+        return read_near_words(" UNION ALL ".join([part] * len(words)), params)
 
     @staticmethod
     def documents_naming(names: list[str]) -> set[int]:
@@ -311,29 +347,12 @@ class Postgres(Engine):
     @staticmethod
     def forget_words(words: set[str]) -> None:
         """Drops those of `words` that no row of the index matches any more (the GIN index answers each)."""
-        sql = f"""DELETE FROM kb_searchterm WHERE word = ANY(%s) AND NOT EXISTS
-            (SELECT 1 FROM kb_searchentry WHERE vector @@ plainto_tsquery('{POSTGRES_CONFIG}', kb_searchterm.word))"""
+        # A whole row holds every word of its sections' rows, and only whole rows are in the GIN index.
+        sql = f"""DELETE FROM kb_searchterm WHERE word = ANY(%s) AND NOT EXISTS (SELECT 1 FROM kb_searchentry
+            WHERE scope = 'whole' AND vector @@ plainto_tsquery('{POSTGRES_CONFIG}', kb_searchterm.word))"""
         with connection.cursor() as cursor:
             cursor.execute(sql, [sorted(words)])
 
 
-SearchTerm._meta.get_field("word").register_lookup(TrigramSimilar)
-
-
-def _count(rows):
-    return rows.order_by().values("scope").annotate(n=Count("pk")).values("n")
-
-
-def _owners(ranked: list[dict]) -> Owners:
-    return {(r["document_id"] or 0, r["incident_id"] or 0): r["id"] for r in ranked}
-
-
-def _best_parts(rows: list[SnippetRow], owners: Owners) -> dict[int, tuple[str, str, str]]:
-    """Per ranked row: its best matching section, else its whole body, as (url, heading, snippet)."""
-    sections: dict[int, tuple[str, str, str]] = {}
-    wholes: dict[int, tuple[str, str, str]] = {}
-    for document_id, incident_id, scope, url, heading, snippet, _rank in rows:
-        entry = owners.get((document_id or 0, incident_id or 0))
-        if entry is not None:
-            (sections if scope == SearchScope.SECTION else wholes).setdefault(entry, (url, heading, snippet))
-    return wholes | sections
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

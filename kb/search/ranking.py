@@ -16,13 +16,12 @@ import math
 import re
 from dataclasses import dataclass
 
-from django.db.models.functions import Lower, Substr
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from kb.models import SearchKind, SearchScope, SearchTerm
-from kb.search.engines import ROW_FIELDS, current_engine, entries
-from kb.search.query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
+from kb.models import SearchKind, SearchTerm
+from kb.search.engines import current_engine
+from kb.search.query import MARK_END, MARK_START, Query, Term
 from kb.search.text import (
     IDENTIFIER,
     MIN_WORD,
@@ -72,10 +71,9 @@ def search(*, query: str, limit: int = 20) -> SearchResults:
     if not understood:
         return SearchResults(query=query, corrected=None, hits=[])
     engine = current_engine()
-    candidates = engine.candidates(understood, window=max(3 * limit, 60))
-    ranked = _exact_alert_first(_by_score(candidates, understood, weigh_rarity=not engine.RANKS_BY_RARITY), understood)[
-        :limit
-    ]
+    rows, frequencies, total, exact = engine.candidates(understood, window=max(3 * limit, 60))
+    by_score = _by_score(rows, frequencies, total, understood, weigh_rarity=not engine.RANKS_BY_RARITY)
+    ranked = _exact_alert_first(by_score, exact)[:limit]
     snippets = engine.snippets(understood, ranked)
     top = max((r["score"] for r in ranked), default=0) or 1
     hits = []
@@ -151,9 +149,12 @@ def _resolve(words: list[tuple[str, str]], *, still_typing: bool) -> dict[str, t
     known = set(SearchTerm.objects.filter(word__in=asked).values_list("word", flat=True))
     last = words[-1][1] if words else None
     resolved: dict[str, tuple[list[Term], str | None]] = {}
+    unsure: dict[str, tuple[list[Term], str | None]] = {}  # looked up among near words, all in one query
     for typed, form in words:
         typing = still_typing and form == last
-        if form in known or form in resolved or form.isdigit() or (len(form) < MIN_WORD and not typing):
+        if form in known or form in resolved or form in unsure or form.isdigit():
+            continue
+        if len(form) < MIN_WORD and not typing:
             continue
         if form in parts:
             resolved[form] = ([Term(p) for p in parts[form]], None)
@@ -161,10 +162,13 @@ def _resolve(words: list[tuple[str, str]], *, still_typing: bool) -> dict[str, t
         glued = next(([Term(a), Term(b)] for a, b in splits.get(form, []) if a in known and b in known), [])
         slipped = sorted(slips.get(form, set()) & known)
         if glued or not slipped or typing:  # a word being typed may be the start of a known word
-            near, correction = _near(form, slipped=slipped[0] if slipped else None)
-            resolved[form] = (glued + near, None if glued else correction)
+            unsure[form] = (glued, slipped[0] if slipped else None)
         else:
             resolved[form] = ([Term(slipped[0])], slipped[0])
+    near_words = current_engine().near_words(list(unsure)) if unsure else {}
+    for form, (glued, slipped) in unsure.items():
+        near, correction = _near(form, near_words.get(form, []), slipped=slipped)
+        resolved[form] = (glued + near, None if glued else correction)
     return resolved
 
 
@@ -179,9 +183,9 @@ def _slips(word: str) -> set[str]:
     }
 
 
-def _near(word: str, *, slipped: str | None) -> tuple[list[Term], str | None]:
-    """The prefix of known words (a word being typed, or one glued to the next), else the closest known word."""
-    candidates = current_engine().near_words(word)
+def _near(word: str, candidates: list[str], *, slipped: str | None) -> tuple[list[Term], str | None]:
+    """The prefix of known words (a word being typed, or one glued to the next), else the closest known word
+    among `candidates`, the known words near it."""
     if any(c.startswith(word) for c in candidates):
         return [Term(word, prefix=True)], None
     if slipped:
@@ -203,11 +207,12 @@ def _near(word: str, *, slipped: str | None) -> tuple[list[Term], str | None]:
 # --- ranking ------------------------------------------------------------------------------
 
 
-def _by_score(candidates, query: Query, *, weigh_rarity: bool) -> list[dict]:
+def _by_score(
+    rows: list[dict], frequencies: dict[int, int], total: int, query: Query, *, weigh_rarity: bool
+) -> list[dict]:
     """Each row's per-term scores summed, each weighted by the term's rarity (idf) unless the engine's
     ranking did so already, times the share of the query's weight the row covers: matching all of
     "kiam certificate expired" beats matching "certificate expired" in a title."""
-    rows, frequencies, total = candidates
     idf = {i: math.log(1 + (total - df + 0.5) / (df + 0.5)) for i, df in frequencies.items()}
     weight = sum(idf.get(i, math.log(1 + (total + 0.5) / 0.5)) for i in range(len(query.scored))) or 1
     asked = {_stem(word) for term in query.scored for word in term.text.split()}
@@ -243,17 +248,8 @@ def _title_coverage(title: str, asked: set[str]) -> float:
     return len(covered) / len(words)
 
 
-def _exact_alert_first(ranked: list[dict], query: Query) -> list[dict]:
-    if not query.alert_names:
-        return ranked
-    exact = list(
-        entries()
-        .filter(scope=SearchScope.WHOLE, kind=SearchKind.RUNBOOK)
-        .annotate(alert_lower=Lower("alert"), lead=Substr("body", 1, LEAD_CHARS))
-        .filter(alert_lower__in=query.alert_names)
-        .values(*ROW_FIELDS, "lead")
-        .order_by("title")
-    )
+def _exact_alert_first(ranked: list[dict], exact: list[dict]) -> list[dict]:
+    """The runbooks of an alert the query names exactly (the engine found them with the candidates), then the rest."""
     scores = {r["id"]: r["score"] for r in ranked}
     for row in exact:
         row["score"], row["exact"] = scores.get(row["id"], 0.0), True

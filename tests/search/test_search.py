@@ -215,3 +215,35 @@ def test_a_thousand_new_alert_names_find_the_documents_that_name_them(imported):
     names = [f"GeneratedAlert{n}" for n in range(999)] + ["HomelabPodOOMKilled"]
     naming = search_documents_naming(names=names)
     assert naming and naming == search_documents_naming(names=["HomelabPodOOMKilled"])
+
+
+def test_a_search_takes_three_queries_however_many_words_hits_and_alerts_named(imported, django_assert_num_queries):
+    from kb.models import Alert
+    from kb.search import search_index_incidents
+
+    alert = Alert.objects.create(name="VeleroBackupPartiallyFailed")
+    incidents = [
+        Incident.objects.create(alert=alert, fingerprint=f"b{n}", labels={"schedule": f"velero-daily-{n}"})
+        for n in range(30)
+    ]
+    search_index_incidents(incidents=incidents)
+    for query in (
+        "HomelabPodOOMKilled",
+        "velero memory limit backup",
+        "velero backup partially failed",
+        'velero "memory limit" -staging',
+    ):
+        # 1. which of the words the index knows  2. the candidates, ranked and cut to the window in the
+        # database, with the runbooks of an alert named exactly  3. the best section and snippet of each hit
+        with django_assert_num_queries(3):
+            hits = search(query=query, limit=20).hits
+        assert hits, query
+
+
+def test_misspelt_words_take_one_query_more_however_many(imported, django_assert_num_queries):
+    for query, corrected in (("valero", "velero"), ("valero oomkiled memroy", "velero oomkilled memory")):
+        # the three of every search, and the known words near the misspelt ones, all of them at once
+        with django_assert_num_queries(4):
+            results = search(query=query)
+        assert results.corrected == corrected
+        assert results.hits[0].url.startswith(VELERO)
