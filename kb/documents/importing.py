@@ -219,13 +219,21 @@ def _save_parts(parsed: ParsedDocument, identity: str, shown: str, vocabulary: V
             vocabulary=vocabulary,
         )
         results.append(FileResult(f"{shown}#{part.anchor}", outcome, "", document, kind="runbook"))
-    gone = Runbook.objects.filter(identity__startswith=f"{identity}#", archived=False).exclude(identity__in=identities)
+    # One read: most files have no alert sections, before or now, and nothing to archive.
+    gone = list(
+        Runbook.objects.filter(identity__startswith=f"{identity}#", archived=False)
+        .exclude(identity__in=identities)
+        .only("pk", "part_anchor")
+    )
     for document in gone:
         results.append(
             FileResult(f"{shown}#{document.part_anchor}", "archived", "alert section no longer exists", document)
         )
-    counts_documents_archived(document_ids=[r.document.pk for r in results if r.outcome == "archived"])
-    gone.update(archived=True, updated_at=timezone.now())
+    if gone:
+        counts_documents_archived(document_ids=[document.pk for document in gone])
+        Document.objects.filter(pk__in=[document.pk for document in gone]).update(
+            archived=True, updated_at=timezone.now()
+        )
     return results
 
 

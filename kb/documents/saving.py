@@ -115,17 +115,21 @@ def document_save(
         document.summary = parsed.summary
     document.save()
 
-    _replace_parts(document, parsed)
-    _link_incidents(document, parsed)
-    search_index_update(document=document, sections=parsed.sections)
+    # A new document has no rows yet to read or delete: each writer skips those queries (an import
+    # creates thousands).
+    created = existing is None
+    _replace_parts(document, parsed, created=created)
+    _link_incidents(document, parsed, created=created)
+    search_index_update(document=document, sections=parsed.sections, created=created)
     mentions_write(
         document=document,
         parsed=parsed,
         vocabulary=vocabulary,
         naming=_documents_naming,
         counted_before=existing is not None and not existing.archived,
+        created=created,
     )
-    last = document.revisions.aggregate(n=Max("number"))["n"] or 0
+    last = 0 if created else document.revisions.aggregate(n=Max("number"))["n"] or 0
     Revision.objects.create(
         document=document,
         number=last + 1,
@@ -165,8 +169,9 @@ def _free_slug(parsed: ParsedDocument, identity: str) -> str:
     return f"{options[-1]}-{n}"
 
 
-def _replace_parts(document: Document, parsed: ParsedDocument) -> None:
-    document.sections.all().delete()
+def _replace_parts(document: Document, parsed: ParsedDocument, *, created: bool) -> None:
+    if not created:
+        document.sections.all().delete()
     Section.objects.bulk_create(
         Section(
             document=document,
@@ -179,7 +184,8 @@ def _replace_parts(document: Document, parsed: ParsedDocument) -> None:
         for i, s in enumerate(parsed.sections)
     )
     if isinstance(document, Runbook):
-        document.resolution_entries.all().delete()
+        if not created:
+            document.resolution_entries.all().delete()
         ResolutionEntry.objects.bulk_create(
             ResolutionEntry(
                 runbook=document,
@@ -194,20 +200,21 @@ def _replace_parts(document: Document, parsed: ParsedDocument) -> None:
             for i, r in enumerate(parsed.resolution_history)
         )
     elif isinstance(document, PostMortem):
-        document.follow_ups.all().delete()
+        if not created:
+            document.follow_ups.all().delete()
+            document.lessons.all().delete()
         FollowUp.objects.bulk_create(
             FollowUp(postmortem=document, position=i, text=f.text, status=f.status, owner=f.owner[:200], due=f.due)
             for i, f in enumerate(parsed.follow_ups)
         )
-        document.lessons.all().delete()
         Lesson.objects.bulk_create(
             Lesson(postmortem=document, position=i, text=text) for i, text in enumerate(parsed.lessons)
         )
 
 
-def _link_incidents(document: Document, parsed: ParsedDocument) -> None:
+def _link_incidents(document: Document, parsed: ParsedDocument, *, created: bool) -> None:
     """Links the incidents the document names; they take what it says about them (kb.alerting.facts)."""
     references = list(
         dict.fromkeys(parsed.incidents + [ref for row in parsed.resolution_history for ref in row.incidents])
     )
-    document_incidents_save(document=document, references=references)
+    document_incidents_save(document=document, references=references, created=created)

@@ -24,13 +24,17 @@ from kb.search.text import html_text, identifier_terms, vocabulary
 WORD_SOURCES = ("title_terms", "heading_terms", "body", "body_terms")
 # tsvector positions stop at 16383 and a tsvector at 1 MB: longer bodies are cut for matching only.
 MAX_BODY = 200_000
+WORDS_BATCH = 500
 
 
-def search_index_update(*, document: Document, sections: Sequence[ParsedSection | Section]) -> None:
+def search_index_update(
+    *, document: Document, sections: Sequence[ParsedSection | Section], created: bool = False
+) -> None:
     """Replaces the rows of a document document_save has just written (and so un-archived);
-    `sections` are the ones it wrote, not read back. An incident's rows hold none of its text."""
+    `sections` are the ones it wrote, not read back. An incident's rows hold none of its text.
+    `created`: the document was just inserted, so it has no rows to replace."""
     entries = _document_entries(document, alert=_alert_name(document), sections=sections)
-    _replace(SearchEntry.objects.filter(document=document), entries)
+    _replace(None if created else SearchEntry.objects.filter(document=document), entries)
 
 
 def search_index_incidents(*, incidents: list[Incident]) -> None:
@@ -66,13 +70,15 @@ def search_index_rebuild() -> int:
     return len(entries)
 
 
-def _replace(old: QuerySet[SearchEntry], entries: list[SearchEntry]) -> None:
-    """Writes `entries` in place of the rows `old`, and keeps the vocabulary to the words the index
-    holds: a typo "corrected" to a word of replaced text would find nothing."""
-    before = vocabulary(
-        *(text for row in old.filter(scope=SearchScope.WHOLE).values_list(*WORD_SOURCES) for text in row)
-    )
-    old.delete()
+def _replace(old: QuerySet[SearchEntry] | None, entries: list[SearchEntry]) -> None:
+    """Writes `entries` in place of the rows `old` (None: there are none), and keeps the vocabulary to
+    the words the index holds: a typo "corrected" to a word of replaced text would find nothing."""
+    before: set[str] = set()
+    if old is not None:
+        before = vocabulary(
+            *(text for row in old.filter(scope=SearchScope.WHOLE).values_list(*WORD_SOURCES) for text in row)
+        )
+        old.delete()
     SearchEntry.objects.bulk_create(entries, batch_size=200)
     after = _words_of(entries)
     _add_words(after - before)
@@ -86,7 +92,14 @@ def _words_of(entries: list[SearchEntry]) -> set[str]:
 
 
 def _add_words(words: set[str]) -> None:
-    SearchTerm.objects.bulk_create([SearchTerm(word=w) for w in sorted(words)], batch_size=500, ignore_conflicts=True)
+    """Inserts the words the vocabulary lacks. Most words of one document are known already: reading
+    which ones costs less than building an insert (a model instance a word) that ignores them. Many
+    words at once (a webhook's thousand incidents) are inserted in batches without that read."""
+    if len(words) <= WORDS_BATCH:
+        words = words - set(SearchTerm.objects.filter(word__in=words).values_list("word", flat=True))
+    SearchTerm.objects.bulk_create(
+        [SearchTerm(word=w) for w in sorted(words)], batch_size=WORDS_BATCH, ignore_conflicts=True
+    )
 
 
 def _alert_name(document: Document) -> str:
