@@ -66,7 +66,8 @@ def document_incidents_save(*, document: Document, references: Sequence[str], cr
     say about every incident it names now or named before its save: a fixed number of queries.
     `created`: the document was just inserted, so it named none before."""
     previous = set() if created else set(document.incidents_named.values_list("pk", flat=True))
-    existing = {i.reference: i for i in Incident.objects.filter(reference__in=references)}
+    # Not blank: the index of references holds only those (without it, every incident was read).
+    existing = {i.reference: i for i in Incident.objects.filter(reference__in=references).exclude(reference="")}
     new = Incident.objects.bulk_create(
         Incident(reference=ref, origin=IncidentOrigin.DOCUMENT) for ref in references if ref not in existing
     )

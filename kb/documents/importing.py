@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kb.documents.files import name_problem, shown_name, skip_reason
-from kb.documents.saving import document_save
+from kb.documents.saving import document_save, starting_with
 from kb.entities.counts import counts_documents_archived
 from kb.entities.extraction import Vocabulary
 from kb.entities.mentions import vocabulary_load
@@ -221,7 +221,7 @@ def _save_parts(parsed: ParsedDocument, identity: str, shown: str, vocabulary: V
         results.append(FileResult(f"{shown}#{part.anchor}", outcome, "", document, kind="runbook"))
     # One read: most files have no alert sections, before or now, and nothing to archive.
     gone = list(
-        Runbook.objects.filter(identity__startswith=f"{identity}#", archived=False)
+        Runbook.objects.filter(starting_with("identity", f"{identity}#"), archived=False)
         .exclude(identity__in=identities)
         .only("pk", "part_anchor")
     )
