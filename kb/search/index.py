@@ -34,7 +34,7 @@ def search_index_update(
     `sections` are the ones it wrote, not read back. An incident's rows hold none of its text.
     `created`: the document was just inserted, so it has no rows to replace."""
     entries = _document_entries(document, alert=_alert_name(document), sections=sections)
-    _replace(None if created else SearchEntry.objects.filter(document=document), entries)
+    _replace(None if created else SearchEntry.objects.filter(document=document), entries, read_known=True)
 
 
 def search_index_incidents(*, incidents: list[Incident]) -> None:
@@ -70,7 +70,7 @@ def search_index_rebuild() -> int:
     return len(entries)
 
 
-def _replace(old: QuerySet[SearchEntry] | None, entries: list[SearchEntry]) -> None:
+def _replace(old: QuerySet[SearchEntry] | None, entries: list[SearchEntry], *, read_known: bool = False) -> None:
     """Writes `entries` in place of the rows `old` (None: there are none), and keeps the vocabulary to
     the words the index holds: a typo "corrected" to a word of replaced text would find nothing."""
     before: set[str] = set()
@@ -81,7 +81,7 @@ def _replace(old: QuerySet[SearchEntry] | None, entries: list[SearchEntry]) -> N
         old.delete()
     SearchEntry.objects.bulk_create(entries, batch_size=200)
     after = _words_of(entries)
-    _add_words(after - before)
+    _add_words(after - before, read_known=read_known)
     if before - after:
         current_engine().forget_words(before - after)  # unless other rows hold them
 
@@ -91,11 +91,12 @@ def _words_of(entries: list[SearchEntry]) -> set[str]:
     return vocabulary(*(getattr(e, source) for e in entries if e.scope == SearchScope.WHOLE for source in WORD_SOURCES))
 
 
-def _add_words(words: set[str]) -> None:
-    """Inserts the words the vocabulary lacks. Most words of one document are known already: reading
-    which ones costs less than building an insert (a model instance a word) that ignores them. Many
-    words at once (a webhook's thousand incidents) are inserted in batches without that read."""
-    if len(words) <= WORDS_BATCH:
+def _add_words(words: set[str], *, read_known: bool = False) -> None:
+    """Inserts the words the vocabulary lacks. With `read_known` (a document's words, most of them
+    known already) the known ones are read first: that costs less than building an insert (a model
+    instance a word) that ignores them. Incidents' few words, and many at once (a webhook's thousand
+    incidents), are inserted without that read."""
+    if read_known and len(words) <= WORDS_BATCH:
         words = words - set(SearchTerm.objects.filter(word__in=words).values_list("word", flat=True))
     SearchTerm.objects.bulk_create(
         [SearchTerm(word=w) for w in sorted(words)], batch_size=WORDS_BATCH, ignore_conflicts=True

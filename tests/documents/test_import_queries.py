@@ -20,14 +20,14 @@ pytestmark = pytest.mark.django_db
 # vocabulary, once per import (alert names, curated entities); two savepoints (the file, the save) and
 # their releases; the document (read, free slug, two inserts); its alert (read, insert); sections and
 # history rows (insert); incidents (read, insert, link; what the documents say of them: four reads,
-# one update statement run for each; their search rows: words, delete, insert, words read and added);
+# one update statement run for each; their search rows: words, delete, insert, words added);
 # its search rows (insert, words read and added); entities (read, insert, read back); mentions
 # (insert); entity counts (an update per kind of change); the documents naming its alert first seen
 # (index lookup, read); the revision; the file's alert sections it no longer has.
-NEW_RUNBOOK_QUERIES = 40
+NEW_RUNBOOK_QUERIES = 39
 # A new post-mortem: no alert or history rows; follow-ups, lessons, and the fix sections of the
 # post-mortems naming its incidents.
-NEW_POSTMORTEM_QUERIES = 37
+NEW_POSTMORTEM_QUERIES = 36
 
 
 def runbook(alert: str, rows: int, steps: int) -> str:
