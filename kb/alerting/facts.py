@@ -45,6 +45,11 @@ FACT_FIELDS = (
 )
 
 
+# What the facts never read of a document, and the largest part of its row: each save of a document
+# reads every runbook and post-mortem naming the same incidents.
+DOCUMENT_TEXTS = ("source_text", "html", "metadata")
+
+
 @dataclass
 class Facts:
     row: ResolutionEntry | None  # the latest history row naming it, its `runbook` (and alert) selected
@@ -62,9 +67,15 @@ def incidents_with_facts(*, ids: set[int]) -> list[tuple[Incident, Facts]]:
     document_ids = {d.pk for incident in incidents for d in incident.documents.all()}
     runbook_ids = set(Runbook.objects.filter(pk__in=document_ids).values_list("pk", flat=True))
     entries = list(
-        ResolutionEntry.objects.filter(runbook_id__in=runbook_ids).select_related("runbook__alert").order_by("pk")
+        ResolutionEntry.objects.filter(runbook_id__in=runbook_ids)
+        .select_related("runbook__alert")
+        .defer(*(f"runbook__{name}" for name in DOCUMENT_TEXTS))
+        .order_by("pk")
     )
-    postmortems = {pm.pk: pm for pm in PostMortem.objects.filter(pk__in=document_ids - runbook_ids)}
+    postmortems = {
+        pm.pk: pm
+        for pm in PostMortem.objects.filter(pk__in=document_ids - runbook_ids).defer(*DOCUMENT_TEXTS, "summary")
+    }
     fixes: dict[int, str] = {}
     for section in Section.objects.filter(document_id__in=postmortems).order_by("document_id", "position"):
         if section.document_id not in fixes and is_fix_heading(section.heading) and section.markdown.strip():

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kb.documents.files import name_problem, shown_name, skip_reason
-from kb.documents.saving import document_save
+from kb.documents.saving import document_save, starting_with
 from kb.entities.counts import counts_documents_archived
 from kb.entities.extraction import Vocabulary
 from kb.entities.mentions import vocabulary_load
@@ -219,13 +219,21 @@ def _save_parts(parsed: ParsedDocument, identity: str, shown: str, vocabulary: V
             vocabulary=vocabulary,
         )
         results.append(FileResult(f"{shown}#{part.anchor}", outcome, "", document, kind="runbook"))
-    gone = Runbook.objects.filter(identity__startswith=f"{identity}#", archived=False).exclude(identity__in=identities)
+    # One read: most files have no alert sections, before or now, and nothing to archive.
+    gone = list(
+        Runbook.objects.filter(starting_with("identity", f"{identity}#"), archived=False)
+        .exclude(identity__in=identities)
+        .only("pk", "part_anchor")
+    )
     for document in gone:
         results.append(
             FileResult(f"{shown}#{document.part_anchor}", "archived", "alert section no longer exists", document)
         )
-    counts_documents_archived(document_ids=[r.document.pk for r in results if r.outcome == "archived"])
-    gone.update(archived=True, updated_at=timezone.now())
+    if gone:
+        counts_documents_archived(document_ids=[document.pk for document in gone])
+        Document.objects.filter(pk__in=[document.pk for document in gone]).update(
+            archived=True, updated_at=timezone.now()
+        )
     return results
 
 

@@ -5,7 +5,7 @@ and a revision in one transaction.
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -115,17 +115,21 @@ def document_save(
         document.summary = parsed.summary
     document.save()
 
-    _replace_parts(document, parsed)
-    _link_incidents(document, parsed)
-    search_index_update(document=document, sections=parsed.sections)
+    # A new document has no rows yet to read or delete: each writer skips those queries (an import
+    # creates thousands).
+    created = existing is None
+    _replace_parts(document, parsed, created=created)
+    _link_incidents(document, parsed, created=created)
+    search_index_update(document=document, sections=parsed.sections, created=created)
     mentions_write(
         document=document,
         parsed=parsed,
         vocabulary=vocabulary,
         naming=_documents_naming,
         counted_before=existing is not None and not existing.archived,
+        created=created,
     )
-    last = document.revisions.aggregate(n=Max("number"))["n"] or 0
+    last = 0 if created else document.revisions.aggregate(n=Max("number"))["n"] or 0
     Revision.objects.create(
         document=document,
         number=last + 1,
@@ -151,10 +155,12 @@ def _free_slug(parsed: ParsedDocument, identity: str) -> str:
         parts[-1] = WEB_PAGE_SUFFIX.sub("", parts[-1]) or parts[-1]
         options = [slugify("-".join(parts[-n:])) for n in range(1, len(parts) + 1)]
     options = [o[:180] for o in options if o] or ["document"]
+    same_kind = Document.objects.filter(kind=parsed.kind).order_by()
+    # Two index lookups: with an OR of them, SQLite read every slug of the kind, for every document saved.
     taken = set(
-        Document.objects.filter(kind=parsed.kind)
-        .filter(Q(slug__in=options) | Q(slug__startswith=f"{options[-1]}-"))
+        same_kind.filter(slug__in=options)
         .values_list("slug", flat=True)
+        .union(same_kind.filter(starting_with("slug", f"{options[-1]}-")).values_list("slug", flat=True))
     )
     for option in options:
         if option not in taken:
@@ -165,8 +171,19 @@ def _free_slug(parsed: ParsedDocument, identity: str) -> str:
     return f"{options[-1]}-{n}"
 
 
-def _replace_parts(document: Document, parsed: ParsedDocument) -> None:
-    document.sections.all().delete()
+def starting_with(field: str, prefix: str) -> Q:
+    """`field__startswith=prefix` that an index answers: SQLite's LIKE ignores case, so it uses no
+    index and reads the whole table; there, the same strings are the range [prefix, prefix with its
+    last character incremented). PostgreSQL's LIKE uses the pattern index Django gives unique and
+    slug fields (a range would not do there: its collation does not order by code points)."""
+    if connection.vendor != "sqlite":
+        return Q(**{f"{field}__startswith": prefix})
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)})
+
+
+def _replace_parts(document: Document, parsed: ParsedDocument, *, created: bool) -> None:
+    if not created:
+        document.sections.all().delete()
     Section.objects.bulk_create(
         Section(
             document=document,
@@ -179,7 +196,8 @@ def _replace_parts(document: Document, parsed: ParsedDocument) -> None:
         for i, s in enumerate(parsed.sections)
     )
     if isinstance(document, Runbook):
-        document.resolution_entries.all().delete()
+        if not created:
+            document.resolution_entries.all().delete()
         ResolutionEntry.objects.bulk_create(
             ResolutionEntry(
                 runbook=document,
@@ -194,20 +212,21 @@ def _replace_parts(document: Document, parsed: ParsedDocument) -> None:
             for i, r in enumerate(parsed.resolution_history)
         )
     elif isinstance(document, PostMortem):
-        document.follow_ups.all().delete()
+        if not created:
+            document.follow_ups.all().delete()
+            document.lessons.all().delete()
         FollowUp.objects.bulk_create(
             FollowUp(postmortem=document, position=i, text=f.text, status=f.status, owner=f.owner[:200], due=f.due)
             for i, f in enumerate(parsed.follow_ups)
         )
-        document.lessons.all().delete()
         Lesson.objects.bulk_create(
             Lesson(postmortem=document, position=i, text=text) for i, text in enumerate(parsed.lessons)
         )
 
 
-def _link_incidents(document: Document, parsed: ParsedDocument) -> None:
+def _link_incidents(document: Document, parsed: ParsedDocument, *, created: bool) -> None:
     """Links the incidents the document names; they take what it says about them (kb.alerting.facts)."""
     references = list(
         dict.fromkeys(parsed.incidents + [ref for row in parsed.resolution_history for ref in row.incidents])
     )
-    document_incidents_save(document=document, references=references)
+    document_incidents_save(document=document, references=references, created=created)

@@ -7,7 +7,7 @@ database. Each hit is one vote; kb.entities.extraction counts the votes of the w
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -232,7 +232,7 @@ def shape_hits(passage: Passage) -> Iterator[Hit]:
             yield Hit(name, METRIC, match.start(group), match.end(group), name)
 
 
-def alert_hits(passage: Passage, known_alerts: set[str]) -> Iterator[Hit]:
+def alert_hits(passage: Passage, known_alerts: Container[str]) -> Iterator[Hit]:
     text = passage.text
     for pattern in (ALERT_BEFORE, ALERT_AFTER):
         for match in pattern.finditer(text):
@@ -263,7 +263,7 @@ def _alert_candidate(name: str, passage: Passage) -> bool:
     return is_alert_like(name) or (name in passage.spans and any(c.isupper() for c in name))
 
 
-def coordinated_alerts(passage: Passage, alerts: set[str]) -> Iterator[Hit]:
+def coordinated_alerts(passage: Passage, alerts: Container[str]) -> Iterator[Hit]:
     """ "drives PVCStuckPending + ExternalAccessDivergence": named beside an alert, an alert too."""
     for match in COORDINATED.finditer(passage.text):
         for this, other, group in ((match.group(1), match.group(2), 2), (match.group(2), match.group(1), 1)):

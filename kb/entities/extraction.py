@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -44,6 +44,8 @@ class Vocabulary:
     known: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     # Names and aliases of entities a curator ignored for good: never extracted again.
     ignored: frozenset[str] = frozenset()
+    # Built on first use and shared by the vocabularies `with_alert` derives (see `_KnownIndex`).
+    _index: _KnownIndex | None = field(default=None, compare=False, repr=False)
 
     def resolve(self, name: str, kind: str) -> tuple[str, str] | None:
         key = name.lower()
@@ -56,7 +58,53 @@ class Vocabulary:
         key = name.lower()
         if key in self.known or key in self.ignored:
             return self
+        if self._index is not None:
+            self._index.add(key)
         return replace(self, known={**self.known, key: (name, ALERT)})
+
+    def known_in(self, lowered: str) -> list[str]:
+        """The known names that occur in `lowered` (a lower-cased text), without trying every name:
+        an import's vocabulary holds every alert of the knowledge base."""
+        if self._index is None:
+            object.__setattr__(self, "_index", _KnownIndex(self.known))
+        return [key for key in self._index.candidates(lowered) if key in self.known and key in lowered]
+
+
+class _KnownIndex:
+    """Names by their first few characters: a name occurs in a text only if its first characters do.
+    Shared by a vocabulary and those derived from it, so it may hold names a vocabulary lacks."""
+
+    WIDTH = 4
+
+    def __init__(self, names: Iterable[str]):
+        self.by_start: dict[str, set[str]] = {}
+        self.short: set[str] = set()
+        for name in names:
+            self.add(name)
+
+    def add(self, name: str) -> None:
+        if len(name) < self.WIDTH:
+            self.short.add(name)
+        else:
+            self.by_start.setdefault(name[: self.WIDTH], set()).add(name)
+
+    def candidates(self, text: str) -> set[str]:
+        starts = {text[i : i + self.WIDTH] for i in range(len(text) - self.WIDTH + 1)} & self.by_start.keys()
+        return self.short.union(*(self.by_start[start] for start in starts))
+
+
+class _KnownAlerts:
+    """Whether a lower-cased name is an alert the vocabulary knows (or one of `also`), without
+    gathering the vocabulary's alerts for each document."""
+
+    def __init__(self, known: Mapping[str, tuple[str, str]], also: Iterable[str] = ()):
+        self.known, self.also = known, frozenset(also)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.also or self.known.get(key, ("", ""))[1] == ALERT  # type: ignore[call-overload]
+
+    def __or__(self, other: Iterable[str]) -> _KnownAlerts:
+        return _KnownAlerts(self.known, self.also | frozenset(other))
 
 
 @dataclass
@@ -116,7 +164,7 @@ def extract(
     """
     all_passages = list(passages(blocks))
     lowered = "\n".join(p.text for p in all_passages).lower()
-    known_alerts = {k for k, (_, kind) in vocabulary.known.items() if kind == ALERT}
+    known_alerts = _KnownAlerts(vocabulary.known)
 
     votes: dict[str, Counter] = {}
     spelled: dict[str, str] = {}
@@ -134,7 +182,7 @@ def extract(
             references.append((n, hit))
         for hit in (*shape_hits(passage), *context_hits(passage), *alert_hits(passage, known_alerts)):
             vote(n, hit)
-    alerts = {k for k, c in votes.items() if c.most_common(1)[0][0] == ALERT} | known_alerts
+    alerts = known_alerts | {k for k, c in votes.items() if c.most_common(1)[0][0] == ALERT}
     for n, passage in enumerate(all_passages):
         for hit in coordinated_alerts(passage, alerts):
             vote(n, hit)
@@ -152,7 +200,7 @@ def extract(
         if kind and re.fullmatch(K8S_NAME, str(value)):
             local.setdefault(str(value).lower(), (str(value), kind))
     names: dict[str, tuple[str, str]] = {}
-    for key, value in [*local.items(), *((k, v) for k, v in vocabulary.known.items() if k in lowered)]:
+    for key, value in [*local.items(), *((k, vocabulary.known[k]) for k in vocabulary.known_in(lowered))]:
         if key in vocabulary.known:
             value = vocabulary.known[key]
         if key not in vocabulary.ignored and 2 <= len(key) <= MAX_NAME:

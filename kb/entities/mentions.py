@@ -53,6 +53,7 @@ def mentions_write(
     refresh_others: bool = True,
     naming: Naming | None = None,
     counted_before: bool | None = None,
+    created: bool = False,
 ) -> list[Mention]:
     """Rewrites the mentions of one document from its parsed outline; other documents are left alone.
 
@@ -62,6 +63,7 @@ def mentions_write(
 
     The entities' counts (`kb.entities.counts`) move by the difference; `counted_before` says whether
     the mentions being replaced counted (they did unless the document was archived, the default).
+    `created`: the document was just inserted, so it has no mentions to read or replace.
     """
     subject = extraction.document_subject(parsed)
     vocabulary = vocabulary or vocabulary_load()
@@ -75,12 +77,13 @@ def mentions_write(
         findings.append(Finding(resolved_subject[0], resolved_subject[1], 0, "", "", subject, parsed.title, 0))
 
     named = _entities_named(findings)
-    old_rows = list(document.mentions.values_list("entity_id", "subject"))
+    old_rows = [] if created else list(document.mentions.values_list("entity_id", "subject"))
     previous = {entity_id for entity_id, _ in old_rows}
     subject_entity = named.get(resolved_subject[0].lower()) if resolved_subject else None
     # Only a runbook's first save can make its alert newly known: later saves need no refresh.
     refresh_others = refresh_others and subject_entity is not None and subject_entity.pk not in previous
-    document.mentions.all().delete()
+    if not created:
+        document.mentions.all().delete()
     mentions = Mention.objects.bulk_create(
         Mention(
             entity=named[f.name.lower()],

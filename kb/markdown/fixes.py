@@ -5,6 +5,7 @@ says to do when its fix did not hold ("If OOMs recur after raising to 1Gi, consi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kb.markdown.rendering import render
 from kb.markdown.syntax import FIX_COLUMN, FIX_HEADING, LIST_ITEM, NEXT_STEP, fence_after, heading_key, is_table_row
@@ -24,6 +25,9 @@ def row_fix(cells: dict[str, str], notes: str) -> str:
     return short_text(written, limit=1000) if written.strip() else ""
 
 
+# Incident facts are rewritten for every document that names the incident, from the same history rows
+# and fix sections each time: each is rendered once (pure: text in, text out).
+@lru_cache(maxsize=1024)
 def short_text(markdown: str, *, limit: int = FIX_MAX_CHARS) -> str:
     """A section as a reader sees it rendered, paragraphs then list items, cut at a word within `limit`."""
     pieces: list[str] = []

@@ -150,12 +150,17 @@ class LongParagraphsAsText(Treeprocessor):
                     self.md.long_lines += 1
 
 
+def linear_reset(md: markdown.Markdown) -> None:
+    """The counts and budget of one text, for an instance that converts another."""
+    md.long_lines = 0
+    md.quoted_link_budget = QUOTED_LINK_BUDGET
+
+
 class LinearExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
-        md.long_lines = 0
+        linear_reset(md)
         # After the whitespace is normalised (30), before fenced code (25) and the HTML block parser (20).
         md.preprocessors.register(LongLinesAsText(md), "long_lines_as_text", 26)
-        md.quoted_link_budget = QUOTED_LINK_BUDGET
         # Before the inline patterns (20).
         md.treeprocessors.register(LongParagraphsAsText(md), "long_paragraphs_as_text", 25)
         # After fenced code is stashed (25), before the HTML block parser (20).

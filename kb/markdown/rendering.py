@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -19,7 +20,7 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from kb.markdown.limits import LinearExtension
+from kb.markdown.limits import LinearExtension, linear_reset
 from kb.markdown.syntax import CHECKBOX, LIST_START, LONG_LINE
 
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
@@ -291,30 +292,47 @@ def sanitise(text: str) -> str:
 
 def render(text: str, source_path: str = "", warnings: list[str] | None = None) -> Rendered:
     """`warnings`, when given, gets what the reader should know about the rendering (lines shown as text)."""
-    md = markdown.Markdown(
-        extensions=[
-            "abbr",
-            "attr_list",
-            "def_list",
-            "pymdownx.superfences",
-            "footnotes",
-            "md_in_html",
-            "tables",
-            "sane_lists",
-            "toc",
-            "pymdownx.highlight",
-            OutlineExtension(source_path=source_path),
-            LinearExtension(),
-        ],
-        extension_configs={
-            # Fences nested in list items (numbered steps with commands) stay code blocks, as on GitHub.
-            "pymdownx.highlight": {"guess_lang": False, "css_class": "highlight", "use_pygments": True},
-            "tables": {"use_align_attribute": True},
-        },
-        output_format="html",
-    )
+    md = _markdown(source_path)
     html = md.convert(text)
     if md.long_lines and warnings is not None:
         warnings.append(f"{md.long_lines} line(s) or paragraph(s) over {LONG_LINE:,} characters shown as plain text")
     # Python-Markdown skips the tree processors for a blank text.
     return Rendered(html=sanitise(html), blocks=getattr(md, "outline_blocks", [Block()]))
+
+
+_instances = threading.local()
+
+
+def _markdown(source_path: str) -> markdown.Markdown:
+    """This thread's Python-Markdown instance, reset for a new text: building one with its extensions
+    took longer than converting a document, and an import renders several per file."""
+    md = getattr(_instances, "md", None)
+    if md is None:
+        md = _instances.md = markdown.Markdown(
+            extensions=[
+                "abbr",
+                "attr_list",
+                "def_list",
+                "pymdownx.superfences",
+                "footnotes",
+                "md_in_html",
+                "tables",
+                "sane_lists",
+                "toc",
+                "pymdownx.highlight",
+                OutlineExtension(),
+                LinearExtension(),
+            ],
+            extension_configs={
+                # Fences nested in list items (numbered steps with commands) stay code blocks, as on GitHub.
+                "pymdownx.highlight": {"guess_lang": False, "css_class": "highlight", "use_pygments": True},
+                "tables": {"use_align_attribute": True},
+            },
+            output_format="html",
+        )
+    md.reset()
+    # What the extensions keep on the instance for one text (reset() knows only registered extensions).
+    md.preprocessors["hugo_shortcodes"].source_path = source_path
+    linear_reset(md)
+    md.__dict__.pop("outline_blocks", None)
+    return md

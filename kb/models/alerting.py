@@ -7,8 +7,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from kb.models.constraints import name_constraints
@@ -20,7 +20,8 @@ class AlertManager(models.Manager):
         """The alert of that name whatever its case, created when new; None for no name."""
         if not name:
             return None
-        return self.filter(name__iexact=name).first() or self.create(name=name)
+        # LOWER on both sides, as in the unique index (iexact read every alert: LIKE or UPPER).
+        return self.alias(key=Lower("name")).filter(key=Lower(Value(name))).first() or self.create(name=name)
 
 
 class Alert(models.Model):

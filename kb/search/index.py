@@ -24,13 +24,17 @@ from kb.search.text import html_text, identifier_terms, vocabulary
 WORD_SOURCES = ("title_terms", "heading_terms", "body", "body_terms")
 # tsvector positions stop at 16383 and a tsvector at 1 MB: longer bodies are cut for matching only.
 MAX_BODY = 200_000
+WORDS_BATCH = 500
 
 
-def search_index_update(*, document: Document, sections: Sequence[ParsedSection | Section]) -> None:
+def search_index_update(
+    *, document: Document, sections: Sequence[ParsedSection | Section], created: bool = False
+) -> None:
     """Replaces the rows of a document document_save has just written (and so un-archived);
-    `sections` are the ones it wrote, not read back. An incident's rows hold none of its text."""
+    `sections` are the ones it wrote, not read back. An incident's rows hold none of its text.
+    `created`: the document was just inserted, so it has no rows to replace."""
     entries = _document_entries(document, alert=_alert_name(document), sections=sections)
-    _replace(SearchEntry.objects.filter(document=document), entries)
+    _replace(None if created else SearchEntry.objects.filter(document=document), entries, read_known=True)
 
 
 def search_index_incidents(*, incidents: list[Incident]) -> None:
@@ -66,16 +70,18 @@ def search_index_rebuild() -> int:
     return len(entries)
 
 
-def _replace(old: QuerySet[SearchEntry], entries: list[SearchEntry]) -> None:
-    """Writes `entries` in place of the rows `old`, and keeps the vocabulary to the words the index
-    holds: a typo "corrected" to a word of replaced text would find nothing."""
-    before = vocabulary(
-        *(text for row in old.filter(scope=SearchScope.WHOLE).values_list(*WORD_SOURCES) for text in row)
-    )
-    old.delete()
+def _replace(old: QuerySet[SearchEntry] | None, entries: list[SearchEntry], *, read_known: bool = False) -> None:
+    """Writes `entries` in place of the rows `old` (None: there are none), and keeps the vocabulary to
+    the words the index holds: a typo "corrected" to a word of replaced text would find nothing."""
+    before: set[str] = set()
+    if old is not None:
+        before = vocabulary(
+            *(text for row in old.filter(scope=SearchScope.WHOLE).values_list(*WORD_SOURCES) for text in row)
+        )
+        old.delete()
     SearchEntry.objects.bulk_create(entries, batch_size=200)
     after = _words_of(entries)
-    _add_words(after - before)
+    _add_words(after - before, read_known=read_known)
     if before - after:
         current_engine().forget_words(before - after)  # unless other rows hold them
 
@@ -85,8 +91,16 @@ def _words_of(entries: list[SearchEntry]) -> set[str]:
     return vocabulary(*(getattr(e, source) for e in entries if e.scope == SearchScope.WHOLE for source in WORD_SOURCES))
 
 
-def _add_words(words: set[str]) -> None:
-    SearchTerm.objects.bulk_create([SearchTerm(word=w) for w in sorted(words)], batch_size=500, ignore_conflicts=True)
+def _add_words(words: set[str], *, read_known: bool = False) -> None:
+    """Inserts the words the vocabulary lacks. With `read_known` (a document's words, most of them
+    known already) the known ones are read first: that costs less than building an insert (a model
+    instance a word) that ignores them. Incidents' few words, and many at once (a webhook's thousand
+    incidents), are inserted without that read."""
+    if read_known and len(words) <= WORDS_BATCH:
+        words = words - set(SearchTerm.objects.filter(word__in=words).values_list("word", flat=True))
+    SearchTerm.objects.bulk_create(
+        [SearchTerm(word=w) for w in sorted(words)], batch_size=WORDS_BATCH, ignore_conflicts=True
+    )
 
 
 def _alert_name(document: Document) -> str:
