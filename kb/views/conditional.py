@@ -3,9 +3,14 @@ so that a browser (or a proxy) asking again for a page that has not changed gets
 that query.
 
 A document page shows more than its document: incidents of its alert, related documents, the
-entities it links. The ETag therefore holds the document's version, its newest mention, the newest
-write to any document, the newest incident and how many fire now; and the reader (user, CSRF cookie: the page
-carries a token for that cookie) and the query string (labels filled into commands).
+entities it links, the answers to "did it help?". The ETag therefore holds the document's version, its
+newest mention and answer, the newest write to any document and to any incident (created, resolved or
+edited: each sets its `updated_at`), and the day (a review falls due); and the reader (user, CSRF cookie:
+the page carries a token for that cookie) and the query string (labels filled into commands). Each is
+read from an index, so the query costs the same however many documents and incidents there are.
+
+Without the reader, the same stamp keys the page's cached parts (`page_key`): a write to anything the
+page shows changes the key, and the old parts are never read again.
 """
 
 from __future__ import annotations
@@ -13,30 +18,39 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 from django.views.decorators.http import condition
 
-from kb.models import Document, Incident, IncidentStatus, Mention
+from kb.models import Document, Incident, Mention, RunbookFeedback
+
+# How long a page's cached parts are kept: what they show is keyed by the stamp, but an incident firing
+# "for 14 min" grows older without any write.
+PAGE_SECONDS = 60
 
 
 def document_etag(request, kind: str, slug: str) -> str | None:
-    firing = Incident.objects.filter(status=IncidentStatus.FIRING).order_by().values("status").annotate(n=Count("pk"))
     row = (
         Document.objects.filter(kind=kind, slug=slug)
         .annotate(
             newest=Subquery(Document.objects.order_by("-updated_at").values("updated_at")[:1]),
-            last_incident=Subquery(Incident.objects.order_by("-pk").values("pk")[:1]),
-            firing=Subquery(firing.values("n")),
+            newest_incident=Subquery(Incident.objects.order_by("-updated_at").values("updated_at")[:1]),
             # Mentions are rewritten whenever the document is read again (a curator's change, a new alert).
             last_mention=Subquery(Mention.objects.filter(document=OuterRef("pk")).order_by("-pk").values("pk")[:1]),
+            # An answer given again about the same incident changes its time, not its id.
+            last_answer=Subquery(
+                RunbookFeedback.objects.filter(runbook=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
+            ),
         )
-        .values_list("pk", "version", "updated_at", "newest", "last_incident", "firing", "last_mention")
+        .values_list("pk", "version", "updated_at", "newest", "newest_incident", "last_mention", "last_answer")
         .first()
     )
     if row is None:
         return None  # the view answers 404
     # What else the page shows changes with these: the key of its cached parts (kb.views.documents).
-    request.kb_stamp = hashlib.sha256(repr(row[1:]).encode()).hexdigest()[:16]
+    request.kb_stamp = hashlib.sha256(repr((*row, timezone.localdate())).encode()).hexdigest()[:16]
+    # What the document's linked HTML depends on: not the incidents, which change all through an alert storm.
+    request.kb_document_stamp = hashlib.sha256(repr((row[:4], row[5])).encode()).hexdigest()[:16]
     reader = (
         getattr(request.user, "pk", None),
         request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""),
@@ -44,6 +58,13 @@ def document_etag(request, kind: str, slug: str) -> str | None:
         bool(getattr(request, "htmx", False)),
     )
     return hashlib.sha256(repr((row, reader)).encode()).hexdigest()[:32]
+
+
+def page_key(request) -> str:
+    """The key of the parts of a document page that every reader sees alike: the stamp and the query
+    string (labels filled into commands); empty when no stamp was read (nothing is cached then)."""
+    stamp = getattr(request, "kb_stamp", None)
+    return f"{stamp}:{request.GET.urlencode()}" if stamp else ""
 
 
 def document_conditional(kind: str | None = None):
