@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.views.decorators.http import condition
@@ -58,6 +59,26 @@ def document_etag(request, kind: str, slug: str) -> str | None:
         bool(getattr(request, "htmx", False)),
     )
     return hashlib.sha256(repr((row, reader)).encode()).hexdigest()[:32]
+
+
+def site_stamp() -> str:
+    """What the home and insights pages show changes with: the newest write to any document (a follow-up
+    closed is one), to any incident, the newest mention and answer to "did it help?", and the day. One
+    query, each part read from the end of an index (the answers, written by people, are few)."""
+    tables = {
+        "document": Document._meta.db_table,
+        "incident": Incident._meta.db_table,
+        "mention": Mention._meta.db_table,
+        "answer": RunbookFeedback._meta.db_table,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(updated_at) FROM {tables['document']}), (SELECT MAX(updated_at) FROM "
+            f"{tables['incident']}), (SELECT MAX(id) FROM {tables['mention']}), (SELECT MAX(created_at) FROM "
+            f"{tables['answer']})"
+        )
+        row = cursor.fetchone()
+    return hashlib.sha256(repr((*row, timezone.localdate())).encode()).hexdigest()[:16]
 
 
 def page_key(request) -> str:

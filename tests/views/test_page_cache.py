@@ -93,3 +93,24 @@ def test_a_readers_buttons_and_token_are_never_served_to_another(editor_client, 
 def test_the_cache_is_bounded(settings):
     assert settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
     assert 0 < settings.CACHES["default"]["OPTIONS"]["MAX_ENTRIES"] <= 2000
+
+
+def test_the_home_page_read_again_takes_one_query_and_shows_a_new_incident_at_once(
+    client, runbook, django_assert_num_queries
+):
+    client.get("/")
+    with django_assert_num_queries(1):  # the stamp of what it shows (kb/views/conditional.py)
+        assert "Node disk almost full" in client.get("/").content.decode()  # recently updated
+    incident_save(
+        incident=Incident(
+            alert=runbook.alert,
+            title="node-3 disk 98%",
+            origin=IncidentOrigin.ALERTMANAGER,
+            fingerprint="fp-home",
+            status=IncidentStatus.FIRING,
+            started_at=timezone.now() - timedelta(minutes=1),
+            labels={"alertname": "NodeDiskAlmostFull", "node": "node-3"},
+        )
+    )
+    html = client.get("/").content.decode()
+    assert "1 alert firing under 1 name." in html and "node-3 disk 98%" in html
