@@ -114,3 +114,14 @@ def test_the_home_page_read_again_takes_one_query_and_shows_a_new_incident_at_on
     )
     html = client.get("/").content.decode()
     assert "1 alert firing under 1 name." in html and "node-3 disk 98%" in html
+
+
+def test_insights_read_again_take_one_query_and_count_a_new_answer_at_once(
+    client, runbook, reader, django_assert_num_queries
+):
+    assert "No runbook has been answered “no” yet." in client.get("/insights/").content.decode()
+    with django_assert_num_queries(1):  # the stamp of what it shows (kb/views/conditional.py)
+        client.get("/insights/")
+    feedback_record(runbook=runbook, user=reader, answer="no")
+    answered_no = client.get("/insights/").content.decode().split('id="answered-no"')[1].split("</section>")[0]
+    assert "Node disk almost full" in answered_no and "1 no · 0 partly · 0 yes" in answered_no
