@@ -206,42 +206,88 @@ def runbook_detail(request, slug):
     )
 
 
+class PostMortemPage:
+    """What the post-mortem page shows, read the first time the template asks (see RunbookPage)."""
+
+    def __init__(self, request, slug: str) -> None:
+        self.request, self.slug = request, slug
+
+    @cached_property
+    def postmortem(self) -> PostMortem:
+        return get_object_or_404(
+            with_git_place(PostMortem.objects)
+            .annotate(revision_count=Count("revisions"))
+            .prefetch_related("sections", "follow_ups", "lessons", "incidents_named"),
+            slug=self.slug,
+        )
+
+    @cached_property
+    def fields(self) -> dict:
+        fields = self.postmortem.metadata.get("fields")
+        return {str(k): v for k, v in fields.items()} if isinstance(fields, dict) else {}
+
+    @cached_property
+    def body(self) -> dict:
+        postmortem = self.postmortem
+        context = _document_context(self.request, postmortem)
+        # Each fact once: the body leaves out what the metadata, follow-up and lesson cards show.
+        context["parts"], left_out = without_card_repeats(
+            context["parts"],
+            card_text=_card_text(postmortem, self.fields, self.follow_ups, self.lessons),
+            pointers={
+                "follow_ups": '<p class="shown-above">Shown above, in <a href="#follow-ups-title">Follow-ups</a>.</p>',
+                "lessons": '<p class="shown-above">Shown above, in <a href="#lessons-title">Lessons</a>.</p>',
+            },
+        )
+        context["sections"] = [s for s in context["sections"] if s.anchor not in left_out]
+        return context
+
+    @cached_property
+    def follow_ups(self) -> list:
+        return list(self.postmortem.follow_ups.all())
+
+    @cached_property
+    def lessons(self) -> list:
+        return list(self.postmortem.lessons.all())
+
+    def context(self) -> dict:
+        lazy = {
+            "postmortem": lambda: self.postmortem,
+            "document": lambda: self.postmortem,
+            "sections": lambda: self.body["sections"],
+            "parts": lambda: self.body["parts"],
+            "related": lambda: self.body["related"],
+            "git": lambda: self.body["git"],
+            "follow_ups": lambda: self.follow_ups,
+            "lessons": lambda: self.lessons,
+            "open_follow_ups": lambda: sum(1 for f in self.follow_ups if f.status == FollowUpStatus.OPEN),
+            "overdue_follow_ups": lambda: sum(1 for f in self.follow_ups if f.overdue),
+            "extra_fields": lambda: {key: value for key, value in self.fields.items() if key != "severity_note"},
+            "severity_note": lambda: self.fields.get("severity_note", ""),
+        }
+        return {name: SimpleLazyObject(read) for name, read in lazy.items()} | {
+            "address": PostMortem(kind=DocumentKind.POSTMORTEM, slug=self.slug)
+        }
+
+
 @require_safe
 @document_conditional("postmortem")
 def postmortem_detail(request, slug):
-    postmortem = get_object_or_404(
-        with_git_place(PostMortem.objects)
-        .annotate(revision_count=Count("revisions"))
-        .prefetch_related("sections", "follow_ups", "lessons", "incidents_named"),
-        slug=slug,
-    )
-    follow_ups = list(postmortem.follow_ups.all())
-    lessons = list(postmortem.lessons.all())
-    fields = postmortem.metadata.get("fields")
-    fields = {str(k): v for k, v in fields.items()} if isinstance(fields, dict) else {}
-    context = _document_context(request, postmortem)
-    # Each fact once: the body leaves out what the metadata, follow-up and lesson cards show.
-    context["parts"], left_out = without_card_repeats(
-        context["parts"],
-        card_text=_card_text(postmortem, fields, follow_ups, lessons),
-        pointers={
-            "follow_ups": '<p class="shown-above">Shown above, in <a href="#follow-ups-title">Follow-ups</a>.</p>',
-            "lessons": '<p class="shown-above">Shown above, in <a href="#lessons-title">Lessons</a>.</p>',
-        },
-    )
-    context["sections"] = [s for s in context["sections"] if s.anchor not in left_out]
+    page = PostMortemPage(request, slug)
+    key = page_key(request)
+    if not key:
+        page.postmortem  # noqa: B018 -- no stamp: the post-mortem does not exist (404), or nothing is cached
+    # The follow-ups carry a toggle and its CSRF token for those who may change them: never shared.
+    may_change = request.user.has_perm("kb.change_postmortem")
     return render(
         request,
         "kb/postmortem_detail.html",
         {
-            **context,
-            "postmortem": postmortem,
-            "follow_ups": follow_ups,
-            "lessons": lessons,
-            "open_follow_ups": sum(1 for f in follow_ups if f.status == FollowUpStatus.OPEN),
-            "overdue_follow_ups": sum(1 for f in follow_ups if f.overdue),
-            "extra_fields": {key: value for key, value in fields.items() if key != "severity_note"},
-            "severity_note": fields.get("severity_note", ""),
+            **page.context(),
+            "page_key": key,
+            "page_seconds": PAGE_SECONDS if key else 0,
+            "follow_ups_seconds": PAGE_SECONDS if key and not may_change else 0,
+            "may_change": may_change,
         },
     )
 

@@ -125,3 +125,38 @@ def test_insights_read_again_take_one_query_and_count_a_new_answer_at_once(
     feedback_record(runbook=runbook, user=reader, answer="no")
     answered_no = client.get("/insights/").content.decode().split('id="answered-no"')[1].split("</section>")[0]
     assert "Node disk almost full" in answered_no and "1 no · 0 partly · 0 yes" in answered_no
+
+
+POSTMORTEM = """
+    ---
+    kind: postmortem
+    slug: disk-outage
+    ---
+    # Disk outage
+
+    **Date:** 2026-03-02
+
+    ## Summary
+
+    `NodeDiskAlmostFull` fired on node-7.
+
+    ## Action items
+
+    - [{done}] Alert earlier on image garbage collection
+    """
+
+
+def test_a_postmortem_read_again_takes_one_query_and_its_toggles_are_never_shared(
+    client, editor_client, django_assert_num_queries
+):
+    save_document(POSTMORTEM.format(done=" "), identity="disk-outage.md")
+    visitor = Client()
+    visitor.get("/postmortems/disk-outage/")
+    with django_assert_num_queries(1):  # the stamp of what it shows (kb/views/conditional.py)
+        html = visitor.get("/postmortems/disk-outage/").content.decode()
+    assert "Alert earlier on image garbage collection" in html and "csrfmiddlewaretoken" not in html
+    editor_html = editor_client.get("/postmortems/disk-outage/").content.decode()
+    assert 'class="toggle"' in editor_html and "csrfmiddlewaretoken" in editor_html
+    save_document(POSTMORTEM.format(done="x"), identity="disk-outage.md")
+    follow_ups = visitor.get("/postmortems/disk-outage/").content.decode().split('id="follow-ups-title"')[1]
+    assert "0 open" in follow_ups.split("</h2>")[0]
