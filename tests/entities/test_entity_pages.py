@@ -27,10 +27,14 @@ def imported(seeds):
 def test_it_says_the_alert_is_implicated_in_two_postmortems_and_has_no_runbook(
     client, imported, django_assert_num_queries
 ):
-    # entity, aliases, mentions with their documents, incidents, open follow-ups
-    with django_assert_num_queries(5):
+    # entity, aliases, the stamp of what the page shows (kb/views/conditional.py), mentions with their
+    # documents, incidents, open follow-ups; read again, the entity, its aliases and the stamp
+    with django_assert_num_queries(6):
         response = client.get("/entities/KuredRebootBacklog/")
+    with django_assert_num_queries(3):
+        again = client.get("/entities/KuredRebootBacklog/").content.decode()
     html = response.content.decode()
+    assert again.split("<article")[1] == html.split("<article")[1]
     assert response.status_code == 200
     assert "implicated in 2 post-mortems · no runbook" in html
     assert html.index("Post-Mortem: kured-sentinel-gate OOM") < html.index("Post-Mortem: kured stopped rebooting")
