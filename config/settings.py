@@ -206,6 +206,17 @@ WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 
+# One cache per worker, bounded: a document's linked HTML and the parts of a page every reader sees alike
+# (kb.views), keyed by what they show, so that a write changes the key and nothing is invalidated by hand.
+# MAX_ENTRIES bounds the memory (an entry is a fragment of a page, a few to some tens of KB).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "kb",
+        "OPTIONS": {"MAX_ENTRIES": env_int("KB_CACHE_ENTRIES", 600)},
+    }
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

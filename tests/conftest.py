@@ -71,6 +71,14 @@ def seed_postmortem(seeds) -> Path:
     return seeds / f"{SEED_POSTMORTEM}.txt"
 
 
+@pytest.fixture(autouse=True)
+def empty_page_cache():
+    """Each test starts with an empty cache (kb.views caches parts of pages per worker, as in production)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def collected_static(django_db_blocker):
     """Pages run with DEBUG=False, as in production, so their static files must be collected."""

@@ -18,6 +18,7 @@ from kb.models import Alert, Entity, FollowUp, Incident, IncidentOrigin, Inciden
 
 RECENT = 10
 FIRING_LISTED = 100  # instances read to show a few per alert
+FIRING_ALERTS_SHOWN = 20  # alerts listed on the home page: those that started last
 FIRING_SHOWN_PER_ALERT = 3
 # Labels every instance of an alert shares in most setups; they say nothing about which instance it is.
 UNINFORMATIVE_LABELS = {"alertname", "severity", "prometheus", "job"}
@@ -93,24 +94,23 @@ class FiringAlert:
 
 @dataclass
 class FiringNow:
-    alerts: list[FiringAlert]
+    alerts: list[FiringAlert]  # those that started last, FIRING_ALERTS_SHOWN at most
     # False while KB_ALERTMANAGER_TOKEN is unset: the webhook refuses every delivery, so "nothing fires"
     # would be a guess.
     receiving: bool = True
+    total: int = 0  # instances firing
+    names: int | None = None  # how many alerts they are, when every one is listed; None when more are
 
     @property
-    def total(self) -> int:
-        return sum(group.alert.firing for group in self.alerts)
+    def more(self) -> bool:
+        return self.names is None
 
 
 def firing_now() -> FiringNow:
-    """Alerts firing now, the latest started first, each with its latest instances: two queries."""
-    alerts = list(
-        Alert.objects.filter(incidents__status=IncidentStatus.FIRING)
-        .annotate(firing=Count("incidents"), since=Min("incidents__started_at"), latest=Max("incidents__started_at"))
-        .order_by(F("latest").desc(nulls_last=True), "name")
-    )
-    latest = (
+    """Alerts firing now, the latest started first, each with its latest instances: three queries, each
+    bounded, whatever the number of incidents. The alerts are those of the latest instances (the partial
+    index on firing incidents), so that an alert storm lists the alerts that started last, not all of them."""
+    latest = list(
         Incident.objects.filter(status=IncidentStatus.FIRING, alert__isnull=False)
         .select_related("runbook")
         .order_by(F("started_at").desc(nulls_last=True), "-pk")[:FIRING_LISTED]
@@ -118,9 +118,22 @@ def firing_now() -> FiringNow:
     by_alert: dict[int, list[Incident]] = {}
     for incident in latest:
         by_alert.setdefault(incident.alert_id, []).append(incident)
+    shown = list(by_alert)[:FIRING_ALERTS_SHOWN]
+    # Counted in the partial index of firing incidents alone (no other column read).
+    total = Incident.objects.filter(status=IncidentStatus.FIRING).count() if latest else 0
+    alerts = (
+        Alert.objects.filter(pk__in=shown, incidents__status=IncidentStatus.FIRING)
+        .annotate(firing=Count("incidents"), since=Min("incidents__started_at"), latest=Max("incidents__started_at"))
+        .order_by(F("latest").desc(nulls_last=True), "name")
+        if shown
+        else []
+    )
+    every_one_listed = len(latest) < FIRING_LISTED and len(by_alert) <= FIRING_ALERTS_SHOWN
     return FiringNow(
-        alerts=[FiringAlert(alert, _rows(by_alert.get(alert.pk, []))[:FIRING_SHOWN_PER_ALERT]) for alert in alerts],
+        alerts=[FiringAlert(alert, _rows(by_alert[alert.pk])[:FIRING_SHOWN_PER_ALERT]) for alert in alerts],
         receiving=bool(settings.KB_ALERTMANAGER_TOKEN),
+        total=total,
+        names=len(by_alert) if every_one_listed else None,
     )
 
 

@@ -164,6 +164,8 @@ class Incident(models.Model):
             models.Index(fields=["-started_at"], condition=Q(status="firing"), name="incident_firing_recent"),
             # The incident list's order (newest first, by start or else arrival), read page by page from here.
             models.Index(Coalesce("started_at", "created_at").desc(), F("id").desc(), name="incident_list_order"),
+            # The newest write to any incident: part of what a cached page is keyed by (kb.views.conditional).
+            models.Index(fields=["-updated_at"], name="incident_newest_write"),
         ]
 
     def __str__(self) -> str:

@@ -3,9 +3,14 @@ so that a browser (or a proxy) asking again for a page that has not changed gets
 that query.
 
 A document page shows more than its document: incidents of its alert, related documents, the
-entities it links. The ETag therefore holds the document's version, its newest mention, the newest
-write to any document, the newest incident and how many fire now; and the reader (user, CSRF cookie: the page
-carries a token for that cookie) and the query string (labels filled into commands).
+entities it links, the answers to "did it help?". The ETag therefore holds the document's version, its
+newest mention and answer, the newest write to any document and to any incident (created, resolved or
+edited: each sets its `updated_at`), and the day (a review falls due); and the reader (user, CSRF cookie:
+the page carries a token for that cookie) and the query string (labels filled into commands). Each is
+read from an index, so the query costs the same however many documents and incidents there are.
+
+Without the reader, the same stamp keys the page's cached parts (`page_key`): a write to anything the
+page shows changes the key, and the old parts are never read again.
 """
 
 from __future__ import annotations
@@ -13,30 +18,48 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Subquery
+from django.db import connection
+from django.utils import timezone
 from django.views.decorators.http import condition
 
-from kb.models import Document, Incident, IncidentStatus, Mention
+from kb.models import Document, Incident, Mention, RunbookFeedback
+
+# How long a page's cached parts are kept: what they show is keyed by the stamp, but an incident firing
+# "for 14 min" grows older without any write.
+PAGE_SECONDS = 60
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "document": Document._meta.db_table,
+        "incident": Incident._meta.db_table,
+        "mention": Mention._meta.db_table,
+        "answer": RunbookFeedback._meta.db_table,
+    }
 
 
 def document_etag(request, kind: str, slug: str) -> str | None:
-    firing = Incident.objects.filter(status=IncidentStatus.FIRING).order_by().values("status").annotate(n=Count("pk"))
-    row = (
-        Document.objects.filter(kind=kind, slug=slug)
-        .annotate(
-            newest=Subquery(Document.objects.order_by("-updated_at").values("updated_at")[:1]),
-            last_incident=Subquery(Incident.objects.order_by("-pk").values("pk")[:1]),
-            firing=Subquery(firing.values("n")),
+    # Written out rather than built by the ORM: building four subqueries cost more than running them, and
+    # this runs on every view of a document page (a page read again runs nothing else).
+    t = _tables()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT d.id, d.version, d.updated_at, (SELECT MAX(updated_at) FROM {t['document']}), "
+            f"(SELECT MAX(updated_at) FROM {t['incident']}), "
             # Mentions are rewritten whenever the document is read again (a curator's change, a new alert).
-            last_mention=Subquery(Mention.objects.filter(document=OuterRef("pk")).order_by("-pk").values("pk")[:1]),
+            f"(SELECT MAX(id) FROM {t['mention']} WHERE document_id = d.id), "
+            # An answer given again about the same incident changes its time, not its id.
+            f"(SELECT MAX(created_at) FROM {t['answer']} WHERE runbook_id = d.id) "
+            f"FROM {t['document']} d WHERE d.kind = %s AND d.slug = %s",
+            [kind, slug],
         )
-        .values_list("pk", "version", "updated_at", "newest", "last_incident", "firing", "last_mention")
-        .first()
-    )
+        row = cursor.fetchone()
     if row is None:
         return None  # the view answers 404
     # What else the page shows changes with these: the key of its cached parts (kb.views.documents).
-    request.kb_stamp = hashlib.sha256(repr(row[1:]).encode()).hexdigest()[:16]
+    request.kb_stamp = hashlib.sha256(repr((*row, timezone.localdate())).encode()).hexdigest()[:16]
+    # What the document's linked HTML depends on: not the incidents, which change all through an alert storm.
+    request.kb_document_stamp = hashlib.sha256(repr((row[:4], row[5])).encode()).hexdigest()[:16]
     reader = (
         getattr(request.user, "pk", None),
         request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""),
@@ -44,6 +67,28 @@ def document_etag(request, kind: str, slug: str) -> str | None:
         bool(getattr(request, "htmx", False)),
     )
     return hashlib.sha256(repr((row, reader)).encode()).hexdigest()[:32]
+
+
+def site_stamp() -> str:
+    """What the home and insights pages show changes with: the newest write to any document (a follow-up
+    closed is one), to any incident, the newest mention and answer to "did it help?", and the day. One
+    query, each part read from the end of an index (the answers, written by people, are few)."""
+    tables = _tables()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(updated_at) FROM {tables['document']}), (SELECT MAX(updated_at) FROM "
+            f"{tables['incident']}), (SELECT MAX(id) FROM {tables['mention']}), (SELECT MAX(created_at) FROM "
+            f"{tables['answer']})"
+        )
+        row = cursor.fetchone()
+    return hashlib.sha256(repr((*row, timezone.localdate())).encode()).hexdigest()[:16]
+
+
+def page_key(request) -> str:
+    """The key of the parts of a document page that every reader sees alike: the stamp and the query
+    string (labels filled into commands); empty when no stamp was read (nothing is cached then)."""
+    stamp = getattr(request, "kb_stamp", None)
+    return f"{stamp}:{request.GET.urlencode()}" if stamp else ""
 
 
 def document_conditional(kind: str | None = None):

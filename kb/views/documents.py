@@ -1,11 +1,13 @@
 import posixpath
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.core.cache import cache
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
 from kb.alerting.feedback import feedback_summary, runbooks_annotated, runbooks_mark_stale
@@ -20,8 +22,18 @@ from kb.gitsync.links import git_place, with_git_place
 from kb.markdown.commands import first_command, mark_commands
 from kb.markdown.html_parts import Part, split_sections, without_title
 from kb.markdown.shown_once import without_card_repeats
-from kb.models import Document, FollowUp, FollowUpStatus, Incident, Note, PostMortem, ResolutionEntry, Runbook
-from kb.views.conditional import document_conditional
+from kb.models import (
+    Document,
+    DocumentKind,
+    FollowUp,
+    FollowUpStatus,
+    Incident,
+    Note,
+    PostMortem,
+    ResolutionEntry,
+    Runbook,
+)
+from kb.views.conditional import PAGE_SECONDS, document_conditional, page_key
 from kb.views.paging import offset_page
 
 DOCUMENTS_PER_PAGE = 100
@@ -82,10 +94,11 @@ def _resolution_history(runbook: Runbook, sections, entries: list[ResolutionEntr
 
 
 def _linked_html(request, document: Document) -> str:
-    """The stored HTML with its entities linked and its commands marked, computed once per state of the knowledge base (the
-    ETag's stamp: a new document can link a name in this one) and per worker: the cache is the bounded
-    LocMemCache unless CACHES says otherwise."""
-    key = f"kb:linked:{document.pk}:{document.version}:{getattr(request, 'kb_stamp', None) or document.updated_at.timestamp()}"
+    """The stored HTML with its entities linked and its commands marked, computed once per state of the documents (the
+    ETag's document stamp: a new document can link a name in this one) and per worker: the cache is the
+    bounded LocMemCache of settings.CACHES."""
+    stamp = getattr(request, "kb_document_stamp", None) or document.updated_at.timestamp()
+    key = f"kb:linked:{document.pk}:{document.version}:{stamp}"
     html = cache.get(key)
     if html is None:
         html = mark_commands(document_html_linked(document))
@@ -108,87 +121,173 @@ def _document_context(request, document: Document) -> dict:
     }
 
 
+class RunbookPage:
+    """What the runbook page shows, each part read the first time the template asks for it: a part
+    found in the page cache (`{% cache %}` under `page_key`) is never read, nor are its queries run."""
+
+    def __init__(self, request, slug: str) -> None:
+        self.request, self.slug = request, slug
+        self.labels = labels_from_query(request.GET)
+
+    @cached_property
+    def runbook(self) -> Runbook:
+        return get_object_or_404(
+            with_git_place(runbooks_annotated(Runbook.objects.select_related("alert")))
+            .annotate(revision_count=Count("revisions"))
+            .prefetch_related("sections", "resolution_entries", "incidents_named"),
+            slug=self.slug,
+        )
+
+    @cached_property
+    def filling(self):
+        return fill_placeholders(_linked_html(self.request, self.runbook), self.labels)
+
+    @cached_property
+    def sections(self) -> list:
+        return list(self.runbook.sections.all())
+
+    @cached_property
+    def parts(self) -> list[Part]:
+        return _document_parts(self.runbook, self.filling.html)
+
+    @cached_property
+    def history(self) -> ResolutionHistory | None:
+        return _resolution_history(self.runbook, self.sections, list(self.runbook.resolution_entries.all()))
+
+    def context(self) -> dict:
+        lazy = {
+            "runbook": lambda: self.runbook,
+            "document": lambda: self.runbook,
+            "alert": lambda: self.runbook.alert,
+            "filled": lambda: self.filling.filled,
+            # The alert's labels that contradict this runbook's scope: it may be the wrong runbook.
+            "scope_mismatch": lambda: {
+                k: v for k, v in self.runbook.labels.items() if k in self.labels and self.labels[k] != str(v)
+            },
+            "sections": lambda: self.sections,
+            "parts": lambda: self.parts,
+            "first_command": lambda: first_command(self.parts),
+            "history": lambda: self.history,
+            "history_placed": lambda: (
+                self.history is not None and any(p.anchor == self.history.anchor for p in self.parts if p.level)
+            ),
+            "incident_history": lambda: incident_history(alert=self.runbook.alert) if self.runbook.alert else None,
+            # What fixed its last incidents leads the page.
+            "last_time": lambda: last_time(runbook=self.runbook, trend=self.history.trend if self.history else None),
+            "related": lambda: related_documents(document=self.runbook),
+            "git": lambda: git_place(self.runbook),
+            "feedback": lambda: feedback_summary(self.runbook),
+            # The file with many alerts this runbook is one section of.
+            "part_of": lambda: (
+                Document.objects.filter(identity=self.runbook.identity.partition("#")[0]).first()
+                if self.runbook.part_anchor
+                else None
+            ),
+        }
+        return {name: SimpleLazyObject(read) for name, read in lazy.items()} | {
+            "labels": self.labels,
+            "labels_query": labels_query(self.labels),
+            # Enough for the links every reader sees differently (edit buttons, the feedback form): no query.
+            "address": Runbook(kind=DocumentKind.RUNBOOK, slug=self.slug),
+        }
+
+
 @require_safe
 @document_conditional("runbook")
 def runbook_detail(request, slug):
-    runbook = get_object_or_404(
-        with_git_place(runbooks_annotated(Runbook.objects.select_related("alert")))
-        .annotate(revision_count=Count("revisions"))
-        .prefetch_related("sections", "resolution_entries", "incidents_named"),
-        slug=slug,
-    )
-    labels = labels_from_query(request.GET)
-    filling = fill_placeholders(_linked_html(request, runbook), labels)
-    sections = list(runbook.sections.all())
-    history = _resolution_history(runbook, sections, list(runbook.resolution_entries.all()))
-    parts = _document_parts(runbook, filling.html)
+    page = RunbookPage(request, slug)
+    key = page_key(request)
+    if not key:
+        page.runbook  # noqa: B018 -- no stamp: the runbook does not exist (404), or nothing is cached
     return render(
         request,
         "kb/runbook_detail.html",
-        {
-            "runbook": runbook,
-            "document": runbook,
-            "alert": runbook.alert,
-            "labels": labels,
-            "labels_query": labels_query(labels),
-            "filled": filling.filled,
-            # The alert's labels that contradict this runbook's scope: it may be the wrong runbook.
-            "scope_mismatch": {k: v for k, v in runbook.labels.items() if k in labels and labels[k] != str(v)},
-            "sections": sections,
-            "parts": parts,
-            "first_command": first_command(parts),
-            "history": history,
-            "history_placed": history is not None and any(p.anchor == history.anchor for p in parts if p.level),
-            "incident_history": incident_history(alert=runbook.alert) if runbook.alert else None,
-            # What fixed its last incidents leads the page.
-            "last_time": last_time(runbook=runbook, trend=history.trend if history else None),
-            "related": related_documents(document=runbook),
-            "git": git_place(runbook),
-            "feedback": feedback_summary(runbook),
-            # The file with many alerts this runbook is one section of.
-            "part_of": Document.objects.filter(identity=runbook.identity.partition("#")[0]).first()
-            if runbook.part_anchor
-            else None,
-        },
+        {**page.context(), "page_key": key, "page_seconds": PAGE_SECONDS if key else 0},
     )
+
+
+class PostMortemPage:
+    """What the post-mortem page shows, read the first time the template asks (see RunbookPage)."""
+
+    def __init__(self, request, slug: str) -> None:
+        self.request, self.slug = request, slug
+
+    @cached_property
+    def postmortem(self) -> PostMortem:
+        return get_object_or_404(
+            with_git_place(PostMortem.objects)
+            .annotate(revision_count=Count("revisions"))
+            .prefetch_related("sections", "follow_ups", "lessons", "incidents_named"),
+            slug=self.slug,
+        )
+
+    @cached_property
+    def fields(self) -> dict:
+        fields = self.postmortem.metadata.get("fields")
+        return {str(k): v for k, v in fields.items()} if isinstance(fields, dict) else {}
+
+    @cached_property
+    def body(self) -> dict:
+        postmortem = self.postmortem
+        context = _document_context(self.request, postmortem)
+        # Each fact once: the body leaves out what the metadata, follow-up and lesson cards show.
+        context["parts"], left_out = without_card_repeats(
+            context["parts"],
+            card_text=_card_text(postmortem, self.fields, self.follow_ups, self.lessons),
+            pointers={
+                "follow_ups": '<p class="shown-above">Shown above, in <a href="#follow-ups-title">Follow-ups</a>.</p>',
+                "lessons": '<p class="shown-above">Shown above, in <a href="#lessons-title">Lessons</a>.</p>',
+            },
+        )
+        context["sections"] = [s for s in context["sections"] if s.anchor not in left_out]
+        return context
+
+    @cached_property
+    def follow_ups(self) -> list:
+        return list(self.postmortem.follow_ups.all())
+
+    @cached_property
+    def lessons(self) -> list:
+        return list(self.postmortem.lessons.all())
+
+    def context(self) -> dict:
+        lazy = {
+            "postmortem": lambda: self.postmortem,
+            "document": lambda: self.postmortem,
+            "sections": lambda: self.body["sections"],
+            "parts": lambda: self.body["parts"],
+            "related": lambda: self.body["related"],
+            "git": lambda: self.body["git"],
+            "follow_ups": lambda: self.follow_ups,
+            "lessons": lambda: self.lessons,
+            "open_follow_ups": lambda: sum(1 for f in self.follow_ups if f.status == FollowUpStatus.OPEN),
+            "overdue_follow_ups": lambda: sum(1 for f in self.follow_ups if f.overdue),
+            "extra_fields": lambda: {key: value for key, value in self.fields.items() if key != "severity_note"},
+            "severity_note": lambda: self.fields.get("severity_note", ""),
+        }
+        return {name: SimpleLazyObject(read) for name, read in lazy.items()} | {
+            "address": PostMortem(kind=DocumentKind.POSTMORTEM, slug=self.slug)
+        }
 
 
 @require_safe
 @document_conditional("postmortem")
 def postmortem_detail(request, slug):
-    postmortem = get_object_or_404(
-        with_git_place(PostMortem.objects)
-        .annotate(revision_count=Count("revisions"))
-        .prefetch_related("sections", "follow_ups", "lessons", "incidents_named"),
-        slug=slug,
-    )
-    follow_ups = list(postmortem.follow_ups.all())
-    lessons = list(postmortem.lessons.all())
-    fields = postmortem.metadata.get("fields")
-    fields = {str(k): v for k, v in fields.items()} if isinstance(fields, dict) else {}
-    context = _document_context(request, postmortem)
-    # Each fact once: the body leaves out what the metadata, follow-up and lesson cards show.
-    context["parts"], left_out = without_card_repeats(
-        context["parts"],
-        card_text=_card_text(postmortem, fields, follow_ups, lessons),
-        pointers={
-            "follow_ups": '<p class="shown-above">Shown above, in <a href="#follow-ups-title">Follow-ups</a>.</p>',
-            "lessons": '<p class="shown-above">Shown above, in <a href="#lessons-title">Lessons</a>.</p>',
-        },
-    )
-    context["sections"] = [s for s in context["sections"] if s.anchor not in left_out]
+    page = PostMortemPage(request, slug)
+    key = page_key(request)
+    if not key:
+        page.postmortem  # noqa: B018 -- no stamp: the post-mortem does not exist (404), or nothing is cached
+    # The follow-ups carry a toggle and its CSRF token for those who may change them: never shared.
+    may_change = request.user.has_perm("kb.change_postmortem")
     return render(
         request,
         "kb/postmortem_detail.html",
         {
-            **context,
-            "postmortem": postmortem,
-            "follow_ups": follow_ups,
-            "lessons": lessons,
-            "open_follow_ups": sum(1 for f in follow_ups if f.status == FollowUpStatus.OPEN),
-            "overdue_follow_ups": sum(1 for f in follow_ups if f.overdue),
-            "extra_fields": {key: value for key, value in fields.items() if key != "severity_note"},
-            "severity_note": fields.get("severity_note", ""),
+            **page.context(),
+            "page_key": key,
+            "page_seconds": PAGE_SECONDS if key else 0,
+            "follow_ups_seconds": PAGE_SECONDS if key and not may_change else 0,
+            "may_change": may_change,
         },
     )
 

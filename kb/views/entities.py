@@ -2,10 +2,12 @@
 
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
 from kb.entities.insights import entities_annotated, entity_named, entity_profile
 from kb.models import Entity, EntityKind
+from kb.views.conditional import PAGE_SECONDS, site_stamp
 from kb.views.paging import offset_page
 
 ENTITIES_PER_PAGE = 100
@@ -23,7 +25,20 @@ def entity_detail(request, name):
     entity, by_alias = _get_entity_or_404(name)
     if by_alias:
         return redirect(entity.get_absolute_url(), permanent=True)
-    return render(request, "kb/entity_detail.html", {"entity": entity, "profile": entity_profile(entity)})
+    # The entity as curated (its name, kind, aliases, counts) and the stamp of the rest: the profile's key.
+    curated = (entity.pk, entity.name, entity.kind, entity.documents, entity.implicated_in, entity.has_runbook)
+    curated += tuple(alias.name for alias in entity.aliases.all())
+    return render(
+        request,
+        "kb/entity_detail.html",
+        {
+            "entity": entity,
+            # Read only when the cached profile is missing.
+            "profile": SimpleLazyObject(lambda: entity_profile(entity)),
+            "page_key": f"{site_stamp()}:{curated!r}",
+            "page_seconds": PAGE_SECONDS,
+        },
+    )
 
 
 @require_safe

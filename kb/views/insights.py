@@ -3,11 +3,13 @@ help or are stale (and, for staff, how the last Git sync went); and each list wh
 
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
 from kb.alerting.feedback import runbooks_answered_no, runbooks_stale
 from kb.entities.insights import INSIGHT_LISTS, insights_gather, recurring_details
 from kb.models import GitSync, GitSyncAction
+from kb.views.conditional import PAGE_SECONDS, site_stamp
 from kb.views.paging import offset_page
 
 
@@ -16,14 +18,17 @@ def insights(request):
     git_sync = None
     if request.user.is_staff:
         git_sync = GitSync.objects.filter(action=GitSyncAction.SYNC).exclude(outcome="running").first()
+    # Read only when the cached lists (under the stamp of what they show) are missing.
     return render(
         request,
         "kb/insights.html",
         {
-            "insights": insights_gather(),
-            "answered_no": runbooks_answered_no(),
-            "stale_runbooks": runbooks_stale(),
+            "insights": SimpleLazyObject(insights_gather),
+            "answered_no": SimpleLazyObject(runbooks_answered_no),
+            "stale_runbooks": SimpleLazyObject(runbooks_stale),
             "git_sync": git_sync,
+            "page_key": site_stamp(),
+            "page_seconds": PAGE_SECONDS,
         },
     )
 

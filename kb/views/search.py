@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 from kb.alerting.history import firing_now
 from kb.models import Document, FollowUp, Incident
 from kb.search import search
+from kb.views.conditional import PAGE_SECONDS, site_stamp
 
 RESULTS = 20
 RECENT = 10
@@ -20,12 +21,15 @@ def home(request):
     # A history restore (back button after a cache miss) asks for the whole page.
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "kb/home.html#results", context)
+    # Read only when the cached part of the page (under the stamp of what it shows) is missing: querysets
+    # are lazy, and the template calls the functions once, in its `{% include … with %}`.
     context["documents"] = (
         Document.objects.filter(archived=False).select_related("runbook__alert").order_by("-updated_at")[:RECENT]
     )
-    context["firing_now"] = firing_now()
-    context["overdue_follow_ups"] = FollowUp.objects.overdue().count()
+    context["firing_now"] = firing_now
+    context["overdue_follow_ups"] = FollowUp.objects.overdue().count
     context["incidents"] = Incident.objects.select_related("alert").order_by(
         Coalesce("started_at", "created_at").desc()
     )[:RECENT]
+    context["page_key"], context["page_seconds"] = site_stamp(), PAGE_SECONDS
     return render(request, "kb/home.html", context)

@@ -24,8 +24,9 @@ def test_it_has_one_labelled_search_box_focused_on_load_that_searches_as_you_typ
 
 
 def test_the_home_page_lists_recent_documents_and_incidents(client, imported, django_assert_num_queries):
-    # 1. the documents updated last, with their runbook and alert  2. the latest incidents, with their alert
-    # 3. alerts firing now, with counts  4. their latest firing incidents  5. the overdue follow-ups counted
+    # 0. the stamp of what it shows (kb/views/conditional.py)  1. the documents updated last, with their runbook
+    # and alert  2. the latest incidents, with their alert  3. the latest firing incidents (none: nothing more
+    # about them)  4. the overdue follow-ups counted
     with django_assert_num_queries(5):
         html = client.get("/").content.decode()
     assert "Velero server OOMKilled (HomelabPodOOMKilled)" in html
@@ -36,7 +37,7 @@ def test_the_home_page_lists_recent_documents_and_incidents(client, imported, dj
 def test_a_search_without_javascript_shows_the_whole_page_with_results(client, imported, django_assert_num_queries):
     # 1. which query words the index knows  2. candidates with their scores per word, and the runbooks of
     # an alert named exactly  3. best section and snippet per hit  4. recent documents  5. recent incidents
-    # 6. alerts firing now  7. their latest firing incidents  8. the overdue follow-ups counted
+    # 6. the latest firing incidents (none)  7. the overdue follow-ups counted  8. the stamp of what they show
     with django_assert_num_queries(8):
         response = client.get("/search/", {"q": "pod oom killed"})
     html = response.content.decode()

@@ -152,7 +152,8 @@ def test_pages_read_as_many_queries_for_forty_incidents_as_for_one(client, loki,
         received(loki, ago=timedelta(days=1, minutes=n), n=n)
     with CaptureQueriesContext(connection) as forty:
         assert client.get(url).status_code == 200
-    assert len(forty) == len(one), [q["sql"][:90] for q in forty.captured_queries]
+    # Fewer, not more, on a document page: its linked HTML, which no incident changes, is cached.
+    assert len(forty) <= len(one), [q["sql"][:90] for q in forty.captured_queries]
 
 
 def test_the_last_time_block_reads_one_bounded_query(loki, django_assert_num_queries):
