@@ -71,6 +71,8 @@ class Sqlite(Engine):
     here), snippet() from the body column, a trigram FTS5 table over the vocabulary."""
 
     RANKS_BY_RARITY = True  # bm25 weighs each term by its idf
+    # A document's words, most of them known, are read before the insert: the unique index answers.
+    READS_KNOWN_WORDS = True
 
     @staticmethod
     def expression(term: Term) -> str:
@@ -211,6 +213,10 @@ class Postgres(Engine):
     """ts_rank per term with weights A (title, alert), B (headings), D (body); ts_headline; pg_trgm."""
 
     RANKS_BY_RARITY = False  # ts_rank knows nothing of other documents
+    # Never `word IN (…)` on the vocabulary: pg_trgm's GIN index serves equality too, and the planner
+    # picked it for that read during imports (250 ms a document, its pending list scanned each time,
+    # so imports slowed as they went); INSERT … ON CONFLICT DO NOTHING asks the unique index alone.
+    READS_KNOWN_WORDS = False
 
     @staticmethod
     def tsquery(term: Term) -> tuple[str, list]:

@@ -96,7 +96,7 @@ def _add_words(words: set[str], *, read_known: bool = False) -> None:
     known already) the known ones are read first: that costs less than building an insert (a model
     instance a word) that ignores them. Incidents' few words, and many at once (a webhook's thousand
     incidents), are inserted without that read."""
-    if read_known and len(words) <= WORDS_BATCH:
+    if read_known and current_engine().READS_KNOWN_WORDS and len(words) <= WORDS_BATCH:
         words = words - set(SearchTerm.objects.filter(word__in=words).values_list("word", flat=True))
     SearchTerm.objects.bulk_create(
         [SearchTerm(word=w) for w in sorted(words)], batch_size=WORDS_BATCH, ignore_conflicts=True
