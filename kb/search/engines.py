@@ -22,7 +22,7 @@ from django.contrib.postgres.search import SearchQuery, SearchVectorExact, Searc
 from django.db import connection
 from django.db.models import Expression
 
-from kb.models import SearchEntry, SearchScope
+from kb.models import SearchEntry, SearchScope, SearchTerm
 from kb.search.answers import (
     Candidates,
     Owners,
@@ -72,7 +72,7 @@ class Sqlite(Engine):
 
     RANKS_BY_RARITY = True  # bm25 weighs each term by its idf
     # A document's words, most of them known, are read before the insert: the unique index answers.
-    READS_KNOWN_WORDS = True
+    READS_KNOWN_WORDS = False
 
     @staticmethod
     def expression(term: Term) -> str:
@@ -191,6 +191,16 @@ class Sqlite(Engine):
             return {row[0] for row in cursor.fetchall()}
 
     @staticmethod
+    def known_words(words: set[str]) -> set[str]:
+        return set(SearchTerm.objects.filter(word__in=words).values_list("word", flat=True))
+
+    @staticmethod
+    def analyze() -> None:
+        # SQLite's advice after changes that may move its choice of index: ANALYZE where it would help.
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA optimize")
+
+    @staticmethod
     def forget_words(words: set[str]) -> None:
         """Drops those of `words` that no row of the index matches any more."""
         sql = """DELETE FROM kb_searchterm WHERE word IN (SELECT value FROM json_each(%s)) AND NOT EXISTS
@@ -213,10 +223,6 @@ class Postgres(Engine):
     """ts_rank per term with weights A (title, alert), B (headings), D (body); ts_headline; pg_trgm."""
 
     RANKS_BY_RARITY = False  # ts_rank knows nothing of other documents
-    # Never `word IN (…)` on the vocabulary: pg_trgm's GIN index serves equality too, and the planner
-    # picked it for that read during imports (250 ms a document, its pending list scanned each time,
-    # so imports slowed as they went); INSERT … ON CONFLICT DO NOTHING asks the unique index alone.
-    READS_KNOWN_WORDS = False
 
     @staticmethod
     def tsquery(term: Term) -> tuple[str, list]:
@@ -349,6 +355,21 @@ class Postgres(Engine):
             )
             found.update(rows.values_list("document_id", flat=True).distinct())
         return found
+
+    @staticmethod
+    def known_words(words: set[str]) -> set[str]:
+        # Never `word IN (…)` here: pg_trgm's GIN index answers equality too, and during imports the
+        # planner picked it (250 ms a document, its pending list read each time: imports slowed as they
+        # went). Joined to the list, each word is a probe of the unique index.
+        sql = "SELECT t.word FROM unnest(%s::text[]) AS w(word) JOIN kb_searchterm t ON t.word = w.word"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [sorted(words)])
+            return {row[0] for row in cursor.fetchall()}
+
+    @staticmethod
+    def analyze() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE kb_searchentry, kb_searchterm, kb_incident, kb_document")
 
     @staticmethod
     def forget_words(words: set[str]) -> None:

@@ -50,6 +50,12 @@ def search_documents_naming(*, names: list[str]) -> set[int]:
     return current_engine().documents_naming(names) if names else set()
 
 
+def search_index_analyze() -> None:
+    """Fresh planner statistics for the index after a bulk write (an import): on PostgreSQL,
+    searches right after an import were planned on the counts of an almost empty table."""
+    current_engine().analyze()
+
+
 @transaction.atomic
 def search_index_rebuild() -> int:
     """Every row again from the documents and incidents; returns how many rows were written."""
@@ -96,8 +102,8 @@ def _add_words(words: set[str], *, read_known: bool = False) -> None:
     known already) the known ones are read first: that costs less than building an insert (a model
     instance a word) that ignores them. Incidents' few words, and many at once (a webhook's thousand
     incidents), are inserted without that read."""
-    if read_known and current_engine().READS_KNOWN_WORDS and len(words) <= WORDS_BATCH:
-        words = words - set(SearchTerm.objects.filter(word__in=words).values_list("word", flat=True))
+    if read_known and words and len(words) <= WORDS_BATCH:
+        words = words - current_engine().known_words(words)
     SearchTerm.objects.bulk_create(
         [SearchTerm(word=w) for w in sorted(words)], batch_size=WORDS_BATCH, ignore_conflicts=True
     )
