@@ -25,7 +25,6 @@ from kb.models import (
     Runbook,
 )
 from kb.ops.metrics import import_outcomes_observe
-from kb.search import search_index_analyze
 
 
 @dataclass
@@ -163,8 +162,6 @@ def import_paths(
             report.results.extend(_prune(root, identities, dry_run=dry_run))
     if not dry_run:
         import_outcomes_observe(result.outcome for result in report.results)
-        if report.count("created") or report.count("updated"):
-            search_index_analyze()
     return report
 
 

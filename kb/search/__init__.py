@@ -12,7 +12,6 @@ May import: `kb.markdown`, `kb.models`.
 
 from kb.search.index import (
     search_documents_naming,
-    search_index_analyze,
     search_index_incidents,
     search_index_rebuild,
     search_index_update,
@@ -25,7 +24,6 @@ __all__ = [
     "SearchResults",
     "search",
     "search_documents_naming",
-    "search_index_analyze",
     "search_index_incidents",
     "search_index_rebuild",
     "search_index_update",

@@ -195,12 +195,6 @@ class Sqlite(Engine):
         return set(SearchTerm.objects.filter(word__in=words).values_list("word", flat=True))
 
     @staticmethod
-    def analyze() -> None:
-        # SQLite's advice after changes that may move its choice of index: ANALYZE where it would help.
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA optimize")
-
-    @staticmethod
     def forget_words(words: set[str]) -> None:
         """Drops those of `words` that no row of the index matches any more."""
         sql = """DELETE FROM kb_searchterm WHERE word IN (SELECT value FROM json_each(%s)) AND NOT EXISTS
@@ -365,11 +359,6 @@ class Postgres(Engine):
         with connection.cursor() as cursor:
             cursor.execute(sql, [sorted(words)])
             return {row[0] for row in cursor.fetchall()}
-
-    @staticmethod
-    def analyze() -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE kb_searchentry, kb_searchterm, kb_incident, kb_document")
 
     @staticmethod
     def forget_words(words: set[str]) -> None:

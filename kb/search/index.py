@@ -50,12 +50,6 @@ def search_documents_naming(*, names: list[str]) -> set[int]:
     return current_engine().documents_naming(names) if names else set()
 
 
-def search_index_analyze() -> None:
-    """Fresh planner statistics for the index after a bulk write (an import): on PostgreSQL,
-    searches right after an import were planned on the counts of an almost empty table."""
-    current_engine().analyze()
-
-
 @transaction.atomic
 def search_index_rebuild() -> int:
     """Every row again from the documents and incidents; returns how many rows were written."""

@@ -38,14 +38,20 @@ def _tables() -> dict[str, str]:
     }
 
 
+# The newest write to any document and to any incident, each read from the end of its index: both
+# stamps start with them.
+_NEWEST_WRITES = (
+    f"(SELECT MAX(updated_at) FROM {Document._meta.db_table}), (SELECT MAX(updated_at) FROM {Incident._meta.db_table})"
+)
+
+
 def document_etag(request, kind: str, slug: str) -> str | None:
     # Written out rather than built by the ORM: building four subqueries cost more than running them, and
     # this runs on every view of a document page (a page read again runs nothing else).
     t = _tables()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT d.id, d.version, d.updated_at, (SELECT MAX(updated_at) FROM {t['document']}), "
-            f"(SELECT MAX(updated_at) FROM {t['incident']}), "
+            f"SELECT d.id, d.version, d.updated_at, {_NEWEST_WRITES}, "
             # Mentions are rewritten whenever the document is read again (a curator's change, a new alert).
             f"(SELECT MAX(id) FROM {t['mention']} WHERE document_id = d.id), "
             # An answer given again about the same incident changes its time, not its id.
@@ -73,12 +79,11 @@ def site_stamp() -> str:
     """What the home and insights pages show changes with: the newest write to any document (a follow-up
     closed is one), to any incident, the newest mention and answer to "did it help?", and the day. One
     query, each part read from the end of an index (the answers, written by people, are few)."""
-    tables = _tables()
+    t = _tables()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT (SELECT MAX(updated_at) FROM {tables['document']}), (SELECT MAX(updated_at) FROM "
-            f"{tables['incident']}), (SELECT MAX(id) FROM {tables['mention']}), (SELECT MAX(created_at) FROM "
-            f"{tables['answer']})"
+            f"SELECT {_NEWEST_WRITES}, (SELECT MAX(id) FROM {t['mention']}), "
+            f"(SELECT MAX(created_at) FROM {t['answer']})"
         )
         row = cursor.fetchone()
     return hashlib.sha256(repr((*row, timezone.localdate())).encode()).hexdigest()[:16]
