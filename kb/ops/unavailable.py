@@ -25,12 +25,26 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
 
 
+# SQLSTATE classes of PostgreSQL saying the server is away, not the query wrong: connection exceptions,
+# too many connections, and shutting down / crashed / starting up (57P01-57P03).
+AWAY_SQLSTATES = ("08", "53300", "57P")
+
+
 def database_away(error: BaseException | None) -> bool:
     """Whether an error says the database is away (the connection refused, dropped, or the SQLite file gone
     or locked), not that the code or the schema is wrong: SQLite's "no such table" is an OperationalError
-    too, and stays a 500. Asks the database once, on the error path only."""
+    too, and stays a 500.
+
+    PostgreSQL's driver says which it is: no SQLSTATE (the client could not make or keep the connection),
+    or one of AWAY_SQLSTATES. Asking the server again instead raced its restart: a request refused with
+    "the database system is starting up" found it up a moment later, and answered 500. SQLite's errors
+    say less: there the database is asked once, on the error path only."""
     if not isinstance(error, OperationalError | InterfaceError):
         return False
+    cause = error.__cause__
+    if type(cause).__module__.startswith("psycopg"):
+        sqlstate = getattr(cause, "sqlstate", None)
+        return sqlstate is None or sqlstate.startswith(AWAY_SQLSTATES)
     return "database is locked" in str(error) or not database_answers()
 
 
