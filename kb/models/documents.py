@@ -57,6 +57,8 @@ class Document(models.Model):
             models.Index(fields=["kind", "archived", "-updated_at"]),
             # The newest write anywhere, part of every document page's ETag (kb/views/conditional.py).
             models.Index(fields=["-updated_at"], name="document_newest"),
+            # The few archived documents, whose rows every search leaves out (kb/search/engines.py).
+            models.Index(fields=["id"], condition=Q(archived=True), name="document_archived"),
         ]
 
     def __str__(self) -> str:

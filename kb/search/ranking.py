@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -41,6 +42,7 @@ COVERAGE_POWER = 1
 # How much a title the query covers counts: a score is multiplied by 1 + TITLE_BONUS × the share of the
 # title's words asked for (all of "Prometheus Bad Config" for "prometheus config reload": × 1 + 2 × 2/3).
 TITLE_BONUS = 2.0
+TITLES_REMEMBERED = 4096  # a worker keeps the words of this many titles (a few hundred kB)
 
 
 @dataclass(frozen=True)
@@ -235,10 +237,9 @@ def _stem(word: str) -> str:
 def _title_coverage(title: str, asked: set[str]) -> float:
     """The share of a title's words the query asked for: "Kube Pod Crash Looping" is mostly covered by
     "pods stuck crashloop", "CortexRolloutStuck" only by a third."""
-    words = [part.lower() for token in IDENTIFIER.findall(title) for part in identifier_parts(token)]
+    words, stems = _title_words(title)
     if not words:
         return 0.0
-    stems = [_stem(w) for w in words]
     covered = set()
     for i, stem in enumerate(stems):
         if stem in asked:
@@ -246,6 +247,13 @@ def _title_coverage(title: str, asked: set[str]) -> float:
         elif i + 1 < len(stems) and _stem(words[i] + words[i + 1]) in asked:
             covered |= {i, i + 1}  # glued: "crashloop" for "Crash Looping"
     return len(covered) / len(words)
+
+
+@lru_cache(maxsize=TITLES_REMEMBERED)
+def _title_words(title: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A title's words in lower case and their stems: the same titles come back search after search."""
+    words = tuple(part.lower() for token in IDENTIFIER.findall(title) for part in identifier_parts(token))
+    return words, tuple(_stem(w) for w in words)
 
 
 def _exact_alert_first(ranked: list[dict], exact: list[dict]) -> list[dict]:

@@ -9,6 +9,7 @@ from kb.documents.saving import document_save
 from kb.markdown.parsing import parse_document
 from kb.models import Document, Incident, SearchEntry
 from kb.search import search, search_documents_naming
+from kb.search.ranking import understand
 from tests.authoring_support import form_data
 
 pytestmark = pytest.mark.django_db
@@ -217,7 +218,7 @@ def test_a_thousand_new_alert_names_find_the_documents_that_name_them(imported):
     assert naming and naming == search_documents_naming(names=["HomelabPodOOMKilled"])
 
 
-def test_a_search_takes_three_queries_however_many_words_hits_and_alerts_named(imported, django_assert_num_queries):
+def test_a_search_takes_four_queries_however_many_words_hits_and_alerts_named(imported, django_assert_num_queries):
     from kb.models import Alert
     from kb.search import search_index_incidents
 
@@ -233,17 +234,49 @@ def test_a_search_takes_three_queries_however_many_words_hits_and_alerts_named(i
         "velero backup partially failed",
         'velero "memory limit" -staging',
     ):
-        # 1. which of the words the index knows  2. the candidates, ranked and cut to the window in the
-        # database, with the runbooks of an alert named exactly  3. the best section and snippet of each hit
-        with django_assert_num_queries(3):
+        # 1. which of the words the index knows  2. how many rows each term matches, counted up to a bound
+        # 3. the candidates, ranked and cut to the window in the database, with the runbooks of an alert
+        # named exactly  4. the best section and snippet of each hit
+        with django_assert_num_queries(4):
             hits = search(query=query, limit=20).hits
         assert hits, query
 
 
 def test_misspelt_words_take_one_query_more_however_many(imported, django_assert_num_queries):
     for query, corrected in (("valero", "velero"), ("valero oomkiled memroy", "velero oomkilled memory")):
-        # the three of every search, and the known words near the misspelt ones, all of them at once
-        with django_assert_num_queries(4):
+        # the four of every search, and the known words near the misspelt ones, all of them at once
+        with django_assert_num_queries(5):
             results = search(query=query)
         assert results.corrected == corrected
         assert results.hits[0].url.startswith(VELERO)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["pod oom killed", "velero memory limit backup", "kured reboot", "oomkilled memory", "memory limit", "node"],
+)
+def test_a_word_in_many_rows_changes_none_of_the_first_hits(imported, monkeypatch, query):
+    # A term matching more rows than COMMON_ROWS is not ranked in all of them (that would grow with the
+    # knowledge base): only in the rows of the query's rarer terms, or, when every term is that common,
+    # in the newest rows holding them all. With the bound at 2 rows, most words here are common.
+    from kb.search import engines
+
+    expected = pages(query, limit=3)
+    assert expected, query
+    monkeypatch.setattr(engines.Engine, "COMMON_ROWS", 2)
+    assert pages(query, limit=3) == expected
+
+
+def test_a_common_word_still_counts_in_the_rows_of_a_rarer_one(imported, monkeypatch):
+    from kb.search import engines
+
+    # Both hold both words; only how much each holds "memory" tells them apart.
+    save("quasar-drift.md", "# Quasar drift\n\nThe quasar exporter drifts, memory too.\n")
+    save(
+        "quasar-wobble.md",
+        "# Quasar wobble\n\nThe quasar exporter wobbles at dawn.\n\n## Memory\n\nIts memory runs low: memory, memory.\n",
+    )
+    monkeypatch.setattr(engines.Engine, "COMMON_ROWS", 2)  # "memory" is common here, "quasar" is not
+    quasar, memory = engines.current_engine().term_counts(understand("quasar memory"))
+    assert quasar <= engines.Engine.COMMON_ROWS < memory
+    assert [hit.title for hit in search(query="quasar memory", limit=2).hits] == ["Quasar wobble", "Quasar drift"]

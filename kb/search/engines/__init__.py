@@ -1,0 +1,27 @@
+"""The two full-text engines behind kb.search.ranking (`sqlite`, `postgres`; what they share is in `base`), asked the same four questions:
+
+- `term_counts(query)`: how many rows each term matches, counted up to a bound (`Engine.COMMON_ROWS`);
+- `candidates(query, window)`: the best rows of documents and incidents, each with its score per
+  query term (the database's own ranking, weighted by column), how many rows each term matched, and
+  the runbooks of an alert the query names exactly: one query, the window LIMITed in the database,
+  and never more rows ranked than a few times the bound, however large the knowledge base;
+- `snippets(query, ranked)`: for each ranked row, its best matching section (url with anchor,
+  heading) and a highlighted snippet;
+- `near_words(words)`: for each misspelt word, the known words similar to it or starting with it,
+  one query for all.
+
+One write is theirs too, `forget_words(words)`: it drops from the vocabulary those of `words` that
+searching would no longer find, which only the engine can tell (each tokenises and stems its own way).
+"""
+
+from django.db import connection
+
+from kb.search.engines.base import Engine
+from kb.search.engines.postgres import Postgres
+from kb.search.engines.sqlite import Sqlite
+
+__all__ = ["Engine", "Postgres", "Sqlite", "current_engine"]
+
+
+def current_engine() -> type[Engine]:
+    return Postgres if connection.vendor == "postgresql" else Sqlite

@@ -1,0 +1,52 @@
+"""What the two engines share (kb.search.engines)."""
+
+from __future__ import annotations
+
+from kb.search.answers import Candidates, Owners, SnippetRow, best_parts, owners_of
+from kb.search.query import Query
+
+SNIPPET_WORDS = 24
+
+
+class Engine:
+    """What the two engines share: `snippets` asks the engine's `snippet_rows` and keeps the best part of each row,
+    and `candidates` first asks `term_counts` which of the query's terms are common."""
+
+    # A term matching more rows than this is common: its rows are not all ranked (that would grow with the
+    # knowledge base), only those a rarer term of the query finds, and its newest (or first) few.
+    COMMON_ROWS = 1000
+    # Whole rows counted exactly up to this many (for the terms' rarity); beyond it, an estimate that costs nothing.
+    COUNTED_ROWS = 10000
+
+    @classmethod
+    def term_counts(cls, query: Query) -> list[int]:
+        raise NotImplementedError
+
+    @classmethod
+    def ranked_rows(cls, query: Query, rare: list[int], window: int) -> Candidates:
+        raise NotImplementedError
+
+    @classmethod
+    def candidates(cls, query: Query, *, window: int) -> Candidates:
+        """The window's best rows. Each term's rows are counted first, up to COMMON_ROWS and one: the rows
+        ranked are those of the rare terms (with the common terms' scores in them), or, when every term
+        is common, the newest rows holding them all and each term's newest: never more than a few
+        thousand, however large the knowledge base."""
+        counts = cls.term_counts(query)
+        rare = [i for i, n in enumerate(counts) if n <= cls.COMMON_ROWS]
+        rows, frequencies, total, exact = cls.ranked_rows(query, rare, window)
+        # A common term's rows were not all seen: its rarity is that of COMMON_ROWS at least.
+        frequencies |= {i: max(n, frequencies.get(i, 0)) for i, n in enumerate(counts) if i not in rare}
+        return rows, frequencies, total, exact
+
+    @classmethod
+    def snippet_rows(cls, query: Query, owners: Owners) -> list[SnippetRow]:
+        raise NotImplementedError
+
+    @classmethod
+    def snippets(cls, query: Query, ranked: list[dict]) -> dict[int, tuple[str, str, str]]:
+        """The best matching section of each ranked row (else its whole body), as (url, heading, snippet)."""
+        if not ranked:
+            return {}
+        owners = owners_of(ranked)
+        return best_parts(cls.snippet_rows(query, owners), owners)

@@ -1,0 +1,226 @@
+"""PostgreSQL's full-text engine (kb.search.engines)."""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
+from django.db import connection
+from django.db.models import Expression
+
+from kb.models import SearchEntry, SearchScope
+from kb.search.answers import Candidates, Owners, SnippetRow, exact_alert_sql, read_candidates, read_near_words
+from kb.search.engines.base import SNIPPET_WORDS, Engine
+from kb.search.query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
+
+POSTGRES_WEIGHTS = [0.2, 0.2, 0.5, 1.0]  # D (body), C (unused), B (headings), A (title and alert)
+POSTGRES_CONFIG = "kb_search"  # English stemming without stop words (migration 0002_search)
+# Names looked up together by `documents_naming`.
+NAMES_PER_QUERY = 50
+
+
+class VectorColumn(Expression):
+    """PostgreSQL's generated `vector` column (migration 0002_search; GIN-indexed for whole rows, migration 0010),
+    which the model does not declare."""
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        return f"{compiler.quote_name_unless_alias(compiler.query.get_initial_alias())}.vector", []
+
+
+class Postgres(Engine):
+    """ts_rank per term with weights A (title, alert), B (headings), D (body); ts_headline; pg_trgm."""
+
+    RANKS_BY_RARITY = False  # ts_rank knows nothing of other documents
+
+    @staticmethod
+    def tsquery(term: Term) -> tuple[str, list]:
+        if term.phrase:
+            return f"phraseto_tsquery('{POSTGRES_CONFIG}'::regconfig, %s)", [term.text]
+        return f"to_tsquery('{POSTGRES_CONFIG}'::regconfig, %s)", [term.text + (":*" if term.prefix else "")]
+
+    @classmethod
+    def match(cls, query: Query) -> tuple[str, list]:
+        """The whole query: (any term) && every required phrase && !!(each excluded)."""
+        sql, params = "", []
+        for operator, terms in (("||", query.terms), ("&&", query.required)):
+            for term in terms:
+                term_sql, term_params = cls.tsquery(term)
+                sql = f"({sql} {operator} {term_sql})" if sql else term_sql
+                params += term_params
+        for term in query.excluded:
+            term_sql, term_params = cls.tsquery(term)
+            sql = f"({sql} && !!{term_sql})"
+            params += term_params
+        return sql, params
+
+    @classmethod
+    def term_counts(cls, query: Query) -> list[int]:
+        """Whole rows each term matches, counted up to cls.COMMON_ROWS and one (the GIN index of whole rows)."""
+        counts, params = [], []
+        for term in query.scored:
+            term_sql, term_params = cls.tsquery(term)
+            counts.append(
+                "(SELECT COUNT(*) FROM (SELECT 1 FROM kb_searchentry WHERE scope = 'whole'"
+                f" AND vector @@ {term_sql} LIMIT {cls.COMMON_ROWS + 1}) x)"
+            )
+            params += term_params
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(counts)}", params)
+            return list(cursor.fetchone())
+
+    @classmethod
+    def ranked_rows(cls, query: Query, rare: list[int], window: int) -> Candidates:
+        """One query: the rows to rank (every row of a rare term, by the GIN index of whole rows; when every
+        term is common, the first rows holding them all and each term's first), then each term ranked by
+        ts_rank in those rows only, summed per row and LIMITed to the window in the database; bodies are
+        read for the window only. The terms are a VALUES list joined to the rows, not a UNION of one scan
+        per term: PostgreSQL would run those in parallel workers, which cost more to start than the search takes."""
+        terms, term_params = [], []
+        for i, term in enumerate(query.scored):
+            term_sql, params = cls.tsquery(term)
+            terms.append((term_sql, params))
+        # A common term's first rows, enough for the window: what fills it when the rest are too few.
+        first = "(SELECT id FROM kb_searchentry WHERE scope = 'whole' AND vector @@ ({}) LIMIT {})"
+        common = [i for i in range(len(terms)) if i not in rare]
+        rows = [first.format(terms[i][0], window) for i in common]
+        rows_params = [p for i in common for p in terms[i][1]]
+        if rare:
+            any_rare = " || ".join(terms[i][0] for i in rare)
+            rows.append(f"(SELECT id FROM kb_searchentry WHERE scope = 'whole' AND vector @@ ({any_rare}))")
+            rows_params += [p for i in rare for p in terms[i][1]]
+        else:
+            rows.append(first.format(" && ".join(sql for sql, _ in terms), cls.COMMON_ROWS))
+            rows_params += [p for _, params in terms for p in params]
+        rows = " UNION ".join(rows)
+        params: list = [*rows_params, POSTGRES_WEIGHTS]
+        wanted, wanted_filter = "", ""
+        if query.required or query.excluded:
+            match_sql, match_params = cls.match(query)
+            wanted, wanted_filter = f", e.vector @@ {match_sql} AS wanted", "AND h.wanted"
+            params += match_params
+        for term_sql, term_params in terms:
+            params += term_params
+        values = ", ".join(f"({i}, {sql})" for i, (sql, _) in enumerate(terms))
+        exact, exact_params = exact_alert_sql(query)
+        # Per term, its score in the row (NULL where it does not match) and how many whole rows it matches.
+        matches = ", ".join(
+            f"ARRAY[{i}, (SELECT n FROM frequencies WHERE term = {i}), b.score_{i}]" for i in range(len(terms))
+        )
+        sums = ", ".join(f"SUM(h.score) FILTER (WHERE h.term = {i}) AS score_{i}" for i in range(len(terms)))
+        sql = f"""
+            WITH ranked AS MATERIALIZED ({rows}),
+            hits AS (
+                SELECT e.id, e.title, e.document_id, t.term, ts_rank(%s::float4[], e.vector, t.q) AS score {wanted}
+                FROM ranked r JOIN kb_searchentry e ON e.id = r.id
+                JOIN (VALUES {values}) t (term, q) ON e.vector @@ t.q
+            ),
+            frequencies AS (SELECT term, COUNT(*) AS n FROM hits GROUP BY term),
+            best AS (
+                SELECT h.id, {sums} FROM hits h
+                WHERE (h.document_id IS NULL OR h.document_id NOT IN (SELECT id FROM kb_document WHERE archived))
+                    {wanted_filter}
+                GROUP BY h.id, h.title ORDER BY SUM(h.score) DESC, h.title LIMIT %s
+            ),
+            counted AS (
+                SELECT COUNT(*) AS n FROM (SELECT 1 FROM kb_searchentry WHERE scope = 'whole' LIMIT {cls.COUNTED_ROWS}) x
+            )
+            SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id, substr(e.body, 1, {LEAD_CHARS}),
+                   ARRAY[{matches}],
+                   (SELECT CASE WHEN n < {cls.COUNTED_ROWS} THEN n ELSE GREATEST(n, (
+                        SELECT reltuples::bigint FROM pg_class WHERE oid = 'kb_searchentry_whole_vector'::regclass
+                    )) END FROM counted), 0
+            FROM best b JOIN kb_searchentry e ON e.id = b.id{exact}"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, window, *exact_params])
+            return read_candidates(cursor.fetchall(), cls.read_matches)
+
+    @staticmethod
+    def read_matches(matches: list[list[float | None]]):
+        for term, frequency, score in matches:
+            if score is not None:
+                yield int(term), int(frequency), score
+
+    @classmethod
+    def snippet_rows(cls, query: Query, owners: Owners) -> list[SnippetRow]:
+        """The best matching row of each of those documents and incidents, with ts_headline() of its body."""
+        match_sql, match_params = cls.match(query)
+        options = ", ".join(
+            f"{option}={value}"
+            for option, value in (
+                ("StartSel", _literal(MARK_START)),
+                ("StopSel", _literal(MARK_END)),
+                ("MaxWords", SNIPPET_WORDS),
+                ("MinWords", SNIPPET_WORDS // 2),
+                ("MaxFragments", 2),
+                ("FragmentDelimiter", _literal(" … ")),
+            )
+        )
+        # The best row per document or incident first (of sections ranked alike, the first), so that
+        # ts_headline runs once for each.
+        sql = f"""
+            SELECT document_id, incident_id, scope, url, heading,
+                   ts_headline('{POSTGRES_CONFIG}'::regconfig, body, {match_sql}, %s), 0
+            FROM kb_searchentry WHERE id IN (
+                SELECT DISTINCT ON (document_id, incident_id) id FROM kb_searchentry
+                WHERE (document_id = ANY(%s) OR incident_id = ANY(%s)) AND vector @@ {match_sql}
+                ORDER BY document_id, incident_id, scope = 'section' DESC, ts_rank(%s::float4[], vector, {match_sql}) DESC,
+                         id
+            )"""
+        documents = [d for d, _ in owners if d]
+        incidents = [i for _, i in owners if i]
+        params = [*match_params, options, documents, incidents, *match_params, POSTGRES_WEIGHTS, *match_params]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    @staticmethod
+    def near_words(words: list[str]) -> dict[str, list[str]]:
+        """For each of `words`, the known words similar to it by pg_trgm (`%`, answered by its GIN index)
+        and the words it begins: one query for all."""
+        part = "(SELECT %s, word FROM kb_searchterm WHERE word %% %s OR word LIKE %s LIMIT 70)"
+        params = [
+            p
+            for word in words
+            for p in (word, word, word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        ]
+        return read_near_words(" UNION ALL ".join([part] * len(words)), params)
+
+    @staticmethod
+    def documents_naming(names: list[str]) -> set[int]:
+        """The documents whose indexed text holds one of `names` as a phrase (the GIN index, not a scan of the text)."""
+        phrases = [SearchQuery(name, config=POSTGRES_CONFIG, search_type="phrase") for name in names if name.strip()]
+        found: set[int] = set()
+        # A few dozen phrases a query: a 1,000-alert group's new names OR-ed in one nested expression
+        # would exceed Python's recursion limit when Django compiles it.
+        for start in range(0, len(phrases), NAMES_PER_QUERY):
+            rows = SearchEntry.objects.filter(scope=SearchScope.WHOLE, document__isnull=False).filter(
+                SearchVectorExact(VectorColumn(), reduce(or_, phrases[start : start + NAMES_PER_QUERY]))
+            )
+            found.update(rows.values_list("document_id", flat=True).distinct())
+        return found
+
+    @staticmethod
+    def known_words(words: set[str]) -> set[str]:
+        # Never `word IN (…)` here: pg_trgm's GIN index answers equality too, and during imports the
+        # planner picked it (250 ms a document, its pending list read each time: imports slowed as they
+        # went). Joined to the list, each word is a probe of the unique index.
+        sql = "SELECT t.word FROM unnest(%s::text[]) AS w(word) JOIN kb_searchterm t ON t.word = w.word"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [sorted(words)])
+            return {row[0] for row in cursor.fetchall()}
+
+    @staticmethod
+    def forget_words(words: set[str]) -> None:
+        """Drops those of `words` that no row of the index matches any more (the GIN index answers each)."""
+        # A whole row holds every word of its sections' rows, and only whole rows are in the GIN index.
+        sql = f"""DELETE FROM kb_searchterm WHERE word = ANY(%s) AND NOT EXISTS (SELECT 1 FROM kb_searchentry
+            WHERE scope = 'whole' AND vector @@ plainto_tsquery('{POSTGRES_CONFIG}', kb_searchterm.word))"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [sorted(words)])
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

@@ -1,0 +1,207 @@
+"""SQLite's FTS5 engine (kb.search.engines)."""
+
+from __future__ import annotations
+
+import json
+
+from django.db import connection
+
+from kb.models import SearchTerm
+from kb.search.answers import Candidates, Owners, SnippetRow, exact_alert_sql, read_candidates, read_near_words
+from kb.search.engines.base import SNIPPET_WORDS, Engine
+from kb.search.query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
+
+# Column weights: title and alert, section headings, body, identifiers of the body.
+SQLITE_WEIGHTS = (20.0, 5.0, 1.0, 1.0)
+
+
+class Sqlite(Engine):
+    """FTS5 over the four weighted columns: bm25() per term (FTS5 scores lower-is-better; negated
+    here), snippet() from the body column, a trigram FTS5 table over the vocabulary."""
+
+    RANKS_BY_RARITY = True  # bm25 weighs each term by its idf
+    # A document's words, most of them known, are read before the insert: the unique index answers.
+    READS_KNOWN_WORDS = False
+
+    @staticmethod
+    def expression(term: Term) -> str:
+        return '"' + term.text.replace('"', " ") + '"' + ("*" if term.prefix else "")
+
+    @classmethod
+    def match(cls, query: Query) -> str:
+        """The whole query in FTS5 syntax: (any term) AND every required phrase NOT (any excluded)."""
+        clauses = [f"({' OR '.join(cls.expression(t) for t in query.terms)})"] if query.terms else []
+        clauses += [cls.expression(t) for t in query.required]
+        expression = " AND ".join(clauses)
+        if query.excluded:
+            expression += f" NOT ({' OR '.join(cls.expression(t) for t in query.excluded)})"
+        return expression
+
+    @classmethod
+    def term_counts(cls, query: Query) -> list[int]:
+        """Rows (sections too) each term matches, counted up to cls.COMMON_ROWS and one: FTS5 reads their ids only."""
+        counts = ", ".join(
+            "(SELECT COUNT(*) FROM (SELECT 1 FROM kb_searchentry_fts WHERE kb_searchentry_fts MATCH %s"
+            f" LIMIT {cls.COMMON_ROWS + 1}))"
+            for _ in query.scored
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {counts}", [cls.expression(t) for t in query.scored])
+            return list(cursor.fetchone())
+
+    @classmethod
+    def ranked_rows(cls, query: Query, rare: list[int], window: int) -> Candidates:
+        score = "-bm25(kb_searchentry_fts, %s, %s, %s, %s)"
+        scan = f"SELECT rowid AS id, %s AS term, {score} AS score FROM kb_searchentry_fts WHERE kb_searchentry_fts MATCH %s"
+        terms = query.scored
+        common = [i for i in range(len(terms)) if i not in rare]
+        # A common term's newest rows, enough for the window: what fills it when the rest are too few.
+        newest = f"SELECT * FROM ({scan} ORDER BY rowid DESC LIMIT %s)"
+        newest_of_common = " UNION ALL ".join([newest] * len(common))
+        params: list = []
+        if rare:
+            # Every row of a rare term; a common term scored in those rows by FTS5 matching it together
+            # with the rare ones (bm25 adds up per term: the rare terms' part is taken off), and in its newest.
+            any_rare = " OR ".join(cls.expression(terms[i]) for i in rare)
+            hits = f"rare AS MATERIALIZED ({' UNION ALL '.join([scan] * len(rare))})"
+            for i in rare:
+                params += [i, *SQLITE_WEIGHTS, cls.expression(terms[i])]
+            if common:
+                # FTS5 must be the outer loop of the join (asked for one row at a time, it starts over for each).
+                hits += f""",
+                    joint AS MATERIALIZED ({" UNION ALL ".join([scan] * len(common))}),
+                    hits AS (
+                        SELECT * FROM rare UNION ALL SELECT j.id, j.term, j.score - r.score
+                        FROM joint j CROSS JOIN (SELECT id, SUM(score) AS score FROM rare GROUP BY id) r ON r.id = j.id
+                        UNION ALL SELECT * FROM ({newest_of_common}) n WHERE n.id NOT IN (SELECT id FROM rare)
+                    )"""
+                for i in common:
+                    params += [i, *SQLITE_WEIGHTS, f"{cls.expression(terms[i])} AND ({any_rare})"]
+                for i in common:
+                    params += [i, *SQLITE_WEIGHTS, cls.expression(terms[i]), window]
+            else:
+                hits += ", hits AS (SELECT * FROM rare)"
+        else:
+            # Every term common: the newest rows holding them all (their bm25 shared out evenly: only the
+            # sum counts); when those are too few for the window, each term's newest rows as well.
+            each = " UNION ALL ".join(f"SELECT {i} AS term" for i in range(len(terms)))
+            hits = f"""every AS MATERIALIZED ({newest}), hits AS (
+                SELECT e.id, t.term, e.score / {len(terms)} AS score FROM every e, ({each}) t
+                UNION ALL SELECT * FROM ({newest_of_common}) n
+                WHERE (SELECT COUNT(*) FROM every) < %s AND n.id NOT IN (SELECT id FROM every))"""
+            params += [0, *SQLITE_WEIGHTS, " AND ".join(cls.expression(t) for t in terms), cls.COMMON_ROWS]
+            for i, term in enumerate(terms):
+                params += [i, *SQLITE_WEIGHTS, cls.expression(term), window]
+            params.append(window)
+        whole_query = ""
+        if query.required or query.excluded:
+            whole_query = "AND w.id IN (SELECT rowid FROM kb_searchentry_fts WHERE kb_searchentry_fts MATCH %s)"
+            params.append(cls.match(query))
+        # Without statistics (no ANALYZE) SQLite would rather read every whole row than this index.
+        exact, exact_params = exact_alert_sql(query, indexed_by="INDEXED BY search_entry_runbook_alert")
+        # Rows are read from the table only for the window: a row's body (and every column after it) is
+        # stored in overflow pages that SQLite walks to read it. Whether a hit is a whole row, the count
+        # of those, and archived documents' rows are answered by indexes.
+        sql = f"""
+            WITH {hits},
+            whole AS (
+                SELECT h.id, h.term, h.score, COUNT(*) OVER (PARTITION BY h.term) AS frequency
+                FROM hits h WHERE EXISTS (
+                    SELECT 1 FROM kb_searchentry s INDEXED BY search_entry_scope WHERE s.scope = 'whole' AND s.id = h.id
+                )
+            ),
+            best AS (
+                SELECT w.id, group_concat(w.term || ' ' || w.frequency || ' ' || w.score, ';') AS matches
+                FROM whole w
+                WHERE w.id NOT IN (
+                    SELECT e.id FROM kb_document d INDEXED BY document_archived
+                    JOIN kb_searchentry e ON e.document_id = d.id WHERE d.archived
+                ) {whole_query}
+                GROUP BY w.id ORDER BY SUM(w.score) DESC LIMIT %s
+            ),
+            counted AS (
+                SELECT COUNT(*) AS n FROM (
+                    SELECT 1 FROM kb_searchentry INDEXED BY search_entry_scope WHERE scope = 'whole' LIMIT {cls.COUNTED_ROWS}
+                )
+            )
+            SELECT * FROM (
+                SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id, substr(e.body, 1, {LEAD_CHARS}),
+                       b.matches, (SELECT CASE WHEN n < {cls.COUNTED_ROWS} THEN n
+                                          ELSE (SELECT COUNT(*) FROM kb_searchentry_fts_docsize) END FROM counted), 0
+                FROM best b JOIN kb_searchentry e ON e.id = b.id
+            ){exact}"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, window, *exact_params])
+            return read_candidates(cursor.fetchall(), cls.read_matches)
+
+    @staticmethod
+    def read_matches(matches: str):
+        for match in matches.split(";"):
+            term, frequency, score = match.split(" ")
+            yield int(term), int(frequency), float(score)
+
+    @classmethod
+    def snippet_rows(cls, query: Query, owners: Owners) -> list[SnippetRow]:
+        """The rows of those documents and incidents that match, best first, with snippet() of their body.
+        Their rows' ids come from the foreign keys' indexes, so that a matching row is read from the table
+        only when it is theirs (its owner's id is stored after its body); the `+` keeps FTS5 from being
+        asked for each of those ids in turn."""
+        documents = [d for d, _ in owners if d] or [0]
+        incidents = [i for _, i in owners if i] or [0]
+        sql = f"""
+            SELECT e.document_id, e.incident_id, e.scope, e.url, e.heading,
+                   snippet(kb_searchentry_fts, 2, %s, %s, '…', {SNIPPET_WORDS}),
+                   bm25(kb_searchentry_fts, %s, %s, %s, %s) AS rank
+            FROM kb_searchentry_fts JOIN kb_searchentry e ON e.id = kb_searchentry_fts.rowid
+            WHERE kb_searchentry_fts MATCH %s
+              AND +kb_searchentry_fts.rowid IN (
+                  SELECT id FROM kb_searchentry WHERE document_id IN ({", ".join(["%s"] * len(documents))})
+                  UNION ALL SELECT id FROM kb_searchentry WHERE incident_id IN ({", ".join(["%s"] * len(incidents))})
+              )
+            ORDER BY rank, e.id"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [MARK_START, MARK_END, *SQLITE_WEIGHTS, cls.match(query), *documents, *incidents])
+            return cursor.fetchall()
+
+    @staticmethod
+    def near_words(words: list[str]) -> dict[str, list[str]]:
+        """For each of `words`, the known words sharing trigrams with it (the trigram FTS5 table) and the
+        words it begins: one query for all."""
+        parts, params = [], []
+        for word in words:
+            trigrams = sorted({f'"{word[i : i + 3]}"' for i in range(len(word) - 2)})
+            if trigrams:
+                parts.append(
+                    "SELECT %s, word FROM (SELECT word FROM kb_searchterm_trigrams"
+                    " WHERE kb_searchterm_trigrams MATCH %s ORDER BY rank LIMIT 50)"
+                )
+                params += [word, " OR ".join(trigrams)]
+            parts.append(
+                "SELECT %s, word FROM (SELECT word FROM kb_searchterm WHERE word >= %s AND word < %s LIMIT 20)"
+            )
+            params += [word, word, word + "\x7f"]
+        return read_near_words(" UNION ".join(parts), params)
+
+    @staticmethod
+    def documents_naming(names: list[str]) -> set[int]:
+        """The documents whose indexed text holds one of `names` as a phrase (FTS5, not a scan of the text)."""
+        phrases = [f'"{name.replace(chr(34), " ")}"' for name in names if any(c.isalnum() for c in name)]
+        if not phrases:
+            return set()
+        sql = """SELECT DISTINCT e.document_id FROM kb_searchentry_fts JOIN kb_searchentry e ON e.id = kb_searchentry_fts.rowid
+            WHERE kb_searchentry_fts MATCH %s AND e.scope = 'whole' AND e.document_id IS NOT NULL"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [" OR ".join(phrases)])
+            return {row[0] for row in cursor.fetchall()}
+
+    @staticmethod
+    def known_words(words: set[str]) -> set[str]:
+        return set(SearchTerm.objects.filter(word__in=words).values_list("word", flat=True))
+
+    @staticmethod
+    def forget_words(words: set[str]) -> None:
+        """Drops those of `words` that no row of the index matches any more."""
+        sql = """DELETE FROM kb_searchterm WHERE word IN (SELECT value FROM json_each(%s)) AND NOT EXISTS
+            (SELECT 1 FROM kb_searchentry_fts WHERE kb_searchentry_fts MATCH '"' || kb_searchterm.word || '"')"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [json.dumps(sorted(words))])
