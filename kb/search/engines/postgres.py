@@ -73,37 +73,60 @@ class Postgres(Engine):
 
     @classmethod
     def ranked_rows(cls, query: Query, rare: list[int], window: int) -> Candidates:
-        """One query: the rows to rank (every row of a rare term, by the GIN index of whole rows; when every
-        term is common, the first rows holding them all and each term's first), then each term ranked by
-        ts_rank in those rows only, summed per row and LIMITed to the window in the database; bodies are
-        read for the window only. The terms are a VALUES list joined to the rows, not a UNION of one scan
-        per term: PostgreSQL would run those in parallel workers, which cost more to start than the search takes."""
-        terms, term_params = [], []
-        for i, term in enumerate(query.scored):
-            term_sql, params = cls.tsquery(term)
-            terms.append((term_sql, params))
-        # A common term's first rows, enough for the window: what fills it when the rest are too few.
-        first = "(SELECT id FROM kb_searchentry WHERE scope = 'whole' AND vector @@ ({}) LIMIT {})"
+        """One query: every whole row of a rare term, found by the GIN index (the terms a VALUES list joined to
+        the table, not a UNION of one scan per term: PostgreSQL would run those in parallel workers, which
+        cost more to start than the search takes); the common terms ranked in those rows and in their own
+        first few (when every term is common, in the first rows holding them all); ts_rank summed per row
+        and LIMITed to the window in the database; bodies read for the window only."""
+        terms = [cls.tsquery(term) for term in query.scored]
         common = [i for i in range(len(terms)) if i not in rare]
-        rows = [first.format(terms[i][0], window) for i in common]
-        rows_params = [p for i in common for p in terms[i][1]]
+        rank = "ts_rank(%s::float4[], e.vector, t.q)"
+        params: list = []
+
+        def values(indices: list[int]) -> str:
+            params.extend(p for i in indices for p in terms[i][1])
+            return ", ".join(f"({i}, {terms[i][0]})" for i in indices)
+
+        parts = []
         if rare:
-            any_rare = " || ".join(terms[i][0] for i in rare)
-            rows.append(f"(SELECT id FROM kb_searchentry WHERE scope = 'whole' AND vector @@ ({any_rare}))")
-            rows_params += [p for i in rare for p in terms[i][1]]
+            params.append(POSTGRES_WEIGHTS)
+            parts.append(f"""rare AS MATERIALIZED (
+                SELECT e.id, e.title, e.document_id, t.term, {rank} AS score
+                FROM (VALUES {values(rare)}) t (term, q) JOIN kb_searchentry e ON e.scope = 'whole' AND e.vector @@ t.q
+            ), scored AS MATERIALIZED (SELECT DISTINCT id FROM rare)""")
         else:
-            rows.append(first.format(" && ".join(sql for sql, _ in terms), cls.COMMON_ROWS))
-            rows_params += [p for _, params in terms for p in params]
-        rows = " UNION ".join(rows)
-        params: list = [*rows_params, POSTGRES_WEIGHTS]
-        wanted, wanted_filter = "", ""
+            every = " && ".join(sql for sql, _ in terms)
+            params.extend(p for _, term_params in terms for p in term_params)
+            parts.append(f"""scored AS MATERIALIZED (
+                SELECT id FROM kb_searchentry WHERE scope = 'whole' AND vector @@ ({every}) LIMIT {cls.COMMON_ROWS}
+            )""")
+        if common:
+            params.append(POSTGRES_WEIGHTS)
+            in_scored = values(common)
+            params.append(POSTGRES_WEIGHTS)
+            parts.append(f"""hits AS (
+                {"SELECT * FROM rare UNION ALL" if rare else ""}
+                SELECT e.id, e.title, e.document_id, t.term, {rank} AS score
+                FROM scored s JOIN kb_searchentry e ON e.id = s.id JOIN (VALUES {in_scored}) t (term, q) ON e.vector @@ t.q
+                UNION ALL
+                SELECT e.id, e.title, e.document_id, t.term, {rank} AS score
+                FROM (VALUES {values(common)}) t (term, q) CROSS JOIN LATERAL (
+                    SELECT id, title, document_id, vector FROM kb_searchentry
+                    WHERE scope = 'whole' AND vector @@ t.q LIMIT {window}
+                ) e
+                WHERE e.id NOT IN (SELECT id FROM scored)
+            )""")
+        else:
+            parts.append("hits AS (SELECT * FROM rare)")
+        wanted = ""
         if query.required or query.excluded:
             match_sql, match_params = cls.match(query)
-            wanted, wanted_filter = f", e.vector @@ {match_sql} AS wanted", "AND h.wanted"
-            params += match_params
-        for term_sql, term_params in terms:
-            params += term_params
-        values = ", ".join(f"({i}, {sql})" for i, (sql, _) in enumerate(terms))
+            params.extend(match_params)
+            parts.append(f"""wanted AS (
+                SELECT e.id FROM (SELECT DISTINCT id FROM hits) h JOIN kb_searchentry e ON e.id = h.id
+                WHERE e.vector @@ {match_sql}
+            )""")
+            wanted = "AND h.id IN (SELECT id FROM wanted)"
         exact, exact_params = exact_alert_sql(query)
         # Per term, its score in the row (NULL where it does not match) and how many whole rows it matches.
         matches = ", ".join(
@@ -111,17 +134,12 @@ class Postgres(Engine):
         )
         sums = ", ".join(f"SUM(h.score) FILTER (WHERE h.term = {i}) AS score_{i}" for i in range(len(terms)))
         sql = f"""
-            WITH ranked AS MATERIALIZED ({rows}),
-            hits AS (
-                SELECT e.id, e.title, e.document_id, t.term, ts_rank(%s::float4[], e.vector, t.q) AS score {wanted}
-                FROM ranked r JOIN kb_searchentry e ON e.id = r.id
-                JOIN (VALUES {values}) t (term, q) ON e.vector @@ t.q
-            ),
+            WITH {", ".join(parts)},
             frequencies AS (SELECT term, COUNT(*) AS n FROM hits GROUP BY term),
             best AS (
                 SELECT h.id, {sums} FROM hits h
                 WHERE (h.document_id IS NULL OR h.document_id NOT IN (SELECT id FROM kb_document WHERE archived))
-                    {wanted_filter}
+                    {wanted}
                 GROUP BY h.id, h.title ORDER BY SUM(h.score) DESC, h.title LIMIT %s
             ),
             counted AS (
