@@ -12,6 +12,7 @@ May import: `kb.markdown`, `kb.models`.
 
 from kb.search.index import (
     search_documents_naming,
+    search_index_compact,
     search_index_incidents,
     search_index_rebuild,
     search_index_update,
@@ -24,6 +25,7 @@ __all__ = [
     "SearchResults",
     "search",
     "search_documents_naming",
+    "search_index_compact",
     "search_index_incidents",
     "search_index_rebuild",
     "search_index_update",

@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from kb.documents.saving import document_save
 from kb.markdown.parsing import parse_document
@@ -280,3 +281,27 @@ def test_a_common_word_still_counts_in_the_rows_of_a_rarer_one(imported, monkeyp
     quasar, memory = engines.current_engine().term_counts(understand("quasar memory"))
     assert quasar <= engines.Engine.COMMON_ROWS < memory
     assert [hit.title for hit in search(query="quasar memory", limit=2).hits] == ["Quasar wobble", "Quasar drift"]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5's segments; PostgreSQL's GIN indexes have none")
+def test_a_large_import_leaves_the_index_in_one_segment(tmp_path, monkeypatch):
+    # Each write transaction adds an FTS5 segment that every query then searches for each of its terms.
+    from kb.documents import importing
+
+    monkeypatch.setattr(importing, "COMPACT_AFTER", 3)
+
+    def segments() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(DISTINCT segid) FROM kb_searchentry_fts_idx")
+            return cursor.fetchone()[0]
+
+    for n in range(2):
+        (tmp_path / f"quasar-{n}.md").write_text(f"# Quasar {n} drifting\n\n## Fix\n\nRestart the quasar {n}.\n")
+    importing.import_paths([tmp_path])
+    assert segments() > 1  # two documents written: below the bound, left to FTS5's own merging
+    (tmp_path / "quasar-2.md").write_text("# Quasar 2 drifting\n\n## Fix\n\nRestart the quasar 2.\n")
+    for n in range(2):
+        (tmp_path / f"quasar-{n}.md").write_text(f"# Quasar {n} drifting\n\n## Fix\n\nRestart the quasar {n} twice.\n")
+    importing.import_paths([tmp_path])
+    assert segments() == 1
+    assert len(search(query="quasar").hits) == 3

@@ -14,7 +14,7 @@ class Engine:
 
     # A term matching more rows than this is common: its rows are not all ranked (that would grow with the
     # knowledge base), only those a rarer term of the query finds, and its newest (or first) few.
-    COMMON_ROWS = 1000
+    COMMON_ROWS = 300
     # Whole rows counted exactly up to this many (for the terms' rarity); beyond it, an estimate that costs nothing.
     COUNTED_ROWS = 10000
 

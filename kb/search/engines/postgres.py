@@ -231,6 +231,10 @@ class Postgres(Engine):
             return {row[0] for row in cursor.fetchall()}
 
     @staticmethod
+    def compact() -> None:
+        """Nothing to do: the GIN indexes keep no pending list (migration 0012) and VACUUM is autovacuum's."""
+
+    @staticmethod
     def forget_words(words: set[str]) -> None:
         """Drops those of `words` that no row of the index matches any more (the GIN index answers each)."""
         # A whole row holds every word of its sections' rows, and only whole rows are in the GIN index.
