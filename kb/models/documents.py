@@ -38,6 +38,9 @@ class Document(models.Model):
     content_hash = models.CharField(max_length=64)
     metadata = models.JSONField(default=dict, blank=True)
     html = models.TextField(blank=True)
+    # `html` as its page shows it, entities linked and commands marked, written with its mentions
+    # (kb.entities.links): '' when it is linked as it is shown (a reference to a post-mortem by date).
+    linked_html = models.TextField(blank=True)
     warnings = models.JSONField(default=list, blank=True)
     version = models.PositiveIntegerField(default=1)
     edited_on_web = models.BooleanField(default=False)

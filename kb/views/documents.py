@@ -94,9 +94,12 @@ def _resolution_history(runbook: Runbook, sections, entries: list[ResolutionEntr
 
 
 def _linked_html(request, document: Document) -> str:
-    """The stored HTML with its entities linked and its commands marked, computed once per state of the documents (the
-    ETag's document stamp: a new document can link a name in this one) and per worker: the cache is the
-    bounded LocMemCache of settings.CACHES."""
+    """The document's HTML with its entities linked and its commands marked: as stored with its mentions
+    (kb.entities.links), else (a reference to a post-mortem by date) computed once per state of the
+    documents (the ETag's document stamp: a new post-mortem can change which one it links) and per
+    worker: the cache is the bounded LocMemCache of settings.CACHES."""
+    if document.linked_html:
+        return document.linked_html
     stamp = getattr(request, "kb_document_stamp", None) or document.updated_at.timestamp()
     key = f"kb:linked:{document.pk}:{document.version}:{stamp}"
     html = cache.get(key)
