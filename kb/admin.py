@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
+from kb.alerting.feedback import feedback_recount
 from kb.alerting.incidents import incident_save
 from kb.entities import curation
 from kb.models import (
@@ -147,6 +148,16 @@ class RunbookFeedbackAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    # The runbooks keep their tally (kb.alerting.feedback): deleted answers leave it.
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        feedback_recount(runbook_ids=[obj.runbook_id])
+
+    def delete_queryset(self, request, queryset):
+        runbook_ids = set(queryset.values_list("runbook_id", flat=True))
+        super().delete_queryset(request, queryset)
+        feedback_recount(runbook_ids=runbook_ids)
 
 
 @admin.register(Section)

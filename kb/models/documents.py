@@ -97,6 +97,11 @@ class Runbook(Document):
     stub_of = models.CharField(max_length=500, blank=True)
     # For one alert of a file with many (a playbooks file): the anchor of its section in that file.
     part_anchor = models.CharField(max_length=200, blank=True)
+    # How many answers to "did it help?" said each, kept by kb.alerting.feedback as answers are written:
+    # never counted on a page.
+    feedback_yes = models.PositiveIntegerField(default=0)
+    feedback_partly = models.PositiveIntegerField(default=0)
+    feedback_no = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["title"]

@@ -135,7 +135,8 @@ class RunbookPage:
     @cached_property
     def runbook(self) -> Runbook:
         return get_object_or_404(
-            with_git_place(runbooks_annotated(Runbook.objects.select_related("alert")))
+            # The tally is kept on the runbook, and feedback_summary reads the stale rules' facts from the last answers.
+            with_git_place(Runbook.objects.select_related("alert"))
             .annotate(revision_count=Count("revisions"))
             .prefetch_related("sections", "resolution_entries", "incidents_named"),
             slug=self.slug,
