@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
 from kb.alerting.feedback import feedback_recount
-from kb.alerting.incidents import incident_save
+from kb.alerting.incidents import alerts_recount, incident_save
 from kb.entities import curation
 from kb.models import (
     Alert,
@@ -109,6 +109,16 @@ class IncidentAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         # Search shows incidents too: an incident written here must be findable like one from a form.
         incident_save(incident=obj)
+
+    # Each alert keeps the count of its incidents (kb.alerting.incidents): deleted ones leave it.
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        alerts_recount(alert_ids=[obj.alert_id])
+
+    def delete_queryset(self, request, queryset):
+        alert_ids = set(queryset.values_list("alert_id", flat=True))
+        super().delete_queryset(request, queryset)
+        alerts_recount(alert_ids=alert_ids)
 
 
 @admin.register(FollowUp)
