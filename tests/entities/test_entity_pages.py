@@ -174,3 +174,21 @@ def test_every_entity_page_works_on_the_imported_corpus(client, corpus, shared_s
     run_import(corpus / "runbooks", corpus / "postmortems", shared_seeds, KURED_PM)
     for entity in Entity.objects.all()[:400]:
         assert client.get(entity.get_absolute_url()).status_code == 200, entity.name
+
+
+def test_related_documents_leave_out_archived_documents_and_ignored_names(client):
+    from kb.entities.curation import entity_ignore
+    from kb.entities.insights import related_documents
+    from tests.pages_support import save_document
+
+    first = save_document(
+        "# Disk full\n\nThe `minio` pod in namespace `storage` filled `/var/lib/minio`.\n", identity="a.md"
+    )
+    save_document("# Bucket slow\n\nThe `minio` pod in namespace `storage` was slow.\n", identity="b.md")
+    archived = save_document("# Old\n\nThe `minio` pod, `/var/lib/minio` and namespace `storage`.\n", identity="c.md")
+    assert [(r.title, r.shared) for r in related_documents(document=first)] == [("Old", 3), ("Bucket slow", 2)]
+    archived.archived = True
+    archived.save(update_fields=["archived"])
+    entity_ignore(entity=Entity.objects.get(name="storage"))
+    (related,) = related_documents(document=first)
+    assert (related.title, related.shared, related.names, related.url) == ("Bucket slow", 1, ["minio"], "/notes/b/")
