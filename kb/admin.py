@@ -46,7 +46,7 @@ class DocumentAdmin(admin.ModelAdmin):
     search_fields = ("title", "slug", "identity", "source_path")
     list_filter = ("archived", "edited_on_web")
     readonly_fields = ("identity", "content_hash", "version", "created_at", "updated_at", "warnings")
-    exclude = ("html",)
+    exclude = ("html", "linked_html")
     inlines = [SectionInline, RevisionInline]
 
 

@@ -124,6 +124,8 @@ def firing_now() -> FiringNow:
     latest = list(
         Incident.objects.filter(status=IncidentStatus.FIRING, alert__isnull=False)
         .select_related("runbook")
+        # Their runbooks' titles and addresses, not their texts (a hundred of them in an alert storm).
+        .defer(*(f"runbook__{name}" for name in ("source_text", "html", "linked_html", "metadata")))
         .order_by(F("started_at").desc(nulls_last=True), "-pk")[:FIRING_LISTED]
     )
     by_alert: dict[int, list[Incident]] = {}
