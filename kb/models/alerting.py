@@ -165,6 +165,10 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["alert", "-started_at"]),
             models.Index(fields=["runbook", "-started_at"]),
+            # A runbook's "Last time" also lists its alert's incidents received before any runbook fitted them.
+            models.Index(
+                fields=["alert", "-started_at"], condition=Q(runbook__isnull=True), name="incident_alert_no_runbook"
+            ),
             models.Index(fields=["-started_at"], condition=Q(status="firing"), name="incident_firing_recent"),
             # What fires now per alert (the home page), without reading the alerts' resolved incidents.
             models.Index(
