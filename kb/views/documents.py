@@ -16,8 +16,8 @@ from kb.alerting.last_time import last_time
 from kb.alerting.links import labels_from_query, labels_query
 from kb.alerting.placeholders import fill_placeholders
 from kb.alerting.trends import Change, trend_line
-from kb.entities.insights import related_documents
 from kb.entities.links import document_html_linked
+from kb.entities.related import related_documents
 from kb.gitsync.links import git_place_read
 from kb.markdown.commands import first_command, mark_commands
 from kb.markdown.html_parts import Part, split_sections, without_title

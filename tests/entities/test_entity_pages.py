@@ -178,7 +178,7 @@ def test_every_entity_page_works_on_the_imported_corpus(client, corpus, shared_s
 
 def test_related_documents_leave_out_archived_documents_and_ignored_names(client):
     from kb.entities.curation import entity_ignore
-    from kb.entities.insights import related_documents
+    from kb.entities.related import related_documents
     from tests.pages_support import save_document
 
     first = save_document(
