@@ -3,7 +3,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
-from kb.alerting.incidents import incident_save
+from kb.alerting.feedback import feedback_recount
+from kb.alerting.incidents import alerts_recount, incident_save
 from kb.entities import curation
 from kb.models import (
     Alert,
@@ -45,7 +46,7 @@ class DocumentAdmin(admin.ModelAdmin):
     search_fields = ("title", "slug", "identity", "source_path")
     list_filter = ("archived", "edited_on_web")
     readonly_fields = ("identity", "content_hash", "version", "created_at", "updated_at", "warnings")
-    exclude = ("html",)
+    exclude = ("html", "linked_html")
     inlines = [SectionInline, RevisionInline]
 
 
@@ -109,6 +110,16 @@ class IncidentAdmin(admin.ModelAdmin):
         # Search shows incidents too: an incident written here must be findable like one from a form.
         incident_save(incident=obj)
 
+    # Each alert keeps the count of its incidents (kb.alerting.incidents): deleted ones leave it.
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        alerts_recount(alert_ids=[obj.alert_id])
+
+    def delete_queryset(self, request, queryset):
+        alert_ids = set(queryset.values_list("alert_id", flat=True))
+        super().delete_queryset(request, queryset)
+        alerts_recount(alert_ids=alert_ids)
+
 
 @admin.register(FollowUp)
 class FollowUpAdmin(admin.ModelAdmin):
@@ -147,6 +158,16 @@ class RunbookFeedbackAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    # The runbooks keep their tally (kb.alerting.feedback): deleted answers leave it.
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        feedback_recount(runbook_ids=[obj.runbook_id])
+
+    def delete_queryset(self, request, queryset):
+        runbook_ids = set(queryset.values_list("runbook_id", flat=True))
+        super().delete_queryset(request, queryset)
+        feedback_recount(runbook_ids=runbook_ids)
 
 
 @admin.register(Section)

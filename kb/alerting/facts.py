@@ -47,7 +47,7 @@ FACT_FIELDS = (
 
 # What the facts never read of a document, and the largest part of its row: each save of a document
 # reads every runbook and post-mortem naming the same incidents.
-DOCUMENT_TEXTS = ("source_text", "html", "metadata")
+DOCUMENT_TEXTS = ("source_text", "html", "linked_html", "metadata")
 
 
 @dataclass

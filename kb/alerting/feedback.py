@@ -7,8 +7,10 @@ A runbook is stale when
 - its review date has passed: front matter `last_reviewed_on` plus `review_in` ("6 months", "90d"),
   else KB_RUNBOOK_REVIEW_DAYS after that review or, without one, after its last edit.
 
-Lists read the tally and the facts the rules need as annotations of their one query (`runbooks_annotated`),
-so that a list costs the same whatever the number of runbooks and answers.
+The tally is kept on the runbook as answers are written (`feedback_yes`, `feedback_partly`, `feedback_no`);
+lists read the facts the rules need as annotations of their one query (`runbooks_annotated`), so that a list
+costs the same whatever the number of runbooks and answers, and a runbook's page reads them from its last
+answers (`feedback_summary`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -49,37 +51,65 @@ def feedback_record(
     if incident is not None and incident.runbook_id not in (None, runbook.pk):
         raise FeedbackError(f"incident: {incident} was handled with another runbook")
     with transaction.atomic():
+        previous = None
         if incident is not None:
-            feedback, _ = RunbookFeedback.objects.update_or_create(
-                runbook=runbook,
-                incident=incident,
-                user=user,
-                defaults={"answer": answer, "note": note, "created_at": timezone.now()},
+            feedback = (
+                RunbookFeedback.objects.select_for_update()
+                .filter(runbook=runbook, incident=incident, user=user)
+                .first()
             )
-            return feedback
-        return RunbookFeedback.objects.create(runbook=runbook, user=user, answer=answer, note=note)
+            if feedback is not None:
+                previous = feedback.answer
+                feedback.answer, feedback.note, feedback.created_at = answer, note, timezone.now()
+                feedback.save(update_fields=["answer", "note", "created_at"])
+        if previous is None:
+            feedback = RunbookFeedback.objects.create(
+                runbook=runbook, incident=incident, user=user, answer=answer, note=note
+            )
+        if previous != answer:
+            counts = {_TALLY[answer]: F(_TALLY[answer]) + 1}
+            if previous is not None:
+                counts[_TALLY[previous]] = F(_TALLY[previous]) - 1
+            Runbook.objects.filter(pk=runbook.pk).update(**counts)
+        return feedback
+
+
+_TALLY = {
+    FeedbackAnswer.YES: "feedback_yes",
+    FeedbackAnswer.PARTLY: "feedback_partly",
+    FeedbackAnswer.NO: "feedback_no",
+}
+
+
+def feedback_recount(*, runbook_ids) -> None:
+    """Counts the tallies of these runbooks again from their answers (after answers were deleted in the admin)."""
+    runbooks = Runbook.objects.filter(pk__in=list(runbook_ids))
+    runbooks.update(
+        **{
+            field: Coalesce(
+                Subquery(
+                    RunbookFeedback.objects.filter(runbook=OuterRef("pk"), answer=answer)
+                    .order_by()
+                    .values("runbook")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                0,
+            )
+            for answer, field in _TALLY.items()
+        }
+    )
 
 
 def _answers_of(runbook_ref) -> QuerySet[RunbookFeedback]:
     return RunbookFeedback.objects.filter(runbook=runbook_ref).order_by("-created_at", "-pk")
 
 
-def _count(answer: str | None = None) -> Coalesce:
-    answers = RunbookFeedback.objects.filter(runbook=OuterRef("pk"))
-    if answer is not None:
-        answers = answers.filter(answer=answer)
-    counted = answers.order_by().values("runbook").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
 def runbooks_annotated(runbooks: QuerySet[Runbook]) -> QuerySet[Runbook]:
-    """`runbooks` with what the tally and the stale rules read, as subqueries of the same query
-    (not joins, so that other annotations such as a revision count are not multiplied)."""
+    """`runbooks` with what the stale rules read, as subqueries of the same query (not joins, so that other
+    annotations such as a revision count are not multiplied)."""
     since_edit = _answers_of(OuterRef("pk")).filter(created_at__gt=OuterRef("updated_at"))
     return runbooks.annotate(
-        feedback_yes=_count(FeedbackAnswer.YES),
-        feedback_partly=_count(FeedbackAnswer.PARTLY),
-        feedback_no=_count(FeedbackAnswer.NO),
         # The last answers given since the edit, newest first (None where fewer were given).
         **{f"last_answer_{n}": Subquery(since_edit.values("answer")[n : n + 1]) for n in range(LAST_ANSWERS)},
         fired_since_edit=Exists(
@@ -100,10 +130,18 @@ def review_due(runbook: Runbook) -> date:
 
 def stale_reasons(runbook: Runbook, *, today: date | None = None) -> list[str]:
     """Why an annotated runbook (`runbooks_annotated`) is stale: [] when it is not."""
+    last_answers = [a for n in range(LAST_ANSWERS) if (a := getattr(runbook, f"last_answer_{n}"))]
+    return _stale_reasons(runbook, last_answers, lambda: runbook.fired_since_edit, today=today)
+
+
+def _stale_reasons(
+    runbook: Runbook, last_answers: list[str], fired_since_edit, *, today: date | None = None
+) -> list[str]:
+    """Why `runbook` is stale, given its last answers since its edit (newest first, LAST_ANSWERS at most) and
+    `fired_since_edit`, asked only when those answers were all "no"."""
     today = today or timezone.localdate()
     reasons = []
-    last_answers = [a for n in range(LAST_ANSWERS) if (a := getattr(runbook, f"last_answer_{n}"))]
-    if runbook.fired_since_edit and last_answers and all(a == FeedbackAnswer.NO for a in last_answers):
+    if last_answers and all(a == FeedbackAnswer.NO for a in last_answers) and fired_since_edit():
         last = "the last answer was" if len(last_answers) == 1 else f"the last {len(last_answers)} answers were"
         reasons.append(f"its alert fired since it was last edited and {last} that it did not help")
     due = review_due(runbook)
@@ -127,14 +165,25 @@ class RunbookFeedbackSummary:
 
 
 def feedback_summary(runbook: Runbook) -> RunbookFeedbackSummary:
-    """The tally, last answers and stale flag of an annotated runbook: one query (the last answers)."""
+    """The tally, last answers and stale flag of a runbook: one query (the last answers), and one more when
+    its last answers since its edit were all "no" (has its alert fired since?)."""
     last = list(_answers_of(runbook).select_related("user", "incident")[:LAST_SHOWN])
+    # The answers since the edit are the newest: the first of the last ones.
+    since_edit = [a.answer for a in last if a.created_at > runbook.updated_at][:LAST_ANSWERS]
+
+    def fired_since_edit() -> bool:
+        if hasattr(runbook, "fired_since_edit"):  # read through runbooks_annotated
+            return runbook.fired_since_edit
+        return runbook.alert_id is not None and (
+            Incident.objects.filter(alert_id=runbook.alert_id, started_at__gt=runbook.updated_at).exists()
+        )
+
     return RunbookFeedbackSummary(
         yes=runbook.feedback_yes,
         partly=runbook.feedback_partly,
         no=runbook.feedback_no,
         last=last,
-        stale=stale_reasons(runbook),
+        stale=_stale_reasons(runbook, since_edit, fired_since_edit),
         review_due=review_due(runbook),
     )
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from kb.alerting.webhook import silence_url
@@ -38,28 +38,39 @@ class IncidentHistory:
     count_90d: int
     resolved_90d: int
     mean_time_to_resolve: timedelta | None  # over the incidents resolved among those of the last 90 days
-    received: int  # from Alertmanager (they have its fingerprint), ever
-    documented: int  # named in documents (a resolution history, a post-mortem)
+    received: bool  # any from Alertmanager (they have its fingerprint), ever
+    documented: int  # named in documents (a resolution history, a post-mortem); counted only when none was received
 
 
 def incident_history(*, alert: Alert, now: datetime | None = None) -> IncidentHistory:
-    """The last incidents of `alert` and its counts over 30 and 90 days: two queries."""
+    """The last incidents of `alert` and its counts over 30 and 90 days: two queries, each reading a bounded range
+    of the alert's index, not all its incidents (two more, rarely: see `received`)."""
     now = now or timezone.now()
     timed = Incident.objects.filter(alert=alert, started_at__isnull=False)
     recent = list(timed.order_by(F("started_at").desc(), "-pk")[:RECENT])
-    since_90d = Q(started_at__gte=now - timedelta(days=90))
-    resolved = since_90d & Q(resolved_at__isnull=False)
-    stats = timed.aggregate(
+    last_90d = timed.filter(started_at__gte=now - timedelta(days=90))
+    stats = last_90d.aggregate(
         count_30d=Count("pk", filter=Q(started_at__gte=now - timedelta(days=30))),
-        count_90d=Count("pk", filter=since_90d),
-        resolved_90d=Count("pk", filter=resolved),
+        count_90d=Count("pk"),
+        resolved_90d=Count("pk", filter=Q(resolved_at__isnull=False)),
         mean_time_to_resolve=Avg(
-            ExpressionWrapper(F("resolved_at") - F("started_at"), output_field=DurationField()), filter=resolved
+            ExpressionWrapper(F("resolved_at") - F("started_at"), output_field=DurationField()),
+            filter=Q(resolved_at__isnull=False),
         ),
-        received=Count("pk", filter=~Q(fingerprint="")),
-        documented=Count("pk", filter=Q(origin=IncidentOrigin.DOCUMENT)),
     )
-    return IncidentHistory(alert=alert, rows=_rows(recent), **stats)
+    # Whether any came from Alertmanager, and (shown only when none did) how many its documents name: read from
+    # the last incidents when they tell, else from the alert's index (the first one received ends the read).
+    received = any(incident.fingerprint for incident in recent)
+    if not received and len(recent) == RECENT:
+        received = timed.exclude(fingerprint="").exists()
+    documented = 0
+    if not received:
+        documented = (
+            sum(incident.origin == IncidentOrigin.DOCUMENT for incident in recent)
+            if len(recent) < RECENT
+            else timed.filter(origin=IncidentOrigin.DOCUMENT).count()
+        )
+    return IncidentHistory(alert=alert, rows=_rows(recent), received=received, documented=documented, **stats)
 
 
 def _rows(incidents: list[Incident]) -> list[IncidentRow]:
@@ -113,6 +124,8 @@ def firing_now() -> FiringNow:
     latest = list(
         Incident.objects.filter(status=IncidentStatus.FIRING, alert__isnull=False)
         .select_related("runbook")
+        # Their runbooks' titles and addresses, not their texts (a hundred of them in an alert storm).
+        .defer(*(f"runbook__{name}" for name in ("source_text", "html", "linked_html", "metadata")))
         .order_by(F("started_at").desc(nulls_last=True), "-pk")[:FIRING_LISTED]
     )
     by_alert: dict[int, list[Incident]] = {}
@@ -144,12 +157,12 @@ def postmortems_implicating(*, alert: Alert) -> QuerySet[PostMortem]:
     `NodeDown` is not mentioned by `NodeDownstream`, and no document text is scanned.
     """
     entity = Entity.objects.filter(Q(name__iexact=alert.name) | Q(aliases__name__iexact=alert.name), ignored=False)
-    mentioning = Mention.objects.filter(document=OuterRef("pk"), entity__in=entity.values("pk"))
-    return (
-        PostMortem.objects.filter(archived=False)
-        .filter(Q(incidents_named__alert=alert) | Q(primary_incidents__alert=alert) | Q(Exists(mentioning)))
-        .distinct()
-    )
+    # Three lookups, each on an index: an OR across joins to the incidents, made distinct, read every
+    # post-mortem with every incident it names (200 ms on PostgreSQL at 100,000 incidents).
+    named = Incident.documents.through.objects.filter(incident__alert=alert).values("document_id")
+    covering = Incident.objects.filter(alert=alert, postmortem__isnull=False).values("postmortem_id")
+    mentioning = Mention.objects.filter(entity__in=entity.values("pk")).values("document_id")
+    return PostMortem.objects.filter(archived=False).filter(Q(pk__in=named) | Q(pk__in=covering) | Q(pk__in=mentioning))
 
 
 @dataclass

@@ -6,6 +6,9 @@ findable by search at once, and the row and its search entry commit or roll back
 number of queries, however many there are; `document_incidents_save` links the incidents a document
 names and writes what the documents say about them (`kb.alerting.facts`).
 
+Each keeps the count of incidents of every alert it touches (`Alert.incident_count`): what the insights
+rank recurring alerts by.
+
 Each joins the caller's transaction without a savepoint (`savepoint=False`): its writes and the
 caller's are one unit either way, and a savepoint would cost two more queries on every write
 (the webhook's query budget counts them).
@@ -13,20 +16,26 @@ caller's are one unit either way, and a savepoint would cost two more queries on
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 
 from django.db import connection, transaction
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kb.alerting.facts import FACT_FIELDS, facts_apply, incidents_with_facts
-from kb.models import Document, Incident, IncidentOrigin
+from kb.models import Alert, Document, Incident, IncidentOrigin
 from kb.search import search_index_incidents
 
 
 @transaction.atomic(savepoint=False)
 def incident_save(*, incident: Incident) -> Incident:
     """Writes one incident, new or edited, and its search entry."""
+    before = Incident.objects.filter(pk=incident.pk).values_list("alert_id", flat=True).first() if incident.pk else None
     incident.save()
+    if before != incident.alert_id:
+        _alerts_shift(Counter({before: -1, incident.alert_id: 1}))
     search_index_incidents(incidents=[incident])
     return incident
 
@@ -35,6 +44,7 @@ def incident_save(*, incident: Incident) -> Incident:
 def incidents_create(*, incidents: Sequence[Incident]) -> list[Incident]:
     """Inserts new incidents and their search entries; returns them with their ids (PostgreSQL, SQLite 3.35+)."""
     created = Incident.objects.bulk_create(incidents)
+    _alerts_shift(Counter(incident.alert_id for incident in created))
     search_index_incidents(incidents=created)
     return created
 
@@ -50,6 +60,8 @@ def incidents_save(*, created: Sequence[Incident], updated: Sequence[Incident], 
     if not created and not updated:
         return
     Incident.objects.bulk_create(created, ignore_conflicts=True)
+    # An incident of these that a concurrent delivery inserted first is counted twice: `alerts_recount` mends it.
+    _alerts_shift(Counter(incident.alert_id for incident in created))
     Incident.objects.bulk_update(updated, fields)
     # bulk_create leaves primary keys unset when conflicts are ignored, and the updated ones were
     # read without their alert, which the index names: read both back in one query.
@@ -96,12 +108,34 @@ def document_incidents_refresh() -> int:
 def _facts_write(*, ids: set[int]) -> list[Incident]:
     now = timezone.now()
     changed = []
+    moved: Counter = Counter()
     for incident, facts in incidents_with_facts(ids=ids):
+        before = incident.alert_id
         if facts_apply(incident, facts):
             incident.updated_at = now
             changed.append(incident)
+            if incident.alert_id != before:
+                moved.update({before: -1, incident.alert_id: 1})
     _rows_update(changed, FACT_FIELDS)
+    _alerts_shift(moved)
     return changed
+
+
+def _alerts_shift(deltas: Counter) -> None:
+    """Moves each alert's incident count by its delta (None: no alert): one UPDATE per distinct delta."""
+    by_delta: dict[int, list[int]] = defaultdict(list)
+    for alert_id, delta in deltas.items():
+        if alert_id is not None and delta:
+            by_delta[delta].append(alert_id)
+    for delta, alert_ids in by_delta.items():
+        Alert.objects.filter(pk__in=alert_ids).update(incident_count=F("incident_count") + delta)
+
+
+def alerts_recount(*, alert_ids: Iterable[int] | None = None) -> None:
+    """Counts the incidents of these alerts (or of every one) again: after incidents were deleted in the admin."""
+    alerts = Alert.objects.all() if alert_ids is None else Alert.objects.filter(pk__in=list(alert_ids))
+    counted = Incident.objects.filter(alert=OuterRef("pk")).order_by().values("alert").annotate(n=Count("pk"))
+    alerts.update(incident_count=Coalesce(Subquery(counted.values("n")), 0))
 
 
 def _rows_update(incidents: list[Incident], fields: Sequence[str]) -> None:

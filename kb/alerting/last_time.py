@@ -2,15 +2,16 @@
 resolution history and from Alertmanager, merged, newest first) with what fixed each, the trend of
 the change, and the runbook's own next step for when the fix does not hold.
 
-One query, whatever the number of incidents: the last few rows, read through the indexes on
-(runbook, -started_at) and (alert, -started_at).
+Two queries, whatever the number of incidents: the last few rows of each, read through the indexes on
+(runbook, -started_at) and on (alert, -started_at) of the incidents without a runbook. One query with an
+OR of the two read every incident of both and sorted them (10 ms on PostgreSQL at 100,000 incidents).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import F, Q
+from django.db.models import F
 
 from kb.markdown.fixes import NextStep, next_step
 from kb.models import Incident, IncidentOrigin, Runbook
@@ -43,12 +44,11 @@ class LastTime:
 def last_time(*, runbook: Runbook, trend: str | None) -> LastTime:
     """The "Last time" block of `runbook`, given the trend its resolution history sums up to: its
     incidents, and those of its alert for which no runbook was chosen (received before it was written)."""
-    applied = Q(runbook=runbook)
+    timed = Incident.objects.filter(started_at__isnull=False).order_by(F("started_at").desc(), "-pk")
+    recent = list(timed.filter(runbook=runbook)[:READ])
     if runbook.alert_id is not None:
-        applied |= Q(alert_id=runbook.alert_id, runbook__isnull=True)
-    recent = list(
-        Incident.objects.filter(applied, started_at__isnull=False).order_by(F("started_at").desc(), "-pk")[:READ]
-    )
+        recent += timed.filter(alert_id=runbook.alert_id, runbook__isnull=True)[:READ]
+        recent = sorted(recent, key=lambda incident: (incident.started_at, incident.pk), reverse=True)[:READ]
     return LastTime(entries=_entries(recent)[:SHOWN], trend=trend, next_step=next_step(runbook.source_text))
 
 

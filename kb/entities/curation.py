@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from kb.entities.counts import entities_recount
+from kb.entities.links import documents_relink
 from kb.entities.mentions import entities_revote, mentions_refresh, mentions_reread
 from kb.models import Document, Entity, EntityAlias, EntityKind, Mention
 
@@ -62,7 +63,13 @@ def entity_rename(*, entity: Entity, name: str) -> Entity:
     if old.lower() != name.lower():
         EntityAlias.objects.get_or_create(entity=entity, name=old)
     mentions_refresh(names=[name])
+    _relink_mentioning(entity)
     return entity
+
+
+def _relink_mentioning(entity: Entity) -> None:
+    """The documents that mention `entity` store their links again: a link holds its name and kind."""
+    documents_relink(document_ids=Mention.objects.filter(entity=entity).values_list("document_id", flat=True))
 
 
 @transaction.atomic
@@ -70,6 +77,7 @@ def entity_set_kind(*, entity: Entity, kind: str) -> Entity:
     _check_kind(kind)
     entity.kind, entity.kind_curated, entity.curated = kind, True, True
     entity.save(update_fields=["kind", "kind_curated", "curated"])
+    _relink_mentioning(entity)
     return entity
 
 
@@ -142,6 +150,7 @@ def entity_merge(*, source: Entity, into: Entity) -> Entity:
     into.save(update_fields=["curated"])
     entities_revote(entity_ids=[into.pk])
     entities_recount(entity_ids=[into.pk])
+    _relink_mentioning(into)
     return into
 
 
@@ -150,8 +159,10 @@ def entity_ignore(*, entity: Entity) -> Entity:
     """Never an entity again: its mentions go, and extraction skips its names from now on."""
     entity.ignored, entity.curated = True, True
     entity.save(update_fields=["ignored", "curated"])
+    mentioning = set(entity.mentions.values_list("document_id", flat=True))
     entity.mentions.all().delete()
     entities_recount(entity_ids=[entity.pk])
+    documents_relink(document_ids=mentioning)
     return entity
 
 

@@ -1,26 +1,34 @@
-"""Links the entities a document mentions to their pages, when the document is shown.
+"""Links the entities a document mentions to their pages.
 
-Done at display time over the stored sanitised HTML, from the document's stored mentions (one
-query, plus one when it references other post-mortems by date), so links stay right when other
-documents are imported later. The editor's preview links a text not yet saved the same way. The first mention of each entity per section is linked; headings,
-existing links and code blocks are left as they are; a code span that is exactly a name becomes
-a link around the code.
+A page shows `Document.linked_html`: the sanitised HTML with its entities linked and its commands marked
+(kb.markdown.commands), written with the document's mentions (`links_store`, from `mentions_write`) and
+again whenever what a link says changes without the document being read again: an entity renamed,
+merged, ignored or given another kind (`documents_relink`). A first view then links nothing.
+
+A document that references another post-mortem by date stores nothing (''): which post-mortem that is
+changes as post-mortems are written, so its page links it when shown (`document_html_linked`, from the
+stored mentions). The editor's preview links a text not yet saved the same way. The first mention of
+each entity per section is linked; headings, existing links and code blocks are left as they are; a code
+span that is exactly a name becomes a link around the code.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db.models.functions import Lower
 
 from kb.entities.extraction import extract_parsed
 from kb.entities.grammar import POSTMORTEM, name_pattern, reference_date
-from kb.entities.mentions import vocabulary_load
+from kb.markdown.commands import mark_commands
 from kb.markdown.parsing import ParsedDocument
 from kb.models import Document, Entity, Mention, PostMortem
+
+RELINKED_AT_ONCE = 500  # documents read and written per batch by `documents_relink`
 
 
 @dataclass(frozen=True)
@@ -100,19 +108,64 @@ def _link_text(text: str, pattern: re.Pattern, wanted, mark) -> str:
     return "".join(pieces)
 
 
+def _linked_mentions(document_ids: Iterable[int]):
+    """The mentions a page links, with their entity's name and kind, in the order of the outline."""
+    return (
+        Mention.objects.filter(document_id__in=list(document_ids), entity__ignored=False, count__gt=0)
+        .select_related("entity")
+        .only("document_id", "anchor", "surface", "entity__name", "entity__kind")
+        .order_by("document_id", "position", "pk")
+    )
+
+
 def document_html_linked(document: Document) -> str:
     """The document's stored HTML with its entities linked (post-mortem references to the post-mortem)."""
-    mentions = (
-        Mention.objects.filter(document=document, entity__ignored=False, count__gt=0)
-        .select_related("entity")
-        .only("anchor", "surface", "entity__name", "entity__kind")
-    )
+    mentions = _linked_mentions([document.pk])
     return link_entities(document.html, _links([(m.anchor, m.surface, m.entity) for m in mentions], document=document))
+
+
+def linked_html_stored(html: str, mentions: Iterable[tuple[str, str, str, str]]) -> str:
+    """What `Document.linked_html` holds for this HTML and these mentions, `(anchor, surface, entity name,
+    entity kind)` in the order of the outline: the HTML with its entities linked and its commands marked;
+    '' when one of them references a post-mortem by date (linked when shown). No query."""
+    linked = [(anchor, surface, Entity(name=name, kind=kind)) for anchor, surface, name, kind in mentions]
+    if any(entity.kind == POSTMORTEM for _, _, entity in linked):
+        return ""
+    return mark_commands(link_entities(html, _links(linked, document=None)))
+
+
+def links_store(*, document: Document, mentions: Sequence[Mention]) -> None:
+    """Stores the document's linked HTML from the mentions just written (their entities loaded): one UPDATE."""
+    shown = sorted((m for m in mentions if m.count > 0 and not m.entity.ignored), key=lambda m: m.position)
+    document.linked_html = linked_html_stored(
+        document.html, [(m.anchor, m.surface, m.entity.name, m.entity.kind) for m in shown]
+    )
+    Document.objects.filter(pk=document.pk).update(linked_html=document.linked_html)
+
+
+def documents_relink(*, document_ids: Iterable[int]) -> int:
+    """Stores the linked HTML of these documents again from their stored mentions (after a change to what
+    a link says: an entity's name or kind, mentions moved or dropped); returns how many. Two queries and
+    the writes per RELINKED_AT_ONCE documents."""
+    ids = sorted(set(document_ids))
+    for start in range(0, len(ids), RELINKED_AT_ONCE):
+        batch = ids[start : start + RELINKED_AT_ONCE]
+        mentions = defaultdict(list)
+        for m in _linked_mentions(batch):
+            mentions[m.document_id].append((m.anchor, m.surface, m.entity.name, m.entity.kind))
+        documents = list(Document.objects.filter(pk__in=batch).only("pk", "html"))
+        for document in documents:
+            document.linked_html = linked_html_stored(document.html, mentions[document.pk])
+        Document.objects.bulk_update(documents, ["linked_html"])
+    return len(ids)
 
 
 def parsed_html_linked(parsed: ParsedDocument) -> str:
     """What `document_html_linked` will show once `parsed` is saved (the editor's preview): its HTML with
     the entities the knowledge base already has linked; a name seen for the first time has no page yet."""
+    # Here, not at the top: kb.entities.mentions stores the linked HTML through this module.
+    from kb.entities.mentions import vocabulary_load
+
     findings = [f for f in extract_parsed(parsed, vocabulary=vocabulary_load()) if f.count > 0]
     keys = {f.name.lower() for f in findings}
     known = {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=keys, ignored=False)}

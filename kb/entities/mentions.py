@@ -20,6 +20,7 @@ from django.db.models.functions import Lower
 from kb.entities import extraction, grammar
 from kb.entities.counts import Contribution, contribution, counts_shift, entities_recount
 from kb.entities.extraction import Finding, Vocabulary
+from kb.entities.links import documents_relink, links_store
 from kb.markdown.parsing import ParsedDocument, ParseError, parse_document
 from kb.models import Alert, Document, Entity, Mention
 
@@ -104,6 +105,7 @@ def mentions_write(
         before=_contributions(document.kind, old_rows) if counted_before else {},
         after={} if document.archived else _contributions(document.kind, [(m.entity_id, m.subject) for m in mentions]),
     )
+    links_store(document=document, mentions=mentions)
     touched = {e.pk for e in named.values()}
     dropped = previous - touched
     # A vote for the kind an entity already has cannot change it: only disagreements and dropped votes can.
@@ -156,6 +158,9 @@ def entities_revote(*, entity_ids: Iterable[int]) -> None:
             entity.kind = kind
             changed.append(entity)
     Entity.objects.bulk_update(changed, ["kind"])
+    if changed:
+        # A link's title says the entity's kind (and a post-mortem reference links elsewhere).
+        documents_relink(document_ids=Mention.objects.filter(entity__in=changed).values_list("document_id", flat=True))
 
 
 def reparse(document: Document) -> ParsedDocument:
@@ -196,7 +201,9 @@ def mentions_reread(*, documents: QuerySet[Document], vocabulary: Vocabulary | N
     # first: as a subquery, PostgreSQL re-ran the caller's text scan for every document (minutes on the corpus).
     pks = set(documents.values_list("pk", flat=True))
     documents = list(
-        Document.objects.filter(pk__in=pks).only("pk", "identity", "source_path", "source_text", "kind", "archived")
+        Document.objects.filter(pk__in=pks).only(
+            "pk", "identity", "source_path", "source_text", "kind", "archived", "html"
+        )
     )
     if documents:
         vocabulary = vocabulary or vocabulary_load()
@@ -221,9 +228,9 @@ def relink_all(*, progress: Callable[[int, int, Document], None] | None = None) 
     vocabulary = vocabulary_load()
     report = RelinkReport()
     documents = list(
-        Document.objects.only("pk", "identity", "source_path", "source_text", "kind", "title", "archived").order_by(
-            "pk"
-        )
+        Document.objects.only(
+            "pk", "identity", "source_path", "source_text", "kind", "title", "archived", "html"
+        ).order_by("pk")
     )
     for n, document in enumerate(documents, start=1):
         try:

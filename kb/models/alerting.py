@@ -29,12 +29,16 @@ class Alert(models.Model):
 
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Its incidents, kept by kb.alerting.incidents (the one write path of incidents) as they are written:
+    # the insights rank recurring alerts by it, never counting incidents on a page.
+    incident_count = models.PositiveIntegerField(default=0)
 
     objects = AlertManager()
 
     class Meta:
         ordering = ["name"]
         constraints = name_constraints("alert_name")
+        indexes = [models.Index(fields=["-incident_count", "name"], name="alert_most_incidents")]
 
     def __str__(self) -> str:
         return self.name
@@ -161,7 +165,15 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["alert", "-started_at"]),
             models.Index(fields=["runbook", "-started_at"]),
+            # A runbook's "Last time" also lists its alert's incidents received before any runbook fitted them.
+            models.Index(
+                fields=["alert", "-started_at"], condition=Q(runbook__isnull=True), name="incident_alert_no_runbook"
+            ),
             models.Index(fields=["-started_at"], condition=Q(status="firing"), name="incident_firing_recent"),
+            # What fires now per alert (the home page), without reading the alerts' resolved incidents.
+            models.Index(
+                fields=["alert", "-started_at"], condition=Q(status="firing"), name="incident_firing_by_alert"
+            ),
             # The incident list's order (newest first, by start or else arrival), read page by page from here.
             models.Index(Coalesce("started_at", "created_at").desc(), F("id").desc(), name="incident_list_order"),
             # The newest write to any incident: part of what a cached page is keyed by (kb.views.conditional).

@@ -38,6 +38,9 @@ class Document(models.Model):
     content_hash = models.CharField(max_length=64)
     metadata = models.JSONField(default=dict, blank=True)
     html = models.TextField(blank=True)
+    # `html` as its page shows it, entities linked and commands marked, written with its mentions
+    # (kb.entities.links): '' when it is linked as it is shown (a reference to a post-mortem by date).
+    linked_html = models.TextField(blank=True)
     warnings = models.JSONField(default=list, blank=True)
     version = models.PositiveIntegerField(default=1)
     edited_on_web = models.BooleanField(default=False)
@@ -96,6 +99,11 @@ class Runbook(Document):
     stub_of = models.CharField(max_length=500, blank=True)
     # For one alert of a file with many (a playbooks file): the anchor of its section in that file.
     part_anchor = models.CharField(max_length=200, blank=True)
+    # How many answers to "did it help?" said each, kept by kb.alerting.feedback as answers are written:
+    # never counted on a page.
+    feedback_yes = models.PositiveIntegerField(default=0)
+    feedback_partly = models.PositiveIntegerField(default=0)
+    feedback_no = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["title"]

@@ -16,9 +16,9 @@ from kb.alerting.last_time import last_time
 from kb.alerting.links import labels_from_query, labels_query
 from kb.alerting.placeholders import fill_placeholders
 from kb.alerting.trends import Change, trend_line
-from kb.entities.insights import related_documents
 from kb.entities.links import document_html_linked
-from kb.gitsync.links import git_place, with_git_place
+from kb.entities.related import related_documents
+from kb.gitsync.links import git_place_read
 from kb.markdown.commands import first_command, mark_commands
 from kb.markdown.html_parts import Part, split_sections, without_title
 from kb.markdown.shown_once import without_card_repeats
@@ -28,10 +28,13 @@ from kb.models import (
     FollowUp,
     FollowUpStatus,
     Incident,
+    Lesson,
     Note,
     PostMortem,
     ResolutionEntry,
+    Revision,
     Runbook,
+    Section,
 )
 from kb.views.conditional import PAGE_SECONDS, document_conditional, page_key
 from kb.views.paging import offset_page
@@ -84,8 +87,8 @@ def _resolution_history(runbook: Runbook, sections, entries: list[ResolutionEntr
     if not entries:
         return None
     headers = list(entries[0].cells)
-    named = {incident.reference: incident for incident in runbook.incidents_named.all()}
     references = dict.fromkeys(ref for entry in entries for ref in entry.incidents)
+    named = {i.reference: i for i in Incident.objects.filter(documents=runbook, reference__in=list(references))}
     return ResolutionHistory(
         anchor=next((s.anchor for s in sections if "history" in s.heading.lower()), ""),
         trend=trend_line(headers=headers, changes=[Change(e.old, e.new, e.date) for e in entries]),
@@ -93,10 +96,23 @@ def _resolution_history(runbook: Runbook, sections, entries: list[ResolutionEntr
     )
 
 
+def _revision_count() -> Subquery:
+    """A document's revisions, counted in a subquery: a join grouped the whole row (its texts) on SQLite."""
+    counted = Revision.objects.filter(document=OuterRef("pk")).order_by().values("document").annotate(n=Count("pk"))
+    return Subquery(counted.values("n"))
+
+
+def _sections(document: Document) -> list[Section]:
+    return list(Section.objects.filter(document=document).order_by("position"))
+
+
 def _linked_html(request, document: Document) -> str:
-    """The stored HTML with its entities linked and its commands marked, computed once per state of the documents (the
-    ETag's document stamp: a new document can link a name in this one) and per worker: the cache is the
-    bounded LocMemCache of settings.CACHES."""
+    """The document's HTML with its entities linked and its commands marked: as stored with its mentions
+    (kb.entities.links), else (a reference to a post-mortem by date) computed once per state of the
+    documents (the ETag's document stamp: a new post-mortem can change which one it links) and per
+    worker: the cache is the bounded LocMemCache of settings.CACHES."""
+    if document.linked_html:
+        return document.linked_html
     stamp = getattr(request, "kb_document_stamp", None) or document.updated_at.timestamp()
     key = f"kb:linked:{document.pk}:{document.version}:{stamp}"
     html = cache.get(key)
@@ -114,10 +130,10 @@ def _document_context(request, document: Document) -> dict:
     """What every document page shows: its sections beside the outline, and related documents."""
     return {
         "document": document,
-        "sections": list(document.sections.all()),
+        "sections": _sections(document),
         "parts": _document_parts(document, _linked_html(request, document)),
         "related": related_documents(document=document),
-        "git": git_place(document),
+        "git": git_place_read(document),
     }
 
 
@@ -131,11 +147,11 @@ class RunbookPage:
 
     @cached_property
     def runbook(self) -> Runbook:
+        # Its parts are read by simple queries as the template asks for them: an ORM prefetch of them, three
+        # subqueries for its place in Git and the stale rules' annotations cost more to build than to run.
+        # The tally is kept on the runbook; feedback_summary reads the stale rules' facts from the last answers.
         return get_object_or_404(
-            with_git_place(runbooks_annotated(Runbook.objects.select_related("alert")))
-            .annotate(revision_count=Count("revisions"))
-            .prefetch_related("sections", "resolution_entries", "incidents_named"),
-            slug=self.slug,
+            Runbook.objects.select_related("alert").annotate(revision_count=_revision_count()), slug=self.slug
         )
 
     @cached_property
@@ -144,7 +160,7 @@ class RunbookPage:
 
     @cached_property
     def sections(self) -> list:
-        return list(self.runbook.sections.all())
+        return _sections(self.runbook)
 
     @cached_property
     def parts(self) -> list[Part]:
@@ -152,7 +168,8 @@ class RunbookPage:
 
     @cached_property
     def history(self) -> ResolutionHistory | None:
-        return _resolution_history(self.runbook, self.sections, list(self.runbook.resolution_entries.all()))
+        entries = list(ResolutionEntry.objects.filter(runbook=self.runbook).order_by("position"))
+        return _resolution_history(self.runbook, self.sections, entries)
 
     def context(self) -> dict:
         lazy = {
@@ -175,7 +192,7 @@ class RunbookPage:
             # What fixed its last incidents leads the page.
             "last_time": lambda: last_time(runbook=self.runbook, trend=self.history.trend if self.history else None),
             "related": lambda: related_documents(document=self.runbook),
-            "git": lambda: git_place(self.runbook),
+            "git": lambda: git_place_read(self.runbook),
             "feedback": lambda: feedback_summary(self.runbook),
             # The file with many alerts this runbook is one section of.
             "part_of": lambda: (
@@ -214,10 +231,9 @@ class PostMortemPage:
 
     @cached_property
     def postmortem(self) -> PostMortem:
+        # Its parts by simple queries, as the template asks for them (see RunbookPage.runbook).
         return get_object_or_404(
-            with_git_place(PostMortem.objects)
-            .annotate(revision_count=Count("revisions"))
-            .prefetch_related("sections", "follow_ups", "lessons", "incidents_named"),
+            PostMortem.objects.annotate(revision_count=_revision_count()).prefetch_related("incidents_named"),
             slug=self.slug,
         )
 
@@ -244,11 +260,11 @@ class PostMortemPage:
 
     @cached_property
     def follow_ups(self) -> list:
-        return list(self.postmortem.follow_ups.all())
+        return list(FollowUp.objects.filter(postmortem=self.postmortem).order_by("position"))
 
     @cached_property
     def lessons(self) -> list:
-        return list(self.postmortem.lessons.all())
+        return list(Lesson.objects.filter(postmortem=self.postmortem).order_by("position"))
 
     def context(self) -> dict:
         lazy = {
@@ -314,10 +330,7 @@ def note_list(request):
 @document_conditional("note")
 def note_detail(request, slug):
     note = get_object_or_404(
-        with_git_place(Note.objects)
-        .annotate(revision_count=Count("revisions"))
-        .prefetch_related("sections", "incidents_named"),
-        slug=slug,
+        Note.objects.annotate(revision_count=_revision_count()).prefetch_related("incidents_named"), slug=slug
     )
     return render(request, "kb/note_detail.html", {**_document_context(request, note), "note": note})
 

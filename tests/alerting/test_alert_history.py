@@ -91,6 +91,30 @@ def test_an_alert_never_received_says_so(client, alert, runbook):
     assert "in the last 90 days" not in html
 
 
+def named(alert: Alert, n: int) -> Incident:
+    """An incident a document names, `n` days ago: no fingerprint."""
+    day = timezone.now() - timedelta(days=n)
+    return Incident.objects.create(alert=alert, reference=f"#{900 + n}", origin="document", started_at=day)
+
+
+def test_an_alert_received_once_long_ago_behind_many_documented_incidents_still_shows_its_counts(
+    client, alert, runbook
+):
+    received(alert, ago=timedelta(days=400), lasted=timedelta(minutes=5))
+    for n in range(1, 13):
+        named(alert, n)
+    html = client.get("/runbooks/postgres-disk/").content.decode()
+    assert "<strong>12</strong> in the last 30 days" in html and "none received" not in html
+
+
+@pytest.mark.parametrize("documented", [3, 12])
+def test_an_alert_only_documents_name_counts_them(client, alert, runbook, documented):
+    for n in range(1, documented + 1):
+        named(alert, n)
+    html = client.get("/runbooks/postgres-disk/").content.decode()
+    assert f"{documented} incidents named in documents; none received from Alertmanager yet." in html
+
+
 def test_the_home_page_shows_what_is_firing_now(client, alert, runbook, django_assert_num_queries):
     other = Alert.objects.create(name="KubePodCrashLooping")
     for n in range(5):

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from kb.alerting.incidents import incident_save
 from kb.models import Alert, Entity, Incident
 
 pytestmark = pytest.mark.django_db
@@ -149,8 +150,9 @@ def test_the_insights_page_wants_a_runbook_for_the_alert_implicated_twice(client
 
 def test_an_alert_that_recurs_without_any_document_links_to_its_alert_page(client):
     alert = Alert.objects.create(name="EdgeProxyFlapping")
-    Incident.objects.create(title="first", alert=alert, fingerprint="a", started_at="2026-05-01T10:00:00Z")
-    Incident.objects.create(title="second", alert=alert, fingerprint="a", started_at="2026-05-08T10:00:00Z")
+    # Through the one write path of incidents, which keeps the alert's count of them.
+    for title, started_at in (("first", "2026-05-01T10:00:00Z"), ("second", "2026-05-08T10:00:00Z")):
+        incident_save(incident=Incident(title=title, alert=alert, fingerprint="a", started_at=started_at))
     html = client.get("/insights/").content.decode()
     recurring = html[html.index('id="recurring"') : html.index('id="no-follow-ups"')]
     assert '<a href="/alerts/EdgeProxyFlapping/"><code>EdgeProxyFlapping</code></a>' in recurring
@@ -172,3 +174,21 @@ def test_every_entity_page_works_on_the_imported_corpus(client, corpus, shared_s
     run_import(corpus / "runbooks", corpus / "postmortems", shared_seeds, KURED_PM)
     for entity in Entity.objects.all()[:400]:
         assert client.get(entity.get_absolute_url()).status_code == 200, entity.name
+
+
+def test_related_documents_leave_out_archived_documents_and_ignored_names(client):
+    from kb.entities.curation import entity_ignore
+    from kb.entities.related import related_documents
+    from tests.pages_support import save_document
+
+    first = save_document(
+        "# Disk full\n\nThe `minio` pod in namespace `storage` filled `/var/lib/minio`.\n", identity="a.md"
+    )
+    save_document("# Bucket slow\n\nThe `minio` pod in namespace `storage` was slow.\n", identity="b.md")
+    archived = save_document("# Old\n\nThe `minio` pod, `/var/lib/minio` and namespace `storage`.\n", identity="c.md")
+    assert [(r.title, r.shared) for r in related_documents(document=first)] == [("Old", 3), ("Bucket slow", 2)]
+    archived.archived = True
+    archived.save(update_fields=["archived"])
+    entity_ignore(entity=Entity.objects.get(name="storage"))
+    (related,) = related_documents(document=first)
+    assert (related.title, related.shared, related.names, related.url) == ("Bucket slow", 1, ["minio"], "/notes/b/")

@@ -4,7 +4,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from kb.models import Document, Incident
+from kb.alerting.feedback import feedback_recount
+from kb.alerting.incidents import alerts_recount
+from kb.entities.links import documents_relink
+from kb.models import Document, Incident, Runbook
 from kb.search import search_index_rebuild
 
 
@@ -26,6 +29,10 @@ class Command(BaseCommand):
             raise CommandError("the database already holds documents or incidents: restore only into an empty one")
         with transaction.atomic():
             call_command("loaddata", str(data), verbosity=0)
+            # What is kept on write, from the records themselves: a backup of an earlier version lacks it.
+            documents_relink(document_ids=Document.objects.values_list("pk", flat=True))
+            feedback_recount(runbook_ids=Runbook.objects.values_list("pk", flat=True))
+            alerts_recount()
             rows = search_index_rebuild()
         differing = [
             document.file_path
