@@ -1,19 +1,23 @@
 """Imports markdown files into the knowledge base: finds files, parses them, writes documents.
 
-Each file is written in its own transaction, so one bad file never costs the others,
-and nothing already stored is deleted: a vanished file is archived at most.
+Files are written in batches, a transaction each (`BATCH_FILES`), and each file in a savepoint of its
+own: one bad file never costs the others, an interrupted import leaves whole documents (the batches
+committed before), and nothing already stored is deleted: a vanished file is archived at most. A
+file's outcome is reported once its batch is committed.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
+from kb.documents.batches import SaveBatch
 from kb.documents.files import name_problem, shown_name, skip_reason
 from kb.documents.saving import document_save, starting_with
 from kb.entities.counts import counts_documents_archived
@@ -144,19 +148,34 @@ def import_paths(
     seen_roots: dict[Path, set[str]] = {}
     # Read once, not per file; each runbook's alert joins it, so that files later in the import know it.
     vocabulary = vocabulary_load()
-    for n, candidate in enumerate(candidates, start=1):
-        if candidate.root is not None:
-            seen_roots.setdefault(candidate.root, set()).add(candidate.identity)
-        result = import_file(candidate, dry_run=dry_run, vocabulary=vocabulary)
-        for saved in (result, *result.parts):
-            if isinstance(saved.document, Runbook) and saved.document.alert is not None:
-                vocabulary = vocabulary.with_alert(saved.document.alert.name)
-        if progress:
-            progress(n, len(candidates), result)
-        # The report keeps outcomes, not documents: 12,000 stored texts and their HTML would stay in memory.
-        for saved in (result, *result.parts):
-            saved.document_id, saved.document = getattr(saved.document, "pk", None), None
-        report.results.append(result)
+    batch = None if dry_run else SaveBatch()
+    for first in range(0, len(candidates), BATCH_FILES):
+        results: list[FileResult] = []
+        error: Exception | None = None
+        with transaction.atomic():
+            for candidate in candidates[first : first + BATCH_FILES]:
+                if candidate.root is not None:
+                    seen_roots.setdefault(candidate.root, set()).add(candidate.identity)
+                try:
+                    result = import_file(candidate, dry_run=dry_run, vocabulary=vocabulary, batch=batch)
+                except Exception as exc:  # not a file's fault (a bug, the database): the files before it are kept
+                    error = exc
+                    break
+                for saved in (result, *result.parts):
+                    if isinstance(saved.document, Runbook) and saved.document.alert is not None:
+                        vocabulary = vocabulary.with_alert(saved.document.alert.name)
+                results.append(result)
+            if batch is not None:
+                batch.write(vocabulary=vocabulary)
+        for n, result in enumerate(results, start=first + 1):
+            report.results.append(result)
+            if progress:
+                progress(n, len(candidates), result)
+            # The report keeps outcomes, not documents: 12,000 stored texts and their HTML would stay in memory.
+            for saved in (result, *result.parts):
+                saved.document_id, saved.document = getattr(saved.document, "pk", None), None
+        if error is not None:
+            raise error
     if prune:
         for root, identities in seen_roots.items():
             report.results.extend(_prune(root, identities, dry_run=dry_run))
@@ -165,7 +184,20 @@ def import_paths(
     return report
 
 
-def import_file(candidate: Candidate, *, dry_run: bool = False, vocabulary: Vocabulary | None = None) -> FileResult:
+# Files a transaction: most of an import's commits and batched work, and at most this many files to
+# import again after an interruption.
+BATCH_FILES = 25
+
+
+def import_file(
+    candidate: Candidate,
+    *,
+    dry_run: bool = False,
+    vocabulary: Vocabulary | None = None,
+    batch: SaveBatch | None = None,
+) -> FileResult:
+    """One file, in a savepoint of its own (a transaction when called alone); with `batch`, its
+    caller writes the batch's shared work (`SaveBatch.write`) before committing."""
     shown = str(candidate.path)
     reason = skip_reason(candidate.path)
     if reason:
@@ -182,7 +214,7 @@ def import_file(candidate: Candidate, *, dry_run: bool = False, vocabulary: Voca
     try:
         if dry_run:
             return FileResult(shown, _dry_outcome(identity, text), _warning_text(parsed), kind=parsed.kind)
-        with transaction.atomic():
+        with batch.one() if batch is not None else nullcontext(), transaction.atomic():
             document, outcome = document_save(
                 parsed,
                 identity=identity,
@@ -190,8 +222,9 @@ def import_file(candidate: Candidate, *, dry_run: bool = False, vocabulary: Voca
                 source_text=text,
                 reason=f"imported from {shown}",
                 vocabulary=vocabulary,
+                batch=batch,
             )
-            parts = _save_parts(parsed, identity, shown, vocabulary)
+            parts = _save_parts(parsed, identity, shown, vocabulary, batch)
     except ParseError as exc:
         return FileResult(shown, "failed", str(exc))
     message = _warning_text(parsed) if outcome != "unchanged" else ""
@@ -202,7 +235,9 @@ def import_file(candidate: Candidate, *, dry_run: bool = False, vocabulary: Voca
     return FileResult(shown, outcome, message, document, parts, kind=parsed.kind)
 
 
-def _save_parts(parsed: ParsedDocument, identity: str, shown: str, vocabulary: Vocabulary | None) -> list[FileResult]:
+def _save_parts(
+    parsed: ParsedDocument, identity: str, shown: str, vocabulary: Vocabulary | None, batch: SaveBatch | None
+) -> list[FileResult]:
     """One runbook per alert section of a file with many, each its own document `<identity>#<alert>`;
     the runbooks of alert sections the file no longer has are archived, like a vanished file."""
     results = []
@@ -217,6 +252,7 @@ def _save_parts(parsed: ParsedDocument, identity: str, shown: str, vocabulary: V
             source_text=part.text,
             reason=f"imported from {shown}#{part.anchor}",
             vocabulary=vocabulary,
+            batch=batch,
         )
         results.append(FileResult(f"{shown}#{part.anchor}", outcome, "", document, kind="runbook"))
     # One read: most files have no alert sections, before or now, and nothing to archive.

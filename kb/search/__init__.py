@@ -11,6 +11,7 @@ May import: `kb.markdown`, `kb.models`.
 """
 
 from kb.search.index import (
+    SearchWords,
     search_documents_naming,
     search_index_incidents,
     search_index_rebuild,
@@ -22,6 +23,7 @@ __all__ = [
     "MAX_LIMIT",
     "SearchHit",
     "SearchResults",
+    "SearchWords",
     "search",
     "search_documents_naming",
     "search_index_incidents",
