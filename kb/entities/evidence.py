@@ -52,6 +52,7 @@ from kb.entities.grammar import (
     file_name,
     is_metric_shaped,
     looks_like_alert,
+    matches,
     postmortem_reference,
     referenced_day,
 )
@@ -139,7 +140,7 @@ def _token_ok(token: str, passage: Passage, *, kind: str, strong: bool) -> bool:
 def context_hits(passage: Passage) -> Iterator[Hit]:
     text = passage.text
     for kind, pattern, strong in CONTEXT_RULES:
-        for match in pattern.finditer(text):
+        for match in matches(pattern, text):
             token = match.group(1).rstrip(".")
             if text[match.start(1) + len(token) : match.start(1) + len(token) + 1] in ("*", "-", "<", "$", "{"):
                 continue  # a glob or a placeholder: `velero-*`, `<velero-pod-name>`
@@ -225,7 +226,7 @@ def shape_hits(passage: Passage) -> Iterator[Hit]:
             or (in_code and not passage.code and COMPARISON_AFTER.match(after))
         ):
             yield Hit(name, METRIC, match.start(1), match.end(1), name)
-    for match in METRIC_CONTEXT.finditer(text):
+    for match in matches(METRIC_CONTEXT, text):
         group = 1 if match.group(1) else 2
         name = match.group(group)
         if "_" in name:
@@ -235,7 +236,7 @@ def shape_hits(passage: Passage) -> Iterator[Hit]:
 def alert_hits(passage: Passage, known_alerts: Container[str]) -> Iterator[Hit]:
     text = passage.text
     for pattern in (ALERT_BEFORE, ALERT_AFTER):
-        for match in pattern.finditer(text):
+        for match in matches(pattern, text):
             name = match.group(1)
             if pattern is ALERT_AFTER and re.match(r"\s+\w+\s+" + QUOTE + r"[A-Za-z]+[A-Z]", text[match.end() :]):
                 continue  # "AlertManager fires `HomelabPodOOMKilled`": the one firing is the sender
