@@ -8,9 +8,12 @@ file's outcome is reported once its batch is committed.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-from collections.abc import Callable, Iterable
-from contextlib import nullcontext
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,39 +152,97 @@ def import_paths(
     # Read once, not per file; each runbook's alert joins it, so that files later in the import know it.
     vocabulary = vocabulary_load()
     batch = None if dry_run else SaveBatch()
-    for first in range(0, len(candidates), BATCH_FILES):
-        results: list[FileResult] = []
-        error: Exception | None = None
-        with transaction.atomic():
-            for candidate in candidates[first : first + BATCH_FILES]:
-                if candidate.root is not None:
-                    seen_roots.setdefault(candidate.root, set()).add(candidate.identity)
-                try:
-                    result = import_file(candidate, dry_run=dry_run, vocabulary=vocabulary, batch=batch)
-                except Exception as exc:  # not a file's fault (a bug, the database): the files before it are kept
-                    error = exc
-                    break
+    with readings(candidates) as read:
+        for first in range(0, len(candidates), BATCH_FILES):
+            results: list[FileResult] = []
+            error: Exception | None = None
+            with transaction.atomic():
+                for candidate in candidates[first : first + BATCH_FILES]:
+                    if candidate.root is not None:
+                        seen_roots.setdefault(candidate.root, set()).add(candidate.identity)
+                    try:
+                        result = import_file(
+                            candidate, dry_run=dry_run, vocabulary=vocabulary, batch=batch, reading=next(read)
+                        )
+                    except Exception as exc:  # no file's fault (a bug, the database): the files before it are kept
+                        error = exc
+                        break
+                    for saved in (result, *result.parts):
+                        if isinstance(saved.document, Runbook) and saved.document.alert is not None:
+                            vocabulary = vocabulary.with_alert(saved.document.alert.name)
+                    results.append(result)
+                if batch is not None:
+                    batch.write(vocabulary=vocabulary)
+            for n, result in enumerate(results, start=first + 1):
+                report.results.append(result)
+                if progress:
+                    progress(n, len(candidates), result)
+                # The report keeps outcomes, not documents: 12,000 stored texts and their HTML would stay in memory.
                 for saved in (result, *result.parts):
-                    if isinstance(saved.document, Runbook) and saved.document.alert is not None:
-                        vocabulary = vocabulary.with_alert(saved.document.alert.name)
-                results.append(result)
-            if batch is not None:
-                batch.write(vocabulary=vocabulary)
-        for n, result in enumerate(results, start=first + 1):
-            report.results.append(result)
-            if progress:
-                progress(n, len(candidates), result)
-            # The report keeps outcomes, not documents: 12,000 stored texts and their HTML would stay in memory.
-            for saved in (result, *result.parts):
-                saved.document_id, saved.document = getattr(saved.document, "pk", None), None
-        if error is not None:
-            raise error
+                    saved.document_id, saved.document = getattr(saved.document, "pk", None), None
+            if error is not None:
+                raise error
     if prune:
         for root, identities in seen_roots.items():
             report.results.extend(_prune(root, identities, dry_run=dry_run))
     if not dry_run:
         import_outcomes_observe(result.outcome for result in report.results)
     return report
+
+
+@dataclass
+class Reading:
+    """A file read and parsed, or why it is skipped or failed: nothing written yet."""
+
+    outcome: str = ""  # skipped or failed; blank when parsed
+    message: str = ""
+    text: str = ""
+    parsed: ParsedDocument | None = None
+
+
+def read_candidate(candidate: Candidate) -> Reading:
+    """Pure (no database), so that an import runs it for the next files in another process."""
+    reason = skip_reason(candidate.path)
+    if reason:
+        return Reading("skipped", reason)
+    try:
+        text = decode(candidate.path.read_bytes())
+        return Reading(text=text, parsed=parse_document(text, candidate.identity))
+    except NotADocument as exc:
+        return Reading("skipped", str(exc))
+    except (ParseError, OSError) as exc:
+        return Reading("failed", str(exc))
+
+
+# From this many files on, an import parses the next files in a second process while this one writes
+# (parsing was a third of an import's time, and a second core sat idle).
+READ_AHEAD_FROM = 50
+READ_AHEAD = 50
+
+
+@contextmanager
+def readings(candidates: list[Candidate]) -> Iterator[Iterator[Reading]]:
+    """The candidates' readings in order; a long import's are parsed ahead by one other process,
+    `READ_AHEAD` files at most (a whole collection parsed ahead would wait in memory)."""
+    if len(candidates) < READ_AHEAD_FROM:
+        yield map(read_candidate, candidates)
+        return
+    # Forked: parsing needs nothing of the database connection this process holds, and never touches it.
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+
+    def ahead() -> Iterator[Reading]:
+        waiting: deque[Future[Reading]] = deque()
+        for candidate in candidates:
+            waiting.append(pool.submit(read_candidate, candidate))
+            if len(waiting) >= READ_AHEAD:
+                yield waiting.popleft().result()
+        while waiting:
+            yield waiting.popleft().result()
+
+    try:
+        yield ahead()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 # Files a transaction: most of an import's commits and batched work, and at most this many files to
@@ -195,21 +256,16 @@ def import_file(
     dry_run: bool = False,
     vocabulary: Vocabulary | None = None,
     batch: SaveBatch | None = None,
+    reading: Reading | None = None,
 ) -> FileResult:
     """One file, in a savepoint of its own (a transaction when called alone); with `batch`, its
-    caller writes the batch's shared work (`SaveBatch.write`) before committing."""
+    caller writes the batch's shared work (`SaveBatch.write`) before committing. `reading`: the file
+    already read (`read_candidate`)."""
     shown = str(candidate.path)
-    reason = skip_reason(candidate.path)
-    if reason:
-        return FileResult(shown, "skipped", reason)
-    try:
-        data = candidate.path.read_bytes()
-        text = decode(data)
-        parsed = parse_document(text, candidate.identity)
-    except NotADocument as exc:
-        return FileResult(shown, "skipped", str(exc))
-    except (ParseError, OSError) as exc:
-        return FileResult(shown, "failed", str(exc))
+    reading = reading or read_candidate(candidate)
+    if reading.parsed is None:
+        return FileResult(shown, reading.outcome, reading.message)
+    text, parsed = reading.text, reading.parsed
     identity = f"id:{parsed.identity}" if parsed.identity else candidate.identity
     try:
         if dry_run:
