@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from kb.alerting.incidents import IncidentFacts
-from kb.entities.extraction import Vocabulary
+from kb.entities.extraction import Evidence, Vocabulary
 from kb.entities.mentions import MentionsLater
 from kb.search import SearchWords, search_documents_naming
 
@@ -26,12 +26,13 @@ class SaveBatch:
         self.mentions = MentionsLater()
 
     @contextmanager
-    def one(self) -> Iterator[None]:
-        """Around one document's saves (inside their savepoint): when they fail, what they left to the
-        batch goes with them."""
+    def one(self, found: dict[int, Evidence] | None = None) -> Iterator[None]:
+        """Around one file's saves (inside their savepoint): when they fail, what they left to the
+        batch goes with them. `found`: the entity evidence of its parsed documents, by their id()."""
         incidents = set(self.incidents.ids), dict(self.incidents.new)
         words = set(self.words.pending)
         mentions = self.mentions.snapshot()
+        self.mentions.found = found or {}
         try:
             yield
         except BaseException:
@@ -39,6 +40,9 @@ class SaveBatch:
             self.words.pending, self.words.known = words, set()
             self.mentions.restore(mentions)
             raise
+        finally:
+            # Keyed by id(): once the file is saved, another object may have the same id.
+            self.mentions.found = {}
 
     def write(self, *, vocabulary: Vocabulary) -> None:
         """The batch's deferred work, inside the transaction of its saves; `vocabulary` knows their alerts."""

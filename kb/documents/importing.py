@@ -24,7 +24,7 @@ from kb.documents.batches import SaveBatch
 from kb.documents.files import name_problem, shown_name, skip_reason
 from kb.documents.saving import document_save, starting_with
 from kb.entities.counts import counts_documents_archived
-from kb.entities.extraction import Vocabulary
+from kb.entities.extraction import Evidence, Vocabulary, evidence_of
 from kb.entities.mentions import vocabulary_load
 from kb.markdown.parsing import NotADocument, ParsedDocument, ParseError, content_hash, decode, parse_document
 from kb.models import (
@@ -152,7 +152,7 @@ def import_paths(
     # Read once, not per file; each runbook's alert joins it, so that files later in the import know it.
     vocabulary = vocabulary_load()
     batch = None if dry_run else SaveBatch()
-    with readings(candidates) as read:
+    with readings(candidates, dry_run=dry_run) as read:
         for first in range(0, len(candidates), BATCH_FILES):
             results: list[FileResult] = []
             error: Exception | None = None
@@ -198,6 +198,15 @@ class Reading:
     message: str = ""
     text: str = ""
     parsed: ParsedDocument | None = None
+    # The entity evidence of `parsed` and of each of its parts, when read ahead (see `_read_ahead`).
+    found: list[Evidence] = field(default_factory=list)
+
+    def evidence(self) -> dict[int, Evidence]:
+        """Each parsed document's evidence by its id(), for the saves of this file (`SaveBatch.one`)."""
+        if not self.found or self.parsed is None:
+            return {}
+        documents = [self.parsed, *(part.parsed for part in self.parsed.parts)]
+        return {id(document): found for document, found in zip(documents, self.found)}
 
 
 def read_candidate(candidate: Candidate) -> Reading:
@@ -214,6 +223,27 @@ def read_candidate(candidate: Candidate) -> Reading:
         return Reading("failed", str(exc))
 
 
+# The content hashes of the stored documents, in the parsing process: a file with one of them is
+# most likely unchanged, and its evidence would not be used.
+_stored: frozenset[str] = frozenset()
+
+
+def _remember(stored: frozenset[str]) -> None:
+    global _stored
+    _stored = stored
+
+
+def _read_ahead(candidate: Candidate) -> Reading:
+    """`read_candidate`, and the entity evidence of what changed (most of extraction's work, which
+    needs nothing the knowledge base knows)."""
+    reading = read_candidate(candidate)
+    if reading.parsed is not None and content_hash(reading.text) not in _stored:
+        reading.found = [
+            evidence_of(document) for document in (reading.parsed, *(p.parsed for p in reading.parsed.parts))
+        ]
+    return reading
+
+
 # From this many files on, an import parses the next files in a second process while this one writes
 # (parsing was a third of an import's time, and a second core sat idle).
 READ_AHEAD_FROM = 50
@@ -221,19 +251,23 @@ READ_AHEAD = 50
 
 
 @contextmanager
-def readings(candidates: list[Candidate]) -> Iterator[Iterator[Reading]]:
+def readings(candidates: list[Candidate], *, dry_run: bool = False) -> Iterator[Iterator[Reading]]:
     """The candidates' readings in order; a long import's are parsed ahead by one other process,
     `READ_AHEAD` files at most (a whole collection parsed ahead would wait in memory)."""
     if len(candidates) < READ_AHEAD_FROM:
         yield map(read_candidate, candidates)
         return
+    stored = frozenset() if dry_run else frozenset(Document.objects.values_list("content_hash", flat=True))
     # Forked: parsing needs nothing of the database connection this process holds, and never touches it.
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_remember, initargs=(stored,)
+    )
+    read = read_candidate if dry_run else _read_ahead
 
     def ahead() -> Iterator[Reading]:
         waiting: deque[Future[Reading]] = deque()
         for candidate in candidates:
-            waiting.append(pool.submit(read_candidate, candidate))
+            waiting.append(pool.submit(read, candidate))
             if len(waiting) >= READ_AHEAD:
                 yield waiting.popleft().result()
         while waiting:
@@ -270,7 +304,7 @@ def import_file(
     try:
         if dry_run:
             return FileResult(shown, _dry_outcome(identity, text), _warning_text(parsed), kind=parsed.kind)
-        with batch.one() if batch is not None else nullcontext(), transaction.atomic():
+        with batch.one(reading.evidence()) if batch is not None else nullcontext(), transaction.atomic():
             document, outcome = document_save(
                 parsed,
                 identity=identity,

@@ -73,7 +73,8 @@ def mentions_write(
     if subject:
         # The runbook's alert was saved just before: known here, as it will be to the documents after it.
         vocabulary = vocabulary.with_alert(subject)
-    findings = extraction.extract_parsed(parsed, vocabulary=vocabulary)
+    found = later.found.get(id(parsed)) if later is not None else None
+    findings = extraction.extract_parsed(parsed, vocabulary=vocabulary, found=found)
     resolved_subject = vocabulary.resolve(subject, grammar.ALERT) if subject else None
     if resolved_subject and not any(f.name.lower() == resolved_subject[0].lower() for f in findings):
         # Named only in front matter or the file name: the runbook is still for it.
@@ -138,6 +139,8 @@ class MentionsLater:
         self.revote: set[int] = set()
         self.dropped: set[int] = set()
         self.new_alerts: dict[str, None] = {}  # in the order first seen
+        # The evidence of the documents being saved, found beforehand (kb.entities.extraction.Evidence), by id().
+        self.found: dict[int, extraction.Evidence] = {}
 
     def shift(self, before: dict[int, Contribution], after: dict[int, Contribution]) -> None:
         for entity_id in before.keys() | after.keys():
