@@ -80,10 +80,14 @@ def incidents_with_facts(*, ids: set[int]) -> list[tuple[Incident, Facts]]:
     for section in Section.objects.filter(document_id__in=postmortems).order_by("document_id", "position"):
         if section.document_id not in fixes and is_fix_heading(section.heading) and section.markdown.strip():
             fixes[section.document_id] = short_text(section.markdown)
+    by_runbook: dict[int, list[ResolutionEntry]] = {}
+    for entry in entries:
+        by_runbook.setdefault(entry.runbook_id, []).append(entry)
     result = []
     for incident in incidents:
         named_by = {d.pk for d in incident.documents.all()}
-        rows = [e for e in entries if e.runbook_id in named_by and incident.reference in e.incidents]
+        # By runbook: an import's batch reads the facts of hundreds of incidents at once.
+        rows = [e for pk in named_by for e in by_runbook.get(pk, ()) if incident.reference in e.incidents]
         row = max(rows, key=lambda e: (e.date or date.min, e.runbook_id, e.position), default=None)
         covering = _covering([postmortems[pk] for pk in named_by if pk in postmortems], row)
         result.append((incident, Facts(row, covering, fixes.get(covering.pk, "") if covering else "")))

@@ -72,11 +72,36 @@ def incidents_save(*, created: Sequence[Incident], updated: Sequence[Incident], 
     search_index_incidents(incidents=[i for i in stored if (i.fingerprint, i.started_at) in keys])
 
 
+class IncidentFacts:
+    """The incidents many document saves named (an import's batch), whose facts and search rows are
+    written once for all of them (`write`), from what the batch's documents say in the end: the same
+    as writing them after each document, in six queries a batch instead of ten a document."""
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+        self.new: dict[int, Incident] = {}
+
+    def write(self) -> None:
+        changed: list[Incident] = []
+        ordered = sorted(self.ids)
+        for start in range(0, len(ordered), FACTS_BATCH):
+            changed.extend(_facts_write(ids=set(ordered[start : start + FACTS_BATCH])))
+        written = {i.pk for i in changed}
+        search_index_incidents(incidents=[*changed, *(i for pk, i in self.new.items() if pk not in written)])
+        self.ids, self.new = set(), {}
+
+
+FACTS_BATCH = 500
+
+
 @transaction.atomic(savepoint=False)
-def document_incidents_save(*, document: Document, references: Sequence[str], created: bool = False) -> None:
+def document_incidents_save(
+    *, document: Document, references: Sequence[str], created: bool = False, later: IncidentFacts | None = None
+) -> None:
     """Links the incidents `document` names, creating the new ones, and rewrites what the documents
     say about every incident it names now or named before its save: a fixed number of queries.
-    `created`: the document was just inserted, so it named none before."""
+    `created`: the document was just inserted, so it named none before. `later`: the facts and
+    search rows are left to it, for a batch of saves."""
     previous = set() if created else set(document.incidents_named.values_list("pk", flat=True))
     # Not blank: the index of references holds only those (without it, every incident was read).
     existing = {i.reference: i for i in Incident.objects.filter(reference__in=references).exclude(reference="")}
@@ -88,6 +113,10 @@ def document_incidents_save(*, document: Document, references: Sequence[str], cr
         document.incidents_named.add(*named)
     else:
         document.incidents_named.set(named)
+    if later is not None:
+        later.ids |= previous | {i.pk for i in named}
+        later.new |= {i.pk: i for i in new}
+        return
     changed = _facts_write(ids=previous | {i.pk for i in named})
     written = {i.pk for i in changed}
     search_index_incidents(incidents=[*changed, *(i for i in new if i.pk not in written)])
@@ -99,8 +128,8 @@ def document_incidents_refresh() -> int:
     reindex`); returns how many changed."""
     ids = set(Incident.objects.filter(documents__isnull=False).values_list("pk", flat=True))
     changed = []
-    for start in range(0, len(ids), 500):
-        changed.extend(_facts_write(ids=set(sorted(ids)[start : start + 500])))
+    for start in range(0, len(ids), FACTS_BATCH):
+        changed.extend(_facts_write(ids=set(sorted(ids)[start : start + FACTS_BATCH])))
     search_index_incidents(incidents=changed)
     return len(changed)
 

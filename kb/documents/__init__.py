@@ -1,5 +1,5 @@
 """Documents as records: the one save path (`saving.document_save`, with version conflicts), which
-files are documents (`files`), importing folders (`importing`), exporting them back (`exporting`)
+files are documents (`files`), importing folders (`importing`, in batches of saves: `batches`), exporting them back (`exporting`)
 and the diff between two revisions (`diff`).
 
 May import: `kb.markdown`, `kb.models`, and the write side of the areas a save keeps up to date

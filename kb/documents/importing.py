@@ -1,23 +1,30 @@
 """Imports markdown files into the knowledge base: finds files, parses them, writes documents.
 
-Each file is written in its own transaction, so one bad file never costs the others,
-and nothing already stored is deleted: a vanished file is archived at most.
+Files are written in batches, a transaction each (`BATCH_FILES`), and each file in a savepoint of its
+own: one bad file never costs the others, an interrupted import leaves whole documents (the batches
+committed before), and nothing already stored is deleted: a vanished file is archived at most. A
+file's outcome is reported once its batch is committed.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
+from kb.documents.batches import SaveBatch
 from kb.documents.files import name_problem, shown_name, skip_reason
 from kb.documents.saving import document_save, starting_with
 from kb.entities.counts import counts_documents_archived
-from kb.entities.extraction import Vocabulary
+from kb.entities.extraction import Evidence, Vocabulary, evidence_of
 from kb.entities.mentions import vocabulary_load
 from kb.markdown.parsing import NotADocument, ParsedDocument, ParseError, content_hash, decode, parse_document
 from kb.models import (
@@ -148,19 +155,37 @@ def import_paths(
     seen_roots: dict[Path, set[str]] = {}
     # Read once, not per file; each runbook's alert joins it, so that files later in the import know it.
     vocabulary = vocabulary_load()
-    for n, candidate in enumerate(candidates, start=1):
-        if candidate.root is not None:
-            seen_roots.setdefault(candidate.root, set()).add(candidate.identity)
-        result = import_file(candidate, dry_run=dry_run, vocabulary=vocabulary)
-        for saved in (result, *result.parts):
-            if isinstance(saved.document, Runbook) and saved.document.alert is not None:
-                vocabulary = vocabulary.with_alert(saved.document.alert.name)
-        if progress:
-            progress(n, len(candidates), result)
-        # The report keeps outcomes, not documents: 12,000 stored texts and their HTML would stay in memory.
-        for saved in (result, *result.parts):
-            saved.document_id, saved.document = getattr(saved.document, "pk", None), None
-        report.results.append(result)
+    batch = None if dry_run else SaveBatch()
+    with readings(candidates, dry_run=dry_run) as read:
+        for first in range(0, len(candidates), BATCH_FILES):
+            results: list[FileResult] = []
+            error: Exception | None = None
+            with transaction.atomic():
+                for candidate in candidates[first : first + BATCH_FILES]:
+                    if candidate.root is not None:
+                        seen_roots.setdefault(candidate.root, set()).add(candidate.identity)
+                    try:
+                        result = import_file(
+                            candidate, dry_run=dry_run, vocabulary=vocabulary, batch=batch, reading=next(read)
+                        )
+                    except Exception as exc:  # no file's fault (a bug, the database): the files before it are kept
+                        error = exc
+                        break
+                    for saved in (result, *result.parts):
+                        if isinstance(saved.document, Runbook) and saved.document.alert is not None:
+                            vocabulary = vocabulary.with_alert(saved.document.alert.name)
+                    results.append(result)
+                if batch is not None:
+                    batch.write(vocabulary=vocabulary)
+            for n, result in enumerate(results, start=first + 1):
+                report.results.append(result)
+                if progress:
+                    progress(n, len(candidates), result)
+                # The report keeps outcomes, not documents: 12,000 stored texts and their HTML would stay in memory.
+                for saved in (result, *result.parts):
+                    saved.document_id, saved.document = getattr(saved.document, "pk", None), None
+            if error is not None:
+                raise error
     if prune:
         for root, identities in seen_roots.items():
             report.results.extend(_prune(root, identities, dry_run=dry_run))
@@ -171,24 +196,121 @@ def import_paths(
     return report
 
 
-def import_file(candidate: Candidate, *, dry_run: bool = False, vocabulary: Vocabulary | None = None) -> FileResult:
-    shown = str(candidate.path)
+@dataclass
+class Reading:
+    """A file read and parsed, or why it is skipped or failed: nothing written yet."""
+
+    outcome: str = ""  # skipped or failed; blank when parsed
+    message: str = ""
+    text: str = ""
+    parsed: ParsedDocument | None = None
+    # The entity evidence of `parsed` and of each of its parts, when read ahead (see `_read_ahead`).
+    found: list[Evidence] = field(default_factory=list)
+
+    def evidence(self) -> dict[int, Evidence]:
+        """Each parsed document's evidence by its id(), for the saves of this file (`SaveBatch.one`)."""
+        if not self.found or self.parsed is None:
+            return {}
+        documents = [self.parsed, *(part.parsed for part in self.parsed.parts)]
+        return {id(document): found for document, found in zip(documents, self.found)}
+
+
+def read_candidate(candidate: Candidate) -> Reading:
+    """Pure (no database), so that an import runs it for the next files in another process."""
     reason = skip_reason(candidate.path)
     if reason:
-        return FileResult(shown, "skipped", reason)
+        return Reading("skipped", reason)
     try:
-        data = candidate.path.read_bytes()
-        text = decode(data)
-        parsed = parse_document(text, candidate.identity)
+        text = decode(candidate.path.read_bytes())
+        return Reading(text=text, parsed=parse_document(text, candidate.identity))
     except NotADocument as exc:
-        return FileResult(shown, "skipped", str(exc))
+        return Reading("skipped", str(exc))
     except (ParseError, OSError) as exc:
-        return FileResult(shown, "failed", str(exc))
+        return Reading("failed", str(exc))
+
+
+# The content hashes of the stored documents, in the parsing process: a file with one of them is
+# most likely unchanged, and its evidence would not be used.
+_stored: frozenset[str] = frozenset()
+
+
+def _remember(stored: frozenset[str]) -> None:
+    global _stored
+    _stored = stored
+
+
+def _read_ahead(candidate: Candidate) -> Reading:
+    """`read_candidate`, and the entity evidence of what changed (most of extraction's work, which
+    needs nothing the knowledge base knows)."""
+    reading = read_candidate(candidate)
+    if reading.parsed is not None and content_hash(reading.text) not in _stored:
+        reading.found = [
+            evidence_of(document) for document in (reading.parsed, *(p.parsed for p in reading.parsed.parts))
+        ]
+    return reading
+
+
+# From this many files on, an import parses the next files in a second process while this one writes
+# (parsing was a third of an import's time, and a second core sat idle).
+READ_AHEAD_FROM = 50
+READ_AHEAD = 50
+
+
+@contextmanager
+def readings(candidates: list[Candidate], *, dry_run: bool = False) -> Iterator[Iterator[Reading]]:
+    """The candidates' readings in order; a long import's are parsed ahead by one other process,
+    `READ_AHEAD` files at most (a whole collection parsed ahead would wait in memory)."""
+    if len(candidates) < READ_AHEAD_FROM:
+        yield map(read_candidate, candidates)
+        return
+    stored = frozenset() if dry_run else frozenset(Document.objects.values_list("content_hash", flat=True))
+    # Forked: parsing needs nothing of the database connection this process holds, and never touches it.
+    pool = ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_remember, initargs=(stored,)
+    )
+    read = read_candidate if dry_run else _read_ahead
+
+    def ahead() -> Iterator[Reading]:
+        waiting: deque[Future[Reading]] = deque()
+        for candidate in candidates:
+            waiting.append(pool.submit(read, candidate))
+            if len(waiting) >= READ_AHEAD:
+                yield waiting.popleft().result()
+        while waiting:
+            yield waiting.popleft().result()
+
+    try:
+        yield ahead()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+# Files a transaction: most of an import's commits and batched work, and at most this many files to
+# import again after an interruption.
+BATCH_FILES = 25
+
+
+def import_file(
+    candidate: Candidate,
+    *,
+    dry_run: bool = False,
+    vocabulary: Vocabulary | None = None,
+    batch: SaveBatch | None = None,
+    reading: Reading | None = None,
+) -> FileResult:
+    """One file, in a savepoint of its own (a transaction when called alone); with `batch`, its
+    caller writes the batch's shared work (`SaveBatch.write`) before committing. `reading`: the file
+    already read (`read_candidate`)."""
+    shown = str(candidate.path)
+    reading = reading or read_candidate(candidate)
+    if reading.parsed is None:
+        return FileResult(shown, reading.outcome, reading.message)
+    text, parsed = reading.text, reading.parsed
     identity = f"id:{parsed.identity}" if parsed.identity else candidate.identity
     try:
         if dry_run:
             return FileResult(shown, _dry_outcome(identity, text), _warning_text(parsed), kind=parsed.kind)
-        with transaction.atomic():
+        with batch.one(reading.evidence()) if batch is not None else nullcontext(), transaction.atomic():
             document, outcome = document_save(
                 parsed,
                 identity=identity,
@@ -196,8 +318,9 @@ def import_file(candidate: Candidate, *, dry_run: bool = False, vocabulary: Voca
                 source_text=text,
                 reason=f"imported from {shown}",
                 vocabulary=vocabulary,
+                batch=batch,
             )
-            parts = _save_parts(parsed, identity, shown, vocabulary)
+            parts = _save_parts(parsed, identity, shown, vocabulary, batch)
     except ParseError as exc:
         return FileResult(shown, "failed", str(exc))
     message = _warning_text(parsed) if outcome != "unchanged" else ""
@@ -208,7 +331,9 @@ def import_file(candidate: Candidate, *, dry_run: bool = False, vocabulary: Voca
     return FileResult(shown, outcome, message, document, parts, kind=parsed.kind)
 
 
-def _save_parts(parsed: ParsedDocument, identity: str, shown: str, vocabulary: Vocabulary | None) -> list[FileResult]:
+def _save_parts(
+    parsed: ParsedDocument, identity: str, shown: str, vocabulary: Vocabulary | None, batch: SaveBatch | None
+) -> list[FileResult]:
     """One runbook per alert section of a file with many, each its own document `<identity>#<alert>`;
     the runbooks of alert sections the file no longer has are archived, like a vanished file."""
     results = []
@@ -223,6 +348,7 @@ def _save_parts(parsed: ParsedDocument, identity: str, shown: str, vocabulary: V
             source_text=part.text,
             reason=f"imported from {shown}#{part.anchor}",
             vocabulary=vocabulary,
+            batch=batch,
         )
         results.append(FileResult(f"{shown}#{part.anchor}", outcome, "", document, kind="runbook"))
     # One read: most files have no alert sections, before or now, and nothing to archive.

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from kb.alerting.incidents import document_incidents_save
+from kb.documents.batches import SaveBatch
 from kb.documents.files import WEB_PAGE_SUFFIX
 from kb.entities.extraction import Vocabulary
 from kb.entities.mentions import mentions_write
@@ -55,12 +56,14 @@ def document_save(
     edited_on_web: bool = False,
     expected_version: int | None = None,
     vocabulary: Vocabulary | None = None,
+    batch: SaveBatch | None = None,
 ) -> tuple[Document, str]:
     """Creates or updates the document for `identity`; returns it with created/updated/unchanged.
 
     With `expected_version` (0: the document must not exist yet) the write is a compare-and-set:
     when the stored version differs, `VersionConflict` is raised and nothing changes.
     `vocabulary` is what the knowledge base knows for extracting entities (read when not given).
+    `batch`: one of many saves (an import) whose shared work its caller does once (`SaveBatch.write`).
     """
     digest = content_hash(source_text)
     model = {DocumentKind.RUNBOOK: Runbook, DocumentKind.POSTMORTEM: PostMortem, DocumentKind.NOTE: Note}[parsed.kind]
@@ -119,8 +122,10 @@ def document_save(
     # creates thousands).
     created = existing is None
     _replace_parts(document, parsed, created=created)
-    _link_incidents(document, parsed, created=created)
-    search_index_update(document=document, sections=parsed.sections, created=created)
+    _link_incidents(document, parsed, created=created, batch=batch)
+    search_index_update(
+        document=document, sections=parsed.sections, created=created, words=batch.words if batch else None
+    )
     mentions_write(
         document=document,
         parsed=parsed,
@@ -128,6 +133,7 @@ def document_save(
         naming=_documents_naming,
         counted_before=existing is not None and not existing.archived,
         created=created,
+        later=batch.mentions if batch else None,
     )
     last = 0 if created else document.revisions.aggregate(n=Max("number"))["n"] or 0
     Revision.objects.create(
@@ -224,9 +230,11 @@ def _replace_parts(document: Document, parsed: ParsedDocument, *, created: bool)
         )
 
 
-def _link_incidents(document: Document, parsed: ParsedDocument, *, created: bool) -> None:
+def _link_incidents(document: Document, parsed: ParsedDocument, *, created: bool, batch: SaveBatch | None) -> None:
     """Links the incidents the document names; they take what it says about them (kb.alerting.facts)."""
     references = list(
         dict.fromkeys(parsed.incidents + [ref for row in parsed.resolution_history for ref in row.incidents])
     )
-    document_incidents_save(document=document, references=references, created=created)
+    document_incidents_save(
+        document=document, references=references, created=created, later=batch.incidents if batch else None
+    )

@@ -52,6 +52,7 @@ from kb.entities.grammar import (
     file_name,
     is_metric_shaped,
     looks_like_alert,
+    matches,
     postmortem_reference,
     referenced_day,
 )
@@ -139,7 +140,7 @@ def _token_ok(token: str, passage: Passage, *, kind: str, strong: bool) -> bool:
 def context_hits(passage: Passage) -> Iterator[Hit]:
     text = passage.text
     for kind, pattern, strong in CONTEXT_RULES:
-        for match in pattern.finditer(text):
+        for match in matches(pattern, text):
             token = match.group(1).rstrip(".")
             if text[match.start(1) + len(token) : match.start(1) + len(token) + 1] in ("*", "-", "<", "$", "{"):
                 continue  # a glob or a placeholder: `velero-*`, `<velero-pod-name>`
@@ -225,22 +226,24 @@ def shape_hits(passage: Passage) -> Iterator[Hit]:
             or (in_code and not passage.code and COMPARISON_AFTER.match(after))
         ):
             yield Hit(name, METRIC, match.start(1), match.end(1), name)
-    for match in METRIC_CONTEXT.finditer(text):
+    for match in matches(METRIC_CONTEXT, text):
         group = 1 if match.group(1) else 2
         name = match.group(group)
         if "_" in name:
             yield Hit(name, METRIC, match.start(group), match.end(group), name)
 
 
-def alert_hits(passage: Passage, known_alerts: Container[str]) -> Iterator[Hit]:
+def alert_hits(passage: Passage) -> Iterator[tuple[Hit, bool | None]]:
+    """The alerts of a passage, each with whether it counts whatever the vocabulary: None for a name
+    shaped like an alert; for one a neighbour names ("X fires"), True when its shape makes it an alert
+    and False when it is one only if the vocabulary knows it (`extraction.extract` decides)."""
     text = passage.text
     for pattern in (ALERT_BEFORE, ALERT_AFTER):
-        for match in pattern.finditer(text):
+        for match in matches(pattern, text):
             name = match.group(1)
             if pattern is ALERT_AFTER and re.match(r"\s+\w+\s+" + QUOTE + r"[A-Za-z]+[A-Z]", text[match.end() :]):
                 continue  # "AlertManager fires `HomelabPodOOMKilled`": the one firing is the sender
-            if _alert_candidate(name, passage) or name.lower() in known_alerts:
-                yield Hit(name, ALERT, match.start(1), match.end(1), name)
+            yield Hit(name, ALERT, match.start(1), match.end(1), name), _alert_candidate(name, passage)
     if not passage.code and not passage.field_name:
         vocabulary_end = -1  # where the last name said to be vocabulary ("argument `X`") ends
         for match in CAMEL_TOKEN.finditer(text):
@@ -254,7 +257,7 @@ def alert_hits(passage: Passage, known_alerts: Container[str]) -> Iterator[Hit]:
             ):
                 vocabulary_end = match.end()
                 continue
-            yield Hit(name, ALERT, match.start(1), match.end(1), name)
+            yield Hit(name, ALERT, match.start(1), match.end(1), name), None
 
 
 def _alert_candidate(name: str, passage: Passage) -> bool:

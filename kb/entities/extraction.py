@@ -24,6 +24,7 @@ from datetime import date
 
 from kb.entities.evidence import (
     Hit,
+    Passage,
     alert_hits,
     context_hits,
     coordinated_alerts,
@@ -147,6 +148,38 @@ def snippet(text: str, start: int, end: int) -> str:
     return prefix + " ".join(text[left:right].split()) + suffix
 
 
+@dataclass
+class Evidence:
+    """What a document's passages show whatever the knowledge base knows (`evidence_found`): the most
+    of extraction's work, which an import does in its parsing process."""
+
+    passages: list[Passage]
+    references: list[tuple[int, Hit]]  # (passage, hit)
+    # Each passage's hits in the order found, each with None (a vote) or, for an alert a neighbour
+    # names, whether it is one whatever the vocabulary (see `alert_hits`).
+    hits: list[list[tuple[Hit, bool | None]]]
+
+
+def evidence_found(blocks: list[Block], *, own_date: date | None = None, bare_incidents: bool = False) -> Evidence:
+    all_passages = list(passages(blocks))
+    references: list[tuple[int, Hit]] = []
+    hits: list[list[tuple[Hit, bool | None]]] = []
+    for n, passage in enumerate(all_passages):
+        references.extend((n, hit) for hit in reference_hits(passage, own_date, bare_incidents=bare_incidents))
+        hits.append(
+            [
+                *((hit, None) for hit in (*shape_hits(passage), *context_hits(passage))),
+                *alert_hits(passage),
+            ]
+        )
+    return Evidence(all_passages, references, hits)
+
+
+def evidence_of(parsed: ParsedDocument) -> Evidence:
+    """`evidence_found` over a document as kb.markdown.parsing read it (as `extract_parsed` reads it)."""
+    return evidence_found(parsed.outline, own_date=parsed.date, bare_incidents=not numbers_are_links(parsed.body))
+
+
 def extract(
     blocks: list[Block],
     *,
@@ -155,21 +188,23 @@ def extract(
     labels: Mapping[str, str] | None = None,
     own_date: date | None = None,
     bare_incidents: bool = False,
+    found: Evidence | None = None,
 ) -> list[Finding]:
     """Every entity the document mentions, once per section, with the sentence and the count.
 
     `subject` is the alert a runbook is for and `labels` its scope (both already read by
     kb.markdown.parsing); `own_date` is a post-mortem's own date, which is no reference to another one;
     `bare_incidents`: a bare `#236` may be an incident (kb.markdown.syntax.incident_references).
+    `found`: `evidence_found` of the same blocks, already computed.
     """
-    all_passages = list(passages(blocks))
+    seen = found if found is not None else evidence_found(blocks, own_date=own_date, bare_incidents=bare_incidents)
+    all_passages, references = seen.passages, seen.references
     lowered = "\n".join(p.text for p in all_passages).lower()
     known_alerts = _KnownAlerts(vocabulary.known)
 
     votes: dict[str, Counter] = {}
     spelled: dict[str, str] = {}
     evidence: dict[tuple[int, int], Hit] = {}  # by (passage, start)
-    references: list[tuple[int, Hit]] = []
 
     def vote(n: int, hit: Hit) -> None:
         key = hit.name.lower()
@@ -177,11 +212,10 @@ def extract(
         spelled.setdefault(key, hit.name)
         evidence[(n, hit.start)] = hit
 
-    for n, passage in enumerate(all_passages):
-        for hit in reference_hits(passage, own_date, bare_incidents=bare_incidents):
-            references.append((n, hit))
-        for hit in (*shape_hits(passage), *context_hits(passage), *alert_hits(passage, known_alerts)):
-            vote(n, hit)
+    for n, hits in enumerate(seen.hits):
+        for hit, alert_shaped in hits:
+            if alert_shaped is not False or hit.name.lower() in known_alerts:
+                vote(n, hit)
     alerts = known_alerts | {k for k, c in votes.items() if c.most_common(1)[0][0] == ALERT}
     for n, passage in enumerate(all_passages):
         for hit in coordinated_alerts(passage, alerts):
@@ -255,8 +289,9 @@ def document_subject(parsed: ParsedDocument) -> str | None:
     return parsed.alert if parsed.kind == "runbook" else None
 
 
-def extract_parsed(parsed: ParsedDocument, *, vocabulary: Vocabulary) -> list[Finding]:
-    """`extract` over a document as kb.markdown.parsing read it: its outline, subject, label scope and own date."""
+def extract_parsed(parsed: ParsedDocument, *, vocabulary: Vocabulary, found: Evidence | None = None) -> list[Finding]:
+    """`extract` over a document as kb.markdown.parsing read it: its outline, subject, label scope and
+    own date; `found`: its `evidence_of`, already computed."""
     return extract(
         parsed.outline,
         vocabulary=vocabulary,
@@ -264,4 +299,5 @@ def extract_parsed(parsed: ParsedDocument, *, vocabulary: Vocabulary) -> list[Fi
         labels=parsed.labels,
         own_date=parsed.date,
         bare_incidents=not numbers_are_links(parsed.body),
+        found=found,
     )

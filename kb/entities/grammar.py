@@ -14,7 +14,7 @@ kb.entities.evidence applies these to passages; kb.entities.extraction decides w
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 from kb.entities.lookalikes import KIND_ENDING, is_vocabulary_word
@@ -257,6 +257,28 @@ METRIC_CONTEXT = re.compile(
     rf"\b(?:metrics?|gauges?|counters?|histograms?|series)\s+{QUOTE}({METRIC_NAME}){QUOTE}|{QUOTE}({METRIC_NAME}){QUOTE}\s+(?:metrics?|gauges?|counters?|histograms?|series)\b",
     re.I,
 )
+
+# What must occur in a text for a pattern to match at all, and is quickly found: a pattern whose
+# name comes before its noun ("`velero` namespace", "DiskFull fires") tries a name at every position
+# of a text (two thirds of the time spent on neighbours went there, before).
+NEEDS = {
+    **{
+        pattern: re.compile(pattern.pattern.removeprefix(X), pattern.flags)
+        for _, pattern, _ in CONTEXT_RULES
+        if pattern.pattern.startswith(X)
+    },
+    ALERT_AFTER: re.compile(ALERT_AFTER.pattern.removeprefix(r"([A-Za-z_][A-Za-z0-9_:]*)" + QUOTE), re.I),
+    METRIC_CONTEXT: re.compile(r"metric|gauge|counter|histogram|series", re.I),
+}
+
+
+def matches(pattern: re.Pattern, text: str) -> Iterator[re.Match]:
+    """`pattern.finditer(text)`, skipped when what it needs is not in the text (`NEEDS`)."""
+    needed = NEEDS.get(pattern)
+    if needed is not None and not needed.search(text):
+        return iter(())
+    return pattern.finditer(text)
+
 
 PM_WORD = r"(?:PM|PIR|(?i:post[- ]?mortem|postmortem|retro(?:spective)?|incident review))"
 # A day without its year ("May 16", "16th of May"): the year is the referring post-mortem's.

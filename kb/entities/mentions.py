@@ -18,7 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 
 from kb.entities import extraction, grammar
-from kb.entities.counts import Contribution, contribution, counts_shift, entities_recount
+from kb.entities.counts import NOTHING, Contribution, contribution, counts_shift, entities_recount
 from kb.entities.extraction import Finding, Vocabulary
 from kb.entities.links import documents_relink, links_store
 from kb.markdown.parsing import ParsedDocument, ParseError, parse_document
@@ -55,6 +55,7 @@ def mentions_write(
     naming: Naming | None = None,
     counted_before: bool | None = None,
     created: bool = False,
+    later: MentionsLater | None = None,
 ) -> list[Mention]:
     """Rewrites the mentions of one document from its parsed outline; other documents are left alone.
 
@@ -65,19 +66,22 @@ def mentions_write(
     The entities' counts (`kb.entities.counts`) move by the difference; `counted_before` says whether
     the mentions being replaced counted (they did unless the document was archived, the default).
     `created`: the document was just inserted, so it has no mentions to read or replace.
+    `later`: a batch of saves (an import), which reads entities once and leaves counts, kinds and the
+    documents to re-read to its `write`.
     """
     subject = extraction.document_subject(parsed)
     vocabulary = vocabulary or vocabulary_load()
     if subject:
         # The runbook's alert was saved just before: known here, as it will be to the documents after it.
         vocabulary = vocabulary.with_alert(subject)
-    findings = extraction.extract_parsed(parsed, vocabulary=vocabulary)
+    found = later.found.get(id(parsed)) if later is not None else None
+    findings = extraction.extract_parsed(parsed, vocabulary=vocabulary, found=found)
     resolved_subject = vocabulary.resolve(subject, grammar.ALERT) if subject else None
     if resolved_subject and not any(f.name.lower() == resolved_subject[0].lower() for f in findings):
         # Named only in front matter or the file name: the runbook is still for it.
         findings.append(Finding(resolved_subject[0], resolved_subject[1], 0, "", "", subject, parsed.title, 0))
 
-    named = _entities_named(findings)
+    named = _entities_named(findings, known=later.entities if later is not None else None)
     old_rows = [] if created else list(document.mentions.values_list("entity_id", "subject"))
     previous = {entity_id for entity_id, _ in old_rows}
     subject_entity = named.get(resolved_subject[0].lower()) if resolved_subject else None
@@ -101,21 +105,74 @@ def mentions_write(
         for f in findings
     )
     counted_before = not document.archived if counted_before is None else counted_before
-    counts_shift(
-        before=_contributions(document.kind, old_rows) if counted_before else {},
-        after={} if document.archived else _contributions(document.kind, [(m.entity_id, m.subject) for m in mentions]),
-    )
     links_store(document=document, mentions=mentions)
+    before = _contributions(document.kind, old_rows) if counted_before else {}
+    after = {} if document.archived else _contributions(document.kind, [(m.entity_id, m.subject) for m in mentions])
     touched = {e.pk for e in named.values()}
     dropped = previous - touched
     # A vote for the kind an entity already has cannot change it: only disagreements and dropped votes can.
     disputed = {named[f.name.lower()].pk for f in findings if named[f.name.lower()].kind != f.kind}
+    if later is not None:
+        later.shift(before, after)
+        later.revote |= disputed | dropped
+        later.dropped |= dropped
+        if refresh_others:
+            later.new_alerts.setdefault(subject, None)
+        return mentions
+    counts_shift(before=before, after=after)
     entities_revote(entity_ids=disputed | dropped)
     if dropped:
         Entity.objects.filter(pk__in=dropped, curated=False, ignored=False, mentions__isnull=True).delete()
     if refresh_others:
         mentions_refresh(names=[subject], vocabulary=vocabulary, exclude=document, naming=naming)
     return mentions
+
+
+class MentionsLater:
+    """What the mentions of many document saves (an import's batch) leave to do once, at `write`: the
+    entities' counts moved by the sum of the documents' differences, their kinds voted again, entities
+    no document mentions any more deleted, and the documents naming an alert first seen re-read. The
+    result is the one a write after each document gives. The entities read or created during the
+    import are kept by lower-cased name, so that each is read once, not once a document."""
+
+    def __init__(self) -> None:
+        self.entities: dict[str, Entity] = {}
+        self.counts: dict[int, Contribution] = {}
+        self.revote: set[int] = set()
+        self.dropped: set[int] = set()
+        self.new_alerts: dict[str, None] = {}  # in the order first seen
+        # The evidence of the documents being saved, found beforehand (kb.entities.extraction.Evidence), by id().
+        self.found: dict[int, extraction.Evidence] = {}
+
+    def shift(self, before: dict[int, Contribution], after: dict[int, Contribution]) -> None:
+        for entity_id in before.keys() | after.keys():
+            old, new = before.get(entity_id, NOTHING), after.get(entity_id, NOTHING)
+            total = self.counts.get(entity_id, NOTHING)
+            self.counts[entity_id] = tuple(t + n - o for t, n, o in zip(total, new, old))  # type: ignore[assignment]
+
+    def snapshot(self) -> tuple:
+        return dict(self.counts), set(self.revote), set(self.dropped), dict(self.new_alerts)
+
+    def restore(self, snapshot: tuple) -> None:
+        """Back to `snapshot`, after a document's save was rolled back: the entities it created went with it."""
+        self.counts, self.revote, self.dropped, self.new_alerts = snapshot
+        self.entities.clear()
+
+    def write(self, *, vocabulary: Vocabulary, naming: Naming) -> None:
+        counts_shift(before={}, after=self.counts)
+        for entity in entities_revote(entity_ids=self.revote):
+            if (cached := self.entities.get(entity.name.lower())) is not None and cached.pk == entity.pk:
+                cached.kind = entity.kind
+        if self.dropped:
+            orphans = Entity.objects.filter(pk__in=self.dropped, curated=False, ignored=False, mentions__isnull=True)
+            deleted = set(orphans.values_list("pk", flat=True))
+            if deleted:
+                Entity.objects.filter(pk__in=deleted).delete()
+                self.entities = {key: e for key, e in self.entities.items() if e.pk not in deleted}
+        if mentions_refresh_many(names=list(self.new_alerts), vocabulary=vocabulary, naming=naming):
+            # Those saves created and deleted entities of their own.
+            self.entities.clear()
+        self.counts, self.revote, self.dropped, self.new_alerts = {}, set(), set(), {}
 
 
 def _contributions(kind: str, rows: Iterable[tuple[int, bool]]) -> dict[int, Contribution]:
@@ -126,24 +183,28 @@ def _contributions(kind: str, rows: Iterable[tuple[int, bool]]) -> dict[int, Con
     return {entity_id: contribution(kind=kind, subject=subject) for entity_id, subject in subjects.items()}
 
 
-def _entities_named(findings: list[Finding]) -> dict[str, Entity]:
+def _entities_named(findings: list[Finding], *, known: dict[str, Entity] | None = None) -> dict[str, Entity]:
+    """The entities of these findings by lower-cased name, created when missing; `known` (by the same
+    keys) are not read again, and those read are added to it."""
     wanted = {f.name.lower(): f for f in findings}
-    if not wanted:
-        return {}
-    found = {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=list(wanted))}
-    missing = [Entity(name=f.name, kind=f.kind) for key, f in wanted.items() if key not in found]
-    if missing:
-        Entity.objects.bulk_create(missing, ignore_conflicts=True)
-        keys = [e.name.lower() for e in missing]
-        found |= {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=keys)}
-    return found
+    known = {} if known is None else known
+    unknown = [key for key in wanted if key not in known]
+    if unknown:
+        found = {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=unknown)}
+        missing = [Entity(name=wanted[key].name, kind=wanted[key].kind) for key in unknown if key not in found]
+        if missing:
+            Entity.objects.bulk_create(missing, ignore_conflicts=True)
+            keys = [e.name.lower() for e in missing]
+            found |= {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=keys)}
+        known.update(found)
+    return {key: known[key] for key in wanted if key in known}
 
 
-def entities_revote(*, entity_ids: Iterable[int]) -> None:
-    """Each entity takes the kind most documents give it, unless a curator chose one."""
+def entities_revote(*, entity_ids: Iterable[int]) -> list[Entity]:
+    """Each entity takes the kind most documents give it, unless a curator chose one; returns those changed."""
     ids = set(entity_ids)
     if not ids:
-        return
+        return []
     votes: dict[int, Counter] = defaultdict(Counter)
     for row in (
         Mention.objects.filter(entity_id__in=ids)
@@ -161,6 +222,7 @@ def entities_revote(*, entity_ids: Iterable[int]) -> None:
     if changed:
         # A link's title says the entity's kind (and a post-mortem reference links elsewhere).
         documents_relink(document_ids=Mention.objects.filter(entity__in=changed).values_list("document_id", flat=True))
+    return changed
 
 
 def reparse(document: Document) -> ParsedDocument:
@@ -193,6 +255,31 @@ def mentions_refresh(
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
     return mentions_reread(documents=candidates, vocabulary=vocabulary)
+
+
+def mentions_refresh_many(*, names: list[str], vocabulary: Vocabulary, naming: Naming) -> int:
+    """`mentions_refresh` for many names at once (the alerts first seen in an import's batch), in a
+    fixed number of queries: a document is re-read when its text contains one of the names and it has
+    no mention of that one."""
+    keys = {n.lower() for n in names if n and len(n) >= 2}
+    candidates = naming(sorted(keys)) if keys else set()
+    if not candidates:
+        return 0
+    entity_of = dict(Entity.objects.annotate(key=Lower("name")).filter(key__in=keys).values_list("key", "pk"))
+    mentioned: dict[int, set[int]] = defaultdict(set)
+    for document_id, entity_id in Mention.objects.filter(
+        document_id__in=candidates, entity_id__in=entity_of.values()
+    ).values_list("document_id", "entity_id"):
+        mentioned[document_id].add(entity_id)
+    lacking = {pk for pk in candidates if not set(entity_of.values()) <= mentioned[pk]}
+    if not lacking:
+        return 0
+    stale = [
+        document.pk
+        for document in Document.objects.filter(pk__in=lacking).only("pk", "source_text")
+        if any(key in document.source_text.lower() and entity_of.get(key) not in mentioned[document.pk] for key in keys)
+    ]
+    return mentions_reread(documents=Document.objects.filter(pk__in=stale), vocabulary=vocabulary) if stale else 0
 
 
 def mentions_reread(*, documents: QuerySet[Document], vocabulary: Vocabulary | None = None) -> int:

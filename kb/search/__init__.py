@@ -11,6 +11,7 @@ May import: `kb.markdown`, `kb.models`.
 """
 
 from kb.search.index import (
+    SearchWords,
     search_documents_naming,
     search_index_compact,
     search_index_incidents,
@@ -23,6 +24,7 @@ __all__ = [
     "MAX_LIMIT",
     "SearchHit",
     "SearchResults",
+    "SearchWords",
     "search",
     "search_documents_naming",
     "search_index_compact",

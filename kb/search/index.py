@@ -27,14 +27,46 @@ MAX_BODY = 200_000
 WORDS_BATCH = 500
 
 
+class SearchWords:
+    """The words of many documents' rows added to the vocabulary at once (`write`), for a batch of saves
+    (an import): one read of the known ones and one insert a batch, not two queries a document. Words
+    already known or added during the import are remembered and never asked for again."""
+
+    def __init__(self) -> None:
+        self.pending: set[str] = set()
+        self.known: set[str] = set()
+
+    def add(self, words: set[str]) -> None:
+        self.pending |= words - self.known
+
+    def forget(self, words: set[str]) -> None:
+        """Before the index forgets `words`: those pending are written first, so that it keeps those the
+        rows of another document of the batch hold (a document saved twice in one batch)."""
+        if words & self.pending:
+            self.write()
+        self.known -= words
+
+    def write(self) -> None:
+        ordered = sorted(self.pending)
+        for start in range(0, len(ordered), WORDS_BATCH):
+            _add_words(set(ordered[start : start + WORDS_BATCH]), read_known=True)
+        self.known |= self.pending
+        self.pending = set()
+
+
 def search_index_update(
-    *, document: Document, sections: Sequence[ParsedSection | Section], created: bool = False
+    *,
+    document: Document,
+    sections: Sequence[ParsedSection | Section],
+    created: bool = False,
+    words: SearchWords | None = None,
 ) -> None:
     """Replaces the rows of a document document_save has just written (and so un-archived);
     `sections` are the ones it wrote, not read back. An incident's rows hold none of its text.
-    `created`: the document was just inserted, so it has no rows to replace."""
+    `created`: the document was just inserted, so it has no rows to replace. `words`: its words go
+    there, for the batch's caller to add to the vocabulary, rather than now."""
     entries = _document_entries(document, alert=_alert_name(document), sections=sections)
-    _replace(None if created else SearchEntry.objects.filter(document=document), entries, read_known=True)
+    _replace(None if created else SearchEntry.objects.filter(document=document), entries, read_known=True, words=words)
 
 
 def search_index_incidents(*, incidents: list[Incident]) -> None:
@@ -75,7 +107,13 @@ def search_index_compact() -> None:
     current_engine().compact()
 
 
-def _replace(old: QuerySet[SearchEntry] | None, entries: list[SearchEntry], *, read_known: bool = False) -> None:
+def _replace(
+    old: QuerySet[SearchEntry] | None,
+    entries: list[SearchEntry],
+    *,
+    read_known: bool = False,
+    words: SearchWords | None = None,
+) -> None:
     """Writes `entries` in place of the rows `old` (None: there are none), and keeps the vocabulary to
     the words the index holds: a typo "corrected" to a word of replaced text would find nothing."""
     before: set[str] = set()
@@ -86,8 +124,13 @@ def _replace(old: QuerySet[SearchEntry] | None, entries: list[SearchEntry], *, r
         old.delete()
     SearchEntry.objects.bulk_create(entries, batch_size=200)
     after = _words_of(entries)
-    _add_words(after - before, read_known=read_known)
+    if words is None:
+        _add_words(after - before, read_known=read_known)
+    else:
+        words.add(after - before)
     if before - after:
+        if words is not None:
+            words.forget(before - after)
         current_engine().forget_words(before - after)  # unless other rows hold them
 
 

@@ -1,5 +1,7 @@
-"""An import stopped with Ctrl-C (SIGINT) leaves every document whole: each is written in its own
-transaction, so one is either stored with its sections, search rows and revision, or not at all."""
+"""An import stopped with Ctrl-C (SIGINT) leaves every document whole: files are written in batches, a
+transaction each, and a file is reported once its batch is committed, so a document is either stored
+with its sections, search rows, mentions and revision, or not at all. Enough files that the import
+parses ahead in a second process, which the signal stops too."""
 
 import os
 import signal
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+FILES = 80  # over READ_AHEAD_FROM, and three batches
 
 RUNBOOK = """# Disk {n} filling up (NodeDiskFilling{n})
 
@@ -57,7 +60,7 @@ def test_an_import_interrupted_by_ctrl_c_leaves_no_half_written_document(tmp_pat
     assert manage("migrate", "--no-input", database=database).wait(timeout=300) == 0
     folder = tmp_path / "runbooks"
     folder.mkdir()
-    for n in range(40):
+    for n in range(FILES):
         (folder / f"disk-{n}.md").write_text(RUNBOOK.format(n=n, day=1 + n % 28))
 
     importing = manage("import_docs", str(folder), database=database, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -72,7 +75,7 @@ def test_an_import_interrupted_by_ctrl_c_leaves_no_half_written_document(tmp_pat
 
     db = sqlite3.connect(database)
     documents = db.execute("SELECT COUNT(*) FROM kb_document").fetchone()[0]
-    assert 5 <= documents < 40
+    assert 5 <= documents < FILES
     whole = """SELECT COUNT(*) FROM kb_document d WHERE
         EXISTS (SELECT 1 FROM kb_revision r WHERE r.document_id = d.id)
         AND (SELECT COUNT(*) FROM kb_section s WHERE s.document_id = d.id) = 3
@@ -84,4 +87,4 @@ def test_an_import_interrupted_by_ctrl_c_leaves_no_half_written_document(tmp_pat
     # And the import started again finishes the rest.
     again = manage("import_docs", str(folder), database=database, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     assert again.wait(timeout=600) == 0
-    assert db.execute("SELECT COUNT(*) FROM kb_document").fetchone()[0] == 40
+    assert db.execute("SELECT COUNT(*) FROM kb_document").fetchone()[0] == FILES

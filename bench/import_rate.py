@@ -1,0 +1,79 @@
+"""The import alone, in CPU seconds as well as wall time: on a shared machine the wall clock says more
+about the neighbours than about the import (BENCHMARKS.md, "Import speed: batches").
+
+    .venv/bin/python bench/import_rate.py DATA                      # SQLite, a new file under /tmp
+    DATABASE_URL=postgres://… .venv/bin/python bench/import_rate.py DATA   # an empty PostgreSQL database
+    .venv/bin/python bench/import_rate.py DATA --checkout OTHER     # another checkout's code (before/after)
+
+DATA is `bench/generate.py --out DATA`: its runbooks/ and postmortems/ are imported in this process with
+`import_paths`; printed: wall seconds, CPU of this process and of its children (the parsing process),
+and Python-Markdown alone over the same files (`bench/scale.py`'s floor), before and after the import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--checkout", type=Path, default=ROOT, help="the code to measure (default: this one)")
+    args = parser.parse_args()
+    dirs = [str(args.data / "runbooks"), str(args.data / "postmortems")]
+    files = [p for d in dirs for p in sorted(Path(d).rglob("*.md"))]
+    if "DATABASE_URL" not in os.environ:
+        os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='kb-import-rate.')}/kb.sqlite3"
+    os.environ.update(DJANGO_SECRET_KEY="bench-import-rate", DJANGO_DEBUG="False", DJANGO_LOG_LEVEL="WARNING")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, str(args.checkout.resolve()))
+    os.chdir(args.checkout)
+
+    sys.path.insert(1, str(ROOT))
+    import django
+
+    from bench.scale import markdown_floor
+
+    django.setup()
+    from django.core.management import call_command
+
+    from kb.documents.importing import import_paths
+
+    call_command("migrate", verbosity=0)
+    floor_before = markdown_floor(files)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started, cpu = time.perf_counter(), time.process_time()
+    report = import_paths(dirs)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    floor_after = markdown_floor(files)
+    print(
+        json.dumps(
+            {
+                "files": len(files),
+                "summary": report.summary(),
+                "wall_s": round(wall, 2),
+                "documents_per_s": round(len(files) / wall, 1),
+                "cpu_s": round(cpu, 2),
+                "documents_per_cpu_s": round(len(files) / cpu, 1),
+                "parsing_process_cpu_s": round(
+                    after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime, 2
+                ),
+                "markdown_floor_per_s": [round(floor_before), round(floor_after)],
+                "load_average": round(os.getloadavg()[0], 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
