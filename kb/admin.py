@@ -97,28 +97,38 @@ class AlertAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
+class RecountedOnDelete:
+    """An admin of rows that others count on write (`counted_by`: the field of the row holding the count,
+    `recount`: what counts again): deleted rows leave the count, so it is counted again."""
+
+    counted_by: str
+    recount: staticmethod
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self.recount([getattr(obj, self.counted_by)])
+
+    def delete_queryset(self, request, queryset):
+        ids = set(queryset.values_list(self.counted_by, flat=True))
+        super().delete_queryset(request, queryset)
+        self.recount(ids)
+
+
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(RecountedOnDelete, admin.ModelAdmin):
     list_display = ("__str__", "alert", "status", "started_at", "resolved_at", "runbook")
     list_filter = ("status", "alert")
     search_fields = ("reference", "title", "fingerprint", "alert__name", "notes")
     list_select_related = ("alert", "runbook")
     raw_id_fields = ("runbook", "postmortem")
     filter_horizontal = ("documents",)
+    # Each alert keeps the count of its incidents (kb.alerting.incidents).
+    counted_by = "alert_id"
+    recount = staticmethod(lambda ids: alerts_recount(alert_ids=ids))
 
     def save_model(self, request, obj, form, change):
         # Search shows incidents too: an incident written here must be findable like one from a form.
         incident_save(incident=obj)
-
-    # Each alert keeps the count of its incidents (kb.alerting.incidents): deleted ones leave it.
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        alerts_recount(alert_ids=[obj.alert_id])
-
-    def delete_queryset(self, request, queryset):
-        alert_ids = set(queryset.values_list("alert_id", flat=True))
-        super().delete_queryset(request, queryset)
-        alerts_recount(alert_ids=alert_ids)
 
 
 @admin.register(FollowUp)
@@ -145,29 +155,22 @@ class ResolutionEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(RunbookFeedback)
-class RunbookFeedbackAdmin(admin.ModelAdmin):
+class RunbookFeedbackAdmin(RecountedOnDelete, admin.ModelAdmin):
     """Read-only: answers are written on the runbook and incident pages (kb.alerting.feedback), never edited."""
 
     list_display = ("runbook", "answer", "user", "incident", "created_at")
     list_filter = ("answer",)
     search_fields = ("runbook__title", "note", "user__username")
     list_select_related = ("runbook", "user", "incident")
+    # The runbooks keep their tally (kb.alerting.feedback).
+    counted_by = "runbook_id"
+    recount = staticmethod(lambda ids: feedback_recount(runbook_ids=ids))
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
-
-    # The runbooks keep their tally (kb.alerting.feedback): deleted answers leave it.
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        feedback_recount(runbook_ids=[obj.runbook_id])
-
-    def delete_queryset(self, request, queryset):
-        runbook_ids = set(queryset.values_list("runbook_id", flat=True))
-        super().delete_queryset(request, queryset)
-        feedback_recount(runbook_ids=runbook_ids)
 
 
 @admin.register(Section)

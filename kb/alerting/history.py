@@ -14,7 +14,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Ma
 from django.utils import timezone
 
 from kb.alerting.webhook import silence_url
-from kb.models import Alert, Entity, FollowUp, Incident, IncidentOrigin, IncidentStatus, Mention, PostMortem
+from kb.models import Alert, Entity, FollowUp, Incident, IncidentOrigin, IncidentStatus, Mention, PostMortem, Runbook
 
 RECENT = 10
 FIRING_LISTED = 100  # instances read to show a few per alert
@@ -118,15 +118,13 @@ class FiringNow:
 
 
 def firing_now() -> FiringNow:
-    """Alerts firing now, the latest started first, each with its latest instances: three queries, each
+    """Alerts firing now, the latest started first, each with its latest instances: four queries, each
     bounded, whatever the number of incidents. The alerts are those of the latest instances (the partial
     index on firing incidents), so that an alert storm lists the alerts that started last, not all of them."""
     latest = list(
-        Incident.objects.filter(status=IncidentStatus.FIRING, alert__isnull=False)
-        .select_related("runbook")
-        # Their runbooks' titles and addresses, not their texts (a hundred of them in an alert storm).
-        .defer(*(f"runbook__{name}" for name in ("source_text", "html", "linked_html", "metadata")))
-        .order_by(F("started_at").desc(nulls_last=True), "-pk")[:FIRING_LISTED]
+        Incident.objects.filter(status=IncidentStatus.FIRING, alert__isnull=False).order_by(
+            F("started_at").desc(nulls_last=True), "-pk"
+        )[:FIRING_LISTED]
     )
     by_alert: dict[int, list[Incident]] = {}
     for incident in latest:
@@ -142,12 +140,24 @@ def firing_now() -> FiringNow:
         else []
     )
     every_one_listed = len(latest) < FIRING_LISTED and len(by_alert) <= FIRING_ALERTS_SHOWN
+    firing = [FiringAlert(alert, _rows(by_alert[alert.pk])[:FIRING_SHOWN_PER_ALERT]) for alert in alerts]
+    _runbooks_read([row.incident for group in firing for row in group.rows])
     return FiringNow(
-        alerts=[FiringAlert(alert, _rows(by_alert[alert.pk])[:FIRING_SHOWN_PER_ALERT]) for alert in alerts],
+        alerts=firing,
         receiving=bool(settings.KB_ALERTMANAGER_TOKEN),
         total=total,
         names=len(by_alert) if every_one_listed else None,
     )
+
+
+def _runbooks_read(incidents: list[Incident]) -> None:
+    """The runbooks of the incidents shown, their titles and addresses alone, in one query: joined to the
+    hundred instances read, each a runbook built from its document's row, they took 10 ms."""
+    ids = {incident.runbook_id for incident in incidents if incident.runbook_id}
+    runbooks = {r.pk: r for r in Runbook.objects.filter(pk__in=ids).only("kind", "slug", "title")} if ids else {}
+    for incident in incidents:
+        if incident.runbook_id:
+            incident.runbook = runbooks.get(incident.runbook_id)
 
 
 def postmortems_implicating(*, alert: Alert) -> QuerySet[PostMortem]:

@@ -122,8 +122,8 @@ def test_the_home_page_shows_what_is_firing_now(client, alert, runbook, django_a
     received(alert, ago=timedelta(hours=3), runbook=runbook)
     received(alert, ago=timedelta(days=1), lasted=timedelta(minutes=5), pod="db-9")
     # The stamp of what it shows; recent documents; the latest firing instances, how many fire, the counts of
-    # the alerts listed; overdue follow-ups; recent incidents.
-    with django_assert_num_queries(7):
+    # the alerts listed, their runbooks' titles; overdue follow-ups; recent incidents.
+    with django_assert_num_queries(8):
         html = client.get("/").content.decode()
     assert "6 alerts firing under 2 names." in html
     assert '<a href="/alerts/KubePodCrashLooping/"><code>KubePodCrashLooping</code></a>' in html
