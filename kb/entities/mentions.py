@@ -246,6 +246,9 @@ def mentions_refresh(
     names = [n for n in names if n and len(n) >= 2]
     if not names:
         return 0
+    if len(names) > 1 and naming is not None and exclude is None:
+        # Several names (the webhook's new alerts): a document lacking any one of them is re-read.
+        return mentions_refresh_many(names=names, vocabulary=vocabulary or vocabulary_load(), naming=naming)
     if naming is not None:
         candidates = Document.objects.filter(pk__in=naming(names))
     else:
@@ -271,7 +274,8 @@ def mentions_refresh_many(*, names: list[str], vocabulary: Vocabulary, naming: N
         document_id__in=candidates, entity_id__in=entity_of.values()
     ).values_list("document_id", "entity_id"):
         mentioned[document_id].add(entity_id)
-    lacking = {pk for pk in candidates if not set(entity_of.values()) <= mentioned[pk]}
+    # A name with no entity yet is mentioned by no document.
+    lacking = {pk for pk in candidates if len(entity_of) < len(keys) or not set(entity_of.values()) <= mentioned[pk]}
     if not lacking:
         return 0
     stale = [

@@ -182,3 +182,21 @@ def test_relink_rewrites_every_documents_mentions(seeds):
     out = run("relink")
     assert out.strip() == f"2 documents relinked, {len(before)} mentions, 0 failed"
     assert set(Mention.objects.values_list("entity__name", "document_id", "position", "count")) == before
+
+
+def test_new_alerts_link_a_document_that_already_mentions_one_of_them():
+    # Alertmanager's first group names two alerts at once; a note mentions the first already and names
+    # the second in a word nothing marks as a name until an alert of that name exists.
+    from kb.alerting.webhook import alerts_named
+
+    text = "# Queue notes\n\nWatch `QuokkaQueueStalled` first; then QuokkaFeed.\n"
+    document_save(
+        parse_document(text, "queue-notes.md"),
+        identity="queue-notes.md",
+        source_path="queue-notes.md",
+        source_text=text,
+        reason="test",
+    )
+    alerts_named(names={"QuokkaQueueStalled", "QuokkaFeed"})
+    named = set(Mention.objects.filter(document__identity="queue-notes.md").values_list("entity__name", flat=True))
+    assert {"QuokkaQueueStalled", "QuokkaFeed"} <= named
