@@ -12,11 +12,13 @@ Runbooks of an alert named exactly come first.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.core.cache import cache
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -42,6 +44,7 @@ COVERAGE_POWER = 1
 # How much a title the query covers counts: a score is multiplied by 1 + TITLE_BONUS × the share of the
 # title's words asked for (all of "Prometheus Bad Config" for "prometheus config reload": × 1 + 2 × 2/3).
 TITLE_BONUS = 2.0
+RESULTS_SECONDS = 300  # how long a worker keeps an answer (dropped sooner when the index changes)
 TITLES_REMEMBERED = 4096  # a worker keeps the words of this many titles (a few hundred kB)
 
 
@@ -68,7 +71,20 @@ class SearchResults:
 
 
 def search(*, query: str, limit: int = 20) -> SearchResults:
-    """Runbooks, post-mortems and incidents for what an operator typed, best first."""
+    """Runbooks, post-mortems and incidents for what an operator typed, best first.
+
+    Answers are kept a few minutes (each worker its own, in Django's cache) under the index's stamp: during
+    an incident the same alert name is searched again and again (by each operator, by live search as one
+    types and deletes), and any write to what search reads changes the stamp, so nothing stale is shown."""
+    key = "search:" + hashlib.sha256(repr((current_engine().index_stamp(), query, limit)).encode()).hexdigest()
+    results = cache.get(key)
+    if results is None:
+        results = _search(query, limit)
+        cache.set(key, results, RESULTS_SECONDS)
+    return results
+
+
+def _search(query: str, limit: int) -> SearchResults:
     understood = understand(query)
     if not understood:
         return SearchResults(query=query, corrected=None, hits=[])

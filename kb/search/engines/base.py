@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db import connection
+
 from kb.search.answers import Candidates, Owners, SnippetRow, best_parts, owners_of
 from kb.search.query import Query
 
@@ -17,6 +19,18 @@ class Engine:
     COMMON_ROWS = 300
     # Whole rows counted exactly up to this many (for the terms' rarity); beyond it, an estimate that costs nothing.
     COUNTED_ROWS = 10000
+
+    @staticmethod
+    def index_stamp() -> tuple:
+        """What changes whenever an answer could: every write to the index adds rows (a document's or an
+        incident's are replaced, never updated in place: ids only grow), and archiving a document (which
+        leaves its rows) moves its `updated_at`. Three reads from the end of an index."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT (SELECT MAX(id) FROM kb_searchentry), (SELECT MAX(updated_at) FROM kb_document),"
+                " (SELECT MAX(updated_at) FROM kb_incident)"
+            )
+            return cursor.fetchone()
 
     @classmethod
     def term_counts(cls, query: Query) -> list[int]:
