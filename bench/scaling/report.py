@@ -44,6 +44,12 @@ def _rows(r: dict) -> dict[str, tuple[str, str]]:
             f"{_timing(t)} (grep ÷ search, medians: **{grep['median'] / t['median']:.1f}×**)",
             f"`grep -ril`: {_timing(grep)}",
         )
+    if "/api/search first" in r:
+        t = r["/api/search first"]
+        rows["/api/search first"] = (
+            f"{_timing(t)} (grep ÷ search, medians: **{grep['median'] / t['median']:.1f}×**)",
+            f"`grep -ril`: {_timing(grep)}",
+        )
     login = r["pages"]["login"]
     rows["login"] = (_timing(login), "")
     for page in PAGES:
@@ -90,8 +96,9 @@ def table(run: dict, results: dict) -> str:
         "more": f"import of {more:,} documents more: into the full database vs an empty one",
         "import rss": "peak RSS of that import",
         "incidents": f"{manifest['incidents']:,} incidents through the webhook's write path, groups of 1,000",
-        "/api/search": "`/api/search` median / p95",
-        "/search/?q=": "`/search/?q=` (HTML) median / p95",
+        "/api/search first": "`/api/search` median / p95, each query asked the first time",
+        "/api/search": "`/api/search` median / p95, each query asked three times",
+        "/search/?q=": "`/search/?q=` (HTML) median / p95, each query asked three times more",
         "login": "login page median / p95 (the floor of pages)",
         **{page: f"{page} median / p95" for page in PAGES},
         "wrk": "`wrk -t2 -c8 -d10s`: login / runbook / search",
@@ -102,6 +109,7 @@ def table(run: dict, results: dict) -> str:
         "import": "≥ 0.33× the floor",
         "more": "≤ 1.25×",
         "import rss": "≤ 200 MiB",
+        "/api/search first": "p95 ≤ 15 ms SQLite, ≤ 25 ms PostgreSQL; ≥ 5× grep",
         "/api/search": "p95 ≤ 15 ms SQLite, ≤ 25 ms PostgreSQL; ≥ 5× grep",
         "/search/?q=": "≥ 5× grep",
         **{page: "p95 ≤ 25 ms" for page in PAGES},
@@ -130,7 +138,7 @@ def table(run: dict, results: dict) -> str:
     for key, label in labels.items():
         cells = []
         for e in engines:
-            figure, floor = rows[e][key]
+            figure, floor = rows[e].get(key, ("— (not measured in this run)", ""))
             cells += [figure, floor]
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {targets.get(key, '')} |")
     return "\n".join(lines) + "\n"
