@@ -18,6 +18,7 @@ from django.db.models import Prefetch
 
 from kb.markdown.fixes import is_fix_heading, row_fix, short_text
 from kb.models import (
+    DOCUMENT_TEXTS,
     Document,
     Incident,
     IncidentOrigin,
@@ -47,9 +48,6 @@ FACT_FIELDS = (
 
 # What the facts never read of a document, and the largest part of its row: each save of a document
 # reads every runbook and post-mortem naming the same incidents.
-DOCUMENT_TEXTS = ("source_text", "html", "linked_html", "metadata")
-
-
 @dataclass
 class Facts:
     row: ResolutionEntry | None  # the latest history row naming it, its `runbook` (and alert) selected

@@ -9,6 +9,7 @@ each one: import from `kb.models`, not from the modules inside.
 
 from kb.models.alerting import Alert, AlertManager, Incident, IncidentOrigin, IncidentStatus
 from kb.models.documents import (
+    DOCUMENT_TEXTS,
     Document,
     DocumentKind,
     FollowUp,
@@ -29,6 +30,7 @@ from kb.models.search import SearchEntry, SearchKind, SearchScope, SearchTerm
 from kb.models.tokens import ApiToken
 
 __all__ = [
+    "DOCUMENT_TEXTS",
     "Alert",
     "AlertManager",
     "ApiToken",

@@ -23,6 +23,9 @@ class DocumentKind(models.TextChoices):
 
 # Where each kind's pages live: /runbooks/<slug>/, /postmortems/<slug>/, /notes/<slug>/.
 KIND_URL_PREFIX = {DocumentKind.RUNBOOK: "runbooks", DocumentKind.POSTMORTEM: "postmortems", DocumentKind.NOTE: "notes"}
+# A document's large columns (its text, two renderings, front matter): deferred wherever only its title and link
+# are shown, as in a list of incidents naming their runbooks.
+DOCUMENT_TEXTS = ("source_text", "html", "linked_html", "metadata")
 
 
 class Document(models.Model):

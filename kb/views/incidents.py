@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 
 from kb.alerting.history import incident_alerting
 from kb.alerting.links import labels_query
-from kb.models import Incident, ResolutionEntry
+from kb.models import DOCUMENT_TEXTS, Incident, ResolutionEntry
 from kb.views.paging import keyset_page
 
 INCIDENTS_PER_PAGE = 50
@@ -18,6 +18,7 @@ INCIDENTS_PER_PAGE = 50
 def incident_list(request):
     incidents = (
         Incident.objects.select_related("alert", "runbook", "postmortem")
+        .defer(*(f"{document}__{text}" for document in ("runbook", "postmortem") for text in DOCUMENT_TEXTS))
         .annotate(newest=Coalesce("started_at", "created_at"))
         .order_by(Coalesce("started_at", "created_at").desc(), F("pk").desc())
     )
