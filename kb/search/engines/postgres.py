@@ -101,6 +101,10 @@ class Postgres(Engine):
                 SELECT id FROM kb_searchentry WHERE scope = 'whole' AND vector @@ ({every}) LIMIT {cls.COMMON_ROWS}
             )""")
         if common:
+            # When every term is common, their own first rows only fill a window the rows holding them all
+            # leave short (as on SQLite): a condition PostgreSQL tests once, before the scans it guards, each of
+            # which reads a common term's whole posting list (16,000 rows of a word at 12,000 documents).
+            fill_only = "" if rare else f"AND (SELECT COUNT(*) FROM scored) < {window}"
             params.append(POSTGRES_WEIGHTS)
             in_scored = values(common)
             params.append(POSTGRES_WEIGHTS)
@@ -114,7 +118,7 @@ class Postgres(Engine):
                     SELECT id, title, document_id, vector FROM kb_searchentry
                     WHERE scope = 'whole' AND vector @@ t.q LIMIT {window}
                 ) e
-                WHERE e.id NOT IN (SELECT id FROM scored)
+                WHERE e.id NOT IN (SELECT id FROM scored) {fill_only}
             )""")
         else:
             parts.append("hits AS (SELECT * FROM rare)")
