@@ -81,10 +81,18 @@ def empty_page_cache():
 
 @pytest.fixture(scope="session", autouse=True)
 def collected_static(django_db_blocker):
-    """Pages run with DEBUG=False, as in production, so their static files must be collected."""
+    """Pages run with DEBUG=False, as in production, so their static files must be collected. `make test` runs
+    the SQLite and PostgreSQL passes at once, each collecting into the same STATIC_ROOT: one at a time (a file
+    lock), or one deletes what the other is hashing."""
+    import fcntl
+
+    from django.conf import settings
     from django.core.management import call_command
 
-    with django_db_blocker.unblock():
+    root = Path(settings.STATIC_ROOT)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with open(root.parent / ".collectstatic.lock", "w") as lock, django_db_blocker.unblock():
+        fcntl.flock(lock, fcntl.LOCK_EX)
         call_command("collectstatic", interactive=False, verbosity=0)
 
 
