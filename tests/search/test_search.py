@@ -3,6 +3,7 @@
 from io import StringIO
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -323,3 +324,28 @@ def test_a_search_asked_again_is_answered_from_what_was_kept_until_the_index_cha
     assert sorted(pages("frobnicator")) == [incident.get_absolute_url(), "/runbooks/quux/"]
     Document.objects.filter(slug="quux").update(archived=True, updated_at=timezone.now())
     assert "/runbooks/quux/" not in pages("frobnicator")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics of its GIN index")
+def test_a_word_the_statistics_place_in_far_more_rows_than_the_bound_is_common_without_counting(monkeypatch):
+    from kb.alerting.incidents import incidents_create
+    from kb.models import Alert
+    from kb.search import engines
+
+    monkeypatch.setattr(engines.Engine, "COMMON_ROWS", 2)  # common beyond 2 rows; surely so beyond 40
+    alert = Alert.objects.create(name="FrobnicatorDown")
+    incidents_create(
+        incidents=[Incident(alert=alert, fingerprint=f"f{n}", labels={"pod": f"frobnicator-{n}"}) for n in range(60)]
+    )
+    save("quux.md", "# Quux runbook (QuuxDown)\n\n## Fix\n\nRestart the defibrillator.\n")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE kb_searchentry")
+    engine = engines.current_engine()
+    assert engine.term_counts(understand("frobnicator defibrillator")) == [3, 1]
+    # Its rows gone but the statistics not read again (kept a few minutes): still common, so it was not counted.
+    SearchEntry.objects.filter(incident__isnull=False).delete()
+    assert engine.term_counts(understand("frobnicator defibrillator")) == [3, 1]
+    cache.clear()  # a worker reads them again after a while, from statistics that still say so until ANALYZE
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE kb_searchentry")
+    assert engine.term_counts(understand("frobnicator defibrillator")) == [0, 1]
