@@ -182,14 +182,18 @@ class Postgres(Engine):
                     {wanted}
                 GROUP BY h.id, h.title ORDER BY SUM(h.score) DESC, h.title LIMIT %s
             ),
-            counted AS (
-                SELECT COUNT(*) AS n FROM (SELECT 1 FROM kb_searchentry WHERE scope = 'whole' LIMIT {cls.COUNTED_ROWS}) x
+            estimated AS (
+                SELECT reltuples::bigint AS n FROM pg_class WHERE oid = 'kb_searchentry_whole_vector'::regclass
             )
             SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id, substr(e.body, 1, {LEAD_CHARS}),
                    ARRAY[{matches}],
-                   (SELECT CASE WHEN n < {cls.COUNTED_ROWS} THEN n ELSE GREATEST(n, (
-                        SELECT reltuples::bigint FROM pg_class WHERE oid = 'kb_searchentry_whole_vector'::regclass
-                    )) END FROM counted), 0
+                   -- Counted only when the statistics do not already say far more (a CASE runs its branch lazily):
+                   -- counting 10,000 rows of an index took 2 ms of every search.
+                   (SELECT CASE WHEN e.n >= 2 * {cls.COUNTED_ROWS} THEN e.n ELSE (
+                        SELECT CASE WHEN c.n < {cls.COUNTED_ROWS} THEN c.n ELSE GREATEST(c.n, e.n) END FROM (
+                            SELECT COUNT(*) AS n FROM (SELECT 1 FROM kb_searchentry WHERE scope = 'whole' LIMIT {cls.COUNTED_ROWS}) x
+                        ) c
+                    ) END FROM estimated e), 0
             FROM best b JOIN kb_searchentry e ON e.id = b.id{exact}"""
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, window, *exact_params])
