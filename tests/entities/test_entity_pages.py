@@ -192,3 +192,19 @@ def test_related_documents_leave_out_archived_documents_and_ignored_names(client
     entity_ignore(entity=Entity.objects.get(name="storage"))
     (related,) = related_documents(document=first)
     assert (related.title, related.shared, related.names, related.url) == ("Bucket slow", 1, ["minio"], "/notes/b/")
+
+
+def test_related_documents_are_found_through_the_rarer_names_and_list_every_name_shared(client):
+    from kb.entities.related import related_documents
+    from tests.pages_support import save_document
+
+    first = save_document("# Disk full\n\nThe `minio` pod in namespace `storage` filled up.\n", identity="a.md")
+    save_document("# Bucket slow\n\nThe `minio` pod in namespace `storage` was slow.\n", identity="b.md")
+    for n in range(3):
+        save_document(f"# Quota {n}\n\nNamespace `storage` hit its quota.\n", identity=f"q{n}.md")
+    # Everything shared is read while the mentions fit: the quota notes share `storage` alone.
+    assert [r.title for r in related_documents(document=first)] == ["Bucket slow", "Quota 0", "Quota 1", "Quota 2"]
+    # Only `minio` (2 documents) fits in 3 mentions read, not `storage` (5): a name most documents share
+    # relates nothing, yet the document found through `minio` still shows both names.
+    (related,) = related_documents(document=first, read=3)
+    assert (related.title, related.names) == ("Bucket slow", ["minio", "storage"])
