@@ -208,3 +208,19 @@ def test_related_documents_are_found_through_the_rarer_names_and_list_every_name
     # relates nothing, yet the document found through `minio` still shows both names.
     (related,) = related_documents(document=first, read=3)
     assert (related.title, related.names) == ("Bucket slow", ["minio", "storage"])
+
+
+def test_the_entity_page_lists_the_incidents_whose_labels_name_it(client):
+    from tests.pages_support import save_document
+
+    save_document("# Cache cold\n\nThe `cache` pod in namespace `payments` went cold.\n", identity="cache.md")
+    save_document("# Disk\n\nThe `disk` pod in namespace `payments-2` filled up.\n", identity="disk.md")
+    alert = Alert.objects.create(name="CacheCold")
+    incident_save(incident=Incident(title="in it", alert=alert, fingerprint="a", labels={"namespace": "payments"}))
+    incident_save(
+        incident=Incident(title="next to it", alert=alert, fingerprint="b", labels={"namespace": "payments-2"})
+    )
+    incident_save(incident=Incident(title="only in a note", alert=alert, fingerprint="c", labels={"note": "payments"}))
+    html = client.get("/entities/PAYMENTS/").content.decode()
+    assert "in it" in html
+    assert "next to it" not in html and "only in a note" not in html
