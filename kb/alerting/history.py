@@ -14,7 +14,17 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Ma
 from django.utils import timezone
 
 from kb.alerting.webhook import silence_url
-from kb.models import Alert, Entity, FollowUp, Incident, IncidentOrigin, IncidentStatus, Mention, PostMortem, Runbook
+from kb.models import (
+    Alert,
+    FollowUp,
+    Incident,
+    IncidentOrigin,
+    IncidentStatus,
+    Mention,
+    PostMortem,
+    Runbook,
+    entities_named,
+)
 
 RECENT = 10
 FIRING_LISTED = 100  # instances read to show a few per alert
@@ -166,7 +176,7 @@ def postmortems_implicating(*, alert: Alert) -> QuerySet[PostMortem]:
     A mention is of the alert's entity found by its name or an alias, unless a curator ignored it:
     `NodeDown` is not mentioned by `NodeDownstream`, and no document text is scanned.
     """
-    entity = Entity.objects.filter(Q(name__iexact=alert.name) | Q(aliases__name__iexact=alert.name), ignored=False)
+    entity = entities_named(alert.name)
     # Three lookups, each on an index: an OR across joins to the incidents, made distinct, read every
     # post-mortem with every incident it names (200 ms on PostgreSQL at 100,000 incidents).
     named = Incident.documents.through.objects.filter(incident__alert=alert).values("document_id")
