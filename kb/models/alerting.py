@@ -176,6 +176,9 @@ class Incident(models.Model):
                 fields=["alert", "-started_at"], condition=Q(runbook__isnull=True), name="incident_alert_no_runbook"
             ),
             models.Index(fields=["-started_at"], condition=Q(status="firing"), name="incident_firing_recent"),
+            # How many fire, and the latest of them (the home page): SQLite uses no partial index for
+            # `status = %s`, a bound parameter, and counted them by reading every incident (15 ms at 8,000).
+            models.Index(fields=["status", "-started_at"], name="incident_status"),
             # What fires now per alert (the home page), without reading the alerts' resolved incidents.
             models.Index(
                 fields=["alert", "-started_at"], condition=Q(status="firing"), name="incident_firing_by_alert"
