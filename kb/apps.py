@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class KbConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "kb"
+
+    def ready(self) -> None:
+        from kb.ops.sqlite_file import sqlite_file_watch
+
+        sqlite_file_watch()

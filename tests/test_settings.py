@@ -57,3 +57,10 @@ def test_a_server_log_line_is_printed_once(debug):
     printed = result.stdout + result.stderr
     assert printed.count("Not Found: /nowhere/") == 1
     assert printed.count("webhook refused") == 1
+
+
+def test_it_keeps_the_sqlite_connection_between_requests(monkeypatch):
+    from config.settings import env_database
+
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/kb.sqlite3")
+    assert env_database("DATABASE_URL", "")["CONN_MAX_AGE"] > 0

@@ -15,6 +15,7 @@ answers (`feedback_summary`).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -210,6 +211,7 @@ def runbooks_mark_stale(runbooks: list[Runbook]) -> list[Runbook]:
 
 
 STALE_LISTED = 25
+STALE_CHUNK = 50  # runbooks annotated at a time: most of those past their review date are stale
 
 
 def _may_be_stale(today: date) -> Q:
@@ -239,12 +241,22 @@ def runbooks_stale(*, limit: int = STALE_LISTED) -> list[Runbook]:
     the runbooks that may be stale (`_may_be_stale`), read in chunks until `limit` are found (a review
     period is words, "6 months", that only `stale_reasons` reads)."""
     today, stale = timezone.localdate(), []
-    candidates = Runbook.objects.filter(archived=False).filter(_may_be_stale(today)).select_related("alert")
-    runbooks = runbooks_annotated(candidates.order_by("title"))
-    for runbook in runbooks.iterator(chunk_size=200):
-        runbook.stale = stale_reasons(runbook, today=today)
-        if runbook.stale:
-            stale.append(runbook)
-            if len(stale) == limit:
-                break
+    candidates = Runbook.objects.filter(archived=False).filter(_may_be_stale(today)).order_by("title", "pk")
+    for start in itertools.count(0, STALE_CHUNK):
+        # The chunk's runbooks picked by title in a subquery, then annotated: annotated and sorted whole, every
+        # candidate's subqueries ran before the first row (100 ms with 10,000 runbooks past their review).
+        chunk = candidates.values("pk")[start : start + STALE_CHUNK]
+        runbooks = list(
+            runbooks_annotated(Runbook.objects.filter(pk__in=Subquery(chunk)).select_related("alert")).order_by(
+                "title", "pk"
+            )
+        )
+        for runbook in runbooks:
+            runbook.stale = stale_reasons(runbook, today=today)
+            if runbook.stale:
+                stale.append(runbook)
+                if len(stale) == limit:
+                    return stale
+        if len(runbooks) < STALE_CHUNK:
+            return stale
     return stale

@@ -11,11 +11,11 @@ import difflib
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import F, Q
+from django.db.models import F
 
 from kb.alerting.history import IncidentHistory, incident_history, postmortems_implicating
 from kb.markdown.syntax import ALERT_NAME
-from kb.models import Alert, Entity, Mention, PostMortem, Runbook
+from kb.models import Alert, Entity, Mention, PostMortem, Runbook, entities_named
 
 POSTMORTEMS_SHOWN = 5
 SUGGESTIONS = 5
@@ -46,9 +46,7 @@ def unanswered_alert(
 ) -> UnansweredAlert:
     """What to show for `name` (`alert` when known), which none of its runbooks (`others`) fits."""
     name = alert.name if alert else name
-    entity = (
-        Entity.objects.filter(Q(name__iexact=name) | Q(aliases__name__iexact=name), ignored=False).distinct().first()
-    )
+    entity = entities_named(name).first()
     if alert is not None:
         implicating = postmortems_implicating(alert=alert)
     elif entity is not None:

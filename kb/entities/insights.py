@@ -5,6 +5,7 @@ Every function here reads with a fixed number of queries, whatever the number of
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,8 +26,10 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
+    Value,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Cast, Coalesce, Lower, TruncDate
 from django.utils import timezone
 
 from kb.entities.grammar import name_pattern, reference_date
@@ -96,10 +99,13 @@ class Appearance:
 def entity_named(name: str) -> tuple[Entity | None, bool]:
     """The entity with this name or alias, any case, annotated by `entities_annotated`; the flag says it was found by an alias."""
     named = entities_annotated(Entity.objects.prefetch_related("aliases"))
-    entity = named.filter(name__iexact=name).first()
+    # LOWER(name) = LOWER(%s), which the unique index on LOWER(name) answers; `__iexact` (LIKE on SQLite,
+    # UPPER() on PostgreSQL) read every entity: 13 ms of an entity page's first view at 50,000 entities.
+    any_case = Lower(Value(name))
+    entity = named.alias(lowered=Lower("name")).filter(lowered=any_case).first()
     if entity is not None:
         return entity, False
-    entity = named.filter(aliases__name__iexact=name).first()
+    entity = named.alias(alias_lowered=Lower("aliases__name")).filter(alias_lowered=any_case).first()
     return (entity, True) if entity is not None else (None, False)
 
 
@@ -168,20 +174,30 @@ def entity_profile(entity: Entity) -> EntityProfile:
     profile.runbooks_for.sort(key=lambda a: a.document.title)
     profile.runbooks_mentioning.sort(key=lambda a: a.document.title)
 
-    touching = Q(reference__in=names) | reduce(or_, (Q(**{f"labels__{label}__in": names}) for label in INCIDENT_LABELS))
+    # A label's value is read out of the JSON only where its text holds one of the names as a JSON string:
+    # ten JSON reads of each of the latest incidents took 20 ms of the page's first view on SQLite.
+    spelled = {json.dumps(name, ensure_ascii=ascii) for name in names for ascii in (True, False)}
+    written = reduce(or_, (Q(labels_text__contains=text) for text in spelled))
+    labelled = reduce(or_, (Q(**{f"labels__{label}__in": names}) for label in INCIDENT_LABELS))
+    touching = Q(reference__in=names) | (written & labelled)
     if entity.kind == EntityKind.ALERT:
-        touching |= reduce(or_, (Q(alert__name__iexact=name) for name in names))
+        # Its alert read from the unique index on LOWER(name), as entity_named reads the entity.
+        alerts = Alert.objects.alias(lowered=Lower("name"))
+        touching |= Q(alert_id__in=alerts.filter(reduce(or_, (Q(lowered=Lower(Value(n))) for n in names))).values("pk"))
     # Labels are JSON, which no index reads: the names are looked for among the latest incidents received
     # (by id, an index range), not among all of them, so that the page costs the same at 100,000.
     latest = Incident.objects.order_by("-pk").values("pk")[:INCIDENTS_SEARCHED]
     profile.incidents = list(
-        Incident.objects.filter(touching, pk__in=Subquery(latest))
+        Incident.objects.alias(labels_text=Cast("labels", TextField()))
+        .filter(touching, pk__in=Subquery(latest))
         .select_related("alert", "runbook", "postmortem")
         .order_by("-started_at", "-created_at")[:50]
     )
 
     pattern = name_pattern(names)
-    candidates = FollowUp.objects.open().filter(postmortem__mentions__entity=entity).distinct()
+    # From the entity's mentions (an index), not from every open follow-up joined to them (13 ms at 50,000 entities).
+    mentioning = Mention.objects.filter(entity=entity).values("document_id")
+    candidates = FollowUp.objects.open().filter(postmortem_id__in=mentioning)
     profile.follow_ups = [f for f in candidates if pattern and pattern.search(f.text)]
 
     day = reference_date(entity.name)

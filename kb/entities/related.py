@@ -8,6 +8,9 @@ from django.db import connection
 
 from kb.models import Document, Entity, Mention
 
+# Mentions read to rank the related documents of one (see related_documents).
+RELATED_READ = 400
+
 
 @dataclass
 class Related:
@@ -19,18 +22,29 @@ class Related:
     names: list[str] = field(default_factory=list)
 
 
-def related_documents(*, document: Document, limit: int = 5) -> list[Related]:
+def related_documents(*, document: Document, limit: int = 5, read: int = RELATED_READ) -> list[Related]:
     """The documents sharing the most entities with this one (the most first, then by title), with the names
     they share: one query. Written out rather than built by the ORM: building its subqueries cost more than
-    running them, on the first view of every document page."""
+    running them, on the first view of every document page.
+
+    The documents are ranked by the rarer entities of this one: those of the fewest documents, as many as
+    `read` mentions of them hold (each entity's document count is kept on write). A metric that
+    2,000 of 13,000 documents name relates this one to all of them, says little, and made the query read
+    every one of those mentions (76 ms of a 130 ms first view of a runbook); every name a related document
+    shares is still listed."""
     t = {model.__name__: model._meta.db_table for model in (Mention, Entity, Document)}
     sql = f"""
         WITH mine AS (
-            SELECT DISTINCT m.entity_id FROM {t["Mention"]} m JOIN {t["Entity"]} e ON e.id = m.entity_id
+            SELECT DISTINCT m.entity_id, e.document_count FROM {t["Mention"]} m JOIN {t["Entity"]} e ON e.id = m.entity_id
             WHERE m.document_id = %s AND NOT e.ignored
+        ), read_from AS (
+            SELECT entity_id FROM (
+                SELECT entity_id, SUM(document_count) OVER (ORDER BY document_count, entity_id) AS reads FROM mine
+            ) AS rarest WHERE reads <= %s
         ), ranked AS (
             SELECT m.document_id, COUNT(DISTINCT m.entity_id) AS shared, d.title
-            FROM {t["Mention"]} m JOIN mine ON mine.entity_id = m.entity_id JOIN {t["Document"]} d ON d.id = m.document_id
+            FROM {t["Mention"]} m JOIN read_from ON read_from.entity_id = m.entity_id
+            JOIN {t["Document"]} d ON d.id = m.document_id
             WHERE m.document_id <> %s AND NOT d.archived
             GROUP BY m.document_id, d.title ORDER BY shared DESC, d.title LIMIT %s
         )
@@ -41,7 +55,7 @@ def related_documents(*, document: Document, limit: int = 5) -> list[Related]:
         ORDER BY ranked.shared DESC, ranked.title, ranked.document_id
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [document.pk, document.pk, limit])
+        cursor.execute(sql, [document.pk, read, document.pk, limit])
         rows = cursor.fetchall()
     related: dict[int, Related] = {}
     for document_id, title, slug, kind, shared, name in rows:
@@ -51,4 +65,5 @@ def related_documents(*, document: Document, limit: int = 5) -> list[Related]:
         related[document_id].names.append(name)
     for r in related.values():
         r.names.sort(key=str.lower)
-    return list(related.values())
+        r.shared = len(r.names)
+    return sorted(related.values(), key=lambda r: (-r.shared, r.title))

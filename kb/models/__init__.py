@@ -23,7 +23,7 @@ from kb.models.documents import (
     Runbook,
     Section,
 )
-from kb.models.entities import Entity, EntityAlias, EntityKind, Mention
+from kb.models.entities import Entity, EntityAlias, EntityKind, Mention, entities_named
 from kb.models.feedback import FeedbackAnswer, RunbookFeedback
 from kb.models.gitsync import GitSync, GitSyncAction, GitSyncOutcome
 from kb.models.search import SearchEntry, SearchKind, SearchScope, SearchTerm
@@ -62,4 +62,5 @@ __all__ = [
     "SearchScope",
     "SearchTerm",
     "Section",
+    "entities_named",
 ]

@@ -15,13 +15,19 @@ from kb.models.constraints import name_constraints
 from kb.models.documents import Document, PostMortem, Runbook
 
 
-class AlertManager(models.Manager):
+class AlertQuerySet(models.QuerySet):
+    def named(self, name: str) -> Alert | None:
+        """The alert of that name whatever its case, or None."""
+        # LOWER on both sides, as in the unique index (iexact read every alert: LIKE or UPPER).
+        return self.alias(key=Lower("name")).filter(key=Lower(Value(name))).first()
+
+
+class AlertManager(models.Manager.from_queryset(AlertQuerySet)):
     def for_name(self, name: str | None) -> Alert | None:
         """The alert of that name whatever its case, created when new; None for no name."""
         if not name:
             return None
-        # LOWER on both sides, as in the unique index (iexact read every alert: LIKE or UPPER).
-        return self.alias(key=Lower("name")).filter(key=Lower(Value(name))).first() or self.create(name=name)
+        return self.named(name) or self.create(name=name)
 
 
 class Alert(models.Model):
@@ -170,6 +176,9 @@ class Incident(models.Model):
                 fields=["alert", "-started_at"], condition=Q(runbook__isnull=True), name="incident_alert_no_runbook"
             ),
             models.Index(fields=["-started_at"], condition=Q(status="firing"), name="incident_firing_recent"),
+            # How many fire, and the latest of them (the home page): SQLite uses no partial index for
+            # `status = %s`, a bound parameter, and counted them by reading every incident (15 ms at 8,000).
+            models.Index(fields=["status", "-started_at"], name="incident_status"),
             # What fires now per alert (the home page), without reading the alerts' resolved incidents.
             models.Index(
                 fields=["alert", "-started_at"], condition=Q(status="firing"), name="incident_firing_by_alert"

@@ -17,7 +17,7 @@ from kb.models import Alert
 def alert_runbook(request, name):
     labels = labels_from_query(request.GET)
     alert_name = alert_name_from_path(name)
-    alert = Alert.objects.prefetch_related("runbooks").filter(name__iexact=alert_name).first() if alert_name else None
+    alert = Alert.objects.prefetch_related("runbooks").named(alert_name) if alert_name else None
     others: list = []
     if alert is not None:
         best, tied = alert.runbook_choice(labels)

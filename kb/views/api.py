@@ -210,7 +210,7 @@ def note_detail(request, slug):
 
 @api_view
 def alert_detail(request, name):
-    alert = Alert.objects.prefetch_related("runbooks").filter(name__iexact=name).first()
+    alert = Alert.objects.prefetch_related("runbooks").named(name)
     if alert is None:
         raise Http404(f"no alert named {name}")
     labels = labels_from_query(request.GET)

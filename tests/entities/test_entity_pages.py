@@ -192,3 +192,35 @@ def test_related_documents_leave_out_archived_documents_and_ignored_names(client
     entity_ignore(entity=Entity.objects.get(name="storage"))
     (related,) = related_documents(document=first)
     assert (related.title, related.shared, related.names, related.url) == ("Bucket slow", 1, ["minio"], "/notes/b/")
+
+
+def test_related_documents_are_found_through_the_rarer_names_and_list_every_name_shared(client):
+    from kb.entities.related import related_documents
+    from tests.pages_support import save_document
+
+    first = save_document("# Disk full\n\nThe `minio` pod in namespace `storage` filled up.\n", identity="a.md")
+    save_document("# Bucket slow\n\nThe `minio` pod in namespace `storage` was slow.\n", identity="b.md")
+    for n in range(3):
+        save_document(f"# Quota {n}\n\nNamespace `storage` hit its quota.\n", identity=f"q{n}.md")
+    # Everything shared is read while the mentions fit: the quota notes share `storage` alone.
+    assert [r.title for r in related_documents(document=first)] == ["Bucket slow", "Quota 0", "Quota 1", "Quota 2"]
+    # Only `minio` (2 documents) fits in 3 mentions read, not `storage` (5): a name most documents share
+    # relates nothing, yet the document found through `minio` still shows both names.
+    (related,) = related_documents(document=first, read=3)
+    assert (related.title, related.names) == ("Bucket slow", ["minio", "storage"])
+
+
+def test_the_entity_page_lists_the_incidents_whose_labels_name_it(client):
+    from tests.pages_support import save_document
+
+    save_document("# Cache cold\n\nThe `cache` pod in namespace `payments` went cold.\n", identity="cache.md")
+    save_document("# Disk\n\nThe `disk` pod in namespace `payments-2` filled up.\n", identity="disk.md")
+    alert = Alert.objects.create(name="CacheCold")
+    incident_save(incident=Incident(title="in it", alert=alert, fingerprint="a", labels={"namespace": "payments"}))
+    incident_save(
+        incident=Incident(title="next to it", alert=alert, fingerprint="b", labels={"namespace": "payments-2"})
+    )
+    incident_save(incident=Incident(title="only in a note", alert=alert, fingerprint="c", labels={"note": "payments"}))
+    html = client.get("/entities/PAYMENTS/").content.decode()
+    assert "in it" in html
+    assert "next to it" not in html and "only in a note" not in html

@@ -160,3 +160,17 @@ def test_a_postmortem_read_again_takes_one_query_and_its_toggles_are_never_share
     save_document(POSTMORTEM.format(done="x"), identity="disk-outage.md")
     follow_ups = visitor.get("/postmortems/disk-outage/").content.decode().split('id="follow-ups-title"')[1]
     assert "0 open" in follow_ups.split("</h2>")[0]
+
+
+def test_a_document_sharing_its_names_is_related_at_once_and_an_ignored_name_relates_nothing(client):
+    from kb.entities.curation import entity_ignore
+    from kb.models import Entity
+
+    page = "/notes/minio-disk/"
+    save_document("# Minio disk\n\nThe `minio` pod in namespace `storage` filled up.\n", identity="minio-disk.md")
+    assert 'id="related-heading"' not in client.get(page).content.decode()
+    save_document("# Minio slow\n\nThe `minio` pod was slow.\n", identity="minio-slow.md")
+    related = client.get(page).content.decode().split('id="related-heading"')[1]
+    assert "Minio slow" in related and "minio" in related
+    entity_ignore(entity=Entity.objects.get(name="minio"))
+    assert 'id="related-heading"' not in client.get(page).content.decode()
