@@ -1,8 +1,10 @@
-"""Many document saves as one unit (an import's batch of files): each save writes its document, parts,
-links and rows as usual, and leaves to `SaveBatch.write` the work that is the same done once for all
-of them: what the documents say about the incidents they name and those incidents' search rows, the
-search vocabulary, the entities' counts and kinds, and the documents to re-read for the alerts first
-seen. What is stored once `write` has run is what saving the documents one by one stores.
+"""Many document saves as one unit (an import's batch of files): each save writes its document and
+its links as usual, and leaves to `SaveBatch.write` the work that is the same done once for all of
+them: the rows each document owns (sections, history rows, follow-ups, lessons, search rows,
+mentions, its revision) inserted per table, the linked HTML of each, what the documents say about
+the incidents they name and those incidents' search rows, the search vocabulary, the entities'
+counts and kinds, and the documents to re-read for the alerts first seen. What is stored once
+`write` has run is what saving the documents one by one stores.
 
 The batch also keeps, from one batch to the next, what the import has read already: entities by
 name and the words the search vocabulary holds.
@@ -13,8 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.db.models import Model
+
 from kb.alerting.incidents import IncidentFacts
 from kb.entities.extraction import Evidence, Vocabulary
+from kb.entities.links import linked_html_write
 from kb.entities.mentions import MentionsLater
 from kb.search import SearchWords, search_documents_naming
 
@@ -23,7 +28,9 @@ class SaveBatch:
     def __init__(self) -> None:
         self.incidents = IncidentFacts()
         self.words = SearchWords()
-        self.mentions = MentionsLater()
+        # Rows of the batch's documents, inserted at `flush`: a bulk insert per table, not one a document.
+        self.rows: list[Model] = []
+        self.mentions = MentionsLater(rows=self.rows)
 
     @contextmanager
     def one(self, found: dict[int, Evidence] | None = None) -> Iterator[None]:
@@ -32,6 +39,7 @@ class SaveBatch:
         incidents = set(self.incidents.ids), dict(self.incidents.new)
         words = set(self.words.pending)
         mentions = self.mentions.snapshot()
+        rows, linked = list(self.rows), dict(self.mentions.linked)
         self.mentions.found = found or {}
         try:
             yield
@@ -39,16 +47,39 @@ class SaveBatch:
             self.incidents.ids, self.incidents.new = incidents
             self.words.pending, self.words.known = words, set()
             self.mentions.restore(mentions)
+            # Rows flushed during this file (it updated a document) went with its savepoint: pending again.
+            for row in rows:
+                row.pk = None
+            self.rows[:] = rows
+            self.mentions.linked = linked
             raise
         finally:
             # Keyed by id(): once the file is saved, another object may have the same id.
             self.mentions.found = {}
 
+    def flush(self) -> None:
+        """Inserts the rows left so far and stores the linked HTML: before a save reads or replaces a
+        document's own rows (an update), and before the batch's work that reads them."""
+        rows_insert(self.rows)
+        self.rows.clear()
+        linked_html_write(self.mentions.linked)
+        self.mentions.linked = {}
+
     def write(self, *, vocabulary: Vocabulary) -> None:
         """The batch's deferred work, inside the transaction of its saves; `vocabulary` knows their alerts."""
+        self.flush()
         self.words.write()
         self.incidents.write()
         self.mentions.write(vocabulary=vocabulary, naming=_documents_naming)
+
+
+def rows_insert(rows: list[Model]) -> None:
+    """New rows of several tables (whose foreign keys are already stored): one bulk insert per table."""
+    by_model: dict[type[Model], list[Model]] = {}
+    for row in rows:
+        by_model.setdefault(type(row), []).append(row)
+    for model, same in by_model.items():
+        model.objects.bulk_create(same, batch_size=500)
 
 
 def _documents_naming(names: list[str]) -> set[int]:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from kb.alerting.incidents import document_incidents_save
-from kb.documents.batches import SaveBatch
+from kb.documents.batches import SaveBatch, rows_insert
 from kb.documents.files import WEB_PAGE_SUFFIX
 from kb.entities.extraction import Vocabulary
 from kb.entities.mentions import mentions_write
@@ -44,7 +44,6 @@ class VersionConflict(Exception):
         )
 
 
-@transaction.atomic
 def document_save(
     parsed: ParsedDocument,
     *,
@@ -65,6 +64,36 @@ def document_save(
     `vocabulary` is what the knowledge base knows for extracting entities (read when not given).
     `batch`: one of many saves (an import) whose shared work its caller does once (`SaveBatch.write`).
     """
+    # In a batch, the savepoint of the file (kb.documents.importing) is the one a failure rolls back
+    # to: a second one would cost two more queries a document.
+    with transaction.atomic(savepoint=batch is None):
+        return _document_save(
+            parsed,
+            identity=identity,
+            source_path=source_path,
+            source_text=source_text,
+            reason=reason,
+            author=author,
+            edited_on_web=edited_on_web,
+            expected_version=expected_version,
+            vocabulary=vocabulary,
+            batch=batch,
+        )
+
+
+def _document_save(
+    parsed: ParsedDocument,
+    *,
+    identity: str,
+    source_path: str,
+    source_text: str,
+    reason: str,
+    author,
+    edited_on_web: bool,
+    expected_version: int | None,
+    vocabulary: Vocabulary | None,
+    batch: SaveBatch | None,
+) -> tuple[Document, str]:
     digest = content_hash(source_text)
     model = {DocumentKind.RUNBOOK: Runbook, DocumentKind.POSTMORTEM: PostMortem, DocumentKind.NOTE: Note}[parsed.kind]
     existing = Document.objects.select_for_update().filter(identity=identity).first()
@@ -84,6 +113,9 @@ def document_save(
             )
         if existing.content_hash == digest and not existing.archived:
             return existing, "unchanged"
+        if batch is not None:
+            # Its own rows are read and replaced below: those the batch still holds go in first.
+            batch.flush()
         document = model.objects.get(pk=existing.pk)
         document.version += 1
         outcome = "updated"
@@ -121,10 +153,17 @@ def document_save(
     # A new document has no rows yet to read or delete: each writer skips those queries (an import
     # creates thousands).
     created = existing is None
-    _replace_parts(document, parsed, created=created)
+    rows: list = batch.rows if batch is not None else []
+    _replace_parts(document, parsed, created=created, rows=rows)
+    if batch is None:
+        rows_insert(rows)  # the facts of its incidents, just below, read its history rows and sections
     _link_incidents(document, parsed, created=created, batch=batch)
     search_index_update(
-        document=document, sections=parsed.sections, created=created, words=batch.words if batch else None
+        document=document,
+        sections=parsed.sections,
+        created=created,
+        words=batch.words if batch else None,
+        rows=batch.rows if batch else None,
     )
     mentions_write(
         document=document,
@@ -136,7 +175,7 @@ def document_save(
         later=batch.mentions if batch else None,
     )
     last = 0 if created else document.revisions.aggregate(n=Max("number"))["n"] or 0
-    Revision.objects.create(
+    revision = Revision(
         document=document,
         number=last + 1,
         source_text=source_text,
@@ -144,6 +183,10 @@ def document_save(
         author=author,
         reason=reason[:200],
     )
+    if batch is not None:
+        batch.rows.append(revision)
+    else:
+        revision.save()
     return document, outcome
 
 
@@ -187,10 +230,11 @@ def starting_with(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)})
 
 
-def _replace_parts(document: Document, parsed: ParsedDocument, *, created: bool) -> None:
+def _replace_parts(document: Document, parsed: ParsedDocument, *, created: bool, rows: list) -> None:
+    """Deletes the document's sections, history rows, follow-ups and lessons; their new rows go to `rows`."""
     if not created:
         document.sections.all().delete()
-    Section.objects.bulk_create(
+    rows.extend(
         Section(
             document=document,
             position=i,
@@ -204,7 +248,7 @@ def _replace_parts(document: Document, parsed: ParsedDocument, *, created: bool)
     if isinstance(document, Runbook):
         if not created:
             document.resolution_entries.all().delete()
-        ResolutionEntry.objects.bulk_create(
+        rows.extend(
             ResolutionEntry(
                 runbook=document,
                 position=i,
@@ -221,13 +265,11 @@ def _replace_parts(document: Document, parsed: ParsedDocument, *, created: bool)
         if not created:
             document.follow_ups.all().delete()
             document.lessons.all().delete()
-        FollowUp.objects.bulk_create(
+        rows.extend(
             FollowUp(postmortem=document, position=i, text=f.text, status=f.status, owner=f.owner[:200], due=f.due)
             for i, f in enumerate(parsed.follow_ups)
         )
-        Lesson.objects.bulk_create(
-            Lesson(postmortem=document, position=i, text=text) for i, text in enumerate(parsed.lessons)
-        )
+        rows.extend(Lesson(postmortem=document, position=i, text=text) for i, text in enumerate(parsed.lessons))
 
 
 def _link_incidents(document: Document, parsed: ParsedDocument, *, created: bool, batch: SaveBatch | None) -> None:
