@@ -31,6 +31,18 @@ class SaveBatch:
         # Rows of the batch's documents, inserted at `flush`: a bulk insert per table, not one a document.
         self.rows: list[Model] = []
         self.mentions = MentionsLater(rows=self.rows)
+        # The identities of the batch's files, and those stored among them and their alert sections'
+        # (`<identity>#<alert>`), read once a batch (kb.documents.importing); each document saved joins them.
+        self.files: set[str] = set()
+        self.stored: set[str] = set()
+
+    def is_new(self, identity: str) -> bool:
+        """The identity of a batch's file or alert section that is not stored: no read needed."""
+        return identity.partition("#")[0] in self.files and identity not in self.stored
+
+    def has_parts(self, identity: str) -> bool:
+        """Whether a runbook of one of that file's alert sections may be stored (archived or not)."""
+        return identity not in self.files or any(s.startswith(f"{identity}#") for s in self.stored)
 
     @contextmanager
     def one(self, found: dict[int, Evidence] | None = None) -> Iterator[None]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from kb.documents.batches import SaveBatch
@@ -161,12 +162,16 @@ def import_paths(
             results: list[FileResult] = []
             error: Exception | None = None
             with transaction.atomic():
-                for candidate in candidates[first : first + BATCH_FILES]:
+                chosen = candidates[first : first + BATCH_FILES]
+                read_now = [next(read) for _ in chosen]
+                if batch is not None:
+                    _stored_read(batch, [_identity(c, r.parsed) for c, r in zip(chosen, read_now) if r.parsed])
+                for candidate, reading in zip(chosen, read_now):
                     if candidate.root is not None:
                         seen_roots.setdefault(candidate.root, set()).add(candidate.identity)
                     try:
                         result = import_file(
-                            candidate, dry_run=dry_run, vocabulary=vocabulary, batch=batch, reading=next(read)
+                            candidate, dry_run=dry_run, vocabulary=vocabulary, batch=batch, reading=reading
                         )
                     except Exception as exc:  # no file's fault (a bug, the database): the files before it are kept
                         error = exc
@@ -306,7 +311,7 @@ def import_file(
     if reading.parsed is None:
         return FileResult(shown, reading.outcome, reading.message)
     text, parsed = reading.text, reading.parsed
-    identity = f"id:{parsed.identity}" if parsed.identity else candidate.identity
+    identity = _identity(candidate, parsed)
     try:
         if dry_run:
             return FileResult(shown, _dry_outcome(identity, text), _warning_text(parsed), kind=parsed.kind)
@@ -331,6 +336,21 @@ def import_file(
     return FileResult(shown, outcome, message, document, parts, kind=parsed.kind)
 
 
+def _identity(candidate: Candidate, parsed: ParsedDocument) -> str:
+    return f"id:{parsed.identity}" if parsed.identity else candidate.identity
+
+
+def _stored_read(batch: SaveBatch, identities: list[str]) -> None:
+    """Which of the batch's files and of their alert sections' runbooks (`<identity>#<alert>`) are stored,
+    archived or not: one query a batch, so that saving a new file reads nothing to know it is new."""
+    batch.files, batch.stored = set(identities), set()
+    if identities:
+        wanted = Q(identity__in=identities)
+        for identity in identities:
+            wanted |= starting_with("identity", f"{identity}#")
+        batch.stored = set(Document.objects.filter(wanted).values_list("identity", flat=True))
+
+
 def _save_parts(
     parsed: ParsedDocument, identity: str, shown: str, vocabulary: Vocabulary | None, batch: SaveBatch | None
 ) -> list[FileResult]:
@@ -351,6 +371,8 @@ def _save_parts(
             batch=batch,
         )
         results.append(FileResult(f"{shown}#{part.anchor}", outcome, "", document, kind="runbook"))
+    if batch is not None and not batch.has_parts(identity):
+        return results  # none stored before: nothing to archive
     # One read: most files have no alert sections, before or now, and nothing to archive.
     gone = list(
         Runbook.objects.filter(starting_with("identity", f"{identity}#"), archived=False)

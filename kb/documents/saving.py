@@ -96,7 +96,10 @@ def _document_save(
 ) -> tuple[Document, str]:
     digest = content_hash(source_text)
     model = {DocumentKind.RUNBOOK: Runbook, DocumentKind.POSTMORTEM: PostMortem, DocumentKind.NOTE: Note}[parsed.kind]
-    existing = Document.objects.select_for_update().filter(identity=identity).first()
+    if batch is not None and batch.is_new(identity):
+        existing = None
+    else:
+        existing = Document.objects.select_for_update().filter(identity=identity).first()
     if expected_version is not None:
         # The row is locked until commit (SQLite locks the whole database for the write), so the
         # version cannot move between this check and the save below. Saving the very text that is
@@ -149,6 +152,8 @@ def _document_save(
         document.status = parsed.status
         document.summary = parsed.summary
     document.save()
+    if batch is not None:
+        batch.stored.add(identity)
 
     # A new document has no rows yet to read or delete: each writer skips those queries (an import
     # creates thousands).
