@@ -1,7 +1,7 @@
 """Many document saves as one unit (an import's batch of files): each save writes its document and
 its links as usual, and leaves to `SaveBatch.write` the work that is the same done once for all of
 them: the rows each document owns (sections, history rows, follow-ups, lessons, search rows,
-mentions, its revision) inserted per table, the linked HTML of each, what the documents say about
+mentions, links to the incidents it names, its revision) inserted per table, the linked HTML of each, what the documents say about
 the incidents they name and those incidents' search rows, the search vocabulary, the entities'
 counts and kinds, and the documents to re-read for the alerts first seen. What is stored once
 `write` has run is what saving the documents one by one stores.
@@ -27,10 +27,10 @@ from kb.search import SearchWords, search_documents_naming
 
 class SaveBatch:
     def __init__(self) -> None:
-        self.incidents = IncidentFacts()
-        self.words = SearchWords()
         # Rows of the batch's documents, inserted at `flush`: a bulk insert per table, not one a document.
         self.rows: list[Model] = []
+        self.incidents = IncidentFacts(rows=self.rows)
+        self.words = SearchWords()
         self.mentions = MentionsLater(rows=self.rows)
         # The identities of the batch's files, and those stored among them and their alert sections'
         # (`<identity>#<alert>`), read once a batch (kb.documents.importing); each document saved joins them.
