@@ -36,10 +36,19 @@ class SaveBatch:
         # (`<identity>#<alert>`), read once a batch (kb.documents.importing); each document saved joins them.
         self.files: set[str] = set()
         self.stored: set[str] = set()
+        # The (kind, slug) stored that the batch's new documents may want, read at its start with the
+        # options and prefixes asked (kb.documents.saving.slug_options); each slug given joins them.
+        self.slugs: set[tuple[str, str]] = set()
+        self.slugs_asked: set[str] = set()
+        self.prefixes_asked: set[str] = set()
 
     def is_new(self, identity: str) -> bool:
         """The identity of a batch's file or alert section that is not stored: no read needed."""
         return identity.partition("#")[0] in self.files and identity not in self.stored
+
+    def slugs_cover(self, options: list[str]) -> bool:
+        """Whether the slugs read at the batch's start answer which of these options are taken."""
+        return options[-1] in self.prefixes_asked and all(o in self.slugs_asked for o in options)
 
     def has_parts(self, identity: str) -> bool:
         """Whether a runbook of one of that file's alert sections may be stored (archived or not)."""
@@ -52,6 +61,7 @@ class SaveBatch:
         incidents = set(self.incidents.ids), dict(self.incidents.new)
         words = set(self.words.pending)
         mentions = self.mentions.snapshot()
+        slugs = set(self.slugs)
         rows, linked = list(self.rows), dict(self.mentions.linked)
         self.mentions.found = found or {}
         try:
@@ -63,6 +73,7 @@ class SaveBatch:
             # Rows flushed during this file (it updated a document) went with its savepoint: pending again.
             self.rows[:] = rows
             self.mentions.linked = linked
+            self.slugs = slugs
             raise
         finally:
             # Keyed by id(): once the file is saved, another object may have the same id.

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from kb.documents.batches import SaveBatch
 from kb.documents.files import name_problem, shown_name, skip_reason
-from kb.documents.saving import document_save, starting_with
+from kb.documents.saving import document_save, slug_options, starting_with
 from kb.entities.counts import counts_documents_archived
 from kb.entities.extraction import Evidence, Vocabulary, evidence_of
 from kb.entities.mentions import vocabulary_load
@@ -165,7 +165,9 @@ def import_paths(
                 chosen = candidates[first : first + BATCH_FILES]
                 read_now = [next(read) for _ in chosen]
                 if batch is not None:
-                    _stored_read(batch, [_identity(c, r.parsed) for c, r in zip(chosen, read_now) if r.parsed])
+                    _stored_read(
+                        batch, [(_identity(c, r.parsed), r.parsed) for c, r in zip(chosen, read_now) if r.parsed]
+                    )
                 for candidate, reading in zip(chosen, read_now):
                     if candidate.root is not None:
                         seen_roots.setdefault(candidate.root, set()).add(candidate.identity)
@@ -340,15 +342,31 @@ def _identity(candidate: Candidate, parsed: ParsedDocument) -> str:
     return f"id:{parsed.identity}" if parsed.identity else candidate.identity
 
 
-def _stored_read(batch: SaveBatch, identities: list[str]) -> None:
-    """Which of the batch's files and of their alert sections' runbooks (`<identity>#<alert>`) are stored,
-    archived or not: one query a batch, so that saving a new file reads nothing to know it is new."""
-    batch.files, batch.stored = set(identities), set()
-    if identities:
-        wanted = Q(identity__in=identities)
-        for identity in identities:
-            wanted |= starting_with("identity", f"{identity}#")
-        batch.stored = set(Document.objects.filter(wanted).values_list("identity", flat=True))
+def _stored_read(batch: SaveBatch, files: list[tuple[str, ParsedDocument]]) -> None:
+    """What the saves of the batch's files would each read: which of them and of their alert sections'
+    runbooks (`<identity>#<alert>`) are stored, archived or not, and the slugs a new one may want. Two
+    queries a batch, so that saving a new file reads nothing to know it is new or to name it."""
+    identities = [identity for identity, _ in files]
+    batch.files, batch.stored, batch.slugs = set(identities), set(), set()
+    batch.slugs_asked, batch.prefixes_asked = set(), set()
+    if not files:
+        return
+    wanted = Q(identity__in=identities)
+    for identity in identities:
+        wanted |= starting_with("identity", f"{identity}#")
+    batch.stored = set(Document.objects.filter(wanted).order_by().values_list("identity", flat=True))
+    for identity, parsed in files:
+        for document, its_identity in [
+            (parsed, identity),
+            *((p.parsed, f"{identity}#{p.alert}") for p in parsed.parts),
+        ]:
+            options = slug_options(document, its_identity)
+            batch.slugs_asked.update(options)
+            batch.prefixes_asked.add(options[-1])
+    slugs = Q(slug__in=batch.slugs_asked)
+    for prefix in batch.prefixes_asked:
+        slugs |= starting_with("slug", f"{prefix}-")
+    batch.slugs = set(Document.objects.filter(slugs).order_by().values_list("kind", "slug"))
 
 
 def _save_parts(

@@ -123,7 +123,7 @@ def _document_save(
         document.version += 1
         outcome = "updated"
     else:
-        document = model(identity=identity, kind=parsed.kind, slug=_free_slug(parsed, identity))
+        document = model(identity=identity, kind=parsed.kind, slug=_free_slug(parsed, identity, batch))
         outcome = "created"
 
     document.title = parsed.title[:500]
@@ -199,23 +199,27 @@ def _documents_naming(names: list[str]) -> set[int]:
     return search_documents_naming(names=names)
 
 
-def _free_slug(parsed: ParsedDocument, identity: str) -> str:
-    """The file name, made unique by its folders and then by a number when another document has it."""
-    if parsed.slug_hint or parsed.identity:
-        options = [slugify(parsed.slug_hint or parsed.identity)]
+def _free_slug(parsed: ParsedDocument, identity: str, batch: SaveBatch | None = None) -> str:
+    """The file name, made unique by its folders and then by a number when another document has it.
+    In a batch whose slugs were read at its start (`SaveBatch.slugs_read`), nothing is read."""
+    options = slug_options(parsed, identity)
+    if batch is not None and batch.slugs_cover(options):
+        taken = {s for k, s in batch.slugs if k == parsed.kind and (s in options or s.startswith(f"{options[-1]}-"))}
     else:
-        parts = identity.rsplit(".", 1)[0].split("/") if "." in identity.rsplit("/", 1)[-1] else identity.split("/")
-        # `disk-full.html.md` (Middleman, Jekyll): the page's own extension is not part of its name.
-        parts[-1] = WEB_PAGE_SUFFIX.sub("", parts[-1]) or parts[-1]
-        options = [slugify("-".join(parts[-n:])) for n in range(1, len(parts) + 1)]
-    options = [o[:180] for o in options if o] or ["document"]
-    same_kind = Document.objects.filter(kind=parsed.kind).order_by()
-    # Two index lookups: with an OR of them, SQLite read every slug of the kind, for every document saved.
-    taken = set(
-        same_kind.filter(slug__in=options)
-        .values_list("slug", flat=True)
-        .union(same_kind.filter(starting_with("slug", f"{options[-1]}-")).values_list("slug", flat=True))
-    )
+        same_kind = Document.objects.filter(kind=parsed.kind).order_by()
+        # Two index lookups: with an OR of them, SQLite read every slug of the kind, for every document saved.
+        taken = set(
+            same_kind.filter(slug__in=options)
+            .values_list("slug", flat=True)
+            .union(same_kind.filter(starting_with("slug", f"{options[-1]}-")).values_list("slug", flat=True))
+        )
+    slug = _first_free(options, taken)
+    if batch is not None:
+        batch.slugs.add((parsed.kind, slug))
+    return slug
+
+
+def _first_free(options: list[str], taken: set[str]) -> str:
     for option in options:
         if option not in taken:
             return option
@@ -223,6 +227,18 @@ def _free_slug(parsed: ParsedDocument, identity: str) -> str:
     while f"{options[-1]}-{n}" in taken:
         n += 1
     return f"{options[-1]}-{n}"
+
+
+def slug_options(parsed: ParsedDocument, identity: str) -> list[str]:
+    """The slugs a new document may take, best first; the last one numbered when all are taken."""
+    if parsed.slug_hint or parsed.identity:
+        options = [slugify(parsed.slug_hint or parsed.identity)]
+    else:
+        parts = identity.rsplit(".", 1)[0].split("/") if "." in identity.rsplit("/", 1)[-1] else identity.split("/")
+        # `disk-full.html.md` (Middleman, Jekyll): the page's own extension is not part of its name.
+        parts[-1] = WEB_PAGE_SUFFIX.sub("", parts[-1]) or parts[-1]
+        options = [slugify("-".join(parts[-n:])) for n in range(1, len(parts) + 1)]
+    return [o[:180] for o in options if o] or ["document"]
 
 
 def starting_with(field: str, prefix: str) -> Q:
