@@ -18,12 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from kb.documents.batches import SaveBatch
 from kb.documents.files import name_problem, shown_name, skip_reason
-from kb.documents.saving import document_save, slug_options, starting_with
+from kb.documents.saving import document_identity, document_save, saves_ahead, starting_with
 from kb.entities.counts import counts_documents_archived
 from kb.entities.extraction import Evidence, Vocabulary, evidence_of
 from kb.entities.mentions import vocabulary_load
@@ -165,9 +164,7 @@ def import_paths(
                 chosen = candidates[first : first + BATCH_FILES]
                 read_now = [next(read) for _ in chosen]
                 if batch is not None:
-                    _stored_read(
-                        batch, [(_identity(c, r.parsed), r.parsed) for c, r in zip(chosen, read_now) if r.parsed]
-                    )
+                    saves_ahead(batch, [(c.identity, r.parsed) for c, r in zip(chosen, read_now) if r.parsed])
                 for candidate, reading in zip(chosen, read_now):
                     if candidate.root is not None:
                         seen_roots.setdefault(candidate.root, set()).add(candidate.identity)
@@ -313,7 +310,7 @@ def import_file(
     if reading.parsed is None:
         return FileResult(shown, reading.outcome, reading.message)
     text, parsed = reading.text, reading.parsed
-    identity = _identity(candidate, parsed)
+    identity = document_identity(parsed, candidate.identity)
     try:
         if dry_run:
             return FileResult(shown, _dry_outcome(identity, text), _warning_text(parsed), kind=parsed.kind)
@@ -336,37 +333,6 @@ def import_file(
         shown_counts = ", ".join(f"{n} {o}" for o, n in counts.items() if n)
         message = "; ".join(filter(None, [message, f"{len(parts)} alert runbooks ({shown_counts})"]))
     return FileResult(shown, outcome, message, document, parts, kind=parsed.kind)
-
-
-def _identity(candidate: Candidate, parsed: ParsedDocument) -> str:
-    return f"id:{parsed.identity}" if parsed.identity else candidate.identity
-
-
-def _stored_read(batch: SaveBatch, files: list[tuple[str, ParsedDocument]]) -> None:
-    """What the saves of the batch's files would each read: which of them and of their alert sections'
-    runbooks (`<identity>#<alert>`) are stored, archived or not, and the slugs a new one may want. Two
-    queries a batch, so that saving a new file reads nothing to know it is new or to name it."""
-    identities = [identity for identity, _ in files]
-    batch.files, batch.stored, batch.slugs = set(identities), set(), set()
-    batch.slugs_asked, batch.prefixes_asked = set(), set()
-    if not files:
-        return
-    wanted = Q(identity__in=identities)
-    for identity in identities:
-        wanted |= starting_with("identity", f"{identity}#")
-    batch.stored = set(Document.objects.filter(wanted).order_by().values_list("identity", flat=True))
-    for identity, parsed in files:
-        for document, its_identity in [
-            (parsed, identity),
-            *((p.parsed, f"{identity}#{p.alert}") for p in parsed.parts),
-        ]:
-            options = slug_options(document, its_identity)
-            batch.slugs_asked.update(options)
-            batch.prefixes_asked.add(options[-1])
-    slugs = Q(slug__in=batch.slugs_asked)
-    for prefix in batch.prefixes_asked:
-        slugs |= starting_with("slug", f"{prefix}-")
-    batch.slugs = set(Document.objects.filter(slugs).order_by().values_list("kind", "slug"))
 
 
 def _save_parts(

@@ -195,6 +195,40 @@ def _document_save(
     return document, outcome
 
 
+def document_identity(parsed: ParsedDocument, path: str) -> str:
+    """What a file's document is found by on a re-import: front matter `id`, else its path."""
+    return f"id:{parsed.identity}" if parsed.identity else path
+
+
+def saves_ahead(batch: SaveBatch, files: list[tuple[str, ParsedDocument]]) -> None:
+    """What the saves of a batch's files (an import's: path identity and parsed) would each read: which of them
+    and of their alert sections' runbooks (`<identity>#<alert>`) are stored, archived or not, and the
+    slugs a new one may want. Two queries a batch: saving a new file reads nothing to know it is new or
+    to name itself."""
+    files = [(document_identity(parsed, path), parsed) for path, parsed in files]
+    identities = [identity for identity, _ in files]
+    batch.files, batch.stored, batch.slugs = set(identities), set(), set()
+    batch.slugs_asked, batch.prefixes_asked = set(), set()
+    if not files:
+        return
+    wanted = Q(identity__in=identities)
+    for identity in identities:
+        wanted |= starting_with("identity", f"{identity}#")
+    batch.stored = set(Document.objects.filter(wanted).order_by().values_list("identity", flat=True))
+    for identity, parsed in files:
+        for document, its_identity in [
+            (parsed, identity),
+            *((p.parsed, f"{identity}#{p.alert}") for p in parsed.parts),
+        ]:
+            options = slug_options(document, its_identity)
+            batch.slugs_asked.update(options)
+            batch.prefixes_asked.add(options[-1])
+    slugs = Q(slug__in=batch.slugs_asked)
+    for prefix in batch.prefixes_asked:
+        slugs |= starting_with("slug", f"{prefix}-")
+    batch.slugs = set(Document.objects.filter(slugs).order_by().values_list("kind", "slug"))
+
+
 def _documents_naming(names: list[str]) -> set[int]:
     return search_documents_naming(names=names)
 
