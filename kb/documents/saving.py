@@ -29,6 +29,7 @@ from kb.models import (
     Runbook,
     Section,
 )
+from kb.models.constraints import names_inserted
 from kb.search import search_documents_naming, search_index_update
 
 
@@ -137,7 +138,7 @@ def _document_save(
     document.edited_on_web = edited_on_web
     document.updated_at = timezone.now()
     if isinstance(document, Runbook):
-        document.alert = Alert.objects.for_name(parsed.alert)
+        document.alert = _alert_for(parsed.alert, vocabulary if batch is not None else None)
         document.labels = parsed.labels
         document.last_reviewed_on = parsed.last_reviewed_on
         document.review_in = parsed.review_in[:100]
@@ -227,6 +228,15 @@ def saves_ahead(batch: SaveBatch, files: list[tuple[str, ParsedDocument]]) -> No
     for prefix in batch.prefixes_asked:
         slugs |= starting_with("slug", f"{prefix}-")
     batch.slugs = set(Document.objects.filter(slugs).order_by().values_list("kind", "slug"))
+
+
+def _alert_for(name: str | None, vocabulary: Vocabulary | None) -> Alert | None:
+    """The alert of that name, created when new. A name an import's vocabulary (every alert stored when
+    it began, and those of its runbooks) does not know is most likely new: inserted without a read."""
+    if name and vocabulary is not None and name.lower() not in vocabulary.known:
+        if inserted := names_inserted([Alert(name=name)]):
+            return inserted[name.lower()]
+    return Alert.objects.for_name(name)
 
 
 def _documents_naming(names: list[str]) -> set[int]:

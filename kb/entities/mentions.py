@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 
@@ -23,6 +23,7 @@ from kb.entities.extraction import Finding, Vocabulary
 from kb.entities.links import documents_relink, links_store
 from kb.markdown.parsing import ParsedDocument, ParseError, parse_document
 from kb.models import Alert, Document, Entity, Mention
+from kb.models.constraints import names_inserted
 
 
 def vocabulary_load() -> Vocabulary:
@@ -202,45 +203,13 @@ def _entities_named(findings: list[Finding], *, known: dict[str, Entity] | None 
         found = {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=unknown)}
         missing = [Entity(name=wanted[key].name, kind=wanted[key].kind) for key in unknown if key not in found]
         if missing:
-            found |= _entities_insert(missing)
+            found |= names_inserted(missing)
             # Names another writer inserted meanwhile, or all of them where no id comes back from an insert.
             keys = [e.name.lower() for e in missing if e.name.lower() not in found]
             if keys:
                 found |= {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=keys)}
         known.update(found)
     return {key: known[key] for key in wanted if key in known}
-
-
-INSERTED_AT_ONCE = 50
-
-
-def _entities_insert(entities: list[Entity]) -> dict[str, Entity]:
-    """Inserts the entities whose name is free and returns those by lower-cased name, their ids set: an
-    INSERT … ON CONFLICT DO NOTHING RETURNING, where bulk_create ignoring conflicts returns no ids and
-    costs a read back. Without RETURNING (SQLite before 3.35) none come back."""
-    if not connection.features.can_return_rows_from_bulk_insert:
-        Entity.objects.bulk_create(entities, ignore_conflicts=True)
-        return {}
-    meta, quote = Entity._meta, connection.ops.quote_name
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    inserted: dict[str, Entity] = {}
-    with connection.cursor() as cursor:
-        for start in range(0, len(entities), INSERTED_AT_ONCE):
-            chunk = entities[start : start + INSERTED_AT_ONCE]
-            row = f"({', '.join(['%s'] * len(fields))})"
-            sql = (
-                f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-                f"VALUES {', '.join([row] * len(chunk))} ON CONFLICT DO NOTHING "
-                f"RETURNING {quote(meta.pk.column)}, {quote(meta.get_field('name').column)}"
-            )
-            params = [f.get_db_prep_save(f.pre_save(entity, True), connection) for entity in chunk for f in fields]
-            cursor.execute(sql, params)
-            ids = {name.lower(): pk for pk, name in cursor.fetchall()}
-            for entity in chunk:
-                if (pk := ids.get(entity.name.lower())) is not None:
-                    entity.pk, entity._state.adding, entity._state.db = pk, False, connection.alias
-                    inserted[entity.name.lower()] = entity
-    return inserted
 
 
 def entities_revote(*, entity_ids: Iterable[int]) -> list[Entity]:
