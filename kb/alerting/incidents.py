@@ -77,9 +77,11 @@ class IncidentFacts:
     written once for all of them (`write`), from what the batch's documents say in the end: the same
     as writing them after each document, in six queries a batch instead of ten a document."""
 
-    def __init__(self) -> None:
+    def __init__(self, rows: list | None = None) -> None:
         self.ids: set[int] = set()
         self.new: dict[int, Incident] = {}
+        # A new document's links to the incidents it names, for the batch to insert with its other rows.
+        self.rows: list = [] if rows is None else rows
 
     def write(self) -> None:
         changed: list[Incident] = []
@@ -109,7 +111,10 @@ def document_incidents_save(
         Incident(reference=ref, origin=IncidentOrigin.DOCUMENT) for ref in references if ref not in existing
     )
     named = [*existing.values(), *new]
-    if created:
+    if created and later is not None:
+        link = Incident.documents.through
+        later.rows.extend(link(incident_id=incident.pk, document_id=document.pk) for incident in named)
+    elif created:
         document.incidents_named.add(*named)
     else:
         document.incidents_named.set(named)

@@ -1,8 +1,10 @@
-"""Many document saves as one unit (an import's batch of files): each save writes its document, parts,
-links and rows as usual, and leaves to `SaveBatch.write` the work that is the same done once for all
-of them: what the documents say about the incidents they name and those incidents' search rows, the
-search vocabulary, the entities' counts and kinds, and the documents to re-read for the alerts first
-seen. What is stored once `write` has run is what saving the documents one by one stores.
+"""Many document saves as one unit (an import's batch of files): each save writes its document and
+its links as usual, and leaves to `SaveBatch.write` the work that is the same done once for all of
+them: the rows each document owns (sections, history rows, follow-ups, lessons, search rows,
+mentions, links to the incidents it names, its revision) inserted per table, the linked HTML of each, what the documents say about
+the incidents they name and those incidents' search rows, the search vocabulary, the entities'
+counts and kinds, and the documents to re-read for the alerts first seen. What is stored once
+`write` has run is what saving the documents one by one stores.
 
 The batch also keeps, from one batch to the next, what the import has read already: entities by
 name and the words the search vocabulary holds.
@@ -13,17 +15,44 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.db import connection
+from django.db.models import Model
+
 from kb.alerting.incidents import IncidentFacts
 from kb.entities.extraction import Evidence, Vocabulary
+from kb.entities.links import linked_html_write
 from kb.entities.mentions import MentionsLater
 from kb.search import SearchWords, search_documents_naming
 
 
 class SaveBatch:
     def __init__(self) -> None:
-        self.incidents = IncidentFacts()
+        # Rows of the batch's documents, inserted at `flush`: a bulk insert per table, not one a document.
+        self.rows: list[Model] = []
+        self.incidents = IncidentFacts(rows=self.rows)
         self.words = SearchWords()
-        self.mentions = MentionsLater()
+        self.mentions = MentionsLater(rows=self.rows)
+        # The identities of the batch's files, and those stored among them and their alert sections'
+        # (`<identity>#<alert>`), read once a batch (kb.documents.importing); each document saved joins them.
+        self.files: set[str] = set()
+        self.stored: set[str] = set()
+        # The (kind, slug) stored that the batch's new documents may want, read at its start with the
+        # options and prefixes asked (kb.documents.saving.slug_options); each slug given joins them.
+        self.slugs: set[tuple[str, str]] = set()
+        self.slugs_asked: set[str] = set()
+        self.prefixes_asked: set[str] = set()
+
+    def is_new(self, identity: str) -> bool:
+        """The identity of a batch's file or alert section that is not stored: no read needed."""
+        return identity.partition("#")[0] in self.files and identity not in self.stored
+
+    def slugs_cover(self, options: list[str]) -> bool:
+        """Whether the slugs read at the batch's start answer which of these options are taken."""
+        return options[-1] in self.prefixes_asked and all(o in self.slugs_asked for o in options)
+
+    def has_parts(self, identity: str) -> bool:
+        """Whether a runbook of one of that file's alert sections may be stored (archived or not)."""
+        return identity not in self.files or any(s.startswith(f"{identity}#") for s in self.stored)
 
     @contextmanager
     def one(self, found: dict[int, Evidence] | None = None) -> Iterator[None]:
@@ -32,6 +61,8 @@ class SaveBatch:
         incidents = set(self.incidents.ids), dict(self.incidents.new)
         words = set(self.words.pending)
         mentions = self.mentions.snapshot()
+        slugs = set(self.slugs)
+        rows, linked = list(self.rows), dict(self.mentions.linked)
         self.mentions.found = found or {}
         try:
             yield
@@ -39,16 +70,48 @@ class SaveBatch:
             self.incidents.ids, self.incidents.new = incidents
             self.words.pending, self.words.known = words, set()
             self.mentions.restore(mentions)
+            # Rows flushed during this file (it updated a document) went with its savepoint: pending again.
+            self.rows[:] = rows
+            self.mentions.linked = linked
+            self.slugs = slugs
             raise
         finally:
             # Keyed by id(): once the file is saved, another object may have the same id.
             self.mentions.found = {}
 
+    def flush(self) -> None:
+        """Inserts the rows left so far and stores the linked HTML: before a save reads or replaces a
+        document's own rows (an update), and before the batch's work that reads them."""
+        rows_insert(self.rows)
+        self.rows.clear()
+        linked_html_write(self.mentions.linked)
+        self.mentions.linked = {}
+
     def write(self, *, vocabulary: Vocabulary) -> None:
         """The batch's deferred work, inside the transaction of its saves; `vocabulary` knows their alerts."""
+        self.flush()
         self.words.write()
         self.incidents.write()
         self.mentions.write(vocabulary=vocabulary, naming=_documents_naming)
+
+
+def rows_insert(rows: list[Model]) -> None:
+    """New rows of several tables (whose foreign keys are already stored): one INSERT statement per
+    table, run for each of its rows. `bulk_create` compiled a parameter per field and row through the
+    ORM, a fifth of an import's CPU; the rows' primary keys are not read back (nothing reads them)."""
+    by_model: dict[type[Model], list[Model]] = {}
+    for row in rows:
+        by_model.setdefault(type(row), []).append(row)
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model, same in by_model.items():
+            meta = model._meta
+            fields = [f for f in meta.concrete_fields if not f.primary_key and not getattr(f, "generated", False)]
+            columns = ", ".join(quote(f.column) for f in fields)
+            sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+            cursor.executemany(
+                sql, [[f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields] for row in same]
+            )
 
 
 def _documents_naming(names: list[str]) -> set[int]:

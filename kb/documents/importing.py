@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from kb.documents.batches import SaveBatch
 from kb.documents.files import name_problem, shown_name, skip_reason
-from kb.documents.saving import document_save, starting_with
+from kb.documents.saving import document_identity, document_save, saves_ahead, starting_with
 from kb.entities.counts import counts_documents_archived
 from kb.entities.extraction import Evidence, Vocabulary, evidence_of
 from kb.entities.mentions import vocabulary_load
@@ -161,12 +161,16 @@ def import_paths(
             results: list[FileResult] = []
             error: Exception | None = None
             with transaction.atomic():
-                for candidate in candidates[first : first + BATCH_FILES]:
+                chosen = candidates[first : first + BATCH_FILES]
+                read_now = [next(read) for _ in chosen]
+                if batch is not None:
+                    saves_ahead(batch, [(c.identity, r.parsed) for c, r in zip(chosen, read_now) if r.parsed])
+                for candidate, reading in zip(chosen, read_now):
                     if candidate.root is not None:
                         seen_roots.setdefault(candidate.root, set()).add(candidate.identity)
                     try:
                         result = import_file(
-                            candidate, dry_run=dry_run, vocabulary=vocabulary, batch=batch, reading=next(read)
+                            candidate, dry_run=dry_run, vocabulary=vocabulary, batch=batch, reading=reading
                         )
                     except Exception as exc:  # no file's fault (a bug, the database): the files before it are kept
                         error = exc
@@ -306,7 +310,7 @@ def import_file(
     if reading.parsed is None:
         return FileResult(shown, reading.outcome, reading.message)
     text, parsed = reading.text, reading.parsed
-    identity = f"id:{parsed.identity}" if parsed.identity else candidate.identity
+    identity = document_identity(parsed, candidate.identity)
     try:
         if dry_run:
             return FileResult(shown, _dry_outcome(identity, text), _warning_text(parsed), kind=parsed.kind)
@@ -351,6 +355,8 @@ def _save_parts(
             batch=batch,
         )
         results.append(FileResult(f"{shown}#{part.anchor}", outcome, "", document, kind="runbook"))
+    if batch is not None and not batch.has_parts(identity):
+        return results  # none stored before: nothing to archive
     # One read: most files have no alert sections, before or now, and nothing to archive.
     gone = list(
         Runbook.objects.filter(starting_with("identity", f"{identity}#"), archived=False)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from kb.alerting.incidents import document_incidents_save
-from kb.documents.batches import SaveBatch
+from kb.documents.batches import SaveBatch, rows_insert
 from kb.documents.files import WEB_PAGE_SUFFIX
 from kb.entities.extraction import Vocabulary
 from kb.entities.mentions import mentions_write
@@ -29,6 +29,7 @@ from kb.models import (
     Runbook,
     Section,
 )
+from kb.models.constraints import names_inserted
 from kb.search import search_documents_naming, search_index_update
 
 
@@ -44,7 +45,6 @@ class VersionConflict(Exception):
         )
 
 
-@transaction.atomic
 def document_save(
     parsed: ParsedDocument,
     *,
@@ -65,9 +65,42 @@ def document_save(
     `vocabulary` is what the knowledge base knows for extracting entities (read when not given).
     `batch`: one of many saves (an import) whose shared work its caller does once (`SaveBatch.write`).
     """
+    # In a batch, the savepoint of the file (kb.documents.importing) is the one a failure rolls back
+    # to: a second one would cost two more queries a document.
+    with transaction.atomic(savepoint=batch is None):
+        return _document_save(
+            parsed,
+            identity=identity,
+            source_path=source_path,
+            source_text=source_text,
+            reason=reason,
+            author=author,
+            edited_on_web=edited_on_web,
+            expected_version=expected_version,
+            vocabulary=vocabulary,
+            batch=batch,
+        )
+
+
+def _document_save(
+    parsed: ParsedDocument,
+    *,
+    identity: str,
+    source_path: str,
+    source_text: str,
+    reason: str,
+    author,
+    edited_on_web: bool,
+    expected_version: int | None,
+    vocabulary: Vocabulary | None,
+    batch: SaveBatch | None,
+) -> tuple[Document, str]:
     digest = content_hash(source_text)
     model = {DocumentKind.RUNBOOK: Runbook, DocumentKind.POSTMORTEM: PostMortem, DocumentKind.NOTE: Note}[parsed.kind]
-    existing = Document.objects.select_for_update().filter(identity=identity).first()
+    if batch is not None and batch.is_new(identity):
+        existing = None
+    else:
+        existing = Document.objects.select_for_update().filter(identity=identity).first()
     if expected_version is not None:
         # The row is locked until commit (SQLite locks the whole database for the write), so the
         # version cannot move between this check and the save below. Saving the very text that is
@@ -84,11 +117,14 @@ def document_save(
             )
         if existing.content_hash == digest and not existing.archived:
             return existing, "unchanged"
+        if batch is not None:
+            # Its own rows are read and replaced below: those the batch still holds go in first.
+            batch.flush()
         document = model.objects.get(pk=existing.pk)
         document.version += 1
         outcome = "updated"
     else:
-        document = model(identity=identity, kind=parsed.kind, slug=_free_slug(parsed, identity))
+        document = model(identity=identity, kind=parsed.kind, slug=_free_slug(parsed, identity, batch))
         outcome = "created"
 
     document.title = parsed.title[:500]
@@ -102,7 +138,7 @@ def document_save(
     document.edited_on_web = edited_on_web
     document.updated_at = timezone.now()
     if isinstance(document, Runbook):
-        document.alert = Alert.objects.for_name(parsed.alert)
+        document.alert = _alert_for(parsed.alert, vocabulary if batch is not None else None)
         document.labels = parsed.labels
         document.last_reviewed_on = parsed.last_reviewed_on
         document.review_in = parsed.review_in[:100]
@@ -117,14 +153,23 @@ def document_save(
         document.status = parsed.status
         document.summary = parsed.summary
     document.save()
+    if batch is not None:
+        batch.stored.add(identity)
 
     # A new document has no rows yet to read or delete: each writer skips those queries (an import
     # creates thousands).
     created = existing is None
-    _replace_parts(document, parsed, created=created)
+    rows: list = batch.rows if batch is not None else []
+    _replace_parts(document, parsed, created=created, rows=rows)
+    if batch is None:
+        rows_insert(rows)  # the facts of its incidents, just below, read its history rows and sections
     _link_incidents(document, parsed, created=created, batch=batch)
     search_index_update(
-        document=document, sections=parsed.sections, created=created, words=batch.words if batch else None
+        document=document,
+        sections=parsed.sections,
+        created=created,
+        words=batch.words if batch else None,
+        rows=batch.rows if batch else None,
     )
     mentions_write(
         document=document,
@@ -136,7 +181,7 @@ def document_save(
         later=batch.mentions if batch else None,
     )
     last = 0 if created else document.revisions.aggregate(n=Max("number"))["n"] or 0
-    Revision.objects.create(
+    revision = Revision(
         document=document,
         number=last + 1,
         source_text=source_text,
@@ -144,30 +189,81 @@ def document_save(
         author=author,
         reason=reason[:200],
     )
+    if batch is not None:
+        batch.rows.append(revision)
+    else:
+        revision.save()
     return document, outcome
+
+
+def document_identity(parsed: ParsedDocument, path: str) -> str:
+    """What a file's document is found by on a re-import: front matter `id`, else its path."""
+    return f"id:{parsed.identity}" if parsed.identity else path
+
+
+def saves_ahead(batch: SaveBatch, files: list[tuple[str, ParsedDocument]]) -> None:
+    """What the saves of a batch's files (an import's: path identity and parsed) would each read: which of them
+    and of their alert sections' runbooks (`<identity>#<alert>`) are stored, archived or not, and the
+    slugs a new one may want. Two queries a batch: saving a new file reads nothing to know it is new or
+    to name itself."""
+    files = [(document_identity(parsed, path), parsed) for path, parsed in files]
+    identities = [identity for identity, _ in files]
+    batch.files, batch.stored, batch.slugs = set(identities), set(), set()
+    batch.slugs_asked, batch.prefixes_asked = set(), set()
+    if not files:
+        return
+    wanted = Q(identity__in=identities)
+    for identity in identities:
+        wanted |= starting_with("identity", f"{identity}#")
+    batch.stored = set(Document.objects.filter(wanted).order_by().values_list("identity", flat=True))
+    for identity, parsed in files:
+        for document, its_identity in [
+            (parsed, identity),
+            *((p.parsed, f"{identity}#{p.alert}") for p in parsed.parts),
+        ]:
+            options = slug_options(document, its_identity)
+            batch.slugs_asked.update(options)
+            batch.prefixes_asked.add(options[-1])
+    slugs = Q(slug__in=batch.slugs_asked)
+    for prefix in batch.prefixes_asked:
+        slugs |= starting_with("slug", f"{prefix}-")
+    batch.slugs = set(Document.objects.filter(slugs).order_by().values_list("kind", "slug"))
+
+
+def _alert_for(name: str | None, vocabulary: Vocabulary | None) -> Alert | None:
+    """The alert of that name, created when new. A name an import's vocabulary (every alert stored when
+    it began, and those of its runbooks) does not know is most likely new: inserted without a read."""
+    if name and vocabulary is not None and name.lower() not in vocabulary.known:
+        if inserted := names_inserted([Alert(name=name)]):
+            return inserted[name.lower()]
+    return Alert.objects.for_name(name)
 
 
 def _documents_naming(names: list[str]) -> set[int]:
     return search_documents_naming(names=names)
 
 
-def _free_slug(parsed: ParsedDocument, identity: str) -> str:
-    """The file name, made unique by its folders and then by a number when another document has it."""
-    if parsed.slug_hint or parsed.identity:
-        options = [slugify(parsed.slug_hint or parsed.identity)]
+def _free_slug(parsed: ParsedDocument, identity: str, batch: SaveBatch | None = None) -> str:
+    """The file name, made unique by its folders and then by a number when another document has it.
+    In a batch whose slugs were read at its start (`SaveBatch.slugs_read`), nothing is read."""
+    options = slug_options(parsed, identity)
+    if batch is not None and batch.slugs_cover(options):
+        taken = {s for k, s in batch.slugs if k == parsed.kind and (s in options or s.startswith(f"{options[-1]}-"))}
     else:
-        parts = identity.rsplit(".", 1)[0].split("/") if "." in identity.rsplit("/", 1)[-1] else identity.split("/")
-        # `disk-full.html.md` (Middleman, Jekyll): the page's own extension is not part of its name.
-        parts[-1] = WEB_PAGE_SUFFIX.sub("", parts[-1]) or parts[-1]
-        options = [slugify("-".join(parts[-n:])) for n in range(1, len(parts) + 1)]
-    options = [o[:180] for o in options if o] or ["document"]
-    same_kind = Document.objects.filter(kind=parsed.kind).order_by()
-    # Two index lookups: with an OR of them, SQLite read every slug of the kind, for every document saved.
-    taken = set(
-        same_kind.filter(slug__in=options)
-        .values_list("slug", flat=True)
-        .union(same_kind.filter(starting_with("slug", f"{options[-1]}-")).values_list("slug", flat=True))
-    )
+        same_kind = Document.objects.filter(kind=parsed.kind).order_by()
+        # Two index lookups: with an OR of them, SQLite read every slug of the kind, for every document saved.
+        taken = set(
+            same_kind.filter(slug__in=options)
+            .values_list("slug", flat=True)
+            .union(same_kind.filter(starting_with("slug", f"{options[-1]}-")).values_list("slug", flat=True))
+        )
+    slug = _first_free(options, taken)
+    if batch is not None:
+        batch.slugs.add((parsed.kind, slug))
+    return slug
+
+
+def _first_free(options: list[str], taken: set[str]) -> str:
     for option in options:
         if option not in taken:
             return option
@@ -175,6 +271,18 @@ def _free_slug(parsed: ParsedDocument, identity: str) -> str:
     while f"{options[-1]}-{n}" in taken:
         n += 1
     return f"{options[-1]}-{n}"
+
+
+def slug_options(parsed: ParsedDocument, identity: str) -> list[str]:
+    """The slugs a new document may take, best first; the last one numbered when all are taken."""
+    if parsed.slug_hint or parsed.identity:
+        options = [slugify(parsed.slug_hint or parsed.identity)]
+    else:
+        parts = identity.rsplit(".", 1)[0].split("/") if "." in identity.rsplit("/", 1)[-1] else identity.split("/")
+        # `disk-full.html.md` (Middleman, Jekyll): the page's own extension is not part of its name.
+        parts[-1] = WEB_PAGE_SUFFIX.sub("", parts[-1]) or parts[-1]
+        options = [slugify("-".join(parts[-n:])) for n in range(1, len(parts) + 1)]
+    return [o[:180] for o in options if o] or ["document"]
 
 
 def starting_with(field: str, prefix: str) -> Q:
@@ -187,10 +295,11 @@ def starting_with(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)})
 
 
-def _replace_parts(document: Document, parsed: ParsedDocument, *, created: bool) -> None:
+def _replace_parts(document: Document, parsed: ParsedDocument, *, created: bool, rows: list) -> None:
+    """Deletes the document's sections, history rows, follow-ups and lessons; their new rows go to `rows`."""
     if not created:
         document.sections.all().delete()
-    Section.objects.bulk_create(
+    rows.extend(
         Section(
             document=document,
             position=i,
@@ -204,7 +313,7 @@ def _replace_parts(document: Document, parsed: ParsedDocument, *, created: bool)
     if isinstance(document, Runbook):
         if not created:
             document.resolution_entries.all().delete()
-        ResolutionEntry.objects.bulk_create(
+        rows.extend(
             ResolutionEntry(
                 runbook=document,
                 position=i,
@@ -221,13 +330,11 @@ def _replace_parts(document: Document, parsed: ParsedDocument, *, created: bool)
         if not created:
             document.follow_ups.all().delete()
             document.lessons.all().delete()
-        FollowUp.objects.bulk_create(
+        rows.extend(
             FollowUp(postmortem=document, position=i, text=f.text, status=f.status, owner=f.owner[:200], due=f.due)
             for i, f in enumerate(parsed.follow_ups)
         )
-        Lesson.objects.bulk_create(
-            Lesson(postmortem=document, position=i, text=text) for i, text in enumerate(parsed.lessons)
-        )
+        rows.extend(Lesson(postmortem=document, position=i, text=text) for i, text in enumerate(parsed.lessons))
 
 
 def _link_incidents(document: Document, parsed: ParsedDocument, *, created: bool, batch: SaveBatch | None) -> None:

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models.functions import Lower
 
 from kb.entities.extraction import extract_parsed
@@ -134,13 +135,29 @@ def linked_html_stored(html: str, mentions: Iterable[tuple[str, str, str, str]])
     return mark_commands(link_entities(html, _links(linked, document=None)))
 
 
-def links_store(*, document: Document, mentions: Sequence[Mention]) -> None:
-    """Stores the document's linked HTML from the mentions just written (their entities loaded): one UPDATE."""
+def links_store(*, document: Document, mentions: Sequence[Mention], later: dict[int, str] | None = None) -> None:
+    """Stores the document's linked HTML from the mentions just written (their entities loaded): one
+    UPDATE, or with `later` (a batch of saves) left there by document id for `linked_html_write`."""
     shown = sorted((m for m in mentions if m.count > 0 and not m.entity.ignored), key=lambda m: m.position)
     document.linked_html = linked_html_stored(
         document.html, [(m.anchor, m.surface, m.entity.name, m.entity.kind) for m in shown]
     )
-    Document.objects.filter(pk=document.pk).update(linked_html=document.linked_html)
+    if later is not None:
+        later[document.pk] = document.linked_html
+    else:
+        Document.objects.filter(pk=document.pk).update(linked_html=document.linked_html)
+
+
+def linked_html_write(linked: Mapping[int, str]) -> None:
+    """The linked HTML of many documents, by id: one UPDATE statement run for each (`bulk_update`'s
+    CASE WHEN of 25 whole pages took longer to build than to run)."""
+    if not linked:
+        return
+    meta, quote = Document._meta, connection.ops.quote_name
+    column = meta.get_field("linked_html").column
+    sql = f"UPDATE {quote(meta.db_table)} SET {quote(column)} = %s WHERE {quote(meta.pk.column)} = %s"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(html_text, pk) for pk, html_text in linked.items()])
 
 
 def documents_relink(*, document_ids: Iterable[int]) -> int:

@@ -23,6 +23,7 @@ from kb.entities.extraction import Finding, Vocabulary
 from kb.entities.links import documents_relink, links_store
 from kb.markdown.parsing import ParsedDocument, ParseError, parse_document
 from kb.models import Alert, Document, Entity, Mention
+from kb.models.constraints import names_inserted
 
 
 def vocabulary_load() -> Vocabulary:
@@ -89,7 +90,7 @@ def mentions_write(
     refresh_others = refresh_others and subject_entity is not None and subject_entity.pk not in previous
     if not created:
         document.mentions.all().delete()
-    mentions = Mention.objects.bulk_create(
+    mentions = [
         Mention(
             entity=named[f.name.lower()],
             document=document,
@@ -103,9 +104,13 @@ def mentions_write(
             subject=bool(resolved_subject) and f.name.lower() == resolved_subject[0].lower(),
         )
         for f in findings
-    )
+    ]
+    if later is not None:
+        later.rows.extend(mentions)
+    else:
+        Mention.objects.bulk_create(mentions)
     counted_before = not document.archived if counted_before is None else counted_before
-    links_store(document=document, mentions=mentions)
+    links_store(document=document, mentions=mentions, later=later.linked if later is not None else None)
     before = _contributions(document.kind, old_rows) if counted_before else {}
     after = {} if document.archived else _contributions(document.kind, [(m.entity_id, m.subject) for m in mentions])
     touched = {e.pk for e in named.values()}
@@ -133,9 +138,14 @@ class MentionsLater:
     entities' counts moved by the sum of the documents' differences, their kinds voted again, entities
     no document mentions any more deleted, and the documents naming an alert first seen re-read. The
     result is the one a write after each document gives. The entities read or created during the
-    import are kept by lower-cased name, so that each is read once, not once a document."""
+    import are kept by lower-cased name, so that each is read once, not once a document.
 
-    def __init__(self) -> None:
+    The mentions themselves go to `rows` and each document's linked HTML to `linked` (by id), for the
+    batch to insert and store before `write` reads them (kb.documents.batches)."""
+
+    def __init__(self, rows: list | None = None) -> None:
+        self.rows: list = [] if rows is None else rows
+        self.linked: dict[int, str] = {}
         self.entities: dict[str, Entity] = {}
         self.counts: dict[int, Contribution] = {}
         self.revote: set[int] = set()
@@ -193,9 +203,11 @@ def _entities_named(findings: list[Finding], *, known: dict[str, Entity] | None 
         found = {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=unknown)}
         missing = [Entity(name=wanted[key].name, kind=wanted[key].kind) for key in unknown if key not in found]
         if missing:
-            Entity.objects.bulk_create(missing, ignore_conflicts=True)
-            keys = [e.name.lower() for e in missing]
-            found |= {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=keys)}
+            found |= names_inserted(missing)
+            # Names another writer inserted meanwhile, or all of them where no id comes back from an insert.
+            keys = [e.name.lower() for e in missing if e.name.lower() not in found]
+            if keys:
+                found |= {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=keys)}
         known.update(found)
     return {key: known[key] for key in wanted if key in known}
 

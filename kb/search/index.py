@@ -60,13 +60,21 @@ def search_index_update(
     sections: Sequence[ParsedSection | Section],
     created: bool = False,
     words: SearchWords | None = None,
+    rows: list | None = None,
 ) -> None:
     """Replaces the rows of a document document_save has just written (and so un-archived);
     `sections` are the ones it wrote, not read back. An incident's rows hold none of its text.
     `created`: the document was just inserted, so it has no rows to replace. `words`: its words go
-    there, for the batch's caller to add to the vocabulary, rather than now."""
+    there, for the batch's caller to add to the vocabulary, rather than now; `rows`: its new rows
+    go there, for the batch's caller to insert with those of the other documents."""
     entries = _document_entries(document, alert=_alert_name(document), sections=sections)
-    _replace(None if created else SearchEntry.objects.filter(document=document), entries, read_known=True, words=words)
+    _replace(
+        None if created else SearchEntry.objects.filter(document=document),
+        entries,
+        read_known=True,
+        words=words,
+        rows=rows,
+    )
 
 
 def search_index_incidents(*, incidents: list[Incident]) -> None:
@@ -113,16 +121,21 @@ def _replace(
     *,
     read_known: bool = False,
     words: SearchWords | None = None,
+    rows: list | None = None,
 ) -> None:
-    """Writes `entries` in place of the rows `old` (None: there are none), and keeps the vocabulary to
-    the words the index holds: a typo "corrected" to a word of replaced text would find nothing."""
+    """Writes `entries` (or leaves them to `rows`) in place of the rows `old` (None: there are none), and
+    keeps the vocabulary to the words the index holds: a typo "corrected" to a word of replaced text
+    would find nothing."""
     before: set[str] = set()
     if old is not None:
         before = vocabulary(
             *(text for row in old.filter(scope=SearchScope.WHOLE).values_list(*WORD_SOURCES) for text in row)
         )
         old.delete()
-    SearchEntry.objects.bulk_create(entries, batch_size=200)
+    if rows is not None:
+        rows.extend(entries)
+    else:
+        SearchEntry.objects.bulk_create(entries, batch_size=200)
     after = _words_of(entries)
     if words is None:
         _add_words(after - before, read_known=read_known)

@@ -126,3 +126,34 @@ def test_a_bad_file_fails_alone_and_each_file_is_listed_once_its_batch_is_commit
     assert [n for n, _, _ in listed] == list(range(1, 13))
     assert all(exists for _, outcome, exists in listed if outcome == "created")
     assert Document.objects.count() == 11
+
+
+def test_a_file_failing_after_its_batch_wrote_the_rows_of_the_files_before_it_keeps_those_rows(tmp_path, monkeypatch):
+    folder = collection(tmp_path / "docs")
+    monkeypatch.setattr(importing, "BATCH_FILES", 20)  # one batch
+    import_paths([folder])
+    # Both changed: saving the second replaces its stored rows, so the rows the batch holds for the first
+    # are written then, inside the second file's savepoint; the second then fails and rolls back.
+    for n in (2, 3):
+        path = folder / f"m-runbook-{n}.md"
+        path.write_text(path.read_text().replace("## Steps", "## Steps\nPage the `ledger-oncall` rotation first."))
+    save_parts = importing._save_parts
+
+    def failing_for_the_third(parsed, identity, *args):
+        if identity == "m-runbook-3.md":
+            raise importing.ParseError("an alert section was imported as a note")
+        return save_parts(parsed, identity, *args)
+
+    monkeypatch.setattr(importing, "_save_parts", failing_for_the_third)
+    report = import_paths([folder])
+
+    assert report.summary() == "0 created, 1 updated (1 runbook), 9 unchanged, 0 skipped, 2 failed"
+    second, third = (Document.objects.get(identity=f"m-runbook-{n}.md") for n in (2, 3))
+    assert second.revisions.count() == 2 and "ledger-oncall" in second.source_text
+    assert "ledger-oncall" in second.sections.get(heading="Steps").markdown
+    assert SearchEntry.objects.filter(document=second, body__contains="ledger-oncall").count() == 2  # whole, section
+    assert 'title="Component pgbouncer-ledger"' in second.linked_html
+    assert Mention.objects.filter(document=second, entity__name="pgbouncer-ledger").exists()
+    assert third.revisions.count() == 1 and "ledger-oncall" not in third.source_text
+    assert not SearchEntry.objects.filter(document=third, body__contains="ledger-oncall").exists()
+    assert Mention.objects.filter(document=third, entity__name="pgbouncer-ledger").exists()
