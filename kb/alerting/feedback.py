@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kb.markdown.dates import after_period
-from kb.models import FeedbackAnswer, Incident, Runbook, RunbookFeedback
+from kb.models import DOCUMENT_TEXTS, FeedbackAnswer, Incident, Runbook, RunbookFeedback
 from kb.models.feedback import NOTE_MAX_LENGTH
 
 # How many of the latest answers must all be "no" (fewer when fewer were given) for a fired alert to make
@@ -193,7 +193,7 @@ def runbooks_answered_no(*, limit: int = MOST_ANSWERED_NO) -> list[Runbook]:
     """The runbooks answered "no" most, annotated: one query."""
     answered_no = RunbookFeedback.objects.filter(answer=FeedbackAnswer.NO).values("runbook_id")
     # Only the runbooks answered "no" are counted: the answers' index, not a subquery per runbook.
-    runbooks = Runbook.objects.filter(archived=False, pk__in=answered_no).select_related("alert")
+    runbooks = Runbook.objects.filter(archived=False, pk__in=answered_no).select_related("alert").defer(*DOCUMENT_TEXTS)
     return list(runbooks_annotated(runbooks).order_by("-feedback_no", "title")[:limit])
 
 
@@ -247,9 +247,9 @@ def runbooks_stale(*, limit: int = STALE_LISTED) -> list[Runbook]:
         # candidate's subqueries ran before the first row (100 ms with 10,000 runbooks past their review).
         chunk = candidates.values("pk")[start : start + STALE_CHUNK]
         runbooks = list(
-            runbooks_annotated(Runbook.objects.filter(pk__in=Subquery(chunk)).select_related("alert")).order_by(
-                "title", "pk"
-            )
+            runbooks_annotated(
+                Runbook.objects.filter(pk__in=Subquery(chunk)).select_related("alert").defer(*DOCUMENT_TEXTS)
+            ).order_by("title", "pk")
         )
         for runbook in runbooks:
             runbook.stale = stale_reasons(runbook, today=today)
