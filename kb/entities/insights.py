@@ -186,10 +186,11 @@ def entity_profile(entity: Entity) -> EntityProfile:
         touching |= Q(alert_id__in=alerts.filter(reduce(or_, (Q(lowered=Lower(Value(n))) for n in names))).values("pk"))
     # Labels are JSON, which no index reads: the names are looked for among the latest incidents received
     # (by id, an index range), not among all of them, so that the page costs the same at 100,000.
-    latest = Incident.objects.order_by("-pk").values("pk")[:INCIDENTS_SEARCHED]
+    # The first id of those, read first: given as a subquery, PostgreSQL filtered every incident (145 ms at 136,000).
+    oldest = Incident.objects.order_by("-pk").values_list("pk", flat=True)[INCIDENTS_SEARCHED - 1 : INCIDENTS_SEARCHED]
     profile.incidents = list(
         Incident.objects.alias(labels_text=Cast("labels", TextField()))
-        .filter(touching, pk__in=Subquery(latest))
+        .filter(touching, pk__gte=next(iter(oldest), 0))
         .select_related("alert", "runbook", "postmortem")
         .order_by("-started_at", "-created_at")[:50]
     )

@@ -33,8 +33,8 @@ def test_an_entity_found_by_an_alias_has_the_same_counts(client, imported):
 
 
 def test_an_entity_says_where_it_is_implicated(client, imported, django_assert_num_queries):
-    # entity, aliases, mentions with their documents, incidents, open follow-ups
-    with django_assert_num_queries(5):
+    # entity, aliases, mentions with their documents, the first id of the latest incidents, incidents, open follow-ups
+    with django_assert_num_queries(6):
         data = client.get("/api/entities/KuredRebootBacklog").json()
     assert (data["name"], data["kind"], data["aliases"]) == ("KuredRebootBacklog", "alert", [])
     assert (data["implicated_in"], data["has_runbook"]) == (2, False)

@@ -29,8 +29,9 @@ def test_it_says_the_alert_is_implicated_in_two_postmortems_and_has_no_runbook(
     client, imported, django_assert_num_queries
 ):
     # entity, aliases, the stamp of what the page shows (kb/views/conditional.py), mentions with their
-    # documents, incidents, open follow-ups; read again, the entity, its aliases and the stamp
-    with django_assert_num_queries(6):
+    # documents, the first id of the latest incidents, incidents, open follow-ups; read again, the entity, its
+    # aliases and the stamp
+    with django_assert_num_queries(7):
         response = client.get("/entities/KuredRebootBacklog/")
     with django_assert_num_queries(3):
         again = client.get("/entities/KuredRebootBacklog/").content.decode()
