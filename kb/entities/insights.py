@@ -311,13 +311,27 @@ INSIGHT_LISTS = {
 }
 
 
+def open_follow_ups_first(count: int) -> list[FollowUp]:
+    """The first `count` open follow-ups: their ids in order first (the follow-ups and their post-mortems' dates),
+    then those rows with their post-mortems. Ordered and joined at once, PostgreSQL hash-joined every document
+    row to sort them (29 ms at 12,000 documents; 4.5 ms so)."""
+    ids = list(FollowUp.objects.open().values_list("pk", flat=True)[:count])
+    found = FollowUp.objects.open().in_bulk(ids)
+    return [found[pk] for pk in ids]
+
+
+# Lists whose first rows are read otherwise than by slicing their whole list.
+FIRST_ROWS = {"open-follow-ups": open_follow_ups_first}
+
+
 def insights_gather(*, limit: int = 25) -> Insights:
-    """The first `limit` rows of each list, and how many follow-ups are open and overdue: eight queries, each
+    """The first `limit` rows of each list, and how many follow-ups are open and overdue: nine queries, each
     bounded, whatever the size of the knowledge base."""
     more: dict[str, bool] = {}
 
     def top(name: str) -> list:
-        rows = list(INSIGHT_LISTS[name][1]()[: limit + 1])
+        first = FIRST_ROWS.get(name)
+        rows = first(limit + 1) if first else list(INSIGHT_LISTS[name][1]()[: limit + 1])
         more[name.replace("-", "_")] = len(rows) > limit
         return rows[:limit]
 

@@ -100,9 +100,10 @@ def test_documents_list_their_entities(client, imported):
 
 
 def test_insights_want_a_runbook_for_the_alert_implicated_twice(client, imported, django_assert_num_queries):
-    # wanted, most implicated, open follow-ups, without follow-ups, recurring alerts (alerts, resolutions, incidents),
-    # the runbooks answered "no" most, the stale runbooks, how many follow-ups are open and overdue
-    with django_assert_num_queries(10):
+    # wanted, most implicated, open follow-ups (their ids in order, then those rows), without follow-ups, recurring
+    # alerts (alerts, resolutions, incidents), the runbooks answered "no" most, the stale runbooks, how many
+    # follow-ups are open and overdue
+    with django_assert_num_queries(11):
         data = client.get("/api/insights").json()
     assert data["wanted_alerts"][0] == {
         "name": "KuredRebootBacklog",

@@ -134,10 +134,10 @@ def test_related_documents_are_those_sharing_the_most_entities(client, imported)
 
 def test_the_insights_page_wants_a_runbook_for_the_alert_implicated_twice(client, imported, django_assert_num_queries):
     Incident.objects.create(reference="#900", alert=Alert.objects.get(name="HomelabPodOOMKilled"))
-    # the stamp of what it shows (kb/views/conditional.py), wanted, most implicated, open follow-ups, without
+    # the stamp of what it shows (kb/views/conditional.py), wanted, most implicated, open follow-ups (2), without
     # follow-ups, recurring (3), the runbooks answered "no" most, the stale runbooks, how many follow-ups are
     # open and overdue
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = client.get("/insights/")
     html = response.content.decode()
     wanted = html[html.index('id="wanted"') : html.index('id="most-implicated"')]
