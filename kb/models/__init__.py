@@ -29,7 +29,14 @@ from kb.models.gitsync import GitSync, GitSyncAction, GitSyncOutcome
 from kb.models.search import SearchEntry, SearchKind, SearchScope, SearchTerm
 from kb.models.tokens import ApiToken
 
+# The newest write to any document and to any incident (created, edited, archived, resolved: each sets its
+# `updated_at`), each read from the end of its index: what pages' stamps and search's kept answers start with.
+NEWEST_WRITES_SQL = (
+    f"(SELECT MAX(updated_at) FROM {Document._meta.db_table}), (SELECT MAX(updated_at) FROM {Incident._meta.db_table})"
+)
+
 __all__ = [
+    "NEWEST_WRITES_SQL",
     "DOCUMENT_TEXTS",
     "Alert",
     "AlertManager",

@@ -22,7 +22,7 @@ from django.db import connection
 from django.utils import timezone
 from django.views.decorators.http import condition
 
-from kb.models import Document, Incident, Mention, RunbookFeedback
+from kb.models import NEWEST_WRITES_SQL, Document, Incident, Mention, RunbookFeedback
 
 # How long a page's cached parts are kept: what they show is keyed by the stamp, but an incident firing
 # "for 14 min" grows older without any write.
@@ -38,20 +38,13 @@ def _tables() -> dict[str, str]:
     }
 
 
-# The newest write to any document and to any incident, each read from the end of its index: both
-# stamps start with them.
-_NEWEST_WRITES = (
-    f"(SELECT MAX(updated_at) FROM {Document._meta.db_table}), (SELECT MAX(updated_at) FROM {Incident._meta.db_table})"
-)
-
-
 def document_etag(request, kind: str, slug: str) -> str | None:
     # Written out rather than built by the ORM: building four subqueries cost more than running them, and
     # this runs on every view of a document page (a page read again runs nothing else).
     t = _tables()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT d.id, d.version, d.updated_at, {_NEWEST_WRITES}, "
+            f"SELECT d.id, d.version, d.updated_at, {NEWEST_WRITES_SQL}, "
             # Mentions are rewritten whenever the document is read again (a curator's change, a new alert).
             f"(SELECT MAX(id) FROM {t['mention']} WHERE document_id = d.id), "
             # An answer given again about the same incident changes its time, not its id.
@@ -82,7 +75,7 @@ def site_stamp() -> str:
     t = _tables()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {_NEWEST_WRITES}, (SELECT MAX(id) FROM {t['mention']}), "
+            f"SELECT {NEWEST_WRITES_SQL}, (SELECT MAX(id) FROM {t['mention']}), "
             f"(SELECT MAX(created_at) FROM {t['answer']})"
         )
         row = cursor.fetchone()

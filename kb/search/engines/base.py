@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import connection
 
+from kb.models import NEWEST_WRITES_SQL
 from kb.search.answers import Candidates, Owners, SnippetRow, best_parts, owners_of
 from kb.search.query import Query
 
@@ -26,10 +27,7 @@ class Engine:
         incident's are replaced, never updated in place: ids only grow), and archiving a document (which
         leaves its rows) moves its `updated_at`. Three reads from the end of an index."""
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT (SELECT MAX(id) FROM kb_searchentry), (SELECT MAX(updated_at) FROM kb_document),"
-                " (SELECT MAX(updated_at) FROM kb_incident)"
-            )
+            cursor.execute(f"SELECT (SELECT MAX(id) FROM kb_searchentry), {NEWEST_WRITES_SQL}")
             return cursor.fetchone()
 
     @classmethod
