@@ -14,7 +14,7 @@ def test_typing_shows_results_without_reloading_the_page(page, imported):
     result.wait_for()
     assert "Velero server OOMKilled" in result.inner_text()
     assert page.locator("#search-results mark").count() > 0
-    assert page.get_by_text("Showing results for").is_visible()
+    expect(page.get_by_text("Showing results for")).to_be_visible()
     assert page.evaluate("window.notReloaded") is True
     assert page.console_errors == [], page.console_errors
 
@@ -38,6 +38,6 @@ def test_slash_on_a_document_page_goes_to_its_search_box(page, imported):
 
 def test_the_search_page_works_without_javascript_and_logs_no_errors(page, imported):
     page.goto("/search/?q=kopia")
-    assert page.locator("#search-results li.result").first.is_visible()
+    expect(page.locator("#search-results li.result").first).to_be_visible()
     page.goto("/")
     assert page.console_errors == [], page.console_errors

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from tests.conftest import EXAMPLES, ROOT
 
@@ -39,7 +40,7 @@ def test_the_alert_link_shows_the_last_fixes_above_the_runbook(page, examples):
     assert page.url.endswith("/runbooks/postgres-disk-full/?namespace=databases&pod=shared-pg-0")
     block = page.locator("section.last-time")
     first_section = page.locator(".prose h2").first
-    assert block.is_visible()
+    expect(block).to_be_visible()
     assert block.bounding_box()["y"] < first_section.bounding_box()["y"]
     newest = block.locator("li").first
     # The newest row of its resolution history: 2026-08-19, #256, and what was done
@@ -60,7 +61,7 @@ def test_an_incident_page_shows_its_date_alert_runbook_and_fix(page, examples):
     card = page.locator("dl.meta-card")
     assert "2026-08-19" in card.inner_text()
     assert "PostgresDiskAlmostFull" in card.inner_text()
-    assert card.get_by_role("link", name="Postgres data volume almost full").is_visible()
+    expect(card.get_by_role("link", name="Postgres data volume almost full")).to_be_visible()
     fix = page.locator("section.incident-fix")
     assert "No resize: orphaned slot standby_old retained 38Gi of WAL; dropped it" in fix.inner_text()
     assert "100Gi → 100Gi" in fix.inner_text()

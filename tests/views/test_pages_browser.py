@@ -87,6 +87,6 @@ def test_the_unknown_alert_page_loads_its_assets(page, imported):
         page.get_by_role("link", name="Log in to write the runbook").get_attribute("href")
         == "/accounts/login/?next=/runbooks/new/%3Falert%3DHomelabPodOOM%26namespace%3Dvelero"
     )
-    assert page.get_by_role("link", name="HomelabPodOOMKilled").is_visible()
+    expect(page.get_by_role("link", name="HomelabPodOOMKilled")).to_be_visible()
     # Only the page itself answered 404: the stylesheets and scripts loaded.
     assert [e for e in page.console_errors if "/static/" in e] == []
