@@ -72,6 +72,7 @@ def test_the_copy_button_of_a_long_line_never_covers_the_code(page):
     button = block.get_by_role("button", name="Copy this code")
     assert not overlap(box(button), box(code)), (box(button), box(code))
     button.click()
+    expect(block.get_by_role("button")).to_have_text("Copied")
     assert "| sort | uniq -c | sort -rn | head -20" in page.evaluate("navigator.clipboard.readText()")
 
 
