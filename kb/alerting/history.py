@@ -183,9 +183,7 @@ def postmortems_implicating(*, alert: Alert) -> QuerySet[PostMortem]:
     # post-mortem with every incident it names (200 ms on PostgreSQL at 100,000 incidents).
     named = Incident.documents.through.objects.filter(incident__alert=alert).values("document_id")
     covering = Incident.objects.filter(alert=alert, postmortem__isnull=False).values("postmortem_id")
-    # Two at most (one by name, one by alias: both unique): said, PostgreSQL plans the mentions' index for them,
-    # where the OR in `entities_named` made it expect 35,000 entities and read all 227,000 mentions (40 ms).
-    mentioning = Mention.objects.filter(entity__in=entity.values("pk")[:2]).values("document_id")
+    mentioning = Mention.objects.filter(entity__in=entity.values("pk")).values("document_id")
     return PostMortem.objects.filter(archived=False).filter(Q(pk__in=named) | Q(pk__in=covering) | Q(pk__in=mentioning))
 
 

@@ -21,12 +21,11 @@ from urllib.parse import quote, urlsplit
 
 from django.db import transaction
 from django.db.models import Prefetch
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from kb.alerting.incidents import incidents_save
 from kb.entities.mentions import mentions_refresh
-from kb.models import Alert, Incident, IncidentOrigin, IncidentStatus, Runbook
+from kb.models import Alert, Incident, IncidentOrigin, IncidentStatus, Runbook, named_any_case
 from kb.search import search_documents_naming
 
 SUPPORTED_VERSION = "4"
@@ -231,14 +230,10 @@ def alerts_named(*, names: set[str]) -> dict[str, Alert]:
     wanted = {name.lower(): name for name in names}
 
     def fetch() -> dict[str, Alert]:
-        alerts = (
-            Alert.objects.annotate(lowered=Lower("name"))
-            .filter(lowered__in=list(wanted))
-            .prefetch_related(
-                Prefetch("runbooks", queryset=Runbook.objects.filter(archived=False).only(*CHOICE_FIELDS))
-            )
+        alerts = named_any_case(Alert.objects, *wanted.values()).prefetch_related(
+            Prefetch("runbooks", queryset=Runbook.objects.filter(archived=False).only(*CHOICE_FIELDS))
         )
-        return {alert.lowered: alert for alert in alerts}
+        return {alert.name.lower(): alert for alert in alerts}
 
     found = fetch()
     if len(found) < len(wanted):

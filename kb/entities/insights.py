@@ -27,9 +27,8 @@ from django.db.models import (
     QuerySet,
     Subquery,
     TextField,
-    Value,
 )
-from django.db.models.functions import Cast, Coalesce, Lower, TruncDate
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 
 from kb.entities.grammar import name_pattern, reference_date
@@ -44,6 +43,7 @@ from kb.models import (
     Mention,
     PostMortem,
     ResolutionEntry,
+    named_any_case,
 )
 
 MAX_APPEARANCES = 200
@@ -99,13 +99,10 @@ class Appearance:
 def entity_named(name: str) -> tuple[Entity | None, bool]:
     """The entity with this name or alias, any case, annotated by `entities_annotated`; the flag says it was found by an alias."""
     named = entities_annotated(Entity.objects.prefetch_related("aliases"))
-    # LOWER(name) = LOWER(%s), which the unique index on LOWER(name) answers; `__iexact` (LIKE on SQLite,
-    # UPPER() on PostgreSQL) read every entity: 13 ms of an entity page's first view at 50,000 entities.
-    any_case = Lower(Value(name))
-    entity = named.alias(lowered=Lower("name")).filter(lowered=any_case).first()
+    entity = named_any_case(named, name).first()
     if entity is not None:
         return entity, False
-    entity = named.alias(alias_lowered=Lower("aliases__name")).filter(alias_lowered=any_case).first()
+    entity = named_any_case(named, name, field="aliases__name").first()
     return (entity, True) if entity is not None else (None, False)
 
 
@@ -181,9 +178,7 @@ def entity_profile(entity: Entity) -> EntityProfile:
     labelled = reduce(or_, (Q(**{f"labels__{label}__in": names}) for label in INCIDENT_LABELS))
     touching = Q(reference__in=names) | (written & labelled)
     if entity.kind == EntityKind.ALERT:
-        # Its alert read from the unique index on LOWER(name), as entity_named reads the entity.
-        alerts = Alert.objects.alias(lowered=Lower("name"))
-        touching |= Q(alert_id__in=alerts.filter(reduce(or_, (Q(lowered=Lower(Value(n))) for n in names))).values("pk"))
+        touching |= Q(alert_id__in=named_any_case(Alert.objects.order_by(), *names).values("pk"))
     # Labels are JSON, which no index reads: the names are looked for among the latest incidents received
     # (by id, an index range), not among all of them, so that the page costs the same at 100,000.
     # The first id of those, read first: given as a subquery, PostgreSQL filtered every incident (145 ms at 136,000).

