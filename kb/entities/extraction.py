@@ -32,7 +32,7 @@ from kb.entities.evidence import (
     reference_hits,
     shape_hits,
 )
-from kb.entities.grammar import ALERT, COMPONENT, HOST, K8S_NAME, KINDS, NAMESPACE, is_plain_word, name_pattern
+from kb.entities.grammar import ALERT, COMPONENT, HOST, K8S_NAME, KINDS, NAMESPACE, NameFinder, is_plain_word
 from kb.markdown.parsing import ParsedDocument
 from kb.markdown.references import numbers_are_links
 from kb.markdown.rendering import Block
@@ -244,9 +244,9 @@ def extract(
     for (n, start), hit in evidence.items():
         if hit.name.lower() in names:
             occurrences[(n, start)] = (hit.end, hit.surface, hit.name.lower())
-    pattern = name_pattern(names)
+    pattern = NameFinder(names)
     for n, passage in enumerate(all_passages):
-        for match in pattern.finditer(passage.text) if pattern else ():
+        for match in pattern.finditer(passage.text):
             surface, key = match.group(), match.group().lower()
             if key not in names or (n, match.start()) in occurrences:
                 continue

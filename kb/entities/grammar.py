@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 
 from kb.entities.lookalikes import KIND_ENDING, is_vocabulary_word
@@ -325,3 +326,74 @@ def name_pattern(names: Iterable[str]) -> re.Pattern | None:
         return None
     alternation = "|".join(re.escape(n) for n in ordered)
     return re.compile(rf"(?<![\w\-.@/$])(?:{alternation})(?![\w\-/]|\.\w)", re.I)
+
+
+# What may not stand right before or after a whole name (`name_pattern`'s lookarounds), in ASCII text.
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_NOT_BEFORE = _WORD_CHARS | frozenset("-.@/$")
+_NOT_AFTER = _WORD_CHARS | frozenset("-/")
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """The part of `re.Match` that the finders' callers read."""
+
+    string: str
+    begin: int
+    finish: int
+
+    def group(self) -> str:
+        return self.string[self.begin : self.finish]
+
+    def start(self) -> int:
+        return self.begin
+
+    def end(self) -> int:
+        return self.finish
+
+
+class NameFinder:
+    """`name_pattern(names).finditer`, the same matches without compiling a pattern: a document's
+    names differ from the next one's, and compiling their alternation cost more than finding them.
+    ASCII texts and names are searched lower-cased with `str.find` (where `re.I` and `str.lower`
+    agree); any other text goes to the pattern."""
+
+    def __init__(self, names: Iterable[str]):
+        self.names = sorted({n for n in names if n}, key=len, reverse=True)
+        self.lowered = [n.lower() for n in self.names]
+        self.ascii = all(n.isascii() for n in self.names)
+        self._pattern: re.Pattern | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.names)
+
+    def finditer(self, text: str) -> Iterator[NameMatch | re.Match]:
+        if not self.names:
+            return iter(())
+        if not (self.ascii and text.isascii()):
+            if self._pattern is None:
+                self._pattern = name_pattern(self.names)
+            return self._pattern.finditer(text)  # type: ignore[union-attr]
+        return self._ascii_matches(text)
+
+    def _ascii_matches(self, text: str) -> Iterator[NameMatch]:
+        lowered = text.lower()
+        lengths: dict[int, list[int]] = {}  # where a name starts: the lengths of those that do, longest first
+        for name in self.lowered:  # longest first
+            at = lowered.find(name)
+            while at >= 0:
+                lengths.setdefault(at, []).append(len(name))
+                at = lowered.find(name, at + 1)
+        size, after = len(text), 0
+        for start in sorted(lengths):
+            if start < after or (start and text[start - 1] in _NOT_BEFORE):
+                continue
+            for length in lengths[start]:
+                end = start + length
+                if end < size and (
+                    text[end] in _NOT_AFTER or (text[end] == "." and end + 1 < size and text[end + 1] in _WORD_CHARS)
+                ):
+                    continue
+                yield NameMatch(text, start, end)
+                after = end
+                break

@@ -24,7 +24,7 @@ from django.db import connection
 from django.db.models.functions import Lower
 
 from kb.entities.extraction import extract_parsed
-from kb.entities.grammar import POSTMORTEM, name_pattern, reference_date
+from kb.entities.grammar import POSTMORTEM, NameFinder, reference_date
 from kb.markdown.commands import mark_commands
 from kb.markdown.parsing import ParsedDocument
 from kb.models import Document, Entity, Mention, PostMortem
@@ -48,8 +48,8 @@ UNTOUCHED = {"a", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "script", "style", 
 def link_entities(text: str, links: Mapping[str, Sequence[Link]]) -> str:
     """`text` (sanitised HTML) with the first mention per section linked; `links` by section anchor."""
     by_section = {anchor: {link.surface.lower(): link for link in section} for anchor, section in links.items()}
-    pattern = name_pattern(html.escape(link.surface, quote=False) for section in links.values() for link in section)
-    if pattern is None:
+    pattern = NameFinder(html.escape(link.surface, quote=False) for section in links.values() for link in section)
+    if not pattern:
         return text
     parts = TAG.split(text)
     out: list[str] = []
@@ -93,7 +93,7 @@ def link_entities(text: str, links: Mapping[str, Sequence[Link]]) -> str:
     return "".join(out)
 
 
-def _link_text(text: str, pattern: re.Pattern, wanted, mark) -> str:
+def _link_text(text: str, pattern: NameFinder, wanted, mark) -> str:
     pieces, last = [], 0
     for match in pattern.finditer(text):
         link = wanted(match.group())
