@@ -278,7 +278,7 @@ def reference_hits(passage: Passage, own_date: date | None, *, bare_incidents: b
     if passage.code:
         return
     text = passage.text
-    for match in PM_REFERENCE.finditer(text):
+    for match in matches(PM_REFERENCE, text):
         day = referenced_day(match, own_date)
         if day and day != own_date:
             yield Hit(postmortem_reference(day), POSTMORTEM, match.start(), match.end(), match.group())

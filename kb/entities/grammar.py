@@ -156,15 +156,18 @@ COMPONENT_NOUN = r"pod|container|deployment|deploy|daemon ?set|statefulset|repli
 HOST_NOUNS_BEFORE = r"nodes?|hosts?|hostname|machines?|vms?|servers?"
 HOST_NOUNS_AFTER = r"nodes?|hosts?|machines?|vms?"
 X = rf"{QUOTE}({TOKEN}){QUOTE}"
+# A name first (`X\s+namespace`): a token tried from inside a token finds no name that the token
+# tried from its first character does not (the rest of it can follow), so only that one is tried.
+X_FIRST = rf"{QUOTE}(?<![A-Za-z0-9])({TOKEN}){QUOTE}"
 # (kind, pattern, strong): a strong neighbour (a flag, a label matcher) vouches for any name; a
 # weak one (a noun) only for a code span, or a lower-case name with a hyphen or a digit.
 CONTEXT_RULES: list[tuple[str, re.Pattern, bool]] = [
     (NAMESPACE, re.compile(rf"\bnamespaces?\s+(?:called\s+|named\s+)?{X}", re.I), False),
-    (NAMESPACE, re.compile(rf"{X}\s+namespace\b", re.I), False),
+    (NAMESPACE, re.compile(rf"{X_FIRST}\s+namespace\b", re.I), False),
     (NAMESPACE, re.compile(rf"(?:^|\s)(?:-n|--namespace)(?:=|\s+){X}"), True),
     (NAMESPACE, re.compile(r"\b(?i:namespace)[ \t]*(?:=|!=|:)[ \t]*[\"']?(" + K8S_NAME + r")"), True),
     (HOST, re.compile(rf"\b(?:{HOST_NOUNS_BEFORE})\s+{X}", re.I), False),
-    (HOST, re.compile(rf"{X}\s+(?:{HOST_NOUNS_AFTER})\b", re.I), False),
+    (HOST, re.compile(rf"{X_FIRST}\s+(?:{HOST_NOUNS_AFTER})\b", re.I), False),
     (
         HOST,
         re.compile(rf"\b(?:pods?|containers?|running|runs|ran|scheduled|landed|stuck)\s+on\s+(?:node\s+)?{X}", re.I),
@@ -173,7 +176,7 @@ CONTEXT_RULES: list[tuple[str, re.Pattern, bool]] = [
     (HOST, re.compile(rf"\bssh(?:ed)?\s+(?:into\s+|to\s+)?{X}", re.I), False),
     (HOST, re.compile(r"\b(?:node|instance|hostname|host)[ \t]*(?:=|!=|:)[ \t]*[\"']?([a-z0-9][\w.-]*[a-z0-9])"), True),
     (COMPONENT, re.compile(rf"\b(?:{COMPONENT_NOUNS})\s+{X}", re.I), False),
-    (COMPONENT, re.compile(rf"{X}\s+(?:{COMPONENT_NOUN})\b", re.I), False),
+    (COMPONENT, re.compile(rf"{X_FIRST}\s+(?:{COMPONENT_NOUN})\b", re.I), False),
     (
         COMPONENT,
         re.compile(
@@ -245,13 +248,14 @@ ALERT_BEFORE = re.compile(
     re.I,
 )
 ALERT_AFTER = re.compile(
-    r"([A-Za-z_][A-Za-z0-9_:]*)"
+    r"(?<![A-Za-z_])([A-Za-z_][A-Za-z0-9_:]*)"
     + QUOTE
     + r"\s+(?:alerts?|alerting rules?|(?:is |was |has |had )?(?:fires|fired|firing|triggered|went off))\b",
     re.I,
 )
+# Names first, each tried from its word's first letter only (see X_FIRST).
 COORDINATED = re.compile(
-    r"([A-Za-z][A-Za-z0-9_:]*)" + QUOTE + r"\s*(?:\+|,|&|/|\band\b|\bor\b)\s*" + QUOTE + r"([A-Za-z][A-Za-z0-9_:]*)"
+    r"(?<![A-Za-z])([A-Za-z][A-Za-z0-9_:]*)" + QUOTE + r"\s*(?:\+|,|&|/|\band\b|\bor\b)\s*" + QUOTE + r"([A-Za-z][A-Za-z0-9_:]*)"
 )
 
 METRIC_CONTEXT = re.compile(
@@ -264,11 +268,11 @@ METRIC_CONTEXT = re.compile(
 # of a text (two thirds of the time spent on neighbours went there, before).
 NEEDS = {
     **{
-        pattern: re.compile(pattern.pattern.removeprefix(X), pattern.flags)
+        pattern: re.compile(pattern.pattern.removeprefix(X_FIRST), pattern.flags)
         for _, pattern, _ in CONTEXT_RULES
-        if pattern.pattern.startswith(X)
+        if pattern.pattern.startswith(X_FIRST)
     },
-    ALERT_AFTER: re.compile(ALERT_AFTER.pattern.removeprefix(r"([A-Za-z_][A-Za-z0-9_:]*)" + QUOTE), re.I),
+    ALERT_AFTER: re.compile(ALERT_AFTER.pattern.removeprefix(r"(?<![A-Za-z_])([A-Za-z_][A-Za-z0-9_:]*)" + QUOTE), re.I),
     METRIC_CONTEXT: re.compile(r"metric|gauge|counter|histogram|series", re.I),
 }
 
@@ -292,6 +296,8 @@ PM_REFERENCE = re.compile(
     rf"(?:(?<=\bthe\s)(?:{WHEN})(?:'s)?\s+(?:{PM_WORD}|(?i:incident|outage))\b|(?:{dates.DATE_TEXT})(?:'s)?\s+{PM_WORD}\b)"
     rf"|\b{PM_WORD}\s+(?:(?:of|from|for|on|dated)\s+)?(?:the\s+)?(?:{WHEN_AFTER})"
 )
+# Every reference has a word for a post-mortem, or "incident" or "outage".
+NEEDS[PM_REFERENCE] = re.compile(r"PM|PIR|(?i:post|retro|incident|outage)")
 
 
 def referenced_day(match: re.Match, own_date: date | None) -> date | None:
