@@ -255,7 +255,11 @@ ALERT_AFTER = re.compile(
 )
 # Names first, each tried from its word's first letter only (see X_FIRST).
 COORDINATED = re.compile(
-    r"(?<![A-Za-z])([A-Za-z][A-Za-z0-9_:]*)" + QUOTE + r"\s*(?:\+|,|&|/|\band\b|\bor\b)\s*" + QUOTE + r"([A-Za-z][A-Za-z0-9_:]*)"
+    r"(?<![A-Za-z])([A-Za-z][A-Za-z0-9_:]*)"
+    + QUOTE
+    + r"\s*(?:\+|,|&|/|\band\b|\bor\b)\s*"
+    + QUOTE
+    + r"([A-Za-z][A-Za-z0-9_:]*)"
 )
 
 METRIC_CONTEXT = re.compile(

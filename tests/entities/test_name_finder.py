@@ -5,7 +5,25 @@ import random
 from kb.entities.grammar import NameFinder, name_pattern
 
 NAMES = ["velero", "Velero", "kube-system", "node3", "db.lan", "/var/log", "oom", "OOMKilled", "a.b", "x_y", "$v"]
-ALPHABET = ["velero", "VELERO", "kube", "-system", "node3", "db.lan", ".", "-", "@", "/", "$", "_", " ", "a", "b", "x", "y"]
+ALPHABET = [
+    "velero",
+    "VELERO",
+    "kube",
+    "-system",
+    "node3",
+    "db.lan",
+    ".",
+    "-",
+    "@",
+    "/",
+    "$",
+    "_",
+    " ",
+    "a",
+    "b",
+    "x",
+    "y",
+]
 ALPHABET += ["oom", "OOMKilled", "log", "/var", "\n", "3", ".b", "Ünïcode", "K"]
 
 
