@@ -26,6 +26,7 @@ from kb.documents.saving import document_identity, document_save, saves_ahead, s
 from kb.entities.counts import counts_documents_archived
 from kb.entities.extraction import Evidence, Vocabulary, evidence_of
 from kb.entities.mentions import vocabulary_load
+from kb.markdown.commands import mark_commands
 from kb.markdown.parsing import NotADocument, ParsedDocument, ParseError, content_hash, decode, parse_document
 from kb.models import (
     Document,
@@ -244,13 +245,14 @@ def _remember(stored: frozenset[str]) -> None:
 
 
 def _read_ahead(candidate: Candidate) -> Reading:
-    """`read_candidate`, and the entity evidence of what changed (most of extraction's work, which
-    needs nothing the knowledge base knows)."""
+    """`read_candidate`, and for what changed the entity evidence (most of extraction's work, which
+    needs nothing the knowledge base knows) and the HTML with its commands marked (for its linked HTML)."""
     reading = read_candidate(candidate)
     if reading.parsed is not None and content_hash(reading.text) not in _stored:
-        reading.found = [
-            evidence_of(document) for document in (reading.parsed, *(p.parsed for p in reading.parsed.parts))
-        ]
+        documents = [reading.parsed, *(p.parsed for p in reading.parsed.parts)]
+        reading.found = [evidence_of(document) for document in documents]
+        for document in documents:
+            document.commands_html = mark_commands(document.html)
     return reading
 
 

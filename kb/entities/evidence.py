@@ -266,12 +266,25 @@ def _alert_candidate(name: str, passage: Passage) -> bool:
     return is_alert_like(name) or (name in passage.spans and any(c.isupper() for c in name))
 
 
-def coordinated_alerts(passage: Passage, alerts: Container[str]) -> Iterator[Hit]:
-    """ "drives PVCStuckPending + ExternalAccessDivergence": named beside an alert, an alert too."""
-    for match in COORDINATED.finditer(passage.text):
-        for this, other, group in ((match.group(1), match.group(2), 2), (match.group(2), match.group(1), 1)):
+# Two names side by side ("A + B", "A and B"): each name with where it starts and ends.
+Pair = tuple[tuple[str, int, int], tuple[str, int, int]]
+
+
+def side_by_side(passage: Passage) -> list[Pair]:
+    """The names written beside another in a passage, whatever the knowledge base knows (see `coordinated_alerts`)."""
+    return [
+        ((m.group(1), m.start(1), m.end(1)), (m.group(2), m.start(2), m.end(2)))
+        for m in COORDINATED.finditer(passage.text)
+    ]
+
+
+def coordinated_alerts(passage: Passage, pairs: list[Pair], alerts: Container[str]) -> Iterator[Hit]:
+    """ "drives PVCStuckPending + ExternalAccessDivergence": named beside an alert, an alert too.
+    `pairs`: the passage's `side_by_side`."""
+    for first, second in pairs:
+        for this, (other, start, end) in ((first[0], second), (second[0], first)):
             if this.lower() in alerts and other.lower() not in alerts and _alert_candidate(other, passage):
-                yield Hit(other, ALERT, match.start(group), match.end(group), other)
+                yield Hit(other, ALERT, start, end, other)
 
 
 def reference_hits(passage: Passage, own_date: date | None, *, bare_incidents: bool = False) -> Iterator[Hit]:

@@ -24,6 +24,7 @@ from datetime import date
 
 from kb.entities.evidence import (
     Hit,
+    Pair,
     Passage,
     alert_hits,
     context_hits,
@@ -31,6 +32,7 @@ from kb.entities.evidence import (
     passages,
     reference_hits,
     shape_hits,
+    side_by_side,
 )
 from kb.entities.grammar import ALERT, COMPONENT, HOST, K8S_NAME, KINDS, NAMESPACE, NameFinder, is_plain_word
 from kb.markdown.parsing import ParsedDocument
@@ -158,6 +160,8 @@ class Evidence:
     # Each passage's hits in the order found, each with None (a vote) or, for an alert a neighbour
     # names, whether it is one whatever the vocabulary (see `alert_hits`).
     hits: list[list[tuple[Hit, bool | None]]]
+    # Each passage's names written beside another (`side_by_side`): alerts when one of them is.
+    pairs: list[list[Pair]]
 
 
 def evidence_found(blocks: list[Block], *, own_date: date | None = None, bare_incidents: bool = False) -> Evidence:
@@ -172,7 +176,7 @@ def evidence_found(blocks: list[Block], *, own_date: date | None = None, bare_in
                 *alert_hits(passage),
             ]
         )
-    return Evidence(all_passages, references, hits)
+    return Evidence(all_passages, references, hits, [side_by_side(passage) for passage in all_passages])
 
 
 def evidence_of(parsed: ParsedDocument) -> Evidence:
@@ -217,8 +221,8 @@ def extract(
             if alert_shaped is not False or hit.name.lower() in known_alerts:
                 vote(n, hit)
     alerts = known_alerts | {k for k, c in votes.items() if c.most_common(1)[0][0] == ALERT}
-    for n, passage in enumerate(all_passages):
-        for hit in coordinated_alerts(passage, alerts):
+    for n, (passage, pairs) in enumerate(zip(all_passages, seen.pairs)):
+        for hit in coordinated_alerts(passage, pairs, alerts):
             vote(n, hit)
 
     local: dict[str, tuple[str, str]] = {}

@@ -338,10 +338,14 @@ def name_pattern(names: Iterable[str]) -> re.Pattern | None:
     return re.compile(rf"(?<![\w\-.@/$])(?:{alternation})(?![\w\-/]|\.\w)", re.I)
 
 
-# What may not stand right before or after a whole name (`name_pattern`'s lookarounds), in ASCII text.
-_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
-_NOT_BEFORE = _WORD_CHARS | frozenset("-.@/$")
-_NOT_AFTER = _WORD_CHARS | frozenset("-/")
+# The only characters besides ASCII that `re.I` matches with an ASCII letter (`İ ı ſ K`, the Kelvin sign):
+# in a text without them, a lower-cased ASCII name found with `str.find` is what the pattern finds.
+_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def _is_word(char: str) -> bool:
+    """`\\w`, as `re` reads it in a text."""
+    return char.isalnum() or char == "_"
 
 
 @dataclass(frozen=True)
@@ -365,8 +369,8 @@ class NameMatch:
 class NameFinder:
     """`name_pattern(names).finditer`, the same matches without compiling a pattern: a document's
     names differ from the next one's, and compiling their alternation cost more than finding them.
-    ASCII texts and names are searched lower-cased with `str.find` (where `re.I` and `str.lower`
-    agree); any other text goes to the pattern."""
+    ASCII names are looked for lower-cased with `str.find` (where `re.I` and `str.lower` agree: any
+    text without `_FOLDS_TO_ASCII`); other names and texts go to the pattern."""
 
     def __init__(self, names: Iterable[str]):
         self.names = sorted({n for n in names if n}, key=len, reverse=True)
@@ -380,7 +384,7 @@ class NameFinder:
     def finditer(self, text: str) -> Iterator[NameMatch | re.Match]:
         if not self.names:
             return iter(())
-        if not (self.ascii and text.isascii()):
+        if not self.ascii or (not text.isascii() and _FOLDS_TO_ASCII.search(text)):
             if self._pattern is None:
                 self._pattern = name_pattern(self.names)
             return self._pattern.finditer(text)  # type: ignore[union-attr]
@@ -396,12 +400,14 @@ class NameFinder:
                 at = lowered.find(name, at + 1)
         size, after = len(text), 0
         for start in sorted(lengths):
-            if start < after or (start and text[start - 1] in _NOT_BEFORE):
+            if start < after or (start and (_is_word(text[start - 1]) or text[start - 1] in "-.@/$")):
                 continue
             for length in lengths[start]:
                 end = start + length
                 if end < size and (
-                    text[end] in _NOT_AFTER or (text[end] == "." and end + 1 < size and text[end + 1] in _WORD_CHARS)
+                    _is_word(text[end])
+                    or text[end] in "-/"
+                    or (text[end] == "." and end + 1 < size and _is_word(text[end + 1]))
                 ):
                     continue
                 yield NameMatch(text, start, end)

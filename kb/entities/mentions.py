@@ -110,7 +110,13 @@ def mentions_write(
     else:
         Mention.objects.bulk_create(mentions)
     counted_before = not document.archived if counted_before is None else counted_before
-    links_store(document=document, mentions=mentions, later=later.linked if later is not None else None)
+    links_store(
+        document=document,
+        mentions=mentions,
+        later=later.linked if later is not None else None,
+        # Marked from the same HTML (a document read again may have been stored from an older rendering).
+        commands_html=parsed.commands_html if parsed.html == document.html else None,
+    )
     before = _contributions(document.kind, old_rows) if counted_before else {}
     after = {} if document.archived else _contributions(document.kind, [(m.entity_id, m.subject) for m in mentions])
     touched = {e.pk for e in named.values()}

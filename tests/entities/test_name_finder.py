@@ -4,7 +4,8 @@ import random
 
 from kb.entities.grammar import NameFinder, name_pattern
 
-NAMES = ["velero", "Velero", "kube-system", "node3", "db.lan", "/var/log", "oom", "OOMKilled", "a.b", "x_y", "$v"]
+NAMES = ["velero", "Velero", "kube-system", "node3", "db.lan", "/var/log", "oom", "OOMKilled", "a.b", "x_y", "$v", "k", "s"]
+NAMES += ["émile", "ix"]
 ALPHABET = [
     "velero",
     "VELERO",
@@ -24,7 +25,7 @@ ALPHABET = [
     "x",
     "y",
 ]
-ALPHABET += ["oom", "OOMKilled", "log", "/var", "\n", "3", ".b", "Ünïcode", "K"]
+ALPHABET += ["oom", "OOMKilled", "log", "/var", "\n", "3", ".b", "Ünïcode", "K", "é", "—", "٣", "ẞ", "\u212a", "ı", "ſ"]
 
 
 def spans(found, text):
