@@ -22,7 +22,7 @@ from kb.alerting.incidents import IncidentFacts
 from kb.entities.extraction import Evidence, Vocabulary
 from kb.entities.links import linked_html_write
 from kb.entities.mentions import MentionsLater
-from kb.search import SearchWords, search_documents_naming
+from kb.search import DocumentTexts, SearchWords, search_documents_naming
 
 
 class SaveBatch:
@@ -41,6 +41,8 @@ class SaveBatch:
         self.slugs: set[tuple[str, str]] = set()
         self.slugs_asked: set[str] = set()
         self.prefixes_asked: set[str] = set()
+        # The search texts of the file being saved, computed beforehand (kb.search.search_texts), by id().
+        self.texts: dict[int, DocumentTexts] = {}
 
     def is_new(self, identity: str) -> bool:
         """The identity of a batch's file or alert section that is not stored: no read needed."""
@@ -55,15 +57,19 @@ class SaveBatch:
         return identity not in self.files or any(s.startswith(f"{identity}#") for s in self.stored)
 
     @contextmanager
-    def one(self, found: dict[int, Evidence] | None = None) -> Iterator[None]:
+    def one(
+        self, found: dict[int, Evidence] | None = None, texts: dict[int, DocumentTexts] | None = None
+    ) -> Iterator[None]:
         """Around one file's saves (inside their savepoint): when they fail, what they left to the
-        batch goes with them. `found`: the entity evidence of its parsed documents, by their id()."""
+        batch goes with them. `found` and `texts`: the entity evidence and the search texts of its
+        parsed documents, by their id()."""
         incidents = set(self.incidents.ids), dict(self.incidents.new)
         words = set(self.words.pending)
         mentions = self.mentions.snapshot()
         slugs = set(self.slugs)
         rows, linked = list(self.rows), dict(self.mentions.linked)
         self.mentions.found = found or {}
+        self.texts = texts or {}
         try:
             yield
         except BaseException:
@@ -77,7 +83,7 @@ class SaveBatch:
             raise
         finally:
             # Keyed by id(): once the file is saved, another object may have the same id.
-            self.mentions.found = {}
+            self.mentions.found, self.texts = {}, {}
 
     def flush(self) -> None:
         """Inserts the rows left so far and stores the linked HTML: before a save reads or replaces a

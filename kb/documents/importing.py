@@ -33,7 +33,7 @@ from kb.models import (
     Runbook,
 )
 from kb.ops.metrics import import_outcomes_observe
-from kb.search import search_index_compact
+from kb.search import DocumentTexts, search_index_compact, search_texts
 
 
 @dataclass
@@ -209,15 +209,24 @@ class Reading:
     message: str = ""
     text: str = ""
     parsed: ParsedDocument | None = None
-    # The entity evidence of `parsed` and of each of its parts, when read ahead (see `_read_ahead`).
+    # The entity evidence and the search texts of `parsed` and of each of its parts, when read ahead
+    # (see `_read_ahead`).
     found: list[Evidence] = field(default_factory=list)
+    texts: list[DocumentTexts] = field(default_factory=list)
 
     def evidence(self) -> dict[int, Evidence]:
         """Each parsed document's evidence by its id(), for the saves of this file (`SaveBatch.one`)."""
-        if not self.found or self.parsed is None:
+        return self._by_document(self.found)
+
+    def search_texts(self) -> dict[int, DocumentTexts]:
+        """Each parsed document's search texts by its id(), for the saves of this file (`SaveBatch.one`)."""
+        return self._by_document(self.texts)
+
+    def _by_document(self, computed: list) -> dict:
+        if not computed or self.parsed is None:
             return {}
         documents = [self.parsed, *(part.parsed for part in self.parsed.parts)]
-        return {id(document): found for document, found in zip(documents, self.found)}
+        return {id(document): value for document, value in zip(documents, computed)}
 
 
 def read_candidate(candidate: Candidate) -> Reading:
@@ -245,12 +254,14 @@ def _remember(stored: frozenset[str]) -> None:
 
 
 def _read_ahead(candidate: Candidate) -> Reading:
-    """`read_candidate`, and for what changed the entity evidence (most of extraction's work, which
-    needs nothing the knowledge base knows) and the HTML with its commands marked (for its linked HTML)."""
+    """`read_candidate`, and for what changed what its saves would compute from it alone: the entity
+    evidence (most of extraction's work, which needs nothing the knowledge base knows), the HTML with
+    its commands marked (for its linked HTML) and the texts of its search rows."""
     reading = read_candidate(candidate)
     if reading.parsed is not None and content_hash(reading.text) not in _stored:
         documents = [reading.parsed, *(p.parsed for p in reading.parsed.parts)]
         reading.found = [evidence_of(document) for document in documents]
+        reading.texts = [search_texts(html=document.html, sections=document.sections) for document in documents]
         for document in documents:
             document.commands_html = mark_commands(document.html)
     return reading
@@ -316,7 +327,10 @@ def import_file(
     try:
         if dry_run:
             return FileResult(shown, _dry_outcome(identity, text), _warning_text(parsed), kind=parsed.kind)
-        with batch.one(reading.evidence()) if batch is not None else nullcontext(), transaction.atomic():
+        with (
+            batch.one(reading.evidence(), reading.search_texts()) if batch is not None else nullcontext(),
+            transaction.atomic(),
+        ):
             document, outcome = document_save(
                 parsed,
                 identity=identity,
