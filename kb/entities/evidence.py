@@ -52,6 +52,7 @@ from kb.entities.grammar import (
     file_name,
     is_metric_shaped,
     looks_like_alert,
+    lowered_text,
     matches,
     postmortem_reference,
     referenced_day,
@@ -139,8 +140,9 @@ def _token_ok(token: str, passage: Passage, *, kind: str, strong: bool) -> bool:
 
 def context_hits(passage: Passage) -> Iterator[Hit]:
     text = passage.text
+    lowered = lowered_text(text)
     for kind, pattern, strong in CONTEXT_RULES:
-        for match in matches(pattern, text):
+        for match in matches(pattern, text, lowered):
             token = match.group(1).rstrip(".")
             if text[match.start(1) + len(token) : match.start(1) + len(token) + 1] in ("*", "-", "<", "$", "{"):
                 continue  # a glob or a placeholder: `velero-*`, `<velero-pod-name>`
@@ -191,13 +193,15 @@ def _code_of(passage: Passage) -> Iterator[tuple[int, str]]:
 
 def shape_hits(passage: Passage) -> Iterator[Hit]:
     text = passage.text
-    for match in IPV4.finditer(text):
+    # Each shape has a character most passages lack: a dot (addresses, file names), a slash (paths) or
+    # an underscore (the metrics these loops take).
+    for match in IPV4.finditer(text) if "." in text else ():
         if not NOT_HOSTS.match(match.group()):
             yield Hit(match.group(), HOST, match.start(), match.end(), match.group())
     in_span = lambda s: s in passage.spans  # noqa: E731
     taken: list[tuple[int, int]] = []
     for pattern in (ABSOLUTE_PATH, RELATIVE_PATH, BARE_FILE):
-        for match in pattern.finditer(text):
+        for match in pattern.finditer(text) if ("." if pattern is BARE_FILE else "/") in text else ():
             if any(a <= match.start(1) < b for a, b in taken):
                 continue
             if (
@@ -212,7 +216,7 @@ def shape_hits(passage: Passage) -> Iterator[Hit]:
                 taken.append((match.start(1), match.end(1)))
                 yield Hit(name, FILE, match.start(1), match.start(1) + len(name), name)
     code_at = [(offset, offset + len(code)) for offset, code in _code_of(passage)]
-    for match in METRIC_TOKEN.finditer(text):
+    for match in METRIC_TOKEN.finditer(text) if "_" in text else ():
         name = match.group(1)
         if "_" not in name or any(a <= match.start(1) < b for a, b in taken):
             continue

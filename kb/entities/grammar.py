@@ -281,8 +281,47 @@ NEEDS = {
 }
 
 
-def matches(pattern: re.Pattern, text: str) -> Iterator[re.Match]:
-    """`pattern.finditer(text)`, skipped when what it needs is not in the text (`NEEDS`)."""
+# Words a context rule's match holds (one of each group), lower-cased: a text lacking them is not
+# searched at all (most passages lack the neighbours of most rules; searching cost more than looking).
+COMPONENT_WORDS = (
+    "pod", "container", "deploy", "set", "service", "svc", "app", "job", "sidecar", "operator", "controller", "binar", "process"
+)  # fmt: skip
+KEYWORDS: dict[re.Pattern, tuple[tuple[str, ...], ...]] = {
+    pattern: keywords
+    for (_, pattern, _), keywords in zip(
+        CONTEXT_RULES,
+        [
+            (("namespace",),),
+            (("namespace",),),
+            (("-n",),),
+            (("namespace",),),
+            (("node", "host", "machine", "vm", "server"),),
+            (("node", "host", "machine", "vm"),),
+            (("pod", "container", "run", "ran", "scheduled", "landed", "stuck"), ("on",)),
+            (("ssh",),),
+            (("node", "instance", "host"),),
+            (COMPONENT_WORDS,),
+            (COMPONENT_WORDS,),
+            (("container", "pod", "deployment", "daemonset", "statefulset", "app", "job", "service"),),
+            (("app.kubernetes.io/",),),
+        ],
+        strict=True,
+    )
+}
+
+
+def lowered_text(text: str) -> str | None:
+    """`text` lower-cased for `matches`' keywords, or None where `re.I` finds an ASCII word that
+    `str.lower` does not show (`_FOLDS_TO_ASCII`)."""
+    return None if _FOLDS_TO_ASCII.search(text) else text.lower()
+
+
+def matches(pattern: re.Pattern, text: str, lowered: str | None = None) -> Iterator[re.Match]:
+    """`pattern.finditer(text)`, skipped when what it needs is not in the text (`NEEDS`), or when
+    given the text lower-cased (`lowered_text`), its `KEYWORDS` are not."""
+    if lowered is not None and (keywords := KEYWORDS.get(pattern)) is not None:
+        if not all(any(word in lowered for word in group) for group in keywords):
+            return iter(())
     needed = NEEDS.get(pattern)
     if needed is not None and not needed.search(text):
         return iter(())
