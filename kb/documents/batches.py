@@ -14,15 +14,36 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
 
 from kb.alerting.incidents import IncidentFacts
-from kb.entities.extraction import Evidence, Vocabulary
+from kb.entities.extraction import Evidence, Vocabulary, evidence_of
 from kb.entities.links import linked_html_write
 from kb.entities.mentions import MentionsLater
-from kb.search import DocumentTexts, SearchWords, search_documents_naming
+from kb.markdown.commands import mark_commands
+from kb.markdown.parsing import ParsedDocument
+from kb.search import DocumentTexts, SearchWords, search_documents_naming, search_texts
+
+
+@dataclass
+class Ahead:
+    """What one document's save computes from the document alone, computed beforehand by an import's
+    parsing process (kb.documents.importing): the entity evidence, the HTML with its commands marked
+    (kb.markdown.commands) and the search texts."""
+
+    evidence: Evidence
+    commands_html: str
+    texts: DocumentTexts
+
+    @classmethod
+    def of(cls, parsed: ParsedDocument) -> Ahead:
+        """Pure: no database."""
+        return cls(
+            evidence_of(parsed), mark_commands(parsed.html), search_texts(html=parsed.html, sections=parsed.sections)
+        )
 
 
 class SaveBatch:
@@ -57,19 +78,18 @@ class SaveBatch:
         return identity not in self.files or any(s.startswith(f"{identity}#") for s in self.stored)
 
     @contextmanager
-    def one(
-        self, found: dict[int, Evidence] | None = None, texts: dict[int, DocumentTexts] | None = None
-    ) -> Iterator[None]:
+    def one(self, ahead: dict[int, Ahead] | None = None) -> Iterator[None]:
         """Around one file's saves (inside their savepoint): when they fail, what they left to the
-        batch goes with them. `found` and `texts`: the entity evidence and the search texts of its
-        parsed documents, by their id()."""
+        batch goes with them. `ahead`: what was computed beforehand for its parsed documents, by their id()."""
         incidents = set(self.incidents.ids), dict(self.incidents.new)
         words = set(self.words.pending)
         mentions = self.mentions.snapshot()
         slugs = set(self.slugs)
         rows, linked = list(self.rows), dict(self.mentions.linked)
-        self.mentions.found = found or {}
-        self.texts = texts or {}
+        ahead = ahead or {}
+        self.mentions.found = {key: done.evidence for key, done in ahead.items()}
+        self.mentions.marked = {key: done.commands_html for key, done in ahead.items()}
+        self.texts = {key: done.texts for key, done in ahead.items()}
         try:
             yield
         except BaseException:
@@ -83,7 +103,7 @@ class SaveBatch:
             raise
         finally:
             # Keyed by id(): once the file is saved, another object may have the same id.
-            self.mentions.found, self.texts = {}, {}
+            self.mentions.found, self.mentions.marked, self.texts = {}, {}, {}
 
     def flush(self) -> None:
         """Inserts the rows left so far and stores the linked HTML: before a save reads or replaces a

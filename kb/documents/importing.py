@@ -20,20 +20,19 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from kb.documents.batches import SaveBatch
+from kb.documents.batches import Ahead, SaveBatch
 from kb.documents.files import name_problem, shown_name, skip_reason
 from kb.documents.saving import document_identity, document_save, saves_ahead, starting_with
 from kb.entities.counts import counts_documents_archived
-from kb.entities.extraction import Evidence, Vocabulary, evidence_of
+from kb.entities.extraction import Vocabulary
 from kb.entities.mentions import vocabulary_load
-from kb.markdown.commands import mark_commands
 from kb.markdown.parsing import NotADocument, ParsedDocument, ParseError, content_hash, decode, parse_document
 from kb.models import (
     Document,
     Runbook,
 )
 from kb.ops.metrics import import_outcomes_observe
-from kb.search import DocumentTexts, search_index_compact, search_texts
+from kb.search import search_index_compact
 
 
 @dataclass
@@ -209,24 +208,13 @@ class Reading:
     message: str = ""
     text: str = ""
     parsed: ParsedDocument | None = None
-    # The entity evidence and the search texts of `parsed` and of each of its parts, when read ahead
-    # (see `_read_ahead`).
-    found: list[Evidence] = field(default_factory=list)
-    texts: list[DocumentTexts] = field(default_factory=list)
+    # What its saves compute from `parsed` and each of its parts alone, when read ahead (`_read_ahead`).
+    ahead: list[Ahead] = field(default_factory=list)
 
-    def evidence(self) -> dict[int, Evidence]:
-        """Each parsed document's evidence by its id(), for the saves of this file (`SaveBatch.one`)."""
-        return self._by_document(self.found)
-
-    def search_texts(self) -> dict[int, DocumentTexts]:
-        """Each parsed document's search texts by its id(), for the saves of this file (`SaveBatch.one`)."""
-        return self._by_document(self.texts)
-
-    def _by_document(self, computed: list) -> dict:
-        if not computed or self.parsed is None:
-            return {}
-        documents = [self.parsed, *(part.parsed for part in self.parsed.parts)]
-        return {id(document): value for document, value in zip(documents, computed)}
+    def ahead_by_document(self) -> dict[int, Ahead]:
+        """`ahead` by each parsed document's id(), for the saves of this file (`SaveBatch.one`)."""
+        documents = [self.parsed, *(part.parsed for part in self.parsed.parts)] if self.parsed else []
+        return {id(document): done for document, done in zip(documents, self.ahead)}
 
 
 def read_candidate(candidate: Candidate) -> Reading:
@@ -259,11 +247,7 @@ def _read_ahead(candidate: Candidate) -> Reading:
     its commands marked (for its linked HTML) and the texts of its search rows."""
     reading = read_candidate(candidate)
     if reading.parsed is not None and content_hash(reading.text) not in _stored:
-        documents = [reading.parsed, *(p.parsed for p in reading.parsed.parts)]
-        reading.found = [evidence_of(document) for document in documents]
-        reading.texts = [search_texts(html=document.html, sections=document.sections) for document in documents]
-        for document in documents:
-            document.commands_html = mark_commands(document.html)
+        reading.ahead = [Ahead.of(document) for document in (reading.parsed, *(p.parsed for p in reading.parsed.parts))]
     return reading
 
 
@@ -328,7 +312,7 @@ def import_file(
         if dry_run:
             return FileResult(shown, _dry_outcome(identity, text), _warning_text(parsed), kind=parsed.kind)
         with (
-            batch.one(reading.evidence(), reading.search_texts()) if batch is not None else nullcontext(),
+            batch.one(reading.ahead_by_document()) if batch is not None else nullcontext(),
             transaction.atomic(),
         ):
             document, outcome = document_save(

@@ -34,7 +34,8 @@ from kb.entities.evidence import (
     shape_hits,
     side_by_side,
 )
-from kb.entities.grammar import ALERT, COMPONENT, HOST, K8S_NAME, KINDS, NAMESPACE, NameFinder, is_plain_word
+from kb.entities.grammar import ALERT, COMPONENT, HOST, K8S_NAME, KINDS, NAMESPACE, is_plain_word
+from kb.entities.names import NameFinder
 from kb.markdown.parsing import ParsedDocument
 from kb.markdown.references import numbers_are_links
 from kb.markdown.rendering import Block

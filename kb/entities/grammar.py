@@ -6,7 +6,8 @@ The kinds (`KINDS`, most telling first); the shapes no ordinary word has (IPv4 a
 file names, Prometheus metrics, alert-style CamelCase; the words that only look like them are
 kb.entities.lookalikes); the context patterns (a noun or a flag
 before or after a name, kubectl, systemctl and argocd commands, PromQL selectors, "X fires"); the
-references to a post-mortem by its day, with or without the year; and `name_pattern`, which finds names already known.
+references to a post-mortem by its day, with or without the year. Names already known are found by
+kb.entities.names.
 
 kb.entities.evidence applies these to passages; kb.entities.extraction decides what they add up to.
 """
@@ -14,11 +15,11 @@ kb.entities.evidence applies these to passages; kb.entities.extraction decides w
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import date
 
 from kb.entities.lookalikes import KIND_ENDING, is_vocabulary_word
+from kb.entities.names import FOLDS_TO_ASCII
 from kb.markdown import dates
 from kb.markdown.identifiers import identifier_parts
 from kb.markdown.syntax import ALERT_NAME, is_alert_like
@@ -312,8 +313,8 @@ KEYWORDS: dict[re.Pattern, tuple[tuple[str, ...], ...]] = {
 
 def lowered_text(text: str) -> str | None:
     """`text` lower-cased for `matches`' keywords, or None where `re.I` finds an ASCII word that
-    `str.lower` does not show (`_FOLDS_TO_ASCII`)."""
-    return None if _FOLDS_TO_ASCII.search(text) else text.lower()
+    `str.lower` does not show (`FOLDS_TO_ASCII`)."""
+    return None if FOLDS_TO_ASCII.search(text) else text.lower()
 
 
 def matches(pattern: re.Pattern, text: str, lowered: str | None = None) -> Iterator[re.Match]:
@@ -366,89 +367,3 @@ COMMAND_WORDS = frozenset(
     "set-image create-token auth-can-i kubectl helm argocd systemctl journalctl docker crictl curl ssh gcloud".split()
 )
 LIST_NEXT = re.compile(rf"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+){X}")
-
-
-def name_pattern(names: Iterable[str]) -> re.Pattern | None:
-    """One case-insensitive pattern that finds any of the names as a whole name, longest first."""
-    ordered = sorted({n for n in names if n}, key=len, reverse=True)
-    if not ordered:
-        return None
-    alternation = "|".join(re.escape(n) for n in ordered)
-    return re.compile(rf"(?<![\w\-.@/$])(?:{alternation})(?![\w\-/]|\.\w)", re.I)
-
-
-# The only characters besides ASCII that `re.I` matches with an ASCII letter (`İ ı ſ K`, the Kelvin sign):
-# in a text without them, a lower-cased ASCII name found with `str.find` is what the pattern finds.
-_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
-
-
-def _is_word(char: str) -> bool:
-    """`\\w`, as `re` reads it in a text."""
-    return char.isalnum() or char == "_"
-
-
-@dataclass(frozen=True)
-class NameMatch:
-    """The part of `re.Match` that the finders' callers read."""
-
-    string: str
-    begin: int
-    finish: int
-
-    def group(self) -> str:
-        return self.string[self.begin : self.finish]
-
-    def start(self) -> int:
-        return self.begin
-
-    def end(self) -> int:
-        return self.finish
-
-
-class NameFinder:
-    """`name_pattern(names).finditer`, the same matches without compiling a pattern: a document's
-    names differ from the next one's, and compiling their alternation cost more than finding them.
-    ASCII names are looked for lower-cased with `str.find` (where `re.I` and `str.lower` agree: any
-    text without `_FOLDS_TO_ASCII`); other names and texts go to the pattern."""
-
-    def __init__(self, names: Iterable[str]):
-        self.names = sorted({n for n in names if n}, key=len, reverse=True)
-        self.lowered = [n.lower() for n in self.names]
-        self.ascii = all(n.isascii() for n in self.names)
-        self._pattern: re.Pattern | None = None
-
-    def __bool__(self) -> bool:
-        return bool(self.names)
-
-    def finditer(self, text: str) -> Iterator[NameMatch | re.Match]:
-        if not self.names:
-            return iter(())
-        if not self.ascii or (not text.isascii() and _FOLDS_TO_ASCII.search(text)):
-            if self._pattern is None:
-                self._pattern = name_pattern(self.names)
-            return self._pattern.finditer(text)  # type: ignore[union-attr]
-        return self._ascii_matches(text)
-
-    def _ascii_matches(self, text: str) -> Iterator[NameMatch]:
-        lowered = text.lower()
-        lengths: dict[int, list[int]] = {}  # where a name starts: the lengths of those that do, longest first
-        for name in self.lowered:  # longest first
-            at = lowered.find(name)
-            while at >= 0:
-                lengths.setdefault(at, []).append(len(name))
-                at = lowered.find(name, at + 1)
-        size, after = len(text), 0
-        for start in sorted(lengths):
-            if start < after or (start and (_is_word(text[start - 1]) or text[start - 1] in "-.@/$")):
-                continue
-            for length in lengths[start]:
-                end = start + length
-                if end < size and (
-                    _is_word(text[end])
-                    or text[end] in "-/"
-                    or (text[end] == "." and end + 1 < size and _is_word(text[end + 1]))
-                ):
-                    continue
-                yield NameMatch(text, start, end)
-                after = end
-                break

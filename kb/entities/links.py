@@ -24,7 +24,8 @@ from django.db import connection
 from django.db.models.functions import Lower
 
 from kb.entities.extraction import extract_parsed
-from kb.entities.grammar import POSTMORTEM, NameFinder, reference_date
+from kb.entities.grammar import POSTMORTEM, reference_date
+from kb.entities.names import NameFinder
 from kb.markdown.commands import mark_commands
 from kb.markdown.parsing import ParsedDocument
 from kb.models import Document, Entity, Mention, PostMortem

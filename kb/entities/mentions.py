@@ -114,8 +114,7 @@ def mentions_write(
         document=document,
         mentions=mentions,
         later=later.linked if later is not None else None,
-        # Marked from the same HTML (a document read again may have been stored from an older rendering).
-        commands_html=parsed.commands_html if parsed.html == document.html else None,
+        commands_html=later.marked.get(id(parsed)) if later is not None else None,
     )
     before = _contributions(document.kind, old_rows) if counted_before else {}
     after = {} if document.archived else _contributions(document.kind, [(m.entity_id, m.subject) for m in mentions])
@@ -157,8 +156,10 @@ class MentionsLater:
         self.revote: set[int] = set()
         self.dropped: set[int] = set()
         self.new_alerts: dict[str, None] = {}  # in the order first seen
-        # The evidence of the documents being saved, found beforehand (kb.entities.extraction.Evidence), by id().
+        # The evidence of the documents being saved, found beforehand (kb.entities.extraction.Evidence),
+        # and their HTML with the commands marked (kb.markdown.commands), by id().
         self.found: dict[int, extraction.Evidence] = {}
+        self.marked: dict[int, str] = {}
 
     def shift(self, before: dict[int, Contribution], after: dict[int, Contribution]) -> None:
         for entity_id in before.keys() | after.keys():

@@ -112,9 +112,6 @@ class ParsedDocument(PostMortemFields):
     # it had lost its newlines), which the sections were cut from.
     front_matter_block: str = ""
     body: str = ""
-    # `html` with its commands marked (kb.markdown.commands.mark_commands), when an import's parsing
-    # process has done it (kb.documents.importing); None: not yet.
-    commands_html: str | None = None
 
 
 # --- the source, split by heading ---------------------------------------------------

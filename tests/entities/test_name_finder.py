@@ -2,9 +2,23 @@
 
 import random
 
-from kb.entities.grammar import NameFinder, name_pattern
+from kb.entities.names import NameFinder, name_pattern
 
-NAMES = ["velero", "Velero", "kube-system", "node3", "db.lan", "/var/log", "oom", "OOMKilled", "a.b", "x_y", "$v", "k", "s"]
+NAMES = [
+    "velero",
+    "Velero",
+    "kube-system",
+    "node3",
+    "db.lan",
+    "/var/log",
+    "oom",
+    "OOMKilled",
+    "a.b",
+    "x_y",
+    "$v",
+    "k",
+    "s",
+]
 NAMES += ["émile", "ix"]
 ALPHABET = [
     "velero",
