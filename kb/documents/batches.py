@@ -25,25 +25,22 @@ from kb.entities.links import linked_html_write
 from kb.entities.mentions import MentionsLater
 from kb.markdown.commands import mark_commands
 from kb.markdown.parsing import ParsedDocument
-from kb.search import DocumentTexts, SearchWords, search_documents_naming, search_texts
+from kb.search import SearchWords, search_documents_naming
 
 
 @dataclass
 class Ahead:
     """What one document's save computes from the document alone, computed beforehand by an import's
-    parsing process (kb.documents.importing): the entity evidence, the HTML with its commands marked
-    (kb.markdown.commands) and the search texts."""
+    parsing process (kb.documents.importing): the entity evidence and the HTML with its commands marked
+    (kb.markdown.commands). Not its search texts: as long to send as to compute."""
 
     evidence: Evidence
     commands_html: str
-    texts: DocumentTexts
 
     @classmethod
     def of(cls, parsed: ParsedDocument) -> Ahead:
         """Pure: no database."""
-        return cls(
-            evidence_of(parsed), mark_commands(parsed.html), search_texts(html=parsed.html, sections=parsed.sections)
-        )
+        return cls(evidence_of(parsed), mark_commands(parsed.html))
 
 
 class SaveBatch:
@@ -62,8 +59,6 @@ class SaveBatch:
         self.slugs: set[tuple[str, str]] = set()
         self.slugs_asked: set[str] = set()
         self.prefixes_asked: set[str] = set()
-        # The search texts of the file being saved, computed beforehand (kb.search.search_texts), by id().
-        self.texts: dict[int, DocumentTexts] = {}
 
     def is_new(self, identity: str) -> bool:
         """The identity of a batch's file or alert section that is not stored: no read needed."""
@@ -89,7 +84,6 @@ class SaveBatch:
         ahead = ahead or {}
         self.mentions.found = {key: done.evidence for key, done in ahead.items()}
         self.mentions.marked = {key: done.commands_html for key, done in ahead.items()}
-        self.texts = {key: done.texts for key, done in ahead.items()}
         try:
             yield
         except BaseException:
@@ -103,7 +97,7 @@ class SaveBatch:
             raise
         finally:
             # Keyed by id(): once the file is saved, another object may have the same id.
-            self.mentions.found, self.mentions.marked, self.texts = {}, {}, {}
+            self.mentions.found, self.mentions.marked = {}, {}
 
     def flush(self) -> None:
         """Inserts the rows left so far and stores the linked HTML: before a save reads or replaces a

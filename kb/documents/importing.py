@@ -243,8 +243,8 @@ def _remember(stored: frozenset[str]) -> None:
 
 def _read_ahead(candidate: Candidate) -> Reading:
     """`read_candidate`, and for what changed what its saves would compute from it alone: the entity
-    evidence (most of extraction's work, which needs nothing the knowledge base knows), the HTML with
-    its commands marked (for its linked HTML) and the texts of its search rows."""
+    evidence (most of extraction's work, which needs nothing the knowledge base knows) and the HTML with
+    its commands marked (for its linked HTML)."""
     reading = read_candidate(candidate)
     if reading.parsed is not None and content_hash(reading.text) not in _stored:
         reading.ahead = [Ahead.of(document) for document in (reading.parsed, *(p.parsed for p in reading.parsed.parts))]

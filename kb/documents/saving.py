@@ -170,7 +170,6 @@ def _document_save(
         created=created,
         words=batch.words if batch else None,
         rows=batch.rows if batch else None,
-        texts=batch.texts.get(id(parsed)) if batch else None,
     )
     mentions_write(
         document=document,

@@ -11,20 +11,17 @@ May import: `kb.markdown`, `kb.models`.
 """
 
 from kb.search.index import (
-    DocumentTexts,
     SearchWords,
     search_documents_naming,
     search_index_compact,
     search_index_incidents,
     search_index_rebuild,
     search_index_update,
-    search_texts,
 )
 from kb.search.ranking import MAX_LIMIT, SearchHit, SearchResults, search
 
 __all__ = [
     "MAX_LIMIT",
-    "DocumentTexts",
     "SearchHit",
     "SearchResults",
     "SearchWords",
@@ -34,5 +31,4 @@ __all__ = [
     "search_index_incidents",
     "search_index_rebuild",
     "search_index_update",
-    "search_texts",
 ]

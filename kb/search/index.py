@@ -10,7 +10,6 @@ incidents a document names).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -55,30 +54,6 @@ class SearchWords:
         self.pending = set()
 
 
-@dataclass
-class DocumentTexts:
-    """What a document's search rows hold whatever its title and alert (`search_texts`): its text and
-    each section's, with their identifiers. Pure: an import's parsing process computes it ahead."""
-
-    html: str  # the HTML it was read from
-    body: str
-    body_terms: str
-    heading_terms: str  # the headings of all sections
-    sections: list[tuple[str, str, str]]  # each section's heading terms, text and text terms
-
-
-def search_texts(*, html: str, sections: Sequence[ParsedSection | Section]) -> DocumentTexts:
-    headings = " ".join(s.heading for s in sections)
-    body = html_text(html)[:MAX_BODY]
-    # A section's text is cut from the same HTML as the whole document's, where its heading's id is.
-    part_html = {part.anchor: part.body_html for part in split_sections(html) if part.anchor}
-    texts = []
-    for section in sections:
-        text = html_text(part_html.get(section.anchor, ""))[:MAX_BODY]
-        texts.append((_with_identifiers(section.heading), text, identifier_terms(text)))
-    return DocumentTexts(html, body, identifier_terms(body), _with_identifiers(headings), texts)
-
-
 def search_index_update(
     *,
     document: Document,
@@ -86,15 +61,13 @@ def search_index_update(
     created: bool = False,
     words: SearchWords | None = None,
     rows: list | None = None,
-    texts: DocumentTexts | None = None,
 ) -> None:
     """Replaces the rows of a document document_save has just written (and so un-archived);
     `sections` are the ones it wrote, not read back. An incident's rows hold none of its text.
     `created`: the document was just inserted, so it has no rows to replace. `words`: its words go
     there, for the batch's caller to add to the vocabulary, rather than now; `rows`: its new rows
-    go there, for the batch's caller to insert with those of the other documents. `texts`: its
-    `search_texts`, when already computed."""
-    entries = _document_entries(document, alert=_alert_name(document), sections=sections, texts=texts)
+    go there, for the batch's caller to insert with those of the other documents."""
+    entries = _document_entries(document, alert=_alert_name(document), sections=sections)
     _replace(
         None if created else SearchEntry.objects.filter(document=document),
         entries,
@@ -196,36 +169,35 @@ def _alert_name(document: Document) -> str:
 
 
 def _document_entries(
-    document: Document,
-    *,
-    alert: str,
-    sections: Sequence[ParsedSection | Section],
-    texts: DocumentTexts | None = None,
+    document: Document, *, alert: str, sections: Sequence[ParsedSection | Section]
 ) -> list[SearchEntry]:
-    if texts is None or texts.html != document.html or len(texts.sections) != len(sections):
-        texts = search_texts(html=document.html, sections=sections)
     url = document.get_absolute_url()
+    headings = " ".join(s.heading for s in sections)
+    body = html_text(document.html)[:MAX_BODY]
     common = {"kind": document.kind, "document": document, "title": document.title[:500], "alert": alert}
     whole = SearchEntry(
         **common,
         scope=SearchScope.WHOLE,
         url=url,
         title_terms=_with_identifiers(f"{document.title} {alert}"),
-        heading_terms=texts.heading_terms,
-        body=texts.body,
-        body_terms=texts.body_terms,
+        heading_terms=_with_identifiers(headings),
+        body=body,
+        body_terms=identifier_terms(body),
     )
+    # A section's text is cut from the same HTML as the whole document's, where its heading's id is.
+    part_html = {part.anchor: part.body_html for part in split_sections(document.html) if part.anchor}
     parts = []
-    for section, (heading_terms, text, text_terms) in zip(sections, texts.sections):
+    for section in sections:
+        text = html_text(part_html.get(section.anchor, ""))[:MAX_BODY]
         parts.append(
             SearchEntry(
                 **common,
                 scope=SearchScope.SECTION,
                 url=f"{url}#{section.anchor}" if section.anchor else url,
                 heading=section.heading[:500],
-                heading_terms=heading_terms,
+                heading_terms=_with_identifiers(section.heading),
                 body=text,
-                body_terms=text_terms,
+                body_terms=identifier_terms(text),
             )
         )
     return [whole, *parts]
