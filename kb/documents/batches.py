@@ -14,15 +14,33 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
 
 from kb.alerting.incidents import IncidentFacts
-from kb.entities.extraction import Evidence, Vocabulary
+from kb.entities.extraction import Evidence, Vocabulary, evidence_of
 from kb.entities.links import linked_html_write
 from kb.entities.mentions import MentionsLater
+from kb.markdown.commands import mark_commands
+from kb.markdown.parsing import ParsedDocument
 from kb.search import SearchWords, search_documents_naming
+
+
+@dataclass
+class Ahead:
+    """What one document's save computes from the document alone, computed beforehand by an import's
+    parsing process (kb.documents.importing): the entity evidence and the HTML with its commands marked
+    (kb.markdown.commands). Not its search texts: as long to send as to compute."""
+
+    evidence: Evidence
+    commands_html: str
+
+    @classmethod
+    def of(cls, parsed: ParsedDocument) -> Ahead:
+        """Pure: no database."""
+        return cls(evidence_of(parsed), mark_commands(parsed.html))
 
 
 class SaveBatch:
@@ -55,15 +73,17 @@ class SaveBatch:
         return identity not in self.files or any(s.startswith(f"{identity}#") for s in self.stored)
 
     @contextmanager
-    def one(self, found: dict[int, Evidence] | None = None) -> Iterator[None]:
+    def one(self, ahead: dict[int, Ahead] | None = None) -> Iterator[None]:
         """Around one file's saves (inside their savepoint): when they fail, what they left to the
-        batch goes with them. `found`: the entity evidence of its parsed documents, by their id()."""
+        batch goes with them. `ahead`: what was computed beforehand for its parsed documents, by their id()."""
         incidents = set(self.incidents.ids), dict(self.incidents.new)
         words = set(self.words.pending)
         mentions = self.mentions.snapshot()
         slugs = set(self.slugs)
         rows, linked = list(self.rows), dict(self.mentions.linked)
-        self.mentions.found = found or {}
+        ahead = ahead or {}
+        self.mentions.found = {key: done.evidence for key, done in ahead.items()}
+        self.mentions.marked = {key: done.commands_html for key, done in ahead.items()}
         try:
             yield
         except BaseException:
@@ -77,7 +97,7 @@ class SaveBatch:
             raise
         finally:
             # Keyed by id(): once the file is saved, another object may have the same id.
-            self.mentions.found = {}
+            self.mentions.found, self.mentions.marked = {}, {}
 
     def flush(self) -> None:
         """Inserts the rows left so far and stores the linked HTML: before a save reads or replaces a
@@ -102,6 +122,9 @@ def rows_insert(rows: list[Model]) -> None:
     by_model: dict[type[Model], list[Model]] = {}
     for row in rows:
         by_model.setdefault(type(row), []).append(row)
+    # The connection itself, not `django.db.connection`: each of the proxy's attributes is looked up
+    # per thread, and the fields read it once per value (a twentieth of an import's time).
+    connection = connections[DEFAULT_DB_ALIAS]
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         for model, same in by_model.items():

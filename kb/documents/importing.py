@@ -20,11 +20,11 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from kb.documents.batches import SaveBatch
+from kb.documents.batches import Ahead, SaveBatch
 from kb.documents.files import name_problem, shown_name, skip_reason
 from kb.documents.saving import document_identity, document_save, saves_ahead, starting_with
 from kb.entities.counts import counts_documents_archived
-from kb.entities.extraction import Evidence, Vocabulary, evidence_of
+from kb.entities.extraction import Vocabulary
 from kb.entities.mentions import vocabulary_load
 from kb.markdown.parsing import NotADocument, ParsedDocument, ParseError, content_hash, decode, parse_document
 from kb.models import (
@@ -208,15 +208,13 @@ class Reading:
     message: str = ""
     text: str = ""
     parsed: ParsedDocument | None = None
-    # The entity evidence of `parsed` and of each of its parts, when read ahead (see `_read_ahead`).
-    found: list[Evidence] = field(default_factory=list)
+    # What its saves compute from `parsed` and each of its parts alone, when read ahead (`_read_ahead`).
+    ahead: list[Ahead] = field(default_factory=list)
 
-    def evidence(self) -> dict[int, Evidence]:
-        """Each parsed document's evidence by its id(), for the saves of this file (`SaveBatch.one`)."""
-        if not self.found or self.parsed is None:
-            return {}
-        documents = [self.parsed, *(part.parsed for part in self.parsed.parts)]
-        return {id(document): found for document, found in zip(documents, self.found)}
+    def ahead_by_document(self) -> dict[int, Ahead]:
+        """`ahead` by each parsed document's id(), for the saves of this file (`SaveBatch.one`)."""
+        documents = [self.parsed, *(part.parsed for part in self.parsed.parts)] if self.parsed else []
+        return {id(document): done for document, done in zip(documents, self.ahead)}
 
 
 def read_candidate(candidate: Candidate) -> Reading:
@@ -244,13 +242,12 @@ def _remember(stored: frozenset[str]) -> None:
 
 
 def _read_ahead(candidate: Candidate) -> Reading:
-    """`read_candidate`, and the entity evidence of what changed (most of extraction's work, which
-    needs nothing the knowledge base knows)."""
+    """`read_candidate`, and for what changed what its saves would compute from it alone: the entity
+    evidence (most of extraction's work, which needs nothing the knowledge base knows) and the HTML with
+    its commands marked (for its linked HTML)."""
     reading = read_candidate(candidate)
     if reading.parsed is not None and content_hash(reading.text) not in _stored:
-        reading.found = [
-            evidence_of(document) for document in (reading.parsed, *(p.parsed for p in reading.parsed.parts))
-        ]
+        reading.ahead = [Ahead.of(document) for document in (reading.parsed, *(p.parsed for p in reading.parsed.parts))]
     return reading
 
 
@@ -314,7 +311,10 @@ def import_file(
     try:
         if dry_run:
             return FileResult(shown, _dry_outcome(identity, text), _warning_text(parsed), kind=parsed.kind)
-        with batch.one(reading.evidence()) if batch is not None else nullcontext(), transaction.atomic():
+        with (
+            batch.one(reading.ahead_by_document()) if batch is not None else nullcontext(),
+            transaction.atomic(),
+        ):
             document, outcome = document_save(
                 parsed,
                 identity=identity,

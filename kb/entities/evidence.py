@@ -52,6 +52,7 @@ from kb.entities.grammar import (
     file_name,
     is_metric_shaped,
     looks_like_alert,
+    lowered_text,
     matches,
     postmortem_reference,
     referenced_day,
@@ -139,8 +140,9 @@ def _token_ok(token: str, passage: Passage, *, kind: str, strong: bool) -> bool:
 
 def context_hits(passage: Passage) -> Iterator[Hit]:
     text = passage.text
+    lowered = lowered_text(text)
     for kind, pattern, strong in CONTEXT_RULES:
-        for match in matches(pattern, text):
+        for match in matches(pattern, text, lowered):
             token = match.group(1).rstrip(".")
             if text[match.start(1) + len(token) : match.start(1) + len(token) + 1] in ("*", "-", "<", "$", "{"):
                 continue  # a glob or a placeholder: `velero-*`, `<velero-pod-name>`
@@ -191,13 +193,15 @@ def _code_of(passage: Passage) -> Iterator[tuple[int, str]]:
 
 def shape_hits(passage: Passage) -> Iterator[Hit]:
     text = passage.text
-    for match in IPV4.finditer(text):
+    # Each shape has a character most passages lack: a dot (addresses, file names), a slash (paths) or
+    # an underscore (the metrics these loops take).
+    for match in IPV4.finditer(text) if "." in text else ():
         if not NOT_HOSTS.match(match.group()):
             yield Hit(match.group(), HOST, match.start(), match.end(), match.group())
     in_span = lambda s: s in passage.spans  # noqa: E731
     taken: list[tuple[int, int]] = []
     for pattern in (ABSOLUTE_PATH, RELATIVE_PATH, BARE_FILE):
-        for match in pattern.finditer(text):
+        for match in pattern.finditer(text) if ("." if pattern is BARE_FILE else "/") in text else ():
             if any(a <= match.start(1) < b for a, b in taken):
                 continue
             if (
@@ -212,7 +216,7 @@ def shape_hits(passage: Passage) -> Iterator[Hit]:
                 taken.append((match.start(1), match.end(1)))
                 yield Hit(name, FILE, match.start(1), match.start(1) + len(name), name)
     code_at = [(offset, offset + len(code)) for offset, code in _code_of(passage)]
-    for match in METRIC_TOKEN.finditer(text):
+    for match in METRIC_TOKEN.finditer(text) if "_" in text else ():
         name = match.group(1)
         if "_" not in name or any(a <= match.start(1) < b for a, b in taken):
             continue
@@ -266,19 +270,32 @@ def _alert_candidate(name: str, passage: Passage) -> bool:
     return is_alert_like(name) or (name in passage.spans and any(c.isupper() for c in name))
 
 
-def coordinated_alerts(passage: Passage, alerts: Container[str]) -> Iterator[Hit]:
-    """ "drives PVCStuckPending + ExternalAccessDivergence": named beside an alert, an alert too."""
-    for match in COORDINATED.finditer(passage.text):
-        for this, other, group in ((match.group(1), match.group(2), 2), (match.group(2), match.group(1), 1)):
+# Two names side by side ("A + B", "A and B"): each name with where it starts and ends.
+Pair = tuple[tuple[str, int, int], tuple[str, int, int]]
+
+
+def side_by_side(passage: Passage) -> list[Pair]:
+    """The names written beside another in a passage, whatever the knowledge base knows (see `coordinated_alerts`)."""
+    return [
+        ((m.group(1), m.start(1), m.end(1)), (m.group(2), m.start(2), m.end(2)))
+        for m in COORDINATED.finditer(passage.text)
+    ]
+
+
+def coordinated_alerts(passage: Passage, pairs: list[Pair], alerts: Container[str]) -> Iterator[Hit]:
+    """ "drives PVCStuckPending + ExternalAccessDivergence": named beside an alert, an alert too.
+    `pairs`: the passage's `side_by_side`."""
+    for first, second in pairs:
+        for this, (other, start, end) in ((first[0], second), (second[0], first)):
             if this.lower() in alerts and other.lower() not in alerts and _alert_candidate(other, passage):
-                yield Hit(other, ALERT, match.start(group), match.end(group), other)
+                yield Hit(other, ALERT, start, end, other)
 
 
 def reference_hits(passage: Passage, own_date: date | None, *, bare_incidents: bool = False) -> Iterator[Hit]:
     if passage.code:
         return
     text = passage.text
-    for match in PM_REFERENCE.finditer(text):
+    for match in matches(PM_REFERENCE, text):
         day = referenced_day(match, own_date)
         if day and day != own_date:
             yield Hit(postmortem_reference(day), POSTMORTEM, match.start(), match.end(), match.group())

@@ -24,6 +24,7 @@ from datetime import date
 
 from kb.entities.evidence import (
     Hit,
+    Pair,
     Passage,
     alert_hits,
     context_hits,
@@ -31,8 +32,10 @@ from kb.entities.evidence import (
     passages,
     reference_hits,
     shape_hits,
+    side_by_side,
 )
-from kb.entities.grammar import ALERT, COMPONENT, HOST, K8S_NAME, KINDS, NAMESPACE, is_plain_word, name_pattern
+from kb.entities.grammar import ALERT, COMPONENT, HOST, K8S_NAME, KINDS, NAMESPACE, is_plain_word
+from kb.entities.names import NameFinder
 from kb.markdown.parsing import ParsedDocument
 from kb.markdown.references import numbers_are_links
 from kb.markdown.rendering import Block
@@ -90,8 +93,15 @@ class _KnownIndex:
             self.by_start.setdefault(name[: self.WIDTH], set()).add(name)
 
     def candidates(self, text: str) -> set[str]:
-        starts = {text[i : i + self.WIDTH] for i in range(len(text) - self.WIDTH + 1)} & self.by_start.keys()
+        if len(self.by_start) * self.LOOKUPS_A_WINDOW < len(text):
+            # Fewer beginnings than the text has windows: each is looked for (a substring search in C).
+            starts: Iterable[str] = [start for start in self.by_start if start in text]
+        else:
+            starts = {text[i : i + self.WIDTH] for i in range(len(text) - self.WIDTH + 1)} & self.by_start.keys()
         return self.short.union(*(self.by_start[start] for start in starts))
+
+    # A beginning looked for in a text costs about as much as taking this many windows of it.
+    LOOKUPS_A_WINDOW = 16
 
 
 class _KnownAlerts:
@@ -158,6 +168,8 @@ class Evidence:
     # Each passage's hits in the order found, each with None (a vote) or, for an alert a neighbour
     # names, whether it is one whatever the vocabulary (see `alert_hits`).
     hits: list[list[tuple[Hit, bool | None]]]
+    # Each passage's names written beside another (`side_by_side`): alerts when one of them is.
+    pairs: list[list[Pair]]
 
 
 def evidence_found(blocks: list[Block], *, own_date: date | None = None, bare_incidents: bool = False) -> Evidence:
@@ -172,7 +184,7 @@ def evidence_found(blocks: list[Block], *, own_date: date | None = None, bare_in
                 *alert_hits(passage),
             ]
         )
-    return Evidence(all_passages, references, hits)
+    return Evidence(all_passages, references, hits, [side_by_side(passage) for passage in all_passages])
 
 
 def evidence_of(parsed: ParsedDocument) -> Evidence:
@@ -217,8 +229,8 @@ def extract(
             if alert_shaped is not False or hit.name.lower() in known_alerts:
                 vote(n, hit)
     alerts = known_alerts | {k for k, c in votes.items() if c.most_common(1)[0][0] == ALERT}
-    for n, passage in enumerate(all_passages):
-        for hit in coordinated_alerts(passage, alerts):
+    for n, (passage, pairs) in enumerate(zip(all_passages, seen.pairs)):
+        for hit in coordinated_alerts(passage, pairs, alerts):
             vote(n, hit)
 
     local: dict[str, tuple[str, str]] = {}
@@ -244,9 +256,9 @@ def extract(
     for (n, start), hit in evidence.items():
         if hit.name.lower() in names:
             occurrences[(n, start)] = (hit.end, hit.surface, hit.name.lower())
-    pattern = name_pattern(names)
+    pattern = NameFinder(names)
     for n, passage in enumerate(all_passages):
-        for match in pattern.finditer(passage.text) if pattern else ():
+        for match in pattern.finditer(passage.text):
             surface, key = match.group(), match.group().lower()
             if key not in names or (n, match.start()) in occurrences:
                 continue

@@ -6,7 +6,8 @@ The kinds (`KINDS`, most telling first); the shapes no ordinary word has (IPv4 a
 file names, Prometheus metrics, alert-style CamelCase; the words that only look like them are
 kb.entities.lookalikes); the context patterns (a noun or a flag
 before or after a name, kubectl, systemctl and argocd commands, PromQL selectors, "X fires"); the
-references to a post-mortem by its day, with or without the year; and `name_pattern`, which finds names already known.
+references to a post-mortem by its day, with or without the year. Names already known are found by
+kb.entities.names.
 
 kb.entities.evidence applies these to passages; kb.entities.extraction decides what they add up to.
 """
@@ -14,10 +15,11 @@ kb.entities.evidence applies these to passages; kb.entities.extraction decides w
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import date
 
 from kb.entities.lookalikes import KIND_ENDING, is_vocabulary_word
+from kb.entities.names import FOLDS_TO_ASCII
 from kb.markdown import dates
 from kb.markdown.identifiers import identifier_parts
 from kb.markdown.syntax import ALERT_NAME, is_alert_like
@@ -155,15 +157,18 @@ COMPONENT_NOUN = r"pod|container|deployment|deploy|daemon ?set|statefulset|repli
 HOST_NOUNS_BEFORE = r"nodes?|hosts?|hostname|machines?|vms?|servers?"
 HOST_NOUNS_AFTER = r"nodes?|hosts?|machines?|vms?"
 X = rf"{QUOTE}({TOKEN}){QUOTE}"
+# A name first (`X\s+namespace`): a token tried from inside a token finds no name that the token
+# tried from its first character does not (the rest of it can follow), so only that one is tried.
+X_FIRST = rf"{QUOTE}(?<![A-Za-z0-9])({TOKEN}){QUOTE}"
 # (kind, pattern, strong): a strong neighbour (a flag, a label matcher) vouches for any name; a
 # weak one (a noun) only for a code span, or a lower-case name with a hyphen or a digit.
 CONTEXT_RULES: list[tuple[str, re.Pattern, bool]] = [
     (NAMESPACE, re.compile(rf"\bnamespaces?\s+(?:called\s+|named\s+)?{X}", re.I), False),
-    (NAMESPACE, re.compile(rf"{X}\s+namespace\b", re.I), False),
+    (NAMESPACE, re.compile(rf"{X_FIRST}\s+namespace\b", re.I), False),
     (NAMESPACE, re.compile(rf"(?:^|\s)(?:-n|--namespace)(?:=|\s+){X}"), True),
     (NAMESPACE, re.compile(r"\b(?i:namespace)[ \t]*(?:=|!=|:)[ \t]*[\"']?(" + K8S_NAME + r")"), True),
     (HOST, re.compile(rf"\b(?:{HOST_NOUNS_BEFORE})\s+{X}", re.I), False),
-    (HOST, re.compile(rf"{X}\s+(?:{HOST_NOUNS_AFTER})\b", re.I), False),
+    (HOST, re.compile(rf"{X_FIRST}\s+(?:{HOST_NOUNS_AFTER})\b", re.I), False),
     (
         HOST,
         re.compile(rf"\b(?:pods?|containers?|running|runs|ran|scheduled|landed|stuck)\s+on\s+(?:node\s+)?{X}", re.I),
@@ -172,7 +177,7 @@ CONTEXT_RULES: list[tuple[str, re.Pattern, bool]] = [
     (HOST, re.compile(rf"\bssh(?:ed)?\s+(?:into\s+|to\s+)?{X}", re.I), False),
     (HOST, re.compile(r"\b(?:node|instance|hostname|host)[ \t]*(?:=|!=|:)[ \t]*[\"']?([a-z0-9][\w.-]*[a-z0-9])"), True),
     (COMPONENT, re.compile(rf"\b(?:{COMPONENT_NOUNS})\s+{X}", re.I), False),
-    (COMPONENT, re.compile(rf"{X}\s+(?:{COMPONENT_NOUN})\b", re.I), False),
+    (COMPONENT, re.compile(rf"{X_FIRST}\s+(?:{COMPONENT_NOUN})\b", re.I), False),
     (
         COMPONENT,
         re.compile(
@@ -244,13 +249,18 @@ ALERT_BEFORE = re.compile(
     re.I,
 )
 ALERT_AFTER = re.compile(
-    r"([A-Za-z_][A-Za-z0-9_:]*)"
+    r"(?<![A-Za-z_])([A-Za-z_][A-Za-z0-9_:]*)"
     + QUOTE
     + r"\s+(?:alerts?|alerting rules?|(?:is |was |has |had )?(?:fires|fired|firing|triggered|went off))\b",
     re.I,
 )
+# Names first, each tried from its word's first letter only (see X_FIRST).
 COORDINATED = re.compile(
-    r"([A-Za-z][A-Za-z0-9_:]*)" + QUOTE + r"\s*(?:\+|,|&|/|\band\b|\bor\b)\s*" + QUOTE + r"([A-Za-z][A-Za-z0-9_:]*)"
+    r"(?<![A-Za-z])([A-Za-z][A-Za-z0-9_:]*)"
+    + QUOTE
+    + r"\s*(?:\+|,|&|/|\band\b|\bor\b)\s*"
+    + QUOTE
+    + r"([A-Za-z][A-Za-z0-9_:]*)"
 )
 
 METRIC_CONTEXT = re.compile(
@@ -263,17 +273,56 @@ METRIC_CONTEXT = re.compile(
 # of a text (two thirds of the time spent on neighbours went there, before).
 NEEDS = {
     **{
-        pattern: re.compile(pattern.pattern.removeprefix(X), pattern.flags)
+        pattern: re.compile(pattern.pattern.removeprefix(X_FIRST), pattern.flags)
         for _, pattern, _ in CONTEXT_RULES
-        if pattern.pattern.startswith(X)
+        if pattern.pattern.startswith(X_FIRST)
     },
-    ALERT_AFTER: re.compile(ALERT_AFTER.pattern.removeprefix(r"([A-Za-z_][A-Za-z0-9_:]*)" + QUOTE), re.I),
+    ALERT_AFTER: re.compile(ALERT_AFTER.pattern.removeprefix(r"(?<![A-Za-z_])([A-Za-z_][A-Za-z0-9_:]*)" + QUOTE), re.I),
     METRIC_CONTEXT: re.compile(r"metric|gauge|counter|histogram|series", re.I),
 }
 
 
-def matches(pattern: re.Pattern, text: str) -> Iterator[re.Match]:
-    """`pattern.finditer(text)`, skipped when what it needs is not in the text (`NEEDS`)."""
+# Words a context rule's match holds (one of each group), lower-cased: a text lacking them is not
+# searched at all (most passages lack the neighbours of most rules; searching cost more than looking).
+COMPONENT_WORDS = (
+    "pod", "container", "deploy", "set", "service", "svc", "app", "job", "sidecar", "operator", "controller", "binar", "process"
+)  # fmt: skip
+KEYWORDS: dict[re.Pattern, tuple[tuple[str, ...], ...]] = {
+    pattern: keywords
+    for (_, pattern, _), keywords in zip(
+        CONTEXT_RULES,
+        [
+            (("namespace",),),
+            (("namespace",),),
+            (("-n",),),
+            (("namespace",),),
+            (("node", "host", "machine", "vm", "server"),),
+            (("node", "host", "machine", "vm"),),
+            (("pod", "container", "run", "ran", "scheduled", "landed", "stuck"), ("on",)),
+            (("ssh",),),
+            (("node", "instance", "host"),),
+            (COMPONENT_WORDS,),
+            (COMPONENT_WORDS,),
+            (("container", "pod", "deployment", "daemonset", "statefulset", "app", "job", "service"),),
+            (("app.kubernetes.io/",),),
+        ],
+        strict=True,
+    )
+}
+
+
+def lowered_text(text: str) -> str | None:
+    """`text` lower-cased for `matches`' keywords, or None where `re.I` finds an ASCII word that
+    `str.lower` does not show (`FOLDS_TO_ASCII`)."""
+    return None if FOLDS_TO_ASCII.search(text) else text.lower()
+
+
+def matches(pattern: re.Pattern, text: str, lowered: str | None = None) -> Iterator[re.Match]:
+    """`pattern.finditer(text)`, skipped when what it needs is not in the text (`NEEDS`), or when
+    given the text lower-cased (`lowered_text`), its `KEYWORDS` are not."""
+    if lowered is not None and (keywords := KEYWORDS.get(pattern)) is not None:
+        if not all(any(word in lowered for word in group) for group in keywords):
+            return iter(())
     needed = NEEDS.get(pattern)
     if needed is not None and not needed.search(text):
         return iter(())
@@ -291,6 +340,8 @@ PM_REFERENCE = re.compile(
     rf"(?:(?<=\bthe\s)(?:{WHEN})(?:'s)?\s+(?:{PM_WORD}|(?i:incident|outage))\b|(?:{dates.DATE_TEXT})(?:'s)?\s+{PM_WORD}\b)"
     rf"|\b{PM_WORD}\s+(?:(?:of|from|for|on|dated)\s+)?(?:the\s+)?(?:{WHEN_AFTER})"
 )
+# Every reference has a word for a post-mortem, or "incident" or "outage".
+NEEDS[PM_REFERENCE] = re.compile(r"PM|PIR|(?i:post|retro|incident|outage)")
 
 
 def referenced_day(match: re.Match, own_date: date | None) -> date | None:
@@ -316,12 +367,3 @@ COMMAND_WORDS = frozenset(
     "set-image create-token auth-can-i kubectl helm argocd systemctl journalctl docker crictl curl ssh gcloud".split()
 )
 LIST_NEXT = re.compile(rf"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+){X}")
-
-
-def name_pattern(names: Iterable[str]) -> re.Pattern | None:
-    """One case-insensitive pattern that finds any of the names as a whole name, longest first."""
-    ordered = sorted({n for n in names if n}, key=len, reverse=True)
-    if not ordered:
-        return None
-    alternation = "|".join(re.escape(n) for n in ordered)
-    return re.compile(rf"(?<![\w\-.@/$])(?:{alternation})(?![\w\-/]|\.\w)", re.I)

@@ -31,7 +31,8 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 
-from kb.entities.grammar import name_pattern, reference_date
+from kb.entities.grammar import reference_date
+from kb.entities.names import name_pattern
 from kb.models import (
     Alert,
     Document,

@@ -24,7 +24,8 @@ from django.db import connection
 from django.db.models.functions import Lower
 
 from kb.entities.extraction import extract_parsed
-from kb.entities.grammar import POSTMORTEM, name_pattern, reference_date
+from kb.entities.grammar import POSTMORTEM, reference_date
+from kb.entities.names import NameFinder
 from kb.markdown.commands import mark_commands
 from kb.markdown.parsing import ParsedDocument
 from kb.models import Document, Entity, Mention, PostMortem
@@ -48,8 +49,8 @@ UNTOUCHED = {"a", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "script", "style", 
 def link_entities(text: str, links: Mapping[str, Sequence[Link]]) -> str:
     """`text` (sanitised HTML) with the first mention per section linked; `links` by section anchor."""
     by_section = {anchor: {link.surface.lower(): link for link in section} for anchor, section in links.items()}
-    pattern = name_pattern(html.escape(link.surface, quote=False) for section in links.values() for link in section)
-    if pattern is None:
+    pattern = NameFinder(html.escape(link.surface, quote=False) for section in links.values() for link in section)
+    if not pattern:
         return text
     parts = TAG.split(text)
     out: list[str] = []
@@ -93,7 +94,7 @@ def link_entities(text: str, links: Mapping[str, Sequence[Link]]) -> str:
     return "".join(out)
 
 
-def _link_text(text: str, pattern: re.Pattern, wanted, mark) -> str:
+def _link_text(text: str, pattern: NameFinder, wanted, mark) -> str:
     pieces, last = [], 0
     for match in pattern.finditer(text):
         link = wanted(match.group())
@@ -125,22 +126,37 @@ def document_html_linked(document: Document) -> str:
     return link_entities(document.html, _links([(m.anchor, m.surface, m.entity) for m in mentions], document=document))
 
 
-def linked_html_stored(html: str, mentions: Iterable[tuple[str, str, str, str]]) -> str:
+def linked_html_stored(
+    html: str, mentions: Iterable[tuple[str, str, str, str]], *, commands_html: str | None = None
+) -> str:
     """What `Document.linked_html` holds for this HTML and these mentions, `(anchor, surface, entity name,
     entity kind)` in the order of the outline: the HTML with its entities linked and its commands marked;
-    '' when one of them references a post-mortem by date (linked when shown). No query."""
+    '' when one of them references a post-mortem by date (linked when shown). No query.
+
+    The commands are marked first: marking reads only the text of code, which linking leaves as it is,
+    and adds only classes, which linking passes over; `commands_html`, when given, is that marking done."""
     linked = [(anchor, surface, Entity(name=name, kind=kind)) for anchor, surface, name, kind in mentions]
     if any(entity.kind == POSTMORTEM for _, _, entity in linked):
         return ""
-    return mark_commands(link_entities(html, _links(linked, document=None)))
+    marked = commands_html if commands_html is not None else mark_commands(html)
+    return link_entities(marked, _links(linked, document=None))
 
 
-def links_store(*, document: Document, mentions: Sequence[Mention], later: dict[int, str] | None = None) -> None:
+def links_store(
+    *,
+    document: Document,
+    mentions: Sequence[Mention],
+    later: dict[int, str] | None = None,
+    commands_html: str | None = None,
+) -> None:
     """Stores the document's linked HTML from the mentions just written (their entities loaded): one
-    UPDATE, or with `later` (a batch of saves) left there by document id for `linked_html_write`."""
+    UPDATE, or with `later` (a batch of saves) left there by document id for `linked_html_write`.
+    `commands_html`: its HTML with the commands marked, when already done."""
     shown = sorted((m for m in mentions if m.count > 0 and not m.entity.ignored), key=lambda m: m.position)
     document.linked_html = linked_html_stored(
-        document.html, [(m.anchor, m.surface, m.entity.name, m.entity.kind) for m in shown]
+        document.html,
+        [(m.anchor, m.surface, m.entity.name, m.entity.kind) for m in shown],
+        commands_html=commands_html,
     )
     if later is not None:
         later[document.pk] = document.linked_html

@@ -110,7 +110,12 @@ def mentions_write(
     else:
         Mention.objects.bulk_create(mentions)
     counted_before = not document.archived if counted_before is None else counted_before
-    links_store(document=document, mentions=mentions, later=later.linked if later is not None else None)
+    links_store(
+        document=document,
+        mentions=mentions,
+        later=later.linked if later is not None else None,
+        commands_html=later.marked.get(id(parsed)) if later is not None else None,
+    )
     before = _contributions(document.kind, old_rows) if counted_before else {}
     after = {} if document.archived else _contributions(document.kind, [(m.entity_id, m.subject) for m in mentions])
     touched = {e.pk for e in named.values()}
@@ -151,8 +156,10 @@ class MentionsLater:
         self.revote: set[int] = set()
         self.dropped: set[int] = set()
         self.new_alerts: dict[str, None] = {}  # in the order first seen
-        # The evidence of the documents being saved, found beforehand (kb.entities.extraction.Evidence), by id().
+        # The evidence of the documents being saved, found beforehand (kb.entities.extraction.Evidence),
+        # and their HTML with the commands marked (kb.markdown.commands), by id().
         self.found: dict[int, extraction.Evidence] = {}
+        self.marked: dict[int, str] = {}
 
     def shift(self, before: dict[int, Contribution], after: dict[int, Contribution]) -> None:
         for entity_id in before.keys() | after.keys():

@@ -45,6 +45,8 @@ def incident_references(text: str, *, column: str = "", bare: bool = False) -> I
     (`column` is its header or field name) or after the word "incident"; and, when `bare` (the document
     does not write its `#N` as links to pull requests and issues: `numbers_are_links`), a bare `#236`
     unless its sentence says it numbers something else ("PR #12", "fixes #45", "step #3", a colour)."""
+    if "#" not in text and "INC" not in text:
+        return  # neither shape (most texts: every paragraph, list item and cell is asked)
     in_column = bool(column) and bool(INCIDENT_COLUMN.search(column))
     colours = bool(HEX_COLOUR.search(text))
     found = list(INCIDENT_ID.finditer(text))

@@ -19,6 +19,7 @@ import nh3
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
+from pygments.formatters.html import HtmlFormatter
 
 from kb.markdown.limits import LinearExtension, linear_reset
 from kb.markdown.syntax import CHECKBOX, LIST_START, LONG_LINE
@@ -301,6 +302,24 @@ def render(text: str, source_path: str = "", warnings: list[str] | None = None) 
 
 
 _instances = threading.local()
+
+
+# Pygments builds the CSS classes of its style for every formatter it is given, and the highlighting
+# extension gives it a new formatter for every code block: an eighth of rendering went there. The
+# classes depend on the style and the class prefix only, and nothing changes them once built.
+_stylesheets: dict[tuple, tuple[dict, dict]] = {}
+_create_stylesheet = HtmlFormatter._create_stylesheet
+
+
+def _stylesheet_once(formatter: HtmlFormatter) -> None:
+    key = (formatter.style, formatter.classprefix)
+    if key not in _stylesheets:
+        _create_stylesheet(formatter)
+        _stylesheets[key] = (formatter.ttype2class, formatter.class2style)
+    formatter.ttype2class, formatter.class2style = _stylesheets[key]
+
+
+HtmlFormatter._create_stylesheet = _stylesheet_once  # type: ignore[method-assign]
 
 
 def _markdown(source_path: str) -> markdown.Markdown:

@@ -1,0 +1,68 @@
+"""`NameFinder` finds what `name_pattern` finds, without compiling a pattern per document."""
+
+import random
+
+from kb.entities.names import NameFinder, name_pattern
+
+NAMES = [
+    "velero",
+    "Velero",
+    "kube-system",
+    "node3",
+    "db.lan",
+    "/var/log",
+    "oom",
+    "OOMKilled",
+    "a.b",
+    "x_y",
+    "$v",
+    "k",
+    "s",
+]
+NAMES += ["émile", "ix"]
+ALPHABET = [
+    "velero",
+    "VELERO",
+    "kube",
+    "-system",
+    "node3",
+    "db.lan",
+    ".",
+    "-",
+    "@",
+    "/",
+    "$",
+    "_",
+    " ",
+    "a",
+    "b",
+    "x",
+    "y",
+]
+ALPHABET += ["oom", "OOMKilled", "log", "/var", "\n", "3", ".b", "Ünïcode", "K", "é", "—", "٣", "ẞ", "\u212a", "ı", "ſ"]
+
+
+def spans(found, text):
+    return [(m.start(), m.end(), m.group()) for m in found.finditer(text)] if found else []
+
+
+def test_it_finds_the_same_whole_names_as_the_pattern():
+    generator = random.Random(12)
+    for _ in range(3000):
+        names = generator.sample(NAMES, generator.randint(1, len(NAMES)))
+        text = "".join(generator.choice(ALPHABET) for _ in range(generator.randint(0, 30)))
+        assert spans(NameFinder(names), text) == spans(name_pattern(names), text), (names, text)
+
+
+def test_it_prefers_the_longest_name_that_ends_where_a_name_may_end():
+    finder = NameFinder(["kube", "kube-system", "kube-sys"])
+    assert [m.group() for m in finder.finditer("in KUBE-SYSTEM, kube-sys. and kube-systemd kube")] == [
+        "KUBE-SYSTEM",
+        "kube-sys",
+        "kube",
+    ]
+
+
+def test_it_finds_nothing_without_names():
+    assert not NameFinder([""])
+    assert list(NameFinder([]).finditer("velero")) == []
