@@ -21,14 +21,33 @@ class Engine:
     # Whole rows counted exactly up to this many (for the terms' rarity); beyond it, an estimate that costs nothing.
     COUNTED_ROWS = 10000
 
-    @staticmethod
-    def index_stamp() -> tuple:
-        """What changes whenever an answer could: every write to the index adds rows (a document's or an
-        incident's are replaced, never updated in place: ids only grow), and archiving a document (which
-        leaves its rows) moves its `updated_at`. Three reads from the end of an index."""
+    @classmethod
+    def index_stamp(cls, *, words: set[str]) -> tuple[tuple, set[str]]:
+        """What changes whenever an answer could, and which of `words` the index knows: one round trip.
+        Every write to the index adds rows (a document's or an incident's are replaced, never updated in
+        place: ids only grow), and archiving a document (which leaves its rows) moves its `updated_at`.
+        Three reads from the end of an index, and a probe of the vocabulary's unique index a word."""
+        known_sql, params = cls.known_words_sql(words)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT (SELECT MAX(id) FROM kb_searchentry), {NEWEST_WRITES_SQL}")
-            return cursor.fetchone()
+            cursor.execute(f"SELECT (SELECT MAX(id) FROM kb_searchentry), {NEWEST_WRITES_SQL}, {known_sql}", params)
+            *stamp, known = cursor.fetchone()
+        return tuple(stamp), cls.read_words(known)
+
+    @classmethod
+    def known_words(cls, words: set[str]) -> set[str]:
+        known_sql, params = cls.known_words_sql(words)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {known_sql}", params)
+            return cls.read_words(cursor.fetchone()[0])
+
+    @staticmethod
+    def known_words_sql(words: set[str]) -> tuple[str, list]:
+        """An expression: those of `words` in the vocabulary, as one value `read_words` reads."""
+        raise NotImplementedError
+
+    @staticmethod
+    def read_words(value) -> set[str]:
+        raise NotImplementedError
 
     @classmethod
     def term_counts(cls, query: Query) -> list[int]:

@@ -265,14 +265,16 @@ class Postgres(Engine):
         return found
 
     @staticmethod
-    def known_words(words: set[str]) -> set[str]:
+    def known_words_sql(words: set[str]) -> tuple[str, list]:
         # Never `word IN (…)` here: pg_trgm's GIN index answers equality too, and during imports the
         # planner picked it (250 ms a document, its pending list read each time: imports slowed as they
         # went). Joined to the list, each word is a probe of the unique index.
-        sql = "SELECT t.word FROM unnest(%s::text[]) AS w(word) JOIN kb_searchterm t ON t.word = w.word"
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [sorted(words)])
-            return {row[0] for row in cursor.fetchall()}
+        sql = "ARRAY(SELECT t.word FROM unnest(%s::text[]) AS w(word) JOIN kb_searchterm t ON t.word = w.word)"
+        return sql, [sorted(words)]
+
+    @staticmethod
+    def read_words(value: list[str]) -> set[str]:
+        return set(value)
 
     @staticmethod
     def compact() -> None:

@@ -6,7 +6,6 @@ import json
 
 from django.db import connection
 
-from kb.models import SearchTerm
 from kb.search.answers import Candidates, Owners, SnippetRow, exact_alert_sql, read_candidates, read_near_words
 from kb.search.engines.base import SNIPPET_WORDS, Engine
 from kb.search.query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
@@ -204,8 +203,15 @@ class Sqlite(Engine):
             return {row[0] for row in cursor.fetchall()}
 
     @staticmethod
-    def known_words(words: set[str]) -> set[str]:
-        return set(SearchTerm.objects.filter(word__in=words).values_list("word", flat=True))
+    def known_words_sql(words: set[str]) -> tuple[str, list]:
+        return (
+            "(SELECT json_group_array(word) FROM kb_searchterm WHERE word IN (SELECT value FROM json_each(%s)))",
+            [json.dumps(sorted(words))],
+        )
+
+    @staticmethod
+    def read_words(value: str) -> set[str]:
+        return set(json.loads(value))
 
     @staticmethod
     def compact() -> None:
