@@ -54,18 +54,19 @@ class Engine:
         raise NotImplementedError
 
     @classmethod
-    def ranked_rows(cls, query: Query, rare: list[int], window: int) -> Candidates:
+    def ranked_rows(cls, query: Query, rare: list[int], window: int, total: int | None) -> Candidates:
         raise NotImplementedError
 
     @classmethod
-    def candidates(cls, query: Query, *, window: int) -> Candidates:
+    def candidates(cls, query: Query, *, window: int, total: int | None = None) -> Candidates:
         """The window's best rows. Each term's rows are counted first, up to COMMON_ROWS and one: the rows
         ranked are those of the rare terms (with the common terms' scores in them), or, when every term
         is common, the newest rows holding them all and each term's newest: never more than a few
-        thousand, however large the knowledge base."""
+        thousand, however large the knowledge base. `total`: how many whole rows the index holds (the N of
+        each term's rarity), when known already; else the statement counts them."""
         counts = cls.term_counts(query)
         rare = [i for i, n in enumerate(counts) if n <= cls.COMMON_ROWS]
-        rows, frequencies, total, exact = cls.ranked_rows(query, rare, window)
+        rows, frequencies, total, exact = cls.ranked_rows(query, rare, window, total)
         # A common term's rows were not all seen: its rarity is that of COMMON_ROWS at least.
         frequencies |= {i: max(n, frequencies.get(i, 0)) for i, n in enumerate(counts) if i not in rare}
         return rows, frequencies, total, exact

@@ -121,7 +121,7 @@ class Postgres(Engine):
         return counts
 
     @classmethod
-    def candidates(cls, query: Query, *, window: int) -> Candidates:
+    def candidates(cls, query: Query, *, window: int, total: int | None = None) -> Candidates:
         """One statement: the terms counted (`terms_sql`); every whole row of a rare term, found by the GIN
         index (the terms joined to the table, not a UNION of one scan per term: PostgreSQL would run those in
         parallel workers, which cost more to start than the search takes); the common terms ranked in those
@@ -200,17 +200,17 @@ class Postgres(Engine):
                        substr(e.body, 1, {LEAD_CHARS}), ARRAY[{matches}],
                        -- Counted only when the statistics do not already say far more (a CASE runs its branch
                        -- lazily): counting 10,000 rows of an index took 2 ms of every search.
-                       (SELECT CASE WHEN e.n >= 2 * {cls.COUNTED_ROWS} THEN e.n ELSE (
+                       COALESCE(%s::bigint, (SELECT CASE WHEN e.n >= 2 * {cls.COUNTED_ROWS} THEN e.n ELSE (
                             SELECT CASE WHEN c.n < {cls.COUNTED_ROWS} THEN c.n ELSE GREATEST(c.n, e.n) END FROM (
                                 SELECT COUNT(*) AS n FROM (
                                     SELECT 1 FROM kb_searchentry WHERE scope = 'whole' LIMIT {cls.COUNTED_ROWS}
                                 ) x
                             ) c
-                        ) END FROM estimated e), 0
+                        ) END FROM estimated e)), 0
                 FROM best b JOIN kb_searchentry e ON e.id = b.id{exact}
             ) c"""
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, window, *exact_params])
+            cursor.execute(sql, [*params, window, total, *exact_params])
             fetched = cursor.fetchall()
         counts = next((row[-2] for row in fetched if not row[-3]), None)
         if fetched:

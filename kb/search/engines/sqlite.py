@@ -49,7 +49,7 @@ class Sqlite(Engine):
             return list(cursor.fetchone())
 
     @classmethod
-    def ranked_rows(cls, query: Query, rare: list[int], window: int) -> Candidates:
+    def ranked_rows(cls, query: Query, rare: list[int], window: int, total: int | None) -> Candidates:
         score = "-bm25(kb_searchentry_fts, %s, %s, %s, %s)"
         scan = f"SELECT rowid AS id, %s AS term, {score} AS score FROM kb_searchentry_fts WHERE kb_searchentry_fts MATCH %s"
         terms = query.scored
@@ -125,12 +125,12 @@ class Sqlite(Engine):
             )
             SELECT * FROM (
                 SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id, substr(e.body, 1, {LEAD_CHARS}),
-                       b.matches, (SELECT CASE WHEN n < {cls.COUNTED_ROWS} THEN n
-                                          ELSE (SELECT MAX(id) FROM kb_searchentry_fts_docsize) END FROM counted), 0
+                       b.matches, COALESCE(%s, (SELECT CASE WHEN n < {cls.COUNTED_ROWS} THEN n
+                                          ELSE (SELECT MAX(id) FROM kb_searchentry_fts_docsize) END FROM counted)), 0
                 FROM best b JOIN kb_searchentry e ON e.id = b.id
             ){exact}"""
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, window, *exact_params])
+            cursor.execute(sql, [*params, window, total, *exact_params])
             return read_candidates(cursor.fetchall(), cls.read_matches)
 
     @staticmethod
