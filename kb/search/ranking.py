@@ -288,23 +288,26 @@ def _stem(word: str) -> str:
 def _title_coverage(title: str, asked: set[str]) -> float:
     """The share of a title's words the query asked for: "Kube Pod Crash Looping" is mostly covered by
     "pods stuck crashloop", "CortexRolloutStuck" only by a third."""
-    words, stems = _title_words(title)
-    if not words:
+    stems, glued = _title_stems(title)
+    if not stems:
         return 0.0
     covered = set()
     for i, stem in enumerate(stems):
         if stem in asked:
             covered.add(i)
-        elif i + 1 < len(stems) and _stem(words[i] + words[i + 1]) in asked:
+        elif glued[i] in asked:
             covered |= {i, i + 1}  # glued: "crashloop" for "Crash Looping"
-    return len(covered) / len(words)
+    return len(covered) / len(stems)
 
 
 @lru_cache(maxsize=TITLES_REMEMBERED)
-def _title_words(title: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """A title's words in lower case and their stems: the same titles come back search after search."""
-    words = tuple(part.lower() for token in IDENTIFIER.findall(title) for part in identifier_parts(token))
-    return words, tuple(_stem(w) for w in words)
+def _title_stems(title: str) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
+    """The stems of a title's words (in lower case), and of each word glued to the next (None after the last):
+    the same titles come back search after search, and a window's 60 titles were stemmed pair by pair in each
+    (a third of a search's Python)."""
+    words = [part.lower() for token in IDENTIFIER.findall(title) for part in identifier_parts(token)]
+    glued = tuple(_stem(a + b) for a, b in zip(words, words[1:]))
+    return tuple(_stem(w) for w in words), (*glued, None) if words else ()
 
 
 def _exact_alert_first(ranked: list[dict], exact: list[dict]) -> list[dict]:
