@@ -1,16 +1,18 @@
 """The two full-text engines behind kb.search.ranking (`sqlite`, `postgres`; what they share is in `base`), asked the same four questions:
 
 - `term_counts(query)`: how many rows each term matches, counted up to a bound (`Engine.COMMON_ROWS`);
-- `candidates(query, window)`: the best rows of documents and incidents, each with its score per
+- `candidates(query, window, total)`: the best rows of documents and incidents, each with its score per
   query term (the database's own ranking, weighted by column), how many rows each term matched, and
-  the runbooks of an alert the query names exactly: one query, the window LIMITed in the database,
-  and never more rows ranked than a few times the bound, however large the knowledge base;
+  the runbooks of an alert the query names exactly: one query (PostgreSQL counts the terms in it too;
+  SQLite asks `term_counts` first), the window LIMITed in the database, and never more rows ranked than
+  a few times the bound, however large the knowledge base;
 - `snippets(query, ranked)`: for each ranked row, its best matching section (url with anchor,
-  heading) and a highlighted snippet;
+  heading) and a highlighted snippet, one query for all;
 - `near_words(words)`: for each misspelt word, the known words similar to it or starting with it,
   one query for all.
 
-One write is theirs too, `forget_words(words)`: it drops from the vocabulary those of `words` that
+`index_stamp(words)` reads what changes whenever an answer could, with which of `words` the vocabulary
+knows (`known_words`): the one query of an answer kept. One write is theirs too, `forget_words(words)`: it drops from the vocabulary those of `words` that
 searching would no longer find, which only the engine can tell (each tokenises and stems its own way).
 """
 

@@ -21,32 +21,52 @@ class Engine:
     # Whole rows counted exactly up to this many (for the terms' rarity); beyond it, an estimate that costs nothing.
     COUNTED_ROWS = 10000
 
-    @staticmethod
-    def index_stamp() -> tuple:
-        """What changes whenever an answer could: every write to the index adds rows (a document's or an
-        incident's are replaced, never updated in place: ids only grow), and archiving a document (which
-        leaves its rows) moves its `updated_at`. Three reads from the end of an index."""
+    @classmethod
+    def index_stamp(cls, *, words: set[str]) -> tuple[tuple, set[str]]:
+        """What changes whenever an answer could, and which of `words` the index knows: one round trip.
+        Every write to the index adds rows (a document's or an incident's are replaced, never updated in
+        place: ids only grow), and archiving a document (which leaves its rows) moves its `updated_at`.
+        Three reads from the end of an index, and a probe of the vocabulary's unique index a word."""
+        known_sql, params = cls.known_words_sql(words)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT (SELECT MAX(id) FROM kb_searchentry), {NEWEST_WRITES_SQL}")
-            return cursor.fetchone()
+            cursor.execute(f"SELECT (SELECT MAX(id) FROM kb_searchentry), {NEWEST_WRITES_SQL}, {known_sql}", params)
+            *stamp, known = cursor.fetchone()
+        return tuple(stamp), cls.read_words(known)
+
+    @classmethod
+    def known_words(cls, words: set[str]) -> set[str]:
+        known_sql, params = cls.known_words_sql(words)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {known_sql}", params)
+            return cls.read_words(cursor.fetchone()[0])
+
+    @staticmethod
+    def known_words_sql(words: set[str]) -> tuple[str, list]:
+        """An expression: those of `words` in the vocabulary, as one value `read_words` reads."""
+        raise NotImplementedError
+
+    @staticmethod
+    def read_words(value) -> set[str]:
+        raise NotImplementedError
 
     @classmethod
     def term_counts(cls, query: Query) -> list[int]:
         raise NotImplementedError
 
     @classmethod
-    def ranked_rows(cls, query: Query, rare: list[int], window: int) -> Candidates:
+    def ranked_rows(cls, query: Query, rare: list[int], window: int, total: int | None) -> Candidates:
         raise NotImplementedError
 
     @classmethod
-    def candidates(cls, query: Query, *, window: int) -> Candidates:
+    def candidates(cls, query: Query, *, window: int, total: int | None = None) -> Candidates:
         """The window's best rows. Each term's rows are counted first, up to COMMON_ROWS and one: the rows
         ranked are those of the rare terms (with the common terms' scores in them), or, when every term
         is common, the newest rows holding them all and each term's newest: never more than a few
-        thousand, however large the knowledge base."""
+        thousand, however large the knowledge base. `total`: how many whole rows the index holds (the N of
+        each term's rarity), when known already; else the statement counts them."""
         counts = cls.term_counts(query)
         rare = [i for i, n in enumerate(counts) if n <= cls.COMMON_ROWS]
-        rows, frequencies, total, exact = cls.ranked_rows(query, rare, window)
+        rows, frequencies, total, exact = cls.ranked_rows(query, rare, window, total)
         # A common term's rows were not all seen: its rarity is that of COMMON_ROWS at least.
         frequencies |= {i: max(n, frequencies.get(i, 0)) for i, n in enumerate(counts) if i not in rare}
         return rows, frequencies, total, exact
