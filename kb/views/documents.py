@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 
 from kb.alerting.feedback import feedback_summary, runbooks_annotated, runbooks_mark_stale
 from kb.alerting.history import incident_history
-from kb.alerting.last_time import last_time
+from kb.alerting.last_time import RunbookIncidents, last_time, runbook_incidents_read
 from kb.alerting.links import labels_from_query, labels_query
 from kb.alerting.placeholders import fill_placeholders
 from kb.alerting.trends import Change, trend_line
@@ -167,6 +167,10 @@ class RunbookPage:
         return _document_parts(self.runbook, self.filling.html)
 
     @cached_property
+    def incidents(self) -> RunbookIncidents:
+        return runbook_incidents_read(runbook=self.runbook)
+
+    @cached_property
     def history(self) -> ResolutionHistory | None:
         entries = list(ResolutionEntry.objects.filter(runbook=self.runbook).order_by("position"))
         return _resolution_history(self.runbook, self.sections, entries)
@@ -188,9 +192,15 @@ class RunbookPage:
             "history_placed": lambda: (
                 self.history is not None and any(p.anchor == self.history.anchor for p in self.parts if p.level)
             ),
-            "incident_history": lambda: incident_history(alert=self.runbook.alert) if self.runbook.alert else None,
+            "incident_history": lambda: (
+                incident_history(alert=self.runbook.alert, recent=self.incidents.alert_recent)
+                if self.runbook.alert
+                else None
+            ),
             # What fixed its last incidents leads the page.
-            "last_time": lambda: last_time(runbook=self.runbook, trend=self.history.trend if self.history else None),
+            "last_time": lambda: last_time(
+                runbook=self.runbook, trend=self.history.trend if self.history else None, read=self.incidents.last_time
+            ),
             "related": lambda: related_documents(document=self.runbook),
             "git": lambda: git_place_read(self.runbook),
             "feedback": lambda: feedback_summary(self.runbook),
