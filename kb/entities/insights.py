@@ -285,6 +285,8 @@ def postmortems_without_follow_ups() -> QuerySet[PostMortem]:
     return (
         PostMortem.objects.filter(archived=False)
         .filter(~Exists(FollowUp.objects.filter(postmortem=OuterRef("pk"))))
+        # Listed by date and title: their texts (source, two renderings) were read and decoded for nothing.
+        .defer(*DOCUMENT_TEXTS, "summary")
         .order_by(F("date").desc(nulls_last=True), "title")
     )
 
