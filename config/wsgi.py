@@ -17,6 +17,7 @@ application = get_wsgi_application()
 
 # Compiled here, in gunicorn's master (preload_app): the workers fork with the templates and URL patterns
 # ready rather than each paying for them on its first view of each page.
-from kb.ops.warmup import server_warm  # noqa: E402
+from kb.ops.warmup import server_heap_frozen, server_warm  # noqa: E402
 
 server_warm()
+server_heap_frozen()

@@ -64,3 +64,12 @@ def test_it_keeps_the_sqlite_connection_between_requests(monkeypatch):
 
     monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/kb.sqlite3")
     assert env_database("DATABASE_URL", "")["CONN_MAX_AGE"] > 0
+
+
+def test_it_keeps_postgresql_connections_for_the_process_life_checked_before_each_request(monkeypatch):
+    from config.settings import env_database
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://kb@127.0.0.1:5432/kb")
+    config = env_database("DATABASE_URL", "")
+    assert config["CONN_MAX_AGE"] is None
+    assert config["CONN_HEALTH_CHECKS"] is True

@@ -7,9 +7,10 @@ URL, before its page cache holds anything for it (issue #12).
 The URLs are those the scale benchmark samples (bench/scaling/tasks.py `urls`). Each is requested with the
 Django test client, DEBUG off, the cache cleared before every request, `--rounds` times; the figure of a URL
 is its median over the rounds (the first round also compiles the templates, so it is left out), and each
-kind of page gives the median and the maximum over its URLs, with the queries one view runs and their time
-in the database. `--profile KIND` prints, for the first URL of that kind, the functions of kb/ that took
-the most time (cumulative, under cProfile: a rough share, not a timing).
+kind of page gives the median and the maximum over its URLs, the median CPU time of this process (what the
+view costs whatever else runs on the machine), the queries one view runs and their time in the database.
+`--profile KIND` prints, for the first URL of that kind, the functions of kb/ that took the most time
+(cumulative, under cProfile: a rough share, not a timing).
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ from bench.scaling.tasks import urls  # noqa: E402
 KINDS = ["alert link", "runbook", "post-mortem", "home", "insights", "entity page", "incident list", "login"]
 
 
-def view(client: Client, path: str) -> tuple[float, int, float, int]:
-    """(ms, queries, ms in the database, status) of one cold view."""
+def view(client: Client, path: str) -> tuple[float, int, float, int, float]:
+    """(ms, queries, ms in the database, status, CPU ms of this process) of one cold view. The CPU time
+    leaves out waiting (for the database's process, for a core another process holds), so that it compares
+    runs on a busy machine."""
     in_db: list[float] = []
 
     def timed(execute, sql, params, many, context):
@@ -55,10 +58,11 @@ def view(client: Client, path: str) -> tuple[float, int, float, int]:
             in_db.append(time.perf_counter() - started)
 
     cache.clear()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with connection.execute_wrapper(timed):
         status = client.get(path).status_code
-    return (time.perf_counter() - started) * 1000, len(in_db), sum(in_db) * 1000, status
+    cpu_ms = (time.process_time() - cpu) * 1000
+    return (time.perf_counter() - started) * 1000, len(in_db), sum(in_db) * 1000, status, cpu_ms
 
 
 def profile(client: Client, path: str, shown: int = 30) -> None:
@@ -91,17 +95,18 @@ def main(argv: list[str]) -> int:
     if args.profile:
         profile(client, sampled[args.profile][0])
         return 0
-    print(f"{'page':<14} {'median':>7} {'max':>7}  queries  in db (median)  statuses")
+    print(f"{'page':<14} {'median':>7} {'max':>7}  {'cpu':>5}  queries  in db (median)  statuses")
     for kind in [k.strip() for k in args.kinds.split(",") if k.strip()]:
-        per_url, queries, in_db, statuses = [], [], [], set()
+        per_url, queries, in_db, cpu, statuses = [], [], [], [], set()
         for path in sampled[kind]:
             runs = [view(client, path) for _ in range(args.rounds + 1)][1:]
             per_url.append(statistics.median(r[0] for r in runs))
             queries.append(runs[-1][1])
             in_db.append(statistics.median(r[2] for r in runs))
+            cpu.append(statistics.median(r[4] for r in runs))
             statuses |= {r[3] for r in runs}
         print(
-            f"{kind:<14} {statistics.median(per_url):6.1f}  {max(per_url):6.1f}  "
+            f"{kind:<14} {statistics.median(per_url):6.1f}  {max(per_url):6.1f}  {statistics.median(cpu):5.1f}  "
             f"{min(queries):>3}–{max(queries):<3}  {statistics.median(in_db):6.1f} ms      {sorted(statuses)}"
         )
     return 0

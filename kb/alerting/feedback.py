@@ -166,9 +166,12 @@ class RunbookFeedbackSummary:
 
 
 def feedback_summary(runbook: Runbook) -> RunbookFeedbackSummary:
-    """The tally, last answers and stale flag of a runbook: one query (the last answers), and one more when
-    its last answers since its edit were all "no" (has its alert fired since?)."""
-    last = list(_answers_of(runbook).select_related("user", "incident")[:LAST_SHOWN])
+    """The tally, last answers and stale flag of a runbook: one query (the last answers) when it has any, and
+    one more when its last answers since its edit were all "no" (has its alert fired since?)."""
+    # The tally is kept on write (feedback_record, feedback_recount): a runbook nobody answered about, most of
+    # them, has no answers to read.
+    answered = runbook.feedback_yes + runbook.feedback_partly + runbook.feedback_no
+    last = list(_answers_of(runbook).select_related("user", "incident")[:LAST_SHOWN]) if answered else []
     # The answers since the edit are the newest: the first of the last ones.
     since_edit = [a.answer for a in last if a.created_at > runbook.updated_at][:LAST_ANSWERS]
 

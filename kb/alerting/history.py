@@ -53,12 +53,21 @@ class IncidentHistory:
     documented: int  # named in documents (a resolution history, a post-mortem); counted only when none was received
 
 
-def incident_history(*, alert: Alert, now: datetime | None = None) -> IncidentHistory:
-    """The last incidents of `alert` and its counts over 30 and 90 days: two queries, each reading a bounded range
-    of the alert's index, not all its incidents (two more, rarely: see `received`)."""
+def alert_recent(*, alert_id: int) -> QuerySet[Incident]:
+    """The last RECENT incidents of an alert, the latest first: the end of its index."""
+    timed = Incident.objects.filter(alert_id=alert_id, started_at__isnull=False)
+    return timed.order_by(F("started_at").desc(), "-pk")[:RECENT]
+
+
+def incident_history(
+    *, alert: Alert, now: datetime | None = None, recent: list[Incident] | None = None
+) -> IncidentHistory:
+    """The last incidents of `alert` (`recent`, when already read by `alert_recent`) and its counts over 30 and
+    90 days: two queries, each reading a bounded range of the alert's index, not all its incidents (two more,
+    rarely: see `received`)."""
     now = now or timezone.now()
     timed = Incident.objects.filter(alert=alert, started_at__isnull=False)
-    recent = list(timed.order_by(F("started_at").desc(), "-pk")[:RECENT])
+    recent = list(alert_recent(alert_id=alert.pk)) if recent is None else recent
     last_90d = timed.filter(started_at__gte=now - timedelta(days=90))
     stats = last_90d.aggregate(
         count_30d=Count("pk", filter=Q(started_at__gte=now - timedelta(days=30))),

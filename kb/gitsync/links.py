@@ -55,6 +55,12 @@ def git_place_read(document) -> GitPlace | None:
         .values_list("git_commit", "git_path", "git_problem")
         .first()
     )
-    if newest is None or not (newest[0] or newest[2]):
+    return git_place_of(*newest) if newest is not None else None
+
+
+def git_place_of(commit: str | None, path: str | None, problem: str | None) -> GitPlace | None:
+    """The place of a document whose newest revision has these Git fields; None when it never came from or
+    went to Git (or has no revision)."""
+    if not (commit or problem):
         return None
-    return GitPlace(*newest)
+    return GitPlace(commit or "", path or "", problem or "")

@@ -16,13 +16,15 @@ page shows changes the key, and the old parts are never read again.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from django.views.decorators.http import condition
 
-from kb.models import NEWEST_WRITES_SQL, Document, Incident, Mention, RunbookFeedback
+from kb.gitsync.links import GitPlace, git_place_of
+from kb.models import NEWEST_WRITES_SQL, Document, Incident, Mention, Revision, RunbookFeedback
 
 # How long a page's cached parts are kept: what they show is keyed by the stamp, but an incident firing
 # "for 14 min" grows older without any write.
@@ -35,6 +37,7 @@ def _tables() -> dict[str, str]:
         "incident": Incident._meta.db_table,
         "mention": Mention._meta.db_table,
         "answer": RunbookFeedback._meta.db_table,
+        "revision": Revision._meta.db_table,
     }
 
 
@@ -48,13 +51,19 @@ def document_etag(request, kind: str, slug: str) -> str | None:
             # Mentions are rewritten whenever the document is read again (a curator's change, a new alert).
             f"(SELECT MAX(id) FROM {t['mention']} WHERE document_id = d.id), "
             # An answer given again about the same incident changes its time, not its id.
-            f"(SELECT MAX(created_at) FROM {t['answer']} WHERE runbook_id = d.id) "
-            f"FROM {t['document']} d WHERE d.kind = %s AND d.slug = %s",
+            f"(SELECT MAX(created_at) FROM {t['answer']} WHERE runbook_id = d.id), "
+            # What the page's footer shows (its revisions, its place in Git), read here from the revisions'
+            # (document, number) index rather than by a query and a subquery of the page's first view.
+            f"(SELECT COUNT(*) FROM {t['revision']} WHERE document_id = d.id), r.git_commit, r.git_path, r.git_problem "
+            f"FROM {t['document']} d LEFT JOIN {t['revision']} r ON r.id = "
+            f"(SELECT id FROM {t['revision']} WHERE document_id = d.id ORDER BY number DESC LIMIT 1) "
+            f"WHERE d.kind = %s AND d.slug = %s",
             [kind, slug],
         )
         row = cursor.fetchone()
     if row is None:
         return None  # the view answers 404
+    request.kb_provenance = Provenance(revision_count=row[7], git=git_place_of(*row[8:11]))
     # What else the page shows changes with these: the key of its cached parts (kb.views.documents).
     request.kb_stamp = hashlib.sha256(repr((*row, timezone.localdate())).encode()).hexdigest()[:16]
     # What the document's linked HTML depends on: not the incidents, which change all through an alert storm.
@@ -66,6 +75,14 @@ def document_etag(request, kind: str, slug: str) -> str | None:
         bool(getattr(request, "htmx", False)),
     )
     return hashlib.sha256(repr((row, reader)).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """A document page's footer: how many revisions it has, and where its newest is in Git (or None)."""
+
+    revision_count: int
+    git: GitPlace | None
 
 
 def site_stamp() -> str:

@@ -1,6 +1,7 @@
 import posixpath
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db.models import Count, F, OuterRef, Subquery
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_safe
 
 from kb.alerting.feedback import feedback_summary, runbooks_annotated, runbooks_mark_stale
 from kb.alerting.history import incident_history
-from kb.alerting.last_time import last_time
+from kb.alerting.last_time import RunbookIncidents, last_time, runbook_incidents_read
 from kb.alerting.links import labels_from_query, labels_query
 from kb.alerting.placeholders import fill_placeholders
 from kb.alerting.trends import Change, trend_line
@@ -32,14 +33,14 @@ from kb.models import (
     Note,
     PostMortem,
     ResolutionEntry,
-    Revision,
     Runbook,
     Section,
 )
-from kb.views.conditional import PAGE_SECONDS, document_conditional, page_key
+from kb.views.conditional import PAGE_SECONDS, Provenance, document_conditional, page_key
 from kb.views.paging import offset_page
 
 DOCUMENTS_PER_PAGE = 100
+DocumentT = TypeVar("DocumentT", bound=Document)
 # A new version is a new key; the old one ages out (or is culled, LocMemCache's MAX_ENTRIES).
 LINKED_HTML_SECONDS = 3600
 
@@ -96,10 +97,18 @@ def _resolution_history(runbook: Runbook, sections, entries: list[ResolutionEntr
     )
 
 
-def _revision_count() -> Subquery:
-    """A document's revisions, counted in a subquery: a join grouped the whole row (its texts) on SQLite."""
-    counted = Revision.objects.filter(document=OuterRef("pk")).order_by().values("document").annotate(n=Count("pk"))
-    return Subquery(counted.values("n"))
+def _provenance(request, document: Document) -> Provenance:
+    """What the page's footer shows, read with its ETag (kb.views.conditional); by two queries otherwise."""
+    provenance = getattr(request, "kb_provenance", None)
+    if provenance is None:
+        provenance = Provenance(revision_count=document.revisions.count(), git=git_place_read(document))
+    return provenance
+
+
+def _counted(request, document: DocumentT) -> DocumentT:
+    """The document with `revision_count`, as its footer shows it."""
+    document.revision_count = _provenance(request, document).revision_count
+    return document
 
 
 def _sections(document: Document) -> list[Section]:
@@ -133,7 +142,7 @@ def _document_context(request, document: Document) -> dict:
         "sections": _sections(document),
         "parts": _document_parts(document, _linked_html(request, document)),
         "related": related_documents(document=document),
-        "git": git_place_read(document),
+        "git": _provenance(request, document).git,
     }
 
 
@@ -150,9 +159,7 @@ class RunbookPage:
         # Its parts are read by simple queries as the template asks for them: an ORM prefetch of them, three
         # subqueries for its place in Git and the stale rules' annotations cost more to build than to run.
         # The tally is kept on the runbook; feedback_summary reads the stale rules' facts from the last answers.
-        return get_object_or_404(
-            Runbook.objects.select_related("alert").annotate(revision_count=_revision_count()), slug=self.slug
-        )
+        return _counted(self.request, get_object_or_404(Runbook.objects.select_related("alert"), slug=self.slug))
 
     @cached_property
     def filling(self):
@@ -165,6 +172,10 @@ class RunbookPage:
     @cached_property
     def parts(self) -> list[Part]:
         return _document_parts(self.runbook, self.filling.html)
+
+    @cached_property
+    def incidents(self) -> RunbookIncidents:
+        return runbook_incidents_read(runbook=self.runbook)
 
     @cached_property
     def history(self) -> ResolutionHistory | None:
@@ -188,11 +199,17 @@ class RunbookPage:
             "history_placed": lambda: (
                 self.history is not None and any(p.anchor == self.history.anchor for p in self.parts if p.level)
             ),
-            "incident_history": lambda: incident_history(alert=self.runbook.alert) if self.runbook.alert else None,
+            "incident_history": lambda: (
+                incident_history(alert=self.runbook.alert, recent=self.incidents.alert_recent)
+                if self.runbook.alert
+                else None
+            ),
             # What fixed its last incidents leads the page.
-            "last_time": lambda: last_time(runbook=self.runbook, trend=self.history.trend if self.history else None),
+            "last_time": lambda: last_time(
+                runbook=self.runbook, trend=self.history.trend if self.history else None, read=self.incidents.last_time
+            ),
             "related": lambda: related_documents(document=self.runbook),
-            "git": lambda: git_place_read(self.runbook),
+            "git": lambda: _provenance(self.request, self.runbook).git,
             "feedback": lambda: feedback_summary(self.runbook),
             # The file with many alerts this runbook is one section of.
             "part_of": lambda: (
@@ -232,9 +249,8 @@ class PostMortemPage:
     @cached_property
     def postmortem(self) -> PostMortem:
         # Its parts by simple queries, as the template asks for them (see RunbookPage.runbook).
-        return get_object_or_404(
-            PostMortem.objects.annotate(revision_count=_revision_count()).prefetch_related("incidents_named"),
-            slug=self.slug,
+        return _counted(
+            self.request, get_object_or_404(PostMortem.objects.prefetch_related("incidents_named"), slug=self.slug)
         )
 
     @cached_property
@@ -329,9 +345,7 @@ def note_list(request):
 @require_safe
 @document_conditional("note")
 def note_detail(request, slug):
-    note = get_object_or_404(
-        Note.objects.annotate(revision_count=_revision_count()).prefetch_related("incidents_named"), slug=slug
-    )
+    note = _counted(request, get_object_or_404(Note.objects.prefetch_related("incidents_named"), slug=slug))
     return render(request, "kb/note_detail.html", {**_document_context(request, note), "note": note})
 
 
