@@ -19,8 +19,6 @@ pytestmark = pytest.mark.django_db
 
 VELERO = "/runbooks/velero-oomkilled/"
 KURED = "/postmortems/kured-gate-oom/"
-# PostgreSQL counts each term's rows in the statement that ranks the candidates; SQLite asks FTS5 first.
-SEARCH_QUERIES = 3 if connection.vendor == "postgresql" else 4
 
 
 def save(identity: str, text: str) -> Document:
@@ -223,7 +221,7 @@ def test_a_thousand_new_alert_names_find_the_documents_that_name_them(imported):
     assert naming and naming == search_documents_naming(names=["HomelabPodOOMKilled"])
 
 
-def test_a_search_takes_a_few_queries_however_many_words_hits_and_alerts_named(imported, django_assert_num_queries):
+def test_a_search_takes_four_queries_however_many_words_hits_and_alerts_named(imported, django_assert_num_queries):
     from kb.models import Alert
     from kb.search import search_index_incidents
 
@@ -240,18 +238,17 @@ def test_a_search_takes_a_few_queries_however_many_words_hits_and_alerts_named(i
         'velero "memory limit" -staging',
     ):
         # 1. the index's stamp (the key of a kept answer), with which of the words the index knows  2. how many
-        # rows each term matches, counted up to a bound (on PostgreSQL, inside 3)  3. the candidates, ranked and
-        # cut to the window in the database, with the runbooks of an alert named exactly  4. the best section
-        # and snippet of each hit
-        with django_assert_num_queries(SEARCH_QUERIES):
+        # rows each term matches, counted up to a bound  3. the candidates, ranked and cut to the window in the
+        # database, with the runbooks of an alert named exactly  4. the best section and snippet of each hit
+        with django_assert_num_queries(4):
             hits = search(query=query, limit=20).hits
         assert hits, query
 
 
 def test_misspelt_words_take_one_query_more_however_many(imported, django_assert_num_queries):
     for query, corrected in (("valero", "velero"), ("valero oomkiled memroy", "velero oomkilled memory")):
-        # those of every search, and the known words near the misspelt ones, all of them at once
-        with django_assert_num_queries(SEARCH_QUERIES + 1):
+        # the four of every search, and the known words near the misspelt ones, all of them at once
+        with django_assert_num_queries(5):
             results = search(query=query)
         assert results.corrected == corrected
         assert results.hits[0].url.startswith(VELERO)

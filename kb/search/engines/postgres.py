@@ -64,109 +64,100 @@ class Postgres(Engine):
         return sql, params
 
     @classmethod
-    def terms_sql(cls, query: Query) -> tuple[str, list]:
-        """Two CTEs: `common_words`, the words PostgreSQL's statistics place in far more rows than the bound,
-        and `terms` (term, q, n): each term of the query with its tsquery and the whole rows it matches,
-        counted up to cls.COMMON_ROWS and one (the GIN index of whole rows).
+    def term_counts(cls, query: Query) -> list[int]:
+        """Whole rows each term matches, counted up to cls.COMMON_ROWS and one (the GIN index of whole rows).
 
         Counting a word reads its whole posting list (a common word's: 16,000 rows at 12,000 documents, 3 to 18 ms),
-        so a single word the statistics of the index already place in far more rows than the bound is common
-        without counting. Those words are read with the counts when a worker has not kept them (a few minutes:
-        reading pg_stats takes about 10 ms); none known (no ANALYZE yet), every word is counted. The terms are
-        a CTE, never constants to the planner: it counts each by its GIN index (for a word it thought in many
-        rows, a constant made it read the table in order until the bound, 3 ms)."""
-        values, params = [], []
+        so a single word PostgreSQL's own statistics of the index already place in far more rows than the bound
+        is common without counting. Those words are read with the counts when a worker has not kept them (a
+        few minutes: reading pg_stats takes about 10 ms); none known (no ANALYZE yet), every word is counted."""
+        common = cache.get(COMMON_WORDS_KEY)
+        counts, params = [], []
         for i, term in enumerate(query.scored):
             term_sql, term_params = cls.tsquery(term)
-            values.append(f"({i}, {term_sql}, %s, {'false' if term.prefix or term.phrase else 'true'})")
-            params += [*term_params, term.text]
+            count = (
+                "(SELECT COUNT(*) FROM (SELECT 1 FROM kb_searchentry WHERE scope = 'whole'"
+                f" AND vector @@ {term_sql} LIMIT {cls.COMMON_ROWS + 1}) x)"
+            )
+            if not (term.prefix or term.phrase):
+                # Tested first: the count then never runs (PostgreSQL evaluates a CASE lazily).
+                count = (
+                    f"CASE WHEN length(v.w{i}) = 1 AND tsvector_to_array(v.w{i}) <@ (SELECT words FROM common)"
+                    f" THEN {cls.COMMON_ROWS + 1} ELSE {count} END"
+                )
+            counts.append(count)
+            params += term_params
+        words = ", ".join(f"to_tsvector('{POSTGRES_CONFIG}'::regconfig, %s) AS w{i}" for i in range(len(counts)))
         sql = f"""
-            common_words AS MATERIALIZED (SELECT COALESCE(%s::text[], (
+            WITH common AS MATERIALIZED (SELECT COALESCE(%s::text[], (
                 SELECT array_agg(u.word) FROM pg_stats s,
                     unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) u (word, frequency)
                 WHERE s.schemaname = current_schema() AND s.tablename = 'kb_searchentry' AND s.attname = 'vector'
                   AND u.word IS NOT NULL
                   AND u.frequency * (SELECT reltuples FROM pg_class WHERE oid = 'kb_searchentry'::regclass) >= %s
-            )) AS words),
-            terms AS MATERIALIZED (
-                -- A CASE runs its branch lazily: a word the statistics answer for is not counted.
-                SELECT t.term, t.q, CASE
-                    WHEN t.single AND length(w.v) = 1 AND tsvector_to_array(w.v) <@ (SELECT words FROM common_words)
-                    THEN {cls.COMMON_ROWS + 1}
-                    ELSE (SELECT COUNT(*) FROM (
-                        SELECT 1 FROM kb_searchentry WHERE scope = 'whole' AND vector @@ t.q LIMIT {cls.COMMON_ROWS + 1}
-                    ) x)
-                END AS n
-                FROM (VALUES {", ".join(values)}) t (term, q, text, single)
-                CROSS JOIN LATERAL (SELECT to_tsvector('{POSTGRES_CONFIG}'::regconfig, t.text) AS v) w
-            )"""
-        return sql, [cache.get(COMMON_WORDS_KEY), SURELY_COMMON * cls.COMMON_ROWS, *params]
-
-    @staticmethod
-    def keep_common_words(words: list[str] | None) -> None:
-        if cache.get(COMMON_WORDS_KEY) is None:
-            cache.set(COMMON_WORDS_KEY, words or [], STATISTICS_SECONDS)
-
-    @classmethod
-    def term_counts(cls, query: Query) -> list[int]:
-        """Whole rows each term matches, counted up to cls.COMMON_ROWS and one (`terms_sql`): what `candidates`
-        reads in its own statement."""
-        terms, params = cls.terms_sql(query)
+            )) AS words)
+            SELECT {", ".join(counts)}, (SELECT words FROM common) FROM (SELECT {words}) v"""
         with connection.cursor() as cursor:
             cursor.execute(
-                f"WITH {terms} SELECT array_agg(n ORDER BY term), (SELECT words FROM common_words) FROM terms", params
+                sql,
+                [common, SURELY_COMMON * cls.COMMON_ROWS, *params, *(term.text for term in query.scored)],
             )
-            counts, words = cursor.fetchone()
-        cls.keep_common_words(words)
-        return counts
+            *found, words = cursor.fetchone()
+        if common is None:
+            cache.set(COMMON_WORDS_KEY, words or [], STATISTICS_SECONDS)
+        return found
 
     @classmethod
-    def candidates(cls, query: Query, *, window: int, total: int | None = None) -> Candidates:
-        """One statement: the terms counted (`terms_sql`); every whole row of a rare term, found by the GIN
-        index (the terms joined to the table, not a UNION of one scan per term: PostgreSQL would run those in
-        parallel workers, which cost more to start than the search takes); the common terms ranked in those
-        rows and in their own first few (when every term is common, in the first rows holding them all);
-        ts_rank summed per row and LIMITed to the window in the database; bodies read for the window only.
-        Which terms are rare is known only inside the statement: each part is guarded by it (a condition
-        PostgreSQL tests once, before the scans it guards)."""
-        terms_cte, params = cls.terms_sql(query)
-        rare, common = f"t.n <= {cls.COMMON_ROWS}", f"t.n > {cls.COMMON_ROWS}"
-        none_rare = f"NOT EXISTS (SELECT 1 FROM terms t WHERE {rare})"
+    def ranked_rows(cls, query: Query, rare: list[int], window: int, total: int | None) -> Candidates:
+        """One query: every whole row of a rare term, found by the GIN index (the terms a VALUES list joined to
+        the table, not a UNION of one scan per term: PostgreSQL would run those in parallel workers, which
+        cost more to start than the search takes); the common terms ranked in those rows and in their own
+        first few (when every term is common, in the first rows holding them all); ts_rank summed per row
+        and LIMITed to the window in the database; bodies read for the window only."""
+        terms = [cls.tsquery(term) for term in query.scored]
+        common = [i for i in range(len(terms)) if i not in rare]
         rank = "ts_rank(%s::float4[], e.vector, t.q)"
-        every = [cls.tsquery(term) for term in query.scored]
-        parts = [
-            f"""rare AS MATERIALIZED (
+        params: list = []
+
+        def values(indices: list[int]) -> str:
+            params.extend(p for i in indices for p in terms[i][1])
+            return ", ".join(f"({i}, {terms[i][0]})" for i in indices)
+
+        parts = []
+        if rare:
+            params.append(POSTGRES_WEIGHTS)
+            parts.append(f"""rare AS MATERIALIZED (
                 SELECT e.id, e.title, e.document_id, t.term, {rank} AS score
-                FROM terms t JOIN kb_searchentry e ON e.scope = 'whole' AND e.vector @@ t.q WHERE {rare}
-            )""",
-            # When every term is common: the first rows holding them all.
-            f"""scored AS MATERIALIZED (
-                SELECT DISTINCT id FROM rare
-                UNION ALL (
-                    SELECT id FROM kb_searchentry WHERE {none_rare} AND scope = 'whole' AND vector @@ ({" && ".join(sql for sql, _ in every)})
-                    LIMIT {cls.COMMON_ROWS}
-                )
-            )""",
+                FROM (VALUES {values(rare)}) t (term, q) JOIN kb_searchentry e ON e.scope = 'whole' AND e.vector @@ t.q
+            ), scored AS MATERIALIZED (SELECT DISTINCT id FROM rare)""")
+        else:
+            every = " && ".join(sql for sql, _ in terms)
+            params.extend(p for _, term_params in terms for p in term_params)
+            parts.append(f"""scored AS MATERIALIZED (
+                SELECT id FROM kb_searchentry WHERE scope = 'whole' AND vector @@ ({every}) LIMIT {cls.COMMON_ROWS}
+            )""")
+        if common:
             # When every term is common, their own first rows only fill a window the rows holding them all
-            # leave short (as on SQLite): each such scan reads a common term's whole posting list (16,000 rows
-            # of a word at 12,000 documents).
-            f"""hits AS (
-                SELECT * FROM rare
+            # leave short (as on SQLite): a condition PostgreSQL tests once, before the scans it guards, each of
+            # which reads a common term's whole posting list (16,000 rows of a word at 12,000 documents).
+            fill_only = "" if rare else f"AND (SELECT COUNT(*) FROM scored) < {window}"
+            params.append(POSTGRES_WEIGHTS)
+            in_scored = values(common)
+            params.append(POSTGRES_WEIGHTS)
+            parts.append(f"""hits AS (
+                {"SELECT * FROM rare UNION ALL" if rare else ""}
+                SELECT e.id, e.title, e.document_id, t.term, {rank} AS score
+                FROM scored s JOIN kb_searchentry e ON e.id = s.id JOIN (VALUES {in_scored}) t (term, q) ON e.vector @@ t.q
                 UNION ALL
                 SELECT e.id, e.title, e.document_id, t.term, {rank} AS score
-                FROM scored s JOIN kb_searchentry e ON e.id = s.id JOIN terms t ON {common} AND e.vector @@ t.q
-                UNION ALL
-                SELECT e.id, e.title, e.document_id, t.term, {rank} AS score
-                FROM terms t CROSS JOIN LATERAL (
+                FROM (VALUES {values(common)}) t (term, q) CROSS JOIN LATERAL (
                     SELECT id, title, document_id, vector FROM kb_searchentry
                     WHERE scope = 'whole' AND vector @@ t.q LIMIT {window}
                 ) e
-                WHERE {common} AND e.id NOT IN (SELECT id FROM scored)
-                  AND (NOT {none_rare} OR (SELECT COUNT(*) FROM scored) < {window})
-            )""",
-        ]
-        params += [POSTGRES_WEIGHTS, *(p for _, term_params in every for p in term_params)]
-        params += [POSTGRES_WEIGHTS, POSTGRES_WEIGHTS]
+                WHERE e.id NOT IN (SELECT id FROM scored) {fill_only}
+            )""")
+        else:
+            parts.append("hits AS (SELECT * FROM rare)")
         wanted = ""
         if query.required or query.excluded:
             match_sql, match_params = cls.match(query)
@@ -177,14 +168,13 @@ class Postgres(Engine):
             )""")
             wanted = "AND h.id IN (SELECT id FROM wanted)"
         exact, exact_params = exact_alert_sql(query)
-        n_terms = len(query.scored)
         # Per term, its score in the row (NULL where it does not match) and how many whole rows it matches.
         matches = ", ".join(
-            f"ARRAY[{i}, (SELECT n FROM frequencies WHERE term = {i}), b.score_{i}]" for i in range(n_terms)
+            f"ARRAY[{i}, (SELECT n FROM frequencies WHERE term = {i}), b.score_{i}]" for i in range(len(terms))
         )
-        sums = ", ".join(f"SUM(h.score) FILTER (WHERE h.term = {i}) AS score_{i}" for i in range(n_terms))
+        sums = ", ".join(f"SUM(h.score) FILTER (WHERE h.term = {i}) AS score_{i}" for i in range(len(terms)))
         sql = f"""
-            WITH {terms_cte}, {", ".join(parts)},
+            WITH {", ".join(parts)},
             frequencies AS (SELECT term, COUNT(*) AS n FROM hits GROUP BY term),
             best AS (
                 SELECT h.id, {sums} FROM hits h
@@ -195,30 +185,19 @@ class Postgres(Engine):
             estimated AS (
                 SELECT reltuples::bigint AS n FROM pg_class WHERE oid = 'kb_searchentry_whole_vector'::regclass
             )
-            SELECT c.*, (SELECT array_agg(n ORDER BY term) FROM terms), (SELECT words FROM common_words) FROM (
-                SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id,
-                       substr(e.body, 1, {LEAD_CHARS}), ARRAY[{matches}],
-                       -- Counted only when the statistics do not already say far more (a CASE runs its branch
-                       -- lazily): counting 10,000 rows of an index took 2 ms of every search.
-                       COALESCE(%s::bigint, (SELECT CASE WHEN e.n >= 2 * {cls.COUNTED_ROWS} THEN e.n ELSE (
-                            SELECT CASE WHEN c.n < {cls.COUNTED_ROWS} THEN c.n ELSE GREATEST(c.n, e.n) END FROM (
-                                SELECT COUNT(*) AS n FROM (
-                                    SELECT 1 FROM kb_searchentry WHERE scope = 'whole' LIMIT {cls.COUNTED_ROWS}
-                                ) x
-                            ) c
-                        ) END FROM estimated e)), 0
-                FROM best b JOIN kb_searchentry e ON e.id = b.id{exact}
-            ) c"""
+            SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id, substr(e.body, 1, {LEAD_CHARS}),
+                   ARRAY[{matches}],
+                   -- Counted only when the statistics do not already say far more (a CASE runs its branch lazily):
+                   -- counting 10,000 rows of an index took 2 ms of every search.
+                   COALESCE(%s::bigint, (SELECT CASE WHEN e.n >= 2 * {cls.COUNTED_ROWS} THEN e.n ELSE (
+                        SELECT CASE WHEN c.n < {cls.COUNTED_ROWS} THEN c.n ELSE GREATEST(c.n, e.n) END FROM (
+                            SELECT COUNT(*) AS n FROM (SELECT 1 FROM kb_searchentry WHERE scope = 'whole' LIMIT {cls.COUNTED_ROWS}) x
+                        ) c
+                    ) END FROM estimated e)), 0
+            FROM best b JOIN kb_searchentry e ON e.id = b.id{exact}"""
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, window, total, *exact_params])
-            fetched = cursor.fetchall()
-        counts = next((row[-2] for row in fetched if not row[-3]), None)
-        if fetched:
-            cls.keep_common_words(fetched[0][-1])
-        rows, frequencies, total, exact_rows = read_candidates([row[:-2] for row in fetched], cls.read_matches)
-        # A common term's rows were not all seen: its rarity is that of COMMON_ROWS at least.
-        frequencies |= {i: max(n, frequencies.get(i, 0)) for i, n in enumerate(counts or []) if n > cls.COMMON_ROWS}
-        return rows, frequencies, total, exact_rows
+            return read_candidates(cursor.fetchall(), cls.read_matches)
 
     @staticmethod
     def read_matches(matches: list[list[float | None]]):
