@@ -24,6 +24,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def django_on(checkout: Path, name: str) -> None:
+    """Settings for `checkout`'s code, run from it: DATABASE_URL, or a new SQLite file under /tmp; DEBUG off.
+    `django.setup()` is the caller's, once its own imports are made."""
+    if "DATABASE_URL" not in os.environ:
+        os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix=f'kb-{name}.')}/kb.sqlite3"
+    os.environ.update(DJANGO_SECRET_KEY=f"bench-{name}", DJANGO_DEBUG="False", DJANGO_LOG_LEVEL="WARNING")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, str(checkout.resolve()))
+    os.chdir(checkout)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path)
@@ -31,12 +42,7 @@ def main() -> None:
     args = parser.parse_args()
     dirs = [str(args.data / "runbooks"), str(args.data / "postmortems")]
     files = [p for d in dirs for p in sorted(Path(d).rglob("*.md"))]
-    if "DATABASE_URL" not in os.environ:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='kb-import-rate.')}/kb.sqlite3"
-    os.environ.update(DJANGO_SECRET_KEY="bench-import-rate", DJANGO_DEBUG="False", DJANGO_LOG_LEVEL="WARNING")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(args.checkout.resolve()))
-    os.chdir(args.checkout)
+    django_on(args.checkout, "import-rate")
 
     sys.path.insert(1, str(ROOT))
     import django

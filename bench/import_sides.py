@@ -18,7 +18,6 @@ import json
 import os
 import pickle
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,12 +30,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--checkout", type=Path, default=ROOT, help="the code to measure (default: this one)")
     args = parser.parse_args()
-    if "DATABASE_URL" not in os.environ:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='kb-import-sides.')}/kb.sqlite3"
-    os.environ.update(DJANGO_SECRET_KEY="bench-import-sides", DJANGO_DEBUG="False", DJANGO_LOG_LEVEL="WARNING")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(args.checkout.resolve()))
-    os.chdir(args.checkout)
+    sys.path.insert(0, str(ROOT))
+    from bench.import_rate import django_on
+
+    django_on(args.checkout, "import-sides")
     import django
 
     django.setup()
