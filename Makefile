@@ -46,7 +46,7 @@ soak: $(BIN)/.installed
 # every quick benchmark on the current DATABASE_URL, each printing ratios to a baseline.
 # SIZE=large: 12,000 documents and 100,000 incidents (about 20 minutes an engine), the scale benchmark alone.
 SIZE ?= small
-QUICK_BENCHES := $(filter-out bench/scale.py bench/generate.py,$(wildcard bench/*.py))
+QUICK_BENCHES := $(filter-out bench/scale.py bench/generate.py bench/import_rate.py bench/import_sides.py,$(wildcard bench/*.py))
 bench: $(BIN)/.installed
 	$(BIN)/python bench/scale.py --size $(SIZE)
 	if [ "$(SIZE)" = small ]; then \

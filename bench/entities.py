@@ -66,11 +66,11 @@ def pure_times() -> tuple[float, float, int]:
 
 def quality() -> tuple[float, float, int, int, int]:
     """Precision and recall on the labelled documents, scored as the tests score them."""
-    from tests.test_entities import LABELS, found_in, labelled_path, score
+    from tests.entities.test_entities import LABELS, found_in, labelled_path, score
 
     hits = false = missed = 0
     for name, labels in LABELS.items():
-        found = found_in(labelled_path(name, SHARED / "seeds").read_text(), Path(name).name)
+        found = found_in(labelled_path(name, ROOT / "tests" / "fixtures" / "seeds").read_text(), Path(name).name)
         good, wrong, lost = score(found, labels)
         hits, false, missed = hits + len(good), false + len(wrong), missed + len(lost)
     return hits / (hits + false), hits / (hits + missed), hits, false, missed

@@ -3,7 +3,7 @@
     .venv/bin/python bench/search_latency.py [--repeat 15] [--append BENCHMARKS.md]
 
 Imports the seeds and the shared corpus (runbooks and post-mortems) into a throwaway test database
-(created and dropped here, like the tests do), then times every query of tests/search_queries.yaml
+(created and dropped here, like the tests do), then times every query of tests/search/search_queries.yaml
 through `kb.search.ranking.search()` and through the baseline: documents whose source text contains any of
 the query's words (`icontains`, OR-ed), newest first, 20 of them. Reports the median and p95 per
 query and overall, and search's time as a ratio of the baseline's.
@@ -75,7 +75,7 @@ def main() -> None:
     parser.add_argument("--append", type=Path, help="append the markdown results to this file")
     args = parser.parse_args()
 
-    queries = [q["query"] for q in yaml.safe_load((ROOT / "tests" / "search_queries.yaml").read_text())]
+    queries = [q["query"] for q in yaml.safe_load((ROOT / "tests" / "search" / "search_queries.yaml").read_text())]
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
