@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from kb.models import SearchKind, SearchTerm
+from kb.models import SearchKind
 from kb.search.engines import current_engine
 from kb.search.query import MARK_END, MARK_START, Query, Term
 from kb.search.text import (
@@ -135,7 +135,7 @@ def understand(text: str, *, known: set[str] | None = None) -> Query:
     # "kube api down" names KubeAPIDown as surely as typing it whole does.
     query.alert_names = {form for _, form in words} | ({"".join(f for _, f in words)} if len(words) > 1 else set())
     if known is None:
-        known = set(SearchTerm.objects.filter(word__in=_asked(words)).values_list("word", flat=True))
+        known = current_engine().known_words(_asked(words))
     resolved = _resolve(words, still_typing=bool(text) and not text[-1].isspace(), known=known)
     corrections: dict[str, str] = {}
     for typed, form in words:
