@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from kb.alerting.history import firing_now
-from kb.models import Document, FollowUp, Incident
+from kb.models import DOCUMENT_TEXTS, Document, FollowUp, Incident
 from kb.search import search
 from kb.views.conditional import PAGE_SECONDS, site_stamp
 
@@ -24,7 +24,11 @@ def home(request):
     # Read only when the cached part of the page (under the stamp of what it shows) is missing: querysets
     # are lazy, and the template calls the functions once, in its `{% include … with %}`.
     context["documents"] = (
-        Document.objects.filter(archived=False).select_related("runbook__alert").order_by("-updated_at")[:RECENT]
+        Document.objects.filter(archived=False)
+        .select_related("runbook__alert")
+        # Titles and addresses are listed: ten documents' source and two renderings were read for nothing.
+        .defer(*DOCUMENT_TEXTS)
+        .order_by("-updated_at")[:RECENT]
     )
     context["firing_now"] = firing_now
     context["overdue_follow_ups"] = FollowUp.objects.overdue().count
