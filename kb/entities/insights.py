@@ -9,7 +9,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from functools import reduce
+from functools import cached_property, reduce
 from operator import or_
 
 from django.conf import settings
@@ -270,18 +270,55 @@ class RecurringAlert:
         return text
 
 
-@dataclass
 class Insights:
-    """The top of each list (`limit` rows); the `more` flags say which lists go on at /insights/<list>/."""
+    """The top of each list (`limit` rows), each read when first asked for: a page whose cache already holds
+    some lists (kb/views/insights.py) runs only the queries of the others. After a list is read, `more` says
+    whether it goes on at /insights/<list>/."""
 
-    wanted_alerts: list[Entity]
-    most_implicated: list[Entity]
-    open_follow_ups: list[FollowUp]
-    recurring_alerts: list[RecurringAlert]
-    postmortems_without_follow_ups: list[PostMortem]
-    more: dict[str, bool] = field(default_factory=dict)
-    open_follow_up_count: int = 0  # all of them, not only the top listed
-    overdue_follow_ups: int = 0
+    def __init__(self, *, limit: int = 25, resolutions: int | None = RESOLUTIONS_SHOWN) -> None:
+        self.limit, self.resolutions = limit, resolutions
+        self.more: dict[str, bool] = {}
+
+    def _top(self, name: str) -> list:
+        first = FIRST_ROWS.get(name)
+        rows = first(self.limit + 1) if first else list(INSIGHT_LISTS[name][1]()[: self.limit + 1])
+        self.more[name.replace("-", "_")] = len(rows) > self.limit
+        return rows[: self.limit]
+
+    @cached_property
+    def wanted_alerts(self) -> list[Entity]:
+        return self._top("wanted")
+
+    @cached_property
+    def most_implicated(self) -> list[Entity]:
+        return self._top("most-implicated")
+
+    @cached_property
+    def open_follow_ups(self) -> list[FollowUp]:
+        return self._top("open-follow-ups")
+
+    @cached_property
+    def recurring_alerts(self) -> list[RecurringAlert]:
+        return recurring_details(self._top("recurring"), resolutions=self.resolutions)
+
+    @cached_property
+    def postmortems_without_follow_ups(self) -> list[PostMortem]:
+        return self._top("no-follow-ups")
+
+    @cached_property
+    def _follow_up_counts(self) -> dict[str, int]:
+        return FollowUp.objects.open().aggregate(
+            open=Count("pk"), overdue=Count("pk", filter=Q(due__lt=timezone.localdate()))
+        )
+
+    @property
+    def open_follow_up_count(self) -> int:
+        """All of them, not only the top listed."""
+        return self._follow_up_counts["open"]
+
+    @property
+    def overdue_follow_ups(self) -> int:
+        return self._follow_up_counts["overdue"]
 
 
 def wanted_alerts() -> QuerySet[Entity]:
@@ -346,27 +383,9 @@ FIRST_ROWS = {"open-follow-ups": open_follow_ups_first}
 
 
 def insights_gather(*, limit: int = 25, resolutions: int | None = RESOLUTIONS_SHOWN) -> Insights:
-    """The first `limit` rows of each list, and how many follow-ups are open and overdue: nine queries, each
-    bounded, whatever the size of the knowledge base."""
-    more: dict[str, bool] = {}
-
-    def top(name: str) -> list:
-        first = FIRST_ROWS.get(name)
-        rows = first(limit + 1) if first else list(INSIGHT_LISTS[name][1]()[: limit + 1])
-        more[name.replace("-", "_")] = len(rows) > limit
-        return rows[:limit]
-
-    return Insights(
-        wanted_alerts=top("wanted"),
-        most_implicated=top("most-implicated"),
-        open_follow_ups=top("open-follow-ups"),
-        recurring_alerts=recurring_details(top("recurring"), resolutions=resolutions),
-        postmortems_without_follow_ups=top("no-follow-ups"),
-        more=more,
-        **FollowUp.objects.open().aggregate(
-            open_follow_up_count=Count("pk"), overdue_follow_ups=Count("pk", filter=Q(due__lt=timezone.localdate()))
-        ),
-    )
+    """The first `limit` rows of each list, and how many follow-ups are open and overdue: ten queries at most, each
+    bounded, whatever the size of the knowledge base; none until a list is read."""
+    return Insights(limit=limit, resolutions=resolutions)
 
 
 def _day(field: str) -> Func:

@@ -85,7 +85,16 @@ class Provenance:
     git: GitPlace | None
 
 
-def site_stamp() -> str:
+@dataclass(frozen=True)
+class SiteStamps:
+    """The keys of the home and insights pages' cached parts: `everything` they show changes with; `documents`,
+    what does not change with incidents (an alert storm writes one a second, and those parts stay cached)."""
+
+    everything: str
+    documents: str
+
+
+def site_stamps() -> SiteStamps:
     """What the home and insights pages show changes with: the newest write to any document (a follow-up
     closed is one), to any incident, the newest mention and answer to "did it help?", and the day. One
     query, each part read from the end of an index (the answers, written by people, are few)."""
@@ -95,8 +104,20 @@ def site_stamp() -> str:
             f"SELECT {NEWEST_WRITES_SQL}, (SELECT MAX(id) FROM {t['mention']}), "
             f"(SELECT MAX(created_at) FROM {t['answer']})"
         )
-        row = cursor.fetchone()
-    return hashlib.sha256(repr((*row, timezone.localdate())).encode()).hexdigest()[:16]
+        document, incident, mention, answer = cursor.fetchone()
+    today = timezone.localdate()
+    return SiteStamps(
+        everything=_digest(document, incident, mention, answer, today),
+        documents=_digest(document, mention, answer, today),
+    )
+
+
+def site_stamp() -> str:
+    return site_stamps().everything
+
+
+def _digest(*parts) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
 def page_key(request) -> str:

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 from kb.alerting.feedback import runbooks_answered_no, runbooks_stale
 from kb.entities.insights import INSIGHT_LISTS, insights_gather, recurring_details
 from kb.models import GitSync, GitSyncAction
-from kb.views.conditional import PAGE_SECONDS, site_stamp
+from kb.views.conditional import PAGE_SECONDS, site_stamps
 from kb.views.paging import offset_page
 
 
@@ -18,16 +18,20 @@ def insights(request):
     git_sync = None
     if request.user.is_staff:
         git_sync = GitSync.objects.filter(action=GitSyncAction.SYNC).exclude(outcome="running").first()
-    # Read only when the cached lists (under the stamp of what they show) are missing.
+    stamps = site_stamps()
+    # Each list is read only when its part of the page is missing from the cache (under the stamp of what it
+    # shows): an incident written leaves the lists about documents cached, and reads the recurring alerts and
+    # stale runbooks again.
     return render(
         request,
         "kb/insights.html",
         {
-            "insights": SimpleLazyObject(insights_gather),
+            "insights": insights_gather(),
             "answered_no": SimpleLazyObject(runbooks_answered_no),
             "stale_runbooks": SimpleLazyObject(runbooks_stale),
             "git_sync": git_sync,
-            "page_key": site_stamp(),
+            "page_key": stamps.everything,
+            "documents_key": stamps.documents,
             "page_seconds": PAGE_SECONDS,
         },
     )

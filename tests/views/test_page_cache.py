@@ -127,6 +127,28 @@ def test_insights_read_again_take_one_query_and_count_a_new_answer_at_once(
     assert "Node disk almost full" in answered_no and "1 no · 0 partly · 0 yes" in answered_no
 
 
+def test_insights_after_an_incident_read_again_only_the_lists_incidents_change(
+    client, runbook, django_assert_num_queries
+):
+    client.get("/insights/")
+    for day in (1, 8):
+        incident_save(
+            incident=Incident(
+                alert=runbook.alert,
+                title=f"node-{day} disk 97%",
+                origin=IncidentOrigin.ALERTMANAGER,
+                fingerprint=f"fp-{day}",
+                started_at=timezone.now() - timedelta(days=day),
+            )
+        )
+    # 0. the stamp of what it shows (kb/views/conditional.py), 1. the stale runbooks, 2. the alerts that recur,
+    # 3. their latest resolutions, 4. the days they are on record; the lists about documents come from the cache.
+    with django_assert_num_queries(5):
+        html = client.get("/insights/").content.decode()
+    recurring = html.split('id="recurring"')[1].split("</section>")[0]
+    assert "NodeDiskAlmostFull" in recurring and "<td>2</td>" in recurring and "2 dates, every 7 days" in recurring
+
+
 POSTMORTEM = """
     ---
     kind: postmortem
