@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 from kb.alerting.history import firing_now
 from kb.models import DOCUMENT_TEXTS, Document, FollowUp, Incident
 from kb.search import search
-from kb.views.conditional import PAGE_SECONDS, site_stamp
+from kb.views.conditional import PAGE_SECONDS, site_stamps
 
 RESULTS = 20
 RECENT = 10
@@ -35,5 +35,6 @@ def home(request):
     context["incidents"] = Incident.objects.select_related("alert").order_by(
         Coalesce("started_at", "created_at").desc()
     )[:RECENT]
-    context["page_key"], context["page_seconds"] = site_stamp(), PAGE_SECONDS
+    stamps = site_stamps()
+    context.update(page_key=stamps.everything, documents_key=stamps.documents, page_seconds=PAGE_SECONDS)
     return render(request, "kb/home.html", context)
