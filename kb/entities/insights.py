@@ -27,9 +27,8 @@ from django.db.models import (
     QuerySet,
     Subquery,
     TextField,
-    Window,
 )
-from django.db.models.functions import Cast, Coalesce, RowNumber, TruncDate
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 
 from kb.entities.grammar import reference_date
@@ -50,8 +49,8 @@ from kb.models import (
 )
 
 MAX_APPEARANCES = 200
-INCIDENTS_SEARCHED = 2000
-RESOLUTIONS_SHOWN = 3  # the latest resolutions of each recurring alert on the insights page  # the latest incidents an entity page looks for the entity's names in
+INCIDENTS_SEARCHED = 2000  # the latest incidents an entity page looks for the entity's names in
+RESOLUTIONS_SHOWN = 3  # the latest resolutions of each recurring alert on the insights page
 
 # Alertmanager labels whose value may be an entity's name (a namespace, a pod, a node…).
 INCIDENT_LABELS = (
@@ -221,24 +220,15 @@ def document_entities(document: Document) -> list[dict]:
     return [{"name": r["entity__name"], "kind": r["entity__kind"]} for r in rows]
 
 
-@dataclass(frozen=True)
-class DaysOnRecord:
-    """The days an alert is on record (its incidents started, its runbooks' resolutions are dated): what its
-    trend is worked out from, read in the database rather than every day of every incident."""
-
-    count: int = 0
-    first: date | None = None
-    before_last: date | None = None
-    last: date | None = None
-
-
 @dataclass
 class RecurringAlert:
     alert: Alert
     incident_count: int
     resolution_count: int
-    resolutions: list[ResolutionEntry]  # the latest, oldest first: all of them, or the few a page shows
-    days: DaysOnRecord
+    resolutions: (
+        list  # the latest (all of them, or the few a page shows), oldest first: rows with date, old, new, notes
+    )
+    dates: list[date]
 
     @property
     def url(self) -> str:
@@ -253,18 +243,18 @@ class RecurringAlert:
     @property
     def trend(self) -> str:
         """How the gaps between occurrences move: the last one against the average before it."""
-        days = self.days
-        if days.count < 2:
+        days = sorted(set(self.dates))
+        if len(days) < 2:
             return "one date on record"
-        average = (days.last - days.first).days / (days.count - 1)
-        text = f"{days.count} dates, every {round(average)} days on average"
-        if days.count >= 3:
-            earlier = (days.before_last - days.first).days / (days.count - 2)
-            last_gap = (days.last - days.before_last).days
-            if last_gap < earlier * 0.75:
-                text += f"; last gap {last_gap} days: recurring faster"
-            elif last_gap > earlier * 1.25:
-                text += f"; last gap {last_gap} days: recurring slower"
+        gaps = [(b - a).days for a, b in zip(days, days[1:])]
+        average = sum(gaps) / len(gaps)
+        text = f"{len(days)} dates, every {round(average)} days on average"
+        if len(gaps) >= 2:
+            earlier = sum(gaps[:-1]) / len(gaps[:-1])
+            if gaps[-1] < earlier * 0.75:
+                text += f"; last gap {gaps[-1]} days: recurring faster"
+            elif gaps[-1] > earlier * 1.25:
+                text += f"; last gap {gaps[-1]} days: recurring slower"
             else:
                 text += "; steady"
         return text
@@ -397,75 +387,42 @@ def _day(field: str) -> Func:
 
 
 def recurring_details(alerts: list[Alert], *, resolutions: int | None = None) -> list[RecurringAlert]:
-    """These alerts (annotated by `recurring_alerts_ranked`) with their latest `resolutions` (all when None; none
-    read when 0) and the days they are on record: one or two queries, whatever the number of incidents."""
+    """These alerts (annotated by `recurring_alerts_ranked`) with their latest `resolutions` (all when None) and
+    the days they fired (two queries)."""
     if not alerts:
         return []
     entries = defaultdict(list)
-    if resolutions != 0:
-        for entry in _latest_resolutions(alerts, resolutions):
-            entries[entry.runbook_alert_id].append(entry)
-    days = _days_on_record(alerts)
-    return [
-        RecurringAlert(alert, alert.incident_count, alert.resolution_count, entries[alert.pk], days[alert.pk])
-        for alert in alerts
-    ]
-
-
-def _latest_resolutions(alerts: list[Alert], count: int | None) -> QuerySet[ResolutionEntry]:
-    entries = (
+    for entry in (
         ResolutionEntry.objects.filter(runbook__alert__in=alerts, runbook__archived=False)
-        # What is shown of each: their incidents and original cells (JSON, decoded row by row) are not.
-        .only("date", "old", "new", "notes")
-        # The alert alone, not the runbooks' texts.
-        .annotate(runbook_alert_id=F("runbook__alert_id"))
-    )
-    if count is not None:
-        latest = Window(
-            RowNumber(),
-            partition_by=F("runbook__alert_id"),
-            order_by=[F("date").desc(nulls_last=True), F("position").desc()],
-        )
-        entries = entries.annotate(latest=latest).filter(latest__lte=count)
-    return entries.order_by(F("date").asc(nulls_first=True), "position")
-
-
-def _days_on_record(alerts: list[Alert]) -> dict[int, DaysOnRecord]:
-    """How many distinct days each alert is on record, its first day and its last two: the union of the days
-    its incidents started and its resolutions' dates, ranked in the database (an alert that fired every day
-    for a year gave its 365 days to Python, and a page of 25 alerts thousands of rows)."""
-    started = (
+        .annotate(for_alert=F("runbook__alert_id"))
+        .order_by("date", "position")
+        # What is shown of each, as plain rows: model instances decoded two JSON columns each (the incidents and
+        # original cells) for nothing, 314 of them for the first 25 alerts at 13,000 documents.
+        .values_list("for_alert", "date", "old", "new", "notes", named=True)
+    ):
+        entries[entry.for_alert].append(entry)
+    started = defaultdict(list)
+    days = (
         Incident.objects.filter(alert__in=alerts, started_at__isnull=False)
         .annotate(day=_day("started_at"))
         .order_by()
         .values_list("alert_id", "day")
+        .distinct()
     )
-    dated = (
-        ResolutionEntry.objects.filter(runbook__alert__in=alerts, runbook__archived=False, date__isnull=False)
-        .order_by()
-        .values_list("runbook__alert_id", "date")
-    )
-    union, params = started.union(dated).query.sql_with_params()  # UNION: each (alert, day) once
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT alert_id, day, days_count, first_day FROM ("
-            " SELECT alert_id, day, ROW_NUMBER() OVER (PARTITION BY alert_id ORDER BY day DESC) AS from_last,"
-            " COUNT(*) OVER (PARTITION BY alert_id) AS days_count, MIN(day) OVER (PARTITION BY alert_id) AS first_day"
-            f" FROM ({union}) AS days) AS ranked WHERE from_last <= 2 ORDER BY alert_id, day",
-            params,
+    for alert_id, day in days:
+        started[alert_id].append(day)
+    return [
+        RecurringAlert(
+            alert,
+            alert.incident_count,
+            alert.resolution_count,
+            _latest(entries[alert.pk], resolutions),
+            [e.date for e in entries[alert.pk] if e.date] + started[alert.pk],
         )
-        rows = cursor.fetchall()
-    found: dict[int, list] = defaultdict(list)
-    for alert_id, day, count, first in rows:
-        found[alert_id].append((count, first, day))
-    days = defaultdict(DaysOnRecord)
-    for alert_id, found_days in found.items():
-        count, first, last = found_days[-1]
-        before_last = found_days[0][2] if len(found_days) == 2 else None
-        days[alert_id] = DaysOnRecord(count, _as_date(first), _as_date(before_last), _as_date(last))
-    return days
+        for alert in alerts
+    ]
 
 
-def _as_date(value) -> date | None:
-    """A day as the database gives it back from raw SQL: SQLite gives text."""
-    return date.fromisoformat(value) if isinstance(value, str) else value
+def _latest(rows: list, count: int | None) -> list:
+    """The last `count` rows (all when None)."""
+    return rows if count is None else rows[max(len(rows) - count, 0) :]

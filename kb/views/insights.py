@@ -44,5 +44,5 @@ def insight_list(request, name):
     title, rows = INSIGHT_LISTS[name]
     page = offset_page(rows(), request)
     if name == "recurring":
-        page.items = recurring_details(page.items, resolutions=0)  # how many, not which
+        page.items = recurring_details(page.items, resolutions=0)  # how many (the trend reads their dates), not which
     return render(request, "kb/insight_list.html", {"name": name, "title": title, "page": page})
