@@ -20,8 +20,8 @@ def insights(request):
         git_sync = GitSync.objects.filter(action=GitSyncAction.SYNC).exclude(outcome="running").first()
     stamps = site_stamps()
     # Each list is read only when its part of the page is missing from the cache (under the stamp of what it
-    # shows): an incident written leaves the lists about documents cached, and reads the recurring alerts and
-    # stale runbooks again.
+    # shows): an incident written reads again the recurring alerts alone (and the stale runbooks when its alert's
+    # runbook was answered "no").
     return render(
         request,
         "kb/insights.html",
@@ -32,6 +32,7 @@ def insights(request):
             "git_sync": git_sync,
             "page_key": stamps.everything,
             "documents_key": stamps.documents,
+            "stale_key": stamps.stale,
             "page_seconds": PAGE_SECONDS,
         },
     )
