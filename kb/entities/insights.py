@@ -6,33 +6,29 @@ Every function here reads with a fixed number of queries, whatever the number of
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, reduce
 from operator import or_
 
-from django.conf import settings
-from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
-    DateField,
     Exists,
     ExpressionWrapper,
     F,
-    Func,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     TextField,
 )
-from django.db.models.functions import Cast, Coalesce, TruncDate
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from kb.entities.grammar import reference_date
 from kb.entities.names import name_pattern
+from kb.entities.recurring import RecurringAlert, recurring_alerts_ranked, recurring_details
 from kb.models import (
     DOCUMENT_TEXTS,
     Alert,
@@ -44,7 +40,6 @@ from kb.models import (
     Incident,
     Mention,
     PostMortem,
-    ResolutionEntry,
     named_any_case,
 )
 
@@ -220,46 +215,6 @@ def document_entities(document: Document) -> list[dict]:
     return [{"name": r["entity__name"], "kind": r["entity__kind"]} for r in rows]
 
 
-@dataclass
-class RecurringAlert:
-    alert: Alert
-    incident_count: int
-    resolution_count: int
-    resolutions: (
-        list  # the latest (all of them, or the few a page shows), oldest first: rows with date, old, new, notes
-    )
-    dates: list[date]
-
-    @property
-    def url(self) -> str:
-        # The alert link, not the entity page: an alert only received from Alertmanager has no entity.
-        return self.alert.get_absolute_url()
-
-    @property
-    def more_resolutions(self) -> int:
-        """How many resolutions are not listed."""
-        return self.resolution_count - len(self.resolutions)
-
-    @property
-    def trend(self) -> str:
-        """How the gaps between occurrences move: the last one against the average before it."""
-        days = sorted(set(self.dates))
-        if len(days) < 2:
-            return "one date on record"
-        gaps = [(b - a).days for a, b in zip(days, days[1:])]
-        average = sum(gaps) / len(gaps)
-        text = f"{len(days)} dates, every {round(average)} days on average"
-        if len(gaps) >= 2:
-            earlier = sum(gaps[:-1]) / len(gaps[:-1])
-            if gaps[-1] < earlier * 0.75:
-                text += f"; last gap {gaps[-1]} days: recurring faster"
-            elif gaps[-1] > earlier * 1.25:
-                text += f"; last gap {gaps[-1]} days: recurring slower"
-            else:
-                text += "; steady"
-        return text
-
-
 class Insights:
     """The top of each list (`limit` rows), each read when first asked for: a page whose cache already holds
     some lists (kb/views/insights.py) runs only the queries of the others. After a list is read, `more` says
@@ -332,23 +287,6 @@ def postmortems_without_follow_ups() -> QuerySet[PostMortem]:
     )
 
 
-def recurring_alerts_ranked() -> QuerySet[Alert]:
-    """Alerts with several incidents or several resolution rows, the most incidents first. The incidents are
-    counted as they are written (`Alert.incident_count`); the resolution rows, a few per runbook, by a
-    subquery on an index."""
-    resolutions = (
-        ResolutionEntry.objects.filter(runbook__alert=OuterRef("pk"), runbook__archived=False)
-        .order_by()
-        .values("runbook__alert")
-        .annotate(n=Count("pk"))
-    )
-    return (
-        Alert.objects.annotate(resolution_count=Coalesce(Subquery(resolutions.values("n")), 0))
-        .filter(Q(incident_count__gte=2) | Q(resolution_count__gte=2))
-        .order_by("-incident_count", "-resolution_count", "name")
-    )
-
-
 # The lists of the insights page, each with its own paginated page at /insights/<name>/.
 INSIGHT_LISTS = {
     "wanted": ("Wanted: alerts without a runbook", wanted_alerts),
@@ -376,53 +314,3 @@ def insights_gather(*, limit: int = 25, resolutions: int | None = RESOLUTIONS_SH
     """The first `limit` rows of each list, and how many follow-ups are open and overdue: ten queries at most, each
     bounded, whatever the size of the knowledge base; none until a list is read."""
     return Insights(limit=limit, resolutions=resolutions)
-
-
-def _day(field: str) -> Func:
-    """The day of a datetime column. On SQLite, whose TruncDate calls a Python function for every row (a
-    thousand incidents read took 10 ms), SQLite's own `date()`: the same day, the time zone being UTC."""
-    if connection.vendor == "sqlite" and settings.TIME_ZONE == "UTC":
-        return Func(F(field), function="date", output_field=DateField())
-    return TruncDate(field)
-
-
-def recurring_details(alerts: list[Alert], *, resolutions: int | None = None) -> list[RecurringAlert]:
-    """These alerts (annotated by `recurring_alerts_ranked`) with their latest `resolutions` (all when None) and
-    the days they fired (two queries)."""
-    if not alerts:
-        return []
-    entries = defaultdict(list)
-    for entry in (
-        ResolutionEntry.objects.filter(runbook__alert__in=alerts, runbook__archived=False)
-        .annotate(for_alert=F("runbook__alert_id"))
-        .order_by("date", "position")
-        # What is shown of each, as plain rows: model instances decoded two JSON columns each (the incidents and
-        # original cells) for nothing, 314 of them for the first 25 alerts at 13,000 documents.
-        .values_list("for_alert", "date", "old", "new", "notes", named=True)
-    ):
-        entries[entry.for_alert].append(entry)
-    started = defaultdict(list)
-    days = (
-        Incident.objects.filter(alert__in=alerts, started_at__isnull=False)
-        .annotate(day=_day("started_at"))
-        .order_by()
-        .values_list("alert_id", "day")
-        .distinct()
-    )
-    for alert_id, day in days:
-        started[alert_id].append(day)
-    return [
-        RecurringAlert(
-            alert,
-            alert.incident_count,
-            alert.resolution_count,
-            _latest(entries[alert.pk], resolutions),
-            [e.date for e in entries[alert.pk] if e.date] + started[alert.pk],
-        )
-        for alert in alerts
-    ]
-
-
-def _latest(rows: list, count: int | None) -> list:
-    """The last `count` rows (all when None)."""
-    return rows if count is None else rows[max(len(rows) - count, 0) :]

@@ -7,7 +7,8 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
 from kb.alerting.feedback import runbooks_answered_no, runbooks_stale
-from kb.entities.insights import INSIGHT_LISTS, insights_gather, recurring_details
+from kb.entities.insights import INSIGHT_LISTS, insights_gather
+from kb.entities.recurring import recurring_details
 from kb.models import GitSync, GitSyncAction
 from kb.views.conditional import PAGE_SECONDS, site_stamps
 from kb.views.paging import offset_page
