@@ -9,7 +9,8 @@ Django test client, DEBUG off, the cache cleared before every request, `--rounds
 is its median over the rounds (the first round also compiles the templates, so it is left out), and each
 kind of page gives the median and the maximum over its URLs, the median CPU time of this process (what the
 view costs whatever else runs on the machine), the queries one view runs and their time in the database.
-`--profile KIND` prints, for the first URL of that kind, the functions of kb/ that took the most time
+`--after incident` measures instead the view that follows an incident written (the page cached just before):
+what each view costs during an alert storm. `--profile KIND` prints, for the first URL of that kind, the functions of kb/ that took the most time
 (cumulative, under cProfile: a rough share, not a timing).
 """
 
@@ -38,13 +39,15 @@ from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from bench.scaling.tasks import urls  # noqa: E402
+from kb.models import Incident  # noqa: E402
 
 KINDS = ["alert link", "runbook", "post-mortem", "home", "insights", "entity page", "incident list", "login"]
 
 
-def view(client: Client, path: str) -> tuple[float, int, float, int, float]:
+def view(client: Client, path: str, after: str = "") -> tuple[float, int, float, int, float]:
     """(ms, queries, ms in the database, status, CPU ms of this process) of one cold view. The CPU time
     leaves out waiting (for the database's process, for a core another process holds), so that it compares
     runs on a busy machine."""
@@ -57,7 +60,11 @@ def view(client: Client, path: str) -> tuple[float, int, float, int, float]:
         finally:
             in_db.append(time.perf_counter() - started)
 
-    cache.clear()
+    if after == "incident":
+        client.get(path)  # cached, then changed as an incident written changes it (its `updated_at`)
+        Incident.objects.filter(pk=Incident.objects.order_by("-pk").values("pk")[:1]).update(updated_at=timezone.now())
+    else:
+        cache.clear()
     started, cpu = time.perf_counter(), time.process_time()
     with connection.execute_wrapper(timed):
         status = client.get(path).status_code
@@ -86,6 +93,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", choices=KINDS, help="profile the first URL of this kind of page")
+    parser.add_argument("--after", choices=["incident"], default="", help="the view after an incident written")
     parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated kinds of page")
     args = parser.parse_args(argv)
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
@@ -99,7 +107,7 @@ def main(argv: list[str]) -> int:
     for kind in [k.strip() for k in args.kinds.split(",") if k.strip()]:
         per_url, queries, in_db, cpu, statuses = [], [], [], [], set()
         for path in sampled[kind]:
-            runs = [view(client, path) for _ in range(args.rounds + 1)][1:]
+            runs = [view(client, path, args.after) for _ in range(args.rounds + 1)][1:]
             per_url.append(statistics.median(r[0] for r in runs))
             queries.append(runs[-1][1])
             in_db.append(statistics.median(r[2] for r in runs))

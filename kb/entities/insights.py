@@ -6,33 +6,29 @@ Every function here reads with a fixed number of queries, whatever the number of
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from functools import reduce
+from functools import cached_property, reduce
 from operator import or_
 
-from django.conf import settings
-from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
-    DateField,
     Exists,
     ExpressionWrapper,
     F,
-    Func,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     TextField,
 )
-from django.db.models.functions import Cast, Coalesce, TruncDate
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from kb.entities.grammar import reference_date
 from kb.entities.names import name_pattern
+from kb.entities.recurring import RecurringAlert, recurring_alerts_ranked, recurring_details
 from kb.models import (
     DOCUMENT_TEXTS,
     Alert,
@@ -44,12 +40,12 @@ from kb.models import (
     Incident,
     Mention,
     PostMortem,
-    ResolutionEntry,
     named_any_case,
 )
 
 MAX_APPEARANCES = 200
 INCIDENTS_SEARCHED = 2000  # the latest incidents an entity page looks for the entity's names in
+RESOLUTIONS_SHOWN = 3  # the latest resolutions of each recurring alert on the insights page
 
 # Alertmanager labels whose value may be an entity's name (a namespace, a pod, a node…).
 INCIDENT_LABELS = (
@@ -219,51 +215,55 @@ def document_entities(document: Document) -> list[dict]:
     return [{"name": r["entity__name"], "kind": r["entity__kind"]} for r in rows]
 
 
-@dataclass
-class RecurringAlert:
-    alert: Alert
-    incident_count: int
-    resolution_count: int
-    resolutions: list[ResolutionEntry]
-    dates: list[date]
-
-    @property
-    def url(self) -> str:
-        # The alert link, not the entity page: an alert only received from Alertmanager has no entity.
-        return self.alert.get_absolute_url()
-
-    @property
-    def trend(self) -> str:
-        """How the gaps between occurrences move: the last one against the average before it."""
-        days = sorted(set(self.dates))
-        if len(days) < 2:
-            return "one date on record"
-        gaps = [(b - a).days for a, b in zip(days, days[1:])]
-        average = sum(gaps) / len(gaps)
-        text = f"{len(days)} dates, every {round(average)} days on average"
-        if len(gaps) >= 2:
-            earlier = sum(gaps[:-1]) / len(gaps[:-1])
-            if gaps[-1] < earlier * 0.75:
-                text += f"; last gap {gaps[-1]} days: recurring faster"
-            elif gaps[-1] > earlier * 1.25:
-                text += f"; last gap {gaps[-1]} days: recurring slower"
-            else:
-                text += "; steady"
-        return text
-
-
-@dataclass
 class Insights:
-    """The top of each list (`limit` rows); the `more` flags say which lists go on at /insights/<list>/."""
+    """The top of each list (`limit` rows), each read when first asked for: a page whose cache already holds
+    some lists (kb/views/insights.py) runs only the queries of the others. After a list is read, `more` says
+    whether it goes on at /insights/<list>/."""
 
-    wanted_alerts: list[Entity]
-    most_implicated: list[Entity]
-    open_follow_ups: list[FollowUp]
-    recurring_alerts: list[RecurringAlert]
-    postmortems_without_follow_ups: list[PostMortem]
-    more: dict[str, bool] = field(default_factory=dict)
-    open_follow_up_count: int = 0  # all of them, not only the top listed
-    overdue_follow_ups: int = 0
+    def __init__(self, *, limit: int = 25, resolutions: int | None = RESOLUTIONS_SHOWN) -> None:
+        self.limit, self.resolutions = limit, resolutions
+        self.more: dict[str, bool] = {}
+
+    def _top(self, name: str) -> list:
+        first = FIRST_ROWS.get(name)
+        rows = first(self.limit + 1) if first else list(INSIGHT_LISTS[name][1]()[: self.limit + 1])
+        self.more[name.replace("-", "_")] = len(rows) > self.limit
+        return rows[: self.limit]
+
+    @cached_property
+    def wanted_alerts(self) -> list[Entity]:
+        return self._top("wanted")
+
+    @cached_property
+    def most_implicated(self) -> list[Entity]:
+        return self._top("most-implicated")
+
+    @cached_property
+    def open_follow_ups(self) -> list[FollowUp]:
+        return self._top("open-follow-ups")
+
+    @cached_property
+    def recurring_alerts(self) -> list[RecurringAlert]:
+        return recurring_details(self._top("recurring"), resolutions=self.resolutions)
+
+    @cached_property
+    def postmortems_without_follow_ups(self) -> list[PostMortem]:
+        return self._top("no-follow-ups")
+
+    @cached_property
+    def _follow_up_counts(self) -> dict[str, int]:
+        return FollowUp.objects.open().aggregate(
+            open=Count("pk"), overdue=Count("pk", filter=Q(due__lt=timezone.localdate()))
+        )
+
+    @property
+    def open_follow_up_count(self) -> int:
+        """All of them, not only the top listed."""
+        return self._follow_up_counts["open"]
+
+    @property
+    def overdue_follow_ups(self) -> int:
+        return self._follow_up_counts["overdue"]
 
 
 def wanted_alerts() -> QuerySet[Entity]:
@@ -284,23 +284,6 @@ def postmortems_without_follow_ups() -> QuerySet[PostMortem]:
         # Listed by date and title: their texts (source, two renderings) were read and decoded for nothing.
         .defer(*DOCUMENT_TEXTS, "summary")
         .order_by(F("date").desc(nulls_last=True), "title")
-    )
-
-
-def recurring_alerts_ranked() -> QuerySet[Alert]:
-    """Alerts with several incidents or several resolution rows, the most incidents first. The incidents are
-    counted as they are written (`Alert.incident_count`); the resolution rows, a few per runbook, by a
-    subquery on an index."""
-    resolutions = (
-        ResolutionEntry.objects.filter(runbook__alert=OuterRef("pk"), runbook__archived=False)
-        .order_by()
-        .values("runbook__alert")
-        .annotate(n=Count("pk"))
-    )
-    return (
-        Alert.objects.annotate(resolution_count=Coalesce(Subquery(resolutions.values("n")), 0))
-        .filter(Q(incident_count__gte=2) | Q(resolution_count__gte=2))
-        .order_by("-incident_count", "-resolution_count", "name")
     )
 
 
@@ -327,67 +310,7 @@ def open_follow_ups_first(count: int) -> list[FollowUp]:
 FIRST_ROWS = {"open-follow-ups": open_follow_ups_first}
 
 
-def insights_gather(*, limit: int = 25) -> Insights:
-    """The first `limit` rows of each list, and how many follow-ups are open and overdue: nine queries, each
-    bounded, whatever the size of the knowledge base."""
-    more: dict[str, bool] = {}
-
-    def top(name: str) -> list:
-        first = FIRST_ROWS.get(name)
-        rows = first(limit + 1) if first else list(INSIGHT_LISTS[name][1]()[: limit + 1])
-        more[name.replace("-", "_")] = len(rows) > limit
-        return rows[:limit]
-
-    return Insights(
-        wanted_alerts=top("wanted"),
-        most_implicated=top("most-implicated"),
-        open_follow_ups=top("open-follow-ups"),
-        recurring_alerts=recurring_details(top("recurring")),
-        postmortems_without_follow_ups=top("no-follow-ups"),
-        more=more,
-        **FollowUp.objects.open().aggregate(
-            open_follow_up_count=Count("pk"), overdue_follow_ups=Count("pk", filter=Q(due__lt=timezone.localdate()))
-        ),
-    )
-
-
-def _day(field: str) -> Func:
-    """The day of a datetime column. On SQLite, whose TruncDate calls a Python function for every row (a
-    thousand incidents read took 10 ms), SQLite's own `date()`: the same day, the time zone being UTC."""
-    if connection.vendor == "sqlite" and settings.TIME_ZONE == "UTC":
-        return Func(F(field), function="date", output_field=DateField())
-    return TruncDate(field)
-
-
-def recurring_details(alerts: list[Alert]) -> list[RecurringAlert]:
-    """These alerts (annotated by `recurring_alerts_ranked`) with their resolutions and the days they fired (two queries)."""
-    if not alerts:
-        return []
-    entries = defaultdict(list)
-    for entry in (
-        ResolutionEntry.objects.filter(runbook__alert__in=alerts, runbook__archived=False)
-        # The alert alone, not the runbooks' texts.
-        .annotate(runbook_alert_id=F("runbook__alert_id"))
-        .order_by("date", "position")
-    ):
-        entries[entry.runbook_alert_id].append(entry)
-    started = defaultdict(list)
-    days = (
-        Incident.objects.filter(alert__in=alerts, started_at__isnull=False)
-        .annotate(day=_day("started_at"))
-        .order_by()
-        .values_list("alert_id", "day")
-        .distinct()
-    )
-    for alert_id, day in days:
-        started[alert_id].append(day)
-    return [
-        RecurringAlert(
-            alert,
-            alert.incident_count,
-            alert.resolution_count,
-            entries[alert.pk],
-            [e.date for e in entries[alert.pk] if e.date] + started[alert.pk],
-        )
-        for alert in alerts
-    ]
+def insights_gather(*, limit: int = 25, resolutions: int | None = RESOLUTIONS_SHOWN) -> Insights:
+    """The first `limit` rows of each list, and how many follow-ups are open and overdue: ten queries at most, each
+    bounded, whatever the size of the knowledge base; none until a list is read."""
+    return Insights(limit=limit, resolutions=resolutions)

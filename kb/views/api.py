@@ -334,7 +334,7 @@ def entity_detail(request, name):
 
 @api_view
 def insights(request):
-    gathered = insights_gather()
+    gathered = insights_gather(resolutions=None)  # each recurring alert's every resolution
     return JsonResponse(
         {
             "wanted_alerts": [

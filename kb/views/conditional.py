@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import condition
 
 from kb.gitsync.links import GitPlace, git_place_of
-from kb.models import NEWEST_WRITES_SQL, Document, Incident, Mention, Revision, RunbookFeedback
+from kb.models import NEWEST_WRITES_SQL, Document, FeedbackAnswer, Incident, Mention, Revision, Runbook, RunbookFeedback
 
 # How long a page's cached parts are kept: what they show is keyed by the stamp, but an incident firing
 # "for 14 min" grows older without any write.
@@ -38,6 +38,7 @@ def _tables() -> dict[str, str]:
         "mention": Mention._meta.db_table,
         "answer": RunbookFeedback._meta.db_table,
         "revision": Revision._meta.db_table,
+        "runbook": Runbook._meta.db_table,
     }
 
 
@@ -85,18 +86,47 @@ class Provenance:
     git: GitPlace | None
 
 
-def site_stamp() -> str:
+@dataclass(frozen=True)
+class SiteStamps:
+    """The keys of the home and insights pages' cached parts: `everything` they show changes with; `documents`,
+    what does not change with incidents (an alert storm writes one a second, and those parts stay cached);
+    `stale`, the stale runbooks, which incidents change only through the alerts of runbooks answered "no"
+    (kb.alerting.feedback: its alert fired since the edit and its last answers were "no")."""
+
+    everything: str
+    documents: str
+    stale: str
+
+
+def site_stamps() -> SiteStamps:
     """What the home and insights pages show changes with: the newest write to any document (a follow-up
-    closed is one), to any incident, the newest mention and answer to "did it help?", and the day. One
-    query, each part read from the end of an index (the answers, written by people, are few)."""
+    closed is one), to any incident, the newest mention and answer to "did it help?", and the day; and how
+    many incidents the alerts of runbooks answered "no" have, and their newest write. One query, each part
+    read from the end of an index (the answers, written by people, are few)."""
     t = _tables()
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {NEWEST_WRITES_SQL}, (SELECT MAX(id) FROM {t['mention']}), "
-            f"(SELECT MAX(created_at) FROM {t['answer']})"
+            f"(SELECT MAX(created_at) FROM {t['answer']}), COUNT(*), MAX(updated_at) FROM {t['incident']} "
+            f"WHERE alert_id IN (SELECT alert_id FROM {t['runbook']} WHERE document_ptr_id IN "
+            f"(SELECT runbook_id FROM {t['answer']} WHERE answer = %s))",
+            [FeedbackAnswer.NO],
         )
-        row = cursor.fetchone()
-    return hashlib.sha256(repr((*row, timezone.localdate())).encode()).hexdigest()[:16]
+        document, incident, mention, answer, answered_no_count, answered_no_newest = cursor.fetchone()
+    today = timezone.localdate()
+    return SiteStamps(
+        everything=_digest(document, incident, mention, answer, today),
+        documents=_digest(document, mention, answer, today),
+        stale=_digest(document, mention, answer, today, answered_no_count, answered_no_newest),
+    )
+
+
+def site_stamp() -> str:
+    return site_stamps().everything
+
+
+def _digest(*parts) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
 def page_key(request) -> str:

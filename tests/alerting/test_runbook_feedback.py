@@ -142,6 +142,15 @@ def test_a_runbook_whose_alert_fired_since_its_edit_and_whose_last_answers_were_
     assert client.get("/api/runbooks/loki-ingester-oom").json()["stale"] is True
 
 
+def test_the_insights_list_a_runbook_answered_no_as_stale_as_soon_as_its_alert_fires(client, runbook, reader):
+    answer(runbook, reader, "no")
+    stale = 'id="stale-runbooks"'
+    assert "No runbook is stale." in client.get("/insights/").content.decode().split(stale)[1]
+    fired(runbook)  # an incident written: the stale runbooks are read again, not served from the cache
+    listed = client.get("/insights/").content.decode().split(stale)[1].split("</section>")[0]
+    assert "Loki ingester OOMKilled" in listed and "its alert fired since it was last edited" in listed
+
+
 def test_a_yes_among_the_last_answers_or_no_firing_since_the_edit_is_not_stale(client, runbook, reader, editor):
     answer(runbook, reader, "no")
     assert client.get("/api/runbooks/loki-ingester-oom").json()["stale"] is False  # it has not fired since

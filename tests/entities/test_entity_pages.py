@@ -163,6 +163,52 @@ def test_an_alert_that_recurs_without_any_document_links_to_its_alert_page(clien
     )
 
 
+RECURRING_RUNBOOK = """
+    ---
+    kind: runbook
+    slug: queue-stuck
+    alert: QueueStuck
+    ---
+    # Queue stuck
+
+    ## History
+
+    | Date | Old limit | New limit |
+    |---|---|---|
+    | 2026-03-01 | 1 | 2 |
+    | 2026-03-03 | 2 | 3 |
+    | 2026-03-05 | 3 | 4 |
+    | 2026-03-07 | 4 | 5 |
+    | 2026-03-09 | 5 | 6 |
+    """
+
+
+def test_a_recurring_alert_shows_its_latest_resolutions_and_a_trend_over_every_day_on_record(client):
+    from tests.pages_support import save_document
+
+    runbook = save_document(RECURRING_RUNBOOK, identity="queue-stuck.md")
+    # Two incidents on a day a resolution is dated (one day on record), one nine days after the last.
+    for title, started_at in (
+        ("a", "2026-03-09T01:00:00Z"),
+        ("b", "2026-03-09T22:00:00Z"),
+        ("c", "2026-03-18T10:00:00Z"),
+    ):
+        incident_save(incident=Incident(title=title, alert=runbook.alert, fingerprint=title, started_at=started_at))
+    html = client.get("/insights/").content.decode()
+    recurring = html[html.index('id="recurring"') : html.index('id="no-follow-ups"')]
+    assert "2026-03-05: 3 → 4<br>2026-03-07: 4 → 5<br>2026-03-09: 5 → 6" in recurring
+    assert "2026-03-03" not in recurring and '<a href="/alerts/QueueStuck/">2 earlier</a>' in recurring
+    # 1, 3, 5, 7, 9 and 18 March: gaps of 2 days, then 9.
+    assert "6 dates, every 3 days on average; last gap 9 days: recurring slower" in recurring
+    (api,) = client.get("/api/insights").json()["recurring_alerts"]
+    assert (
+        len(api["resolutions"]) == 5
+        and api["trend"] == "6 dates, every 3 days on average; last gap 9 days: recurring slower"
+    )
+    listed = client.get("/insights/recurring/").content.decode()
+    assert "<td>5</td>" in listed and "recurring slower" in listed
+
+
 def test_the_entity_list_filters_by_kind(client, imported, django_assert_num_queries):
     with django_assert_num_queries(1):
         html = client.get("/entities/?kind=host").content.decode()

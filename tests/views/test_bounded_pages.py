@@ -156,6 +156,19 @@ def test_the_insights_lists_are_read_from_an_index(name):
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="EXPLAIN QUERY PLAN is SQLite's")
+def test_the_stale_runbooks_are_looked_for_in_the_order_of_an_index():
+    from kb.alerting.feedback import runbooks_stale
+
+    with CaptureQueriesContext(connection) as queries:
+        runbooks_stale()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {queries.captured_queries[-1]['sql']}")
+        plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+    # The candidates walked by title from the index, not every runbook read and sorted before the first.
+    assert "COVERING INDEX document_runbooks_by_title (kind=?)" in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="EXPLAIN QUERY PLAN is SQLite's")
 def test_the_incident_list_is_read_in_the_order_of_its_index(client):
     with CaptureQueriesContext(connection) as queries:
         client.get("/incidents/?before=2026-01-01T00:00:00%2B00:00~10")

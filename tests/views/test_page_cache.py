@@ -112,7 +112,10 @@ def test_the_home_page_read_again_takes_one_query_and_shows_a_new_incident_at_on
             labels={"alertname": "NodeDiskAlmostFull", "node": "node-3"},
         )
     )
-    html = client.get("/").content.decode()
+    # 0. the stamp, 1-3. what fires (the latest instances, how many, their alerts), 4. the recently updated
+    # documents, 5. the recent incidents; the overdue follow-ups, which no incident changes, from the cache.
+    with django_assert_num_queries(6):
+        html = client.get("/").content.decode()
     assert "1 alert firing under 1 name." in html and "node-3 disk 98%" in html
 
 
@@ -125,6 +128,28 @@ def test_insights_read_again_take_one_query_and_count_a_new_answer_at_once(
     feedback_record(runbook=runbook, user=reader, answer="no")
     answered_no = client.get("/insights/").content.decode().split('id="answered-no"')[1].split("</section>")[0]
     assert "Node disk almost full" in answered_no and "1 no · 0 partly · 0 yes" in answered_no
+
+
+def test_insights_after_an_incident_read_again_only_the_lists_incidents_change(
+    client, runbook, django_assert_num_queries
+):
+    client.get("/insights/")
+    for day in (1, 8):
+        incident_save(
+            incident=Incident(
+                alert=runbook.alert,
+                title=f"node-{day} disk 97%",
+                origin=IncidentOrigin.ALERTMANAGER,
+                fingerprint=f"fp-{day}",
+                started_at=timezone.now() - timedelta(days=day),
+            )
+        )
+    # 0. the stamp of what it shows (kb/views/conditional.py), 1. the alerts that recur, 2. their resolutions,
+    # 3. the days they fired; the lists about documents, and the stale runbooks (none answered "no"), from the cache.
+    with django_assert_num_queries(4):
+        html = client.get("/insights/").content.decode()
+    recurring = html.split('id="recurring"')[1].split("</section>")[0]
+    assert "NodeDiskAlmostFull" in recurring and "<td>2</td>" in recurring and "2 dates, every 7 days" in recurring
 
 
 POSTMORTEM = """
