@@ -235,7 +235,7 @@ class Sqlite(Engine):
         """Merges the FTS5 index's small segments, `pages` pages of work at most. Every write transaction adds
         a segment, each searched for each term of each query, and FTS5's own merging leaves up to three a
         level: at 12,000 documents an import left 17 and a search took 10 ms of database time, not 6.
-        Merging any two of a level (usermerge 2, migration 0020) leaves about one a level (3 there, 7 ms)
+        Merging any two of a level (usermerge 2, migration 0021) leaves about one a level (3 there, 7 ms)
         for the cost of what the import wrote; an 'optimize' into one segment rewrote the whole index
         after every import (3 s there, whatever the import's size)."""
         with connection.cursor() as cursor:

@@ -20,7 +20,7 @@ def _run(statement):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("kb", "0019_incident_status_index_for_counting_what_fires"),
+        ("kb", "0020_documents_by_kind_and_title_for_stale_runbooks"),
     ]
 
     operations = [
