@@ -48,9 +48,6 @@ class FileResult:
     kind: str = ""  # runbook, postmortem or note, for a file read as a document
 
 
-# An import that wrote this many documents leaves the search index compacted (kb.search.search_index_compact):
-# seconds at 12,000 documents, less than the import itself took.
-COMPACT_AFTER = 100
 # How the summary names each kind, singular and plural.
 KIND_NAMES = {
     "runbook": ("runbook", "runbooks"),
@@ -195,8 +192,8 @@ def import_paths(
             report.results.extend(_prune(root, identities, dry_run=dry_run))
     if not dry_run:
         import_outcomes_observe(result.outcome for result in report.results)
-        if sum(result.outcome in ("created", "updated") for result in report.results) >= COMPACT_AFTER:
-            search_index_compact()
+        if written := sum(result.outcome in ("created", "updated") for result in report.results):
+            search_index_compact(documents=written)
     return report
 
 

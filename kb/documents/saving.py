@@ -224,10 +224,10 @@ def saves_ahead(batch: SaveBatch, files: list[tuple[str, ParsedDocument]]) -> No
             options = slug_options(document, its_identity)
             batch.slugs_asked.update(options)
             batch.prefixes_asked.add(options[-1])
-    slugs = Q(slug__in=batch.slugs_asked)
-    for prefix in batch.prefixes_asked:
-        slugs |= starting_with("slug", f"{prefix}-")
-    batch.slugs = set(Document.objects.filter(slugs).order_by().values_list("kind", "slug"))
+    # One index lookup each, in one query: with an OR of them SQLite read every slug of the knowledge base.
+    taken = Document.objects.order_by().values_list("kind", "slug")
+    by_prefix = [taken.filter(starting_with("slug", f"{prefix}-")) for prefix in sorted(batch.prefixes_asked)]
+    batch.slugs = set(taken.filter(slug__in=batch.slugs_asked).union(*by_prefix, all=True))
 
 
 def _alert_for(name: str | None, vocabulary: Vocabulary | None) -> Alert | None:

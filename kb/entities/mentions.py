@@ -227,8 +227,9 @@ def entities_revote(*, entity_ids: Iterable[int]) -> list[Entity]:
     votes: dict[int, Counter] = defaultdict(Counter)
     for row in (
         Mention.objects.filter(entity_id__in=ids)
+        .order_by()  # the mentions' ordering is by document: it joined every mention to its document
         .values("entity_id", "kind")
-        .annotate(n=Count("document", distinct=True))
+        .annotate(n=Count("document_id", distinct=True))
     ):
         votes[row["entity_id"]][row["kind"]] = row["n"]
     changed = []

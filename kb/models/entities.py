@@ -115,7 +115,9 @@ class Mention(models.Model):
             models.UniqueConstraint(fields=["entity", "document", "position"], name="mention_once_per_section"),
             models.CheckConstraint(condition=Q(kind__in=EntityKind.values), name="mention_kind_valid"),
         ]
-        indexes = [models.Index(fields=["entity", "document"])]
+        # An entity's kind is the vote of its mentions' documents (kb.entities.mentions.entities_revote):
+        # counted from this index alone. Entity-and-document lookups use the unique constraint's index.
+        indexes = [models.Index(fields=["entity", "kind", "document"], name="mention_votes")]
 
     def __str__(self) -> str:
         return f"{self.entity} in {self.document_id} §{self.position}"

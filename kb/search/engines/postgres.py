@@ -279,7 +279,7 @@ class Postgres(Engine):
         return set(value)
 
     @staticmethod
-    def compact() -> None:
+    def compact(*, pages: int) -> None:
         """Nothing to do: the GIN indexes keep no pending list (migration 0012) and VACUUM is autovacuum's."""
 
     @staticmethod
