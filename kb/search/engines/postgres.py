@@ -126,16 +126,13 @@ class Postgres(Engine):
             params.extend(p for i in indices for p in terms[i][1])
             return f" {operator} ".join(terms[i][0] for i in indices)
 
-        # The rows ranked for every term (NULL: all of them) or only for those whose own first rows they are.
-        if rare:
-            parts = [f"""scored AS MATERIALIZED (
-                SELECT id, NULL::int[] AS terms FROM kb_searchentry WHERE scope = 'whole' AND vector @@ ({any_of(rare, "||")})
-            )"""]
-        else:
-            parts = [f"""scored AS MATERIALIZED (
-                SELECT id, NULL::int[] AS terms FROM kb_searchentry WHERE scope = 'whole' AND vector @@ ({any_of(common, "&&")})
-                LIMIT {cls.COMMON_ROWS}
-            )"""]
+        # The rows ranked for every term (`terms` NULL) or only for those whose own first rows they are.
+        # Every row of the rare terms, or the first rows holding all the (common) terms.
+        found = f"({any_of(rare, '||')})" if rare else f"({any_of(common, '&&')}) LIMIT {cls.COMMON_ROWS}"
+        parts = [
+            "scored AS MATERIALIZED (SELECT id, NULL::int[] AS terms FROM kb_searchentry"
+            f" WHERE scope = 'whole' AND vector @@ {found})"
+        ]
         if common:
             # When every term is common, their own first rows only fill a window the rows holding them all
             # leave short (as on SQLite): a condition PostgreSQL tests once, before the scans it guards, each of
