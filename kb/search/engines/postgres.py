@@ -70,7 +70,9 @@ class Postgres(Engine):
         Counting a word reads its whole posting list (a common word's: 16,000 rows at 12,000 documents, 3 to 18 ms),
         so a single word PostgreSQL's own statistics of the index already place in far more rows than the bound
         is common without counting. Those words are read with the counts when a worker has not kept them (a
-        few minutes: reading pg_stats takes about 10 ms); none known (no ANALYZE yet), every word is counted."""
+        few minutes: reading pg_stats takes about 10 ms); none known (no ANALYZE yet), every word is counted.
+        They are kept as the text of an array, as PostgreSQL wrote it: quoting its 564 words again for every
+        search (at 12,000 documents) took 0.65 ms of the client's CPU."""
         common = cache.get(COMMON_WORDS_KEY)
         counts, params = [], []
         for i, term in enumerate(query.scored):
@@ -96,7 +98,7 @@ class Postgres(Engine):
                   AND u.word IS NOT NULL
                   AND u.frequency * (SELECT reltuples FROM pg_class WHERE oid = 'kb_searchentry'::regclass) >= %s
             )) AS words)
-            SELECT {", ".join(counts)}, (SELECT words FROM common) FROM (SELECT {words}) v"""
+            SELECT {", ".join(counts)}, (SELECT words FROM common)::text FROM (SELECT {words}) v"""
         with connection.cursor() as cursor:
             cursor.execute(
                 sql,
@@ -104,7 +106,7 @@ class Postgres(Engine):
             )
             *found, words = cursor.fetchone()
         if common is None:
-            cache.set(COMMON_WORDS_KEY, words or [], STATISTICS_SECONDS)
+            cache.set(COMMON_WORDS_KEY, words or "{}", STATISTICS_SECONDS)
         return found
 
     @classmethod
