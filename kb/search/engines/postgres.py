@@ -112,9 +112,9 @@ class Postgres(Engine):
     @classmethod
     def ranked_rows(cls, query: Query, rare: list[int], window: int, total: int | None) -> Candidates:
         """One query: the rows to rank (every whole row of a rare term, found by the GIN index in one bitmap scan;
-        when every term is common, the first rows holding them all), with each common term's own first few
-        (only to fill a window the others leave short when every term is common); ts_rank of every term in each
-        row, summed and LIMITed to the window in the database; bodies read for the window only.
+        when every term is common, the first rows holding them all) and each common term's own first few (when
+        every term is common, only to fill a window the rows holding them all leave short); ts_rank of the terms
+        in each row, summed and LIMITed to the window in the database; bodies read for the window only.
 
         One row per candidate, every term's score a column (a row joined to each term, each (row, term) pair
         its own `@@` and `ts_rank`, cost twice as much at 12,000 documents), and `@@` only where the GIN scan
