@@ -5,7 +5,9 @@
 
 For each query of a search, in order, the sum over QUERIES of its best time of 7 (the database's work,
 steadier than a median on a shared machine), and the CPU time this process spent per `search()`
-(all of SQLite's work, only the client's for PostgreSQL). `--explain` prints the plan of one search's
+(all of SQLite's work, only the client's for PostgreSQL); then the median and p95 over QUERIES of a
+search's database time and, on a PostgreSQL server of this machine, of the CPU its backend spent on a
+search's queries (mean of 7 runs; the load of other processes moves it less than it moves wall time). `--explain` prints the plan of one search's
 candidates query instead (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite).
 """
 
@@ -47,6 +49,24 @@ def best_ms(cursor, sql: str) -> float:
     return min(times)
 
 
+def backend_cpu_ms() -> float | None:
+    """The CPU time the connection's PostgreSQL backend has spent (its /proc schedstat), when it is readable."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e6
+    except OSError:
+        return None
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+
+
 def explain(query: str) -> None:
     cache.clear()
     with CaptureQueriesContext(connection) as captured:
@@ -70,6 +90,8 @@ def main() -> None:
         return
     per_position: dict[int, list[float]] = {}
     cpu: list[float] = []
+    per_search: list[float] = []
+    backend: list[float] = []
     for query in QUERIES:
         search(query=query)  # warm
         times = []
@@ -83,13 +105,28 @@ def main() -> None:
             times.append((time.process_time() - started) * 1000)
         cpu.append(min(times))
         with connection.cursor() as cursor:
-            for position, executed in enumerate(captured.captured_queries):
-                per_position.setdefault(position, []).append(best_ms(cursor, executed["sql"]))
+            times = [best_ms(cursor, executed["sql"]) for executed in captured.captured_queries]
+            started = backend_cpu_ms()
+            for _ in range(REPEATS):
+                for executed in captured.captured_queries:
+                    cursor.execute(executed["sql"])
+                    cursor.fetchall()
+            if started is not None:
+                backend.append((backend_cpu_ms() - started) / REPEATS)
+        for position, taken in enumerate(times):
+            per_position.setdefault(position, []).append(taken)
+        per_search.append(sum(times))
     print(f"{connection.vendor}, {len(QUERIES)} searches")
     for position, times in per_position.items():
         print(f"  query {position + 1} of a search: {sum(times):7.1f} ms in all, worst {max(times):5.1f} ms")
     print(f"  database time per search: {sum(sum(t) for t in per_position.values()) / len(QUERIES):.1f} ms")
-    print(f"  CPU of this process per search(): median {statistics.median(cpu):.1f}, worst {max(cpu):.1f} ms")
+    print(
+        f"  CPU of this process per search(): median {statistics.median(cpu):.1f}, p95 {p95(cpu):.1f},"
+        f" worst {max(cpu):.1f} ms"
+    )
+    print(f"  database time per search: median {statistics.median(per_search):.1f}, p95 {p95(per_search):.1f} ms")
+    if backend:
+        print(f"  backend CPU per search: median {statistics.median(backend):.1f}, p95 {p95(backend):.1f} ms")
 
 
 if __name__ == "__main__":
