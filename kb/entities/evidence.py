@@ -22,7 +22,6 @@ from kb.entities.grammar import (
     COMMAND_WORDS,
     COMPARISON_AFTER,
     COMPONENT,
-    CONTEXT_RULES,
     COORDINATED,
     FILE,
     HOST,
@@ -49,10 +48,10 @@ from kb.entities.grammar import (
     SELECTOR_AFTER,
     SERVICE_COMMAND,
     VERSION,
+    context_rules_in,
     file_name,
     is_metric_shaped,
     looks_like_alert,
-    lowered_text,
     matches,
     postmortem_reference,
     referenced_day,
@@ -140,9 +139,8 @@ def _token_ok(token: str, passage: Passage, *, kind: str, strong: bool) -> bool:
 
 def context_hits(passage: Passage) -> Iterator[Hit]:
     text = passage.text
-    lowered = lowered_text(text)
-    for kind, pattern, strong in CONTEXT_RULES:
-        for match in matches(pattern, text, lowered):
+    for kind, pattern, strong in context_rules_in(text):
+        for match in matches(pattern, text):
             token = match.group(1).rstrip(".")
             if text[match.start(1) + len(token) : match.start(1) + len(token) + 1] in ("*", "-", "<", "$", "{"):
                 continue  # a glob or a placeholder: `velero-*`, `<velero-pod-name>`

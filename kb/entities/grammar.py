@@ -14,6 +14,7 @@ kb.entities.evidence applies these to passages; kb.entities.extraction decides w
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -311,18 +312,26 @@ KEYWORDS: dict[re.Pattern, tuple[tuple[str, ...], ...]] = {
 }
 
 
-def lowered_text(text: str) -> str | None:
-    """`text` lower-cased for `matches`' keywords, or None where `re.I` finds an ASCII word that
-    `str.lower` does not show (`FOLDS_TO_ASCII`)."""
-    return None if FOLDS_TO_ASCII.search(text) else text.lower()
+KEYWORD_WORDS = tuple(sorted({word for keywords in KEYWORDS.values() for group in keywords for word in group}))
 
 
-def matches(pattern: re.Pattern, text: str, lowered: str | None = None) -> Iterator[re.Match]:
-    """`pattern.finditer(text)`, skipped when what it needs is not in the text (`NEEDS`), or when
-    given the text lower-cased (`lowered_text`), its `KEYWORDS` are not."""
-    if lowered is not None and (keywords := KEYWORDS.get(pattern)) is not None:
-        if not all(any(word in lowered for word in group) for group in keywords):
-            return iter(())
+@functools.lru_cache(maxsize=4096)
+def _rules_with(present: frozenset[str]) -> tuple[tuple[str, re.Pattern, bool], ...]:
+    return tuple(rule for rule in CONTEXT_RULES if all(not present.isdisjoint(group) for group in KEYWORDS[rule[1]]))
+
+
+def context_rules_in(text: str) -> tuple[tuple[str, re.Pattern, bool], ...]:
+    """The `CONTEXT_RULES` whose `KEYWORDS` the text holds, in any case: the others cannot match. Every
+    rule where `re.I` finds an ASCII word that `str.lower` does not show (`FOLDS_TO_ASCII`). Which
+    keywords a text holds is looked up once, not rule by rule: that cost more than the searches did."""
+    if FOLDS_TO_ASCII.search(text):
+        return tuple(CONTEXT_RULES)
+    lowered = text.lower()
+    return _rules_with(frozenset([word for word in KEYWORD_WORDS if word in lowered]))
+
+
+def matches(pattern: re.Pattern, text: str) -> Iterator[re.Match]:
+    """`pattern.finditer(text)`, skipped when what it needs is not in the text (`NEEDS`)."""
     needed = NEEDS.get(pattern)
     if needed is not None and not needed.search(text):
         return iter(())
