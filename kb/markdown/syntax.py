@@ -44,7 +44,7 @@ def source_parts(text: str) -> SourceParts:
     else:
         flat = None
     try:
-        data = (yaml.safe_load(yaml_text) or {}) if front else {}
+        data = (_yaml_load(yaml_text) or {}) if front else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
@@ -60,9 +60,25 @@ def source_parts(text: str) -> SourceParts:
 
 def _yaml_or_none(text: str):
     try:
-        return yaml.safe_load(text)
+        return _yaml_load(text)
     except yaml.YAMLError:
         return None
+
+
+# libyaml's parser, when PyYAML was built with it: 0.05 ms a front matter, not 0.3 (the same values
+# on all 8,526 front matters of the generated 13,000 documents, the seeds and the corpus).
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+
+
+def _yaml_load(text: str):
+    """`yaml.safe_load`, by libyaml when it can: what it refuses is read again by PyYAML, whose
+    message (and line) the reader sees, and which may accept what libyaml does not."""
+    if _FAST_LOADER is not None:
+        try:
+            return yaml.load(text, Loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text)
 
 
 def text_or_none(value) -> str | None:
