@@ -320,18 +320,30 @@ def _rules_with(present: frozenset[str]) -> tuple[tuple[str, re.Pattern, bool], 
     return tuple(rule for rule in CONTEXT_RULES if all(not present.isdisjoint(group) for group in KEYWORDS[rule[1]]))
 
 
-def context_rules_in(text: str) -> tuple[tuple[str, re.Pattern, bool], ...]:
-    """The `CONTEXT_RULES` whose `KEYWORDS` the text holds, in any case: the others cannot match. Every
-    rule where `re.I` finds an ASCII word that `str.lower` does not show (`FOLDS_TO_ASCII`). Which
-    keywords a text holds is looked up once, not rule by rule: that cost more than the searches did."""
-    if FOLDS_TO_ASCII.search(text):
+def lowered_text(text: str) -> str | None:
+    """`text` lower-cased, for the keywords of `context_rules_in` and `matches`; None where `re.I` finds
+    an ASCII word that `str.lower` does not show (`FOLDS_TO_ASCII`): there every pattern is tried."""
+    return None if FOLDS_TO_ASCII.search(text) else text.lower()
+
+
+def context_rules_in(lowered: str | None) -> tuple[tuple[str, re.Pattern, bool], ...]:
+    """The `CONTEXT_RULES` whose `KEYWORDS` a text holds (`lowered`: `lowered_text` of it): the others
+    cannot match. Which keywords it holds is looked up once, not rule by rule: that cost more than the
+    searches did."""
+    if lowered is None:
         return tuple(CONTEXT_RULES)
-    lowered = text.lower()
     return _rules_with(frozenset([word for word in KEYWORD_WORDS if word in lowered]))
 
 
-def matches(pattern: re.Pattern, text: str) -> Iterator[re.Match]:
-    """`pattern.finditer(text)`, skipped when what it needs is not in the text (`NEEDS`)."""
+def matches(pattern: re.Pattern, text: str, lowered: str | None = None) -> Iterator[re.Match]:
+    """`pattern.finditer(text)`, skipped when what it needs is not in the text: one of its `WORDS`,
+    looked for in `lowered` (`lowered_text`) when given, then its `NEEDS`."""
+    if lowered is not None and (words := WORDS.get(pattern)) is not None:
+        for word in words:
+            if word in lowered:
+                break
+        else:
+            return iter(())
     needed = NEEDS.get(pattern)
     if needed is not None and not needed.search(text):
         return iter(())
@@ -351,6 +363,16 @@ PM_REFERENCE = re.compile(
 )
 # Every reference has a word for a post-mortem, or "incident" or "outage".
 NEEDS[PM_REFERENCE] = re.compile(r"PM|PIR|(?i:post|retro|incident|outage)")
+
+# One of these words (lower-cased) is in every match of the pattern: looked for with `in` first, as
+# a regular expression of alternatives tries each at every position (`NEEDS` cost more than the
+# searches it saved, for the patterns tried on every passage).
+WORDS: dict[re.Pattern, tuple[str, ...]] = {
+    PM_REFERENCE: ("pm", "pir", "post", "retro", "incident", "outage"),
+    ALERT_BEFORE: ("alert",),
+    ALERT_AFTER: ("alert", "fir", "triggered", "went off"),
+    METRIC_CONTEXT: ("metric", "gauge", "counter", "histogram", "series"),
+}
 
 
 def referenced_day(match: re.Match, own_date: date | None) -> date | None:
