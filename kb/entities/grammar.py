@@ -321,15 +321,13 @@ def _rules_with(present: frozenset[str]) -> tuple[tuple[str, re.Pattern, bool], 
 
 
 def lowered_text(text: str) -> str | None:
-    """`text` lower-cased, for the keywords of `context_rules_in` and `matches`; None where `re.I` finds
-    an ASCII word that `str.lower` does not show (`FOLDS_TO_ASCII`): there every pattern is tried."""
+    """`text` lower-cased for keywords; None where `re.I` finds an ASCII word `str.lower` hides (`FOLDS_TO_ASCII`)."""
     return None if FOLDS_TO_ASCII.search(text) else text.lower()
 
 
 def context_rules_in(lowered: str | None) -> tuple[tuple[str, re.Pattern, bool], ...]:
-    """The `CONTEXT_RULES` whose `KEYWORDS` a text holds (`lowered`: `lowered_text` of it): the others
-    cannot match. Which keywords it holds is looked up once, not rule by rule: that cost more than the
-    searches did."""
+    """The `CONTEXT_RULES` whose `KEYWORDS` a text holds (`lowered`: `lowered_text` of it), looked up once
+    rather than rule by rule (that cost more than the searches did): the others cannot match."""
     if lowered is None:
         return tuple(CONTEXT_RULES)
     return _rules_with(frozenset([word for word in KEYWORD_WORDS if word in lowered]))
@@ -364,17 +362,15 @@ PM_REFERENCE = re.compile(
 # Every reference has a word for a post-mortem, or "incident" or "outage".
 NEEDS[PM_REFERENCE] = re.compile(r"PM|PIR|(?i:post|retro|incident|outage)")
 
-# One of these words (lower-cased) is in every match of the pattern: looked for with `in` first, as
-# a regular expression of alternatives tries each at every position (`NEEDS` cost more than the
-# searches it saved, for the patterns tried on every passage).
+# One of these words (lower-cased) is in every match of the pattern: looked for with `in` before `NEEDS`,
+# whose alternatives are tried at every position (for these, tried on every passage, it cost more than it saved).
 WORDS: dict[re.Pattern, tuple[str, ...]] = {
     PM_REFERENCE: ("pm", "pir", "post", "retro", "incident", "outage"),
     ALERT_BEFORE: ("alert",),
     ALERT_AFTER: ("alert", "fir", "triggered", "went off"),
     METRIC_CONTEXT: ("metric", "gauge", "counter", "histogram", "series"),
 }
-# The same, by the patterns' id(): hashing a compiled pattern hashes its whole compiled code, 22 µs
-# for PM_REFERENCE, and `matches` looked it up twice for every passage (a millisecond a document).
+# By id(): hashing a compiled pattern hashes its compiled code (22 µs for PM_REFERENCE, twice a passage).
 _WORDS_BY_ID = {id(pattern): words for pattern, words in WORDS.items()}
 _NEEDS_BY_ID = {id(pattern): needed for pattern, needed in NEEDS.items()}
 
