@@ -22,7 +22,6 @@ from kb.entities.grammar import (
     COMMAND_WORDS,
     COMPARISON_AFTER,
     COMPONENT,
-    CONTEXT_RULES,
     COORDINATED,
     FILE,
     HOST,
@@ -49,6 +48,7 @@ from kb.entities.grammar import (
     SELECTOR_AFTER,
     SERVICE_COMMAND,
     VERSION,
+    context_rules_in,
     file_name,
     is_metric_shaped,
     looks_like_alert,
@@ -140,9 +140,8 @@ def _token_ok(token: str, passage: Passage, *, kind: str, strong: bool) -> bool:
 
 def context_hits(passage: Passage) -> Iterator[Hit]:
     text = passage.text
-    lowered = lowered_text(text)
-    for kind, pattern, strong in CONTEXT_RULES:
-        for match in matches(pattern, text, lowered):
+    for kind, pattern, strong in context_rules_in(lowered_text(text)):
+        for match in matches(pattern, text):
             token = match.group(1).rstrip(".")
             if text[match.start(1) + len(token) : match.start(1) + len(token) + 1] in ("*", "-", "<", "$", "{"):
                 continue  # a glob or a placeholder: `velero-*`, `<velero-pod-name>`
@@ -230,7 +229,7 @@ def shape_hits(passage: Passage) -> Iterator[Hit]:
             or (in_code and not passage.code and COMPARISON_AFTER.match(after))
         ):
             yield Hit(name, METRIC, match.start(1), match.end(1), name)
-    for match in matches(METRIC_CONTEXT, text):
+    for match in matches(METRIC_CONTEXT, text, lowered_text(text)) if "_" in text else ():
         group = 1 if match.group(1) else 2
         name = match.group(group)
         if "_" in name:
@@ -242,8 +241,9 @@ def alert_hits(passage: Passage) -> Iterator[tuple[Hit, bool | None]]:
     shaped like an alert; for one a neighbour names ("X fires"), True when its shape makes it an alert
     and False when it is one only if the vocabulary knows it (`extraction.extract` decides)."""
     text = passage.text
+    lowered = lowered_text(text)
     for pattern in (ALERT_BEFORE, ALERT_AFTER):
-        for match in matches(pattern, text):
+        for match in matches(pattern, text, lowered):
             name = match.group(1)
             if pattern is ALERT_AFTER and re.match(r"\s+\w+\s+" + QUOTE + r"[A-Za-z]+[A-Z]", text[match.end() :]):
                 continue  # "AlertManager fires `HomelabPodOOMKilled`": the one firing is the sender
@@ -295,7 +295,7 @@ def reference_hits(passage: Passage, own_date: date | None, *, bare_incidents: b
     if passage.code:
         return
     text = passage.text
-    for match in matches(PM_REFERENCE, text):
+    for match in matches(PM_REFERENCE, text, lowered_text(text)):
         day = referenced_day(match, own_date)
         if day and day != own_date:
             yield Hit(postmortem_reference(day), POSTMORTEM, match.start(), match.end(), match.group())

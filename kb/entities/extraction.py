@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 from kb.entities.evidence import (
     Hit,
@@ -76,12 +77,17 @@ class Vocabulary:
 
 class _KnownIndex:
     """Names by their first few characters: a name occurs in a text only if its first characters do.
+    A long name is also indexed by its first `LONG` characters, read at each place its first few occur:
+    a knowledge base's alerts share few beginnings ("Kube", "Node"; 39 among the 9,930 of the generated
+    12,000 documents), and each name under a beginning the text holds was looked for in the whole text.
     Shared by a vocabulary and those derived from it, so it may hold names a vocabulary lacks."""
 
     WIDTH = 4
+    LONG = 12
 
     def __init__(self, names: Iterable[str]):
         self.by_start: dict[str, set[str]] = {}
+        self.long_by_start: dict[str, dict[str, set[str]]] = {}
         self.short: set[str] = set()
         for name in names:
             self.add(name)
@@ -89,16 +95,29 @@ class _KnownIndex:
     def add(self, name: str) -> None:
         if len(name) < self.WIDTH:
             self.short.add(name)
-        else:
+        elif len(name) < self.LONG:
             self.by_start.setdefault(name[: self.WIDTH], set()).add(name)
+        else:
+            self.long_by_start.setdefault(name[: self.WIDTH], {}).setdefault(name[: self.LONG], set()).add(name)
 
     def candidates(self, text: str) -> set[str]:
-        if len(self.by_start) * self.LOOKUPS_A_WINDOW < len(text):
+        found = self.short.union(*(self.by_start[start] for start in self._starts(text, self.by_start)))
+        for start in self._starts(text, self.long_by_start):
+            by_beginning = self.long_by_start[start]
+            at = text.find(start)
+            while at >= 0:
+                names = by_beginning.get(text[at : at + self.LONG])
+                if names:
+                    found |= names
+                at = text.find(start, at + 1)
+        return found
+
+    def _starts(self, text: str, index: dict[str, Any]) -> Iterable[str]:
+        """The beginnings of `index` that occur in the text."""
+        if len(index) * self.LOOKUPS_A_WINDOW < len(text):
             # Fewer beginnings than the text has windows: each is looked for (a substring search in C).
-            starts: Iterable[str] = [start for start in self.by_start if start in text]
-        else:
-            starts = {text[i : i + self.WIDTH] for i in range(len(text) - self.WIDTH + 1)} & self.by_start.keys()
-        return self.short.union(*(self.by_start[start] for start in starts))
+            return [start for start in index if start in text]
+        return {text[i : i + self.WIDTH] for i in range(len(text) - self.WIDTH + 1)} & index.keys()
 
     # A beginning looked for in a text costs about as much as taking this many windows of it.
     LOOKUPS_A_WINDOW = 16

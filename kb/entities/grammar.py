@@ -14,6 +14,7 @@ kb.entities.evidence applies these to passages; kb.entities.extraction decides w
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -311,19 +312,37 @@ KEYWORDS: dict[re.Pattern, tuple[tuple[str, ...], ...]] = {
 }
 
 
+KEYWORD_WORDS = tuple(sorted({word for keywords in KEYWORDS.values() for group in keywords for word in group}))
+
+
+@functools.lru_cache(maxsize=4096)
+def _rules_with(present: frozenset[str]) -> tuple[tuple[str, re.Pattern, bool], ...]:
+    return tuple(rule for rule in CONTEXT_RULES if all(not present.isdisjoint(group) for group in KEYWORDS[rule[1]]))
+
+
 def lowered_text(text: str) -> str | None:
-    """`text` lower-cased for `matches`' keywords, or None where `re.I` finds an ASCII word that
-    `str.lower` does not show (`FOLDS_TO_ASCII`)."""
+    """`text` lower-cased for keywords; None where `re.I` finds an ASCII word `str.lower` hides (`FOLDS_TO_ASCII`)."""
     return None if FOLDS_TO_ASCII.search(text) else text.lower()
 
 
+def context_rules_in(lowered: str | None) -> tuple[tuple[str, re.Pattern, bool], ...]:
+    """The `CONTEXT_RULES` whose `KEYWORDS` a text holds (`lowered`: `lowered_text` of it), looked up once
+    rather than rule by rule (that cost more than the searches did): the others cannot match."""
+    if lowered is None:
+        return tuple(CONTEXT_RULES)
+    return _rules_with(frozenset([word for word in KEYWORD_WORDS if word in lowered]))
+
+
 def matches(pattern: re.Pattern, text: str, lowered: str | None = None) -> Iterator[re.Match]:
-    """`pattern.finditer(text)`, skipped when what it needs is not in the text (`NEEDS`), or when
-    given the text lower-cased (`lowered_text`), its `KEYWORDS` are not."""
-    if lowered is not None and (keywords := KEYWORDS.get(pattern)) is not None:
-        if not all(any(word in lowered for word in group) for group in keywords):
+    """`pattern.finditer(text)`, skipped when what it needs is not in the text: one of its `WORDS`,
+    looked for in `lowered` (`lowered_text`) when given, then its `NEEDS`."""
+    if lowered is not None and (words := _WORDS_BY_ID.get(id(pattern))) is not None:
+        for word in words:
+            if word in lowered:
+                break
+        else:
             return iter(())
-    needed = NEEDS.get(pattern)
+    needed = _NEEDS_BY_ID.get(id(pattern))
     if needed is not None and not needed.search(text):
         return iter(())
     return pattern.finditer(text)
@@ -342,6 +361,18 @@ PM_REFERENCE = re.compile(
 )
 # Every reference has a word for a post-mortem, or "incident" or "outage".
 NEEDS[PM_REFERENCE] = re.compile(r"PM|PIR|(?i:post|retro|incident|outage)")
+
+# One of these words (lower-cased) is in every match of the pattern: looked for with `in` before `NEEDS`,
+# whose alternatives are tried at every position (for these, tried on every passage, it cost more than it saved).
+WORDS: dict[re.Pattern, tuple[str, ...]] = {
+    PM_REFERENCE: ("pm", "pir", "post", "retro", "incident", "outage"),
+    ALERT_BEFORE: ("alert",),
+    ALERT_AFTER: ("alert", "fir", "triggered", "went off"),
+    METRIC_CONTEXT: ("metric", "gauge", "counter", "histogram", "series"),
+}
+# By id(): hashing a compiled pattern hashes its compiled code (22 µs for PM_REFERENCE, twice a passage).
+_WORDS_BY_ID = {id(pattern): words for pattern, words in WORDS.items()}
+_NEEDS_BY_ID = {id(pattern): needed for pattern, needed in NEEDS.items()}
 
 
 def referenced_day(match: re.Match, own_date: date | None) -> date | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import yaml
 
 from kb.markdown.errors import ParseError
+from kb.markdown.reading import yaml_load, yaml_or_none
 from kb.markdown.unflatten import Report, flattened_front_matter, looks_flattened, unflatten
 
 # --- front matter ----------------------------------------------------------------
@@ -37,14 +38,14 @@ def source_parts(text: str) -> SourceParts:
     front = match.group() if match else ""
     yaml_text = (match.group(1) or "") if match else ""
     flat = flattened_front_matter(text) if not match and looks_flattened(text) else None
-    if flat is not None and isinstance(_yaml_or_none(flat[0]), dict):
+    if flat is not None and isinstance(yaml_or_none(flat[0]), dict):
         # Front matter that lost its newlines with the rest: rebuilt, one `key: value` a line.
         yaml_text, after = flat
         front = text[: len(text) - len(after)]
     else:
         flat = None
     try:
-        data = (yaml.safe_load(yaml_text) or {}) if front else {}
+        data = (yaml_load(yaml_text) or {}) if front else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
@@ -56,13 +57,6 @@ def source_parts(text: str) -> SourceParts:
     if flat is not None or looks_flattened(body):
         body, rebuilt = unflatten(body)
     return SourceParts(front, data, body, 0 if rebuilt is not None else front.count("\n"), rebuilt)
-
-
-def _yaml_or_none(text: str):
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return None
 
 
 def text_or_none(value) -> str | None:

@@ -2,6 +2,7 @@
 
 import random
 
+from kb.entities.extraction import Vocabulary
 from kb.entities.names import NameFinder, name_pattern
 
 NAMES = [
@@ -66,3 +67,15 @@ def test_it_prefers_the_longest_name_that_ends_where_a_name_may_end():
 def test_it_finds_nothing_without_names():
     assert not NameFinder([""])
     assert list(NameFinder([]).finditer("velero")) == []
+
+
+def test_it_finds_every_known_name_a_text_holds_among_many_sharing_their_beginning():
+    # An import's vocabulary holds every alert of the knowledge base, thousands under a few beginnings.
+    generator = random.Random(7)
+    parts = ["gate", "gateway", "way", "sync", "failed", "high", "kube", "pod", "x"]
+    names = {"".join(generator.choice(parts) for _ in range(generator.randint(1, 5))) for _ in range(3000)}
+    vocabulary = Vocabulary(known={name: (name, "alert") for name in names})
+    for _ in range(300):
+        text = "".join(generator.choice([*parts, " ", "."]) for _ in range(generator.randint(0, 30)))
+        assert sorted(vocabulary.known_in(text)) == sorted(name for name in names if name in text), text
+    assert vocabulary.with_alert("gatewaygatewaysyncfailedhigh").known_in("the gatewaygatewaysyncfailedhigh alert")

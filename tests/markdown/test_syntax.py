@@ -1,7 +1,19 @@
 """The conventions the parser reads by and the web editor writes by (`kb.markdown.syntax`)."""
 
+import pytest
+import yaml
+
+from kb.markdown.errors import ParseError
 from kb.markdown.parsing import parse_document
-from kb.markdown.syntax import DONE_PREFIX, LIST_LINE, setext_level, split_row, table_end, table_starts
+from kb.markdown.syntax import (
+    DONE_PREFIX,
+    LIST_LINE,
+    setext_level,
+    source_parts,
+    split_row,
+    table_end,
+    table_starts,
+)
 
 
 def test_a_table_row_keeps_escaped_pipes_and_code_spans_whole():
@@ -34,3 +46,18 @@ def test_a_follow_up_starting_with_a_done_marker_is_done():
 def test_a_list_line_comes_apart_into_marker_box_done_marker_and_text():
     item = LIST_LINE.match("  - [x] ✅ Rotated the key")
     assert item.group("marker", "box", "done", "text") == ("  - ", "[x] ", "✅ ", "Rotated the key")
+
+
+def test_front_matter_reads_the_same_values_and_problems_as_pyyaml():
+    # Read by libyaml when PyYAML has it; a front matter it refuses is reported in PyYAML's words and line.
+    front = "title: Disk full\ndate: 2026-05-16\ntags: [disk, 'node 3']\nowner: ~\nretries: 0x10\nok: yes\n"
+    assert source_parts(f"---\n{front}---\nbody\n").front_matter == yaml.safe_load(front)
+    broken = "title: ok\n\tsummary: a tab libyaml words otherwise\n"
+    with pytest.raises(yaml.YAMLError) as expected:
+        yaml.safe_load(broken)
+    with pytest.raises(ParseError) as raised:
+        source_parts(f"---\n{broken}---\nbody\n")
+    assert (
+        str(raised.value)
+        == f"line {expected.value.problem_mark.line + 2}: invalid YAML front matter: {expected.value.problem}"
+    )
