@@ -76,7 +76,7 @@ class SaveBatch:
     def one(self, ahead: dict[int, Ahead] | None = None) -> Iterator[None]:
         """Around one file's saves (inside their savepoint): when they fail, what they left to the
         batch goes with them. `ahead`: what was computed beforehand for its parsed documents, by their id()."""
-        incidents = set(self.incidents.ids), dict(self.incidents.new)
+        incidents = set(self.incidents.ids), dict(self.incidents.new), list(self.incidents.naming)
         words = set(self.words.pending)
         mentions = self.mentions.snapshot()
         slugs = set(self.slugs)
@@ -87,7 +87,7 @@ class SaveBatch:
         try:
             yield
         except BaseException:
-            self.incidents.ids, self.incidents.new = incidents
+            self.incidents.ids, self.incidents.new, self.incidents.naming = incidents
             self.words.pending, self.words.known = words, set()
             self.mentions.restore(mentions)
             # Rows flushed during this file (it updated a document) went with its savepoint: pending again.
@@ -101,7 +101,9 @@ class SaveBatch:
 
     def flush(self) -> None:
         """Inserts the rows left so far and stores the linked HTML: before a save reads or replaces a
-        document's own rows (an update), and before the batch's work that reads them."""
+        document's own rows (an update), and before the batch's work that reads them. The incidents
+        its new documents name first (`IncidentFacts.link`): their links are rows too."""
+        self.incidents.link()
         rows_insert(self.rows)
         self.rows.clear()
         linked_html_write(self.mentions.linked)

@@ -251,6 +251,21 @@ def _read_ahead(candidate: Candidate) -> Reading:
     return reading
 
 
+def _hashes_stored(candidates: list[Candidate]) -> frozenset[str]:
+    """The content hashes stored for the candidates' path identities: read by the unique index, as many
+    as the files imported, not the whole table (32 ms at 13,000 documents, for any import). A file with
+    an `id:` in its front matter is not found so: its evidence is computed, unused when it is unchanged."""
+    identities = [candidate.identity for candidate in candidates]
+    stored: set[str] = set()
+    for start in range(0, len(identities), HASHES_READ_AT_ONCE):
+        chunk = identities[start : start + HASHES_READ_AT_ONCE]
+        stored.update(Document.objects.filter(identity__in=chunk).order_by().values_list("content_hash", flat=True))
+    return frozenset(stored)
+
+
+HASHES_READ_AT_ONCE = 500
+
+
 # From this many files on, an import parses the next files in a second process while this one writes
 # (parsing was a third of an import's time, and a second core sat idle).
 READ_AHEAD_FROM = 50
@@ -264,7 +279,7 @@ def readings(candidates: list[Candidate], *, dry_run: bool = False) -> Iterator[
     if len(candidates) < READ_AHEAD_FROM:
         yield map(read_candidate, candidates)
         return
-    stored = frozenset() if dry_run else frozenset(Document.objects.values_list("content_hash", flat=True))
+    stored = frozenset() if dry_run else _hashes_stored(candidates)
     # Forked: parsing needs nothing of the database connection this process holds, and never touches it.
     pool = ProcessPoolExecutor(
         max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_remember, initargs=(stored,)
