@@ -20,7 +20,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
 
 from kb.alerting.incidents import IncidentFacts
-from kb.entities.extraction import Evidence, Vocabulary, evidence_of
+from kb.entities.extraction import Evidence, Vocabulary, document_subject, evidence_of
 from kb.entities.links import linked_html_write
 from kb.entities.mentions import MentionsLater
 from kb.markdown.commands import mark_commands
@@ -42,6 +42,13 @@ class Ahead:
         """Pure: no database."""
         return cls(evidence_of(parsed), mark_commands(parsed.html))
 
+    def names(self) -> Iterator[str]:
+        """The names its evidence holds: most of those its save will look up as entities."""
+        found = self.evidence
+        yield from (hit.name for _, hit in found.references)
+        yield from (hit.name for hits in found.hits for hit, _ in hits)
+        yield from (name for pairs in found.pairs for pair in pairs for name, _, _ in pair)
+
 
 class SaveBatch:
     def __init__(self) -> None:
@@ -59,6 +66,14 @@ class SaveBatch:
         self.slugs: set[tuple[str, str]] = set()
         self.slugs_asked: set[str] = set()
         self.prefixes_asked: set[str] = set()
+
+    def entities_ahead(self, documents: list[tuple[ParsedDocument, Ahead]]) -> None:
+        """The entities the batch's documents may name (their subject, labels and evidence), read at once."""
+        self.mentions.entities_read(
+            name
+            for parsed, done in documents
+            for name in (*filter(None, [document_subject(parsed)]), *map(str, parsed.labels.values()), *done.names())
+        )
 
     def is_new(self, identity: str) -> bool:
         """The identity of a batch's file or alert section that is not stored: no read needed."""

@@ -165,6 +165,7 @@ def import_paths(
                 read_now = [next(read) for _ in chosen]
                 if batch is not None:
                     saves_ahead(batch, [(c.identity, r.parsed) for c, r in zip(chosen, read_now) if r.parsed])
+                    batch.entities_ahead([pair for r in read_now for pair in r.ahead_pairs()])
                 for candidate, reading in zip(chosen, read_now):
                     if candidate.root is not None:
                         seen_roots.setdefault(candidate.root, set()).add(candidate.identity)
@@ -211,10 +212,14 @@ class Reading:
     # What its saves compute from `parsed` and each of its parts alone, when read ahead (`_read_ahead`).
     ahead: list[Ahead] = field(default_factory=list)
 
+    def ahead_pairs(self) -> list[tuple[ParsedDocument, Ahead]]:
+        """Each parsed document (the file's, then its alert sections') with what was computed ahead for it."""
+        documents = [self.parsed, *(part.parsed for part in self.parsed.parts)] if self.parsed else []
+        return list(zip(documents, self.ahead))
+
     def ahead_by_document(self) -> dict[int, Ahead]:
         """`ahead` by each parsed document's id(), for the saves of this file (`SaveBatch.one`)."""
-        documents = [self.parsed, *(part.parsed for part in self.parsed.parts)] if self.parsed else []
-        return {id(document): done for document, done in zip(documents, self.ahead)}
+        return {id(document): done for document, done in self.ahead_pairs()}
 
 
 def read_candidate(candidate: Candidate) -> Reading:
