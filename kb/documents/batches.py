@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model
+from django.db.models import Field, Model
 
 from kb.alerting.incidents import IncidentFacts
 from kb.entities.extraction import Evidence, Vocabulary, document_subject, evidence_of
@@ -149,9 +149,40 @@ def rows_insert(rows: list[Model]) -> None:
             fields = [f for f in meta.concrete_fields if not f.primary_key and not getattr(f, "generated", False)]
             columns = ", ".join(quote(f.column) for f in fields)
             sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-            cursor.executemany(
-                sql, [[f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields] for row in same]
-            )
+            plan = [(f, f.attname, _as_is(f)) for f in fields]
+            cursor.executemany(sql, [_values(row, plan, connection) for row in same])
+
+
+# The fields whose value of exactly these types (or None) `get_db_prep_save` hands over as it is: read
+# straight from the row, a call chain less a field and row (a third of the inserts' Python time).
+AS_IS: dict[str, tuple[type, ...]] = {
+    "CharField": (str,),
+    "SlugField": (str,),
+    "TextField": (str,),
+    "IntegerField": (int,),
+    "PositiveIntegerField": (int,),
+    "PositiveSmallIntegerField": (int,),
+    "SmallIntegerField": (int,),
+    "BooleanField": (bool,),
+    # The targets of foreign keys.
+    "AutoField": (int,),
+    "BigAutoField": (int,),
+}
+
+
+def _as_is(field: Field) -> tuple[type, ...]:
+    # A foreign key's value is its target's: an integer id here.
+    return AS_IS.get((field.target_field if field.is_relation else field).get_internal_type(), ())
+
+
+def _values(row: Model, plan: list[tuple[Field, str, tuple[type, ...]]], connection) -> list:
+    values = []
+    for field, attname, as_is in plan:
+        if as_is and ((value := getattr(row, attname)) is None or type(value) in as_is):
+            values.append(value)
+        else:
+            values.append(field.get_db_prep_save(field.pre_save(row, True), connection))
+    return values
 
 
 def _documents_naming(names: list[str]) -> set[int]:
