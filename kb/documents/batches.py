@@ -67,8 +67,12 @@ class SaveBatch:
         self.slugs_asked: set[str] = set()
         self.prefixes_asked: set[str] = set()
 
-    def entities_ahead(self, documents: list[tuple[ParsedDocument, Ahead]]) -> None:
-        """The entities the batch's documents may name (their subject, labels and evidence), read at once."""
+    def entities_ahead(self, files: list[tuple[ParsedDocument, list[Ahead]]]) -> None:
+        """The entities the batch's documents may name (their subject, labels and evidence), read at once.
+        `files`: each file's parse and what was computed ahead for it and for each of its alert sections."""
+        documents = [
+            pair for parsed, ahead in files for pair in zip([parsed, *(part.parsed for part in parsed.parts)], ahead)
+        ]
         self.mentions.entities_read(
             name
             for parsed, done in documents

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from kb.documents.batches import Ahead, SaveBatch
 from kb.documents.files import name_problem, shown_name, skip_reason
-from kb.documents.saving import document_identity, document_save, saves_ahead, starting_with
+from kb.documents.saving import document_identity, document_save, hashes_stored, saves_ahead, starting_with
 from kb.entities.counts import counts_documents_archived
 from kb.entities.extraction import Vocabulary
 from kb.entities.mentions import vocabulary_load
@@ -165,7 +165,7 @@ def import_paths(
                 read_now = [next(read) for _ in chosen]
                 if batch is not None:
                     saves_ahead(batch, [(c.identity, r.parsed) for c, r in zip(chosen, read_now) if r.parsed])
-                    batch.entities_ahead([pair for r in read_now for pair in r.ahead_pairs()])
+                    batch.entities_ahead([(r.parsed, r.ahead) for r in read_now if r.parsed])
                 for candidate, reading in zip(chosen, read_now):
                     if candidate.root is not None:
                         seen_roots.setdefault(candidate.root, set()).add(candidate.identity)
@@ -212,14 +212,10 @@ class Reading:
     # What its saves compute from `parsed` and each of its parts alone, when read ahead (`_read_ahead`).
     ahead: list[Ahead] = field(default_factory=list)
 
-    def ahead_pairs(self) -> list[tuple[ParsedDocument, Ahead]]:
-        """Each parsed document (the file's, then its alert sections') with what was computed ahead for it."""
-        documents = [self.parsed, *(part.parsed for part in self.parsed.parts)] if self.parsed else []
-        return list(zip(documents, self.ahead))
-
     def ahead_by_document(self) -> dict[int, Ahead]:
         """`ahead` by each parsed document's id(), for the saves of this file (`SaveBatch.one`)."""
-        return {id(document): done for document, done in self.ahead_pairs()}
+        documents = [self.parsed, *(part.parsed for part in self.parsed.parts)] if self.parsed else []
+        return {id(document): done for document, done in zip(documents, self.ahead)}
 
 
 def read_candidate(candidate: Candidate) -> Reading:
@@ -256,21 +252,6 @@ def _read_ahead(candidate: Candidate) -> Reading:
     return reading
 
 
-def _hashes_stored(candidates: list[Candidate]) -> frozenset[str]:
-    """The content hashes stored for the candidates' path identities: read by the unique index, as many
-    as the files imported, not the whole table (32 ms at 13,000 documents, for any import). A file with
-    an `id:` in its front matter is not found so: its evidence is computed, unused when it is unchanged."""
-    identities = [candidate.identity for candidate in candidates]
-    stored: set[str] = set()
-    for start in range(0, len(identities), HASHES_READ_AT_ONCE):
-        chunk = identities[start : start + HASHES_READ_AT_ONCE]
-        stored.update(Document.objects.filter(identity__in=chunk).order_by().values_list("content_hash", flat=True))
-    return frozenset(stored)
-
-
-HASHES_READ_AT_ONCE = 500
-
-
 # From this many files on, an import parses the next files in a second process while this one writes
 # (parsing was a third of an import's time, and a second core sat idle).
 READ_AHEAD_FROM = 50
@@ -284,7 +265,7 @@ def readings(candidates: list[Candidate], *, dry_run: bool = False) -> Iterator[
     if len(candidates) < READ_AHEAD_FROM:
         yield map(read_candidate, candidates)
         return
-    stored = frozenset() if dry_run else _hashes_stored(candidates)
+    stored = frozenset() if dry_run else hashes_stored([candidate.identity for candidate in candidates])
     # Forked: parsing needs nothing of the database connection this process holds, and never touches it.
     pool = ProcessPoolExecutor(
         max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_remember, initargs=(stored,)
