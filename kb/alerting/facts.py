@@ -14,12 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Prefetch
-
 from kb.markdown.fixes import is_fix_heading, row_fix, short_text
 from kb.models import (
     DOCUMENT_TEXTS,
-    Document,
     Incident,
     IncidentOrigin,
     IncidentStatus,
@@ -57,12 +54,17 @@ class Facts:
 
 def incidents_with_facts(*, ids: set[int]) -> list[tuple[Incident, Facts]]:
     """The incidents and what their documents say about each: six queries."""
-    incidents = list(
-        Incident.objects.filter(pk__in=ids)
-        .select_related("alert")
-        .prefetch_related(Prefetch("documents", queryset=Document.objects.filter(archived=False).only("pk")))
-    )
-    document_ids = {d.pk for incident in incidents for d in incident.documents.all()}
+    incidents = list(Incident.objects.filter(pk__in=ids).select_related("alert"))
+    # Pairs, not a prefetch: its documents and their model instances cost more than the query (an import's
+    # batch reads hundreds of incidents).
+    named_by: dict[int, set[int]] = {}
+    for incident_id, document_id in (
+        Incident.documents.through.objects.filter(incident_id__in=ids, document__archived=False)
+        .order_by()
+        .values_list("incident_id", "document_id")
+    ):
+        named_by.setdefault(incident_id, set()).add(document_id)
+    document_ids = {pk for named in named_by.values() for pk in named}
     runbook_ids = set(Runbook.objects.filter(pk__in=document_ids).values_list("pk", flat=True))
     entries = list(
         ResolutionEntry.objects.filter(runbook_id__in=runbook_ids)
@@ -83,11 +85,11 @@ def incidents_with_facts(*, ids: set[int]) -> list[tuple[Incident, Facts]]:
         by_runbook.setdefault(entry.runbook_id, []).append(entry)
     result = []
     for incident in incidents:
-        named_by = {d.pk for d in incident.documents.all()}
+        named = named_by.get(incident.pk, set())
         # By runbook: an import's batch reads the facts of hundreds of incidents at once.
-        rows = [e for pk in named_by for e in by_runbook.get(pk, ()) if incident.reference in e.incidents]
+        rows = [e for pk in named for e in by_runbook.get(pk, ()) if incident.reference in e.incidents]
         row = max(rows, key=lambda e: (e.date or date.min, e.runbook_id, e.position), default=None)
-        covering = _covering([postmortems[pk] for pk in named_by if pk in postmortems], row)
+        covering = _covering([postmortems[pk] for pk in named if pk in postmortems], row)
         result.append((incident, Facts(row, covering, fixes.get(covering.pk, "") if covering else "")))
     return result
 

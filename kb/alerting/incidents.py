@@ -82,6 +82,34 @@ class IncidentFacts:
         self.new: dict[int, Incident] = {}
         # A new document's links to the incidents it names, for the batch to insert with its other rows.
         self.rows: list = [] if rows is None else rows
+        # The new documents' references, (document id, references) in the order saved, not read yet (`link`).
+        self.naming: list[tuple[int, Sequence[str]]] = []
+
+    def link(self) -> None:
+        """The incidents the new documents name, read and the new ones inserted for all of them at once,
+        and their links left to `rows`: two queries a batch, not two a document. The incidents are
+        inserted in the order first named, so each gets the id that saving the documents one by one gives."""
+        if not self.naming:
+            return
+        references = list(dict.fromkeys(ref for _, named in self.naming for ref in named))
+        existing: dict[str, Incident] = {}
+        for start in range(0, len(references), REFERENCES_READ_AT_ONCE):
+            chunk = references[start : start + REFERENCES_READ_AT_ONCE]
+            # Not blank (none is): the index of references holds only those.
+            existing |= {i.reference: i for i in Incident.objects.filter(reference__in=chunk).exclude(reference="")}
+        new = Incident.objects.bulk_create(
+            Incident(reference=ref, origin=IncidentOrigin.DOCUMENT) for ref in references if ref not in existing
+        )
+        by_reference = existing | {i.reference: i for i in new}
+        link = Incident.documents.through
+        self.rows.extend(
+            link(incident_id=by_reference[ref].pk, document_id=document_id)
+            for document_id, named in self.naming
+            for ref in named
+        )
+        self.ids |= {i.pk for i in by_reference.values()}
+        self.new |= {i.pk: i for i in new}
+        self.naming = []
 
     def write(self) -> None:
         changed: list[Incident] = []
@@ -94,6 +122,7 @@ class IncidentFacts:
 
 
 FACTS_BATCH = 500
+REFERENCES_READ_AT_ONCE = 500
 
 
 @transaction.atomic(savepoint=False)
@@ -104,6 +133,10 @@ def document_incidents_save(
     say about every incident it names now or named before its save: a fixed number of queries.
     `created`: the document was just inserted, so it named none before. `later`: the facts and
     search rows are left to it, for a batch of saves."""
+    if created and later is not None and all(references):
+        # Read and inserted with those of the batch's other new documents (`IncidentFacts.link`).
+        later.naming.append((document.pk, references))
+        return
     previous = set() if created else set(document.incidents_named.values_list("pk", flat=True))
     # Not blank: the index of references holds only those (without it, every incident was read).
     existing = {i.reference: i for i in Incident.objects.filter(reference__in=references).exclude(reference="")}

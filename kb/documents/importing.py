@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from kb.documents.batches import Ahead, SaveBatch
 from kb.documents.files import name_problem, shown_name, skip_reason
-from kb.documents.saving import document_identity, document_save, saves_ahead, starting_with
+from kb.documents.saving import document_identity, document_save, hashes_stored, saves_ahead, starting_with
 from kb.entities.counts import counts_documents_archived
 from kb.entities.extraction import Vocabulary
 from kb.entities.mentions import vocabulary_load
@@ -162,6 +162,7 @@ def import_paths(
                 read_now = [next(read) for _ in chosen]
                 if batch is not None:
                     saves_ahead(batch, [(c.identity, r.parsed) for c, r in zip(chosen, read_now) if r.parsed])
+                    batch.entities_ahead([(r.parsed, r.ahead) for r in read_now if r.parsed])
                 for candidate, reading in zip(chosen, read_now):
                     if candidate.root is not None:
                         seen_roots.setdefault(candidate.root, set()).add(candidate.identity)
@@ -261,7 +262,7 @@ def readings(candidates: list[Candidate], *, dry_run: bool = False) -> Iterator[
     if len(candidates) < READ_AHEAD_FROM:
         yield map(read_candidate, candidates)
         return
-    stored = frozenset() if dry_run else frozenset(Document.objects.values_list("content_hash", flat=True))
+    stored = frozenset() if dry_run else hashes_stored([candidate.identity for candidate in candidates])
     # Forked: parsing needs nothing of the database connection this process holds, and never touches it.
     pool = ProcessPoolExecutor(
         max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_remember, initargs=(stored,)

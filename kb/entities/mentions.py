@@ -82,7 +82,11 @@ def mentions_write(
         # Named only in front matter or the file name: the runbook is still for it.
         findings.append(Finding(resolved_subject[0], resolved_subject[1], 0, "", "", subject, parsed.title, 0))
 
-    named = _entities_named(findings, known=later.entities if later is not None else None)
+    named = _entities_named(
+        findings,
+        known=later.entities if later is not None else None,
+        absent=later.absent if later is not None else None,
+    )
     old_rows = [] if created else list(document.mentions.values_list("entity_id", "subject"))
     previous = {entity_id for entity_id, _ in old_rows}
     subject_entity = named.get(resolved_subject[0].lower()) if resolved_subject else None
@@ -152,6 +156,8 @@ class MentionsLater:
         self.rows: list = [] if rows is None else rows
         self.linked: dict[int, str] = {}
         self.entities: dict[str, Entity] = {}
+        # Lower-cased names read with the batch's (`entities_read`) and not stored then: inserted unread.
+        self.absent: set[str] = set()
         self.counts: dict[int, Contribution] = {}
         self.revote: set[int] = set()
         self.dropped: set[int] = set()
@@ -160,6 +166,17 @@ class MentionsLater:
         # and their HTML with the commands marked (kb.markdown.commands), by id().
         self.found: dict[int, extraction.Evidence] = {}
         self.marked: dict[int, str] = {}
+
+    def entities_read(self, names: Iterable[str]) -> None:
+        """The entities of these names (those the batch's documents may mention) read for the whole
+        batch at its start: each save then reads only the names it finds that were not among them."""
+        keys = sorted({name.lower() for name in names} - self.entities.keys())
+        self.absent = set()
+        for start in range(0, len(keys), ENTITIES_READ_AT_ONCE):
+            chunk = keys[start : start + ENTITIES_READ_AT_ONCE]
+            found = {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=chunk)}
+            self.entities.update(found)
+            self.absent.update(key for key in chunk if key not in found)
 
     def shift(self, before: dict[int, Contribution], after: dict[int, Contribution]) -> None:
         for entity_id in before.keys() | after.keys():
@@ -174,6 +191,7 @@ class MentionsLater:
         """Back to `snapshot`, after a document's save was rolled back: the entities it created went with it."""
         self.counts, self.revote, self.dropped, self.new_alerts = snapshot
         self.entities.clear()
+        self.absent = set()
 
     def write(self, *, vocabulary: Vocabulary, naming: Naming) -> None:
         counts_shift(before={}, after=self.counts)
@@ -189,6 +207,7 @@ class MentionsLater:
         if mentions_refresh_many(names=list(self.new_alerts), vocabulary=vocabulary, naming=naming):
             # Those saves created and deleted entities of their own.
             self.entities.clear()
+            self.absent = set()
         self.counts, self.revote, self.dropped, self.new_alerts = {}, set(), set(), {}
 
 
@@ -200,14 +219,25 @@ def _contributions(kind: str, rows: Iterable[tuple[int, bool]]) -> dict[int, Con
     return {entity_id: contribution(kind=kind, subject=subject) for entity_id, subject in subjects.items()}
 
 
-def _entities_named(findings: list[Finding], *, known: dict[str, Entity] | None = None) -> dict[str, Entity]:
+ENTITIES_READ_AT_ONCE = 500
+
+
+def _entities_named(
+    findings: list[Finding], *, known: dict[str, Entity] | None = None, absent: set[str] | None = None
+) -> dict[str, Entity]:
     """The entities of these findings by lower-cased name, created when missing; `known` (by the same
-    keys) are not read again, and those read are added to it."""
+    keys) are not read again, and those read are added to it; `absent` (by the same keys) are not stored:
+    inserted without a read."""
     wanted = {f.name.lower(): f for f in findings}
     known = {} if known is None else known
     unknown = [key for key in wanted if key not in known]
     if unknown:
-        found = {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=unknown)}
+        unread = [key for key in unknown if absent is None or key not in absent]
+        found = (
+            {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=unread)}
+            if unread
+            else {}
+        )
         missing = [Entity(name=wanted[key].name, kind=wanted[key].kind) for key in unknown if key not in found]
         if missing:
             found |= names_inserted(missing)

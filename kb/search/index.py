@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
+from django.db.models.constants import OnConflict
 
 from kb.markdown.html_parts import split_sections
 from kb.markdown.parsing import Section as ParsedSection
@@ -172,9 +173,21 @@ def _add_words(words: set[str], *, read_known: bool = False) -> None:
     incidents), are inserted without that read."""
     if read_known and words and len(words) <= WORDS_BATCH:
         words = words - current_engine().known_words(words)
-    SearchTerm.objects.bulk_create(
-        [SearchTerm(word=w) for w in sorted(words)], batch_size=WORDS_BATCH, ignore_conflicts=True
-    )
+    if not words:
+        return
+    # The statements `bulk_create(ignore_conflicts=True)` runs (WORDS_BATCH rows each), without a model
+    # instance a word and the ORM compiling a parameter for each.
+    field, ops = SearchTerm._meta.get_field("word"), connection.ops
+    ordered = sorted(words)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), WORDS_BATCH):
+            chunk = ordered[start : start + WORDS_BATCH]
+            cursor.execute(
+                f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} {ops.quote_name(SearchTerm._meta.db_table)} "
+                f"({ops.quote_name(field.column)}) VALUES {', '.join(['(%s)'] * len(chunk))} "
+                + (ops.on_conflict_suffix_sql([field], OnConflict.IGNORE, None, None) or ""),
+                chunk,
+            )
 
 
 def _alert_name(document: Document) -> str:

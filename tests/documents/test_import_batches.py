@@ -157,3 +157,29 @@ def test_a_file_failing_after_its_batch_wrote_the_rows_of_the_files_before_it_ke
     assert third.revisions.count() == 1 and "ledger-oncall" not in third.source_text
     assert not SearchEntry.objects.filter(document=third, body__contains="ledger-oncall").exists()
     assert Mention.objects.filter(document=third, entity__name="pgbouncer-ledger").exists()
+
+
+def test_a_new_files_incidents_outlive_a_later_file_of_its_batch_failing_after_linking_them(tmp_path, monkeypatch):
+    folder = collection(tmp_path / "docs")
+    monkeypatch.setattr(importing, "BATCH_FILES", 20)  # one batch
+    import_paths([folder])
+    # New, naming an incident not stored: its links wait for the batch's flush, which the changed file after
+    # it runs inside its own savepoint (it replaces its stored rows) before failing and rolling back.
+    (folder / "m-runbook-25.md").write_text(RUNBOOK.format(alert="LedgerShard25WriteStall", n=99, day=9))
+    third = folder / "m-runbook-3.md"
+    third.write_text(third.read_text().replace("## Steps", "## Steps\nPage the `ledger-oncall` rotation first."))
+    save_parts = importing._save_parts
+
+    def failing_for_the_third(parsed, identity, *args):
+        if identity == "m-runbook-3.md":
+            raise importing.ParseError("an alert section was imported as a note")
+        return save_parts(parsed, identity, *args)
+
+    monkeypatch.setattr(importing, "_save_parts", failing_for_the_third)
+    report = import_paths([folder])
+
+    assert report.summary() == "1 created (1 runbook), 0 updated, 10 unchanged, 0 skipped, 2 failed"
+    incident = Incident.objects.get(reference="#7099")
+    assert list(incident.documents.values_list("identity", flat=True)) == ["m-runbook-25.md"]
+    assert incident.runbook.identity == "m-runbook-25.md" and incident.status == "resolved"
+    assert SearchEntry.objects.filter(incident=incident).count() == 1
