@@ -128,6 +128,18 @@ def test_a_bad_file_fails_alone_and_each_file_is_listed_once_its_batch_is_commit
     assert Document.objects.count() == 11
 
 
+def saving_fails_for(monkeypatch, failing: str) -> None:
+    """The save of that file fails after its batch's pending rows were written, as a broken file would."""
+    save_parts = importing._save_parts
+
+    def failing_for(parsed, identity, *args):
+        if identity == failing:
+            raise importing.ParseError("an alert section was imported as a note")
+        return save_parts(parsed, identity, *args)
+
+    monkeypatch.setattr(importing, "_save_parts", failing_for)
+
+
 def test_a_file_failing_after_its_batch_wrote_the_rows_of_the_files_before_it_keeps_those_rows(tmp_path, monkeypatch):
     folder = collection(tmp_path / "docs")
     monkeypatch.setattr(importing, "BATCH_FILES", 20)  # one batch
@@ -137,14 +149,7 @@ def test_a_file_failing_after_its_batch_wrote_the_rows_of_the_files_before_it_ke
     for n in (2, 3):
         path = folder / f"m-runbook-{n}.md"
         path.write_text(path.read_text().replace("## Steps", "## Steps\nPage the `ledger-oncall` rotation first."))
-    save_parts = importing._save_parts
-
-    def failing_for_the_third(parsed, identity, *args):
-        if identity == "m-runbook-3.md":
-            raise importing.ParseError("an alert section was imported as a note")
-        return save_parts(parsed, identity, *args)
-
-    monkeypatch.setattr(importing, "_save_parts", failing_for_the_third)
+    saving_fails_for(monkeypatch, "m-runbook-3.md")
     report = import_paths([folder])
 
     assert report.summary() == "0 created, 1 updated (1 runbook), 9 unchanged, 0 skipped, 2 failed"
@@ -168,14 +173,7 @@ def test_a_new_files_incidents_outlive_a_later_file_of_its_batch_failing_after_l
     (folder / "m-runbook-25.md").write_text(RUNBOOK.format(alert="LedgerShard25WriteStall", n=99, day=9))
     third = folder / "m-runbook-3.md"
     third.write_text(third.read_text().replace("## Steps", "## Steps\nPage the `ledger-oncall` rotation first."))
-    save_parts = importing._save_parts
-
-    def failing_for_the_third(parsed, identity, *args):
-        if identity == "m-runbook-3.md":
-            raise importing.ParseError("an alert section was imported as a note")
-        return save_parts(parsed, identity, *args)
-
-    monkeypatch.setattr(importing, "_save_parts", failing_for_the_third)
+    saving_fails_for(monkeypatch, "m-runbook-3.md")
     report = import_paths([folder])
 
     assert report.summary() == "1 created (1 runbook), 0 updated, 10 unchanged, 0 skipped, 2 failed"
