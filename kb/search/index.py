@@ -111,15 +111,10 @@ def search_index_rebuild() -> int:
     return len(entries)
 
 
-# FTS5 pages of merging an import may do per document it wrote: a document's rows take one or two pages,
-# rewritten once a level of the index.
-MERGE_PAGES_PER_DOCUMENT = 16
-
-
 def search_index_compact(*, documents: int) -> None:
     """After an import that wrote `documents`: the index nearer the shape that searches it fastest, for
     work in proportion to what the import wrote, not to the knowledge base."""
-    current_engine().compact(pages=MERGE_PAGES_PER_DOCUMENT * documents)
+    current_engine().compact(documents=documents)
 
 
 def _replace(

@@ -1,6 +1,7 @@
 """Search as operators use it: identifiers, typos, exact alert names, sections, incidents; the same on both engines."""
 
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -285,23 +286,36 @@ def test_a_common_word_still_counts_in_the_rows_of_a_rarer_one(imported, monkeyp
     assert [hit.title for hit in search(query="quasar memory", limit=2).hits] == ["Quasar wobble", "Quasar drift"]
 
 
+def fts5_segments() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(DISTINCT segid) FROM kb_searchentry_fts_idx")
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5's segments; PostgreSQL's GIN indexes have none")
-def test_imports_one_after_another_leave_the_index_in_few_segments(tmp_path):
+def test_imports_leave_the_index_in_few_segments_whatever_their_size(tmp_path):
     # Each write transaction adds an FTS5 segment that every query then searches for each of its terms;
-    # FTS5 alone leaves up to three a level. Each import merges what it wrote, two segments at a time.
+    # FTS5 alone leaves up to three a level.
     from kb.documents import importing
 
-    def segments() -> int:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT COUNT(DISTINCT segid) FROM kb_searchentry_fts_idx")
-            return cursor.fetchone()[0]
-
-    for n in range(6):  # FTS5 alone: 12 segments
-        path = tmp_path / f"quasar-{n}.md"
+    def quasar(n: int, folder: str = "") -> Path:
+        path = tmp_path / folder / f"quasar-{n}.md"
+        path.parent.mkdir(exist_ok=True)
         path.write_text(f"# Quasar {n} drifting\n\n## Fix\n\nRestart the quasar {n}.\n")
-        importing.import_paths([path])
-    assert segments() <= 2
-    assert len(search(query="quasar").hits) == 6
+        return path
+
+    for n in range(40):
+        quasar(n, "first")
+    importing.import_paths([tmp_path / "first"])
+    assert fts5_segments() == 1  # a large share of the knowledge base: rewritten whole
+    for n in range(40, 46):  # small ones, a Git sync's: merged in proportion (FTS5 alone: 12 segments)
+        importing.import_paths([quasar(n)])
+    assert fts5_segments() <= 2
+    for n in range(46, 52):
+        quasar(n, "more")
+    importing.import_paths([tmp_path / "more"])
+    assert fts5_segments() == 1
+    assert len(search(query="quasar", limit=60).hits) == 52
 
 
 def test_a_search_asked_again_is_answered_from_what_was_kept_until_the_index_changes(django_assert_num_queries):

@@ -289,7 +289,7 @@ class Postgres(Engine):
         return set(value)
 
     @staticmethod
-    def compact(*, pages: int) -> None:
+    def compact(*, documents: int) -> None:
         """Nothing to do: the GIN indexes keep no pending list (migration 0012) and VACUUM is autovacuum's."""
 
     @staticmethod

@@ -230,16 +230,26 @@ class Sqlite(Engine):
     def read_words(value: str) -> set[str]:
         return set(json.loads(value))
 
-    @staticmethod
-    def compact(*, pages: int) -> None:
-        """Merges the FTS5 index's small segments, `pages` pages of work at most. Every write transaction adds
-        a segment, each searched for each term of each query, and FTS5's own merging leaves up to three a
-        level: at 12,000 documents an import left 17 and a search took 10 ms of database time, not 6.
-        Merging any two of a level (usermerge 2, migration 0021) leaves about one a level (3 there, 7 ms)
-        for the cost of what the import wrote; an 'optimize' into one segment rewrote the whole index
-        after every import (3 s there, whatever the import's size)."""
+    # An import that wrote at least 1/WHOLE_SHARE of the documents stored leaves the index in one segment; a
+    # smaller one merges this many pages a document it wrote.
+    WHOLE_SHARE = 16
+    MERGE_PAGES_PER_DOCUMENT = 16
+
+    @classmethod
+    def compact(cls, *, documents: int) -> None:
+        """After an import that wrote `documents`: FTS5's segments merged, for work in proportion to what it
+        wrote. Every write transaction adds a segment, each searched for each term of each query, and
+        FTS5's own merging leaves up to three a level. At 13,000 documents (bench/scaling/search_sql.py):
+        one segment, 7.0 ms of database time a search; 11 left by merges alone, 9.5 ms; 17, 10.2 ms.
+        - An import of a large share of the documents: 'optimize', the whole index rewritten into one
+          segment (1.7 s of CPU at 13,000 documents, a tenth of importing 1/16 of them).
+        - A smaller one (a Git sync of a few files): 'merge' of any two segments of a level (usermerge 2,
+          migration 0021), pages of work in proportion to what it wrote: about one segment a level.
+        FTS5 takes either command with a page count (ignored by 'optimize'): one statement either way."""
+        sql = f"""INSERT INTO kb_searchentry_fts(kb_searchentry_fts, rank) SELECT CASE
+            WHEN %s * {cls.WHOLE_SHARE} >= (SELECT COUNT(*) FROM kb_document) THEN 'optimize' ELSE 'merge' END, %s"""
         with connection.cursor() as cursor:
-            cursor.execute("INSERT INTO kb_searchentry_fts(kb_searchentry_fts, rank) VALUES ('merge', %s)", [pages])
+            cursor.execute(sql, [documents, documents * cls.MERGE_PAGES_PER_DOCUMENT])
 
     @staticmethod
     def forget_words(words: set[str]) -> None:
