@@ -140,7 +140,7 @@ class Postgres(Engine):
         parts = [
             f"q AS MATERIALIZED (SELECT {', '.join(queries)}, %s::float4[] AS w)",
             f"""scored AS MATERIALIZED (
-                SELECT id, NULL::int[] AS terms FROM kb_searchentry
+                SELECT id, title, document_id, vector, NULL::int[] AS terms FROM kb_searchentry
                 WHERE scope = 'whole' AND vector @@ (SELECT {found} FROM q) {"" if rare else f"LIMIT {cls.COMMON_ROWS}"}
             )""",
         ]
@@ -153,12 +153,14 @@ class Postgres(Engine):
             parts.append(f"""pool AS (
                 SELECT * FROM scored
                 UNION ALL
-                SELECT e.id, array_agg(t.term) FROM q CROSS JOIN LATERAL (VALUES {values}) t (term, query)
-                CROSS JOIN LATERAL (
-                    SELECT id FROM kb_searchentry WHERE scope = 'whole' AND vector @@ t.query LIMIT {window}
-                ) e
-                WHERE e.id NOT IN (SELECT id FROM scored) {fill_only}
-                GROUP BY e.id
+                SELECT e.id, e.title, e.document_id, e.vector, f.terms FROM (
+                    SELECT e.id, array_agg(t.term) AS terms FROM q CROSS JOIN LATERAL (VALUES {values}) t (term, query)
+                    CROSS JOIN LATERAL (
+                        SELECT id FROM kb_searchentry WHERE scope = 'whole' AND vector @@ t.query LIMIT {window}
+                    ) e
+                    WHERE e.id NOT IN (SELECT id FROM scored) {fill_only}
+                    GROUP BY e.id
+                ) f JOIN kb_searchentry e ON e.id = f.id
             )""")
         else:
             parts.append("pool AS (SELECT * FROM scored)")
@@ -170,12 +172,12 @@ class Postgres(Engine):
         def score(i: int) -> str:
             rank = f"ts_rank(q.w, e.vector, q.q{i})"
             ranked = rank if i in matched else f"CASE WHEN e.vector @@ q.q{i} THEN {rank} END"
-            own = f" WHEN {i} = ANY(p.terms) THEN {rank}" if i in common else ""
-            return f"CASE WHEN p.terms IS NULL THEN {ranked}{own} END AS score_{i}"
+            own = f" WHEN {i} = ANY(e.terms) THEN {rank}" if i in common else ""
+            return f"CASE WHEN e.terms IS NULL THEN {ranked}{own} END AS score_{i}"
 
         parts.append(f"""hits AS MATERIALIZED (
                 SELECT e.id, e.title, e.document_id, {", ".join(score(i) for i in range(len(terms)))}{wanted_column}
-                FROM pool p JOIN kb_searchentry e ON e.id = p.id CROSS JOIN q
+                FROM pool e CROSS JOIN q
             )""")
         exact, exact_params = exact_alert_sql(query)
         # Per term, its score in the row (NULL where it does not match) and how many rows ranked it matches.
