@@ -23,6 +23,15 @@ POSTGRES_CONFIG = "kb_search"  # English stemming without stop words (migration 
 SURELY_COMMON = 20
 STATISTICS_SECONDS = 300
 COMMON_WORDS_KEY = "search:postgresql-common-words"
+# The words the statistics of the index place in SURELY_COMMON times Engine.COMMON_ROWS rows or more.
+COMMON_WORDS_SQL = """
+    WITH common AS MATERIALIZED (SELECT (
+        SELECT array_agg(u.word) FROM pg_stats s,
+            unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) u (word, frequency)
+        WHERE s.schemaname = current_schema() AND s.tablename = 'kb_searchentry' AND s.attname = 'vector'
+          AND u.word IS NOT NULL
+          AND u.frequency * (SELECT reltuples FROM pg_class WHERE oid = 'kb_searchentry'::regclass) >= %s
+    ) AS words)"""
 # Names looked up together by `documents_naming`.
 NAMES_PER_QUERY = 50
 
@@ -82,7 +91,7 @@ class Postgres(Engine):
             return super().index_stamp(words=words)
         with_sql, counts_sql, words_sql, count_params = cls._counts_sql(terms)
         known_sql, known_params = cls.known_words_sql(words)
-        common_params, count_params = count_params[:2], count_params[2:]
+        common_params, count_params = count_params[:1], count_params[1:]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"{with_sql} SELECT (SELECT MAX(id) FROM kb_searchentry), {NEWEST_WRITES_SQL}, {known_sql}, {counts_sql}"
@@ -119,20 +128,20 @@ class Postgres(Engine):
             counts.append(count)
             params += term_params
         words = ", ".join(f"to_tsvector('{POSTGRES_CONFIG}'::regconfig, %s) AS w{i}" for i in range(len(counts)))
-        with_sql = """
-            WITH common AS MATERIALIZED (SELECT COALESCE(%s::text[], (
-                SELECT array_agg(u.word) FROM pg_stats s,
-                    unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) u (word, frequency)
-                WHERE s.schemaname = current_schema() AND s.tablename = 'kb_searchentry' AND s.attname = 'vector'
-                  AND u.word IS NOT NULL
-                  AND u.frequency * (SELECT reltuples FROM pg_class WHERE oid = 'kb_searchentry'::regclass) >= %s
-            )) AS words)"""
         common = cache.get(COMMON_WORDS_KEY)
+        # Kept, the words are the statement's whole `common`: pg_stats is a view over four catalogs, and
+        # parsing and planning it (never run: the COALESCE around it stopped at the words kept) took 1 ms of
+        # backend CPU in every search.
+        with_sql, common_params = (
+            ("WITH common AS MATERIALIZED (SELECT %s::text[] AS words)", [common])
+            if common is not None
+            else (COMMON_WORDS_SQL, [SURELY_COMMON * cls.COMMON_ROWS])
+        )
         return (
             with_sql,
             f"{', '.join(counts)}, (SELECT words FROM common)::text",
             f"(SELECT {words}) v",
-            [common, SURELY_COMMON * cls.COMMON_ROWS, *params, *(term.text for term in terms)],
+            [*common_params, *params, *(term.text for term in terms)],
         )
 
     @staticmethod
@@ -227,23 +236,24 @@ class Postgres(Engine):
                 WHERE (h.document_id IS NULL OR h.document_id NOT IN (SELECT id FROM kb_document WHERE archived))
                     {wanted}
                 ORDER BY {total_score} DESC, h.title LIMIT %s
-            ),
-            estimated AS (
-                SELECT reltuples::bigint AS n FROM pg_class WHERE oid = 'kb_searchentry_whole_vector'::regclass
             )
             SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id, substr(e.body, 1, {LEAD_CHARS}),
-                   ARRAY[{matches}],
-                   -- Counted only when the statistics do not already say far more (a CASE runs its branch lazily):
-                   -- counting 10,000 rows of an index took 2 ms of every search.
-                   COALESCE(%s::bigint, (SELECT CASE WHEN e.n >= 2 * {cls.COUNTED_ROWS} THEN e.n ELSE (
-                        SELECT CASE WHEN c.n < {cls.COUNTED_ROWS} THEN c.n ELSE GREATEST(c.n, e.n) END FROM (
-                            SELECT COUNT(*) AS n FROM (SELECT 1 FROM kb_searchentry WHERE scope = 'whole' LIMIT {cls.COUNTED_ROWS}) x
-                        ) c
-                    ) END FROM estimated e)), 0
+                   ARRAY[{matches}], {"%s::bigint" if total is not None else cls.COUNTED_SQL}, 0
             FROM best b CROSS JOIN frequencies f JOIN kb_searchentry e ON e.id = b.id{exact}"""
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, window, total, *exact_params])
+            cursor.execute(sql, [*params, window, *([total] if total is not None else []), *exact_params])
             return read_candidates(cursor.fetchall(), cls.read_matches)
+
+    # The whole rows in the index, when a worker has not kept their number (the statement is then parsed and
+    # planned without it: 0.1 ms of backend CPU). Counted only when the statistics do not already say far more
+    # (a CASE runs its branch lazily): counting 10,000 rows of an index took 2 ms of every search.
+    COUNTED_SQL = f"""(SELECT CASE WHEN e.n >= 2 * {Engine.COUNTED_ROWS} THEN e.n ELSE (
+        SELECT CASE WHEN c.n < {Engine.COUNTED_ROWS} THEN c.n ELSE GREATEST(c.n, e.n) END FROM (
+            SELECT COUNT(*) AS n FROM (SELECT 1 FROM kb_searchentry WHERE scope = 'whole' LIMIT {Engine.COUNTED_ROWS}) x
+        ) c
+    ) END FROM (
+        SELECT reltuples::bigint AS n FROM pg_class WHERE oid = 'kb_searchentry_whole_vector'::regclass
+    ) e)"""
 
     @staticmethod
     def read_matches(matches: list[list[float | None]]):
