@@ -75,9 +75,9 @@ class Postgres(Engine):
     @classmethod
     def term_counts(cls, query: Query) -> list[int]:
         """Whole rows each term matches, counted up to cls.COMMON_ROWS and one (the GIN index of whole rows)."""
-        with_sql, counts_sql, words_sql, params = cls._counts_sql(query.scored)
+        with_sql, counts_sql, params = cls._counts_sql(query.scored)
         with connection.cursor() as cursor:
-            cursor.execute(f"{with_sql} SELECT {counts_sql} FROM {words_sql}", params)
+            cursor.execute(f"{with_sql} SELECT {counts_sql}", params)
             return cls._read_counts(cursor.fetchone())
 
     @classmethod
@@ -89,22 +89,21 @@ class Postgres(Engine):
         statistics answer), a rare word's reads its few rows: little beside a kept answer's stamp."""
         if not terms:
             return super().index_stamp(words=words)
-        with_sql, counts_sql, words_sql, count_params = cls._counts_sql(terms)
+        with_sql, counts_sql, count_params = cls._counts_sql(terms)
         known_sql, known_params = cls.known_words_sql(words)
         common_params, count_params = count_params[:1], count_params[1:]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"{with_sql} SELECT (SELECT MAX(id) FROM kb_searchentry), {NEWEST_WRITES_SQL}, {known_sql}, {counts_sql}"
-                f" FROM {words_sql}",
+                f"{with_sql} SELECT (SELECT MAX(id) FROM kb_searchentry), {NEWEST_WRITES_SQL}, {known_sql}, {counts_sql}",
                 [*common_params, *known_params, *count_params],
             )
             row = cursor.fetchone()
         return tuple(row[:3]), cls.read_words(row[3]), cls._read_counts(row[4:])
 
     @classmethod
-    def _counts_sql(cls, terms: list[Term]) -> tuple[str, str, str, list]:
+    def _counts_sql(cls, terms: list[Term]) -> tuple[str, str, list]:
         """The parts of a statement counting each term's whole rows, up to cls.COMMON_ROWS and one: its `WITH`, the
-        counts (and the common words' text) to select, what they are selected from, and the parameters in that order.
+        counts (an array) and the common words' text to select, and the parameters in that order.
 
         Counting a word reads its whole posting list (a common word's: 16,000 rows at 12,000 documents, 3 to 18 ms),
         so a single word PostgreSQL's own statistics of the index already place in far more rows than the bound
@@ -112,22 +111,24 @@ class Postgres(Engine):
         few minutes: reading pg_stats takes about 10 ms); none known (no ANALYZE yet), every word is counted.
         They are kept as the text of an array, as PostgreSQL wrote it: quoting its 564 words again for every
         search (at 12,000 documents) took 0.65 ms of the client's CPU."""
-        counts, params = [], []
+        # One row a term, and one count for them all, correlated: planned once, where a count a term (a
+        # subquery each, with its GIN scan to plan) cost 0.1 to 0.2 ms of backend CPU a term before it ran.
+        rows, params = [], []
         for i, term in enumerate(terms):
             term_sql, term_params = cls.tsquery(term)
-            count = (
-                "(SELECT COUNT(*) FROM (SELECT 1 FROM kb_searchentry WHERE scope = 'whole'"
-                f" AND vector @@ {term_sql} LIMIT {cls.COMMON_ROWS + 1}) x)"
-            )
-            if not (term.prefix or term.phrase):
-                # Tested first: the count then never runs (PostgreSQL evaluates a CASE lazily).
-                count = (
-                    f"CASE WHEN length(v.w{i}) = 1 AND tsvector_to_array(v.w{i}) <@ (SELECT words FROM common)"
-                    f" THEN {cls.COMMON_ROWS + 1} ELSE {count} END"
-                )
-            counts.append(count)
+            plain = not (term.prefix or term.phrase)
+            words_sql = f"to_tsvector('{POSTGRES_CONFIG}'::regconfig, %s)" if plain else "NULL::tsvector"
+            rows.append(f"({i}, {words_sql}, {term_sql})")
+            params += [term.text] if plain else []
             params += term_params
-        words = ", ".join(f"to_tsvector('{POSTGRES_CONFIG}'::regconfig, %s) AS w{i}" for i in range(len(counts)))
+        # The common words tested first: the count then never runs (PostgreSQL evaluates a CASE lazily).
+        counts = f"""(SELECT array_agg(CASE
+                WHEN length(t.words) = 1 AND tsvector_to_array(t.words) <@ (SELECT words FROM common)
+                THEN {cls.COMMON_ROWS + 1}
+                ELSE (SELECT COUNT(*) FROM (
+                    SELECT 1 FROM kb_searchentry WHERE scope = 'whole' AND vector @@ t.query LIMIT {cls.COMMON_ROWS + 1}
+                ) x) END ORDER BY t.i)
+            FROM (VALUES {", ".join(rows)}) t (i, words, query))"""
         common = cache.get(COMMON_WORDS_KEY)
         # Kept, the words are the statement's whole `common`: pg_stats is a view over four catalogs, and
         # parsing and planning it (never run: the COALESCE around it stopped at the words kept) took 1 ms of
@@ -137,17 +138,12 @@ class Postgres(Engine):
             if common is not None
             else (COMMON_WORDS_SQL, [SURELY_COMMON * cls.COMMON_ROWS])
         )
-        return (
-            with_sql,
-            f"{', '.join(counts)}, (SELECT words FROM common)::text",
-            f"(SELECT {words}) v",
-            [*common_params, *params, *(term.text for term in terms)],
-        )
+        return with_sql, f"{counts}, (SELECT words FROM common)::text", [*common_params, *params]
 
     @staticmethod
     def _read_counts(row) -> list[int]:
         """The counts `_counts_sql` selects; the common words read with them are kept when they were not already."""
-        *found, words = row
+        found, words = row
         if cache.get(COMMON_WORDS_KEY) is None:
             cache.set(COMMON_WORDS_KEY, words or "{}", STATISTICS_SECONDS)
         return found
