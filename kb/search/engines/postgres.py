@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import reduce
+from functools import lru_cache, reduce
 from operator import or_
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
@@ -74,36 +74,7 @@ class Postgres(Engine):
 
     @classmethod
     def term_counts(cls, query: Query) -> list[int]:
-        """Whole rows each term matches, counted up to cls.COMMON_ROWS and one (the GIN index of whole rows)."""
-        with_sql, counts_sql, params = cls._counts_sql(query.scored)
-        with connection.cursor() as cursor:
-            cursor.execute(f"{with_sql} SELECT {counts_sql}", params)
-            return cls._read_counts(cursor.fetchone())
-
-    @classmethod
-    def index_stamp(cls, *, words: set[str], terms: list[Term] | None = None) -> tuple[tuple, set[str], list | None]:
-        """The stamp and the known words (`Engine.index_stamp`), and how many rows each of `terms` matches
-        (`term_counts`): the terms the query is asked when the index knows its words, as most are. A round trip less
-        (and a statement less to plan) than counting them apart: 1.3 ms of a search's wall time at 12,000 documents,
-        on a machine whose two cores the backend shares. The counts of the common words cost nothing (the
-        statistics answer), a rare word's reads its few rows: little beside a kept answer's stamp."""
-        if not terms:
-            return super().index_stamp(words=words)
-        with_sql, counts_sql, count_params = cls._counts_sql(terms)
-        known_sql, known_params = cls.known_words_sql(words)
-        common_params, count_params = count_params[:1], count_params[1:]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"{with_sql} SELECT (SELECT MAX(id) FROM kb_searchentry), {NEWEST_WRITES_SQL}, {known_sql}, {counts_sql}",
-                [*common_params, *known_params, *count_params],
-            )
-            row = cursor.fetchone()
-        return tuple(row[:3]), cls.read_words(row[3]), cls._read_counts(row[4:])
-
-    @classmethod
-    def _counts_sql(cls, terms: list[Term]) -> tuple[str, str, list]:
-        """The parts of a statement counting each term's whole rows, up to cls.COMMON_ROWS and one: its `WITH`, the
-        counts (an array) and the common words' text to select, and the parameters in that order.
+        """Whole rows each term matches, counted up to cls.COMMON_ROWS and one (the GIN index of whole rows).
 
         Counting a word reads its whole posting list (a common word's: 16,000 rows at 12,000 documents, 3 to 18 ms),
         so a single word PostgreSQL's own statistics of the index already place in far more rows than the bound
@@ -114,21 +85,13 @@ class Postgres(Engine):
         # One row a term, and one count for them all, correlated: planned once, where a count a term (a
         # subquery each, with its GIN scan to plan) cost 0.1 to 0.2 ms of backend CPU a term before it ran.
         rows, params = [], []
-        for i, term in enumerate(terms):
+        for i, term in enumerate(query.scored):
             term_sql, term_params = cls.tsquery(term)
             plain = not (term.prefix or term.phrase)
-            words_sql = f"to_tsvector('{POSTGRES_CONFIG}'::regconfig, %s)" if plain else "NULL::tsvector"
-            rows.append(f"({i}, {words_sql}, {term_sql})")
+            stemmed = f"to_tsvector('{POSTGRES_CONFIG}'::regconfig, %s)" if plain else "NULL::tsvector"
+            rows.append(f"({i}, {stemmed}, {term_sql})")
             params += [term.text] if plain else []
             params += term_params
-        # The common words tested first: the count then never runs (PostgreSQL evaluates a CASE lazily).
-        counts = f"""(SELECT array_agg(CASE
-                WHEN length(t.words) = 1 AND tsvector_to_array(t.words) <@ (SELECT words FROM common)
-                THEN {cls.COMMON_ROWS + 1}
-                ELSE (SELECT COUNT(*) FROM (
-                    SELECT 1 FROM kb_searchentry WHERE scope = 'whole' AND vector @@ t.query LIMIT {cls.COMMON_ROWS + 1}
-                ) x) END ORDER BY t.i)
-            FROM (VALUES {", ".join(rows)}) t (i, words, query))"""
         common = cache.get(COMMON_WORDS_KEY)
         # Kept, the words are the statement's whole `common`: pg_stats is a view over four catalogs, and
         # parsing and planning it (never run: the COALESCE around it stopped at the words kept) took 1 ms of
@@ -138,15 +101,45 @@ class Postgres(Engine):
             if common is not None
             else (COMMON_WORDS_SQL, [SURELY_COMMON * cls.COMMON_ROWS])
         )
-        return with_sql, f"{counts}, (SELECT words FROM common)::text", [*common_params, *params]
-
-    @staticmethod
-    def _read_counts(row) -> list[int]:
-        """The counts `_counts_sql` selects; the common words read with them are kept when they were not already."""
-        found, words = row
-        if cache.get(COMMON_WORDS_KEY) is None:
+        # The common words tested first: the count then never runs (PostgreSQL evaluates a CASE lazily).
+        sql = f"""{with_sql}
+            SELECT (SELECT array_agg(CASE
+                WHEN length(t.words) = 1 AND tsvector_to_array(t.words) <@ (SELECT words FROM common)
+                THEN {cls.COMMON_ROWS + 1}
+                ELSE (SELECT COUNT(*) FROM (
+                    SELECT 1 FROM kb_searchentry WHERE scope = 'whole' AND vector @@ t.query LIMIT {cls.COMMON_ROWS + 1}
+                ) x) END ORDER BY t.i)
+            FROM (VALUES {", ".join(rows)}) t (i, words, query)), (SELECT words FROM common)::text"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*common_params, *params])
+            found, words = cursor.fetchone()
+        if common is None:
             cache.set(COMMON_WORDS_KEY, words or "{}", STATISTICS_SECONDS)
         return found
+
+    @classmethod
+    def index_stamp(cls, *, words: set[str], terms: list[Term] | None = None) -> tuple[tuple, set[str], list | None]:
+        """The stamp and the known words (`Engine.index_stamp`), and, when every one of `terms` is a word the
+        statistics place far above the bound (`term_counts`), their counts: read with the stamp are the words each
+        term stems to, and the common words kept decide. Most queries' terms are those (the query's own words, the
+        index knowing them all) and common at 12,000 documents: all of the bench's 20. A round trip less, and a
+        statement less to parse and plan, than counting them apart (1.3 ms of a search's wall time, 0.3 ms of
+        it the backend's work); a kept answer's stamp pays only the stemming (counting in the stamp's statement
+        made it 1 ms slower). None when a term is rare, or phrase or prefix: `term_counts` then counts them."""
+        common = _common_words(cache.get(COMMON_WORDS_KEY))
+        plain = [term.text for term in terms or () if not (term.prefix or term.phrase)]
+        if common is None or not terms or len(plain) < len(terms):
+            return super().index_stamp(words=words)
+        known_sql, params = cls.known_words_sql(words)
+        stems = ", ".join(f"tsvector_to_array(to_tsvector('{POSTGRES_CONFIG}'::regconfig, %s))" for _ in plain)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT (SELECT MAX(id) FROM kb_searchentry), {NEWEST_WRITES_SQL}, {known_sql}, {stems}",
+                [*params, *plain],
+            )
+            row = cursor.fetchone()
+        surely_common = all(len(stemmed) == 1 and stemmed[0] in common for stemmed in row[4:])
+        return tuple(row[:3]), cls.read_words(row[3]), [cls.COMMON_ROWS + 1] * len(terms) if surely_common else None
 
     @classmethod
     def ranked_rows(cls, query: Query, rare: list[int], window: int, total: int | None) -> Candidates:
@@ -342,6 +335,17 @@ class Postgres(Engine):
             WHERE scope = 'whole' AND vector @@ plainto_tsquery('{POSTGRES_CONFIG}', kb_searchterm.word))"""
         with connection.cursor() as cursor:
             cursor.execute(sql, [sorted(words)])
+
+
+@lru_cache(maxsize=1)
+def _common_words(kept: str | None) -> frozenset[str] | None:
+    """The common words kept (the text of a PostgreSQL array), as a set; None when none are kept, or when the text
+    has quoted elements (never seen: stems of the search configuration are plain words), which a caller then
+    leaves to PostgreSQL to read."""
+    if kept is None or '"' in kept or "\\" in kept:
+        return None
+    inner = kept[1:-1]
+    return frozenset(inner.split(",")) if inner else frozenset()
 
 
 def _literal(text: str) -> str:
