@@ -77,8 +77,9 @@ def search(*, query: str, limit: int = 20) -> SearchResults:
     an incident the same alert name is searched again and again (by each operator, by live search as one
     types and deletes), and any write to what search reads changes the stamp, so nothing stale is shown.
     The stamp is read with which of the query's words the index knows (a few probes of a unique index):
-    one round trip where an answer not kept took two. On PostgreSQL, the terms the query is asked when the index
-    knows all its words (`_likely_terms`) are counted in that statement too: one round trip less when it does."""
+    one round trip where an answer not kept took two. On PostgreSQL it also reads what the terms the query is asked
+    when the index knows all its words (`_likely_terms`) stem to: when the statistics call them all common, they are
+    not counted apart (one round trip less)."""
     parsed, words = _parse(query)
     likely = _likely_terms(parsed, words)
     stamp, known, counts = current_engine().index_stamp(words=_asked(words), terms=likely)

@@ -27,7 +27,7 @@ class Engine:
         Every write to the index adds rows (a document's or an incident's are replaced, never updated in
         place: ids only grow), and archiving a document (which leaves its rows) moves its `updated_at`.
         Three reads from the end of an index, and a probe of the vocabulary's unique index a word.
-        An engine may count `terms` in the same statement (`term_counts`); this one does not (None)."""
+        An engine may also give `term_counts` of `terms` when it can tell them without counting; this one does not."""
         known_sql, params = cls.known_words_sql(words)
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT (SELECT MAX(id) FROM kb_searchentry), {NEWEST_WRITES_SQL}, {known_sql}", params)
