@@ -9,6 +9,12 @@ steadier than a median on a shared machine), and the CPU time this process spent
 search's database time and, on a PostgreSQL server of this machine, of the CPU its backend spent on a
 search's queries (mean of 7 runs; the load of other processes moves it less than it moves wall time). `--explain` prints the plan of one search's
 candidates query instead (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite).
+
+`--whole ROUNDS` times whole searches instead, as a worker answers a query asked the first time: each of
+QUERIES searched ROUNDS times, never from a kept answer (each asking has leading spaces of its own, which
+change the answer's key and nothing else), while what a worker keeps between searches (the index's row count,
+PostgreSQL's common words) stays kept; the median and p95 over QUERIES of each query's median wall time, CPU
+of this process and, on a PostgreSQL server of this machine, CPU of its backend during the search.
 """
 
 from __future__ import annotations
@@ -49,13 +55,18 @@ def best_ms(cursor, sql: str) -> float:
     return min(times)
 
 
+_backend: dict = {}
+
+
 def backend_cpu_ms() -> float | None:
     """The CPU time the connection's PostgreSQL backend has spent (its /proc schedstat), when it is readable."""
     if connection.vendor != "postgresql":
         return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
+    if _backend.get("connection") is not connection.connection:  # asked once per connection, not inside a timing
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            _backend.update(connection=connection.connection, pid=cursor.fetchone()[0])
+    pid = _backend["pid"]
     try:
         return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e6
     except OSError:
@@ -81,12 +92,37 @@ def explain(query: str) -> None:
     print("\n".join(str(row[-1]) for row in rows))
 
 
+def whole(rounds: int) -> None:
+    search(query="kept between searches")  # what a worker keeps, kept; its connection opened
+    wall: dict[str, list[float]] = {query: [] for query in QUERIES}
+    cpu: dict[str, list[float]] = {query: [] for query in QUERIES}
+    backend: dict[str, list[float]] = {query: [] for query in QUERIES}
+    for spaces in range(1, rounds + 1):
+        for query in QUERIES:
+            started_backend = backend_cpu_ms()
+            started, started_cpu = time.perf_counter(), time.process_time()
+            search(query=" " * spaces + query)
+            wall[query].append((time.perf_counter() - started) * 1000)
+            cpu[query].append((time.process_time() - started_cpu) * 1000)
+            if started_backend is not None:
+                backend[query].append(backend_cpu_ms() - started_backend)
+    print(f"{connection.vendor}, {len(QUERIES)} searches asked the first time, {rounds} rounds")
+    for name, figures in (("wall time", wall), ("CPU of this process", cpu), ("backend CPU", backend)):
+        medians = [statistics.median(times) for times in figures.values() if times]
+        if medians:
+            print(f"  {name} per search: median {statistics.median(medians):.1f}, p95 {p95(medians):.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--explain", metavar="QUERY")
+    parser.add_argument("--whole", metavar="ROUNDS", type=int)
     args = parser.parse_args()
     if args.explain:
         explain(args.explain)
+        return
+    if args.whole:
+        whole(args.whole)
         return
     per_position: dict[int, list[float]] = {}
     cpu: list[float] = []

@@ -246,6 +246,23 @@ def test_a_search_takes_four_queries_however_many_words_hits_and_alerts_named(im
         assert hits, query
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics of the index")
+def test_on_postgresql_words_the_statistics_call_common_are_not_counted_apart(imported, django_assert_num_queries):
+    from kb.search import engines
+    from kb.search.engines.postgres import COMMON_WORDS_KEY
+
+    # The words (stemmed) a worker keeps from pg_stats when the index holds thousands of rows of each: here set
+    # as it would keep them, the test's index being too small for any.
+    cache.set(COMMON_WORDS_KEY, "{backup,memori,velero}", 300)
+    # The stamp (with the terms' stems), the candidates, the snippets: no counting, as PostgreSQL would decide.
+    with django_assert_num_queries(3):
+        assert search(query="velero memory backup").hits
+    assert engines.current_engine().term_counts(understand("velero memory backup")) == [301, 301, 301]
+    # One word not common: counted, as before.
+    with django_assert_num_queries(4):
+        assert search(query="velero memory kopia").hits
+
+
 def test_misspelt_words_take_one_query_more_however_many(imported, django_assert_num_queries):
     for query, corrected in (("valero", "velero"), ("valero oomkiled memroy", "velero oomkilled memory")):
         # the four of every search, and the known words near the misspelt ones, all of them at once

@@ -11,8 +11,8 @@
 - `near_words(words)`: for each misspelt word, the known words similar to it or starting with it,
   one query for all.
 
-`index_stamp(words)` reads what changes whenever an answer could, with which of `words` the vocabulary
-knows (`known_words`): the one query of an answer kept. One write is theirs too, `forget_words(words)`: it drops from the vocabulary those of `words` that
+`index_stamp(words, terms)` reads what changes whenever an answer could, with which of `words` the vocabulary
+knows (`known_words`) and, where the engine can tell without counting, `term_counts` of `terms`: the one query of an answer kept. One write is theirs too, `forget_words(words)`: it drops from the vocabulary those of `words` that
 searching would no longer find, which only the engine can tell (each tokenises and stems its own way).
 """
 

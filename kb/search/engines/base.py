@@ -6,7 +6,7 @@ from django.db import connection
 
 from kb.models import NEWEST_WRITES_SQL
 from kb.search.answers import Candidates, Owners, SnippetRow, best_parts, owners_of
-from kb.search.query import Query
+from kb.search.query import Query, Term
 
 SNIPPET_WORDS = 24
 
@@ -22,16 +22,17 @@ class Engine:
     COUNTED_ROWS = 10000
 
     @classmethod
-    def index_stamp(cls, *, words: set[str]) -> tuple[tuple, set[str]]:
+    def index_stamp(cls, *, words: set[str], terms: list[Term] | None = None) -> tuple[tuple, set[str], list | None]:
         """What changes whenever an answer could, and which of `words` the index knows: one round trip.
         Every write to the index adds rows (a document's or an incident's are replaced, never updated in
         place: ids only grow), and archiving a document (which leaves its rows) moves its `updated_at`.
-        Three reads from the end of an index, and a probe of the vocabulary's unique index a word."""
+        Three reads from the end of an index, and a probe of the vocabulary's unique index a word.
+        An engine may also give `term_counts` of `terms` when it can tell them without counting; this one does not."""
         known_sql, params = cls.known_words_sql(words)
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT (SELECT MAX(id) FROM kb_searchentry), {NEWEST_WRITES_SQL}, {known_sql}", params)
             *stamp, known = cursor.fetchone()
-        return tuple(stamp), cls.read_words(known)
+        return tuple(stamp), cls.read_words(known), None
 
     @classmethod
     def known_words(cls, words: set[str]) -> set[str]:
@@ -58,13 +59,17 @@ class Engine:
         raise NotImplementedError
 
     @classmethod
-    def candidates(cls, query: Query, *, window: int, total: int | None = None) -> Candidates:
+    def candidates(
+        cls, query: Query, *, window: int, total: int | None = None, counts: list[int] | None = None
+    ) -> Candidates:
         """The window's best rows. Each term's rows are counted first, up to COMMON_ROWS and one: the rows
         ranked are those of the rare terms (with the common terms' scores in them), or, when every term
         is common, the newest rows holding them all and each term's newest: never more than a few
         thousand, however large the knowledge base. `total`: how many whole rows the index holds (the N of
-        each term's rarity), when known already; else the statement counts them."""
-        counts = cls.term_counts(query)
+        each term's rarity), when known already; else the statement counts them. `counts`: `term_counts`
+        of the query, when read already (with the index's stamp)."""
+        if counts is None:
+            counts = cls.term_counts(query)
         rare = [i for i, n in enumerate(counts) if n <= cls.COMMON_ROWS]
         rows, frequencies, total, exact = cls.ranked_rows(query, rare, window, total)
         # A common term's rows were not all seen: its rarity is that of COMMON_ROWS at least.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import reduce
+from functools import lru_cache, reduce
 from operator import or_
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Expression
 
-from kb.models import SearchEntry, SearchScope
+from kb.models import NEWEST_WRITES_SQL, SearchEntry, SearchScope
 from kb.search.answers import Candidates, Owners, SnippetRow, exact_alert_sql, read_candidates, read_near_words
 from kb.search.engines.base import SNIPPET_WORDS, Engine
 from kb.search.query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
@@ -23,6 +23,15 @@ POSTGRES_CONFIG = "kb_search"  # English stemming without stop words (migration 
 SURELY_COMMON = 20
 STATISTICS_SECONDS = 300
 COMMON_WORDS_KEY = "search:postgresql-common-words"
+# The words the statistics of the index place in SURELY_COMMON times Engine.COMMON_ROWS rows or more.
+COMMON_WORDS_SQL = """
+    WITH common AS MATERIALIZED (SELECT (
+        SELECT array_agg(u.word) FROM pg_stats s,
+            unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) u (word, frequency)
+        WHERE s.schemaname = current_schema() AND s.tablename = 'kb_searchentry' AND s.attname = 'vector'
+          AND u.word IS NOT NULL
+          AND u.frequency * (SELECT reltuples FROM pg_class WHERE oid = 'kb_searchentry'::regclass) >= %s
+    ) AS words)"""
 # Names looked up together by `documents_naming`.
 NAMES_PER_QUERY = 50
 
@@ -73,41 +82,64 @@ class Postgres(Engine):
         few minutes: reading pg_stats takes about 10 ms); none known (no ANALYZE yet), every word is counted.
         They are kept as the text of an array, as PostgreSQL wrote it: quoting its 564 words again for every
         search (at 12,000 documents) took 0.65 ms of the client's CPU."""
-        common = cache.get(COMMON_WORDS_KEY)
-        counts, params = [], []
+        # One row a term, and one count for them all, correlated: planned once, where a count a term (a
+        # subquery each, with its GIN scan to plan) cost 0.1 to 0.2 ms of backend CPU a term before it ran.
+        rows, params = [], []
         for i, term in enumerate(query.scored):
             term_sql, term_params = cls.tsquery(term)
-            count = (
-                "(SELECT COUNT(*) FROM (SELECT 1 FROM kb_searchentry WHERE scope = 'whole'"
-                f" AND vector @@ {term_sql} LIMIT {cls.COMMON_ROWS + 1}) x)"
-            )
-            if not (term.prefix or term.phrase):
-                # Tested first: the count then never runs (PostgreSQL evaluates a CASE lazily).
-                count = (
-                    f"CASE WHEN length(v.w{i}) = 1 AND tsvector_to_array(v.w{i}) <@ (SELECT words FROM common)"
-                    f" THEN {cls.COMMON_ROWS + 1} ELSE {count} END"
-                )
-            counts.append(count)
+            plain = not (term.prefix or term.phrase)
+            stemmed = f"to_tsvector('{POSTGRES_CONFIG}'::regconfig, %s)" if plain else "NULL::tsvector"
+            rows.append(f"({i}, {stemmed}, {term_sql})")
+            params += [term.text] if plain else []
             params += term_params
-        words = ", ".join(f"to_tsvector('{POSTGRES_CONFIG}'::regconfig, %s) AS w{i}" for i in range(len(counts)))
-        sql = f"""
-            WITH common AS MATERIALIZED (SELECT COALESCE(%s::text[], (
-                SELECT array_agg(u.word) FROM pg_stats s,
-                    unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) u (word, frequency)
-                WHERE s.schemaname = current_schema() AND s.tablename = 'kb_searchentry' AND s.attname = 'vector'
-                  AND u.word IS NOT NULL
-                  AND u.frequency * (SELECT reltuples FROM pg_class WHERE oid = 'kb_searchentry'::regclass) >= %s
-            )) AS words)
-            SELECT {", ".join(counts)}, (SELECT words FROM common)::text FROM (SELECT {words}) v"""
+        common = cache.get(COMMON_WORDS_KEY)
+        # Kept, the words are the statement's whole `common`: pg_stats is a view over four catalogs, and
+        # parsing and planning it (never run: the COALESCE around it stopped at the words kept) took 1 ms of
+        # backend CPU in every search.
+        with_sql, common_params = (
+            ("WITH common AS MATERIALIZED (SELECT %s::text[] AS words)", [common])
+            if common is not None
+            else (COMMON_WORDS_SQL, [SURELY_COMMON * cls.COMMON_ROWS])
+        )
+        # The common words tested first: the count then never runs (PostgreSQL evaluates a CASE lazily).
+        sql = f"""{with_sql}
+            SELECT (SELECT array_agg(CASE
+                WHEN length(t.words) = 1 AND tsvector_to_array(t.words) <@ (SELECT words FROM common)
+                THEN {cls.COMMON_ROWS + 1}
+                ELSE (SELECT COUNT(*) FROM (
+                    SELECT 1 FROM kb_searchentry WHERE scope = 'whole' AND vector @@ t.query LIMIT {cls.COMMON_ROWS + 1}
+                ) x) END ORDER BY t.i)
+            FROM (VALUES {", ".join(rows)}) t (i, words, query)), (SELECT words FROM common)::text"""
         with connection.cursor() as cursor:
-            cursor.execute(
-                sql,
-                [common, SURELY_COMMON * cls.COMMON_ROWS, *params, *(term.text for term in query.scored)],
-            )
-            *found, words = cursor.fetchone()
+            cursor.execute(sql, [*common_params, *params])
+            found, words = cursor.fetchone()
         if common is None:
             cache.set(COMMON_WORDS_KEY, words or "{}", STATISTICS_SECONDS)
         return found
+
+    @classmethod
+    def index_stamp(cls, *, words: set[str], terms: list[Term] | None = None) -> tuple[tuple, set[str], list | None]:
+        """The stamp and the known words (`Engine.index_stamp`), and, when every one of `terms` is a word the
+        statistics place far above the bound (`term_counts`), their counts: read with the stamp are the words each
+        term stems to, and the common words kept decide. Most queries' terms are those (the query's own words, the
+        index knowing them all) and common at 12,000 documents: all of the bench's 20. A round trip less, and a
+        statement less to parse and plan, than counting them apart (1.3 ms of a search's wall time, 0.3 ms of
+        it the backend's work); a kept answer's stamp pays only the stemming (counting in the stamp's statement
+        made it 1 ms slower). None when a term is rare, or phrase or prefix: `term_counts` then counts them."""
+        common = _common_words(cache.get(COMMON_WORDS_KEY))
+        plain = [term.text for term in terms or () if not (term.prefix or term.phrase)]
+        if common is None or not terms or len(plain) < len(terms):
+            return super().index_stamp(words=words)
+        known_sql, params = cls.known_words_sql(words)
+        stems = ", ".join(f"tsvector_to_array(to_tsvector('{POSTGRES_CONFIG}'::regconfig, %s))" for _ in plain)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT (SELECT MAX(id) FROM kb_searchentry), {NEWEST_WRITES_SQL}, {known_sql}, {stems}",
+                [*params, *plain],
+            )
+            row = cursor.fetchone()
+        surely_common = all(len(stemmed) == 1 and stemmed[0] in common for stemmed in row[4:])
+        return tuple(row[:3]), cls.read_words(row[3]), [cls.COMMON_ROWS + 1] * len(terms) if surely_common else None
 
     @classmethod
     def ranked_rows(cls, query: Query, rare: list[int], window: int, total: int | None) -> Candidates:
@@ -140,7 +172,7 @@ class Postgres(Engine):
         parts = [
             f"q AS MATERIALIZED (SELECT {', '.join(queries)}, %s::float4[] AS w)",
             f"""scored AS MATERIALIZED (
-                SELECT id, NULL::int[] AS terms FROM kb_searchentry
+                SELECT id, title, document_id, vector, NULL::int[] AS terms FROM kb_searchentry
                 WHERE scope = 'whole' AND vector @@ (SELECT {found} FROM q) {"" if rare else f"LIMIT {cls.COMMON_ROWS}"}
             )""",
         ]
@@ -153,12 +185,14 @@ class Postgres(Engine):
             parts.append(f"""pool AS (
                 SELECT * FROM scored
                 UNION ALL
-                SELECT e.id, array_agg(t.term) FROM q CROSS JOIN LATERAL (VALUES {values}) t (term, query)
-                CROSS JOIN LATERAL (
-                    SELECT id FROM kb_searchentry WHERE scope = 'whole' AND vector @@ t.query LIMIT {window}
-                ) e
-                WHERE e.id NOT IN (SELECT id FROM scored) {fill_only}
-                GROUP BY e.id
+                SELECT e.id, e.title, e.document_id, e.vector, f.terms FROM (
+                    SELECT e.id, array_agg(t.term) AS terms FROM q CROSS JOIN LATERAL (VALUES {values}) t (term, query)
+                    CROSS JOIN LATERAL (
+                        SELECT id FROM kb_searchentry WHERE scope = 'whole' AND vector @@ t.query LIMIT {window}
+                    ) e
+                    WHERE e.id NOT IN (SELECT id FROM scored) {fill_only}
+                    GROUP BY e.id
+                ) f JOIN kb_searchentry e ON e.id = f.id
             )""")
         else:
             parts.append("pool AS (SELECT * FROM scored)")
@@ -170,12 +204,12 @@ class Postgres(Engine):
         def score(i: int) -> str:
             rank = f"ts_rank(q.w, e.vector, q.q{i})"
             ranked = rank if i in matched else f"CASE WHEN e.vector @@ q.q{i} THEN {rank} END"
-            own = f" WHEN {i} = ANY(p.terms) THEN {rank}" if i in common else ""
-            return f"CASE WHEN p.terms IS NULL THEN {ranked}{own} END AS score_{i}"
+            own = f" WHEN {i} = ANY(e.terms) THEN {rank}" if i in common else ""
+            return f"CASE WHEN e.terms IS NULL THEN {ranked}{own} END AS score_{i}"
 
         parts.append(f"""hits AS MATERIALIZED (
                 SELECT e.id, e.title, e.document_id, {", ".join(score(i) for i in range(len(terms)))}{wanted_column}
-                FROM pool p JOIN kb_searchentry e ON e.id = p.id CROSS JOIN q
+                FROM pool e CROSS JOIN q
             )""")
         exact, exact_params = exact_alert_sql(query)
         # Per term, its score in the row (NULL where it does not match) and how many rows ranked it matches.
@@ -191,23 +225,24 @@ class Postgres(Engine):
                 WHERE (h.document_id IS NULL OR h.document_id NOT IN (SELECT id FROM kb_document WHERE archived))
                     {wanted}
                 ORDER BY {total_score} DESC, h.title LIMIT %s
-            ),
-            estimated AS (
-                SELECT reltuples::bigint AS n FROM pg_class WHERE oid = 'kb_searchentry_whole_vector'::regclass
             )
             SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id, substr(e.body, 1, {LEAD_CHARS}),
-                   ARRAY[{matches}],
-                   -- Counted only when the statistics do not already say far more (a CASE runs its branch lazily):
-                   -- counting 10,000 rows of an index took 2 ms of every search.
-                   COALESCE(%s::bigint, (SELECT CASE WHEN e.n >= 2 * {cls.COUNTED_ROWS} THEN e.n ELSE (
-                        SELECT CASE WHEN c.n < {cls.COUNTED_ROWS} THEN c.n ELSE GREATEST(c.n, e.n) END FROM (
-                            SELECT COUNT(*) AS n FROM (SELECT 1 FROM kb_searchentry WHERE scope = 'whole' LIMIT {cls.COUNTED_ROWS}) x
-                        ) c
-                    ) END FROM estimated e)), 0
+                   ARRAY[{matches}], {"%s::bigint" if total is not None else cls.COUNTED_SQL}, 0
             FROM best b CROSS JOIN frequencies f JOIN kb_searchentry e ON e.id = b.id{exact}"""
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, window, total, *exact_params])
+            cursor.execute(sql, [*params, window, *([total] if total is not None else []), *exact_params])
             return read_candidates(cursor.fetchall(), cls.read_matches)
+
+    # The whole rows in the index, when a worker has not kept their number (the statement is then parsed and
+    # planned without it: 0.1 ms of backend CPU). Counted only when the statistics do not already say far more
+    # (a CASE runs its branch lazily): counting 10,000 rows of an index took 2 ms of every search.
+    COUNTED_SQL = f"""(SELECT CASE WHEN e.n >= 2 * {Engine.COUNTED_ROWS} THEN e.n ELSE (
+        SELECT CASE WHEN c.n < {Engine.COUNTED_ROWS} THEN c.n ELSE GREATEST(c.n, e.n) END FROM (
+            SELECT COUNT(*) AS n FROM (SELECT 1 FROM kb_searchentry WHERE scope = 'whole' LIMIT {Engine.COUNTED_ROWS}) x
+        ) c
+    ) END FROM (
+        SELECT reltuples::bigint AS n FROM pg_class WHERE oid = 'kb_searchentry_whole_vector'::regclass
+    ) e)"""
 
     @staticmethod
     def read_matches(matches: list[list[float | None]]):
@@ -300,6 +335,17 @@ class Postgres(Engine):
             WHERE scope = 'whole' AND vector @@ plainto_tsquery('{POSTGRES_CONFIG}', kb_searchterm.word))"""
         with connection.cursor() as cursor:
             cursor.execute(sql, [sorted(words)])
+
+
+@lru_cache(maxsize=1)
+def _common_words(kept: str | None) -> frozenset[str] | None:
+    """The common words kept (the text of a PostgreSQL array), as a set; None when none are kept, or when the text
+    has quoted elements (never seen: stems of the search configuration are plain words), which a caller then
+    leaves to PostgreSQL to read."""
+    if kept is None or '"' in kept or "\\" in kept:
+        return None
+    inner = kept[1:-1]
+    return frozenset(inner.split(",")) if inner else frozenset()
 
 
 def _literal(text: str) -> str:
