@@ -31,7 +31,9 @@ def related_documents(*, document: Document, limit: int = 5, read: int = RELATED
     `read` mentions of them hold (each entity's document count is kept on write). A metric that
     2,000 of 13,000 documents name relates this one to all of them, says little, and made the query read
     every one of those mentions (76 ms of a 130 ms first view of a runbook); every name a related document
-    shares is still listed."""
+    shares is still listed. The mentions are counted by document (from the index `mention_votes` alone) before
+    any document is read: joined to its document first, each of those mentions (1,300 for a runbook at
+    13,000 documents) read its document's row, 4 of the 6 ms of a cold runbook page's database time."""
     t = {model.__name__: model._meta.db_table for model in (Mention, Entity, Document)}
     sql = f"""
         WITH mine AS (
@@ -41,12 +43,15 @@ def related_documents(*, document: Document, limit: int = 5, read: int = RELATED
             SELECT entity_id FROM (
                 SELECT entity_id, SUM(document_count) OVER (ORDER BY document_count, entity_id) AS reads FROM mine
             ) AS rarest WHERE reads <= %s
-        ), ranked AS (
-            SELECT m.document_id, COUNT(DISTINCT m.entity_id) AS shared, d.title
+        ), counted AS (
+            SELECT m.document_id, COUNT(DISTINCT m.entity_id) AS shared
             FROM {t["Mention"]} m JOIN read_from ON read_from.entity_id = m.entity_id
-            JOIN {t["Document"]} d ON d.id = m.document_id
-            WHERE m.document_id <> %s AND NOT d.archived
-            GROUP BY m.document_id, d.title ORDER BY shared DESC, d.title LIMIT %s
+            WHERE m.document_id <> %s
+            GROUP BY m.document_id
+        ), ranked AS (
+            SELECT counted.document_id, counted.shared, d.title
+            FROM counted JOIN {t["Document"]} d ON d.id = counted.document_id
+            WHERE NOT d.archived ORDER BY counted.shared DESC, d.title LIMIT %s
         )
         SELECT DISTINCT ranked.document_id, ranked.title, d.slug, d.kind, ranked.shared, e.name
         FROM ranked JOIN {t["Document"]} d ON d.id = ranked.document_id
