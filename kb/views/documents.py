@@ -89,7 +89,9 @@ def _resolution_history(runbook: Runbook, sections, entries: list[ResolutionEntr
         return None
     headers = list(entries[0].cells)
     references = dict.fromkeys(ref for entry in entries for ref in entry.incidents)
-    named = {i.reference: i for i in Incident.objects.filter(documents=runbook, reference__in=list(references))}
+    # Only linked to (a reference is the address): neither their other columns nor their order are needed.
+    linked = Incident.objects.filter(documents=runbook, reference__in=list(references)).only("reference").order_by()
+    named = {i.reference: i for i in linked}
     return ResolutionHistory(
         anchor=next((s.anchor for s in sections if "history" in s.heading.lower()), ""),
         trend=trend_line(headers=headers, changes=[Change(e.old, e.new, e.date) for e in entries]),
