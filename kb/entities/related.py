@@ -65,7 +65,7 @@ def related_documents(*, document: Document, limit: int = 5, read: int = RELATED
     related: dict[int, Related] = {}
     for document_id, title, slug, kind, shared, name in rows:
         if document_id not in related:
-            url = Document(kind=kind, slug=slug).get_absolute_url()
+            url = Document.url_of(kind=kind, slug=slug)
             related[document_id] = Related(document_id, title, url, kind, shared)
         related[document_id].names.append(name)
     for r in related.values():
