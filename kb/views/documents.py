@@ -84,18 +84,22 @@ class ResolutionHistory:
     incidents: list[tuple[str, Incident | None]]  # as written (`#236`), and the incident page if there is one
 
 
-def _resolution_history(runbook: Runbook, sections, entries: list[ResolutionEntry]) -> ResolutionHistory | None:
+def _references(entries: list[ResolutionEntry]) -> list[str]:
+    """The incidents a resolution history names, as written (`#236`), each once, in order."""
+    return list(dict.fromkeys(ref for entry in entries for ref in entry.incidents))
+
+
+def _resolution_history(
+    sections, entries: list[ResolutionEntry], named: dict[str, Incident]
+) -> ResolutionHistory | None:
+    """`named`: the incidents of its references that the runbook names (kb.alerting.last_time.runbook_incidents_read)."""
     if not entries:
         return None
     headers = list(entries[0].cells)
-    references = dict.fromkeys(ref for entry in entries for ref in entry.incidents)
-    # Only linked to (a reference is the address): neither their other columns nor their order are needed.
-    linked = Incident.objects.filter(documents=runbook, reference__in=list(references)).only("reference").order_by()
-    named = {i.reference: i for i in linked}
     return ResolutionHistory(
         anchor=next((s.anchor for s in sections if "history" in s.heading.lower()), ""),
         trend=trend_line(headers=headers, changes=[Change(e.old, e.new, e.date) for e in entries]),
-        incidents=[(ref, named.get(ref)) for ref in references],
+        incidents=[(ref, named.get(ref)) for ref in _references(entries)],
     )
 
 
@@ -176,13 +180,16 @@ class RunbookPage:
         return _document_parts(self.runbook, self.filling.html)
 
     @cached_property
+    def entries(self) -> list[ResolutionEntry]:
+        return list(ResolutionEntry.objects.filter(runbook=self.runbook).order_by("position"))
+
+    @cached_property
     def incidents(self) -> RunbookIncidents:
-        return runbook_incidents_read(runbook=self.runbook)
+        return runbook_incidents_read(runbook=self.runbook, references=_references(self.entries))
 
     @cached_property
     def history(self) -> ResolutionHistory | None:
-        entries = list(ResolutionEntry.objects.filter(runbook=self.runbook).order_by("position"))
-        return _resolution_history(self.runbook, self.sections, entries)
+        return _resolution_history(self.sections, self.entries, self.incidents.named)
 
     def context(self) -> dict:
         lazy = {
