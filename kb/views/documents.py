@@ -4,7 +4,7 @@ from functools import cached_property
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -43,6 +43,8 @@ DOCUMENTS_PER_PAGE = 100
 DocumentT = TypeVar("DocumentT", bound=Document)
 # A new version is a new key; the old one ages out (or is culled, LocMemCache's MAX_ENTRIES).
 LINKED_HTML_SECONDS = 3600
+# The incidents a post-mortem names, as its page links them (kb/partials/incidents_named.html).
+_INCIDENTS_NAMED = Prefetch("incidents_named", queryset=Incident.objects.only("reference", "title"))
 
 
 @require_safe
@@ -118,7 +120,9 @@ def _counted(request, document: DocumentT) -> DocumentT:
 
 
 def _sections(document: Document) -> list[Section]:
-    return list(Section.objects.filter(document=document).order_by("position"))
+    # The outline: not the text of each section (the page shows the stored HTML), a second copy of the document.
+    sections = Section.objects.filter(document=document).only("heading", "level", "anchor").order_by("position")
+    return list(sections)
 
 
 def _linked_html(request, document: Document) -> str:
@@ -259,7 +263,7 @@ class PostMortemPage:
     def postmortem(self) -> PostMortem:
         # Its parts by simple queries, as the template asks for them (see RunbookPage.runbook).
         return _counted(
-            self.request, get_object_or_404(PostMortem.objects.prefetch_related("incidents_named"), slug=self.slug)
+            self.request, get_object_or_404(PostMortem.objects.prefetch_related(_INCIDENTS_NAMED), slug=self.slug)
         )
 
     @cached_property
