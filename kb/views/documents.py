@@ -4,7 +4,7 @@ from functools import cached_property
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db.models import Count, F, OuterRef, Prefetch, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -43,8 +43,6 @@ DOCUMENTS_PER_PAGE = 100
 DocumentT = TypeVar("DocumentT", bound=Document)
 # A new version is a new key; the old one ages out (or is culled, LocMemCache's MAX_ENTRIES).
 LINKED_HTML_SECONDS = 3600
-# The incidents a post-mortem names, as its page links them (kb/partials/incidents_named.html).
-_INCIDENTS_NAMED = Prefetch("incidents_named", queryset=Incident.objects.only("reference", "title"))
 
 
 @require_safe
@@ -262,9 +260,7 @@ class PostMortemPage:
     @cached_property
     def postmortem(self) -> PostMortem:
         # Its parts by simple queries, as the template asks for them (see RunbookPage.runbook).
-        return _counted(
-            self.request, get_object_or_404(PostMortem.objects.prefetch_related(_INCIDENTS_NAMED), slug=self.slug)
-        )
+        return _counted(self.request, get_object_or_404(PostMortem, slug=self.slug))
 
     @cached_property
     def fields(self) -> dict:
@@ -295,6 +291,12 @@ class PostMortemPage:
     def lessons(self) -> list:
         return list(Lesson.objects.filter(postmortem=self.postmortem).order_by("position"))
 
+    @cached_property
+    def incidents_named(self) -> list[Incident]:
+        # Only linked to (by reference, else title): a query of its own rather than the ORM's prefetch of the
+        # relation, whose machinery cost more than the query on the first view of every post-mortem.
+        return list(self.postmortem.incidents_named.only("reference", "title"))
+
     def context(self) -> dict:
         lazy = {
             "postmortem": lambda: self.postmortem,
@@ -305,6 +307,7 @@ class PostMortemPage:
             "git": lambda: self.body["git"],
             "follow_ups": lambda: self.follow_ups,
             "lessons": lambda: self.lessons,
+            "incidents_named": lambda: self.incidents_named,
             "open_follow_ups": lambda: sum(1 for f in self.follow_ups if f.status == FollowUpStatus.OPEN),
             "overdue_follow_ups": lambda: sum(1 for f in self.follow_ups if f.overdue),
             "extra_fields": lambda: {key: value for key, value in self.fields.items() if key != "severity_note"},
