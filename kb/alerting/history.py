@@ -28,6 +28,11 @@ from kb.models import (
 )
 
 RECENT = 10
+# What the pages show of an incident in a short list (the recent incidents of an alert, a runbook's "Last time").
+SHOWN_FIELDS = (
+    "id", "reference", "title", "alert", "status", "started_at", "resolved_at", "fingerprint", "labels", "origin",
+    "fix", "change_from", "change_to",
+)  # fmt: skip
 FIRING_LISTED = 100  # instances read to show a few per alert
 FIRING_ALERTS_SHOWN = 20  # alerts listed on the home page: those that started last
 FIRING_SHOWN_PER_ALERT = 3
@@ -56,7 +61,7 @@ class IncidentHistory:
 
 def alert_recent(*, alert_id: int) -> QuerySet[Incident]:
     """The last RECENT incidents of an alert, the latest first: the end of its index."""
-    timed = Incident.objects.filter(alert_id=alert_id, started_at__isnull=False)
+    timed = Incident.objects.filter(alert_id=alert_id, started_at__isnull=False).only(*SHOWN_FIELDS)
     return timed.order_by(F("started_at").desc(), "-pk")[:RECENT]
 
 

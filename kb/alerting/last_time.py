@@ -15,17 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kb.alerting.history import RECENT
+from kb.alerting.history import RECENT, SHOWN_FIELDS
 from kb.markdown.fixes import NextStep, next_step
 from kb.models import Incident, IncidentOrigin, Runbook
 
 SHOWN = 4  # entries in the block
 READ = 12  # rows read to fill them: incidents fixed by one history row share an entry
-# What the "Last time" block and the alert's recent incidents (kb/partials/alert_incidents.html) show of each.
-SHOWN_FIELDS = (
-    "id", "reference", "title", "alert", "status", "started_at", "resolved_at", "fingerprint", "labels", "origin",
-    "fix", "change_from", "change_to",
-)  # fmt: skip
 STARTED = "started_at IS NOT NULL"  # "Last time" and the recent incidents: those with a start
 
 
