@@ -37,7 +37,8 @@ def related_documents(*, document: Document, limit: int = 5, read: int = RELATED
     t = {model.__name__: model._meta.db_table for model in (Mention, Entity, Document)}
     sql = f"""
         WITH mine AS (
-            SELECT DISTINCT m.entity_id, e.document_count FROM {t["Mention"]} m JOIN {t["Entity"]} e ON e.id = m.entity_id
+            SELECT DISTINCT m.entity_id, e.document_count, e.name
+            FROM {t["Mention"]} m JOIN {t["Entity"]} e ON e.id = m.entity_id
             WHERE m.document_id = %s AND NOT e.ignored
         ), read_from AS (
             SELECT entity_id FROM (
@@ -49,14 +50,12 @@ def related_documents(*, document: Document, limit: int = 5, read: int = RELATED
             WHERE m.document_id <> %s
             GROUP BY m.document_id
         ), ranked AS (
-            SELECT counted.document_id, counted.shared, d.title
+            SELECT counted.document_id, counted.shared, d.title, d.slug, d.kind
             FROM counted JOIN {t["Document"]} d ON d.id = counted.document_id
             WHERE NOT d.archived ORDER BY counted.shared DESC, d.title LIMIT %s
         )
-        SELECT DISTINCT ranked.document_id, ranked.title, d.slug, d.kind, ranked.shared, e.name
-        FROM ranked JOIN {t["Document"]} d ON d.id = ranked.document_id
-        JOIN {t["Mention"]} m ON m.document_id = ranked.document_id JOIN mine ON mine.entity_id = m.entity_id
-        JOIN {t["Entity"]} e ON e.id = m.entity_id
+        SELECT DISTINCT ranked.document_id, ranked.title, ranked.slug, ranked.kind, ranked.shared, mine.name
+        FROM ranked JOIN {t["Mention"]} m ON m.document_id = ranked.document_id JOIN mine ON mine.entity_id = m.entity_id
         ORDER BY ranked.shared DESC, ranked.title, ranked.document_id
     """
     with connection.cursor() as cursor:
