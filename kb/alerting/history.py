@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Min, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from kb.alerting.webhook import silence_url
@@ -27,6 +28,11 @@ from kb.models import (
 )
 
 RECENT = 10
+# What the pages show of an incident in a short list (the recent incidents of an alert, a runbook's "Last time").
+SHOWN_FIELDS = (
+    "id", "reference", "title", "alert", "status", "started_at", "resolved_at", "fingerprint", "labels", "origin",
+    "fix", "change_from", "change_to",
+)  # fmt: skip
 FIRING_LISTED = 100  # instances read to show a few per alert
 FIRING_ALERTS_SHOWN = 20  # alerts listed on the home page: those that started last
 FIRING_SHOWN_PER_ALERT = 3
@@ -55,7 +61,7 @@ class IncidentHistory:
 
 def alert_recent(*, alert_id: int) -> QuerySet[Incident]:
     """The last RECENT incidents of an alert, the latest first: the end of its index."""
-    timed = Incident.objects.filter(alert_id=alert_id, started_at__isnull=False)
+    timed = Incident.objects.filter(alert_id=alert_id, started_at__isnull=False).only(*SHOWN_FIELDS)
     return timed.order_by(F("started_at").desc(), "-pk")[:RECENT]
 
 
@@ -68,16 +74,7 @@ def incident_history(
     now = now or timezone.now()
     timed = Incident.objects.filter(alert=alert, started_at__isnull=False)
     recent = list(alert_recent(alert_id=alert.pk)) if recent is None else recent
-    last_90d = timed.filter(started_at__gte=now - timedelta(days=90))
-    stats = last_90d.aggregate(
-        count_30d=Count("pk", filter=Q(started_at__gte=now - timedelta(days=30))),
-        count_90d=Count("pk"),
-        resolved_90d=Count("pk", filter=Q(resolved_at__isnull=False)),
-        mean_time_to_resolve=Avg(
-            ExpressionWrapper(F("resolved_at") - F("started_at"), output_field=DurationField()),
-            filter=Q(resolved_at__isnull=False),
-        ),
-    )
+    stats = _counts(alert_id=alert.pk, now=now)
     # Whether any came from Alertmanager, and (shown only when none did) how many its documents name: read from
     # the last incidents when they tell, else from the alert's index (the first one received ends the read).
     received = any(incident.fingerprint for incident in recent)
@@ -91,6 +88,31 @@ def incident_history(
             else timed.filter(origin=IncidentOrigin.DOCUMENT).count()
         )
     return IncidentHistory(alert=alert, rows=_rows(recent), received=received, documented=documented, **stats)
+
+
+def _counts(*, alert_id: int, now: datetime) -> dict:
+    """An alert's incidents over the last 30 and 90 days, the resolved ones and their mean time to resolve,
+    from the range of its (alert, -started_at) index. Written out: compiling the ORM's aggregate of four
+    filtered expressions was 40% of this query's time on the first view of every runbook page."""
+    if connection.vendor == "sqlite":
+        lasted = "django_timestamp_diff(resolved_at, started_at)"  # microseconds, as the ORM computes it there
+    else:
+        lasted = "EXTRACT(EPOCH FROM resolved_at - started_at) * 1000000"
+    since_30d, since_90d = (connection.ops.adapt_datetimefield_value(now - timedelta(days=d)) for d in (30, 90))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FILTER (WHERE started_at >= %s), COUNT(*), COUNT(*) FILTER (WHERE resolved_at IS NOT NULL),"
+            f" AVG({lasted}) FILTER (WHERE resolved_at IS NOT NULL) FROM {Incident._meta.db_table}"
+            " WHERE alert_id = %s AND started_at IS NOT NULL AND started_at >= %s",
+            [since_30d, alert_id, since_90d],
+        )
+        count_30d, count_90d, resolved_90d, mean = cursor.fetchone()
+    return {
+        "count_30d": count_30d,
+        "count_90d": count_90d,
+        "resolved_90d": resolved_90d,
+        "mean_time_to_resolve": None if mean is None else timedelta(microseconds=float(mean)),
+    }
 
 
 def _rows(incidents: list[Incident]) -> list[IncidentRow]:

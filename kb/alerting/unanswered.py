@@ -15,7 +15,7 @@ from django.db.models import F
 
 from kb.alerting.history import IncidentHistory, incident_history, postmortems_implicating
 from kb.markdown.syntax import ALERT_NAME
-from kb.models import Alert, Entity, Mention, PostMortem, Runbook, entities_named
+from kb.models import DOCUMENT_TEXTS, Alert, Entity, Mention, PostMortem, Runbook, entities_named
 
 POSTMORTEMS_SHOWN = 5
 SUGGESTIONS = 5
@@ -60,7 +60,9 @@ def unanswered_alert(
         alert=alert,
         labels=labels,
         others=others,
-        postmortems=list(implicating.order_by(F("date").desc(nulls_last=True), "title")[:POSTMORTEMS_SHOWN]),
+        postmortems=list(
+            implicating.defer(*DOCUMENT_TEXTS).order_by(F("date").desc(nulls_last=True), "title")[:POSTMORTEMS_SHOWN]
+        ),
         incident_history=incident_history(alert=alert) if alert else None,
         entity=entity,
         suggestions=[] if others else _close_names(name),

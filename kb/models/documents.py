@@ -71,7 +71,12 @@ class Document(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return f"/{KIND_URL_PREFIX[self.kind]}/{self.slug}/"
+        return self.url_of(kind=self.kind, slug=self.slug)
+
+    @staticmethod
+    def url_of(*, kind: str, slug: str) -> str:
+        """The page of a document of that kind and slug, for a list read without its Document rows."""
+        return f"/{KIND_URL_PREFIX[kind]}/{slug}/"
 
     @property
     def reconstructed(self) -> bool:

@@ -4,20 +4,23 @@ It must lead somewhere whatever Alertmanager (or a person) puts in it: the best 
 the labels, the runbooks to choose from, or a page that says none exists and offers to write one.
 """
 
+from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from kb.alerting.history import incident_history
 from kb.alerting.links import MAX_ALERT_NAME_LENGTH, alert_name_from_path, labels_from_query, labels_query
 from kb.alerting.unanswered import unanswered_alert
-from kb.models import Alert
+from kb.models import DOCUMENT_TEXTS, Alert, Runbook
 
 
 @require_safe
 def alert_runbook(request, name):
     labels = labels_from_query(request.GET)
     alert_name = alert_name_from_path(name)
-    alert = Alert.objects.prefetch_related("runbooks").named(alert_name) if alert_name else None
+    # Its runbooks as the choice reads them (scope, stub) and the page lists them: not their texts.
+    runbooks = Prefetch("runbooks", queryset=Runbook.objects.defer(*DOCUMENT_TEXTS))
+    alert = Alert.objects.prefetch_related(runbooks).named(alert_name) if alert_name else None
     others: list = []
     if alert is not None:
         best, tied = alert.runbook_choice(labels)

@@ -84,16 +84,22 @@ class ResolutionHistory:
     incidents: list[tuple[str, Incident | None]]  # as written (`#236`), and the incident page if there is one
 
 
-def _resolution_history(runbook: Runbook, sections, entries: list[ResolutionEntry]) -> ResolutionHistory | None:
+def _references(entries: list[ResolutionEntry]) -> list[str]:
+    """The incidents a resolution history names, as written (`#236`), each once, in order."""
+    return list(dict.fromkeys(ref for entry in entries for ref in entry.incidents))
+
+
+def _resolution_history(
+    sections, entries: list[ResolutionEntry], named: dict[str, Incident]
+) -> ResolutionHistory | None:
+    """`named`: the incidents of its references that the runbook names (kb.alerting.last_time.runbook_incidents_read)."""
     if not entries:
         return None
     headers = list(entries[0].cells)
-    references = dict.fromkeys(ref for entry in entries for ref in entry.incidents)
-    named = {i.reference: i for i in Incident.objects.filter(documents=runbook, reference__in=list(references))}
     return ResolutionHistory(
         anchor=next((s.anchor for s in sections if "history" in s.heading.lower()), ""),
         trend=trend_line(headers=headers, changes=[Change(e.old, e.new, e.date) for e in entries]),
-        incidents=[(ref, named.get(ref)) for ref in references],
+        incidents=[(ref, named.get(ref)) for ref in _references(entries)],
     )
 
 
@@ -112,7 +118,9 @@ def _counted(request, document: DocumentT) -> DocumentT:
 
 
 def _sections(document: Document) -> list[Section]:
-    return list(Section.objects.filter(document=document).order_by("position"))
+    # The outline: not the text of each section (the page shows the stored HTML), a second copy of the document.
+    sections = Section.objects.filter(document=document).only("heading", "level", "anchor").order_by("position")
+    return list(sections)
 
 
 def _linked_html(request, document: Document) -> str:
@@ -174,13 +182,16 @@ class RunbookPage:
         return _document_parts(self.runbook, self.filling.html)
 
     @cached_property
+    def entries(self) -> list[ResolutionEntry]:
+        return list(ResolutionEntry.objects.filter(runbook=self.runbook).order_by("position"))
+
+    @cached_property
     def incidents(self) -> RunbookIncidents:
-        return runbook_incidents_read(runbook=self.runbook)
+        return runbook_incidents_read(runbook=self.runbook, references=_references(self.entries))
 
     @cached_property
     def history(self) -> ResolutionHistory | None:
-        entries = list(ResolutionEntry.objects.filter(runbook=self.runbook).order_by("position"))
-        return _resolution_history(self.runbook, self.sections, entries)
+        return _resolution_history(self.sections, self.entries, self.incidents.named)
 
     def context(self) -> dict:
         lazy = {
@@ -249,9 +260,7 @@ class PostMortemPage:
     @cached_property
     def postmortem(self) -> PostMortem:
         # Its parts by simple queries, as the template asks for them (see RunbookPage.runbook).
-        return _counted(
-            self.request, get_object_or_404(PostMortem.objects.prefetch_related("incidents_named"), slug=self.slug)
-        )
+        return _counted(self.request, get_object_or_404(PostMortem, slug=self.slug))
 
     @cached_property
     def fields(self) -> dict:
@@ -282,6 +291,12 @@ class PostMortemPage:
     def lessons(self) -> list:
         return list(Lesson.objects.filter(postmortem=self.postmortem).order_by("position"))
 
+    @cached_property
+    def incidents_named(self) -> list[Incident]:
+        # Only linked to (by reference, else title): a query of its own rather than the ORM's prefetch of the
+        # relation, whose machinery cost more than the query on the first view of every post-mortem.
+        return list(self.postmortem.incidents_named.only("reference", "title"))
+
     def context(self) -> dict:
         lazy = {
             "postmortem": lambda: self.postmortem,
@@ -292,6 +307,7 @@ class PostMortemPage:
             "git": lambda: self.body["git"],
             "follow_ups": lambda: self.follow_ups,
             "lessons": lambda: self.lessons,
+            "incidents_named": lambda: self.incidents_named,
             "open_follow_ups": lambda: sum(1 for f in self.follow_ups if f.status == FollowUpStatus.OPEN),
             "overdue_follow_ups": lambda: sum(1 for f in self.follow_ups if f.overdue),
             "extra_fields": lambda: {key: value for key, value in self.fields.items() if key != "severity_note"},

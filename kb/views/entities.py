@@ -34,7 +34,7 @@ def entity_detail(request, name):
         {
             "entity": entity,
             # Read only when the cached profile is missing.
-            "profile": SimpleLazyObject(lambda: entity_profile(entity)),
+            "profile": SimpleLazyObject(lambda: entity_profile(entity, incident_documents=False)),
             "page_key": f"{site_stamp()}:{curated!r}",
             "page_seconds": PAGE_SECONDS,
         },

@@ -92,3 +92,21 @@ def test_the_postmortem_page_takes_a_fixed_number_of_queries(client, imported, d
     with django_assert_num_queries(9):
         html = client.get(URL).content.decode()
     assert 'id="related-heading"' in html and 'title="post-mortem of 2026-05-16"' in html
+
+
+def test_it_links_the_incidents_it_names(client):
+    postmortem = save_document(
+        """
+        # Post-mortem: Postgres disk full
+
+        **Date:** 2026-03-02
+
+        ## Summary
+
+        The disk of the primary filled up during incident #412, again in #415.
+        """,
+        identity="postgres-disk-full.md",
+    )
+    html = client.get(postmortem.get_absolute_url()).content.decode()
+    named = html.split('id="pm-incidents-title"')[1].split("</section>")[0]
+    assert '<a href="/incidents/412/">#412</a>' in named and '<a href="/incidents/415/">#415</a>' in named
