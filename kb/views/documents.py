@@ -361,8 +361,14 @@ def note_list(request):
 @require_safe
 @document_conditional("note")
 def note_detail(request, slug):
-    note = _counted(request, get_object_or_404(Note.objects.prefetch_related("incidents_named"), slug=slug))
-    return render(request, "kb/note_detail.html", {**_document_context(request, note), "note": note})
+    note = _counted(request, get_object_or_404(Note, slug=slug))
+    # A note's incidents are linked under it, as a post-mortem's are: what it names (reference and title).
+    incidents_named = SimpleLazyObject(lambda: list(note.incidents_named.only("reference", "title")))
+    return render(
+        request,
+        "kb/note_detail.html",
+        {**_document_context(request, note), "note": note, "incidents_named": incidents_named},
+    )
 
 
 @require_safe

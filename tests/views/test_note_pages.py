@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from kb.models import Note, PostMortem, Runbook
+from tests.pages_support import save_document
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +83,25 @@ def test_a_note_page_reads_a_fixed_number_of_queries(client, kinds, django_asser
     # names, its sections, related documents (its links are stored with it).
     with django_assert_num_queries(5):
         client.get("/notes/rotate-tls-certificates/")
+
+
+def test_a_note_links_the_incidents_it_names(client):
+    note = save_document(
+        """
+        ---
+        kind: note
+        ---
+        # Failing over the primary database
+
+        We did this by hand during incident #412 and again in #415; see those for the timings.
+        """,
+        identity="ops/failover.md",
+    )
+    assert isinstance(note, Note)
+    html = client.get(note.get_absolute_url()).content.decode()
+    named = html.split('id="incidents-named-title"')[1].split("</section>")[0]
+    assert '<a href="/incidents/412/">#412</a>' in named and '<a href="/incidents/415/">#415</a>' in named
+
+
+def test_a_note_naming_no_incident_has_no_incidents_panel(client, kinds):
+    assert 'id="incidents-named-title"' not in client.get("/notes/rotate-tls-certificates/").content.decode()

@@ -108,5 +108,5 @@ def test_it_links_the_incidents_it_names(client):
         identity="postgres-disk-full.md",
     )
     html = client.get(postmortem.get_absolute_url()).content.decode()
-    named = html.split('id="pm-incidents-title"')[1].split("</section>")[0]
+    named = html.split('id="incidents-named-title"')[1].split("</section>")[0]
     assert '<a href="/incidents/412/">#412</a>' in named and '<a href="/incidents/415/">#415</a>' in named
