@@ -12,11 +12,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, F, Max, Min, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from kb.alerting.webhook import silence_url
 from kb.models import (
     Alert,
+    Document,
     FollowUp,
     Incident,
     IncidentOrigin,
@@ -24,7 +26,7 @@ from kb.models import (
     Mention,
     PostMortem,
     Runbook,
-    entities_named,
+    entity_ids_named,
 )
 
 RECENT = 10
@@ -209,13 +211,56 @@ def postmortems_implicating(*, alert: Alert) -> QuerySet[PostMortem]:
     A mention is of the alert's entity found by its name or an alias, unless a curator ignored it:
     `NodeDown` is not mentioned by `NodeDownstream`, and no document text is scanned.
     """
-    entity = entities_named(alert.name)
-    # Three lookups, each on an index: an OR across joins to the incidents, made distinct, read every
-    # post-mortem with every incident it names (200 ms on PostgreSQL at 100,000 incidents).
-    named = Incident.documents.through.objects.filter(incident__alert=alert).values("document_id")
-    covering = Incident.objects.filter(alert=alert, postmortem__isnull=False).values("postmortem_id")
-    mentioning = Mention.objects.filter(entity__in=entity.values("pk")).values("document_id")
-    return PostMortem.objects.filter(archived=False).filter(Q(pk__in=named) | Q(pk__in=covering) | Q(pk__in=mentioning))
+    implicating = _postmortem_ids_implicating(alert_id=alert.pk, entities=entity_ids_named(alert.name))
+    return PostMortem.objects.filter(archived=False, pk__in=RawSQL(*implicating))
+
+
+def postmortems_implicating_latest(*, alert_id: int | None, entity_ids: list[int], shown: int) -> list[PostMortem]:
+    """The latest `shown` of the post-mortems implicating an alert (`postmortems_implicating`), its entities read
+    (`entity_ids`), or of those mentioning an entity (`alert_id` None); with what a list shows of each (title,
+    date, summary, address). Written out: building the ORM's query of the same lookups took 4 ms of CPU, the
+    query under 1, on every alert page no runbook answers."""
+    if alert_id is None and not entity_ids:
+        return []
+    entities = (", ".join(["%s"] * len(entity_ids)), entity_ids) if entity_ids else None
+    ids, parameters = _postmortem_ids_implicating(alert_id=alert_id, entities=entities)
+    documents, postmortems = Document._meta.db_table, PostMortem._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT d.id, d.kind, d.slug, d.title, p.date, p.summary FROM {postmortems} p"
+            f" JOIN {documents} d ON d.id = p.document_ptr_id WHERE NOT d.archived AND d.id IN ({ids})"
+            f" ORDER BY p.date DESC NULLS LAST, d.title LIMIT {int(shown)}",
+            parameters,
+        )
+        rows = cursor.fetchall()
+    return [
+        PostMortem(pk=pk, kind=kind, slug=slug, title=title, date=date, summary=summary)
+        for pk, kind, slug, title, date, summary in rows
+    ]
+
+
+def _postmortem_ids_implicating(*, alert_id: int | None, entities: tuple[str, list] | None) -> tuple[str, list]:
+    """The SQL of the ids of the post-mortems (archived or not) that implicate an alert, and its parameters: those
+    its incidents are named in or are of (`alert_id`), and those mentioning its entities (`entities`: the SQL of
+    their ids and its parameters). Three lookups, each on an index, put together by UNION ALL: an OR across
+    joins to the incidents, made distinct, read every post-mortem with every incident it names (200 ms on
+    PostgreSQL at 100,000 incidents)."""
+    lookups: list[tuple[str, list]] = []
+    if alert_id is not None:
+        through, incidents = Incident.documents.through._meta.db_table, Incident._meta.db_table
+        lookups += [
+            (
+                f"SELECT named.document_id FROM {through} named JOIN {incidents} i ON i.id = named.incident_id"
+                " WHERE i.alert_id = %s",
+                [alert_id],
+            ),
+            (f"SELECT postmortem_id FROM {incidents} WHERE alert_id = %s AND postmortem_id IS NOT NULL", [alert_id]),
+        ]
+    if entities is not None:
+        lookups.append(
+            (f"SELECT document_id FROM {Mention._meta.db_table} WHERE entity_id IN ({entities[0]})", entities[1])
+        )
+    return " UNION ALL ".join(sql for sql, _ in lookups), [p for _, parameters in lookups for p in parameters]
 
 
 @dataclass
