@@ -10,8 +10,9 @@ is its median over the rounds (the first round also compiles the templates, so i
 kind of page gives the median and the maximum over its URLs, the median CPU time of this process (what the
 view costs whatever else runs on the machine), the queries one view runs and their time in the database.
 `--after incident` measures instead the view that follows an incident written (the page cached just before):
-what each view costs during an alert storm. `--profile KIND` prints, for the first URL of that kind, the functions of kb/ that took the most time
-(cumulative, under cProfile: a rough share, not a timing).
+what each view costs during an alert storm. `--profile KIND` prints, for the first URL of that kind (with
+`--slowest`, the one whose cold view took the most CPU), the functions of kb/ that took the most time
+(cumulative, under cProfile: a rough share, not a timing) and the Python calls of the view.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def profile(client: Client, path: str, shown: int = 30) -> None:
     for (filename, line, name), (_, calls, _, cumulative, _) in stats.stats.items():
         if "/kb/" in filename and "/migrations/" not in filename:
             rows.append((cumulative, calls, f"{Path(filename).relative_to(ROOT)}:{line} {name}"))
-    print(f"{path}: the kb functions that took most (cumulative ms, calls)")
+    print(f"{path}: {stats.total_calls} Python calls; the kb functions that took most (cumulative ms, calls)")
     for cumulative, calls, where in sorted(rows, reverse=True)[:shown]:
         print(f"  {cumulative * 1000:7.1f} ×{calls:<5} {where}")
 
@@ -93,6 +94,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", choices=KINDS, help="profile the first URL of this kind of page")
+    parser.add_argument("--slowest", action="store_true", help="with --profile: the URL of most CPU, not the first")
     parser.add_argument("--after", choices=["incident"], default="", help="the view after an incident written")
     parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated kinds of page")
     args = parser.parse_args(argv)
@@ -101,7 +103,11 @@ def main(argv: list[str]) -> int:
     sampled = urls()
     print(f"{connection.vendor}, {sampled['counts']}")
     if args.profile:
-        profile(client, sampled[args.profile][0])
+        paths = sampled[args.profile]
+        if args.slowest:
+            cpu = {path: statistics.median(view(client, path)[4] for _ in range(3)) for path in paths}
+            paths = [max(paths, key=cpu.get)]
+        profile(client, paths[0])
         return 0
     print(f"{'page':<14} {'median':>7} {'max':>7}  {'cpu':>5}  queries  in db (median)  statuses")
     for kind in [k.strip() for k in args.kinds.split(",") if k.strip()]:

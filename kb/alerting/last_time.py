@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kb.alerting.history import RECENT, SHOWN_FIELDS
+from kb.alerting.history import STARTED, alert_recent_end, incidents_latest, latest_first
 from kb.markdown.fixes import NextStep, next_step
 from kb.models import Incident, IncidentOrigin, Runbook
 
 SHOWN = 4  # entries in the block
 READ = 12  # rows read to fill them: incidents fixed by one history row share an entry
-STARTED = "started_at IS NOT NULL"  # "Last time" and the recent incidents: those with a start
 
 
 @dataclass
@@ -50,7 +49,7 @@ def last_time(*, runbook: Runbook, trend: str | None, read: list[Incident] | Non
     incidents, and those of its alert for which no runbook was chosen (received before it was written);
     `read`, when given, those rows as `runbook_incidents_read` read them."""
     if read is None:
-        read = _latest([row for rows in _read_together(_last_time_ends(runbook)) for row in rows])
+        read = latest_first([row for rows in incidents_latest(_last_time_ends(runbook)) for row in rows])
     return LastTime(entries=_entries(read[:READ])[:SHOWN], trend=trend, next_step=next_step(runbook.source_text))
 
 
@@ -67,7 +66,7 @@ def runbook_incidents_read(*, runbook: Runbook, references: list[str] | None = N
     alert's and the named ones were each a round trip of their own on the first view of every runbook page."""
     ends = _last_time_ends(runbook)
     if runbook.alert_id is not None:
-        ends.append((f"alert_id = %s AND {STARTED}", [runbook.alert_id], RECENT))  # kb.alerting.history.alert_recent
+        ends.append(alert_recent_end(alert_id=runbook.alert_id))
     if references:
         through = Incident.documents.through._meta.db_table
         ends.append((
@@ -76,11 +75,11 @@ def runbook_incidents_read(*, runbook: Runbook, references: list[str] | None = N
             [runbook.pk, *references],
             len(references),
         ))  # fmt: skip
-    read = _read_together(ends)
+    read = incidents_latest(ends)
     named = {incident.reference: incident for incident in read.pop()} if references else {}
     if runbook.alert_id is None:
-        return RunbookIncidents(last_time=_latest(read[0]), alert_recent=None, named=named)
-    return RunbookIncidents(last_time=_latest(read[0] + read[1]), alert_recent=_latest(read[2]), named=named)
+        return RunbookIncidents(last_time=latest_first(read[0]), alert_recent=None, named=named)
+    return RunbookIncidents(last_time=latest_first(read[0] + read[1]), alert_recent=latest_first(read[2]), named=named)
 
 
 def _last_time_ends(runbook: Runbook) -> list[tuple[str, list, int]]:
@@ -89,27 +88,6 @@ def _last_time_ends(runbook: Runbook) -> list[tuple[str, list, int]]:
     if runbook.alert_id is not None:
         ends.append((f"alert_id = %s AND runbook_id IS NULL AND {STARTED}", [runbook.alert_id], READ))
     return ends
-
-
-def _latest(incidents: list[Incident]) -> list[Incident]:
-    return sorted(incidents, key=lambda incident: (incident.started_at, incident.pk), reverse=True)
-
-
-def _read_together(ends: list[tuple[str, list, int]]) -> list[list[Incident]]:
-    """The latest incidents (by start) under each condition, read in one query: each a subquery of a UNION ALL
-    (a LIMIT inside a compound is refused by SQLite), its rows told apart by a constant column. The columns
-    not in SHOWN_FIELDS are deferred."""
-    columns = ", ".join(Incident._meta.get_field(name).column for name in SHOWN_FIELDS)
-    table = Incident._meta.db_table
-    sql = " UNION ALL ".join(
-        f"SELECT end{n}.*, {n} AS kb_end FROM (SELECT {columns} FROM {table} WHERE {condition}"
-        f" ORDER BY started_at DESC, id DESC LIMIT {int(limit)}) AS end{n}"
-        for n, (condition, _, limit) in enumerate(ends)
-    )
-    read: list[list[Incident]] = [[] for _ in ends]
-    for incident in Incident.objects.raw(sql, [parameter for _, parameters, _ in ends for parameter in parameters]):
-        read[incident.kb_end].append(incident)
-    return read
 
 
 def _entries(incidents: list[Incident]) -> list[LastTimeEntry]:

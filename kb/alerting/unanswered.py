@@ -11,11 +11,9 @@ import difflib
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import F
-
-from kb.alerting.history import IncidentHistory, incident_history, postmortems_implicating
+from kb.alerting.history import IncidentHistory, incident_history, postmortems_implicating_latest
 from kb.markdown.syntax import ALERT_NAME
-from kb.models import DOCUMENT_TEXTS, Alert, Entity, Mention, PostMortem, Runbook, entities_named
+from kb.models import Alert, Entity, PostMortem, Runbook, entities_named
 
 POSTMORTEMS_SHOWN = 5
 SUGGESTIONS = 5
@@ -46,22 +44,18 @@ def unanswered_alert(
 ) -> UnansweredAlert:
     """What to show for `name` (`alert` when known), which none of its runbooks (`others`) fits."""
     name = alert.name if alert else name
-    entity = entities_named(name).first()
-    if alert is not None:
-        implicating = postmortems_implicating(alert=alert)
-    elif entity is not None:
-        implicating = PostMortem.objects.filter(
-            archived=False, pk__in=Mention.objects.filter(entity=entity).values("document_id")
-        )
-    else:
-        implicating = PostMortem.objects.none()
+    entities = list(entities_named(name).only("name"))  # two at most, by name
+    entity = entities[0] if entities else None
     return UnansweredAlert(
         name=name,
         alert=alert,
         labels=labels,
         others=others,
-        postmortems=list(
-            implicating.defer(*DOCUMENT_TEXTS).order_by(F("date").desc(nulls_last=True), "title")[:POSTMORTEMS_SHOWN]
+        postmortems=postmortems_implicating_latest(
+            alert_id=alert.pk if alert else None,
+            # An alert's mentions under any of its names (postmortems_implicating); else those of the entity linked.
+            entity_ids=[e.pk for e in entities] if alert else [entity.pk] if entity else [],
+            shown=POSTMORTEMS_SHOWN,
         ),
         incident_history=incident_history(alert=alert) if alert else None,
         entity=entity,

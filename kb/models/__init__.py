@@ -24,7 +24,7 @@ from kb.models.documents import (
     Runbook,
     Section,
 )
-from kb.models.entities import Entity, EntityAlias, EntityKind, Mention, entities_named
+from kb.models.entities import Entity, EntityAlias, EntityKind, Mention, entities_named, entity_ids_named
 from kb.models.feedback import FeedbackAnswer, RunbookFeedback
 from kb.models.gitsync import GitSync, GitSyncAction, GitSyncOutcome
 from kb.models.search import SearchEntry, SearchKind, SearchScope, SearchTerm
@@ -71,5 +71,6 @@ __all__ = [
     "SearchTerm",
     "Section",
     "entities_named",
+    "entity_ids_named",
     "named_any_case",
 ]

@@ -69,6 +69,12 @@ def test_it_shows_the_postmortems_that_implicate_the_alert_newest_first(client, 
     assert "NAS reboot" not in html
 
 
+def test_each_implicating_postmortem_shows_its_date_title_and_summary(client, known):
+    html = client.get(URL).content.decode()
+    assert '<time datetime="2026-04-02">2026-04-02</time> <a href="/postmortems/2026-04-02/">' in html
+    assert f'<p class="snippet">Again {ALERT} for the velero container, at 1Gi.</p>' in html
+
+
 def test_it_shows_the_alerts_incidents_and_links_its_entity_page(client, known):
     incident = received(ago=timedelta(days=3))
     html = client.get(URL).content.decode()
