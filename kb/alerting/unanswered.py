@@ -2,21 +2,29 @@
 about it anyway (its runbooks for other labels, the post-mortems that implicate it, its incidents, its
 entity page, alert names close to it) and where to write the runbook it lacks.
 
-A fixed number of queries, each bounded: at most six, whatever the number of documents and incidents.
+A fixed number of queries, each bounded: at most six, whatever the number of documents and incidents; the
+names of the alerts with runbooks, compared for suggestions, are read once per document write and kept.
 """
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.core.cache import cache
+from django.db.models import Max
+from rapidfuzz import fuzz, process
+
 from kb.alerting.history import IncidentHistory, incident_history, postmortems_implicating_latest
 from kb.markdown.syntax import ALERT_NAME
-from kb.models import Alert, Entity, PostMortem, Runbook, entities_named
+from kb.models import Alert, Document, Entity, PostMortem, Runbook, entities_named
 
 POSTMORTEMS_SHOWN = 5
 SUGGESTIONS = 5
+# How alike a name must be to be suggested: the share of characters two names have in common, in order (0-100).
+SUGGESTED_FROM = 60
+# The names of alerts with runbooks change only with a document written, archived or restored.
+NAMES_SECONDS = 3600
 
 
 @dataclass
@@ -64,7 +72,21 @@ def unanswered_alert(
 
 
 def _close_names(name: str) -> list[str]:
-    names = Alert.objects.filter(runbooks__archived=False).values_list("name", flat=True).distinct()
-    known = {n.lower(): n for n in names}
-    close = difflib.get_close_matches(name.lower(), list(known), n=SUGGESTIONS, cutoff=0.6)
-    return [known[c] for c in close if known[c].lower() != name.lower()]
+    """Names of alerts with runbooks close to `name` (a slip of the finger, a sibling alert), closest first.
+    The names are kept under the newest document write (one index read), not read for every page, and compared
+    by rapidfuzz: at 9,000 alerts with runbooks, reading them took 20 ms and difflib's comparisons 50-280 ms."""
+    names, lowered = _runbook_alert_names()
+    asked = name.lower()
+    found = process.extract(asked, lowered, scorer=fuzz.ratio, score_cutoff=SUGGESTED_FROM, limit=SUGGESTIONS + 1)
+    return [names[index] for key, _score, index in found if key != asked][:SUGGESTIONS]
+
+
+def _runbook_alert_names() -> tuple[list[str], list[str]]:
+    """The names of alerts with runbooks, and the same lower-cased."""
+    newest = Document.objects.aggregate(newest=Max("updated_at"))["newest"]
+
+    def read() -> tuple[list[str], list[str]]:
+        names = sorted(Alert.objects.filter(runbooks__archived=False).values_list("name", flat=True).distinct())
+        return names, [n.lower() for n in names]
+
+    return cache.get_or_set(f"alerts:names-with-runbooks:{newest.timestamp() if newest else 0}", read, NAMES_SECONDS)

@@ -127,8 +127,25 @@ def test_the_overview_takes_four_queries(client, django_assert_num_queries):
         assert client.get("/alerts/DiskFull/?namespace=db&pod=db-0").status_code == 200
 
 
-def test_the_404_page_takes_three_queries(client, velero, django_assert_num_queries):
-    # 1. the alert by name (none); 2. its entity (none, so no post-mortems); 3. the names of alerts with
-    # runbooks, for suggestions
-    with django_assert_num_queries(3):
+def test_the_404_page_takes_three_queries_once_the_names_are_kept(client, velero, django_assert_num_queries):
+    # 1. the alert by name (none); 2. its entity (none, so no post-mortems); 3. the newest document write,
+    # under which the names of alerts with runbooks are kept for suggestions; 4. those names, the first time
+    with django_assert_num_queries(4):
         assert client.get("/alerts/Nope/").status_code == 404
+    with django_assert_num_queries(3):
+        assert client.get("/alerts/NopeEither/").status_code == 404
+    save_runbook("DiskFull", {"namespace": "db"}, slug="disk-full")
+    with django_assert_num_queries(4):  # a runbook written since: the names are read again
+        assert client.get("/alerts/Nope/").status_code == 404
+
+
+def test_an_alert_without_runbook_suggests_the_close_names_that_have_one(client, velero):
+    save_runbook("HomelabPodCrashLooping", {"namespace": "apps"}, slug="crash-looping")
+    save_runbook("PostgresReplicationLagHigh", {"namespace": "db"}, slug="replication-lag")
+    html = client.get("/alerts/HomelabPodOOMKiled/").content.decode()  # a letter missing
+    suggested = html.split('id="suggestions-title"')[1].split("</section>")[0]
+    assert "/alerts/HomelabPodOOMKilled/" in suggested and "PostgresReplicationLagHigh" not in suggested
+    # A runbook written for a new alert is suggested at once: the names are kept only until the next write.
+    save_runbook("HomelabPodOOMKiller", {"namespace": "apps"}, slug="oom-killer")
+    html = client.get("/alerts/HomelabPodOOMKiled/").content.decode()
+    assert "/alerts/HomelabPodOOMKiller/" in html.split('id="suggestions-title"')[1].split("</section>")[0]
