@@ -328,11 +328,15 @@ def test_imports_leave_the_index_in_few_segments_whatever_their_size(tmp_path):
     for n in range(40, 46):  # small ones, a Git sync's: merged in proportion (FTS5 alone: 12 segments)
         importing.import_paths([quasar(n)])
     assert fts5_segments() <= 2
-    for n in range(46, 52):
+    for n in range(46, 52):  # fewer than a quarter of the documents: merged, not rewritten
         quasar(n, "more")
     importing.import_paths([tmp_path / "more"])
+    assert fts5_segments() <= 2
+    for n in range(52, 70):  # a quarter or more: rewritten whole again
+        quasar(n, "most")
+    importing.import_paths([tmp_path / "most"])
     assert fts5_segments() == 1
-    assert len(search(query="quasar", limit=60).hits) == 52
+    assert len(search(query="quasar", limit=80).hits) == 70
 
 
 def test_a_search_asked_again_is_answered_from_what_was_kept_until_the_index_changes(django_assert_num_queries):

@@ -232,7 +232,7 @@ class Sqlite(Engine):
 
     # An import that wrote at least 1/WHOLE_SHARE of the documents stored leaves the index in one segment; a
     # smaller one merges this many pages a document it wrote.
-    WHOLE_SHARE = 16
+    WHOLE_SHARE = 4
     MERGE_PAGES_PER_DOCUMENT = 16
 
     @classmethod
@@ -240,11 +240,14 @@ class Sqlite(Engine):
         """After an import that wrote `documents`: FTS5's segments merged, for work in proportion to what it
         wrote. Every write transaction adds a segment, each searched for each term of each query, and
         FTS5's own merging leaves up to three a level. At 13,000 documents (bench/scaling/search_sql.py):
-        one segment, 7.0 ms of database time a search; 11 left by merges alone, 9.5 ms; 17, 10.2 ms.
-        - An import of a large share of the documents: 'optimize', the whole index rewritten into one
-          segment (1.7 s of CPU at 13,000 documents, a tenth of importing 1/16 of them).
-        - A smaller one (a Git sync of a few files): 'merge' of any two segments of a level (usermerge 2,
-          migration 0021), pages of work in proportion to what it wrote: about one segment a level.
+        one segment, 7.0 ms of database time a search; 11, 9.5 ms; 17, 10.2 ms.
+        - A smaller import (a Git sync of a few files, or 1,000 new documents into 13,000): 'merge' of any two
+          segments of a level (usermerge 2, migration 0021), pages of work in proportion to what it wrote.
+          The 1,000 documents left 17 segments; the merge took 0.14 s and left 4.
+        - An import of a quarter of the documents or more: 'optimize', the whole index rewritten into one
+          segment. It costs in proportion to the documents stored (1.1-2.4 s at 13,000, about 0.1-0.2 ms
+          each; importing one takes ~20 ms), so from a quarter on it is a few percent of the import. At
+          1/16 it was 14%, and made importing into a full knowledge base 1.27-1.31x slower than into an empty one.
         FTS5 takes either command with a page count (ignored by 'optimize'): one statement either way."""
         sql = f"""INSERT INTO kb_searchentry_fts(kb_searchentry_fts, rank) SELECT CASE
             WHEN %s * {cls.WHOLE_SHARE} >= (SELECT COUNT(*) FROM kb_document) THEN 'optimize' ELSE 'merge' END, %s"""
