@@ -269,12 +269,12 @@ class Postgres(Engine):
             )
         )
         # The best row per document or incident first (of sections ranked alike, the first), so that
-        # ts_headline runs once for each.
+        # ts_headline runs once for each; read again by its address, as the candidates' window is.
         sql = f"""
             SELECT document_id, incident_id, scope, url, heading,
                    ts_headline('{POSTGRES_CONFIG}'::regconfig, body, {match_sql}, %s), 0
-            FROM kb_searchentry WHERE id IN (
-                SELECT DISTINCT ON (document_id, incident_id) id FROM kb_searchentry
+            FROM kb_searchentry WHERE ctid IN (
+                SELECT DISTINCT ON (document_id, incident_id) ctid FROM kb_searchentry
                 WHERE (document_id = ANY(%s) OR incident_id = ANY(%s)) AND vector @@ {match_sql}
                 ORDER BY document_id, incident_id, scope = 'section' DESC, ts_rank(%s::float4[], vector, {match_sql}) DESC,
                          id
