@@ -15,6 +15,11 @@ QUERIES searched ROUNDS times, never from a kept answer (each asking has leading
 change the answer's key and nothing else), while what a worker keeps between searches (the index's row count,
 PostgreSQL's common words) stays kept; the median and p95 over QUERIES of each query's median wall time, CPU
 of this process and, on a PostgreSQL server of this machine, CPU of its backend during the search.
+
+`--pages COPY_URL` (PostgreSQL): the pages the statements of the 19 first searches (the first query is the
+warm-up) read from outside shared buffers, and the buffers they touch, by statement, after COPY_URL (a copy of the
+database in the same cluster, only read) pushed the database's pages out as bench/scale.py's writes do; then the
+same warm. `EXPLAIN (ANALYZE, BUFFERS, TIMING OFF)`.
 """
 
 from __future__ import annotations
@@ -92,6 +97,42 @@ def explain(query: str) -> None:
     print("\n".join(str(row[-1]) for row in rows))
 
 
+def pages(copy_url: str) -> None:
+    import psycopg
+
+    from bench.scaling.first_search import EVICT_SQL
+
+    search(query="kept between searches")
+    statements = []
+    for query in QUERIES[1:]:
+        with CaptureQueriesContext(connection) as captured:
+            search(query=query)
+        statements += [executed["sql"] for executed in captured.captured_queries]
+    for state in ("cold", "warm"):
+        if state == "cold":
+            with psycopg.connect(copy_url.replace("postgres://", "postgresql://", 1), autocommit=True) as other:
+                other.execute(EVICT_SQL)
+        figures: dict[str, list[float]] = {}
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) " + sql)
+                plan = cursor.fetchone()[0][0]
+                kind = next(k for k, mark in STATEMENTS if mark in sql)
+                read, hit, ms = figures.setdefault(kind, [0, 0, 0.0])
+                figures[kind] = [
+                    read + plan["Plan"].get("Shared Read Blocks", 0),
+                    hit + plan["Plan"].get("Shared Hit Blocks", 0),
+                    ms + plan["Execution Time"],
+                ]
+        print(f"{state}, {len(QUERIES) - 1} first searches:")
+        for kind, (read, hit, ms) in figures.items():
+            print(f"  {kind}: {read} pages read, {hit} buffers hit, executed in {ms:.1f} ms")
+
+
+# How pages() names a search's statements (the first mark found in its text).
+STATEMENTS = (("stamp", "MAX(id)"), ("counts", "WITH common"), ("candidates", "WITH q AS"), ("snippets", "ts_headline"))
+
+
 def whole(rounds: int) -> None:
     search(query="kept between searches")  # what a worker keeps, kept; its connection opened
     wall: dict[str, list[float]] = {query: [] for query in QUERIES}
@@ -117,7 +158,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--explain", metavar="QUERY")
     parser.add_argument("--whole", metavar="ROUNDS", type=int)
+    parser.add_argument("--pages", metavar="COPY_URL")
     args = parser.parse_args()
+    if args.pages:
+        pages(args.pages)
+        return
     if args.explain:
         explain(args.explain)
         return

@@ -1,0 +1,99 @@
+"""The first-asking row of bench/scale.py's `/api/search` on a database it kept, and where its time goes:
+
+    DATABASE_URL=postgres://…/kb_full python bench/scaling/first_search.py --rounds 4
+    DATABASE_URL=postgres://…/kb_full python bench/scaling/first_search.py --rounds 4 --cold postgres://…/kb_copy
+
+Each round starts gunicorn as deployed (serving.gunicorn: 2 workers, DEBUG off), asks the bench's first query
+(the warm-up) then the 19 others once each on one keep-alive connection, as bench/scale.py does, and prints
+their median and p95 with the CPU the worker (all its threads) and the PostgreSQL backends spent per request,
+then the same 19 asked again (answers kept) and the login page, the floor of any request.
+
+`--cold URL`: before every other round (the first, third…), read URL's search index through its primary key,
+which pushes the measured database's pages out of PostgreSQL's shared buffers, as the writes before bench/scale.py's
+search rows do (URL: a copy of the database in the same cluster, `createdb -T`; it is only read).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import sys
+from pathlib import Path
+from urllib.parse import quote_plus
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+
+from bench.scale import QUERIES, base_env  # noqa: E402
+from bench.scaling import serving  # noqa: E402
+
+EVICT_SQL = (
+    "SET enable_seqscan = off; SET enable_bitmapscan = off; SELECT sum(length(body)) FROM kb_searchentry WHERE id > 0"
+)
+
+
+def cpu_ms(pid: int) -> float:
+    """CPU time of a process, all its threads (gunicorn's gthread workers answer in a pool thread)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except OSError:
+            pass
+    return total / 1e6
+
+
+def per_request(
+    port: int, paths: list[str], conn, workers: list[int], backends: list[int]
+) -> tuple[dict, float, float]:
+    """Median and p95 (ms) of `paths` asked in turn, and the CPU (ms) the workers and the backends spent a request."""
+    before = {pid: cpu_ms(pid) for pid in workers + backends}
+    taken = [serving.get(port, path, conn)[1] * 1000 for path in paths]
+    spent = {pid: (cpu_ms(pid) - before[pid]) / len(paths) for pid in before}
+    return serving.summary(taken), sum(spent[p] for p in workers), sum(spent[p] for p in backends)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--cold", metavar="URL")
+    args = parser.parse_args()
+    url = os.environ["DATABASE_URL"]
+    monitor = psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True)
+    paths = [f"/api/search?q={quote_plus(q)}" for q in QUERIES]
+    log = Path("/tmp/kb-first-search")
+    log.mkdir(exist_ok=True)
+    for n in range(args.rounds):
+        cold = bool(args.cold) and n % 2 == 0
+        if cold:
+            with psycopg.connect(args.cold.replace("postgres://", "postgresql://", 1), autocommit=True) as other:
+                other.execute(EVICT_SQL)
+        with serving.gunicorn(base_env(url), log / "gunicorn.log") as (port, master):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=serving.REQUEST_TIMEOUT_S)
+            serving.get(port, paths[0], conn)  # the warm-up: this worker's connection opened, what it keeps read
+            workers = sorted(serving._tree(master) - {master})
+            backends = [
+                row[0]
+                for row in monitor.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                )
+            ]
+            first, first_worker, first_backend = per_request(port, paths[1:], conn, workers, backends)
+            kept, kept_worker, kept_backend = per_request(port, paths[1:], conn, workers, backends)
+            login, _, _ = per_request(port, ["/accounts/login/"] * 19, conn, workers, backends)
+            conn.close()
+        print(
+            f"round {n} ({'cold' if cold else 'warm'} shared buffers, load {os.getloadavg()[0]:.1f}):"
+            f" first asking median {first['median']:.1f}, p95 {first['p95']:.1f} ms,"
+            f" CPU a request: worker {first_worker:.1f}, PostgreSQL {first_backend:.1f} ms;"
+            f" asked again {kept['median']:.1f} / {kept['p95']:.1f} ms, CPU {kept_worker:.1f} + {kept_backend:.1f};"
+            f" login {login['median']:.1f} / {login['p95']:.1f} ms",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
