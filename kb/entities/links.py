@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db import connection
 from django.db.models.functions import Lower
@@ -53,6 +55,12 @@ def link_entities(text: str, links: Mapping[str, Sequence[Link]]) -> str:
     if not pattern:
         return text
     parts = TAG.split(text)
+    # The names are found once over the whole HTML, not once a piece of text between two tags (a document
+    # has hundreds): an escaped name holds no `<` or `>`, so no match spans a tag, and a tag's `>` before
+    # a piece or its `<` after it bounds a name as the piece's start and end do. Matches inside tags are
+    # passed over with the tags.
+    found = [(m.start(), m.end()) for m in pattern.finditer(text)]
+    starts = [start for start, _ in found]
     out: list[str] = []
     anchor, untouched, in_code = "", 0, False
     linked: set[tuple[str, str]] = set()
@@ -61,14 +69,13 @@ def link_entities(text: str, links: Mapping[str, Sequence[Link]]) -> str:
         link = by_section.get(anchor, {}).get(html.unescape(surface).lower())
         return link if link is not None and (anchor, link.url) not in linked else None
 
-    i = 0
+    i, offset = 0, 0  # `offset`: where parts[i] starts in `text`
     while i < len(parts):
         part = parts[i]
         tag = TAG_NAME.match(part) if part.startswith("<") else None
         if tag:
             closing, name = tag.group(1) == "/", tag.group(2).lower()
-            heading = HEADING_ID.match(part)
-            if heading and not closing:
+            if not closing and part.startswith("<h") and (heading := HEADING_ID.match(part)):
                 anchor = html.unescape(heading.group(1))
             if name in UNTOUCHED:
                 untouched += -1 if closing else 1
@@ -82,6 +89,7 @@ def link_entities(text: str, links: Mapping[str, Sequence[Link]]) -> str:
                         )
                         out.extend(parts[i : i + 3])
                         out.append("</a>")
+                        offset += len(parts[i]) + len(parts[i + 1]) + len(parts[i + 2])
                         i += 3
                         continue
                 in_code = not closing
@@ -89,23 +97,31 @@ def link_entities(text: str, links: Mapping[str, Sequence[Link]]) -> str:
         elif untouched or in_code or not part:
             out.append(part)
         else:
-            out.append(_link_text(part, pattern, wanted, lambda url: linked.add((anchor, url))))
+            first = bisect_left(starts, offset)
+            last = bisect_left(starts, offset + len(part), first)
+            if first == last:
+                out.append(part)
+            else:
+                matches = [(start - offset, end - offset) for start, end in found[first:last]]
+                out.append(_link_text(part, matches, wanted, lambda url: linked.add((anchor, url))))
+        offset += len(part)
         i += 1
     return "".join(out)
 
 
-def _link_text(text: str, pattern: NameFinder, wanted, mark) -> str:
+def _link_text(text: str, matches: list[tuple[int, int]], wanted, mark) -> str:
     pieces, last = [], 0
-    for match in pattern.finditer(text):
-        link = wanted(match.group())
+    for start, end in matches:
+        surface = text[start:end]
+        link = wanted(surface)
         if link is None:
             continue
         mark(link.url)
-        pieces.append(text[last : match.start()])
+        pieces.append(text[last:start])
         pieces.append(
-            f'<a class="entity" href="{html.escape(link.url)}" title="{html.escape(link.title)}">{match.group()}</a>'
+            f'<a class="entity" href="{html.escape(link.url)}" title="{html.escape(link.title)}">{surface}</a>'
         )
-        last = match.end()
+        last = end
     pieces.append(text[last:])
     return "".join(pieces)
 
@@ -123,7 +139,8 @@ def _linked_mentions(document_ids: Iterable[int]):
 def document_html_linked(document: Document) -> str:
     """The document's stored HTML with its entities linked (post-mortem references to the post-mortem)."""
     mentions = _linked_mentions([document.pk])
-    return link_entities(document.html, _links([(m.anchor, m.surface, m.entity) for m in mentions], document=document))
+    linked = [(m.anchor, m.surface, m.entity.name, m.entity.kind) for m in mentions]
+    return link_entities(document.html, _links(linked, document=document))
 
 
 def linked_html_stored(
@@ -135,8 +152,8 @@ def linked_html_stored(
 
     The commands are marked first: marking reads only the text of code, which linking leaves as it is,
     and adds only classes, which linking passes over; `commands_html`, when given, is that marking done."""
-    linked = [(anchor, surface, Entity(name=name, kind=kind)) for anchor, surface, name, kind in mentions]
-    if any(entity.kind == POSTMORTEM for _, _, entity in linked):
+    linked = list(mentions)
+    if any(kind == POSTMORTEM for _, _, _, kind in linked):
         return ""
     marked = commands_html if commands_html is not None else mark_commands(html)
     return link_entities(marked, _links(linked, document=None))
@@ -202,14 +219,18 @@ def parsed_html_linked(parsed: ParsedDocument) -> str:
     findings = [f for f in extract_parsed(parsed, vocabulary=vocabulary_load()) if f.count > 0]
     keys = {f.name.lower() for f in findings}
     known = {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=keys, ignored=False)}
-    mentions = [(f.anchor, f.surface, known[f.name.lower()]) for f in findings if f.name.lower() in known]
+    mentions = [
+        (f.anchor, f.surface, known[f.name.lower()].name, known[f.name.lower()].kind)
+        for f in findings
+        if f.name.lower() in known
+    ]
     return link_entities(parsed.html, _links(mentions, document=None))
 
 
-def _links(mentions: list[tuple[str, str, Entity]], *, document: Document | None) -> dict[str, list[Link]]:
-    """Links by section anchor, from (anchor, surface, entity); a reference to a post-mortem by date links to
-    the post-mortem when exactly one other than `document` is of that day, else to the entity."""
-    days = {reference_date(entity.name) for _, _, entity in mentions if entity.kind == POSTMORTEM} - {None}
+def _links(mentions: list[tuple[str, str, str, str]], *, document: Document | None) -> dict[str, list[Link]]:
+    """Links by section anchor, from (anchor, surface, entity name, entity kind); a reference to a post-mortem by
+    date links to the post-mortem when exactly one other than `document` is of that day, else to the entity."""
+    days = {reference_date(name) for _, _, name, kind in mentions if kind == POSTMORTEM} - {None}
     postmortems: dict = {}
     if days:
         others = PostMortem.objects.filter(date__in=days, archived=False)
@@ -218,11 +239,19 @@ def _links(mentions: list[tuple[str, str, Entity]], *, document: Document | None
         for pm in others.only("kind", "slug", "date"):
             postmortems.setdefault(pm.date, []).append(pm)
     links: dict[str, list[Link]] = {}
-    for anchor, surface, entity in mentions:
-        url, title = entity.get_absolute_url(), f"{entity.get_kind_display()} {entity.name}"
-        if entity.kind == POSTMORTEM:
-            same_day = postmortems.get(reference_date(entity.name), [])
+    for anchor, surface, name, kind in mentions:
+        url, title = _entity_link(name, kind)
+        if kind == POSTMORTEM:
+            same_day = postmortems.get(reference_date(name), [])
             if len(same_day) == 1:
                 url, title = same_day[0].get_absolute_url(), f"post-mortem of {same_day[0].date.isoformat()}"
         links.setdefault(anchor, []).append(Link(surface, url, title))
     return links
+
+
+@lru_cache(maxsize=65536)
+def _entity_link(name: str, kind: str) -> tuple[str, str]:
+    """An entity's link and title, from its name and kind alone: an import links the same entities in
+    document after document (a model instance a mention was a tenth of storing the linked HTML)."""
+    entity = Entity(name=name, kind=kind)
+    return entity.get_absolute_url(), f"{entity.get_kind_display()} {name}"
