@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import html
 import re
-from bisect import bisect_left
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 from django.db import connection
 from django.db.models.functions import Lower
@@ -54,76 +55,98 @@ def link_entities(text: str, links: Mapping[str, Sequence[Link]]) -> str:
     pattern = NameFinder(html.escape(link.surface, quote=False) for section in links.values() for link in section)
     if not pattern:
         return text
-    parts = TAG.split(text)
-    # The names are found once over the whole HTML, not once a piece of text between two tags (a document
-    # has hundreds): an escaped name holds no `<` or `>`, so no match spans a tag, and a tag's `>` before
-    # a piece or its `<` after it bounds a name as the piece's start and end do. Matches inside tags are
-    # passed over with the tags.
-    found = [(m.start(), m.end()) for m in pattern.finditer(text)]
-    starts = [start for start, _ in found]
-    out: list[str] = []
-    anchor, untouched, in_code = "", 0, False
-    linked: set[tuple[str, str]] = set()
-
-    def wanted(surface: str) -> Link | None:
-        link = by_section.get(anchor, {}).get(html.unescape(surface).lower())
-        return link if link is not None and (anchor, link.url) not in linked else None
-
-    i, offset = 0, 0  # `offset`: where parts[i] starts in `text`
-    while i < len(parts):
-        part = parts[i]
-        tag = TAG_NAME.match(part) if part.startswith("<") else None
-        if tag:
-            closing, name = tag.group(1) == "/", tag.group(2).lower()
-            if not closing and part.startswith("<h") and (heading := HEADING_ID.match(part)):
-                anchor = html.unescape(heading.group(1))
-            if name in UNTOUCHED:
-                untouched += -1 if closing else 1
-            elif name == "code" and not untouched:
-                if not closing and i + 2 < len(parts) and parts[i + 2].lower() == "</code>":
-                    link = wanted(parts[i + 1].strip())
-                    if link:
-                        linked.add((anchor, link.url))
-                        out.append(
-                            f'<a class="entity" href="{html.escape(link.url)}" title="{html.escape(link.title)}">'
-                        )
-                        out.extend(parts[i : i + 3])
-                        out.append("</a>")
-                        offset += len(parts[i]) + len(parts[i + 1]) + len(parts[i + 2])
-                        i += 3
-                        continue
-                in_code = not closing
-            out.append(part)
-        elif untouched or in_code or not part:
-            out.append(part)
-        else:
-            first = bisect_left(starts, offset)
-            last = bisect_left(starts, offset + len(part), first)
-            if first == last:
-                out.append(part)
-            else:
-                matches = [(start - offset, end - offset) for start, end in found[first:last]]
-                out.append(_link_text(part, matches, wanted, lambda url: linked.add((anchor, url))))
-        offset += len(part)
-        i += 1
-    return "".join(out)
+    # A document's HTML is hundreds of pieces between tags: only the names found and the few tags that steer
+    # the linking are looked at, in the order of the text, not every piece. The names are found once over
+    # the whole HTML: an escaped name holds no `<` or `>`, so no match spans a tag, and a tag's `>` before
+    # a piece or its `<` after it bounds a name as the piece's start and end do.
+    linking = _Linking(text, TAG.split(text), by_section)
+    names = [(linking.part_at(m.start()), m.start(), m.end()) for m in pattern.finditer(text)]
+    k = 0
+    for i in linking.steering():
+        while k < len(names) and names[k][0] < i:
+            linking.name(*names[k])
+            k += 1
+        linking.tag(i)
+    for found in names[k:]:
+        linking.name(*found)
+    return linking.result()
 
 
-def _link_text(text: str, matches: list[tuple[int, int]], wanted, mark) -> str:
-    pieces, last = [], 0
-    for start, end in matches:
-        surface = text[start:end]
-        link = wanted(surface)
-        if link is None:
-            continue
-        mark(link.url)
-        pieces.append(text[last:start])
-        pieces.append(
-            f'<a class="entity" href="{html.escape(link.url)}" title="{html.escape(link.title)}">{surface}</a>'
-        )
-        last = end
-    pieces.append(text[last:])
-    return "".join(pieces)
+# The tags `_Linking.tag` acts on: TAG_NAME's name is one of these, whatever its case, or HEADING_ID may match.
+STEERING = re.compile(r"<\s*/?\s*(?ai:a|pre|h[1-6]|script|style|textarea|code)(?![a-zA-Z0-9])|<h[1-6]")
+
+
+class _Linking:
+    """One pass of `link_entities` over `text`, split at its tags into `parts` (text, tag, text…): the
+    section, the tags that leave text alone, the links made, and the edits to the text (start, end, new)."""
+
+    def __init__(self, text: str, parts: list[str], by_section: dict[str, dict[str, Link]]):
+        self.text, self.parts, self.by_section = text, parts, by_section
+        self.starts = list(accumulate(map(len, parts), initial=0))  # where each part starts in `text`
+        self.anchor, self.untouched, self.in_code = "", 0, False
+        self.linked: set[tuple[str, str]] = set()
+        self.edits: list[tuple[int, int, str]] = []
+        self.consumed = -1  # the last part of a code span linked whole
+
+    def steering(self) -> list[int]:
+        """The parts that are tags `tag` acts on, in order: a tag is an odd part, or the last part when a `<`
+        has no `>` after it."""
+        parts = self.parts
+        steering = [i for i in range(1, len(parts), 2) if STEERING.match(parts[i])]
+        return steering + [len(parts) - 1] if len(parts) % 2 and STEERING.match(parts[-1]) else steering
+
+    def part_at(self, offset: int) -> int:
+        return bisect_right(self.starts, offset) - 1
+
+    def wanted(self, surface: str) -> Link | None:
+        link = self.by_section.get(self.anchor, {}).get(html.unescape(surface).lower())
+        return link if link is not None and (self.anchor, link.url) not in self.linked else None
+
+    def tag(self, i: int) -> None:
+        if i <= self.consumed:
+            return
+        parts, part = self.parts, self.parts[i]
+        tag = TAG_NAME.match(part)
+        closing, name = tag.group(1) == "/", tag.group(2).lower()
+        if not closing and (heading := HEADING_ID.match(part)):
+            self.anchor = html.unescape(heading.group(1))
+        if name in UNTOUCHED:
+            self.untouched += -1 if closing else 1
+        elif name == "code" and not self.untouched:
+            if not closing and i + 2 < len(parts) and parts[i + 2].lower() == "</code>":
+                link = self.wanted(parts[i + 1].strip())
+                if link:
+                    # A code span that is exactly a name: the link goes around the code.
+                    self.linked.add((self.anchor, link.url))
+                    self.edits.append((self.starts[i], self.starts[i], _opening(link)))
+                    self.edits.append((self.starts[i + 3], self.starts[i + 3], "</a>"))
+                    self.consumed = i + 2
+                    return
+            self.in_code = not closing
+
+    def name(self, i: int, start: int, end: int) -> None:
+        """A name found at `start:end` of the text, in its part `i`."""
+        part = self.parts[i]
+        if i <= self.consumed or self.untouched or self.in_code or (part[0] == "<" and TAG_NAME.match(part)):
+            return
+        surface = self.text[start:end]
+        link = self.wanted(surface)
+        if link is not None:
+            self.linked.add((self.anchor, link.url))
+            self.edits.append((start, end, f"{_opening(link)}{surface}</a>"))
+
+    def result(self) -> str:
+        out, last = [], 0
+        for start, end, new in self.edits:
+            out.append(self.text[last:start])
+            out.append(new)
+            last = end
+        out.append(self.text[last:])
+        return "".join(out)
+
+
+def _opening(link: Link) -> str:
+    return f'<a class="entity" href="{html.escape(link.url)}" title="{html.escape(link.title)}">'
 
 
 def _linked_mentions(document_ids: Iterable[int]):
