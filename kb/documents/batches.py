@@ -26,6 +26,7 @@ from kb.entities.links import linked_html_write
 from kb.entities.mentions import MentionsLater
 from kb.markdown.commands import mark_commands
 from kb.markdown.parsing import ParsedDocument
+from kb.models.rows import NewRow
 from kb.search import SearchWords, search_documents_naming
 
 
@@ -54,7 +55,7 @@ class Ahead:
 class SaveBatch:
     def __init__(self) -> None:
         # Rows of the batch's documents, inserted at `flush`: a bulk insert per table, not one a document.
-        self.rows: list[Model] = []
+        self.rows: list[Model | NewRow] = []
         self.incidents = IncidentFacts(rows=self.rows)
         self.words = SearchWords()
         self.mentions = MentionsLater(rows=self.rows)
@@ -137,13 +138,13 @@ class SaveBatch:
         self.mentions.write(vocabulary=vocabulary, naming=_documents_naming)
 
 
-def rows_insert(rows: list[Model]) -> None:
-    """New rows of several tables (whose foreign keys are already stored): one statement per table.
-    `bulk_create` compiled a parameter per field and row through the ORM, a fifth of an import's CPU;
-    the rows' primary keys are not read back (nothing reads them)."""
-    by_model: dict[type[Model], list[Model]] = {}
+def rows_insert(rows: list[Model | NewRow]) -> None:
+    """New rows of several tables (whose foreign keys are already stored), model instances or `NewRow`s:
+    one statement per table. `bulk_create` compiled a parameter per field and row through the ORM, a fifth
+    of an import's CPU; the rows' primary keys are not read back (nothing reads them)."""
+    by_model: dict[type[Model], list[Model | NewRow]] = {}
     for row in rows:
-        by_model.setdefault(type(row), []).append(row)
+        by_model.setdefault(row.model if type(row) is NewRow else type(row), []).append(row)
     # The connection itself, not `django.db.connection`: each of the proxy's attributes is looked up
     # per thread, and the fields read it once per value (a twentieth of an import's time).
     connection = connections[DEFAULT_DB_ALIAS]
@@ -195,13 +196,27 @@ def _as_is(field: Field) -> tuple[type, ...]:
     return AS_IS.get((field.target_field if field.is_relation else field).get_internal_type(), ())
 
 
-def _values(row: Model, plan: list[tuple[Field, str, tuple[type, ...]]], connection) -> list:
+def _values(row: Model | NewRow, plan: list[tuple[Field, str, tuple[type, ...]]], connection) -> list:
+    if type(row) is NewRow:
+        return _new_row_values(row.values, plan, connection)
     values = []
     for field, attname, as_is in plan:
         if as_is and ((value := getattr(row, attname)) is None or type(value) in as_is):
             values.append(value)
         else:
             values.append(field.get_db_prep_save(field.pre_save(row, True), connection))
+    return values
+
+
+def _new_row_values(given: dict, plan: list[tuple[Field, str, tuple[type, ...]]], connection) -> list:
+    # What `_values` reads from an instance: the value given or the field's default (`pre_save` of a field
+    # that is not `auto_now` is the value itself).
+    values = []
+    for field, attname, as_is in plan:
+        value = given[attname] if attname in given else field.get_default()
+        values.append(
+            value if as_is and (value is None or type(value) in as_is) else field.get_db_prep_save(value, connection)
+        )
     return values
 
 

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
+from typing import Any
 
 from django.db import connection
 from django.db.models.functions import Lower
@@ -185,17 +186,17 @@ def linked_html_stored(
 def links_store(
     *,
     document: Document,
-    mentions: Sequence[Mention],
+    mentions: Sequence[tuple[Entity, Mapping[str, Any]]],
     later: dict[int, str] | None = None,
     commands_html: str | None = None,
 ) -> None:
-    """Stores the document's linked HTML from the mentions just written (their entities loaded): one
-    UPDATE, or with `later` (a batch of saves) left there by document id for `linked_html_write`.
-    `commands_html`: its HTML with the commands marked, when already done."""
-    shown = sorted((m for m in mentions if m.count > 0 and not m.entity.ignored), key=lambda m: m.position)
+    """Stores the document's linked HTML from the mentions just written, each its entity and its values
+    (Mention's fields): one UPDATE, or with `later` (a batch of saves) left there by document id for
+    `linked_html_write`. `commands_html`: its HTML with the commands marked, when already done."""
+    shown = sorted(((e, m) for e, m in mentions if m["count"] > 0 and not e.ignored), key=lambda em: em[1]["position"])
     document.linked_html = linked_html_stored(
         document.html,
-        [(m.anchor, m.surface, m.entity.name, m.entity.kind) for m in shown],
+        [(m["anchor"], m["surface"], entity.name, entity.kind) for entity, m in shown],
         commands_html=commands_html,
     )
     if later is not None:
