@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from kb.alerting.facts import FACT_FIELDS, facts_apply, incidents_with_facts
 from kb.models import Alert, Document, Incident, IncidentOrigin
+from kb.models.rows import NewRow
 from kb.search import search_index_incidents
 
 
@@ -103,7 +104,7 @@ class IncidentFacts:
         by_reference = existing | {i.reference: i for i in new}
         link = Incident.documents.through
         self.rows.extend(
-            link(incident_id=by_reference[ref].pk, document_id=document_id)
+            NewRow(link, {"incident_id": by_reference[ref].pk, "document_id": document_id})
             for document_id, named in self.naming
             for ref in named
         )
@@ -146,7 +147,7 @@ def document_incidents_save(
     named = [*existing.values(), *new]
     if created and later is not None:
         link = Incident.documents.through
-        later.rows.extend(link(incident_id=incident.pk, document_id=document.pk) for incident in named)
+        later.rows.extend(NewRow(link, {"incident_id": incident.pk, "document_id": document.pk}) for incident in named)
     elif created:
         document.incidents_named.add(*named)
     else:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.utils import CursorDebugWrapper
-from django.db.models import Field, Model
+from django.db.models import Model
 
 from kb.alerting.incidents import IncidentFacts
 from kb.entities.extraction import Evidence, Vocabulary, document_subject, evidence_of
@@ -26,6 +26,7 @@ from kb.entities.links import linked_html_write
 from kb.entities.mentions import MentionsLater
 from kb.markdown.commands import mark_commands
 from kb.markdown.parsing import ParsedDocument
+from kb.models.rows import NewRow, insert_plan, row_values
 from kb.search import SearchWords, search_documents_naming
 
 
@@ -54,7 +55,7 @@ class Ahead:
 class SaveBatch:
     def __init__(self) -> None:
         # Rows of the batch's documents, inserted at `flush`: a bulk insert per table, not one a document.
-        self.rows: list[Model] = []
+        self.rows: list[Model | NewRow] = []
         self.incidents = IncidentFacts(rows=self.rows)
         self.words = SearchWords()
         self.mentions = MentionsLater(rows=self.rows)
@@ -137,13 +138,13 @@ class SaveBatch:
         self.mentions.write(vocabulary=vocabulary, naming=_documents_naming)
 
 
-def rows_insert(rows: list[Model]) -> None:
-    """New rows of several tables (whose foreign keys are already stored): one statement per table.
-    `bulk_create` compiled a parameter per field and row through the ORM, a fifth of an import's CPU;
-    the rows' primary keys are not read back (nothing reads them)."""
-    by_model: dict[type[Model], list[Model]] = {}
+def rows_insert(rows: list[Model | NewRow]) -> None:
+    """New rows of several tables (whose foreign keys are already stored), model instances or `NewRow`s:
+    one statement per table. `bulk_create` compiled a parameter per field and row through the ORM, a fifth
+    of an import's CPU; the rows' primary keys are not read back (nothing reads them)."""
+    by_model: dict[type[Model], list[Model | NewRow]] = {}
     for row in rows:
-        by_model.setdefault(type(row), []).append(row)
+        by_model.setdefault(row.model if type(row) is NewRow else type(row), []).append(row)
     # The connection itself, not `django.db.connection`: each of the proxy's attributes is looked up
     # per thread, and the fields read it once per value (a twentieth of an import's time).
     connection = connections[DEFAULT_DB_ALIAS]
@@ -153,8 +154,8 @@ def rows_insert(rows: list[Model]) -> None:
             meta = model._meta
             fields = [f for f in meta.concrete_fields if not f.primary_key and not getattr(f, "generated", False)]
             table, columns = quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
-            plan = [(f, f.attname, _as_is(f)) for f in fields]
-            values = (_values(row, plan, connection) for row in same)
+            plan = insert_plan(fields)
+            values = (row_values(row, plan, connection) for row in same)
             if connection.vendor == "postgresql":
                 _copy(connection, cursor, f"COPY {table} ({columns}) FROM STDIN", values)
             else:
@@ -171,38 +172,6 @@ def _copy(connection, cursor, sql: str, values: Iterator[list]) -> None:
     with logged, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
         for row in values:
             copy.write_row(row)
-
-
-# The fields whose value of exactly these types (or None) `get_db_prep_save` hands over as it is: read
-# straight from the row, a call chain less a field and row (a third of the inserts' Python time).
-AS_IS: dict[str, tuple[type, ...]] = {
-    "CharField": (str,),
-    "SlugField": (str,),
-    "TextField": (str,),
-    "IntegerField": (int,),
-    "PositiveIntegerField": (int,),
-    "PositiveSmallIntegerField": (int,),
-    "SmallIntegerField": (int,),
-    "BooleanField": (bool,),
-    # The targets of foreign keys.
-    "AutoField": (int,),
-    "BigAutoField": (int,),
-}
-
-
-def _as_is(field: Field) -> tuple[type, ...]:
-    # A foreign key's value is its target's: an integer id here.
-    return AS_IS.get((field.target_field if field.is_relation else field).get_internal_type(), ())
-
-
-def _values(row: Model, plan: list[tuple[Field, str, tuple[type, ...]]], connection) -> list:
-    values = []
-    for field, attname, as_is in plan:
-        if as_is and ((value := getattr(row, attname)) is None or type(value) in as_is):
-            values.append(value)
-        else:
-            values.append(field.get_db_prep_save(field.pre_save(row, True), connection))
-    return values
 
 
 def _documents_naming(names: list[str]) -> set[int]:

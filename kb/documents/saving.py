@@ -30,6 +30,7 @@ from kb.models import (
     Section,
 )
 from kb.models.constraints import names_inserted
+from kb.models.rows import NewRow
 from kb.search import search_documents_naming, search_index_update
 
 
@@ -311,13 +312,16 @@ def _replace_parts(document: Document, parsed: ParsedDocument, *, created: bool,
     if not created:
         document.sections.all().delete()
     rows.extend(
-        Section(
-            document=document,
-            position=i,
-            heading=s.heading[:500],
-            level=s.level,
-            anchor=s.anchor[:200],
-            markdown=s.markdown,
+        NewRow(
+            Section,
+            {
+                "document_id": document.pk,
+                "position": i,
+                "heading": s.heading[:500],
+                "level": s.level,
+                "anchor": s.anchor[:200],
+                "markdown": s.markdown,
+            },
         )
         for i, s in enumerate(parsed.sections)
     )
@@ -325,15 +329,18 @@ def _replace_parts(document: Document, parsed: ParsedDocument, *, created: bool,
         if not created:
             document.resolution_entries.all().delete()
         rows.extend(
-            ResolutionEntry(
-                runbook=document,
-                position=i,
-                date=r.date,
-                incidents=r.incidents,
-                old=r.old[:500],
-                new=r.new[:500],
-                notes=r.notes,
-                cells=r.cells,
+            NewRow(
+                ResolutionEntry,
+                {
+                    "runbook_id": document.pk,
+                    "position": i,
+                    "date": r.date,
+                    "incidents": r.incidents,
+                    "old": r.old[:500],
+                    "new": r.new[:500],
+                    "notes": r.notes,
+                    "cells": r.cells,
+                },
             )
             for i, r in enumerate(parsed.resolution_history)
         )
@@ -342,10 +349,23 @@ def _replace_parts(document: Document, parsed: ParsedDocument, *, created: bool,
             document.follow_ups.all().delete()
             document.lessons.all().delete()
         rows.extend(
-            FollowUp(postmortem=document, position=i, text=f.text, status=f.status, owner=f.owner[:200], due=f.due)
+            NewRow(
+                FollowUp,
+                {
+                    "postmortem_id": document.pk,
+                    "position": i,
+                    "text": f.text,
+                    "status": f.status,
+                    "owner": f.owner[:200],
+                    "due": f.due,
+                },
+            )
             for i, f in enumerate(parsed.follow_ups)
         )
-        rows.extend(Lesson(postmortem=document, position=i, text=text) for i, text in enumerate(parsed.lessons))
+        rows.extend(
+            NewRow(Lesson, {"postmortem_id": document.pk, "position": i, "text": text})
+            for i, text in enumerate(parsed.lessons)
+        )
 
 
 def _link_incidents(document: Document, parsed: ParsedDocument, *, created: bool, batch: SaveBatch | None) -> None:

@@ -275,15 +275,15 @@ def extract(
     for (n, start), hit in evidence.items():
         if hit.name.lower() in names:
             occurrences[(n, start)] = (hit.end, hit.surface, hit.name.lower())
-    pattern = NameFinder(names)
-    for n, passage in enumerate(all_passages):
-        for match in pattern.finditer(passage.text):
-            surface, key = match.group(), match.group().lower()
-            if key not in names or (n, match.start()) in occurrences:
-                continue
-            if is_plain_word(surface) and surface not in passage.spans and not (key == (subject or "").lower()):
-                continue
-            occurrences[(n, match.start())] = (match.end(), surface, key)
+    for n, start, end in NameFinder(names).finditer_each([passage.text for passage in all_passages]):
+        passage = all_passages[n]
+        surface = passage.text[start:end]
+        key = surface.lower()
+        if key not in names or (n, start) in occurrences:
+            continue
+        if is_plain_word(surface) and surface not in passage.spans and not (key == (subject or "").lower()):
+            continue
+        occurrences[(n, start)] = (end, surface, key)
     for n, hit in references:
         resolved = vocabulary.resolve(hit.name, hit.kind)
         if resolved:

@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
+from typing import Any
 
 from django.db import connection
 from django.db.models.functions import Lower
@@ -52,62 +56,98 @@ def link_entities(text: str, links: Mapping[str, Sequence[Link]]) -> str:
     pattern = NameFinder(html.escape(link.surface, quote=False) for section in links.values() for link in section)
     if not pattern:
         return text
-    parts = TAG.split(text)
-    out: list[str] = []
-    anchor, untouched, in_code = "", 0, False
-    linked: set[tuple[str, str]] = set()
-
-    def wanted(surface: str) -> Link | None:
-        link = by_section.get(anchor, {}).get(html.unescape(surface).lower())
-        return link if link is not None and (anchor, link.url) not in linked else None
-
-    i = 0
-    while i < len(parts):
-        part = parts[i]
-        tag = TAG_NAME.match(part) if part.startswith("<") else None
-        if tag:
-            closing, name = tag.group(1) == "/", tag.group(2).lower()
-            heading = HEADING_ID.match(part)
-            if heading and not closing:
-                anchor = html.unescape(heading.group(1))
-            if name in UNTOUCHED:
-                untouched += -1 if closing else 1
-            elif name == "code" and not untouched:
-                if not closing and i + 2 < len(parts) and parts[i + 2].lower() == "</code>":
-                    link = wanted(parts[i + 1].strip())
-                    if link:
-                        linked.add((anchor, link.url))
-                        out.append(
-                            f'<a class="entity" href="{html.escape(link.url)}" title="{html.escape(link.title)}">'
-                        )
-                        out.extend(parts[i : i + 3])
-                        out.append("</a>")
-                        i += 3
-                        continue
-                in_code = not closing
-            out.append(part)
-        elif untouched or in_code or not part:
-            out.append(part)
-        else:
-            out.append(_link_text(part, pattern, wanted, lambda url: linked.add((anchor, url))))
-        i += 1
-    return "".join(out)
+    # A document's HTML is hundreds of pieces between tags: only the names found and the few tags that steer
+    # the linking are looked at, in the order of the text, not every piece. The names are found once over
+    # the whole HTML: an escaped name holds no `<` or `>`, so no match spans a tag, and a tag's `>` before
+    # a piece or its `<` after it bounds a name as the piece's start and end do.
+    linking = _Linking(text, TAG.split(text), by_section)
+    names = [(linking.part_at(m.start()), m.start(), m.end()) for m in pattern.finditer(text)]
+    k = 0
+    for i in linking.steering():
+        while k < len(names) and names[k][0] < i:
+            linking.name(*names[k])
+            k += 1
+        linking.tag(i)
+    for found in names[k:]:
+        linking.name(*found)
+    return linking.result()
 
 
-def _link_text(text: str, pattern: NameFinder, wanted, mark) -> str:
-    pieces, last = [], 0
-    for match in pattern.finditer(text):
-        link = wanted(match.group())
-        if link is None:
-            continue
-        mark(link.url)
-        pieces.append(text[last : match.start()])
-        pieces.append(
-            f'<a class="entity" href="{html.escape(link.url)}" title="{html.escape(link.title)}">{match.group()}</a>'
-        )
-        last = match.end()
-    pieces.append(text[last:])
-    return "".join(pieces)
+# The tags `_Linking.tag` acts on: TAG_NAME's name is one of these, whatever its case, or HEADING_ID may match.
+STEERING = re.compile(r"<\s*/?\s*(?ai:a|pre|h[1-6]|script|style|textarea|code)(?![a-zA-Z0-9])|<h[1-6]")
+
+
+class _Linking:
+    """One pass of `link_entities` over `text`, split at its tags into `parts` (text, tag, text…): the
+    section, the tags that leave text alone, the links made, and the edits to the text (start, end, new)."""
+
+    def __init__(self, text: str, parts: list[str], by_section: dict[str, dict[str, Link]]):
+        self.text, self.parts, self.by_section = text, parts, by_section
+        self.starts = list(accumulate(map(len, parts), initial=0))  # where each part starts in `text`
+        self.anchor, self.untouched, self.in_code = "", 0, False
+        self.linked: set[tuple[str, str]] = set()
+        self.edits: list[tuple[int, int, str]] = []
+        self.consumed = -1  # the last part of a code span linked whole
+
+    def steering(self) -> list[int]:
+        """The parts that are tags `tag` acts on, in order: a tag is an odd part, or the last part when a `<`
+        has no `>` after it."""
+        parts = self.parts
+        steering = [i for i in range(1, len(parts), 2) if STEERING.match(parts[i])]
+        return steering + [len(parts) - 1] if len(parts) % 2 and STEERING.match(parts[-1]) else steering
+
+    def part_at(self, offset: int) -> int:
+        return bisect_right(self.starts, offset) - 1
+
+    def wanted(self, surface: str) -> Link | None:
+        link = self.by_section.get(self.anchor, {}).get(html.unescape(surface).lower())
+        return link if link is not None and (self.anchor, link.url) not in self.linked else None
+
+    def tag(self, i: int) -> None:
+        if i <= self.consumed:
+            return
+        parts, part = self.parts, self.parts[i]
+        tag = TAG_NAME.match(part)
+        closing, name = tag.group(1) == "/", tag.group(2).lower()
+        if not closing and (heading := HEADING_ID.match(part)):
+            self.anchor = html.unescape(heading.group(1))
+        if name in UNTOUCHED:
+            self.untouched += -1 if closing else 1
+        elif name == "code" and not self.untouched:
+            if not closing and i + 2 < len(parts) and parts[i + 2].lower() == "</code>":
+                link = self.wanted(parts[i + 1].strip())
+                if link:
+                    # A code span that is exactly a name: the link goes around the code.
+                    self.linked.add((self.anchor, link.url))
+                    self.edits.append((self.starts[i], self.starts[i], _opening(link)))
+                    self.edits.append((self.starts[i + 3], self.starts[i + 3], "</a>"))
+                    self.consumed = i + 2
+                    return
+            self.in_code = not closing
+
+    def name(self, i: int, start: int, end: int) -> None:
+        """A name found at `start:end` of the text, in its part `i`."""
+        part = self.parts[i]
+        if i <= self.consumed or self.untouched or self.in_code or (part[0] == "<" and TAG_NAME.match(part)):
+            return
+        surface = self.text[start:end]
+        link = self.wanted(surface)
+        if link is not None:
+            self.linked.add((self.anchor, link.url))
+            self.edits.append((start, end, f"{_opening(link)}{surface}</a>"))
+
+    def result(self) -> str:
+        out, last = [], 0
+        for start, end, new in self.edits:
+            out.append(self.text[last:start])
+            out.append(new)
+            last = end
+        out.append(self.text[last:])
+        return "".join(out)
+
+
+def _opening(link: Link) -> str:
+    return f'<a class="entity" href="{html.escape(link.url)}" title="{html.escape(link.title)}">'
 
 
 def _linked_mentions(document_ids: Iterable[int]):
@@ -123,7 +163,8 @@ def _linked_mentions(document_ids: Iterable[int]):
 def document_html_linked(document: Document) -> str:
     """The document's stored HTML with its entities linked (post-mortem references to the post-mortem)."""
     mentions = _linked_mentions([document.pk])
-    return link_entities(document.html, _links([(m.anchor, m.surface, m.entity) for m in mentions], document=document))
+    linked = [(m.anchor, m.surface, m.entity.name, m.entity.kind) for m in mentions]
+    return link_entities(document.html, _links(linked, document=document))
 
 
 def linked_html_stored(
@@ -135,8 +176,8 @@ def linked_html_stored(
 
     The commands are marked first: marking reads only the text of code, which linking leaves as it is,
     and adds only classes, which linking passes over; `commands_html`, when given, is that marking done."""
-    linked = [(anchor, surface, Entity(name=name, kind=kind)) for anchor, surface, name, kind in mentions]
-    if any(entity.kind == POSTMORTEM for _, _, entity in linked):
+    linked = list(mentions)
+    if any(kind == POSTMORTEM for _, _, _, kind in linked):
         return ""
     marked = commands_html if commands_html is not None else mark_commands(html)
     return link_entities(marked, _links(linked, document=None))
@@ -145,17 +186,17 @@ def linked_html_stored(
 def links_store(
     *,
     document: Document,
-    mentions: Sequence[Mention],
+    mentions: Sequence[tuple[Entity, Mapping[str, Any]]],
     later: dict[int, str] | None = None,
     commands_html: str | None = None,
 ) -> None:
-    """Stores the document's linked HTML from the mentions just written (their entities loaded): one
-    UPDATE, or with `later` (a batch of saves) left there by document id for `linked_html_write`.
-    `commands_html`: its HTML with the commands marked, when already done."""
-    shown = sorted((m for m in mentions if m.count > 0 and not m.entity.ignored), key=lambda m: m.position)
+    """Stores the document's linked HTML from the mentions just written, each its entity and its values
+    (Mention's fields): one UPDATE, or with `later` (a batch of saves) left there by document id for
+    `linked_html_write`. `commands_html`: its HTML with the commands marked, when already done."""
+    shown = sorted(((e, m) for e, m in mentions if m["count"] > 0 and not e.ignored), key=lambda em: em[1]["position"])
     document.linked_html = linked_html_stored(
         document.html,
-        [(m.anchor, m.surface, m.entity.name, m.entity.kind) for m in shown],
+        [(m["anchor"], m["surface"], entity.name, entity.kind) for entity, m in shown],
         commands_html=commands_html,
     )
     if later is not None:
@@ -202,14 +243,18 @@ def parsed_html_linked(parsed: ParsedDocument) -> str:
     findings = [f for f in extract_parsed(parsed, vocabulary=vocabulary_load()) if f.count > 0]
     keys = {f.name.lower() for f in findings}
     known = {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=keys, ignored=False)}
-    mentions = [(f.anchor, f.surface, known[f.name.lower()]) for f in findings if f.name.lower() in known]
+    mentions = [
+        (f.anchor, f.surface, known[f.name.lower()].name, known[f.name.lower()].kind)
+        for f in findings
+        if f.name.lower() in known
+    ]
     return link_entities(parsed.html, _links(mentions, document=None))
 
 
-def _links(mentions: list[tuple[str, str, Entity]], *, document: Document | None) -> dict[str, list[Link]]:
-    """Links by section anchor, from (anchor, surface, entity); a reference to a post-mortem by date links to
-    the post-mortem when exactly one other than `document` is of that day, else to the entity."""
-    days = {reference_date(entity.name) for _, _, entity in mentions if entity.kind == POSTMORTEM} - {None}
+def _links(mentions: list[tuple[str, str, str, str]], *, document: Document | None) -> dict[str, list[Link]]:
+    """Links by section anchor, from (anchor, surface, entity name, entity kind); a reference to a post-mortem by
+    date links to the post-mortem when exactly one other than `document` is of that day, else to the entity."""
+    days = {reference_date(name) for _, _, name, kind in mentions if kind == POSTMORTEM} - {None}
     postmortems: dict = {}
     if days:
         others = PostMortem.objects.filter(date__in=days, archived=False)
@@ -218,11 +263,19 @@ def _links(mentions: list[tuple[str, str, Entity]], *, document: Document | None
         for pm in others.only("kind", "slug", "date"):
             postmortems.setdefault(pm.date, []).append(pm)
     links: dict[str, list[Link]] = {}
-    for anchor, surface, entity in mentions:
-        url, title = entity.get_absolute_url(), f"{entity.get_kind_display()} {entity.name}"
-        if entity.kind == POSTMORTEM:
-            same_day = postmortems.get(reference_date(entity.name), [])
+    for anchor, surface, name, kind in mentions:
+        url, title = _entity_link(name, kind)
+        if kind == POSTMORTEM:
+            same_day = postmortems.get(reference_date(name), [])
             if len(same_day) == 1:
                 url, title = same_day[0].get_absolute_url(), f"post-mortem of {same_day[0].date.isoformat()}"
         links.setdefault(anchor, []).append(Link(surface, url, title))
     return links
+
+
+@lru_cache(maxsize=65536)
+def _entity_link(name: str, kind: str) -> tuple[str, str]:
+    """An entity's link and title, from its name and kind alone: an import links the same entities in
+    document after document (a model instance a mention was a tenth of storing the linked HTML)."""
+    entity = Entity(name=name, kind=kind)
+    return entity.get_absolute_url(), f"{entity.get_kind_display()} {name}"

@@ -24,6 +24,7 @@ from kb.entities.links import documents_relink, links_store
 from kb.markdown.parsing import ParsedDocument, ParseError, parse_document
 from kb.models import Alert, Document, Entity, Mention
 from kb.models.constraints import names_inserted
+from kb.models.rows import NewRow
 
 
 def vocabulary_load() -> Vocabulary:
@@ -57,8 +58,9 @@ def mentions_write(
     counted_before: bool | None = None,
     created: bool = False,
     later: MentionsLater | None = None,
-) -> list[Mention]:
-    """Rewrites the mentions of one document from its parsed outline; other documents are left alone.
+) -> int:
+    """Rewrites the mentions of one document from its parsed outline (returns how many); other documents
+    are left alone.
 
     When a runbook names an alert that other documents contain as plain text (written before the
     knowledge base knew the name), those documents are re-read too, so the order of imports
@@ -94,34 +96,37 @@ def mentions_write(
     refresh_others = refresh_others and subject_entity is not None and subject_entity.pk not in previous
     if not created:
         document.mentions.all().delete()
+    # Each mention's values, not a model instance: an import's batch inserts them as rows (kb.models.rows).
     mentions = [
-        Mention(
-            entity=named[f.name.lower()],
-            document=document,
-            kind=f.kind,
-            position=f.section,
-            heading=f.heading[:500],
-            anchor=f.anchor[:200],
-            surface=f.surface[:300],
-            snippet=f.snippet,
-            count=f.count,
-            subject=bool(resolved_subject) and f.name.lower() == resolved_subject[0].lower(),
-        )
+        {
+            "entity_id": named[f.name.lower()].pk,
+            "document_id": document.pk,
+            "kind": f.kind,
+            "position": f.section,
+            "heading": f.heading[:500],
+            "anchor": f.anchor[:200],
+            "surface": f.surface[:300],
+            "snippet": f.snippet,
+            "count": f.count,
+            "subject": bool(resolved_subject) and f.name.lower() == resolved_subject[0].lower(),
+        }
         for f in findings
     ]
     if later is not None:
-        later.rows.extend(mentions)
+        later.rows.extend(NewRow(Mention, values) for values in mentions)
     else:
-        Mention.objects.bulk_create(mentions)
+        Mention.objects.bulk_create(Mention(**values) for values in mentions)
     counted_before = not document.archived if counted_before is None else counted_before
     links_store(
         document=document,
-        mentions=mentions,
+        mentions=[(named[f.name.lower()], values) for f, values in zip(findings, mentions)],
         later=later.linked if later is not None else None,
         commands_html=later.marked.get(id(parsed)) if later is not None else None,
     )
     before = _contributions(document.kind, old_rows) if counted_before else {}
-    after = {} if document.archived else _contributions(document.kind, [(m.entity_id, m.subject) for m in mentions])
+    after = (
+        {} if document.archived else _contributions(document.kind, [(m["entity_id"], m["subject"]) for m in mentions])
+    )
     touched = {e.pk for e in named.values()}
     dropped = previous - touched
     # A vote for the kind an entity already has cannot change it: only disagreements and dropped votes can.
@@ -132,14 +137,14 @@ def mentions_write(
         later.dropped |= dropped
         if refresh_others:
             later.new_alerts.setdefault(subject, None)
-        return mentions
+        return len(mentions)
     counts_shift(before=before, after=after)
     entities_revote(entity_ids=disputed | dropped)
     if dropped:
         Entity.objects.filter(pk__in=dropped, curated=False, ignored=False, mentions__isnull=True).delete()
     if refresh_others:
         mentions_refresh(names=[subject], vocabulary=vocabulary, exclude=document, naming=naming)
-    return mentions
+    return len(mentions)
 
 
 class MentionsLater:
@@ -380,8 +385,8 @@ def relink_all(*, progress: Callable[[int, int, Document], None] | None = None) 
             report.failed.append((document.source_path or document.identity, str(exc)))
             continue
         with transaction.atomic():
-            report.mentions += len(
-                mentions_write(document=document, parsed=parsed, vocabulary=vocabulary, refresh_others=False)
+            report.mentions += mentions_write(
+                document=document, parsed=parsed, vocabulary=vocabulary, refresh_others=False
             )
         report.documents += 1
         if progress:

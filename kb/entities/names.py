@@ -5,8 +5,10 @@ any case, the longest first. Pure: strings in, matches out.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 
 def name_pattern(names: Iterable[str]) -> re.Pattern | None:
@@ -69,6 +71,20 @@ class NameFinder:
                 self._pattern = name_pattern(self.names)
             return self._pattern.finditer(text)  # type: ignore[union-attr]
         return self._ascii_matches(text)
+
+    def finditer_each(self, texts: Sequence[str]) -> Iterator[tuple[int, int, int]]:
+        """(index of the text, start, end) of what `finditer` finds in each of `texts`, in order: found once
+        over the texts joined by NUL, which no name holds and which bounds a name as a text's start and end
+        do (a document's hundreds of passages, a search of each name in each, were most of finding them)."""
+        joined = "\x00".join(texts)
+        if joined.count("\x00") != max(len(texts) - 1, 0) or any("\x00" in name for name in self.names):
+            for n, text in enumerate(texts):
+                yield from ((n, m.start(), m.end()) for m in self.finditer(text))
+            return
+        starts = list(accumulate((len(text) + 1 for text in texts), initial=0))
+        for match in self.finditer(joined):
+            n = bisect_right(starts, match.start()) - 1
+            yield n, match.start() - starts[n], match.end() - starts[n]
 
     def _ascii_matches(self, text: str) -> Iterator[NameMatch]:
         lowered = text.lower()

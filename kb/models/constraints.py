@@ -10,6 +10,8 @@ from django.db import connection, models
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Lower
 
+from kb.models.rows import insert_plan, row_values
+
 
 def name_constraints(prefix: str) -> list[models.BaseConstraint]:
     """`<prefix>_unique_ci`, the name unique regardless of case, and `<prefix>_not_empty`."""
@@ -46,6 +48,7 @@ def names_inserted(rows: list[Named]) -> dict[str, Named]:
         return {}
     meta, quote = model._meta, connection.ops.quote_name
     fields = [f for f in meta.concrete_fields if not f.primary_key]
+    plan = insert_plan(fields)
     inserted: dict[str, Named] = {}
     with connection.cursor() as cursor:
         for start in range(0, len(rows), INSERTED_AT_ONCE):
@@ -56,9 +59,7 @@ def names_inserted(rows: list[Named]) -> dict[str, Named]:
                 f"VALUES {', '.join([values] * len(chunk))} ON CONFLICT DO NOTHING "
                 f"RETURNING {quote(meta.pk.column)}, {quote(meta.get_field('name').column)}"
             )
-            cursor.execute(
-                sql, [f.get_db_prep_save(f.pre_save(row, True), connection) for row in chunk for f in fields]
-            )
+            cursor.execute(sql, [value for row in chunk for value in row_values(row, plan, connection)])
             ids = {name.lower(): pk for pk, name in cursor.fetchall()}
             for row in chunk:
                 if (pk := ids.get(row.name.lower())) is not None:

@@ -18,6 +18,7 @@ from django.db.models.constants import OnConflict
 from kb.markdown.html_parts import split_sections
 from kb.markdown.parsing import Section as ParsedSection
 from kb.models import Document, Incident, Runbook, SearchEntry, SearchKind, SearchScope, SearchTerm, Section
+from kb.models.rows import NewRow
 from kb.search.engines import current_engine
 from kb.search.text import html_text, identifier_terms, vocabulary
 
@@ -96,7 +97,7 @@ def search_index_rebuild() -> int:
     """Every row again from the documents and incidents; returns how many rows were written."""
     SearchEntry.objects.all().delete()
     SearchTerm.objects.all().delete()
-    entries: list[SearchEntry] = []
+    entries: list[NewRow] = []
     documents = Document.objects.filter(archived=False).select_related("runbook__alert").prefetch_related("sections")
     for document in documents.iterator(chunk_size=200):
         runbook = getattr(document, "runbook", None)
@@ -106,7 +107,7 @@ def search_index_rebuild() -> int:
             )
         )
     entries.extend(_incident_entry(incident) for incident in Incident.objects.select_related("alert"))
-    SearchEntry.objects.bulk_create(entries, batch_size=200)
+    SearchEntry.objects.bulk_create(_instances(entries), batch_size=200)
     _add_words(_words_of(entries))
     return len(entries)
 
@@ -119,7 +120,7 @@ def search_index_compact(*, documents: int) -> None:
 
 def _replace(
     old: QuerySet[SearchEntry] | None,
-    entries: list[SearchEntry],
+    entries: list[NewRow],
     *,
     read_known: bool = False,
     words: SearchWords | None = None,
@@ -144,7 +145,7 @@ def _replace(
     if rows is not None:
         rows.extend(entries)
     else:
-        SearchEntry.objects.bulk_create(entries, batch_size=200)
+        SearchEntry.objects.bulk_create(_instances(entries), batch_size=200)
     after = _words_of(entries)
     if words is None:
         _add_words(after - before, read_known=read_known)
@@ -156,9 +157,20 @@ def _replace(
         current_engine().forget_words(before - after)  # unless other rows hold them
 
 
-def _words_of(entries: list[SearchEntry]) -> set[str]:
+def _words_of(entries: list[NewRow]) -> set[str]:
     # A whole row holds every word of its sections' rows.
-    return vocabulary(*(getattr(e, source) for e in entries if e.scope == SearchScope.WHOLE for source in WORD_SOURCES))
+    return vocabulary(
+        *(
+            e.values.get(source, "")
+            for e in entries
+            if e.values["scope"] == SearchScope.WHOLE
+            for source in WORD_SOURCES
+        )
+    )
+
+
+def _instances(entries: list[NewRow]) -> list[SearchEntry]:
+    return [SearchEntry(**entry.values) for entry in entries]
 
 
 def _add_words(words: set[str], *, read_known: bool = False) -> None:
@@ -189,21 +201,23 @@ def _alert_name(document: Document) -> str:
     return document.alert.name if isinstance(document, Runbook) and document.alert else ""
 
 
-def _document_entries(
-    document: Document, *, alert: str, sections: Sequence[ParsedSection | Section]
-) -> list[SearchEntry]:
+def _document_entries(document: Document, *, alert: str, sections: Sequence[ParsedSection | Section]) -> list[NewRow]:
+    """The document's rows as values (an import inserts them with its batch's other rows), not instances."""
     url = document.get_absolute_url()
     headings = " ".join(s.heading for s in sections)
     body = html_text(document.html)[:MAX_BODY]
-    common = {"kind": document.kind, "document": document, "title": document.title[:500], "alert": alert}
-    whole = SearchEntry(
-        **common,
-        scope=SearchScope.WHOLE,
-        url=url,
-        title_terms=_with_identifiers(f"{document.title} {alert}"),
-        heading_terms=_with_identifiers(headings),
-        body=body,
-        body_terms=identifier_terms(body),
+    common = {"kind": document.kind, "document_id": document.pk, "title": document.title[:500], "alert": alert}
+    whole = NewRow(
+        SearchEntry,
+        {
+            **common,
+            "scope": SearchScope.WHOLE,
+            "url": url,
+            "title_terms": _with_identifiers(f"{document.title} {alert}"),
+            "heading_terms": _with_identifiers(headings),
+            "body": body,
+            "body_terms": identifier_terms(body),
+        },
     )
     # A section's text is cut from the same HTML as the whole document's, where its heading's id is.
     part_html = {part.anchor: part.body_html for part in split_sections(document.html) if part.anchor}
@@ -211,20 +225,23 @@ def _document_entries(
     for section in sections:
         text = html_text(part_html.get(section.anchor, ""))[:MAX_BODY]
         parts.append(
-            SearchEntry(
-                **common,
-                scope=SearchScope.SECTION,
-                url=f"{url}#{section.anchor}" if section.anchor else url,
-                heading=section.heading[:500],
-                heading_terms=_with_identifiers(section.heading),
-                body=text,
-                body_terms=identifier_terms(text),
+            NewRow(
+                SearchEntry,
+                {
+                    **common,
+                    "scope": SearchScope.SECTION,
+                    "url": f"{url}#{section.anchor}" if section.anchor else url,
+                    "heading": section.heading[:500],
+                    "heading_terms": _with_identifiers(section.heading),
+                    "body": text,
+                    "body_terms": identifier_terms(text),
+                },
             )
         )
     return [whole, *parts]
 
 
-def _incident_entry(incident: Incident) -> SearchEntry:
+def _incident_entry(incident: Incident) -> NewRow:
     alert = incident.alert.name if incident.alert else ""
     title = incident.title or incident.reference or f"Incident {incident.pk}"
     details = [
@@ -235,17 +252,20 @@ def _incident_entry(incident: Incident) -> SearchEntry:
         incident.fix,  # what fixed it, as its documents tell
     ]
     body = " ".join(d for d in details if d)[:MAX_BODY]
-    return SearchEntry(
-        kind=SearchKind.INCIDENT,
-        scope=SearchScope.WHOLE,
-        incident=incident,
-        url=incident.get_absolute_url(),
-        title=title[:500],
-        alert=alert,
-        # The alert goes with the body: an incident must not outrank the runbook of its own alert.
-        title_terms=_with_identifiers(f"{incident.reference} {incident.title}"),
-        body=body,
-        body_terms=identifier_terms(body),
+    return NewRow(
+        SearchEntry,
+        {
+            "kind": SearchKind.INCIDENT,
+            "scope": SearchScope.WHOLE,
+            "incident_id": incident.pk,
+            "url": incident.get_absolute_url(),
+            "title": title[:500],
+            "alert": alert,
+            # The alert goes with the body: an incident must not outrank the runbook of its own alert.
+            "title_terms": _with_identifiers(f"{incident.reference} {incident.title}"),
+            "body": body,
+            "body_terms": identifier_terms(body),
+        },
     )
 
 

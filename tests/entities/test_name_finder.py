@@ -79,3 +79,16 @@ def test_it_finds_every_known_name_a_text_holds_among_many_sharing_their_beginni
         text = "".join(generator.choice([*parts, " ", "."]) for _ in range(generator.randint(0, 30)))
         assert sorted(vocabulary.known_in(text)) == sorted(name for name in names if name in text), text
     assert vocabulary.with_alert("gatewaygatewaysyncfailedhigh").known_in("the gatewaygatewaysyncfailedhigh alert")
+
+
+def test_it_finds_in_each_of_many_texts_what_it_finds_in_each_alone():
+    generator = random.Random(13)
+    for _ in range(2000):
+        names = generator.sample(NAMES, generator.randint(1, len(NAMES)))
+        texts = [
+            "".join(generator.choice([*ALPHABET, "\x00"]) for _ in range(generator.randint(0, 12)))
+            for _ in range(generator.randint(0, 5))
+        ]
+        finder = NameFinder(names)
+        alone = [(n, m.start(), m.end()) for n, text in enumerate(texts) for m in finder.finditer(text)]
+        assert list(finder.finditer_each(texts)) == alone, (names, texts)
