@@ -109,6 +109,19 @@ def test_a_section_snippet_is_the_text_as_read_not_its_markdown():
     assert not any(markup in hit.snippet for markup in ("_", "[", "example.org"))
 
 
+def test_a_document_matched_outside_its_sections_shows_its_own_text_and_links_to_its_top():
+    save(
+        "quokka.md",
+        "---\nkind: runbook\n---\n# Quokka gateway down\n\nThe quokka gateway fronts the shop.\n\n## Fix\n\nRestart it.\n",
+    )
+    save("wombat.md", "---\nkind: runbook\n---\n# Wombat\n\n## Fix\n\nThe quokka gateway needs a restart.\n")
+    hits = {hit.title: hit for hit in search(query="quokka gateway").hits}
+    top = hits["Quokka gateway down"]
+    assert (top.url, top.section) == ("/runbooks/quokka/", "")
+    assert "<mark>quokka</mark> <mark>gateway</mark> fronts" in top.snippet
+    assert (hits["Wombat"].url, hits["Wombat"].section) == ("/runbooks/wombat/#fix", "Fix")
+
+
 def test_runbooks_post_mortems_and_incidents_come_in_one_list(imported):
     kinds = {hit.kind for hit in search(query="HomelabPodOOMKilled oom").hits}
     assert kinds == {"runbook", "postmortem", "incident"}

@@ -148,22 +148,26 @@ class Sqlite(Engine):
 
     @classmethod
     def snippet_rows(cls, query: Query, owners: Owners) -> list[SnippetRow]:
-        """The rows of those documents and incidents that match, best first, with snippet() of their body.
+        """The rows of those documents and incidents that match, best first, with snippet() of their body:
+        each section, each incident's row, and a document's whole row only when none of its sections matched.
 
         An owner's rows are written together, so FTS5 is asked, once per owner, only for the ids between its
         first and last (the foreign keys' indexes know them), however many rows of the knowledge base match.
         Best is the most matches, in the columns weighted as for ranking, counted by highlight(): bm25() would
         first count every row each term matches, again for each owner. Only sections are counted: a section
         is always preferred to the whole row (`best_parts`), of which an owner has one, so its whole text (the
-        whole document) is not highlighted four times for nothing. The owners are a parameter (a JSON
-        list), not a part of the statement each: its text is the same for every search, so the connection
-        compiles it once (compiling one with a part per owner took 3 ms, most of this query's time)."""
+        whole document) is not highlighted four times for nothing, nor cut into a snippet nobody reads (a third
+        of this query's work): a document's whole row is found again, by its id, only when no section of it
+        matched. The owners are a parameter (a JSON list), not a part of the statement each: its text is the
+        same for every search, so the connection compiles it once (compiling one with a part per owner took
+        3 ms, most of this query's time)."""
         marks = " + ".join(
             f"{weight} * (length(highlight(kb_searchentry_fts, {column}, char(1), '')) - length({name}))"
             for column, (name, weight) in enumerate(
                 zip(("f.title_terms", "f.heading_terms", "f.body", "f.body_terms"), SQLITE_WEIGHTS, strict=True)
             )
         )
+        snippet = f"snippet(kb_searchentry_fts, 2, %s, %s, '…', {SNIPPET_WORDS})"
         sql = f"""
             WITH owners AS MATERIALIZED (
                 SELECT json_extract(value, '$[0]') AS document_id, json_extract(value, '$[1]') AS incident_id FROM json_each(%s)
@@ -175,18 +179,28 @@ class Sqlite(Engine):
                        COALESCE((SELECT MAX(id) FROM kb_searchentry WHERE document_id = o.document_id),
                                 (SELECT MAX(id) FROM kb_searchentry WHERE incident_id = o.incident_id)) AS last
                 FROM owners o
+            ),
+            matched AS MATERIALIZED (
+                SELECT e.id, e.document_id, e.incident_id, e.scope, e.url, e.heading,
+                       e.scope = 'section' OR e.document_id IS NULL AS cut,
+                       CASE WHEN e.scope = 'section' OR e.document_id IS NULL THEN {snippet} END AS snippet,
+                       CASE WHEN e.scope = 'section' THEN -({marks}) END AS rank
+                FROM spans s CROSS JOIN kb_searchentry_fts f CROSS JOIN kb_searchentry e ON e.id = f.rowid
+                WHERE kb_searchentry_fts MATCH %s AND f.rowid BETWEEN s.first AND s.last
+                  AND (e.document_id = s.document_id OR e.incident_id = s.incident_id)
             )
-            SELECT e.document_id, e.incident_id, e.scope, e.url, e.heading,
-                   snippet(kb_searchentry_fts, 2, %s, %s, '…', {SNIPPET_WORDS}),
-                   CASE WHEN e.scope = 'section' THEN -({marks}) END AS rank
-            FROM spans s CROSS JOIN kb_searchentry_fts f CROSS JOIN kb_searchentry e ON e.id = f.rowid
-            WHERE kb_searchentry_fts MATCH %s AND f.rowid BETWEEN s.first AND s.last
-              AND (e.document_id = s.document_id OR e.incident_id = s.incident_id)
-            ORDER BY rank, e.id"""
+            SELECT document_id, incident_id, scope, url, heading, snippet, rank, id FROM matched WHERE cut
+            UNION ALL
+            SELECT m.document_id, m.incident_id, m.scope, m.url, m.heading, {snippet}, m.rank, m.id
+            FROM matched m CROSS JOIN kb_searchentry_fts f ON f.rowid = m.id
+            WHERE NOT m.cut AND kb_searchentry_fts MATCH %s
+              AND NOT EXISTS (SELECT 1 FROM matched s WHERE s.document_id = m.document_id AND s.scope = 'section')
+            ORDER BY 7, 8"""
         spans = json.dumps([[document_id or None, incident_id or None] for document_id, incident_id in owners])
+        match = cls.match(query)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [spans, MARK_START, MARK_END, cls.match(query)])
-            return cursor.fetchall()
+            cursor.execute(sql, [spans, MARK_START, MARK_END, match, MARK_START, MARK_END, match])
+            return [row[:7] for row in cursor.fetchall()]
 
     @staticmethod
     def near_words(words: list[str]) -> dict[str, list[str]]:
