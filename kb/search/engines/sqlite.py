@@ -12,6 +12,10 @@ from kb.search.query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
 
 # Column weights: title and alert, section headings, body, identifiers of the body.
 SQLITE_WEIGHTS = (20.0, 5.0, 1.0, 1.0)
+# Whether the ranked row `row` is a whole one (a document's or an incident's, not a section): the index answers.
+IS_WHOLE = (
+    "EXISTS (SELECT 1 FROM kb_searchentry s INDEXED BY search_entry_scope WHERE s.scope = 'whole' AND s.id = {row}.id)"
+)
 
 
 class Sqlite(Engine):
@@ -58,6 +62,7 @@ class Sqlite(Engine):
         newest = f"SELECT * FROM ({scan} ORDER BY rowid DESC LIMIT %s)"
         newest_of_common = " UNION ALL ".join([newest] * len(common))
         params: list = []
+        is_whole = IS_WHOLE.format(row="h")
         if rare:
             # Every row of a rare term; a common term scored in those rows by FTS5 matching it together
             # with the rare ones (bm25 adds up per term: the rare terms' part is taken off), and in its newest.
@@ -86,16 +91,19 @@ class Sqlite(Engine):
             # known only inside the statement, and a condition beside an FTS5 scan does not spare it: bm25()
             # first counts every row of its terms (45,000 rows of a word at 12,000 documents, 1.4 ms a term).
             # So the scan is given a phrase that matches nothing (`""`) when the window is full already.
+            # Whether a row is a whole one is asked once a row here, not once for each term it stands for.
             each = " UNION ALL ".join(f"SELECT {i} AS term" for i in range(len(terms)))
-            fill = f"""SELECT * FROM (
+            fill = f"""SELECT id, term, {IS_WHOLE.format(row="f")} AS whole, score FROM (
                 SELECT rowid AS id, %s AS term, {score} AS score FROM kb_searchentry_fts
                 WHERE kb_searchentry_fts MATCH (CASE WHEN (SELECT COUNT(*) FROM every) < %s THEN %s ELSE '""' END)
                 ORDER BY rowid DESC LIMIT %s
-            )"""
-            hits = f"""every AS MATERIALIZED ({newest}), hits AS (
-                SELECT e.id, t.term, e.score / {len(terms)} AS score FROM every e, ({each}) t
+            ) f"""
+            hits = f"""every AS MATERIALIZED (SELECT id, score, {IS_WHOLE.format(row="n")} AS whole FROM ({newest}) n),
+                hits AS (
+                SELECT e.id, t.term, e.whole, e.score / {len(terms)} AS score FROM every e, ({each}) t
                 UNION ALL SELECT * FROM ({" UNION ALL ".join([fill] * len(terms))}) n
                 WHERE n.id NOT IN (SELECT id FROM every))"""
+            is_whole = "h.whole"
             params += [0, *SQLITE_WEIGHTS, " AND ".join(cls.expression(t) for t in terms), cls.COMMON_ROWS]
             for i, term in enumerate(terms):
                 params += [i, *SQLITE_WEIGHTS, window, cls.expression(term), window]
@@ -112,9 +120,7 @@ class Sqlite(Engine):
             WITH {hits},
             whole AS (
                 SELECT h.id, h.term, h.score, COUNT(*) OVER (PARTITION BY h.term) AS frequency
-                FROM hits h WHERE EXISTS (
-                    SELECT 1 FROM kb_searchentry s INDEXED BY search_entry_scope WHERE s.scope = 'whole' AND s.id = h.id
-                )
+                FROM hits h WHERE {is_whole}
             ),
             best AS (
                 SELECT w.id, group_concat(w.term || ' ' || w.frequency || ' ' || w.score, ';') AS matches
