@@ -102,9 +102,7 @@ def main() -> None:
     for query, statements in zip(QUERIES, last_round, strict=True):
         print(f"  {sum(statements) / 1e6:6.1f}  " + " ".join(f"{s / 1e6:5.1f}" for s in statements) + f"  {query}")
     totals = [sum(s) for s in last_round]
-    print(
-        f"  sum {sum(totals) / 1e6:.0f}, median {statistics.median(totals) / 1e6:.1f}, worst {max(totals) / 1e6:.1f}"
-    )
+    print(f"  sum {sum(totals) / 1e6:.0f}, median {statistics.median(totals) / 1e6:.1f}, worst {max(totals) / 1e6:.1f}")
 
 
 if __name__ == "__main__":
