@@ -77,7 +77,7 @@ def main() -> None:
                 f"--callgrind-out-file={directory}/cg.%p",
                 "--dump-before=getppid",
                 sys.executable,
-                __file__,
+                str(Path(__file__).resolve()),
                 "--inner",
                 "--rounds",
                 str(args.rounds),

@@ -83,6 +83,7 @@ def search_index_incidents(*, incidents: list[Incident]) -> None:
     if not incidents:
         return
     _replace(SearchEntry.objects.filter(incident__in=incidents), [_incident_entry(incident) for incident in incidents])
+    current_engine().incidents_written(incidents=len(incidents))
 
 
 def search_documents_naming(*, names: list[str]) -> set[int]:
