@@ -118,7 +118,10 @@ class IncidentFacts:
         for start in range(0, len(ordered), FACTS_BATCH):
             changed.extend(_facts_write(ids=set(ordered[start : start + FACTS_BATCH])))
         written = {i.pk for i in changed}
-        search_index_incidents(incidents=[*changed, *(i for pk, i in self.new.items() if pk not in written)])
+        # An import's batch: the import compacts the search index once at its end.
+        search_index_incidents(
+            incidents=[*changed, *(i for pk, i in self.new.items() if pk not in written)], compacted_later=True
+        )
         self.ids, self.new = set(), {}
 
 

@@ -79,11 +79,15 @@ def search_index_update(
     )
 
 
-def search_index_incidents(*, incidents: list[Incident]) -> None:
-    """Replaces the rows of these incidents in a fixed number of queries (the Alertmanager webhook writes many at once)."""
+def search_index_incidents(*, incidents: list[Incident], compacted_later: bool = False) -> None:
+    """Replaces the rows of these incidents in a fixed number of queries (the Alertmanager webhook writes many at
+    once), then lets the engine keep its index compact (SQLite: a bounded merge of FTS5's segments), unless the
+    caller compacts it afterwards anyway (`compacted_later`: an import's batches, `search_index_compact`)."""
     if not incidents:
         return
     _replace(SearchEntry.objects.filter(incident__in=incidents), [_incident_entry(incident) for incident in incidents])
+    if not compacted_later:
+        current_engine().incidents_written(incidents=len(incidents))
 
 
 def search_documents_naming(*, names: list[str]) -> set[int]:

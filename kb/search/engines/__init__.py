@@ -12,8 +12,10 @@
   one query for all.
 
 `index_stamp(words, terms)` reads what changes whenever an answer could, with which of `words` the vocabulary
-knows (`known_words`) and, where the engine can tell without counting, `term_counts` of `terms`: the one query of an answer kept. One write is theirs too, `forget_words(words)`: it drops from the vocabulary those of `words` that
-searching would no longer find, which only the engine can tell (each tokenises and stems its own way).
+knows (`known_words`) and, where the engine can tell without counting, `term_counts` of `terms`: the one query of an answer kept. Writes are theirs too: `forget_words(words)`: it drops from the vocabulary those of `words` that
+searching would no longer find, which only the engine can tell (each tokenises and stems its own way); and
+`compact(documents)` after an import, `incidents_written(incidents)` after a write of incidents: SQLite merges
+FTS5's segments there, PostgreSQL has nothing to do.
 """
 
 from django.db import connection

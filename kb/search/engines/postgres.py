@@ -331,6 +331,10 @@ class Postgres(Engine):
         """Nothing to do: the GIN indexes keep no pending list (migration 0012) and VACUUM is autovacuum's."""
 
     @staticmethod
+    def incidents_written(*, incidents: int) -> None:
+        """Nothing to do: GIN indexes keep no segments (see `compact`)."""
+
+    @staticmethod
     def forget_words(words: set[str]) -> None:
         """Drops those of `words` that no row of the index matches any more (the GIN index answers each)."""
         # A whole row holds every word of its sections' rows, and only whole rows are in the GIN index.

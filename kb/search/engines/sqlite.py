@@ -12,6 +12,10 @@ from kb.search.query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
 
 # Column weights: title and alert, section headings, body, identifiers of the body.
 SQLITE_WEIGHTS = (20.0, 5.0, 1.0, 1.0)
+# Whether the ranked row `row` is a whole one (a document's or an incident's, not a section): the index answers.
+IS_WHOLE = (
+    "EXISTS (SELECT 1 FROM kb_searchentry s INDEXED BY search_entry_scope WHERE s.scope = 'whole' AND s.id = {row}.id)"
+)
 
 
 class Sqlite(Engine):
@@ -58,6 +62,7 @@ class Sqlite(Engine):
         newest = f"SELECT * FROM ({scan} ORDER BY rowid DESC LIMIT %s)"
         newest_of_common = " UNION ALL ".join([newest] * len(common))
         params: list = []
+        is_whole = IS_WHOLE.format(row="h")
         if rare:
             # Every row of a rare term; a common term scored in those rows by FTS5 matching it together
             # with the rare ones (bm25 adds up per term: the rare terms' part is taken off), and in its newest.
@@ -86,16 +91,19 @@ class Sqlite(Engine):
             # known only inside the statement, and a condition beside an FTS5 scan does not spare it: bm25()
             # first counts every row of its terms (45,000 rows of a word at 12,000 documents, 1.4 ms a term).
             # So the scan is given a phrase that matches nothing (`""`) when the window is full already.
+            # Whether a row is a whole one is asked once a row here, not once for each term it stands for.
             each = " UNION ALL ".join(f"SELECT {i} AS term" for i in range(len(terms)))
-            fill = f"""SELECT * FROM (
+            fill = f"""SELECT id, term, {IS_WHOLE.format(row="f")} AS whole, score FROM (
                 SELECT rowid AS id, %s AS term, {score} AS score FROM kb_searchentry_fts
                 WHERE kb_searchentry_fts MATCH (CASE WHEN (SELECT COUNT(*) FROM every) < %s THEN %s ELSE '""' END)
                 ORDER BY rowid DESC LIMIT %s
-            )"""
-            hits = f"""every AS MATERIALIZED ({newest}), hits AS (
-                SELECT e.id, t.term, e.score / {len(terms)} AS score FROM every e, ({each}) t
+            ) f"""
+            hits = f"""every AS MATERIALIZED (SELECT id, score, {IS_WHOLE.format(row="n")} AS whole FROM ({newest}) n),
+                hits AS (
+                SELECT e.id, t.term, e.whole, e.score / {len(terms)} AS score FROM every e, ({each}) t
                 UNION ALL SELECT * FROM ({" UNION ALL ".join([fill] * len(terms))}) n
                 WHERE n.id NOT IN (SELECT id FROM every))"""
+            is_whole = "h.whole"
             params += [0, *SQLITE_WEIGHTS, " AND ".join(cls.expression(t) for t in terms), cls.COMMON_ROWS]
             for i, term in enumerate(terms):
                 params += [i, *SQLITE_WEIGHTS, window, cls.expression(term), window]
@@ -112,9 +120,7 @@ class Sqlite(Engine):
             WITH {hits},
             whole AS (
                 SELECT h.id, h.term, h.score, COUNT(*) OVER (PARTITION BY h.term) AS frequency
-                FROM hits h WHERE EXISTS (
-                    SELECT 1 FROM kb_searchentry s INDEXED BY search_entry_scope WHERE s.scope = 'whole' AND s.id = h.id
-                )
+                FROM hits h WHERE {is_whole}
             ),
             best AS (
                 SELECT w.id, group_concat(w.term || ' ' || w.frequency || ' ' || w.score, ';') AS matches
@@ -148,22 +154,26 @@ class Sqlite(Engine):
 
     @classmethod
     def snippet_rows(cls, query: Query, owners: Owners) -> list[SnippetRow]:
-        """The rows of those documents and incidents that match, best first, with snippet() of their body.
+        """The rows of those documents and incidents that match, best first, with snippet() of their body:
+        each section, each incident's row, and a document's whole row only when none of its sections matched.
 
         An owner's rows are written together, so FTS5 is asked, once per owner, only for the ids between its
         first and last (the foreign keys' indexes know them), however many rows of the knowledge base match.
         Best is the most matches, in the columns weighted as for ranking, counted by highlight(): bm25() would
         first count every row each term matches, again for each owner. Only sections are counted: a section
         is always preferred to the whole row (`best_parts`), of which an owner has one, so its whole text (the
-        whole document) is not highlighted four times for nothing. The owners are a parameter (a JSON
-        list), not a part of the statement each: its text is the same for every search, so the connection
-        compiles it once (compiling one with a part per owner took 3 ms, most of this query's time)."""
+        whole document) is not highlighted four times for nothing, nor cut into a snippet nobody reads (a third
+        of this query's work): a document's whole row is found again, by its id, only when no section of it
+        matched. The owners are a parameter (a JSON list), not a part of the statement each: its text is the
+        same for every search, so the connection compiles it once (compiling one with a part per owner took
+        3 ms, most of this query's time)."""
         marks = " + ".join(
             f"{weight} * (length(highlight(kb_searchentry_fts, {column}, char(1), '')) - length({name}))"
             for column, (name, weight) in enumerate(
                 zip(("f.title_terms", "f.heading_terms", "f.body", "f.body_terms"), SQLITE_WEIGHTS, strict=True)
             )
         )
+        snippet = f"snippet(kb_searchentry_fts, 2, %s, %s, '…', {SNIPPET_WORDS})"
         sql = f"""
             WITH owners AS MATERIALIZED (
                 SELECT json_extract(value, '$[0]') AS document_id, json_extract(value, '$[1]') AS incident_id FROM json_each(%s)
@@ -175,18 +185,28 @@ class Sqlite(Engine):
                        COALESCE((SELECT MAX(id) FROM kb_searchentry WHERE document_id = o.document_id),
                                 (SELECT MAX(id) FROM kb_searchentry WHERE incident_id = o.incident_id)) AS last
                 FROM owners o
+            ),
+            matched AS MATERIALIZED (
+                SELECT e.id, e.document_id, e.incident_id, e.scope, e.url, e.heading,
+                       e.scope = 'section' OR e.document_id IS NULL AS cut,
+                       CASE WHEN e.scope = 'section' OR e.document_id IS NULL THEN {snippet} END AS snippet,
+                       CASE WHEN e.scope = 'section' THEN -({marks}) END AS rank
+                FROM spans s CROSS JOIN kb_searchentry_fts f CROSS JOIN kb_searchentry e ON e.id = f.rowid
+                WHERE kb_searchentry_fts MATCH %s AND f.rowid BETWEEN s.first AND s.last
+                  AND (e.document_id = s.document_id OR e.incident_id = s.incident_id)
             )
-            SELECT e.document_id, e.incident_id, e.scope, e.url, e.heading,
-                   snippet(kb_searchentry_fts, 2, %s, %s, '…', {SNIPPET_WORDS}),
-                   CASE WHEN e.scope = 'section' THEN -({marks}) END AS rank
-            FROM spans s CROSS JOIN kb_searchentry_fts f CROSS JOIN kb_searchentry e ON e.id = f.rowid
-            WHERE kb_searchentry_fts MATCH %s AND f.rowid BETWEEN s.first AND s.last
-              AND (e.document_id = s.document_id OR e.incident_id = s.incident_id)
-            ORDER BY rank, e.id"""
+            SELECT document_id, incident_id, scope, url, heading, snippet, rank, id FROM matched WHERE cut
+            UNION ALL
+            SELECT m.document_id, m.incident_id, m.scope, m.url, m.heading, {snippet}, m.rank, m.id
+            FROM matched m CROSS JOIN kb_searchentry_fts f ON f.rowid = m.id
+            WHERE NOT m.cut AND kb_searchentry_fts MATCH %s
+              AND NOT EXISTS (SELECT 1 FROM matched s WHERE s.document_id = m.document_id AND s.scope = 'section')
+            ORDER BY 7, 8"""
         spans = json.dumps([[document_id or None, incident_id or None] for document_id, incident_id in owners])
+        match = cls.match(query)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [spans, MARK_START, MARK_END, cls.match(query)])
-            return cursor.fetchall()
+            cursor.execute(sql, [spans, MARK_START, MARK_END, match, MARK_START, MARK_END, match])
+            return [row[:7] for row in cursor.fetchall()]
 
     @staticmethod
     def near_words(words: list[str]) -> dict[str, list[str]]:
@@ -253,6 +273,21 @@ class Sqlite(Engine):
             WHEN %s * {cls.WHOLE_SHARE} >= (SELECT COUNT(*) FROM kb_document) THEN 'optimize' ELSE 'merge' END, %s"""
         with connection.cursor() as cursor:
             cursor.execute(sql, [documents, documents * cls.MERGE_PAGES_PER_DOCUMENT])
+
+    # Pages of merging after a write of incidents: enough to keep pace with the pages it added (a group of
+    # 1,000 incidents adds 9), never a rewrite of the index.
+    MERGE_PAGES_PER_WRITE, INCIDENTS_PER_MERGE_PAGE = 16, 4
+
+    @classmethod
+    def incidents_written(cls, *, incidents: int) -> None:
+        """After the webhook (or a form) wrote the rows of `incidents`: a bounded merge of FTS5's segments.
+        Each write adds one, which every query then seeks each of its terms in (the snippets' once per hit),
+        and FTS5's own merging, in proportion to pages written, left the 1,000-alert groups' small segments
+        lying: 9 segments at 13,000 documents where 3 cost the bench's 20 first searches 8-11% fewer
+        instructions (bench/scaling/search_instructions.py). Nothing to merge: the structure is read, no more."""
+        pages = cls.MERGE_PAGES_PER_WRITE + incidents // cls.INCIDENTS_PER_MERGE_PAGE
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO kb_searchentry_fts(kb_searchentry_fts, rank) VALUES ('merge', %s)", [pages])
 
     @staticmethod
     def forget_words(words: set[str]) -> None:
