@@ -22,6 +22,7 @@ from markdown.treeprocessors import Treeprocessor
 from pygments.formatters.html import HtmlFormatter
 
 from kb.markdown.limits import LinearExtension, linear_reset
+from kb.markdown.shortcuts import HeadingIdsExtension, InlineExtension
 from kb.markdown.syntax import CHECKBOX, LIST_START, LONG_LINE
 
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
@@ -324,33 +325,40 @@ def _stylesheet_once(formatter: HtmlFormatter) -> None:
 HtmlFormatter._create_stylesheet = _stylesheet_once  # type: ignore[method-assign]
 
 
+def markdown_new(*, shortcuts: bool = True) -> markdown.Markdown:
+    """A Python-Markdown instance with our extensions; without `shortcuts` (kb.markdown.shortcuts), the
+    one that renders the same HTML more slowly, for the tests that say so."""
+    return markdown.Markdown(
+        extensions=[
+            "abbr",
+            "attr_list",
+            "def_list",
+            "pymdownx.superfences",
+            "footnotes",
+            "md_in_html",
+            "tables",
+            "sane_lists",
+            HeadingIdsExtension() if shortcuts else "toc",
+            "pymdownx.highlight",
+            OutlineExtension(),
+            LinearExtension(),
+            *([InlineExtension()] if shortcuts else []),
+        ],
+        extension_configs={
+            # Fences nested in list items (numbered steps with commands) stay code blocks, as on GitHub.
+            "pymdownx.highlight": {"guess_lang": False, "css_class": "highlight", "use_pygments": True},
+            "tables": {"use_align_attribute": True},
+        },
+        output_format="html",
+    )
+
+
 def _markdown(source_path: str) -> markdown.Markdown:
     """This thread's Python-Markdown instance, reset for a new text: building one with its extensions
     took longer than converting a document, and an import renders several per file."""
     md = getattr(_instances, "md", None)
     if md is None:
-        md = _instances.md = markdown.Markdown(
-            extensions=[
-                "abbr",
-                "attr_list",
-                "def_list",
-                "pymdownx.superfences",
-                "footnotes",
-                "md_in_html",
-                "tables",
-                "sane_lists",
-                "toc",
-                "pymdownx.highlight",
-                OutlineExtension(),
-                LinearExtension(),
-            ],
-            extension_configs={
-                # Fences nested in list items (numbered steps with commands) stay code blocks, as on GitHub.
-                "pymdownx.highlight": {"guess_lang": False, "css_class": "highlight", "use_pygments": True},
-                "tables": {"use_align_attribute": True},
-            },
-            output_format="html",
-        )
+        md = _instances.md = markdown_new()
     md.reset()
     # What the extensions keep on the instance for one text (reset() knows only registered extensions).
     md.preprocessors["hugo_shortcodes"].source_path = source_path
