@@ -13,7 +13,7 @@ TEXTS = {
     "plain prose": "# Disk full\n\nThe node ran out of space.\n\n## Steps\n\nCheck it, then clean it.\n",
     "every inline construct": (
         "# All of them\n\n"
-        "`code` and ``two `ticks` `` and \\*escaped\\* and a [link](https://example.org/a_b \"t\") and\n"
+        '`code` and ``two `ticks` `` and \\*escaped\\* and a [link](https://example.org/a_b "t") and\n'
         "[ref][r] and [short] and ![image](/static/x.png) and ![ref image][r] and ![short image]\n"
         "and <https://example.org/x> and <ops@example.org> and <b>bold</b> and &amp; &#35; &#x41;\n"
         "and *em* _em_ **strong** __strong__ ***both*** a_snake_case_name and 2 * 3 * 4.  \n"
