@@ -22,7 +22,7 @@ from markdown.treeprocessors import Treeprocessor
 from pygments.formatters.html import HtmlFormatter
 
 from kb.markdown.limits import LinearExtension, linear_reset
-from kb.markdown.shortcuts import HeadingIdsExtension, InlineExtension
+from kb.markdown.shortcuts import HeadingIdsExtension, ShortcutsExtension
 from kb.markdown.syntax import CHECKBOX, LIST_START, LONG_LINE
 
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
@@ -281,16 +281,19 @@ def _remote_image_as_link(match: re.Match) -> str:
     return f'<a class="remote-image" href="{src}" rel="noopener noreferrer">{label}</a>'
 
 
+# Built once: `nh3.clean` converted these sets to its own for every text, a tenth of its time.
+_CLEANER = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes={"http", "https", "mailto"},
+    link_rel="noopener noreferrer",
+)
+
+
 def sanitise(text: str) -> str:
     """Removes scripts, event handlers, `javascript:` URLs, iframes and styles, and turns images
     from other sites into links; keeps harmless HTML."""
-    cleaned = nh3.clean(
-        text,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
-    )
+    cleaned = _CLEANER.clean(text)
     return IMAGE.sub(_remote_image_as_link, cleaned) if "<img" in cleaned else cleaned
 
 
@@ -342,7 +345,7 @@ def markdown_new(*, shortcuts: bool = True) -> markdown.Markdown:
             "pymdownx.highlight",
             OutlineExtension(),
             LinearExtension(),
-            *([InlineExtension()] if shortcuts else []),
+            *([ShortcutsExtension()] if shortcuts else []),
         ],
         extension_configs={
             # Fences nested in list items (numbered steps with commands) stay code blocks, as on GitHub.
