@@ -343,9 +343,28 @@ def matches(pattern: re.Pattern, text: str, lowered: str | None = None) -> Itera
         else:
             return iter(())
     needed = _NEEDS_BY_ID.get(id(pattern))
+    if id(pattern) in _NAME_FIRST_IDS:
+        return _name_first(pattern, needed, text)
     if needed is not None and not needed.search(text):
         return iter(())
     return pattern.finditer(text)
+
+
+def _name_first(pattern: re.Pattern, needed: re.Pattern, text: str) -> Iterator[re.Match]:
+    """`pattern.finditer(text)` for a pattern whose name (no whitespace in it) comes before the neighbour
+    `needed` finds, which begins with whitespace: each search starts at the word before the next place
+    the neighbour is, not at every word of the text (where no match can begin, since the first neighbour
+    after a match's start is its own, or one before it, and the name holds no whitespace)."""
+    position = 0
+    while (neighbour := needed.search(text, position)) is not None:
+        start = neighbour.start()
+        while start > position and not text[start - 1].isspace():
+            start -= 1
+        match = pattern.search(text, start)
+        if match is None:
+            return
+        yield match
+        position = match.end()
 
 
 PM_WORD = r"(?:PM|PIR|(?i:post[- ]?mortem|postmortem|retro(?:spective)?|incident review))"
@@ -373,6 +392,10 @@ WORDS: dict[re.Pattern, tuple[str, ...]] = {
 # By id(): hashing a compiled pattern hashes its compiled code (22 µs for PM_REFERENCE, twice a passage).
 _WORDS_BY_ID = {id(pattern): words for pattern, words in WORDS.items()}
 _NEEDS_BY_ID = {id(pattern): needed for pattern, needed in NEEDS.items()}
+# The patterns `NEEDS` holds a name first and the rest of (`_name_first`): searched from near their neighbour.
+_NAME_FIRST_IDS = frozenset(
+    [id(pattern) for _, pattern, _ in CONTEXT_RULES if pattern.pattern.startswith(X_FIRST)] + [id(ALERT_AFTER)]
+)
 
 
 def referenced_day(match: re.Match, own_date: date | None) -> date | None:
