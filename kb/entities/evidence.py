@@ -217,7 +217,7 @@ def shape_hits(passage: Passage) -> Iterator[Hit]:
     code_at = [(offset, offset + len(code)) for offset, code in _code_of(passage)]
     for match in METRIC_TOKEN.finditer(text) if "_" in text else ():
         name = match.group(1)
-        if "_" not in name or any(a <= match.start(1) < b for a, b in taken):
+        if any(a <= match.start(1) < b for a, b in taken):
             continue
         after, before = text[match.end(1) : match.end(1) + 40], text[max(0, match.start(1) - 60) : match.start(1)]
         if after.lstrip().startswith("("):

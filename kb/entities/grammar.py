@@ -75,7 +75,9 @@ KNOWN_EXTENSION = re.compile(rf"\.(?:{EXTENSIONS}|js|ts)$", re.I)
 DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)*\.(io|com|org|net|dev|local|internal|cloud|sh|co|de|uk|eu)$", re.I)
 
 METRIC_NAME = r"[a-z][a-z0-9_:]*[a-z0-9](?:_\*)?"
-METRIC_TOKEN = re.compile(rf"(?<![\w:.$/@-])({METRIC_NAME})(?![\w:/-])")
+# With an underscore: a token without one is no metric by its shape, and a passage with an underscore holds
+# many such words (the lookahead finds the same tokens with one as before: no token begins inside another).
+METRIC_TOKEN = re.compile(rf"(?<![\w:.$/@-])(?=[a-z0-9:]*_)({METRIC_NAME})(?![\w:/-])")
 METRIC_SUFFIX = re.compile(
     r"_(total|bytes|seconds|bucket|info|ratio|celsius|percent|milliseconds|created|count|sum)(_\*)?$"
 )

@@ -1,6 +1,7 @@
 """`grammar.matches` finds what each pattern's own `finditer` finds, however it narrows the search."""
 
 import random
+import re
 
 import pytest
 
@@ -10,6 +11,8 @@ from kb.entities.grammar import (
     CONTEXT_RULES,
     COORDINATED,
     METRIC_CONTEXT,
+    METRIC_NAME,
+    METRIC_TOKEN,
     PM_REFERENCE,
     lowered_text,
     matches,
@@ -47,3 +50,15 @@ def test_it_finds_what_the_pattern_finds(pattern):
         expected = spans(pattern.finditer(text))
         assert spans(matches(pattern, text)) == expected, text
         assert spans(matches(pattern, text, lowered_text(text))) == expected, text
+
+
+METRIC_PIECES = ["node", "_", "_*", "*", ":", "9", "a", "Z", "é", "bytes", " ", ".", "-", "/", "(", "$", "@", "{", "\n"]
+
+
+def test_it_finds_as_metric_tokens_the_tokens_with_an_underscore_among_all():
+    every_token = re.compile(rf"(?<![\w:.$/@-])({METRIC_NAME})(?![\w:/-])")
+    generator = random.Random(7)
+    for _ in range(5000):
+        text = "".join(generator.choice(METRIC_PIECES) for _ in range(generator.randint(0, 16)))
+        expected = [m for m in spans(every_token.finditer(text)) if "_" in m[2][0]]
+        assert spans(METRIC_TOKEN.finditer(text)) == expected, text
