@@ -200,7 +200,7 @@ def shape_hits(passage: Passage) -> Iterator[Hit]:
     in_span = lambda s: s in passage.spans  # noqa: E731
     taken: list[tuple[int, int]] = []
     for pattern in (ABSOLUTE_PATH, RELATIVE_PATH, BARE_FILE):
-        for match in pattern.finditer(text) if ("." if pattern is BARE_FILE else "/") in text else ():
+        for match in matches(pattern, text) if ("." if pattern is BARE_FILE else "/") in text else ():
             if any(a <= match.start(1) < b for a, b in taken):
                 continue
             if (

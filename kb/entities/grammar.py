@@ -382,6 +382,8 @@ PM_REFERENCE = re.compile(
 )
 # Every reference has a word for a post-mortem, or "incident" or "outage".
 NEEDS[PM_REFERENCE] = re.compile(r"PM|PIR|(?i:post|retro|incident|outage)")
+# A file name ends with one of its extensions: most passages with a dot have none.
+NEEDS[BARE_FILE] = re.compile(rf"\.(?:{EXTENSIONS.replace('|go|', '|')})(?![\w/-])", re.I)
 
 # One of these words (lower-cased) is in every match of the pattern: looked for with `in` before `NEEDS`,
 # whose alternatives are tried at every position (for these, tried on every passage, it cost more than it saved).

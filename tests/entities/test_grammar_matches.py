@@ -8,6 +8,7 @@ import pytest
 from kb.entities.grammar import (
     ALERT_AFTER,
     ALERT_BEFORE,
+    BARE_FILE,
     CONTEXT_RULES,
     COORDINATED,
     METRIC_CONTEXT,
@@ -21,6 +22,7 @@ from kb.entities.grammar import (
 PATTERNS = [pattern for _, pattern, _ in CONTEXT_RULES] + [
     ALERT_AFTER,
     ALERT_BEFORE,
+    BARE_FILE,
     COORDINATED,
     METRIC_CONTEXT,
     PM_REFERENCE,
@@ -34,7 +36,7 @@ PIECES = [
     " alert", " alerts", " fires", " is fired", " went off", " alerting rule", " and ", " or ", ", ", " + ",
     "/", "&", "`", "'", '"', "“", "”", "’", " ", "  ", "\t", "\n", "\u00a0", "\u2003", ".", "-", ":", "(",
     ")", "=", "-n ", "--namespace=", "namespace=", "host: ", "on ", "running on ", "ssh ", " the May 16 PM",
-    " post-mortem of 2026-05-16", " metric ", " series",
+    " post-mortem of 2026-05-16", " metric ", " series", ".yaml", ".YML", ".go", "values", ".tar", ".gz", "@", "+", "$", "/etc",
 ]  # fmt: skip
 
 
