@@ -7,6 +7,9 @@
   leaves the text and the parser's state as they were.
 - Whether a tag is block-level: Python-Markdown looks it up in a list of fifty, 70,000 times for
   300 files (prettifying, the attribute lists); a set of the same names answers the same.
+- Finding a code block's lexer: Pygments reads through the aliases of its 600 lexers (and asks the
+  installed packages' entry points, for a language it does not know) for every code block; the
+  class found for a language is kept, and each block still gets a new lexer of it.
 - The table of contents: its tree processor gives headings their ids, which we keep, and builds,
   serialises and post-processes a table of contents nothing reads; the table is built only for a
   `[TOC]` marker to replace.
@@ -14,13 +17,17 @@
 
 from __future__ import annotations
 
+import functools
 import xml.etree.ElementTree as etree
 
 import markdown
+import pymdownx.highlight
 from markdown.extensions import Extension
 from markdown.extensions.toc import TocExtension, TocTreeprocessor
 from markdown.treeprocessors import InlineProcessor
 from markdown.util import AtomicString
+from pygments.lexers import find_lexer_class_by_name
+from pygments.util import ClassNotFound
 
 # By the expression a pattern searches with (as Python-Markdown 3.11 and kb.markdown.limits compile
 # them): strings one of which every match holds. A pattern whose expression is not here (a new
@@ -126,3 +133,23 @@ class HeadingIdsExtension(TocExtension):
     """Python-Markdown's `toc`, its table built only for a marker (`HeadingIds`)."""
 
     TreeProcessorClass = HeadingIds
+
+
+@functools.lru_cache(maxsize=256)
+def _lexer_class(alias: str):
+    try:
+        return find_lexer_class_by_name(alias)
+    except ClassNotFound as error:
+        return error
+
+
+def get_lexer_by_name(alias: str, **options):
+    """Pygments' `get_lexer_by_name`, its lexer classes looked up once a language."""
+    found = _lexer_class(alias)
+    if isinstance(found, ClassNotFound):
+        raise ClassNotFound(str(found))
+    return found(**options)
+
+
+# The highlighting extension's own name for it: what it calls for each code block.
+pymdownx.highlight.get_lexer_by_name = get_lexer_by_name
