@@ -48,12 +48,9 @@ from kb.entities.grammar import (
     SELECTOR_AFTER,
     SERVICE_COMMAND,
     VERSION,
-    context_rules_in,
     file_name,
     is_metric_shaped,
     looks_like_alert,
-    lowered_text,
-    matches,
     postmortem_reference,
     referenced_day,
 )
@@ -64,6 +61,7 @@ from kb.entities.lookalikes import (
     is_english_compound,
     is_vocabulary_word,
 )
+from kb.entities.narrowing import context_rules_in, lowered_text, matches
 from kb.markdown.references import cell_columns, incident_references
 from kb.markdown.rendering import Block
 from kb.markdown.syntax import ALERT_NAME, is_alert_like

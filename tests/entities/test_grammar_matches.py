@@ -1,4 +1,4 @@
-"""`grammar.matches` finds what each pattern's own `finditer` finds, however it narrows the search."""
+"""`narrowing.matches` finds what each pattern's own `finditer` finds, however it narrows the search."""
 
 import random
 import re
@@ -15,9 +15,8 @@ from kb.entities.grammar import (
     METRIC_NAME,
     METRIC_TOKEN,
     PM_REFERENCE,
-    lowered_text,
-    matches,
 )
+from kb.entities.narrowing import lowered_text, matches
 
 PATTERNS = [pattern for _, pattern, _ in CONTEXT_RULES] + [
     ALERT_AFTER,
