@@ -149,20 +149,27 @@ def context_hits(passage: Passage) -> Iterator[Hit]:
                 yield Hit(token, kind, match.start(1), match.start(1) + len(token), token)
                 yield from _listed_after(passage, kind, match.start(1) + len(token))
     for offset, code in _code_of(passage):
-        for pattern in (KUBECTL_TARGET, KUBECTL_SLASHED):
+        for pattern in (KUBECTL_TARGET, KUBECTL_SLASHED) if "/" in code else (KUBECTL_TARGET,):
             for match in pattern.finditer(code):
                 name = match.group(2)
                 if not VERSION.match(name):
                     yield Hit(name, KUBECTL_TYPES[match.group(1)], offset + match.start(2), offset + match.end(2), name)
-        for pattern, kind in (
-            (NODE_COMMAND, HOST),
-            (SERVICE_COMMAND, COMPONENT),
-            (ARGOCD_APP, COMPONENT),
-            (KUBECTL_POD, COMPONENT),
-            (KUBECTL_CONTAINER, COMPONENT),
-        ):
+        for pattern, kind, words in COMMANDS:
+            if words[0] not in code and words[-1] not in code:
+                continue
             for match in pattern.finditer(code):
                 yield Hit(match.group(1), kind, offset + match.start(1), offset + match.end(1), match.group(1))
+
+
+# The commands that name a host or a component, each with the words (two at most) one of which its match holds:
+# most code is none of them, and most code spans hold none of the words.
+COMMANDS = (
+    (NODE_COMMAND, HOST, ("cordon", "drain")),
+    (SERVICE_COMMAND, COMPONENT, ("ctl",)),
+    (ARGOCD_APP, COMPONENT, ("argocd",)),
+    (KUBECTL_POD, COMPONENT, ("kubectl",)),
+    (KUBECTL_CONTAINER, COMPONENT, ("kubectl",)),
+)
 
 
 def _listed_after(passage: Passage, kind: str, end: int) -> Iterator[Hit]:
