@@ -7,6 +7,8 @@
   leaves the text and the parser's state as they were.
 - Whether a tag is block-level: Python-Markdown looks it up in a list of fifty, 70,000 times for
   300 files (prettifying, the attribute lists); a set of the same names answers the same.
+- Tables: Python-Markdown splits the first two lines of every block into cells to see whether it
+  is a table; a block whose first line has no `|` is none (its header would be one cell).
 - Finding a code block's lexer: Pygments reads through the aliases of its 600 lexers (and asks the
   installed packages' entry points, for a language it does not know) for every code block; the
   class found for a language is kept, and each block still gets a new lexer of it.
@@ -95,6 +97,9 @@ class ShortcutsExtension(Extension):
         md.registerExtension(self)  # for `reset`
         self.md = md
         md.treeprocessors.register(PatternsWhereTheyCanMatch(md), "inline", 20)
+        if "table" in md.parser.blockprocessors:
+            table = md.parser.blockprocessors["table"]
+            table.test = _table_test(table.test)
         self.reset()
 
     def reset(self) -> None:
@@ -105,6 +110,13 @@ class ShortcutsExtension(Extension):
             return isinstance(tag, str) and tag.lower().rstrip("/") in block_level
 
         self.md.is_block_level = is_block_level
+
+
+def _table_test(test):
+    def table_test(parent, block: str) -> bool:
+        return "|" in block.partition("\n")[0] and test(parent, block)
+
+    return table_test
 
 
 class HeadingIds(TocTreeprocessor):

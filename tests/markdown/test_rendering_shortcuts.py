@@ -34,6 +34,10 @@ TEXTS = {
         "<details><summary>More</summary>\n\nInside *markdown*.\n\n</details>\n\nTerm\n:   Its *definition*.\n\n"
         "*[HTML]: Hyper Text\n\nHTML here.\n"
     ),
+    "tables with and without borders": (
+        "| A | B |\n|---|:-:|\n| 1 | 2 |\n\nA | B\n--|--\n1 | 2\n\n| One |\n| --- |\n| 1 |\n\nNo | table\nhere\n\n"
+        "First line\n| a | b |\n|---|---|\n"
+    ),
     "underscores only": "snake_case_names like node_filesystem_avail_bytes and _private_\n",
     "a blank text": "",
 }
