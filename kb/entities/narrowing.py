@@ -74,6 +74,8 @@ def _rules_with(present: frozenset[str]) -> tuple[tuple[str, re.Pattern, bool], 
     return tuple(rule for rule in CONTEXT_RULES if all(not present.isdisjoint(group) for group in KEYWORDS[rule[1]]))
 
 
+# Each passage's text is asked for by four kinds of hits in turn.
+@functools.lru_cache(maxsize=64)
 def lowered_text(text: str) -> str | None:
     """`text` lower-cased for keywords; None where `re.I` finds an ASCII word `str.lower` hides (`FOLDS_TO_ASCII`)."""
     return None if FOLDS_TO_ASCII.search(text) else text.lower()

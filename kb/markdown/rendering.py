@@ -307,6 +307,13 @@ def render(text: str, source_path: str = "", warnings: list[str] | None = None) 
     return Rendered(html=sanitise(html), blocks=getattr(md, "outline_blocks", [Block()]))
 
 
+def outline(text: str) -> list[Block]:
+    """`render(text).blocks` without sanitising the HTML, for a caller that reads only the outline."""
+    md = _markdown("")
+    md.convert(text)
+    return getattr(md, "outline_blocks", [Block()])
+
+
 _instances = threading.local()
 
 
