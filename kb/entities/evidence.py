@@ -48,12 +48,9 @@ from kb.entities.grammar import (
     SELECTOR_AFTER,
     SERVICE_COMMAND,
     VERSION,
-    context_rules_in,
     file_name,
     is_metric_shaped,
     looks_like_alert,
-    lowered_text,
-    matches,
     postmortem_reference,
     referenced_day,
 )
@@ -64,6 +61,7 @@ from kb.entities.lookalikes import (
     is_english_compound,
     is_vocabulary_word,
 )
+from kb.entities.narrowing import context_rules_in, lowered_text, matches
 from kb.markdown.references import cell_columns, incident_references
 from kb.markdown.rendering import Block
 from kb.markdown.syntax import ALERT_NAME, is_alert_like
@@ -151,20 +149,27 @@ def context_hits(passage: Passage) -> Iterator[Hit]:
                 yield Hit(token, kind, match.start(1), match.start(1) + len(token), token)
                 yield from _listed_after(passage, kind, match.start(1) + len(token))
     for offset, code in _code_of(passage):
-        for pattern in (KUBECTL_TARGET, KUBECTL_SLASHED):
+        for pattern in (KUBECTL_TARGET, KUBECTL_SLASHED) if "/" in code else (KUBECTL_TARGET,):
             for match in pattern.finditer(code):
                 name = match.group(2)
                 if not VERSION.match(name):
                     yield Hit(name, KUBECTL_TYPES[match.group(1)], offset + match.start(2), offset + match.end(2), name)
-        for pattern, kind in (
-            (NODE_COMMAND, HOST),
-            (SERVICE_COMMAND, COMPONENT),
-            (ARGOCD_APP, COMPONENT),
-            (KUBECTL_POD, COMPONENT),
-            (KUBECTL_CONTAINER, COMPONENT),
-        ):
+        for pattern, kind, words in COMMANDS:
+            if words[0] not in code and words[-1] not in code:
+                continue
             for match in pattern.finditer(code):
                 yield Hit(match.group(1), kind, offset + match.start(1), offset + match.end(1), match.group(1))
+
+
+# The commands that name a host or a component, each with the words (two at most) one of which its match holds:
+# most code is none of them, and most code spans hold none of the words.
+COMMANDS = (
+    (NODE_COMMAND, HOST, ("cordon", "drain")),
+    (SERVICE_COMMAND, COMPONENT, ("ctl",)),
+    (ARGOCD_APP, COMPONENT, ("argocd",)),
+    (KUBECTL_POD, COMPONENT, ("kubectl",)),
+    (KUBECTL_CONTAINER, COMPONENT, ("kubectl",)),
+)
 
 
 def _listed_after(passage: Passage, kind: str, end: int) -> Iterator[Hit]:
@@ -200,7 +205,7 @@ def shape_hits(passage: Passage) -> Iterator[Hit]:
     in_span = lambda s: s in passage.spans  # noqa: E731
     taken: list[tuple[int, int]] = []
     for pattern in (ABSOLUTE_PATH, RELATIVE_PATH, BARE_FILE):
-        for match in pattern.finditer(text) if ("." if pattern is BARE_FILE else "/") in text else ():
+        for match in matches(pattern, text) if ("." if pattern is BARE_FILE else "/") in text else ():
             if any(a <= match.start(1) < b for a, b in taken):
                 continue
             if (
@@ -217,7 +222,7 @@ def shape_hits(passage: Passage) -> Iterator[Hit]:
     code_at = [(offset, offset + len(code)) for offset, code in _code_of(passage)]
     for match in METRIC_TOKEN.finditer(text) if "_" in text else ():
         name = match.group(1)
-        if "_" not in name or any(a <= match.start(1) < b for a, b in taken):
+        if any(a <= match.start(1) < b for a, b in taken):
             continue
         after, before = text[match.end(1) : match.end(1) + 40], text[max(0, match.start(1) - 60) : match.start(1)]
         if after.lstrip().startswith("("):

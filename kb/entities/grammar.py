@@ -9,18 +9,16 @@ before or after a name, kubectl, systemctl and argocd commands, PromQL selectors
 references to a post-mortem by its day, with or without the year. Names already known are found by
 kb.entities.names.
 
-kb.entities.evidence applies these to passages; kb.entities.extraction decides what they add up to.
+kb.entities.evidence applies these to passages (kb.entities.narrowing searching each only where it
+can match); kb.entities.extraction decides what they add up to.
 """
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Iterator
 from datetime import date
 
 from kb.entities.lookalikes import KIND_ENDING, is_vocabulary_word
-from kb.entities.names import FOLDS_TO_ASCII
 from kb.markdown import dates
 from kb.markdown.identifiers import identifier_parts
 from kb.markdown.syntax import ALERT_NAME, is_alert_like
@@ -75,7 +73,9 @@ KNOWN_EXTENSION = re.compile(rf"\.(?:{EXTENSIONS}|js|ts)$", re.I)
 DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)*\.(io|com|org|net|dev|local|internal|cloud|sh|co|de|uk|eu)$", re.I)
 
 METRIC_NAME = r"[a-z][a-z0-9_:]*[a-z0-9](?:_\*)?"
-METRIC_TOKEN = re.compile(rf"(?<![\w:.$/@-])({METRIC_NAME})(?![\w:/-])")
+# With an underscore: a token without one is no metric by its shape, and a passage with an underscore holds
+# many such words (the lookahead finds the same tokens with one as before: no token begins inside another).
+METRIC_TOKEN = re.compile(rf"(?<![\w:.$/@-])(?=[a-z0-9:]*_)({METRIC_NAME})(?![\w:/-])")
 METRIC_SUFFIX = re.compile(
     r"_(total|bytes|seconds|bucket|info|ratio|celsius|percent|milliseconds|created|count|sum)(_\*)?$"
 )
@@ -269,85 +269,6 @@ METRIC_CONTEXT = re.compile(
     re.I,
 )
 
-# What must occur in a text for a pattern to match at all, and is quickly found: a pattern whose
-# name comes before its noun ("`velero` namespace", "DiskFull fires") tries a name at every position
-# of a text (two thirds of the time spent on neighbours went there, before).
-NEEDS = {
-    **{
-        pattern: re.compile(pattern.pattern.removeprefix(X_FIRST), pattern.flags)
-        for _, pattern, _ in CONTEXT_RULES
-        if pattern.pattern.startswith(X_FIRST)
-    },
-    ALERT_AFTER: re.compile(ALERT_AFTER.pattern.removeprefix(r"(?<![A-Za-z_])([A-Za-z_][A-Za-z0-9_:]*)" + QUOTE), re.I),
-    METRIC_CONTEXT: re.compile(r"metric|gauge|counter|histogram|series", re.I),
-}
-
-
-# Words a context rule's match holds (one of each group), lower-cased: a text lacking them is not
-# searched at all (most passages lack the neighbours of most rules; searching cost more than looking).
-COMPONENT_WORDS = (
-    "pod", "container", "deploy", "set", "service", "svc", "app", "job", "sidecar", "operator", "controller", "binar", "process"
-)  # fmt: skip
-KEYWORDS: dict[re.Pattern, tuple[tuple[str, ...], ...]] = {
-    pattern: keywords
-    for (_, pattern, _), keywords in zip(
-        CONTEXT_RULES,
-        [
-            (("namespace",),),
-            (("namespace",),),
-            (("-n",),),
-            (("namespace",),),
-            (("node", "host", "machine", "vm", "server"),),
-            (("node", "host", "machine", "vm"),),
-            (("pod", "container", "run", "ran", "scheduled", "landed", "stuck"), ("on",)),
-            (("ssh",),),
-            (("node", "instance", "host"),),
-            (COMPONENT_WORDS,),
-            (COMPONENT_WORDS,),
-            (("container", "pod", "deployment", "daemonset", "statefulset", "app", "job", "service"),),
-            (("app.kubernetes.io/",),),
-        ],
-        strict=True,
-    )
-}
-
-
-KEYWORD_WORDS = tuple(sorted({word for keywords in KEYWORDS.values() for group in keywords for word in group}))
-
-
-@functools.lru_cache(maxsize=4096)
-def _rules_with(present: frozenset[str]) -> tuple[tuple[str, re.Pattern, bool], ...]:
-    return tuple(rule for rule in CONTEXT_RULES if all(not present.isdisjoint(group) for group in KEYWORDS[rule[1]]))
-
-
-def lowered_text(text: str) -> str | None:
-    """`text` lower-cased for keywords; None where `re.I` finds an ASCII word `str.lower` hides (`FOLDS_TO_ASCII`)."""
-    return None if FOLDS_TO_ASCII.search(text) else text.lower()
-
-
-def context_rules_in(lowered: str | None) -> tuple[tuple[str, re.Pattern, bool], ...]:
-    """The `CONTEXT_RULES` whose `KEYWORDS` a text holds (`lowered`: `lowered_text` of it), looked up once
-    rather than rule by rule (that cost more than the searches did): the others cannot match."""
-    if lowered is None:
-        return tuple(CONTEXT_RULES)
-    return _rules_with(frozenset([word for word in KEYWORD_WORDS if word in lowered]))
-
-
-def matches(pattern: re.Pattern, text: str, lowered: str | None = None) -> Iterator[re.Match]:
-    """`pattern.finditer(text)`, skipped when what it needs is not in the text: one of its `WORDS`,
-    looked for in `lowered` (`lowered_text`) when given, then its `NEEDS`."""
-    if lowered is not None and (words := _WORDS_BY_ID.get(id(pattern))) is not None:
-        for word in words:
-            if word in lowered:
-                break
-        else:
-            return iter(())
-    needed = _NEEDS_BY_ID.get(id(pattern))
-    if needed is not None and not needed.search(text):
-        return iter(())
-    return pattern.finditer(text)
-
-
 PM_WORD = r"(?:PM|PIR|(?i:post[- ]?mortem|postmortem|retro(?:spective)?|incident review))"
 # A day without its year ("May 16", "16th of May"): the year is the referring post-mortem's.
 MONTH = "(?:" + "|".join(sorted(dates.MONTHS, key=len, reverse=True)) + r")\.?"
@@ -359,20 +280,6 @@ PM_REFERENCE = re.compile(
     rf"(?:(?<=\bthe\s)(?:{WHEN})(?:'s)?\s+(?:{PM_WORD}|(?i:incident|outage))\b|(?:{dates.DATE_TEXT})(?:'s)?\s+{PM_WORD}\b)"
     rf"|\b{PM_WORD}\s+(?:(?:of|from|for|on|dated)\s+)?(?:the\s+)?(?:{WHEN_AFTER})"
 )
-# Every reference has a word for a post-mortem, or "incident" or "outage".
-NEEDS[PM_REFERENCE] = re.compile(r"PM|PIR|(?i:post|retro|incident|outage)")
-
-# One of these words (lower-cased) is in every match of the pattern: looked for with `in` before `NEEDS`,
-# whose alternatives are tried at every position (for these, tried on every passage, it cost more than it saved).
-WORDS: dict[re.Pattern, tuple[str, ...]] = {
-    PM_REFERENCE: ("pm", "pir", "post", "retro", "incident", "outage"),
-    ALERT_BEFORE: ("alert",),
-    ALERT_AFTER: ("alert", "fir", "triggered", "went off"),
-    METRIC_CONTEXT: ("metric", "gauge", "counter", "histogram", "series"),
-}
-# By id(): hashing a compiled pattern hashes its compiled code (22 µs for PM_REFERENCE, twice a passage).
-_WORDS_BY_ID = {id(pattern): words for pattern, words in WORDS.items()}
-_NEEDS_BY_ID = {id(pattern): needed for pattern, needed in NEEDS.items()}
 
 
 def referenced_day(match: re.Match, own_date: date | None) -> date | None:

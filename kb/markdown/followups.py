@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from kb.markdown import dates
-from kb.markdown.rendering import Block, Table, render
+from kb.markdown.rendering import Block, Table, outline
 from kb.markdown.syntax import (
     BOLD_LABEL,
     BOX,
@@ -197,14 +197,14 @@ def plain_texts(texts: list[str]) -> list[str]:
     rendered as one list, in one pass, or one by one when that list comes out otherwise."""
     if not texts:
         return []
-    lists = render("\n".join("- " + " ".join(text.split()) for text in texts)).blocks[0].lists
+    lists = outline("\n".join("- " + " ".join(text.split()) for text in texts))[0].lists
     if len(lists) == 1 and len(lists[0].items) == len(texts):
         return [item.text for item in lists[0].items]
     return [" ".join(_rendered_words(text)) for text in texts]
 
 
 def _rendered_words(text: str) -> list[str]:
-    block = render(text).blocks[0]
+    block = outline(text)[0]
     return [*block.paragraphs, *(i.text for lst in block.lists for i in lst.items), *block.other_text] or [text]
 
 

@@ -1,0 +1,145 @@
+"""Searching the grammar's patterns (kb.entities.grammar) only where they can match: what a text
+must hold for each (`NEEDS`, `WORDS`, the context rules' `KEYWORDS`), looked for first, and the
+patterns that name first searched from near their neighbour (`_name_first`). Each finds exactly
+what the pattern's own `finditer` finds (tests/entities/test_grammar_matches.py), sooner.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+
+from kb.entities.grammar import (
+    ALERT_AFTER,
+    ALERT_BEFORE,
+    BARE_FILE,
+    CONTEXT_RULES,
+    EXTENSIONS,
+    METRIC_CONTEXT,
+    PM_REFERENCE,
+    QUOTE,
+    X_FIRST,
+)
+from kb.entities.names import FOLDS_TO_ASCII
+
+# What must occur in a text for a pattern to match at all, and is quickly found: a pattern whose
+# name comes before its noun ("`velero` namespace", "DiskFull fires") tries a name at every position
+# of a text (two thirds of the time spent on neighbours went there, before).
+NEEDS = {
+    **{
+        pattern: re.compile(pattern.pattern.removeprefix(X_FIRST), pattern.flags)
+        for _, pattern, _ in CONTEXT_RULES
+        if pattern.pattern.startswith(X_FIRST)
+    },
+    ALERT_AFTER: re.compile(ALERT_AFTER.pattern.removeprefix(r"(?<![A-Za-z_])([A-Za-z_][A-Za-z0-9_:]*)" + QUOTE), re.I),
+    METRIC_CONTEXT: re.compile(r"metric|gauge|counter|histogram|series", re.I),
+}
+
+
+# Words a context rule's match holds (one of each group), lower-cased: a text lacking them is not
+# searched at all (most passages lack the neighbours of most rules; searching cost more than looking).
+COMPONENT_WORDS = (
+    "pod", "container", "deploy", "set", "service", "svc", "app", "job", "sidecar", "operator", "controller", "binar", "process"
+)  # fmt: skip
+KEYWORDS: dict[re.Pattern, tuple[tuple[str, ...], ...]] = {
+    pattern: keywords
+    for (_, pattern, _), keywords in zip(
+        CONTEXT_RULES,
+        [
+            (("namespace",),),
+            (("namespace",),),
+            (("-n",),),
+            (("namespace",),),
+            (("node", "host", "machine", "vm", "server"),),
+            (("node", "host", "machine", "vm"),),
+            (("pod", "container", "run", "ran", "scheduled", "landed", "stuck"), ("on",)),
+            (("ssh",),),
+            (("node", "instance", "host"),),
+            (COMPONENT_WORDS,),
+            (COMPONENT_WORDS,),
+            (("container", "pod", "deployment", "daemonset", "statefulset", "app", "job", "service"),),
+            (("app.kubernetes.io/",),),
+        ],
+        strict=True,
+    )
+}
+
+
+KEYWORD_WORDS = tuple(sorted({word for keywords in KEYWORDS.values() for group in keywords for word in group}))
+
+
+@functools.lru_cache(maxsize=4096)
+def _rules_with(present: frozenset[str]) -> tuple[tuple[str, re.Pattern, bool], ...]:
+    return tuple(rule for rule in CONTEXT_RULES if all(not present.isdisjoint(group) for group in KEYWORDS[rule[1]]))
+
+
+# Each passage's text is asked for by four kinds of hits in turn.
+@functools.lru_cache(maxsize=64)
+def lowered_text(text: str) -> str | None:
+    """`text` lower-cased for keywords; None where `re.I` finds an ASCII word `str.lower` hides (`FOLDS_TO_ASCII`)."""
+    return None if FOLDS_TO_ASCII.search(text) else text.lower()
+
+
+def context_rules_in(lowered: str | None) -> tuple[tuple[str, re.Pattern, bool], ...]:
+    """The `CONTEXT_RULES` whose `KEYWORDS` a text holds (`lowered`: `lowered_text` of it), looked up once
+    rather than rule by rule (that cost more than the searches did): the others cannot match."""
+    if lowered is None:
+        return tuple(CONTEXT_RULES)
+    return _rules_with(frozenset([word for word in KEYWORD_WORDS if word in lowered]))
+
+
+def matches(pattern: re.Pattern, text: str, lowered: str | None = None) -> Iterator[re.Match]:
+    """`pattern.finditer(text)`, skipped when what it needs is not in the text: one of its `WORDS`,
+    looked for in `lowered` (`lowered_text`) when given, then its `NEEDS`."""
+    if lowered is not None and (words := _WORDS_BY_ID.get(id(pattern))) is not None:
+        for word in words:
+            if word in lowered:
+                break
+        else:
+            return iter(())
+    needed = _NEEDS_BY_ID.get(id(pattern))
+    if id(pattern) in _NAME_FIRST_IDS:
+        return _name_first(pattern, needed, text)
+    if needed is not None and not needed.search(text):
+        return iter(())
+    return pattern.finditer(text)
+
+
+def _name_first(pattern: re.Pattern, needed: re.Pattern, text: str) -> Iterator[re.Match]:
+    """`pattern.finditer(text)` for a pattern whose name (no whitespace in it) comes before the neighbour
+    `needed` finds, which begins with whitespace: each search starts at the word before the next place
+    the neighbour is, not at every word of the text (where no match can begin, since the first neighbour
+    after a match's start is its own, or one before it, and the name holds no whitespace)."""
+    position = 0
+    while (neighbour := needed.search(text, position)) is not None:
+        start = neighbour.start()
+        while start > position and not text[start - 1].isspace():
+            start -= 1
+        match = pattern.search(text, start)
+        if match is None:
+            return
+        yield match
+        position = match.end()
+
+
+# Every reference has a word for a post-mortem, or "incident" or "outage".
+NEEDS[PM_REFERENCE] = re.compile(r"PM|PIR|(?i:post|retro|incident|outage)")
+# A file name ends with one of its extensions: most passages with a dot have none.
+NEEDS[BARE_FILE] = re.compile(rf"\.(?:{EXTENSIONS.replace('|go|', '|')})(?![\w/-])", re.I)
+
+# One of these words (lower-cased) is in every match of the pattern: looked for with `in` before `NEEDS`,
+# whose alternatives are tried at every position (for these, tried on every passage, it cost more than it saved).
+WORDS: dict[re.Pattern, tuple[str, ...]] = {
+    PM_REFERENCE: ("pm", "pir", "post", "retro", "incident", "outage"),
+    ALERT_BEFORE: ("alert",),
+    ALERT_AFTER: ("alert", "fir", "triggered", "went off"),
+    METRIC_CONTEXT: ("metric", "gauge", "counter", "histogram", "series"),
+}
+# By id(): hashing a compiled pattern hashes its compiled code (22 µs for PM_REFERENCE, twice a passage).
+_WORDS_BY_ID = {id(pattern): words for pattern, words in WORDS.items()}
+_NEEDS_BY_ID = {id(pattern): needed for pattern, needed in NEEDS.items()}
+# The patterns `NEEDS` holds a name first and the rest of (`_name_first`): searched from near their neighbour.
+_NAME_FIRST_IDS = frozenset(
+    [id(pattern) for _, pattern, _ in CONTEXT_RULES if pattern.pattern.startswith(X_FIRST)] + [id(ALERT_AFTER)]
+)

@@ -1,0 +1,67 @@
+"""The work rendering skips (kb/markdown/shortcuts.py) changes nothing: every text renders to the same
+HTML and the same outline as Python-Markdown renders it with all its work done."""
+
+from pathlib import Path
+
+import pytest
+
+from kb.markdown.rendering import markdown_new
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+TEXTS = {
+    "plain prose": "# Disk full\n\nThe node ran out of space.\n\n## Steps\n\nCheck it, then clean it.\n",
+    "every inline construct": (
+        "# All of them\n\n"
+        '`code` and ``two `ticks` `` and \\*escaped\\* and a [link](https://example.org/a_b "t") and\n'
+        "[ref][r] and [short] and ![image](/static/x.png) and ![ref image][r] and ![short image]\n"
+        "and <https://example.org/x> and <ops@example.org> and <b>bold</b> and &amp; &#35; &#x41;\n"
+        "and *em* _em_ **strong** __strong__ ***both*** a_snake_case_name and 2 * 3 * 4.  \n"
+        "A hard break above, a note[^1] and <!-- a comment -->.\n\n"
+        "[r]: https://example.org/r\n[short]: /short\n[short image]: /s.png\n\n[^1]: The *note*.\n"
+    ),
+    "code spans hide the rest": "Run `kubectl get pods -n [ns] <pod> & *` now.\n",
+    "a marker for a table of contents": "# Title\n\n[TOC]\n\n## One\n\n### One and a half\n\n## Two\n",
+    "a marker in a list item and a heading": "# [TOC]\n\n- [TOC]\n\n## Again\n\n  [TOC]  \n",
+    "duplicate headings": "## Steps\n\nA.\n\n## Steps\n\nB.\n\n## Steps {#own}\n\nC.\n",
+    "markup in headings and tables": (
+        "## The `api` *server* & [docs](/d)\n\n| Host | State |\n|:--|--:|\n| `db-1` | **down** |\n"
+    ),
+    "nested lists and code": (
+        "1. First\n   ```bash\n   kubectl -n x get pods\n   ```\n2. Second with *emphasis*\n   - [ ] open\n   - [x] done\n"
+    ),
+    "html blocks and definitions": (
+        "<details><summary>More</summary>\n\nInside *markdown*.\n\n</details>\n\nTerm\n:   Its *definition*.\n\n"
+        "*[HTML]: Hyper Text\n\nHTML here.\n"
+    ),
+    "tables with and without borders": (
+        "| A | B |\n|---|:-:|\n| 1 | 2 |\n\nA | B\n--|--\n1 | 2\n\n| One |\n| --- |\n| 1 |\n\nNo | table\nhere\n\n"
+        "First line\n| a | b |\n|---|---|\n"
+    ),
+    "underscores only": "snake_case_names like node_filesystem_avail_bytes and _private_\n",
+    "a blank text": "",
+}
+
+
+def rendered(md, text: str):
+    html = md.convert(text)
+    return html, getattr(md, "outline_blocks", None)
+
+
+@pytest.mark.parametrize("name", TEXTS)
+def test_it_renders_each_construct_as_python_markdown_does(name):
+    assert rendered(markdown_new(), TEXTS[name]) == rendered(markdown_new(shortcuts=False), TEXTS[name])
+
+
+def test_it_renders_every_markdown_fixture_as_python_markdown_does():
+    files = sorted(FIXTURES.rglob("*.md"))
+    assert len(files) > 20
+    for file in files:
+        text = file.read_text()
+        assert rendered(markdown_new(), text) == rendered(markdown_new(shortcuts=False), text), file
+
+
+def test_it_builds_the_table_of_contents_where_a_marker_asks_for_one():
+    html, _ = rendered(markdown_new(), TEXTS["a marker for a table of contents"])
+    assert '<div class="toc">' in html
+    assert '<a href="#one-and-a-half">One and a half</a>' in html
