@@ -11,8 +11,7 @@
   is a table; a block whose first line has no `|` is none (its header would be one cell).
 - Finding a code block's lexer: Pygments reads through the aliases of its 600 lexers (and asks the
   installed packages' entry points, for a language it does not know) for every code block; the
-  class found for a language is kept, and each block still gets a new lexer of it, its states'
-  rules joined (kb.markdown.lexing).
+  class found for a language is kept, and each block still gets a new lexer of it.
 - The table of contents: its tree processor gives headings their ids, which we keep, and builds,
   serialises and post-processes a table of contents nothing reads; the table is built only for a
   `[TOC]` marker to replace.
@@ -31,8 +30,6 @@ from markdown.treeprocessors import InlineProcessor
 from markdown.util import AtomicString
 from pygments.lexers import find_lexer_class_by_name
 from pygments.util import ClassNotFound
-
-from kb.markdown.lexing import joined
 
 # By the expression a pattern searches with (as Python-Markdown 3.11 and kb.markdown.limits compile
 # them): strings one of which every match holds. A pattern whose expression is not here (a new
@@ -163,7 +160,7 @@ def get_lexer_by_name(alias: str, **options):
     found = _lexer_class(alias)
     if isinstance(found, ClassNotFound):
         raise ClassNotFound(str(found))
-    return joined(found(**options))
+    return found(**options)
 
 
 # The highlighting extension's own name for it: what it calls for each code block.
