@@ -13,11 +13,9 @@ name and the words the search vocabulary holds.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import Model
 
 from kb.alerting.incidents import IncidentFacts
@@ -26,7 +24,7 @@ from kb.entities.links import linked_html_write
 from kb.entities.mentions import MentionsLater
 from kb.markdown.commands import mark_commands
 from kb.markdown.parsing import ParsedDocument
-from kb.models.rows import NewRow, insert_plan, row_values
+from kb.models.rows import NewRow, rows_insert
 from kb.search import SearchTexts, SearchWords, search_documents_naming
 
 
@@ -141,42 +139,6 @@ class SaveBatch:
         self.words.write()
         self.incidents.write()
         self.mentions.write(vocabulary=vocabulary, naming=_documents_naming)
-
-
-def rows_insert(rows: list[Model | NewRow]) -> None:
-    """New rows of several tables (whose foreign keys are already stored), model instances or `NewRow`s:
-    one statement per table. `bulk_create` compiled a parameter per field and row through the ORM, a fifth
-    of an import's CPU; the rows' primary keys are not read back (nothing reads them)."""
-    by_model: dict[type[Model], list[Model | NewRow]] = {}
-    for row in rows:
-        by_model.setdefault(row.model if type(row) is NewRow else type(row), []).append(row)
-    # The connection itself, not `django.db.connection`: each of the proxy's attributes is looked up
-    # per thread, and the fields read it once per value (a twentieth of an import's time).
-    connection = connections[DEFAULT_DB_ALIAS]
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        for model, same in by_model.items():
-            meta = model._meta
-            fields = [f for f in meta.concrete_fields if not f.primary_key and not getattr(f, "generated", False)]
-            table, columns = quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
-            plan = insert_plan(fields)
-            values = (row_values(row, plan, connection) for row in same)
-            if connection.vendor == "postgresql":
-                _copy(connection, cursor, f"COPY {table} ({columns}) FROM STDIN", values)
-            else:
-                # SQLite steps one prepared statement a row, in C.
-                placeholders = ", ".join(["%s"] * len(fields))
-                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", list(values))
-
-
-def _copy(connection, cursor, sql: str, values: Iterator[list]) -> None:
-    """The rows through PostgreSQL's COPY: an executemany there is a statement a row, each through the
-    executor and its own protocol messages (an import's 120 a file were a third of the server's CPU and
-    a tenth of this process's). Logged and its errors translated as Django's own statements are."""
-    logged = cursor.debug_sql(sql) if isinstance(cursor, CursorDebugWrapper) else nullcontext()
-    with logged, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
-        for row in values:
-            copy.write_row(row)
 
 
 def _documents_naming(names: list[str]) -> set[int]:

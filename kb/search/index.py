@@ -19,7 +19,7 @@ from django.db.models.constants import OnConflict
 from kb.markdown.html_parts import split_sections
 from kb.markdown.parsing import Section as ParsedSection
 from kb.models import Document, Incident, Runbook, SearchEntry, SearchKind, SearchScope, SearchTerm, Section
-from kb.models.rows import NewRow
+from kb.models.rows import NewRow, rows_insert
 from kb.search.engines import current_engine
 from kb.search.text import html_text, identifier_terms, vocabulary
 
@@ -191,7 +191,7 @@ def _replace(
     if rows is not None:
         rows.extend(entries)
     else:
-        SearchEntry.objects.bulk_create(_instances(entries), batch_size=200)
+        rows_insert(entries)
     after = _words_of(entries) if after is None else after
     if words is None:
         _add_words(after - before, read_known=read_known)
