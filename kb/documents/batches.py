@@ -25,24 +25,24 @@ from kb.entities.mentions import MentionsLater
 from kb.markdown.commands import mark_commands
 from kb.markdown.parsing import ParsedDocument
 from kb.models.rows import NewRow, rows_insert
-from kb.search import SearchWords, search_documents_naming
+from kb.search import SearchTexts, SearchWords, search_documents_naming
 
 
 @dataclass
 class Ahead:
     """What one document's save computes from the document alone, computed beforehand by an import's
-    parsing process (kb.documents.importing): the entity evidence and the HTML with its commands marked
-    (kb.markdown.commands). Not its search texts (`kb.search.SearchTexts`): unpickled in a twentieth of the
-    time they take, but the parsing process became the slower of the two once the importing process's other
-    work was cut (BENCHMARKS.md, "Import speed: the importing process (issue #12, round 6)")."""
+    parsing process (kb.documents.importing): the entity evidence, the HTML with its commands marked
+    (kb.markdown.commands) and its search rows' texts (unpickled in a fifteenth of the time they take to
+    compute: BENCHMARKS.md, "Import speed: the importing process (issue #12, round 6)")."""
 
     evidence: Evidence
     commands_html: str
+    search_texts: SearchTexts
 
     @classmethod
     def of(cls, parsed: ParsedDocument) -> Ahead:
         """Pure: no database."""
-        return cls(evidence_of(parsed), mark_commands(parsed.html))
+        return cls(evidence_of(parsed), mark_commands(parsed.html), SearchTexts.of(parsed.html))
 
     def names(self) -> Iterator[str]:
         """The names its evidence holds: most of those its save will look up as entities."""
@@ -68,6 +68,8 @@ class SaveBatch:
         self.slugs: set[tuple[str, str]] = set()
         self.slugs_asked: set[str] = set()
         self.prefixes_asked: set[str] = set()
+        # The search texts of the documents being saved, computed beforehand (`Ahead`), by id().
+        self.search_texts: dict[int, SearchTexts] = {}
 
     def entities_ahead(self, files: list[tuple[ParsedDocument, list[Ahead]]]) -> None:
         """The entities the batch's documents may name (their subject, labels and evidence), read at once.
@@ -105,6 +107,7 @@ class SaveBatch:
         ahead = ahead or {}
         self.mentions.found = {key: done.evidence for key, done in ahead.items()}
         self.mentions.marked = {key: done.commands_html for key, done in ahead.items()}
+        self.search_texts = {key: done.search_texts for key, done in ahead.items()}
         try:
             yield
         except BaseException:
@@ -118,7 +121,7 @@ class SaveBatch:
             raise
         finally:
             # Keyed by id(): once the file is saved, another object may have the same id.
-            self.mentions.found, self.mentions.marked = {}, {}
+            self.mentions.found, self.mentions.marked, self.search_texts = {}, {}, {}
 
     def flush(self) -> None:
         """Inserts the rows left so far and stores the linked HTML: before a save reads or replaces a

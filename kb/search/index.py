@@ -34,7 +34,8 @@ WORDS_BATCH = 500
 class SearchTexts:
     """What a document's search rows hold that its HTML alone decides: the whole row's text and its
     identifiers, each section's by its heading's anchor, and the words of the whole row's text. Pure (no
-    database), computed once a document: the whole row's text is its sections' joined."""
+    database): an import's parsing process computes them ahead (kb.documents.batches.Ahead), a tenth of what
+    the importing process did a file."""
 
     body: str
     body_terms: str
@@ -95,13 +96,15 @@ def search_index_update(
     created: bool = False,
     words: SearchWords | None = None,
     rows: list | None = None,
+    texts: SearchTexts | None = None,
 ) -> None:
     """Replaces the rows of a document document_save has just written (and so un-archived);
     `sections` are the ones it wrote, not read back. An incident's rows hold none of its text.
     `created`: the document was just inserted, so it has no rows to replace. `words`: its words go
     there, for the batch's caller to add to the vocabulary, rather than now; `rows`: its new rows
-    go there, for the batch's caller to insert with those of the other documents."""
-    texts = SearchTexts.of(document.html)
+    go there, for the batch's caller to insert with those of the other documents. `texts`: those of
+    its HTML, when computed already (`SearchTexts.of`)."""
+    texts = texts or SearchTexts.of(document.html)
     entries = _document_entries(document, alert=_alert_name(document), sections=sections, texts=texts)
     whole = entries[0].values
     _replace(
