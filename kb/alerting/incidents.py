@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from kb.alerting.facts import FACT_FIELDS, facts_apply, incidents_with_facts
 from kb.models import Alert, Document, Incident, IncidentOrigin
-from kb.models.rows import NewRow
+from kb.models.rows import NewRow, rows_inserted
 from kb.search import search_index_incidents
 
 
@@ -98,9 +98,18 @@ class IncidentFacts:
             chunk = references[start : start + REFERENCES_READ_AT_ONCE]
             # Not blank (none is): the index of references holds only those.
             existing |= {i.reference: i for i in Incident.objects.filter(reference__in=chunk).exclude(reference="")}
-        new = Incident.objects.bulk_create(
-            Incident(reference=ref, origin=IncidentOrigin.DOCUMENT) for ref in references if ref not in existing
-        )
+        # Each its own time, as `bulk_create` stamps them: incidents are listed newest first.
+        rows = [
+            {
+                "reference": ref,
+                "origin": IncidentOrigin.DOCUMENT,
+                "created_at": (now := timezone.now()),
+                "updated_at": now,
+            }
+            for ref in references
+            if ref not in existing
+        ]
+        new = [Incident(pk=pk, **values) for pk, values in zip(rows_inserted(Incident, rows), rows)]
         by_reference = existing | {i.reference: i for i in new}
         link = Incident.documents.through
         self.rows.extend(

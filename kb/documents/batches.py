@@ -13,11 +13,9 @@ name and the words the search vocabulary holds.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import Model
 
 from kb.alerting.incidents import IncidentFacts
@@ -26,23 +24,25 @@ from kb.entities.links import linked_html_write
 from kb.entities.mentions import MentionsLater
 from kb.markdown.commands import mark_commands
 from kb.markdown.parsing import ParsedDocument
-from kb.models.rows import NewRow, insert_plan, row_values
-from kb.search import SearchWords, search_documents_naming
+from kb.models.rows import NewRow, rows_insert
+from kb.search import SearchTexts, SearchWords, search_documents_naming
 
 
 @dataclass
 class Ahead:
     """What one document's save computes from the document alone, computed beforehand by an import's
-    parsing process (kb.documents.importing): the entity evidence and the HTML with its commands marked
-    (kb.markdown.commands). Not its search texts: as long to send as to compute."""
+    parsing process (kb.documents.importing): the entity evidence, the HTML with its commands marked
+    (kb.markdown.commands) and its search rows' texts (unpickled in a fifteenth of the time they take to
+    compute: BENCHMARKS.md, "Import speed: the importing process (issue #12, round 6)")."""
 
     evidence: Evidence
     commands_html: str
+    search_texts: SearchTexts
 
     @classmethod
     def of(cls, parsed: ParsedDocument) -> Ahead:
         """Pure: no database."""
-        return cls(evidence_of(parsed), mark_commands(parsed.html))
+        return cls(evidence_of(parsed), mark_commands(parsed.html), SearchTexts.of(parsed.html))
 
     def names(self) -> Iterator[str]:
         """The names its evidence holds: most of those its save will look up as entities."""
@@ -68,6 +68,8 @@ class SaveBatch:
         self.slugs: set[tuple[str, str]] = set()
         self.slugs_asked: set[str] = set()
         self.prefixes_asked: set[str] = set()
+        # The search texts of the documents being saved, computed beforehand (`Ahead`), by id().
+        self.search_texts: dict[int, SearchTexts] = {}
 
     def entities_ahead(self, files: list[tuple[ParsedDocument, list[Ahead]]]) -> None:
         """The entities the batch's documents may name (their subject, labels and evidence), read at once.
@@ -105,6 +107,7 @@ class SaveBatch:
         ahead = ahead or {}
         self.mentions.found = {key: done.evidence for key, done in ahead.items()}
         self.mentions.marked = {key: done.commands_html for key, done in ahead.items()}
+        self.search_texts = {key: done.search_texts for key, done in ahead.items()}
         try:
             yield
         except BaseException:
@@ -118,7 +121,7 @@ class SaveBatch:
             raise
         finally:
             # Keyed by id(): once the file is saved, another object may have the same id.
-            self.mentions.found, self.mentions.marked = {}, {}
+            self.mentions.found, self.mentions.marked, self.search_texts = {}, {}, {}
 
     def flush(self) -> None:
         """Inserts the rows left so far and stores the linked HTML: before a save reads or replaces a
@@ -136,42 +139,6 @@ class SaveBatch:
         self.words.write()
         self.incidents.write()
         self.mentions.write(vocabulary=vocabulary, naming=_documents_naming)
-
-
-def rows_insert(rows: list[Model | NewRow]) -> None:
-    """New rows of several tables (whose foreign keys are already stored), model instances or `NewRow`s:
-    one statement per table. `bulk_create` compiled a parameter per field and row through the ORM, a fifth
-    of an import's CPU; the rows' primary keys are not read back (nothing reads them)."""
-    by_model: dict[type[Model], list[Model | NewRow]] = {}
-    for row in rows:
-        by_model.setdefault(row.model if type(row) is NewRow else type(row), []).append(row)
-    # The connection itself, not `django.db.connection`: each of the proxy's attributes is looked up
-    # per thread, and the fields read it once per value (a twentieth of an import's time).
-    connection = connections[DEFAULT_DB_ALIAS]
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        for model, same in by_model.items():
-            meta = model._meta
-            fields = [f for f in meta.concrete_fields if not f.primary_key and not getattr(f, "generated", False)]
-            table, columns = quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
-            plan = insert_plan(fields)
-            values = (row_values(row, plan, connection) for row in same)
-            if connection.vendor == "postgresql":
-                _copy(connection, cursor, f"COPY {table} ({columns}) FROM STDIN", values)
-            else:
-                # SQLite steps one prepared statement a row, in C.
-                placeholders = ", ".join(["%s"] * len(fields))
-                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", list(values))
-
-
-def _copy(connection, cursor, sql: str, values: Iterator[list]) -> None:
-    """The rows through PostgreSQL's COPY: an executemany there is a statement a row, each through the
-    executor and its own protocol messages (an import's 120 a file were a third of the server's CPU and
-    a tenth of this process's). Logged and its errors translated as Django's own statements are."""
-    logged = cursor.debug_sql(sql) if isinstance(cursor, CursorDebugWrapper) else nullcontext()
-    with logged, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
-        for row in values:
-            copy.write_row(row)
 
 
 def _documents_naming(names: list[str]) -> set[int]:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from kb.alerting.incidents import document_incidents_save
-from kb.documents.batches import SaveBatch, rows_insert
+from kb.documents.batches import SaveBatch
 from kb.documents.files import WEB_PAGE_SUFFIX
 from kb.entities.extraction import Vocabulary
 from kb.entities.mentions import mentions_write
@@ -30,7 +30,7 @@ from kb.models import (
     Section,
 )
 from kb.models.constraints import names_inserted
-from kb.models.rows import NewRow
+from kb.models.rows import NewRow, rows_insert
 from kb.search import search_documents_naming, search_index_update
 
 
@@ -171,6 +171,7 @@ def _document_save(
         created=created,
         words=batch.words if batch else None,
         rows=batch.rows if batch else None,
+        texts=batch.search_texts.get(id(parsed)) if batch else None,
     )
     mentions_write(
         document=document,

@@ -1,14 +1,18 @@
 """A new row to insert that is not built as a model instance: an import inserts thousands of rows a batch
 (sections, mentions, links to incidents…), and `Model.__init__` (a descriptor and a default for every field)
-cost more than their insert. `kb.documents.batches.rows_insert` inserts these and model instances alike, each
-value read as `row_values` reads it (as `constraints.names_inserted` reads its rows' values too)."""
+cost more than their insert. `rows_insert` inserts these and model instances alike, each value read as
+`row_values` reads it (as `constraints.names_inserted` reads its rows' values too)."""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import nullcontext
 from typing import Any, NamedTuple
 
-from django.db import models
-from django.db.models import Field
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.backends.utils import CursorDebugWrapper
+from django.db.models import Field, Model
 
 
 class NewRow(NamedTuple):
@@ -69,3 +73,78 @@ def _new_row_values(given: dict, plan: list[tuple[Field, str, tuple[type, ...]]]
             value if as_is and (value is None or type(value) in as_is) else field.get_db_prep_save(value, connection)
         )
     return values
+
+
+def rows_insert(rows: list[Model | NewRow]) -> None:
+    """New rows of several tables (whose foreign keys are already stored), model instances or `NewRow`s:
+    one statement per table. `bulk_create` compiled a parameter per field and row through the ORM, a fifth
+    of an import's CPU; the rows' primary keys are not read back (nothing reads them)."""
+    by_model: dict[type[Model], list[Model | NewRow]] = {}
+    for row in rows:
+        by_model.setdefault(row.model if type(row) is NewRow else type(row), []).append(row)
+    # The connection itself, not `django.db.connection`: each of the proxy's attributes is looked up
+    # per thread, and the fields read it once per value (a twentieth of an import's time).
+    connection = connections[DEFAULT_DB_ALIAS]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model, same in by_model.items():
+            meta = model._meta
+            fields = [f for f in meta.concrete_fields if not f.primary_key and not getattr(f, "generated", False)]
+            table, columns = quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
+            plan = insert_plan(fields)
+            values = (row_values(row, plan, connection) for row in same)
+            if connection.vendor == "postgresql":
+                _copy(connection, cursor, f"COPY {table} ({columns}) FROM STDIN", values)
+            else:
+                _insert_many(cursor, f"INSERT INTO {table} ({columns}) VALUES ", len(fields), list(values))
+
+
+def _insert_many(cursor, insert: str, width: int, values: list[list]) -> None:
+    """SQLite: the rows in as few statements as its limit on parameters allows. A statement a row (an
+    executemany) cost three times as much over the search rows, whose full-text trigger then runs FTS5's
+    statement-level savepoint work at every row (BENCHMARKS.md, "Import speed: the importing process
+    (issue #12, round 6)")."""
+    limit = cursor.db.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    size = max(limit // width, 1)
+    row = f"({', '.join(['%s'] * width)})"
+    for start in range(0, len(values), size):
+        chunk = values[start : start + size]
+        cursor.execute(insert + ", ".join([row] * len(chunk)), [value for row_values in chunk for value in row_values])
+
+
+def _copy(connection, cursor, sql: str, values: Iterator[list]) -> None:
+    """The rows through PostgreSQL's COPY: an executemany there is a statement a row, each through the
+    executor and its own protocol messages (an import's 120 a file were a third of the server's CPU and
+    a tenth of this process's). Logged and its errors translated as Django's own statements are."""
+    logged = cursor.debug_sql(sql) if isinstance(cursor, CursorDebugWrapper) else nullcontext()
+    with logged, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+        for row in values:
+            copy.write_row(row)
+
+
+def rows_inserted(model: type[Model], rows: list[dict[str, Any]]) -> list[int]:
+    """New rows of `model` (values by attname, `auto_now` fields given), inserted in order; their ids in
+    the same order. The statements `bulk_create` runs for them (as many rows each, `RETURNING` the ids)
+    without a model instance a row and the ORM compiling a parameter per field and row: an import's
+    batch inserts hundreds of incidents, and compiling their inserts cost four times running them."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if not rows:
+        return []
+    if not connection.features.can_return_rows_from_bulk_insert:
+        return [row.pk for row in model.objects.bulk_create([model(**values) for values in rows])]
+    meta, quote = model._meta, connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if not f.primary_key and not getattr(f, "generated", False)]
+    plan = insert_plan(fields)
+    placeholders = f"({', '.join(['%s'] * len(fields))})"
+    size = connection.ops.bulk_batch_size(fields, rows)
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            cursor.execute(
+                f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+                f"VALUES {', '.join([placeholders] * len(chunk))} RETURNING {quote(meta.pk.column)}",
+                [value for values in chunk for value in _new_row_values(values, plan, connection)],
+            )
+            ids.extend(pk for (pk,) in cursor.fetchall())
+    return ids

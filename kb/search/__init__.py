@@ -1,6 +1,6 @@
 """Search, whichever database is underneath: `search()` reads, and the index writer keeps the rows it
 reads up to date (`search_index_update` for a document, `search_index_incidents` for
-`kb.alerting.incidents`, the write path of incidents, and `search_index_rebuild`), and answers which
+`kb.alerting.incidents`, the write path of incidents, and `search_index_rebuild`; `SearchTexts`, what a document's HTML alone decides of its rows), and answers which
 documents name a word (`search_documents_naming`, for the mentions of a name first seen).
 
 Inside: `ranking` (the query understood once, scores combined), `engines` (PostgreSQL full-text and
@@ -11,6 +11,7 @@ May import: `kb.markdown`, `kb.models`.
 """
 
 from kb.search.index import (
+    SearchTexts,
     SearchWords,
     search_documents_naming,
     search_index_compact,
@@ -24,6 +25,7 @@ __all__ = [
     "MAX_LIMIT",
     "SearchHit",
     "SearchResults",
+    "SearchTexts",
     "SearchWords",
     "search",
     "search_documents_naming",

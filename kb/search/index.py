@@ -10,6 +10,7 @@ incidents a document names).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -18,7 +19,7 @@ from django.db.models.constants import OnConflict
 from kb.markdown.html_parts import split_sections
 from kb.markdown.parsing import Section as ParsedSection
 from kb.models import Document, Incident, Runbook, SearchEntry, SearchKind, SearchScope, SearchTerm, Section
-from kb.models.rows import NewRow
+from kb.models.rows import NewRow, rows_insert
 from kb.search.engines import current_engine
 from kb.search.text import html_text, identifier_terms, vocabulary
 
@@ -27,6 +28,38 @@ WORD_SOURCES = ("title_terms", "heading_terms", "body", "body_terms")
 # tsvector positions stop at 16383 and a tsvector at 1 MB: longer bodies are cut for matching only.
 MAX_BODY = 200_000
 WORDS_BATCH = 500
+
+
+@dataclass(frozen=True)
+class SearchTexts:
+    """What a document's search rows hold that its HTML alone decides: the whole row's text and its
+    identifiers, each section's by its heading's anchor, and the words of the whole row's text. Pure (no
+    database): an import's parsing process computes them ahead (kb.documents.batches.Ahead), a tenth of what
+    the importing process did a file."""
+
+    body: str
+    body_terms: str
+    body_words: frozenset[str]
+    sections: dict[str, tuple[str, str]]  # anchor: (text, identifiers)
+
+    @classmethod
+    def of(cls, html: str) -> SearchTexts:
+        # A section's text is cut from the same HTML as the whole document's, where its heading's id is; the
+        # whole's text is its parts' joined (a tag ends each part and starts the next, and is a space in the text).
+        pieces, by_anchor = [], {}
+        for part in split_sections(html):
+            body = html_text(part.body_html)
+            pieces += [html_text(part.heading_html), body]
+            if part.anchor:
+                by_anchor[part.anchor] = body[:MAX_BODY]
+        whole = " ".join(piece for piece in pieces if piece)[:MAX_BODY]
+        terms = identifier_terms(whole)
+        return cls(
+            body=whole,
+            body_terms=terms,
+            body_words=frozenset(vocabulary(whole, terms)),
+            sections={anchor: (text, identifier_terms(text)) for anchor, text in by_anchor.items()},
+        )
 
 
 class SearchWords:
@@ -63,19 +96,24 @@ def search_index_update(
     created: bool = False,
     words: SearchWords | None = None,
     rows: list | None = None,
+    texts: SearchTexts | None = None,
 ) -> None:
     """Replaces the rows of a document document_save has just written (and so un-archived);
     `sections` are the ones it wrote, not read back. An incident's rows hold none of its text.
     `created`: the document was just inserted, so it has no rows to replace. `words`: its words go
     there, for the batch's caller to add to the vocabulary, rather than now; `rows`: its new rows
-    go there, for the batch's caller to insert with those of the other documents."""
-    entries = _document_entries(document, alert=_alert_name(document), sections=sections)
+    go there, for the batch's caller to insert with those of the other documents. `texts`: those of
+    its HTML, when computed already (`SearchTexts.of`)."""
+    texts = texts or SearchTexts.of(document.html)
+    entries = _document_entries(document, alert=_alert_name(document), sections=sections, texts=texts)
+    whole = entries[0].values
     _replace(
         None if created else SearchEntry.objects.filter(document=document),
         entries,
         read_known=True,
         words=words,
         rows=rows,
+        after=vocabulary(whole["title_terms"], whole["heading_terms"]) | texts.body_words,
     )
 
 
@@ -107,7 +145,10 @@ def search_index_rebuild() -> int:
         runbook = getattr(document, "runbook", None)
         entries.extend(
             _document_entries(
-                document, alert=_alert_name(runbook) if runbook else "", sections=list(document.sections.all())
+                document,
+                alert=_alert_name(runbook) if runbook else "",
+                sections=list(document.sections.all()),
+                texts=SearchTexts.of(document.html),
             )
         )
     entries.extend(_incident_entry(incident) for incident in Incident.objects.select_related("alert"))
@@ -129,10 +170,11 @@ def _replace(
     read_known: bool = False,
     words: SearchWords | None = None,
     rows: list | None = None,
+    after: set[str] | None = None,
 ) -> None:
     """Writes `entries` (or leaves them to `rows`) in place of the rows `old` (None: there are none), and
     keeps the vocabulary to the words the index holds: a typo "corrected" to a word of replaced text
-    would find nothing."""
+    would find nothing. `after`: the words of `entries`, when known already."""
     before: set[str] = set()
     if old is not None:
         # The whole rows are picked here, not by the query: SQLite (without statistics) answered "these
@@ -149,8 +191,8 @@ def _replace(
     if rows is not None:
         rows.extend(entries)
     else:
-        SearchEntry.objects.bulk_create(_instances(entries), batch_size=200)
-    after = _words_of(entries)
+        rows_insert(entries)
+    after = _words_of(entries) if after is None else after
     if words is None:
         _add_words(after - before, read_known=read_known)
     else:
@@ -205,11 +247,13 @@ def _alert_name(document: Document) -> str:
     return document.alert.name if isinstance(document, Runbook) and document.alert else ""
 
 
-def _document_entries(document: Document, *, alert: str, sections: Sequence[ParsedSection | Section]) -> list[NewRow]:
-    """The document's rows as values (an import inserts them with its batch's other rows), not instances."""
+def _document_entries(
+    document: Document, *, alert: str, sections: Sequence[ParsedSection | Section], texts: SearchTexts
+) -> list[NewRow]:
+    """The document's rows as values (an import inserts them with its batch's other rows), not instances;
+    the whole row first."""
     url = document.get_absolute_url()
     headings = " ".join(s.heading for s in sections)
-    body = html_text(document.html)[:MAX_BODY]
     common = {"kind": document.kind, "document_id": document.pk, "title": document.title[:500], "alert": alert}
     whole = NewRow(
         SearchEntry,
@@ -219,15 +263,13 @@ def _document_entries(document: Document, *, alert: str, sections: Sequence[Pars
             "url": url,
             "title_terms": _with_identifiers(f"{document.title} {alert}"),
             "heading_terms": _with_identifiers(headings),
-            "body": body,
-            "body_terms": identifier_terms(body),
+            "body": texts.body,
+            "body_terms": texts.body_terms,
         },
     )
-    # A section's text is cut from the same HTML as the whole document's, where its heading's id is.
-    part_html = {part.anchor: part.body_html for part in split_sections(document.html) if part.anchor}
     parts = []
     for section in sections:
-        text = html_text(part_html.get(section.anchor, ""))[:MAX_BODY]
+        text, terms = texts.sections.get(section.anchor, ("", ""))
         parts.append(
             NewRow(
                 SearchEntry,
@@ -238,7 +280,7 @@ def _document_entries(document: Document, *, alert: str, sections: Sequence[Pars
                     "heading": section.heading[:500],
                     "heading_terms": _with_identifiers(section.heading),
                     "body": text,
-                    "body_terms": identifier_terms(text),
+                    "body_terms": terms,
                 },
             )
         )
