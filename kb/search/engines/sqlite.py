@@ -251,41 +251,43 @@ class Sqlite(Engine):
         return set(json.loads(value))
 
     # An import that wrote at least 1/WHOLE_SHARE of the documents stored leaves the index in one segment; a
-    # smaller one merges this many pages a document it wrote.
+    # smaller one starts folding every segment into one with this many pages a document it wrote (it writes about 1.2).
     WHOLE_SHARE = 4
-    MERGE_PAGES_PER_DOCUMENT = 16
+    MERGE_PAGES_PER_DOCUMENT = 8
 
     @classmethod
     def compact(cls, *, documents: int) -> None:
         """After an import that wrote `documents`: FTS5's segments merged, for work in proportion to what it
-        wrote. Every write transaction adds a segment, each searched for each term of each query, and
-        FTS5's own merging leaves up to three a level. At 13,000 documents (bench/scaling/search_sql.py):
-        one segment, 7.0 ms of database time a search; 11, 9.5 ms; 17, 10.2 ms.
-        - A smaller import (a Git sync of a few files, or 1,000 new documents into 13,000): 'merge' of any two
-          segments of a level (usermerge 2, migration 0021), pages of work in proportion to what it wrote.
-          The 1,000 documents left 17 segments; the merge took 0.14 s and left 4.
+        wrote. Every write transaction adds a segment, each searched for each term of each query, and the
+        snippets' statement seeks each term in each of them once per hit: at 13,000 documents the bench's 20
+        first searches executed 1,226 M instructions on 5 segments, 936 M on one (bench/scaling/search_instructions.py).
         - An import of a quarter of the documents or more: 'optimize', the whole index rewritten into one
-          segment. It costs in proportion to the documents stored (1.1-2.4 s at 13,000, about 0.1-0.2 ms
-          each; importing one takes ~20 ms), so from a quarter on it is a few percent of the import. At
-          1/16 it was 14%, and made importing into a full knowledge base 1.27-1.31x slower than into an empty one.
+          segment. It costs in proportion to the documents stored (1.1-2.4 s at 13,000), so from a quarter on
+          it is a few percent of the import; at 1/16 it made importing into a full knowledge base 1.27-1.31x
+          slower than into an empty one.
+        - A smaller import (a Git sync of a few files, or 1,000 new documents into 13,000): 'merge' with a
+          negative page count, FTS5's optimize done a bounded number of pages at a time: every segment, whatever
+          its level, becomes the input of one merge, which this import begins and the next writes carry on
+          (`incidents_written`). A merge under way when it starts is begun again from the first term.
         FTS5 takes either command with a page count (ignored by 'optimize'): one statement either way."""
         sql = f"""INSERT INTO kb_searchentry_fts(kb_searchentry_fts, rank) SELECT CASE
             WHEN %s * {cls.WHOLE_SHARE} >= (SELECT COUNT(*) FROM kb_document) THEN 'optimize' ELSE 'merge' END, %s"""
         with connection.cursor() as cursor:
-            cursor.execute(sql, [documents, documents * cls.MERGE_PAGES_PER_DOCUMENT])
+            cursor.execute(sql, [documents, -documents * cls.MERGE_PAGES_PER_DOCUMENT])
 
-    # Pages of merging after a write of incidents: enough to keep pace with the pages it added (a group of
-    # 1,000 incidents adds 9), never a rewrite of the index.
-    MERGE_PAGES_PER_WRITE, INCIDENTS_PER_MERGE_PAGE = 16, 4
+    # Pages of merging after a write of incidents (a group of 1,000 adds about 9, and merging costs about 0.06 ms
+    # of CPU a page): enough to carry an import's merge of the whole index (23,000 pages at 13,000 documents and
+    # 144,000 incidents) to its end within a few large groups, never a rewrite of the index at once.
+    MERGE_PAGES_PER_WRITE, MERGE_PAGES_PER_INCIDENT = 16, 4
 
     @classmethod
     def incidents_written(cls, *, incidents: int) -> None:
         """After the webhook (or a form) wrote the rows of `incidents`: a bounded merge of FTS5's segments.
-        Each write adds one, which every query then seeks each of its terms in (the snippets' once per hit),
-        and FTS5's own merging, in proportion to pages written, left the 1,000-alert groups' small segments
-        lying: 9 segments at 13,000 documents where 3 cost the bench's 20 first searches 8-11% fewer
-        instructions (bench/scaling/search_instructions.py). Nothing to merge: the structure is read, no more."""
-        pages = cls.MERGE_PAGES_PER_WRITE + incidents // cls.INCIDENTS_PER_MERGE_PAGE
+        Each write adds one, which every query then seeks each of its terms in (the snippets' once per hit).
+        A positive page count: FTS5 carries on a merge under way (an import's, see `compact`), else merges the
+        segments of a level; it never begins a merge of the whole index again. Nothing to merge: the structure
+        is read, no more."""
+        pages = cls.MERGE_PAGES_PER_WRITE + incidents * cls.MERGE_PAGES_PER_INCIDENT
         with connection.cursor() as cursor:
             cursor.execute("INSERT INTO kb_searchentry_fts(kb_searchentry_fts, rank) VALUES ('merge', %s)", [pages])
 
