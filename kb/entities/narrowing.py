@@ -14,8 +14,11 @@ from kb.entities.grammar import (
     ALERT_AFTER,
     ALERT_BEFORE,
     BARE_FILE,
+    CAMEL_TOKEN,
     CONTEXT_RULES,
+    COORDINATED,
     EXTENSIONS,
+    IPV4,
     METRIC_CONTEXT,
     PM_REFERENCE,
     QUOTE,
@@ -66,6 +69,12 @@ KEYWORDS: dict[re.Pattern, tuple[tuple[str, ...], ...]] = {
 }
 
 
+# What a component noun before its name begins with (`grammar.COMPONENT_NOUNS`).
+COMPONENT_STARTS = (
+    "pod", "container", "deploy", "daemon", "statefulset", "replicaset", "service", "svc", "app", "job", "cron",
+    "sidecar", "operator", "controller", "binar", "process",
+)  # fmt: skip
+
 KEYWORD_WORDS = tuple(sorted({word for keywords in KEYWORDS.values() for group in keywords for word in group}))
 
 
@@ -98,6 +107,8 @@ def matches(pattern: re.Pattern, text: str, lowered: str | None = None) -> Itera
                 break
         else:
             return iter(())
+    if lowered is not None and (starts := _STARTS_BY_ID.get(id(pattern))) is not None:
+        return _word_first(pattern, starts, text, lowered)
     needed = _NEEDS_BY_ID.get(id(pattern))
     if id(pattern) in _NAME_FIRST_IDS:
         return _name_first(pattern, needed, text)
@@ -108,12 +119,15 @@ def matches(pattern: re.Pattern, text: str, lowered: str | None = None) -> Itera
 
 def _name_first(pattern: re.Pattern, needed: re.Pattern, text: str) -> Iterator[re.Match]:
     """`pattern.finditer(text)` for a pattern whose name (no whitespace in it) comes before the neighbour
-    `needed` finds, which begins with whitespace: each search starts at the word before the next place
-    the neighbour is, not at every word of the text (where no match can begin, since the first neighbour
-    after a match's start is its own, or one before it, and the name holds no whitespace)."""
+    `needed` finds, after whitespace at most (and a quote, for `COORDINATED`'s separators): each search
+    starts at the word before the next place the neighbour is, not at every word of the text (where no
+    match can begin, since the first neighbour after a match's start is its own, or one before it, and
+    the name holds no whitespace)."""
     position = 0
     while (neighbour := needed.search(text, position)) is not None:
         start = neighbour.start()
+        while start > position and text[start - 1].isspace():
+            start -= 1
         while start > position and not text[start - 1].isspace():
             start -= 1
         match = pattern.search(text, start)
@@ -123,8 +137,31 @@ def _name_first(pattern: re.Pattern, needed: re.Pattern, text: str) -> Iterator[
         position = match.end()
 
 
+def _word_first(pattern: re.Pattern, starts: tuple[str, ...], text: str, lowered: str) -> Iterator[re.Match]:
+    """`pattern.finditer(text)` for a pattern every match of which begins with one of `starts` (lower-cased):
+    tried only where one of them is in `lowered` (`lowered_text`, as long as the text, each character in its
+    place), not at every position of the text, where its leading `\\b` and alternation of nouns cost most."""
+    places = set()
+    for start in starts:
+        at = lowered.find(start)
+        while at >= 0:
+            places.add(at)
+            at = lowered.find(start, at + 1)
+    end = 0
+    for at in sorted(places):
+        if at >= end and (match := pattern.match(text, at)) is not None:
+            yield match
+            end = match.end()
+
+
 # Every reference has a word for a post-mortem, or "incident" or "outage".
 NEEDS[PM_REFERENCE] = re.compile(r"PM|PIR|(?i:post|retro|incident|outage)")
+# An address has a dot between digits; a CamelCase token a capital after a letter or digit: most prose has neither,
+# and both patterns begin with a lookbehind, tried at every position of the text.
+NEEDS[IPV4] = re.compile(r"\d\.\d")
+NEEDS[CAMEL_TOKEN] = re.compile(r"[A-Za-z0-9][A-Z]")
+# Two names side by side: their separator, most passages have one, but searched from it, not from every word.
+NEEDS[COORDINATED] = re.compile(r"[+,&/]|\b(?:and|or)\b")
 # A file name ends with one of its extensions: most passages with a dot have none.
 NEEDS[BARE_FILE] = re.compile(rf"\.(?:{EXTENSIONS.replace('|go|', '|')})(?![\w/-])", re.I)
 
@@ -136,10 +173,37 @@ WORDS: dict[re.Pattern, tuple[str, ...]] = {
     ALERT_AFTER: ("alert", "fir", "triggered", "went off"),
     METRIC_CONTEXT: ("metric", "gauge", "counter", "histogram", "series"),
 }
+# The noun-first context rules and "alert X": the words (lower-cased) one of which each match begins with.
+STARTS: dict[re.Pattern, tuple[str, ...]] = {
+    pattern: starts
+    for (_, pattern, _), starts in zip(
+        CONTEXT_RULES,
+        [
+            ("namespace",),
+            None,
+            None,
+            ("namespace",),
+            ("node", "host", "machine", "vm", "server"),
+            None,
+            ("pod", "container", "run", "ran", "scheduled", "landed", "stuck"),
+            ("ssh",),
+            ("node", "instance", "host"),
+            COMPONENT_STARTS,
+            None,
+            ("container", "pod", "deployment", "daemonset", "statefulset", "app", "job", "service"),
+            ("app.kubernetes.io/",),
+        ],
+        strict=True,
+    )
+    if starts is not None
+}
+STARTS[ALERT_BEFORE] = ("alert",)
 # By id(): hashing a compiled pattern hashes its compiled code (22 µs for PM_REFERENCE, twice a passage).
 _WORDS_BY_ID = {id(pattern): words for pattern, words in WORDS.items()}
+_STARTS_BY_ID = {id(pattern): starts for pattern, starts in STARTS.items()}
 _NEEDS_BY_ID = {id(pattern): needed for pattern, needed in NEEDS.items()}
 # The patterns `NEEDS` holds a name first and the rest of (`_name_first`): searched from near their neighbour.
 _NAME_FIRST_IDS = frozenset(
-    [id(pattern) for _, pattern, _ in CONTEXT_RULES if pattern.pattern.startswith(X_FIRST)] + [id(ALERT_AFTER)]
+    [id(pattern) for _, pattern, _ in CONTEXT_RULES if pattern.pattern.startswith(X_FIRST)]
+    + [id(ALERT_AFTER), id(COORDINATED)]
 )

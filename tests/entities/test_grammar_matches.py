@@ -9,8 +9,10 @@ from kb.entities.grammar import (
     ALERT_AFTER,
     ALERT_BEFORE,
     BARE_FILE,
+    CAMEL_TOKEN,
     CONTEXT_RULES,
     COORDINATED,
+    IPV4,
     METRIC_CONTEXT,
     METRIC_NAME,
     METRIC_TOKEN,
@@ -22,7 +24,9 @@ PATTERNS = [pattern for _, pattern, _ in CONTEXT_RULES] + [
     ALERT_AFTER,
     ALERT_BEFORE,
     BARE_FILE,
+    CAMEL_TOKEN,
     COORDINATED,
+    IPV4,
     METRIC_CONTEXT,
     PM_REFERENCE,
 ]
@@ -36,6 +40,10 @@ PIECES = [
     "/", "&", "`", "'", '"', "“", "”", "’", " ", "  ", "\t", "\n", "\u00a0", "\u2003", ".", "-", ":", "(",
     ")", "=", "-n ", "--namespace=", "namespace=", "host: ", "on ", "running on ", "ssh ", " the May 16 PM",
     " post-mortem of 2026-05-16", " metric ", " series", ".yaml", ".YML", ".go", "values", ".tar", ".gz", "@", "+", "$", "/etc",
+    # The nouns a match begins with (narrowing.STARTS), in other cases and forms.
+    "Pod", " POD", "cron job", " replicaset", " deployments", "Deploy", " servers", " hostname", "instance",
+    " ssh", " sshed into ", " ran on ", " Stuck on ", " scheduled", " landed", "processes", " sidecar", " binaries",
+    "node=", "App=", "app.kubernetes.io/name=", "Alertname: ", "ALERT ", "\u0130", "svc", "10", "255", "0", "10.20.30.40", "192.168.1.2", "aB", "Q", "and", "or",
 ]  # fmt: skip
 
 
