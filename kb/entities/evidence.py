@@ -220,8 +220,8 @@ def shape_hits(passage: Passage) -> Iterator[Hit]:
             if name:
                 taken.append((match.start(1), match.end(1)))
                 yield Hit(name, FILE, match.start(1), match.start(1) + len(name), name)
-    code_at = [(offset, offset + len(code)) for offset, code in _code_of(passage)]
-    for match in METRIC_TOKEN.finditer(text) if "_" in text else ():
+    code_at = [(offset, offset + len(code)) for offset, code in _code_of(passage)] if "_" in text else []
+    for match in matches(METRIC_TOKEN, text):
         name = match.group(1)
         if any(a <= match.start(1) < b for a, b in taken):
             continue

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 from kb.entities.grammar import (
+    ABSOLUTE_PATH,
     ALERT_AFTER,
     ALERT_BEFORE,
     BARE_FILE,
@@ -20,8 +21,10 @@ from kb.entities.grammar import (
     EXTENSIONS,
     IPV4,
     METRIC_CONTEXT,
+    METRIC_TOKEN,
     PM_REFERENCE,
     QUOTE,
+    RELATIVE_PATH,
     X_FIRST,
 )
 from kb.entities.names import FOLDS_TO_ASCII
@@ -160,6 +163,10 @@ NEEDS[PM_REFERENCE] = re.compile(r"PM|PIR|(?i:post|retro|incident|outage)")
 # and both patterns begin with a lookbehind, tried at every position of the text.
 NEEDS[IPV4] = re.compile(r"\d\.\d")
 NEEDS[CAMEL_TOKEN] = re.compile(r"[A-Za-z0-9][A-Z]")
+# A path has its slash and a metric token its underscore after a name's first characters (no whitespace
+# between): searched from the word before the first one, not from every word.
+NEEDS[ABSOLUTE_PATH] = NEEDS[RELATIVE_PATH] = re.compile("/")
+NEEDS[METRIC_TOKEN] = re.compile("_")
 # Two names side by side: their separator, most passages have one, but searched from it, not from every word.
 NEEDS[COORDINATED] = re.compile(r"[+,&/]|\b(?:and|or)\b")
 # A file name ends with one of its extensions: most passages with a dot have none.
@@ -205,5 +212,5 @@ _NEEDS_BY_ID = {id(pattern): needed for pattern, needed in NEEDS.items()}
 # The patterns `NEEDS` holds a name first and the rest of (`_name_first`): searched from near their neighbour.
 _NAME_FIRST_IDS = frozenset(
     [id(pattern) for _, pattern, _ in CONTEXT_RULES if pattern.pattern.startswith(X_FIRST)]
-    + [id(ALERT_AFTER), id(COORDINATED)]
+    + [id(pattern) for pattern in (ALERT_AFTER, COORDINATED, ABSOLUTE_PATH, RELATIVE_PATH, METRIC_TOKEN)]
 )

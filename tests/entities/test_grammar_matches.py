@@ -6,6 +6,7 @@ import re
 import pytest
 
 from kb.entities.grammar import (
+    ABSOLUTE_PATH,
     ALERT_AFTER,
     ALERT_BEFORE,
     BARE_FILE,
@@ -17,6 +18,7 @@ from kb.entities.grammar import (
     METRIC_NAME,
     METRIC_TOKEN,
     PM_REFERENCE,
+    RELATIVE_PATH,
 )
 from kb.entities.narrowing import lowered_text, matches
 
@@ -28,7 +30,10 @@ PATTERNS = [pattern for _, pattern, _ in CONTEXT_RULES] + [
     COORDINATED,
     IPV4,
     METRIC_CONTEXT,
+    METRIC_TOKEN,
     PM_REFERENCE,
+    ABSOLUTE_PATH,
+    RELATIVE_PATH,
 ]
 # Names, the neighbours that vouch for them, and what sits between: quotes, every kind of space,
 # punctuation a name may or may not hold.
@@ -43,7 +48,7 @@ PIECES = [
     # The nouns a match begins with (narrowing.STARTS), in other cases and forms.
     "Pod", " POD", "cron job", " replicaset", " deployments", "Deploy", " servers", " hostname", "instance",
     " ssh", " sshed into ", " ran on ", " Stuck on ", " scheduled", " landed", "processes", " sidecar", " binaries",
-    "node=", "App=", "app.kubernetes.io/name=", "Alertname: ", "ALERT ", "\u0130", "svc", "10", "255", "0", "10.20.30.40", "192.168.1.2", "aB", "Q", "and", "or",
+    "node=", "App=", "app.kubernetes.io/name=", "Alertname: ", "ALERT ", "\u0130", "svc", "10", "255", "0", "10.20.30.40", "192.168.1.2", "aB", "Q", "and", "or", "./", "~/", "etc/x", "node_cpu",
 ]  # fmt: skip
 
 
@@ -71,3 +76,4 @@ def test_it_finds_as_metric_tokens_the_tokens_with_an_underscore_among_all():
         text = "".join(generator.choice(METRIC_PIECES) for _ in range(generator.randint(0, 16)))
         expected = [m for m in spans(every_token.finditer(text)) if "_" in m[2][0]]
         assert spans(METRIC_TOKEN.finditer(text)) == expected, text
+        assert spans(matches(METRIC_TOKEN, text)) == expected, text
