@@ -1,6 +1,7 @@
 """Searching the grammar's patterns (kb.entities.grammar) only where they can match: what a text
 must hold for each (`NEEDS`, `WORDS`, the context rules' `KEYWORDS`), looked for first, and the
-patterns that name first searched from near their neighbour (`_name_first`). Each finds exactly
+patterns that name first searched from near their neighbour (`_name_first`), those that begin with a noun
+tried only where it is (`_word_first`). Each finds exactly
 what the pattern's own `finditer` finds (tests/entities/test_grammar_matches.py), sooner.
 """
 
@@ -122,10 +123,10 @@ def matches(pattern: re.Pattern, text: str, lowered: str | None = None) -> Itera
 
 def _name_first(pattern: re.Pattern, needed: re.Pattern, text: str) -> Iterator[re.Match]:
     """`pattern.finditer(text)` for a pattern whose name (no whitespace in it) comes before the neighbour
-    `needed` finds, after whitespace at most (and a quote, for `COORDINATED`'s separators): each search
-    starts at the word before the next place the neighbour is, not at every word of the text (where no
-    match can begin, since the first neighbour after a match's start is its own, or one before it, and
-    the name holds no whitespace)."""
+    `needed` finds, whitespace at most between them (or the neighbour in the name, or the match beginning
+    with it): each search starts at the word before the next place the neighbour is, not at every word of
+    the text (where no match can begin, since the first neighbour after a match's start is its own, or one
+    before it, and the name holds no whitespace)."""
     position = 0
     while (neighbour := needed.search(text, position)) is not None:
         start = neighbour.start()
@@ -168,7 +169,9 @@ NEEDS[CAMEL_TOKEN] = re.compile(r"[A-Za-z0-9][A-Z]")
 NEEDS[ABSOLUTE_PATH] = NEEDS[RELATIVE_PATH] = re.compile("/")
 NEEDS[METRIC_TOKEN] = re.compile("_")
 # Two names side by side: their separator, most passages have one, but searched from it, not from every word.
-NEEDS[COORDINATED] = re.compile(r"[+,&/]|\b(?:and|or)\b")
+# Each alternative begins with its character (the word boundary before "and" and "or" checked after it), so
+# that the search skips to those few characters rather than trying `\b` at every position.
+NEEDS[COORDINATED] = re.compile(r"\+|,|&|/|a(?<!\w.)(?=nd\b)|o(?<!\w.)(?=r\b)")
 # A file name ends with one of its extensions: most passages with a dot have none.
 NEEDS[BARE_FILE] = re.compile(rf"\.(?:{EXTENSIONS.replace('|go|', '|')})(?![\w/-])", re.I)
 
@@ -177,7 +180,7 @@ NEEDS[BARE_FILE] = re.compile(rf"\.(?:{EXTENSIONS.replace('|go|', '|')})(?![\w/-
 WORDS: dict[re.Pattern, tuple[str, ...]] = {
     PM_REFERENCE: ("pm", "pir", "post", "retro", "incident", "outage"),
     ALERT_BEFORE: ("alert",),
-    ALERT_AFTER: ("alert", "fir", "triggered", "went off"),
+    ALERT_AFTER: ("alert", "fires", "fired", "firing", "triggered", "went off"),
     METRIC_CONTEXT: ("metric", "gauge", "counter", "histogram", "series"),
 }
 # The noun-first context rules and "alert X": the words (lower-cased) one of which each match begins with.
@@ -209,8 +212,13 @@ STARTS[ALERT_BEFORE] = ("alert",)
 _WORDS_BY_ID = {id(pattern): words for pattern, words in WORDS.items()}
 _STARTS_BY_ID = {id(pattern): starts for pattern, starts in STARTS.items()}
 _NEEDS_BY_ID = {id(pattern): needed for pattern, needed in NEEDS.items()}
-# The patterns `NEEDS` holds a name first and the rest of (`_name_first`): searched from near their neighbour.
+# The patterns searched from near the first place their `NEEDS` is (`_name_first`): a match holds no whitespace
+# before the place its own `NEEDS` is, but right before it (a name and its neighbour, a metric before or after
+# its noun, a path and its slash).
 _NAME_FIRST_IDS = frozenset(
     [id(pattern) for _, pattern, _ in CONTEXT_RULES if pattern.pattern.startswith(X_FIRST)]
-    + [id(pattern) for pattern in (ALERT_AFTER, COORDINATED, ABSOLUTE_PATH, RELATIVE_PATH, METRIC_TOKEN)]
+    + [
+        id(pattern)
+        for pattern in (ALERT_AFTER, COORDINATED, ABSOLUTE_PATH, RELATIVE_PATH, METRIC_TOKEN, METRIC_CONTEXT)
+    ]
 )
