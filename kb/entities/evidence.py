@@ -138,8 +138,9 @@ def _token_ok(token: str, passage: Passage, *, kind: str, strong: bool) -> bool:
 
 def context_hits(passage: Passage) -> Iterator[Hit]:
     text = passage.text
-    for kind, pattern, strong in context_rules_in(lowered_text(text)):
-        for match in matches(pattern, text):
+    lowered = lowered_text(text)
+    for kind, pattern, strong in context_rules_in(lowered):
+        for match in matches(pattern, text, lowered):
             token = match.group(1).rstrip(".")
             if text[match.start(1) + len(token) : match.start(1) + len(token) + 1] in ("*", "-", "<", "$", "{"):
                 continue  # a glob or a placeholder: `velero-*`, `<velero-pod-name>`
@@ -199,7 +200,7 @@ def shape_hits(passage: Passage) -> Iterator[Hit]:
     text = passage.text
     # Each shape has a character most passages lack: a dot (addresses, file names), a slash (paths) or
     # an underscore (the metrics these loops take).
-    for match in IPV4.finditer(text) if "." in text else ():
+    for match in matches(IPV4, text):
         if not NOT_HOSTS.match(match.group()):
             yield Hit(match.group(), HOST, match.start(), match.end(), match.group())
     in_span = lambda s: s in passage.spans  # noqa: E731
@@ -219,8 +220,8 @@ def shape_hits(passage: Passage) -> Iterator[Hit]:
             if name:
                 taken.append((match.start(1), match.end(1)))
                 yield Hit(name, FILE, match.start(1), match.start(1) + len(name), name)
-    code_at = [(offset, offset + len(code)) for offset, code in _code_of(passage)]
-    for match in METRIC_TOKEN.finditer(text) if "_" in text else ():
+    code_at = [(offset, offset + len(code)) for offset, code in _code_of(passage)] if "_" in text else []
+    for match in matches(METRIC_TOKEN, text):
         name = match.group(1)
         if any(a <= match.start(1) < b for a, b in taken):
             continue
@@ -255,7 +256,7 @@ def alert_hits(passage: Passage) -> Iterator[tuple[Hit, bool | None]]:
             yield Hit(name, ALERT, match.start(1), match.end(1), name), _alert_candidate(name, passage)
     if not passage.code and not passage.field_name:
         vocabulary_end = -1  # where the last name said to be vocabulary ("argument `X`") ends
-        for match in CAMEL_TOKEN.finditer(text):
+        for match in matches(CAMEL_TOKEN, text):
             name = match.group(1)
             if not looks_like_alert(name):
                 continue
@@ -283,7 +284,7 @@ def side_by_side(passage: Passage) -> list[Pair]:
     """The names written beside another in a passage, whatever the knowledge base knows (see `coordinated_alerts`)."""
     return [
         ((m.group(1), m.start(1), m.end(1)), (m.group(2), m.start(2), m.end(2)))
-        for m in COORDINATED.finditer(passage.text)
+        for m in matches(COORDINATED, passage.text)
     ]
 
 

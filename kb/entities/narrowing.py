@@ -1,6 +1,7 @@
 """Searching the grammar's patterns (kb.entities.grammar) only where they can match: what a text
 must hold for each (`NEEDS`, `WORDS`, the context rules' `KEYWORDS`), looked for first, and the
-patterns that name first searched from near their neighbour (`_name_first`). Each finds exactly
+patterns that name first searched from near their neighbour (`_name_first`), those that begin with a noun
+tried only where it is (`_word_first`). Each finds exactly
 what the pattern's own `finditer` finds (tests/entities/test_grammar_matches.py), sooner.
 """
 
@@ -11,14 +12,20 @@ import re
 from collections.abc import Iterator
 
 from kb.entities.grammar import (
+    ABSOLUTE_PATH,
     ALERT_AFTER,
     ALERT_BEFORE,
     BARE_FILE,
+    CAMEL_TOKEN,
     CONTEXT_RULES,
+    COORDINATED,
     EXTENSIONS,
+    IPV4,
     METRIC_CONTEXT,
+    METRIC_TOKEN,
     PM_REFERENCE,
     QUOTE,
+    RELATIVE_PATH,
     X_FIRST,
 )
 from kb.entities.names import FOLDS_TO_ASCII
@@ -66,6 +73,12 @@ KEYWORDS: dict[re.Pattern, tuple[tuple[str, ...], ...]] = {
 }
 
 
+# What a component noun before its name begins with (`grammar.COMPONENT_NOUNS`).
+COMPONENT_STARTS = (
+    "pod", "container", "deploy", "daemon", "statefulset", "replicaset", "service", "svc", "app", "job", "cron",
+    "sidecar", "operator", "controller", "binar", "process",
+)  # fmt: skip
+
 KEYWORD_WORDS = tuple(sorted({word for keywords in KEYWORDS.values() for group in keywords for word in group}))
 
 
@@ -98,6 +111,8 @@ def matches(pattern: re.Pattern, text: str, lowered: str | None = None) -> Itera
                 break
         else:
             return iter(())
+    if lowered is not None and (starts := _STARTS_BY_ID.get(id(pattern))) is not None:
+        return _word_first(pattern, starts, text, lowered)
     needed = _NEEDS_BY_ID.get(id(pattern))
     if id(pattern) in _NAME_FIRST_IDS:
         return _name_first(pattern, needed, text)
@@ -108,12 +123,15 @@ def matches(pattern: re.Pattern, text: str, lowered: str | None = None) -> Itera
 
 def _name_first(pattern: re.Pattern, needed: re.Pattern, text: str) -> Iterator[re.Match]:
     """`pattern.finditer(text)` for a pattern whose name (no whitespace in it) comes before the neighbour
-    `needed` finds, which begins with whitespace: each search starts at the word before the next place
-    the neighbour is, not at every word of the text (where no match can begin, since the first neighbour
-    after a match's start is its own, or one before it, and the name holds no whitespace)."""
+    `needed` finds, whitespace at most between them (or the neighbour in the name, or the match beginning
+    with it): each search starts at the word before the next place the neighbour is, not at every word of
+    the text (where no match can begin, since the first neighbour after a match's start is its own, or one
+    before it, and the name holds no whitespace)."""
     position = 0
     while (neighbour := needed.search(text, position)) is not None:
         start = neighbour.start()
+        while start > position and text[start - 1].isspace():
+            start -= 1
         while start > position and not text[start - 1].isspace():
             start -= 1
         match = pattern.search(text, start)
@@ -123,8 +141,37 @@ def _name_first(pattern: re.Pattern, needed: re.Pattern, text: str) -> Iterator[
         position = match.end()
 
 
+def _word_first(pattern: re.Pattern, starts: tuple[str, ...], text: str, lowered: str) -> Iterator[re.Match]:
+    """`pattern.finditer(text)` for a pattern every match of which begins with one of `starts` (lower-cased):
+    tried only where one of them is in `lowered` (`lowered_text`, as long as the text, each character in its
+    place), not at every position of the text, where its leading `\\b` and alternation of nouns cost most."""
+    places = set()
+    for start in starts:
+        at = lowered.find(start)
+        while at >= 0:
+            places.add(at)
+            at = lowered.find(start, at + 1)
+    end = 0
+    for at in sorted(places):
+        if at >= end and (match := pattern.match(text, at)) is not None:
+            yield match
+            end = match.end()
+
+
 # Every reference has a word for a post-mortem, or "incident" or "outage".
 NEEDS[PM_REFERENCE] = re.compile(r"PM|PIR|(?i:post|retro|incident|outage)")
+# An address has a dot between digits; a CamelCase token a capital after a letter or digit: most prose has neither,
+# and both patterns begin with a lookbehind, tried at every position of the text.
+NEEDS[IPV4] = re.compile(r"\d\.\d")
+NEEDS[CAMEL_TOKEN] = re.compile(r"[A-Za-z0-9][A-Z]")
+# A path has its slash and a metric token its underscore after a name's first characters (no whitespace
+# between): searched from the word before the first one, not from every word.
+NEEDS[ABSOLUTE_PATH] = NEEDS[RELATIVE_PATH] = re.compile("/")
+NEEDS[METRIC_TOKEN] = re.compile("_")
+# Two names side by side: their separator, most passages have one, but searched from it, not from every word.
+# Each alternative begins with its character (the word boundary before "and" and "or" checked after it), so
+# that the search skips to those few characters rather than trying `\b` at every position.
+NEEDS[COORDINATED] = re.compile(r"\+|,|&|/|a(?<!\w.)(?=nd\b)|o(?<!\w.)(?=r\b)")
 # A file name ends with one of its extensions: most passages with a dot have none.
 NEEDS[BARE_FILE] = re.compile(rf"\.(?:{EXTENSIONS.replace('|go|', '|')})(?![\w/-])", re.I)
 
@@ -133,13 +180,45 @@ NEEDS[BARE_FILE] = re.compile(rf"\.(?:{EXTENSIONS.replace('|go|', '|')})(?![\w/-
 WORDS: dict[re.Pattern, tuple[str, ...]] = {
     PM_REFERENCE: ("pm", "pir", "post", "retro", "incident", "outage"),
     ALERT_BEFORE: ("alert",),
-    ALERT_AFTER: ("alert", "fir", "triggered", "went off"),
+    ALERT_AFTER: ("alert", "fires", "fired", "firing", "triggered", "went off"),
     METRIC_CONTEXT: ("metric", "gauge", "counter", "histogram", "series"),
 }
+# The noun-first context rules and "alert X": the words (lower-cased) one of which each match begins with.
+STARTS: dict[re.Pattern, tuple[str, ...]] = {
+    pattern: starts
+    for (_, pattern, _), starts in zip(
+        CONTEXT_RULES,
+        [
+            ("namespace",),
+            None,
+            None,
+            ("namespace",),
+            ("node", "host", "machine", "vm", "server"),
+            None,
+            ("pod", "container", "run", "ran", "scheduled", "landed", "stuck"),
+            ("ssh",),
+            ("node", "instance", "host"),
+            COMPONENT_STARTS,
+            None,
+            ("container", "pod", "deployment", "daemonset", "statefulset", "app", "job", "service"),
+            ("app.kubernetes.io/",),
+        ],
+        strict=True,
+    )
+    if starts is not None
+}
+STARTS[ALERT_BEFORE] = ("alert",)
 # By id(): hashing a compiled pattern hashes its compiled code (22 µs for PM_REFERENCE, twice a passage).
 _WORDS_BY_ID = {id(pattern): words for pattern, words in WORDS.items()}
+_STARTS_BY_ID = {id(pattern): starts for pattern, starts in STARTS.items()}
 _NEEDS_BY_ID = {id(pattern): needed for pattern, needed in NEEDS.items()}
-# The patterns `NEEDS` holds a name first and the rest of (`_name_first`): searched from near their neighbour.
+# The patterns searched from near the first place their `NEEDS` is (`_name_first`): a match holds no whitespace
+# before the place its own `NEEDS` is, but right before it (a name and its neighbour, a metric before or after
+# its noun, a path and its slash).
 _NAME_FIRST_IDS = frozenset(
-    [id(pattern) for _, pattern, _ in CONTEXT_RULES if pattern.pattern.startswith(X_FIRST)] + [id(ALERT_AFTER)]
+    [id(pattern) for _, pattern, _ in CONTEXT_RULES if pattern.pattern.startswith(X_FIRST)]
+    + [
+        id(pattern)
+        for pattern in (ALERT_AFTER, COORDINATED, ABSOLUTE_PATH, RELATIVE_PATH, METRIC_TOKEN, METRIC_CONTEXT)
+    ]
 )

@@ -145,29 +145,27 @@ def table_end(lines: list[str], header: int, stop: int | None = None) -> int:
     return end
 
 
+# What `split_row` reads a row by: an escaped character, a code span's backtick, a cell's pipe.
+ROW_MARK = re.compile(r"\\.|[`|]", re.S)
+
+
 def split_row(line: str) -> list[str]:
     """The cells of a markdown table row, as written (escaped pipes and code spans kept whole)."""
-    cells, current, in_code = [], "", False
+    cells: list[str] = []
     text = line.strip()
     if text.startswith("|"):
         text = text[1:]
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "\\" and i + 1 < len(text):
-            current += text[i : i + 2]
-            i += 2
-            continue
+    start, in_code = 0, False
+    # From mark to mark, not character by character: a sixth of reading a file's source went there.
+    for mark in ROW_MARK.finditer(text):
+        char = mark.group()
         if char == "`":
             in_code = not in_code
-        if char == "|" and not in_code:
-            cells.append(current.strip())
-            current = ""
-        else:
-            current += char
-        i += 1
-    if current.strip():
-        cells.append(current.strip())
+        elif char == "|" and not in_code:
+            cells.append(text[start : mark.start()].strip())
+            start = mark.end()
+    if rest := text[start:].strip():
+        cells.append(rest)
     return cells
 
 

@@ -6,15 +6,19 @@ import re
 import pytest
 
 from kb.entities.grammar import (
+    ABSOLUTE_PATH,
     ALERT_AFTER,
     ALERT_BEFORE,
     BARE_FILE,
+    CAMEL_TOKEN,
     CONTEXT_RULES,
     COORDINATED,
+    IPV4,
     METRIC_CONTEXT,
     METRIC_NAME,
     METRIC_TOKEN,
     PM_REFERENCE,
+    RELATIVE_PATH,
 )
 from kb.entities.narrowing import lowered_text, matches
 
@@ -22,9 +26,14 @@ PATTERNS = [pattern for _, pattern, _ in CONTEXT_RULES] + [
     ALERT_AFTER,
     ALERT_BEFORE,
     BARE_FILE,
+    CAMEL_TOKEN,
     COORDINATED,
+    IPV4,
     METRIC_CONTEXT,
+    METRIC_TOKEN,
     PM_REFERENCE,
+    ABSOLUTE_PATH,
+    RELATIVE_PATH,
 ]
 # Names, the neighbours that vouch for them, and what sits between: quotes, every kind of space,
 # punctuation a name may or may not hold.
@@ -36,6 +45,10 @@ PIECES = [
     "/", "&", "`", "'", '"', "“", "”", "’", " ", "  ", "\t", "\n", "\u00a0", "\u2003", ".", "-", ":", "(",
     ")", "=", "-n ", "--namespace=", "namespace=", "host: ", "on ", "running on ", "ssh ", " the May 16 PM",
     " post-mortem of 2026-05-16", " metric ", " series", ".yaml", ".YML", ".go", "values", ".tar", ".gz", "@", "+", "$", "/etc",
+    # The nouns a match begins with (narrowing.STARTS), in other cases and forms.
+    "Pod", " POD", "cron job", " replicaset", " deployments", "Deploy", " servers", " hostname", "instance",
+    " ssh", " sshed into ", " ran on ", " Stuck on ", " scheduled", " landed", "processes", " sidecar", " binaries",
+    "node=", "App=", "app.kubernetes.io/name=", "Alertname: ", "ALERT ", "\u0130", "svc", "10", "255", "0", "10.20.30.40", "192.168.1.2", "aB", "Q", "and", "or", "./", "~/", "etc/x", "node_cpu",
 ]  # fmt: skip
 
 
@@ -63,3 +76,4 @@ def test_it_finds_as_metric_tokens_the_tokens_with_an_underscore_among_all():
         text = "".join(generator.choice(METRIC_PIECES) for _ in range(generator.randint(0, 16)))
         expected = [m for m in spans(every_token.finditer(text)) if "_" in m[2][0]]
         assert spans(METRIC_TOKEN.finditer(text)) == expected, text
+        assert spans(matches(METRIC_TOKEN, text)) == expected, text

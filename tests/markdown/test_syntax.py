@@ -20,6 +20,10 @@ def test_a_table_row_keeps_escaped_pipes_and_code_spans_whole():
     assert split_row("| a \\| b | `x|y` | |") == ["a \\| b", "`x|y`", ""]
 
 
+def test_an_escaped_backtick_opens_no_code_span_and_a_last_backslash_is_text():
+    assert split_row("| \\`a | b | c\\") == ["\\`a", "b", "c\\"]
+
+
 def test_the_ragged_table_warning_counts_the_cells_the_editor_splits():
     header, row = "| Field | Value |", "| a `x|y` | b | c |"
     doc = parse_document(f"# Post-mortem: x\n\n{header}\n|---|---|\n{row}\n", "2026-01-02-x.md")
