@@ -35,6 +35,19 @@ def django_on(checkout: Path, name: str) -> None:
     os.chdir(checkout)
 
 
+def generated_files(data: Path, checkout: Path, name: str) -> tuple[list[str], list]:
+    """Django set up for `checkout`'s code (`django_on`), and the folders of DATA (`bench/generate.py --out
+    DATA`) an import reads with the files `importing.find_files` finds there, as that code finds them."""
+    django_on(checkout, name)
+    import django
+
+    django.setup()
+    from kb.documents import importing
+
+    dirs = [str(data / "runbooks"), str(data / "postmortems")]
+    return dirs, importing.find_files(dirs, importing.ImportReport())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path)

@@ -31,18 +31,13 @@ def main() -> None:
     parser.add_argument("--checkout", type=Path, default=ROOT, help="the code to measure (default: this one)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from bench.import_rate import django_on
+    from bench.import_rate import generated_files
 
-    django_on(args.checkout, "import-sides")
-    import django
-
-    django.setup()
+    dirs, candidates = generated_files(args.data, args.checkout, "import-sides")
     from django.core.management import call_command
 
     from kb.documents import importing
 
-    dirs = [str(args.data / "runbooks"), str(args.data / "postmortems")]
-    candidates = importing.find_files(dirs, importing.ImportReport())
     call_command("migrate", verbosity=0)
     parsing, blobs = [], []
     for _ in range(args.rounds):

@@ -28,16 +28,11 @@ def main() -> None:
     parser.add_argument("--checkout", type=Path, default=ROOT, help="the code to measure (default: this one)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from bench.import_rate import django_on
+    from bench.import_rate import generated_files
 
-    django_on(args.checkout, "parse-instructions")
-    import django
-
-    django.setup()
+    candidates = generated_files(args.data, args.checkout, "parse-instructions")[1][:: args.every]
     from kb.documents import importing
 
-    dirs = [str(args.data / "runbooks"), str(args.data / "postmortems")]
-    candidates = importing.find_files(dirs, importing.ImportReport())[:: args.every]
     for part in range(2):  # a round that warms the caches, then the one counted
         if part:
             os.getppid()
