@@ -10,7 +10,7 @@ from django.db import connection, models
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Lower
 
-from kb.models.rows import insert_plan, row_values
+from kb.models.rows import insert_fields, insert_plan, row_values, rows_returning
 
 
 def name_constraints(prefix: str) -> list[models.BaseConstraint]:
@@ -46,23 +46,20 @@ def names_inserted(rows: list[Named]) -> dict[str, Named]:
     if not connection.features.can_return_rows_from_bulk_insert:
         model.objects.bulk_create(rows, ignore_conflicts=True)
         return {}
-    meta, quote = model._meta, connection.ops.quote_name
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    fields = insert_fields(model)
     plan = insert_plan(fields)
+    returned = rows_returning(
+        model,
+        fields,
+        [row_values(row, plan, connection) for row in rows],
+        returning=[model._meta.pk.column, model._meta.get_field("name").column],
+        size=INSERTED_AT_ONCE,
+        on_conflict="ON CONFLICT DO NOTHING",
+    )
+    ids = {name.lower(): pk for pk, name in returned}
     inserted: dict[str, Named] = {}
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), INSERTED_AT_ONCE):
-            chunk = rows[start : start + INSERTED_AT_ONCE]
-            values = f"({', '.join(['%s'] * len(fields))})"
-            sql = (
-                f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-                f"VALUES {', '.join([values] * len(chunk))} ON CONFLICT DO NOTHING "
-                f"RETURNING {quote(meta.pk.column)}, {quote(meta.get_field('name').column)}"
-            )
-            cursor.execute(sql, [value for row in chunk for value in row_values(row, plan, connection)])
-            ids = {name.lower(): pk for pk, name in cursor.fetchall()}
-            for row in chunk:
-                if (pk := ids.get(row.name.lower())) is not None:
-                    row.pk, row._state.adding, row._state.db = pk, False, connection.alias
-                    inserted[row.name.lower()] = row
+    for row in rows:
+        if (pk := ids.get(row.name.lower())) is not None:
+            row.pk, row._state.adding, row._state.db = pk, False, connection.alias
+            inserted[row.name.lower()] = row
     return inserted

@@ -88,9 +88,8 @@ def rows_insert(rows: list[Model | NewRow]) -> None:
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         for model, same in by_model.items():
-            meta = model._meta
-            fields = [f for f in meta.concrete_fields if not f.primary_key and not getattr(f, "generated", False)]
-            table, columns = quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
+            fields = insert_fields(model)
+            table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
             plan = insert_plan(fields)
             values = (row_values(row, plan, connection) for row in same)
             if connection.vendor == "postgresql":
@@ -122,29 +121,49 @@ def _copy(connection, cursor, sql: str, values: Iterator[list]) -> None:
             copy.write_row(row)
 
 
+def insert_fields(model: type[Model]) -> list[Field]:
+    """The fields an insert of `model`'s rows writes: all but the primary key and generated columns."""
+    return [f for f in model._meta.concrete_fields if not f.primary_key and not getattr(f, "generated", False)]
+
+
+def rows_returning(
+    model: type[Model],
+    fields: list[Field],
+    values: list[list],
+    *,
+    returning: list[str],
+    size: int,
+    on_conflict: str = "",
+) -> list[tuple]:
+    """Rows of `model` (each its database values of `fields`), `size` a statement, each statement
+    `INSERT … VALUES (…), (…) [on_conflict] RETURNING returning`; what it returned, in order. What
+    `bulk_create` runs, without a model instance a row and the ORM compiling a parameter per field and row.
+    Needs RETURNING (`can_return_rows_from_bulk_insert`: SQLite from 3.35, PostgreSQL)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    quote = connection.ops.quote_name
+    insert = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
+    placeholders = f"({', '.join(['%s'] * len(fields))})"
+    tail = f" {on_conflict} RETURNING {', '.join(map(quote, returning))}"
+    returned: list[tuple] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), size):
+            chunk = values[start : start + size]
+            cursor.execute(insert + ", ".join([placeholders] * len(chunk)) + tail, [v for row in chunk for v in row])
+            returned.extend(cursor.fetchall())
+    return returned
+
+
 def rows_inserted(model: type[Model], rows: list[dict[str, Any]]) -> list[int]:
     """New rows of `model` (values by attname, `auto_now` fields given), inserted in order; their ids in
-    the same order. The statements `bulk_create` runs for them (as many rows each, `RETURNING` the ids)
-    without a model instance a row and the ORM compiling a parameter per field and row: an import's
-    batch inserts hundreds of incidents, and compiling their inserts cost four times running them."""
+    the same order (`rows_returning`): an import's batch inserts hundreds of incidents, and `bulk_create`
+    compiling their inserts cost four times running them."""
     connection = connections[DEFAULT_DB_ALIAS]
     if not rows:
         return []
     if not connection.features.can_return_rows_from_bulk_insert:
         return [row.pk for row in model.objects.bulk_create([model(**values) for values in rows])]
-    meta, quote = model._meta, connection.ops.quote_name
-    fields = [f for f in meta.concrete_fields if not f.primary_key and not getattr(f, "generated", False)]
+    fields = insert_fields(model)
     plan = insert_plan(fields)
-    placeholders = f"({', '.join(['%s'] * len(fields))})"
+    values = [_new_row_values(given, plan, connection) for given in rows]
     size = connection.ops.bulk_batch_size(fields, rows)
-    ids: list[int] = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), size):
-            chunk = rows[start : start + size]
-            cursor.execute(
-                f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-                f"VALUES {', '.join([placeholders] * len(chunk))} RETURNING {quote(meta.pk.column)}",
-                [value for values in chunk for value in _new_row_values(values, plan, connection)],
-            )
-            ids.extend(pk for (pk,) in cursor.fetchall())
-    return ids
+    return [pk for (pk,) in rows_returning(model, fields, values, returning=[model._meta.pk.column], size=size)]
