@@ -12,6 +12,7 @@ the master rather than copied into each worker."""
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -22,8 +23,10 @@ from django.db import DatabaseError
 from django.template.loader import get_template
 from django.urls import get_resolver
 
-# How long a worker's threads wait for each other to start before each connects anyway.
+# How long a worker's threads wait for each other to start before each warms anyway.
 THREADS_START_S = 5.0
+
+logger = logging.getLogger(__name__)
 
 
 def server_warm() -> int:
@@ -69,7 +72,9 @@ def threads_warm(pool: Executor, *, threads: int, work: Callable[[], object]) ->
         try:
             work()
         except DatabaseError:
-            pass
+            pass  # the database away: the thread connects in its first request, as it did without
+        except Exception:
+            logger.exception("A worker thread's warm-up failed")
 
     for _ in range(threads):
         pool.submit(warm)

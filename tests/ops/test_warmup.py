@@ -48,3 +48,13 @@ def test_each_thread_of_a_worker_runs_the_warm_up_once_before_answering_a_reques
         answered = {future.result() for future in first_requests}
     assert len(warmed) == len(set(warmed)) == 2
     assert answered <= set(warmed)
+
+
+def test_a_warm_up_that_fails_is_logged_and_the_threads_answer_as_usual(caplog):
+    def broken():
+        raise ValueError("no such query")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        threads_warm(pool, threads=2, work=broken)
+        assert pool.submit(lambda: "answered").result(timeout=10) == "answered"
+    assert [record.exc_info[1].args for record in caplog.records] == [("no such query",)] * 2
