@@ -21,6 +21,20 @@ accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 forwarded_allow_ips = os.environ.get("KB_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# What each thread searches for at start (post_worker_init): any words; its answer is kept like any other.
+WARM_QUERY = "service restart"
+
+
+def post_worker_init(worker):
+    """Each of a worker's threads searches once before the worker's first request (kb.ops.warmup.threads_warm): its
+    database connection opened, its PostgreSQL backend's catalog read, PostgreSQL's common words kept. A sync worker
+    (KB_THREADS=1) has no pool and pays them in its first search, as before."""
+    pool = getattr(worker, "tpool", None)
+    if pool is not None:
+        from kb.ops.warmup import threads_warm
+        from kb.search import search
+
+        threads_warm(pool, threads=worker.cfg.threads, work=lambda: search(query=WARM_QUERY))
 
 
 def child_exit(server, worker):

@@ -46,14 +46,20 @@ def cpu_ms(pid: int) -> float:
     return total / 1e6
 
 
-def per_request(
-    port: int, paths: list[str], conn, workers: list[int], backends: list[int]
-) -> tuple[dict, float, float]:
-    """Median and p95 (ms) of `paths` asked in turn, and the CPU (ms) the workers and the backends spent a request."""
+def per_request(port: int, paths: list[str], conn, workers: list[int], monitor) -> tuple[dict, float, float]:
+    """Median and p95 (ms) of `paths` asked in turn, and the CPU (ms) the workers and the backends spent a request.
+    A backend that a worker's thread opened during the requests counts whole: its thread's first request waited for
+    it (gunicorn starts a worker's second thread when a request arrives before the first is free again)."""
+    backends = client_backends(monitor)
     before = {pid: cpu_ms(pid) for pid in workers + backends}
     taken = [serving.get(port, path, conn)[1] * 1000 for path in paths]
-    spent = {pid: (cpu_ms(pid) - before[pid]) / len(paths) for pid in before}
-    return serving.summary(taken), sum(spent[p] for p in workers), sum(spent[p] for p in backends)
+    spent = {pid: (cpu_ms(pid) - before.get(pid, 0.0)) / len(paths) for pid in workers + client_backends(monitor)}
+    return serving.summary(taken), sum(spent[p] for p in workers), sum(v for p, v in spent.items() if p not in workers)
+
+
+def client_backends(monitor) -> list[int]:
+    sql = "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+    return [row[0] for row in monitor.execute(sql)]
 
 
 def main() -> None:
@@ -75,15 +81,9 @@ def main() -> None:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=serving.REQUEST_TIMEOUT_S)
             serving.get(port, paths[0], conn)  # the warm-up: this worker's connection opened, what it keeps read
             workers = sorted(serving._tree(master) - {master})
-            backends = [
-                row[0]
-                for row in monitor.execute(
-                    "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
-                )
-            ]
-            first, first_worker, first_backend = per_request(port, paths[1:], conn, workers, backends)
-            kept, kept_worker, kept_backend = per_request(port, paths[1:], conn, workers, backends)
-            login, _, _ = per_request(port, ["/accounts/login/"] * 19, conn, workers, backends)
+            first, first_worker, first_backend = per_request(port, paths[1:], conn, workers, monitor)
+            kept, kept_worker, kept_backend = per_request(port, paths[1:], conn, workers, monitor)
+            login, _, _ = per_request(port, ["/accounts/login/"] * 19, conn, workers, monitor)
             conn.close()
         print(
             f"round {n} ({'cold' if cold else 'warm'} shared buffers, load {os.getloadavg()[0]:.1f}):"

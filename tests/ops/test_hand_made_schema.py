@@ -20,7 +20,11 @@ BY_ENGINE = {
         "index": {"document_listed_columns"},
         "table": {"kb_searchentry_fts", "kb_searchterm_trigrams"},
     },
-    "postgresql": {"index": {"kb_searchentry_whole_vector", "kb_searchterm_word_trgm"}},
+    "postgresql": {
+        "index": {"kb_searchentry_whole_vector", "kb_searchterm_word_trgm"},
+        # Without it every search counts the rows of words the statistics of the column do not call common.
+        "statistics": {"kb_searchentry_whole_words"},
+    },
 }
 
 
@@ -28,6 +32,8 @@ def present(kind: str) -> set[str]:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("SELECT name FROM sqlite_master WHERE type = %s", [kind])
+        elif kind == "statistics":
+            cursor.execute("SELECT stxname FROM pg_statistic_ext WHERE stxnamespace = current_schema()::regnamespace")
         else:
             cursor.execute("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
         return {name for (name,) in cursor.fetchall()}

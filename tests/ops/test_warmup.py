@@ -1,13 +1,16 @@
-"""gunicorn's master compiles every template and the URL patterns before the workers fork (config/wsgi.py)."""
+"""gunicorn's master compiles every template and the URL patterns before the workers fork (config/wsgi.py); each
+worker's threads search once before its first request (deploy/gunicorn.conf.py)."""
 
 import os
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.template import engines
 
-from kb.ops.warmup import server_warm
+from kb.ops.warmup import server_warm, threads_warm
 from tests.conftest import ROOT
 
 
@@ -34,3 +37,24 @@ def test_it_leaves_the_server_process_nothing_for_a_full_collection_to_walk(tmp_
     ).stdout.split()
     assert int(frozen) > 50_000
     assert int(tracked) < 1_000
+
+
+def test_each_thread_of_a_worker_runs_the_warm_up_once_before_answering_a_request():
+    warmed = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        threads_warm(pool, threads=2, work=lambda: warmed.append(threading.get_ident()))
+        # Two threads, each with its connection opened: the pool starts no third for the first requests.
+        first_requests = [pool.submit(threading.get_ident) for _ in range(4)]
+        answered = {future.result() for future in first_requests}
+    assert len(warmed) == len(set(warmed)) == 2
+    assert answered <= set(warmed)
+
+
+def test_a_warm_up_that_fails_is_logged_and_the_threads_answer_as_usual(caplog):
+    def broken():
+        raise ValueError("no such query")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        threads_warm(pool, threads=2, work=broken)
+        assert pool.submit(lambda: "answered").result(timeout=10) == "answered"
+    assert [record.exc_info[1].args for record in caplog.records] == [("no such query",)] * 2

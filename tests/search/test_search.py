@@ -414,3 +414,17 @@ def test_a_word_the_statistics_place_in_far_more_rows_than_the_bound_is_common_w
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE kb_searchentry")
     assert engine.term_counts(understand("frobnicator defibrillator")) == [0, 1]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics of whole rows' words")
+def test_a_word_in_every_section_of_one_document_is_not_common_by_the_statistics(monkeypatch):
+    from kb.search import engines
+
+    monkeypatch.setattr(engines.Engine, "COMMON_ROWS", 2)  # common beyond 2 whole rows; surely so beyond 4
+    steps = "".join(f"## Step {n}\n\nCharge the defibrillator.\n\n" for n in range(50))
+    save("quux.md", f"# Quux runbook (QuuxDown)\n\n{steps}")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE kb_searchentry")
+    # In 51 rows of the index (the document's whole row and its sections'), but in one whole row: rare, so every
+    # row holding it is ranked, and it weighs as a rare word does.
+    assert engines.current_engine().term_counts(understand("defibrillator")) == [1]

@@ -17,20 +17,25 @@ from kb.search.query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
 
 POSTGRES_WEIGHTS = [0.2, 0.2, 0.5, 1.0]  # D (body), C (unused), B (headings), A (title and alert)
 POSTGRES_CONFIG = "kb_search"  # English stemming without stop words (migration 0002_search)
-# A word in this many times Engine.COMMON_ROWS rows (sections too) by the statistics (the most common elements
-# ANALYZE samples; autovacuum keeps them) is common without counting: far enough above the bound that it could
-# not be rare (each section holding a word is a row of it, so its whole rows can be far fewer than its rows).
-SURELY_COMMON = 20
+# A word in this many times Engine.COMMON_ROWS whole rows by the statistics of whole rows' words (the most common
+# elements ANALYZE samples, migration 0023; autovacuum keeps them) is common without counting: a margin for the
+# sample's error and for rows gone since (a word the sample places in 600 of 157,000 whole rows, ~80 of its
+# ~20,000, is not in 300: 4 standard deviations off). Their sample holds 1,000 words at most, the rarest of which
+# were in ~590 whole rows at 12,000 documents. Owner only: another role reads none, and every word is counted.
+SURELY_COMMON = 2
 STATISTICS_SECONDS = 300
 COMMON_WORDS_KEY = "search:postgresql-common-words"
-# The words the statistics of the index place in SURELY_COMMON times Engine.COMMON_ROWS rows or more.
+# The words the statistics place in SURELY_COMMON times Engine.COMMON_ROWS whole rows or more (frequencies are of
+# the rows the expression is not NULL in: the whole rows).
 COMMON_WORDS_SQL = """
     WITH common AS MATERIALIZED (SELECT (
-        SELECT array_agg(u.word) FROM pg_stats s,
+        SELECT array_agg(u.word) FROM pg_stats_ext_exprs s,
             unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) u (word, frequency)
-        WHERE s.schemaname = current_schema() AND s.tablename = 'kb_searchentry' AND s.attname = 'vector'
+        WHERE s.statistics_schemaname = current_schema() AND s.statistics_name = 'kb_searchentry_whole_words'
           AND u.word IS NOT NULL
-          AND u.frequency * (SELECT reltuples FROM pg_class WHERE oid = 'kb_searchentry'::regclass) >= %s
+          AND u.frequency * (1 - s.null_frac) * (
+              SELECT reltuples FROM pg_class WHERE oid = 'kb_searchentry'::regclass
+          ) >= %s
     ) AS words)"""
 # Names looked up together by `documents_naming`.
 NAMES_PER_QUERY = 50
@@ -77,9 +82,9 @@ class Postgres(Engine):
         """Whole rows each term matches, counted up to cls.COMMON_ROWS and one (the GIN index of whole rows).
 
         Counting a word reads its whole posting list (a common word's: 16,000 rows at 12,000 documents, 3 to 18 ms),
-        so a single word PostgreSQL's own statistics of the index already place in far more rows than the bound
+        so a single word the statistics of whole rows' words (migration 0023) place in far more rows than the bound
         is common without counting. Those words are read with the counts when a worker has not kept them (a
-        few minutes: reading pg_stats takes about 10 ms); none known (no ANALYZE yet), every word is counted.
+        few minutes: reading the statistics takes about 10 ms); none known (no ANALYZE yet), every word is counted.
         They are kept as the text of an array, as PostgreSQL wrote it: quoting its 564 words again for every
         search (at 12,000 documents) took 0.65 ms of the client's CPU."""
         # One row a term, and one count for them all, correlated: planned once, where a count a term (a
@@ -93,7 +98,7 @@ class Postgres(Engine):
             params += [term.text] if plain else []
             params += term_params
         common = cache.get(COMMON_WORDS_KEY)
-        # Kept, the words are the statement's whole `common`: pg_stats is a view over four catalogs, and
+        # Kept, the words are the statement's whole `common`: the statistics are a view over several catalogs, and
         # parsing and planning it (never run: the COALESCE around it stopped at the words kept) took 1 ms of
         # backend CPU in every search.
         with_sql, common_params = (
@@ -167,35 +172,6 @@ class Postgres(Engine):
             params.extend(match_params)
             wanted, wanted_column = "AND h.wanted", ", e.vector @@ q.wanted AS wanted"
         params.append(POSTGRES_WEIGHTS)
-        # The rows ranked for every term (`terms` NULL), and those ranked only for the terms whose own first rows
-        # they are.
-        parts = [
-            f"q AS MATERIALIZED (SELECT {', '.join(queries)}, %s::float4[] AS w)",
-            f"""scored AS MATERIALIZED (
-                SELECT id, ctid, title, document_id, vector, NULL::int[] AS terms FROM kb_searchentry
-                WHERE scope = 'whole' AND vector @@ (SELECT {found} FROM q) {"" if rare else f"LIMIT {cls.COMMON_ROWS}"}
-            )""",
-        ]
-        if common:
-            # When every term is common, their own first rows only fill a window the rows holding them all
-            # leave short (as on SQLite): a condition PostgreSQL tests once, before the scans it guards, each of
-            # which reads a common term's whole posting list (16,000 rows of a word at 12,000 documents).
-            fill_only = "" if rare else f"AND (SELECT COUNT(*) FROM scored) < {window}"
-            values = ", ".join(f"({i}, q.q{i})" for i in common)
-            parts.append(f"""pool AS (
-                SELECT * FROM scored
-                UNION ALL
-                SELECT e.id, e.ctid, e.title, e.document_id, e.vector, f.terms FROM (
-                    SELECT e.id, array_agg(t.term) AS terms FROM q CROSS JOIN LATERAL (VALUES {values}) t (term, query)
-                    CROSS JOIN LATERAL (
-                        SELECT id FROM kb_searchentry WHERE scope = 'whole' AND vector @@ t.query LIMIT {window}
-                    ) e
-                    WHERE e.id NOT IN (SELECT id FROM scored) {fill_only}
-                    GROUP BY e.id
-                ) f JOIN kb_searchentry e ON e.id = f.id
-            )""")
-        else:
-            parts.append("pool AS (SELECT * FROM scored)")
         # A row is matched against a term only where no GIN scan has already told: the rows of a common term's
         # own scan match it, and the rows ranked for every term match them all when every term is common (their
         # scan asked for all), or their one rare term.
@@ -203,14 +179,45 @@ class Postgres(Engine):
 
         def score(i: int) -> str:
             rank = f"ts_rank(q.w, e.vector, q.q{i})"
-            ranked = rank if i in matched else f"CASE WHEN e.vector @@ q.q{i} THEN {rank} END"
-            own = f" WHEN {i} = ANY(e.terms) THEN {rank}" if i in common else ""
-            return f"CASE WHEN e.terms IS NULL THEN {ranked}{own} END AS score_{i}"
+            return f"{rank if i in matched else f'CASE WHEN e.vector @@ q.q{i} THEN {rank} END'} AS score_{i}"
 
-        parts.append(f"""hits AS MATERIALIZED (
+        # Ranked as the scan reads them: a vector goes from its page to ts_rank, never copied into the CTE
+        # (300 vectors of 4.6 kB at 12,000 documents).
+        parts = [
+            f"q AS MATERIALIZED (SELECT {', '.join(queries)}, %s::float4[] AS w)",
+            f"""scored AS MATERIALIZED (
                 SELECT e.id, e.ctid, e.title, e.document_id, {", ".join(score(i) for i in range(len(terms)))}{wanted_column}
-                FROM pool e CROSS JOIN q
+                FROM (
+                    SELECT id, ctid, title, document_id, vector FROM kb_searchentry
+                    WHERE scope = 'whole' AND vector @@ (SELECT {found} FROM q) {"" if rare else f"LIMIT {cls.COMMON_ROWS}"}
+                ) e CROSS JOIN q
+            )""",
+        ]
+        if common:
+            # When every term is common, their own first rows only fill a window the rows holding them all
+            # leave short (as on SQLite): a condition PostgreSQL tests once, before the scans it guards, each of
+            # which reads a common term's whole posting list (16,000 rows of a word at 12,000 documents). Those
+            # rows are ranked only for the terms whose own first rows they are.
+            fill_only = "" if rare else f"AND (SELECT COUNT(*) FROM scored) < {window}"
+            values = ", ".join(f"({i}, q.q{i})" for i in common)
+            own = ", ".join(
+                f"CASE WHEN {i} = ANY(f.terms) THEN ts_rank(q.w, e.vector, q.q{i}) END" if i in common else "NULL"
+                for i in range(len(terms))
+            )
+            parts.append(f"""hits AS MATERIALIZED (
+                SELECT * FROM scored
+                UNION ALL
+                SELECT e.id, e.ctid, e.title, e.document_id, {own}{wanted_column} FROM (
+                    SELECT e.id, array_agg(t.term) AS terms FROM q CROSS JOIN LATERAL (VALUES {values}) t (term, query)
+                    CROSS JOIN LATERAL (
+                        SELECT id FROM kb_searchentry WHERE scope = 'whole' AND vector @@ t.query LIMIT {window}
+                    ) e
+                    WHERE e.id NOT IN (SELECT id FROM scored) {fill_only}
+                    GROUP BY e.id
+                ) f JOIN kb_searchentry e ON e.id = f.id CROSS JOIN q
             )""")
+        else:
+            parts.append("hits AS (SELECT * FROM scored)")
         exact, exact_params = exact_alert_sql(query)
         # The window's rows are read again by their address (`ctid`, which cannot change within the statement), not
         # looked up by id: 60 descents of the primary key fewer, whose leaf pages a first search finds out of
