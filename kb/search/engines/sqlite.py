@@ -114,14 +114,15 @@ class Sqlite(Engine):
             # they were a sixth of the slowest first searches. Its total is the sum SUM() made of the shares.
             n = len(terms)
             each = " UNION ALL ".join(f"SELECT {i} AS term" for i in range(n))
-            fill = f"""SELECT id, term, {IS_WHOLE.format(row="f")} AS whole, score FROM (
+            fill = f"""SELECT * FROM (
                 SELECT rowid AS id, %s AS term, {score} AS score FROM kb_searchentry_fts
                 WHERE kb_searchentry_fts MATCH (CASE WHEN (SELECT COUNT(*) FROM every) < %s THEN %s ELSE '""' END)
                 ORDER BY rowid DESC LIMIT %s
-            ) f"""
+            )"""
             best = f"""every AS MATERIALIZED (SELECT id, score, {IS_WHOLE.format(row="n")} AS whole FROM ({newest}) n),
             fill AS MATERIALIZED (
-                SELECT * FROM ({" UNION ALL ".join([fill] * n)}) n WHERE n.id NOT IN (SELECT id FROM every)
+                SELECT n.id, n.term, {IS_WHOLE.format(row="n")} AS whole, n.score
+                FROM ({" UNION ALL ".join([fill] * n)}) n WHERE n.id NOT IN (SELECT id FROM every)
             ),
             frequency AS MATERIALIZED (
                 SELECT t.term, (SELECT COUNT(*) FROM every WHERE whole)
