@@ -138,12 +138,11 @@ class Sqlite(Engine):
                 ORDER BY w.total DESC, w.id DESC LIMIT %s
             ),
             best AS (
-                SELECT k.id, CASE WHEN k.share IS NULL
-                    THEN (SELECT group_concat(x.term || ' ' || q.n || ' ' || x.score, ';')
-                          FROM fill x JOIN frequency q ON q.term = x.term WHERE x.id = k.id)
-                    ELSE (SELECT group_concat(q.term || ' ' || q.n || ' ' || s.share, ';')
-                          FROM (SELECT CAST(k.share AS TEXT) AS share) s, frequency q)
-                END AS matches
+                SELECT k.id, (
+                    SELECT group_concat(q.term || ' ' || q.n || ' ' || COALESCE(x.score, s.share), ';')
+                    FROM (SELECT CAST(k.share AS TEXT) AS share) s CROSS JOIN frequency q
+                    LEFT JOIN fill x ON x.id = k.id AND x.term = q.term WHERE s.share IS NOT NULL OR x.id IS NOT NULL
+                ) AS matches
                 FROM kept k
             )"""
             params += [0, *SQLITE_WEIGHTS, " AND ".join(cls.expression(t) for t in terms), cls.COMMON_ROWS]
