@@ -111,9 +111,10 @@ class Sqlite(Engine):
             # A row holding every term is ranked as one row, not one per term: its matches (the same share of
             # its score for each term) are written out only for the window's rows. Written for each of the 300
             # (a real written as text costs about 4,000 instructions) and counted per term by a window function,
-            # they were a sixth of the slowest first searches. Its total is the sum SUM() made of the shares.
-            n = len(terms)
-            each = " UNION ALL ".join(f"SELECT {i} AS term" for i in range(n))
+            # they were a sixth of the slowest first searches. Its total is the sum SUM() made of the shares, and
+            # equal totals rank the higher id first, as the sorter of `ORDER BY SUM(…) … LIMIT` ranked them.
+            n_terms = len(terms)
+            each = " UNION ALL ".join(f"SELECT {i} AS term" for i in range(n_terms))
             fill = f"""SELECT * FROM (
                 SELECT rowid AS id, %s AS term, {score} AS score FROM kb_searchentry_fts
                 WHERE kb_searchentry_fts MATCH (CASE WHEN (SELECT COUNT(*) FROM every) < %s THEN %s ELSE '""' END)
@@ -122,7 +123,7 @@ class Sqlite(Engine):
             best = f"""every AS MATERIALIZED (SELECT id, score, {IS_WHOLE.format(row="n")} AS whole FROM ({newest}) n),
             fill AS MATERIALIZED (
                 SELECT n.id, n.term, {IS_WHOLE.format(row="n")} AS whole, n.score
-                FROM ({" UNION ALL ".join([fill] * n)}) n WHERE n.id NOT IN (SELECT id FROM every)
+                FROM ({" UNION ALL ".join([fill] * n_terms)}) n WHERE n.id NOT IN (SELECT id FROM every)
             ),
             frequency AS MATERIALIZED (
                 SELECT t.term, (SELECT COUNT(*) FROM every WHERE whole)
@@ -130,7 +131,8 @@ class Sqlite(Engine):
                 FROM ({each}) t
             ),
             totals AS (
-                SELECT id, {" + ".join([f"score / {n}"] * n)} AS total, score / {n} AS share FROM every WHERE whole
+                SELECT id, {" + ".join([f"score / {n_terms}"] * n_terms)} AS total, score / {n_terms} AS share
+                FROM every WHERE whole
                 UNION ALL SELECT id, SUM(score), NULL FROM fill WHERE whole GROUP BY id
             ),
             kept AS MATERIALIZED (
