@@ -62,7 +62,13 @@ class Sqlite(Engine):
         newest = f"SELECT * FROM ({scan} ORDER BY rowid DESC LIMIT %s)"
         newest_of_common = " UNION ALL ".join([newest] * len(common))
         params: list = []
-        is_whole = IS_WHOLE.format(row="h")
+        whole_query = ""
+        if query.required or query.excluded:
+            whole_query = "AND w.id IN (SELECT rowid FROM kb_searchentry_fts WHERE kb_searchentry_fts MATCH %s)"
+        not_archived = """w.id NOT IN (
+            SELECT e.id FROM kb_document d INDEXED BY document_archived
+            JOIN kb_searchentry e ON e.document_id = d.id WHERE d.archived
+        )"""
         if rare:
             # Every row of a rare term; a common term scored in those rows by FTS5 matching it together
             # with the rare ones (bm25 adds up per term: the rare terms' part is taken off), and in its newest.
@@ -85,6 +91,16 @@ class Sqlite(Engine):
                     params += [i, *SQLITE_WEIGHTS, cls.expression(terms[i]), window]
             else:
                 hits += ", hits AS (SELECT * FROM rare)"
+            best = f"""{hits},
+            whole AS (
+                SELECT h.id, h.term, h.score, COUNT(*) OVER (PARTITION BY h.term) AS frequency
+                FROM hits h WHERE {IS_WHOLE.format(row="h")}
+            ),
+            best AS (
+                SELECT w.id, group_concat(w.term || ' ' || w.frequency || ' ' || w.score, ';') AS matches
+                FROM whole w WHERE {not_archived} {whole_query}
+                GROUP BY w.id ORDER BY SUM(w.score) DESC LIMIT %s
+            )"""
         else:
             # Every term common: the newest rows holding them all (their bm25 shared out evenly: only the
             # sum counts); when those are too few for the window, each term's newest rows as well. Too few is
@@ -92,24 +108,49 @@ class Sqlite(Engine):
             # first counts every row of its terms (45,000 rows of a word at 12,000 documents, 1.4 ms a term).
             # So the scan is given a phrase that matches nothing (`""`) when the window is full already.
             # Whether a row is a whole one is asked once a row here, not once for each term it stands for.
-            each = " UNION ALL ".join(f"SELECT {i} AS term" for i in range(len(terms)))
-            fill = f"""SELECT id, term, {IS_WHOLE.format(row="f")} AS whole, score FROM (
+            # A row holding every term is ranked as one row, not one per term: its matches (the same share of
+            # its score for each term) are written out only for the window's rows. Written for each of the 300
+            # (a real written as text costs about 4,000 instructions) and counted per term by a window function,
+            # they were a sixth of the slowest first searches. Its total is the sum SUM() made of the shares, and
+            # equal totals rank the higher id first, as the sorter of `ORDER BY SUM(…) … LIMIT` ranked them.
+            n_terms = len(terms)
+            each = " UNION ALL ".join(f"SELECT {i} AS term" for i in range(n_terms))
+            fill = f"""SELECT * FROM (
                 SELECT rowid AS id, %s AS term, {score} AS score FROM kb_searchentry_fts
                 WHERE kb_searchentry_fts MATCH (CASE WHEN (SELECT COUNT(*) FROM every) < %s THEN %s ELSE '""' END)
                 ORDER BY rowid DESC LIMIT %s
-            ) f"""
-            hits = f"""every AS MATERIALIZED (SELECT id, score, {IS_WHOLE.format(row="n")} AS whole FROM ({newest}) n),
-                hits AS (
-                SELECT e.id, t.term, e.whole, e.score / {len(terms)} AS score FROM every e, ({each}) t
-                UNION ALL SELECT * FROM ({" UNION ALL ".join([fill] * len(terms))}) n
-                WHERE n.id NOT IN (SELECT id FROM every))"""
-            is_whole = "h.whole"
+            )"""
+            best = f"""every AS MATERIALIZED (SELECT id, score, {IS_WHOLE.format(row="n")} AS whole FROM ({newest}) n),
+            fill AS MATERIALIZED (
+                SELECT n.id, n.term, {IS_WHOLE.format(row="n")} AS whole, n.score
+                FROM ({" UNION ALL ".join([fill] * n_terms)}) n WHERE n.id NOT IN (SELECT id FROM every)
+            ),
+            frequency AS MATERIALIZED (
+                SELECT t.term, (SELECT COUNT(*) FROM every WHERE whole)
+                    + (SELECT COUNT(*) FROM fill f WHERE f.whole AND f.term = t.term) AS n
+                FROM ({each}) t
+            ),
+            totals AS (
+                SELECT id, {" + ".join([f"score / {n_terms}"] * n_terms)} AS total, score / {n_terms} AS share
+                FROM every WHERE whole
+                UNION ALL SELECT id, SUM(score), NULL FROM fill WHERE whole GROUP BY id
+            ),
+            kept AS MATERIALIZED (
+                SELECT w.id, w.share FROM totals w WHERE {not_archived} {whole_query}
+                ORDER BY w.total DESC, w.id DESC LIMIT %s
+            ),
+            best AS (
+                SELECT k.id, (
+                    SELECT group_concat(q.term || ' ' || q.n || ' ' || COALESCE(x.score, s.share), ';')
+                    FROM (SELECT CAST(k.share AS TEXT) AS share) s CROSS JOIN frequency q
+                    LEFT JOIN fill x ON x.id = k.id AND x.term = q.term WHERE s.share IS NOT NULL OR x.id IS NOT NULL
+                ) AS matches
+                FROM kept k
+            )"""
             params += [0, *SQLITE_WEIGHTS, " AND ".join(cls.expression(t) for t in terms), cls.COMMON_ROWS]
             for i, term in enumerate(terms):
                 params += [i, *SQLITE_WEIGHTS, window, cls.expression(term), window]
-        whole_query = ""
-        if query.required or query.excluded:
-            whole_query = "AND w.id IN (SELECT rowid FROM kb_searchentry_fts WHERE kb_searchentry_fts MATCH %s)"
+        if whole_query:
             params.append(cls.match(query))
         # Without statistics (no ANALYZE) SQLite would rather read every whole row than this index.
         exact, exact_params = exact_alert_sql(query, indexed_by="INDEXED BY search_entry_runbook_alert")
@@ -117,20 +158,7 @@ class Sqlite(Engine):
         # stored in overflow pages that SQLite walks to read it. Whether a hit is a whole row, the count
         # of those, and archived documents' rows are answered by indexes.
         sql = f"""
-            WITH {hits},
-            whole AS (
-                SELECT h.id, h.term, h.score, COUNT(*) OVER (PARTITION BY h.term) AS frequency
-                FROM hits h WHERE {is_whole}
-            ),
-            best AS (
-                SELECT w.id, group_concat(w.term || ' ' || w.frequency || ' ' || w.score, ';') AS matches
-                FROM whole w
-                WHERE w.id NOT IN (
-                    SELECT e.id FROM kb_document d INDEXED BY document_archived
-                    JOIN kb_searchentry e ON e.document_id = d.id WHERE d.archived
-                ) {whole_query}
-                GROUP BY w.id ORDER BY SUM(w.score) DESC LIMIT %s
-            ),
+            WITH {best},
             counted AS (
                 SELECT COUNT(*) AS n FROM (
                     SELECT 1 FROM kb_searchentry INDEXED BY search_entry_scope WHERE scope = 'whole' LIMIT {cls.COUNTED_ROWS}
@@ -140,7 +168,7 @@ class Sqlite(Engine):
                 SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id, substr(e.body, 1, {LEAD_CHARS}),
                        b.matches, COALESCE(%s, (SELECT CASE WHEN n < {cls.COUNTED_ROWS} THEN n
                                           ELSE (SELECT MAX(id) FROM kb_searchentry_fts_docsize) END FROM counted)), 0
-                FROM best b JOIN kb_searchentry e ON e.id = b.id
+                FROM best b CROSS JOIN kb_searchentry e ON e.id = b.id
             ){exact}"""
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, window, total, *exact_params])
