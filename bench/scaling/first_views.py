@@ -7,6 +7,7 @@ cached for that document version, in the worker nor, after a restart, in Postgre
     DATABASE_URL=… .venv/bin/python bench/scaling/first_views.py --includes         # CPU ms of each included template
     DATABASE_URL=… .venv/bin/python bench/scaling/first_views.py --html DIR         # each page, to compare
     DATABASE_URL=… .venv/bin/python bench/scaling/first_views.py --checkout OTHER   # another checkout's code
+    DATABASE_URL=postgres://… .venv/bin/python bench/scaling/first_views.py --buffers  # PostgreSQL's pages touched
 
 The documents are every `--every`th one (from `--offset`) of those with an alert (runbooks) or of all
 post-mortems, in id order: a new `--offset` gives documents this database has not shown yet. One view of
@@ -15,6 +16,9 @@ queries by `execute_wrapper`; CPU is this process's time (what the view costs wh
 machine). `--profile` counts the Python calls of each view (cProfile: the same whatever the load) and prints
 the functions of most own time over all views; `--includes` the CPU time of each `{% include %}` and
 `{% cache %}` fragment (nested ones counted in their parents too; with the queries it runs, but not their wait).
+`--buffers` (PostgreSQL) counts the shared buffers the views touched, found or read (`pg_stat_database`'s
+blks_hit + blks_read of the database, from another connection, before and after: the views' connection is
+closed first, which sends its counts): whatever the load, and nothing else may use that database meanwhile.
 """
 
 from __future__ import annotations
@@ -83,6 +87,26 @@ def include_timings() -> dict[str, list[float]]:
     return spent
 
 
+def buffers_touched() -> int:
+    """blks_hit + blks_read of this database so far, read by a connection of its own."""
+    import psycopg
+    from django.db import connection
+
+    settings_dict = connection.settings_dict
+    with psycopg.connect(
+        dbname=settings_dict["NAME"],
+        user=settings_dict["USER"],
+        password=settings_dict["PASSWORD"] or None,
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"] or None,
+        autocommit=True,
+    ) as own:
+        own.execute("SELECT pg_stat_clear_snapshot()")
+        return own.execute(
+            "SELECT blks_hit + blks_read FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()[0]
+
+
 TOKENS = re.compile(rb'(csrfmiddlewaretoken" value="|"X-CSRFToken": "|nonce=")[^"]*')
 
 
@@ -95,6 +119,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--checkout", type=Path, default=ROOT, help="the code to measure (default: this one)")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--includes", action="store_true")
+    parser.add_argument("--buffers", action="store_true", help="PostgreSQL: the shared buffers the views touched")
     parser.add_argument("--html", type=Path, help="write each page here, CSRF tokens and nonces left out")
     args = parser.parse_args(argv)
     setup(args.checkout)
@@ -120,6 +145,7 @@ def main(argv: list[str]) -> int:
         finally:
             log.append(((time.perf_counter() - started) * 1000, sql))
 
+    touched = buffers_touched() if args.buffers else 0
     for path in paths:
         log.clear()
         if profiler:
@@ -143,6 +169,11 @@ def main(argv: list[str]) -> int:
                 TOKENS.sub(rb"\1", response.content)
             )
 
+    if args.buffers:
+        connection.close()
+        time.sleep(1.5)
+        touched = buffers_touched() - touched
+
     def line(values):
         values = sorted(values)
         return f"median {statistics.median(values):6.2f}  p95 {values[max(int(len(values) * 0.95) - 1, 0)]:6.2f}"
@@ -153,6 +184,10 @@ def main(argv: list[str]) -> int:
     print(f"  view ms        {line(r[0] for r in rows)}")
     print(f"  CPU ms         {line(r[1] for r in rows)}")
     print(f"  queries        {min(r[2] for r in rows)}–{max(r[2] for r in rows)}")
+    if args.buffers:
+        print(
+            f"  buffers        {touched / len(paths):,.0f} a view (found or read, the connection's catalog reads too)"
+        )
     print(f"  in the db ms   {line(r[3] for r in rows)}")
     for sql, times in sorted(per_query.items(), key=lambda kv: -sum(kv[1]))[:8]:
         print(f"    {sum(times) / len(paths):5.2f} ms a view, ×{len(times)}: {sql}")
