@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*?)(/?)>")
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-HEADING = re.compile(r"h([1-6])", re.I)
+HEADINGS = {f"h{level}" for level in range(1, 7)}
 ID = re.compile(r"""\bid\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
@@ -34,13 +34,16 @@ def split_sections(html_text: str) -> list[Part]:
     current = {"anchor": "", "level": 0, "heading_text": "", "heading_html": "", "start": 0}
     heading_open: tuple[int, int, str] | None = None  # (start, level, anchor) of a heading being read
 
+    # One call a tag (`groups`), not one a group: a page cuts its document on every first view.
     for match in TAG.finditer(html_text):
-        closing, name = match.group(1), match.group(2).lower()
-        if name in VOID or match.group(4):
+        closing, name, attributes, self_closing = match.groups()
+        name = name.lower()
+        if self_closing or name in VOID:
             continue
         if closing:
-            depth = max(depth - 1, 0)
-            if heading_open and depth == 0 and HEADING.fullmatch(name):
+            if depth:
+                depth -= 1
+            if heading_open and depth == 0 and name in HEADINGS:
                 start, level, anchor = heading_open
                 parts.append(_part(current, html_text[current["start"] : start]))
                 heading_html = html_text[start : match.end()]
@@ -53,8 +56,8 @@ def split_sections(html_text: str) -> list[Part]:
                 }
                 heading_open = None
             continue
-        if depth == 0 and HEADING.fullmatch(name):
-            found = ID.search(match.group(3))
+        if depth == 0 and name in HEADINGS:
+            found = ID.search(attributes)
             anchor = html.unescape(next(g for g in found.groups() if g is not None)) if found else ""
             heading_open = (match.start(), int(name[1]), anchor)
         depth += 1

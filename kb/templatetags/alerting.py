@@ -1,4 +1,4 @@
-"""Template filters for incidents: how long they lasted, when they started."""
+"""Template filters for incidents: how long they lasted, when they started, the labels that tell them apart."""
 
 from datetime import timedelta
 
@@ -32,3 +32,18 @@ def started(incident) -> str:
     if incident.started_at is None:
         return ""
     return incident.started_at.strftime("%Y-%m-%d" if incident.dated_only else "%Y-%m-%d %H:%M")
+
+
+@register.filter
+def pairs(labels: dict) -> list[str]:
+    """Labels as an operator writes them, `key=value`: one value for the template to show (and escape) per label."""
+    return [f"{key}={value}" for key, value in labels.items()]
+
+
+@register.filter(expects_localtime=True)
+def isoformat(value) -> str:
+    """What `|date:'c'` shows (ISO 8601, in the current time zone) without its format parser: a runbook page's first
+    view shows a dozen times, each ~100 Python calls through `date`, ~10 through this."""
+    if value in (None, ""):
+        return ""
+    return value.isoformat()

@@ -257,6 +257,27 @@ def test_related_documents_are_found_through_the_rarer_names_and_list_every_name
     assert (related.title, related.names) == ("Bucket slow", ["minio", "storage"])
 
 
+def test_related_documents_fill_the_limit_past_archived_ones_and_order_ties_by_title(client):
+    from kb.entities.related import related_documents
+    from tests.pages_support import save_document
+
+    first = save_document(
+        "# Disk full\n\nThe `minio` pod in namespace `storage` filled `/var/lib/minio`.\n", identity="a.md"
+    )
+    archived = save_document("# Old\n\nThe `minio` pod, `/var/lib/minio` and namespace `storage`.\n", identity="c.md")
+    save_document("# Bucket slow\n\nThe `minio` pod in namespace `storage` was slow.\n", identity="b.md")
+    for title in ("Zeta quota", "Alpha quota", "Mid quota"):
+        save_document(f"# {title}\n\nNamespace `storage` hit its quota.\n", identity=f"{title}.md")
+    assert [r.title for r in related_documents(document=first, limit=2)] == ["Old", "Bucket slow"]
+    # Ties at the limit are ordered by title, however many share as much as the last one shown.
+    assert [r.title for r in related_documents(document=first, limit=3)] == ["Old", "Bucket slow", "Alpha quota"]
+    archived.archived = True
+    archived.save(update_fields=["archived"])
+    # The archived document ranked first: the limit is still filled, from the documents shown.
+    assert [r.title for r in related_documents(document=first, limit=2)] == ["Bucket slow", "Alpha quota"]
+    assert [r.title for r in related_documents(document=first, limit=3)] == ["Bucket slow", "Alpha quota", "Mid quota"]
+
+
 def test_the_entity_page_lists_the_incidents_whose_labels_name_it(client):
     from tests.pages_support import save_document
 
