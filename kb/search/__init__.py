@@ -1,11 +1,13 @@
 """Search, whichever database is underneath: `search()` reads, and the index writer keeps the rows it
 reads up to date (`search_index_update` for a document, `search_index_incidents` for
-`kb.alerting.incidents`, the write path of incidents, and `search_index_rebuild`; `SearchTexts`, what a document's HTML alone decides of its rows), and answers which
-documents name a word (`search_documents_naming`, for the mentions of a name first seen).
+`kb.alerting.incidents`, the write path of incidents, and `search_index_rebuild`; `SearchTexts`, what a
+document's HTML alone decides of its rows), and answers which documents name a word
+(`search_documents_naming`, for the mentions of a name first seen).
 
 Inside: `ranking` (the query understood once, scores combined), `engines` (PostgreSQL full-text and
 SQLite FTS5 asked the same questions), `answers` (their answers, read the same way), `index` (what
-text goes in which weighted column), `query` and `text`. Nothing outside this package imports those modules: this file is its whole interface.
+text goes in which weighted column), `query` and `text`. Nothing outside this package imports those
+modules: this file is its whole interface.
 
 May import: `kb.markdown`, `kb.models`.
 """
