@@ -1,0 +1,81 @@
+"""A function mapped over items in one forked process, in order, a bounded number ahead of its reader: an
+import's parsing process (kb.documents.importing.readings).
+
+Not `concurrent.futures.ProcessPoolExecutor`: its manager thread, in the importing process, received each
+result, unpickled it and handed the worker its next item, holding the GIL against the importing thread
+for each: 1.3-1.7 ms of CPU a file in that thread and the parsing process waiting on it (BENCHMARKS.md,
+"Import speed: both processes (issue #12, round 7)"). Here the forked process queues its results through a
+pipe written by a thread of its own (`multiprocessing.Queue`), and the importing thread unpickles each
+when it takes it; a semaphore keeps the process at most `ahead` items ahead.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+# How often a process waiting for its reader or its worker checks that the other is still there.
+CHECK_EVERY = 1.0
+
+
+class ProcessFailed(RuntimeError):
+    """The forked process raised (the message holds its traceback) or died."""
+
+
+@contextmanager
+def mapped_in_process(
+    function: Callable[[Item], Result], items: Sequence[Item], *, ahead: int
+) -> Iterator[Iterator[Result]]:
+    """`map(function, items)`, computed by a forked process while the caller reads."""
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    room = context.Semaphore(ahead)
+    process = context.Process(target=_work, args=(function, items, results, room, os.getpid()), daemon=True)
+    process.start()
+
+    def taken() -> Iterator[Result]:
+        for n in range(len(items)):
+            while True:
+                try:
+                    index, result, failure = results.get(timeout=CHECK_EVERY)
+                    break
+                except queue.Empty:
+                    if not process.is_alive():
+                        raise ProcessFailed(f"the process died (exit code {process.exitcode})") from None
+            room.release()
+            if failure is not None:
+                raise ProcessFailed(failure)
+            assert index == n, (index, n)
+            yield result
+
+    try:
+        yield taken()
+    finally:
+        if process.is_alive():
+            process.terminate()
+        process.join()
+        results.close()
+
+
+def _work(function, items, results, room, reader: int) -> None:
+    # The reader stops both on Ctrl-C (the signal reaches the whole process group): it ends this one.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for n, item in enumerate(items):
+        while not room.acquire(timeout=CHECK_EVERY):
+            if os.getppid() != reader:
+                return  # the reader is gone without ending this process
+        try:
+            results.put((n, function(item), None))
+        except Exception:
+            import traceback
+
+            results.put((n, None, traceback.format_exc()))
+            return
