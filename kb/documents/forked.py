@@ -7,10 +7,16 @@ for each: 1.3-1.7 ms of CPU a file in that thread and the parsing process waitin
 "Import speed: both processes (issue #12, round 7)"). Here the forked process queues its results through a
 pipe written by a thread of its own (`multiprocessing.Queue`), and the importing thread unpickles each
 when it takes it; a semaphore keeps the process at most `ahead` items ahead.
+
+While it runs, what was alive before it started is frozen for Python's cyclic collector (`gc.freeze`, as
+its documentation advises before a fork): Django, the modules and their caches, about 76,000 objects that
+each full collection of either process scanned again, 0.5 of the importing process's 0.8 ms a file of
+collecting; and the forked process's collections no longer touch the pages it shares with its parent.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import queue
@@ -39,7 +45,12 @@ def mapped_in_process(
     results = context.Queue()
     room = context.Semaphore(ahead)
     process = context.Process(target=_work, args=(function, items, results, room, os.getpid()), daemon=True)
-    process.start()
+    gc.freeze()
+    try:
+        process.start()
+    except BaseException:
+        gc.unfreeze()
+        raise
 
     def taken() -> Iterator[Result]:
         for n in range(len(items)):
@@ -59,6 +70,7 @@ def mapped_in_process(
     try:
         yield taken()
     finally:
+        gc.unfreeze()
         if process.is_alive():
             process.terminate()
         process.join()
