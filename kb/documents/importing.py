@@ -8,11 +8,9 @@ file's outcome is reported once its batch is committed.
 
 from __future__ import annotations
 
-import multiprocessing
+import functools
 import os
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +20,7 @@ from django.utils import timezone
 
 from kb.documents.batches import Ahead, SaveBatch
 from kb.documents.files import name_problem, shown_name, skip_reason
+from kb.documents.forked import mapped_in_process
 from kb.documents.saving import document_identity, document_save, hashes_stored, saves_ahead, starting_with
 from kb.entities.counts import counts_documents_archived
 from kb.entities.extraction import Vocabulary
@@ -229,22 +228,13 @@ def read_candidate(candidate: Candidate) -> Reading:
         return Reading("failed", str(exc))
 
 
-# The content hashes of the stored documents, in the parsing process: a file with one of them is
-# most likely unchanged, and its evidence would not be used.
-_stored: frozenset[str] = frozenset()
-
-
-def _remember(stored: frozenset[str]) -> None:
-    global _stored
-    _stored = stored
-
-
-def _read_ahead(candidate: Candidate) -> Reading:
+def _read_ahead(candidate: Candidate, stored: frozenset[str] = frozenset()) -> Reading:
     """`read_candidate`, and for what changed what its saves would compute from it alone: the entity
     evidence (most of extraction's work, which needs nothing the knowledge base knows) and the HTML with
-    its commands marked (for its linked HTML)."""
+    its commands marked (for its linked HTML). `stored`: the content hashes of the stored documents: a
+    file with one of them is most likely unchanged, and its evidence would not be used."""
     reading = read_candidate(candidate)
-    if reading.parsed is not None and content_hash(reading.text) not in _stored:
+    if reading.parsed is not None and content_hash(reading.text) not in stored:
         reading.ahead = [Ahead.of(document) for document in (reading.parsed, *(p.parsed for p in reading.parsed.parts))]
     return reading
 
@@ -262,26 +252,13 @@ def readings(candidates: list[Candidate], *, dry_run: bool = False) -> Iterator[
     if len(candidates) < READ_AHEAD_FROM:
         yield map(read_candidate, candidates)
         return
-    stored = frozenset() if dry_run else hashes_stored([candidate.identity for candidate in candidates])
+    if dry_run:
+        read = read_candidate
+    else:
+        read = functools.partial(_read_ahead, stored=hashes_stored([candidate.identity for candidate in candidates]))
     # Forked: parsing needs nothing of the database connection this process holds, and never touches it.
-    pool = ProcessPoolExecutor(
-        max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_remember, initargs=(stored,)
-    )
-    read = read_candidate if dry_run else _read_ahead
-
-    def ahead() -> Iterator[Reading]:
-        waiting: deque[Future[Reading]] = deque()
-        for candidate in candidates:
-            waiting.append(pool.submit(read, candidate))
-            if len(waiting) >= READ_AHEAD:
-                yield waiting.popleft().result()
-        while waiting:
-            yield waiting.popleft().result()
-
-    try:
-        yield ahead()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    with mapped_in_process(read, candidates, ahead=READ_AHEAD) as read_ahead:
+        yield read_ahead
 
 
 # Files a transaction: most of an import's commits and batched work, and at most this many files to

@@ -111,14 +111,19 @@ def setext_level(line: str) -> int | None:
     return 1 if "=" in underline.group(1) else 2
 
 
+NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
+PARENTHESES = re.compile(r"\s*\(.*?\)\s*")
+
+
 def comparable(text: str) -> str:
     """Only the lowercase letters and digits of `text`: how headings and names are compared."""
-    return re.sub(r"[^a-z0-9]+", "", text.lower())
+    return NOT_ALPHANUMERIC.sub("", text.lower())
 
 
 def heading_key(heading: str) -> str:
     """A heading as the section names below are looked up: lowercase, no parentheses, no colon."""
-    return re.sub(r"\s*\(.*?\)\s*", " ", heading).strip().lower().rstrip(":")
+    # Most headings hold no parenthesis: read thousands of times an import, they skip the search.
+    return (PARENTHESES.sub(" ", heading) if "(" in heading else heading).strip().lower().rstrip(":")
 
 
 # --- tables ----------------------------------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from kb.documents import importing
+from kb.documents.forked import ProcessFailed
 from kb.documents.importing import find_files, import_file, import_paths
 from kb.entities.counts import COUNTS
 from kb.models import Alert, Document, Entity, Incident, Mention, SearchEntry, SearchTerm
@@ -181,3 +182,39 @@ def test_a_new_files_incidents_outlive_a_later_file_of_its_batch_failing_after_l
     assert list(incident.documents.values_list("identity", flat=True)) == ["m-runbook-25.md"]
     assert incident.runbook.identity == "m-runbook-25.md" and incident.status == "resolved"
     assert SearchEntry.objects.filter(incident=incident).count() == 1
+
+
+def test_files_parsed_ahead_by_another_process_are_stored_as_those_parsed_in_this_one(tmp_path, monkeypatch):
+    folder = collection(tmp_path / "docs")
+    monkeypatch.setattr(importing, "BATCH_FILES", 4)
+    # Forked from this many files on, the parsing process held at most two files ahead of the writing.
+    monkeypatch.setattr(importing, "READ_AHEAD_FROM", 2)
+    monkeypatch.setattr(importing, "READ_AHEAD", 2)
+    ahead = import_paths([folder])
+    parsed_ahead = stored()
+
+    forget_everything()
+    monkeypatch.setattr(importing, "READ_AHEAD_FROM", 1000)
+    here = import_paths([folder])
+
+    assert [(r.path, r.outcome) for r in ahead.results] == [(r.path, r.outcome) for r in here.results]
+    for part in parsed_ahead:
+        assert parsed_ahead[part] == stored()[part], part
+    # Imported again, parsed ahead: the files already stored are recognised there too.
+    monkeypatch.setattr(importing, "READ_AHEAD_FROM", 2)
+    assert import_paths([folder]).summary() == "0 created, 0 updated, 11 unchanged, 0 skipped, 1 failed"
+
+
+def test_a_bug_in_the_parsing_process_stops_the_import_with_its_traceback(tmp_path, monkeypatch):
+    folder = collection(tmp_path / "docs")
+    monkeypatch.setattr(importing, "READ_AHEAD_FROM", 2)
+    read_ahead = importing._read_ahead
+
+    def failing(candidate, stored=frozenset()):
+        if candidate.path.name == "m-runbook-5.md":
+            raise ZeroDivisionError("a bug met in m-runbook-5.md")
+        return read_ahead(candidate, stored)
+
+    monkeypatch.setattr(importing, "_read_ahead", failing)
+    with pytest.raises(ProcessFailed, match=r"(?s)ZeroDivisionError: a bug met in m-runbook-5\.md"):
+        import_paths([folder])

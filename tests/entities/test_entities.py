@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kb.entities.extraction import KINDS, Vocabulary, extract
+from kb.entities.extraction import KINDS, Vocabulary, extract, snippet
 from kb.markdown.parsing import parse_document
 from kb.markdown.syntax import is_alert_like
 from kb.models import EntityKind
@@ -232,3 +232,15 @@ def test_no_corpus_document_yields_a_section_title_or_a_table_header(corpus):
         headers = {h.lower() for b in parsed.outline for t in b.tables for h in t.headers}
         names = {f.name.lower() for f in extract(parsed.outline, subject=parsed.alert, labels=parsed.labels)}
         assert names & (titles | headers) == set(), path.name
+
+
+def test_a_snippet_is_the_whole_sentence_around_a_name_an_abbreviation_does_not_end_it():
+    text = (
+        "Drain the node first.  Then restart, e.g. the velero pod, i.e. its deployment (vs. a job)! Check again.\nDone"
+    )
+    start = text.index("velero")
+    assert snippet(text, start, start + len("velero")) == (
+        "Then restart, e.g. the velero pod, i.e. its deployment (vs. a job)!"
+    )
+    assert snippet(text, 0, 5) == "Drain the node first."
+    assert snippet(text, text.index("Done"), len(text)) == "Done"

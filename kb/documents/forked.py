@@ -1,0 +1,99 @@
+"""A function mapped over items in one forked process, in order, a bounded number ahead of its reader: an
+import's parsing process (kb.documents.importing.readings).
+
+Not `concurrent.futures.ProcessPoolExecutor`: its manager thread, in the importing process, received each
+result, unpickled it and handed the worker its next item, holding the GIL against the importing thread
+for each: 1.3-1.7 ms of CPU a file in that thread and the parsing process waiting on it (BENCHMARKS.md,
+"Import speed: both processes (issue #12, round 7)"). Here the forked process queues its results through a
+pipe written by a thread of its own (`multiprocessing.Queue`), and the importing thread unpickles each
+when it takes it; a semaphore keeps the process at most `ahead` items ahead.
+
+While it runs, what was alive before it started is frozen for Python's cyclic collector (`gc.freeze`, as
+its documentation advises before a fork): Django, the modules and their caches, about 76,000 objects that
+each full collection of either process scanned again, about half of the importing process's ~1 ms a file
+of collecting; and the forked process's collections no longer touch the pages it shares with its parent.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import pickle
+import queue
+import signal
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+# How often a process waiting for its reader or its worker checks that the other is still there.
+CHECK_EVERY = 1.0
+SWITCH_INTERVAL = 0.0005
+
+
+class ProcessFailed(RuntimeError):
+    """The forked process raised (the message holds its traceback) or died."""
+
+
+@contextmanager
+def mapped_in_process(
+    function: Callable[[Item], Result], items: Sequence[Item], *, ahead: int
+) -> Iterator[Iterator[Result]]:
+    """`map(function, items)`, computed by a forked process while the caller reads."""
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    room = context.Semaphore(ahead)
+    process = context.Process(target=_work, args=(function, items, results, room, os.getpid()), daemon=True)
+    gc.freeze()
+    try:
+        process.start()
+    except BaseException:
+        gc.unfreeze()
+        raise
+
+    def taken() -> Iterator[Result]:
+        for n in range(len(items)):
+            while True:
+                try:
+                    index, pickled, failure = results.get(timeout=CHECK_EVERY)
+                    break
+                except queue.Empty:
+                    if not process.is_alive():
+                        raise ProcessFailed(f"the process died (exit code {process.exitcode})") from None
+            room.release()
+            if failure is not None:
+                raise ProcessFailed(failure)
+            assert index == n, (index, n)
+            yield pickle.loads(pickled)
+
+    try:
+        yield taken()
+    finally:
+        gc.unfreeze()
+        if process.is_alive():
+            process.terminate()
+        process.join()
+        results.close()
+
+
+def _work(function, items, results, room, reader: int) -> None:
+    # The reader stops both on Ctrl-C (the signal reaches the whole process group): it ends this one.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The queue's thread writes the results into the pipe as the reader empties it, a GIL handover in this
+    # process each time: at Python's 5 ms, a reader taking a batch's files at once waited for each.
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    for n, item in enumerate(items):
+        while not room.acquire(timeout=CHECK_EVERY):
+            if os.getppid() != reader:
+                return  # the reader is gone without ending this process
+        try:
+            # Pickled here, not by the queue's thread: it then holds the GIL only to write bytes.
+            results.put((n, pickle.dumps(function(item)), None))
+        except Exception:
+            results.put((n, None, traceback.format_exc()))
+            return
