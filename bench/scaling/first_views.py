@@ -38,18 +38,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def setup(checkout: Path) -> None:
-    sys.path.insert(0, str(checkout.resolve()))
-    os.chdir(checkout)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-first-views-not-a-secret")
-    os.environ["DJANGO_DEBUG"] = "false"
-    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+    """Django for `checkout`'s code on DATABASE_URL, DEBUG off (bench/import_rate.py's `django_on`)."""
+    sys.path.insert(0, str(ROOT))
+    from bench.import_rate import django_on
+
+    django_on(checkout, "first-views")
     import django
 
     django.setup()
 
 
-def documents(kind: str, offset: int, every: int, count: int) -> list[str]:
+def documents(kind: str, offset: int, every: int, count: int) -> tuple[list[str], str]:
     from kb.models import PostMortem, Runbook
 
     if kind == "runbook":
@@ -128,6 +127,8 @@ def main(argv: list[str]) -> int:
     from django.db import connection
     from django.test import Client
 
+    from bench.scaling.serving import summary
+
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     client = Client()
     paths, warm = documents(args.kind, args.offset, args.every, args.count)
@@ -175,8 +176,8 @@ def main(argv: list[str]) -> int:
         touched = buffers_touched() - touched
 
     def line(values):
-        values = sorted(values)
-        return f"median {statistics.median(values):6.2f}  p95 {values[max(int(len(values) * 0.95) - 1, 0)]:6.2f}"
+        figures = summary(list(values))
+        return f"median {figures['median']:6.2f}  p95 {figures['p95']:6.2f}"
 
     if calls and os.environ.get("FIRST_VIEWS_CUMULATIVE"):
         stats.sort_stats("cumulative").print_stats(int(os.environ["FIRST_VIEWS_CUMULATIVE"]))

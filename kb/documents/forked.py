@@ -12,6 +12,8 @@ While it runs, what was alive before it started is frozen for Python's cyclic co
 its documentation advises before a fork): Django, the modules and their caches, about 76,000 objects that
 each full collection of either process scanned again, about half of the importing process's ~1 ms a file
 of collecting; and the forked process's collections no longer touch the pages it shares with its parent.
+Only when nothing is frozen yet: a gunicorn worker (a Git push's import) inherits its master's frozen heap
+(kb.ops.warmup.server_heap_frozen), and `gc.unfreeze()` has no measure: it would thaw all of it.
 """
 
 from __future__ import annotations
@@ -49,11 +51,14 @@ def mapped_in_process(
     results = context.Queue()
     room = context.Semaphore(ahead)
     process = context.Process(target=_work, args=(function, items, results, room, os.getpid()), daemon=True)
-    gc.freeze()
+    frozen_here = gc.get_freeze_count() == 0
+    if frozen_here:
+        gc.freeze()
     try:
         process.start()
     except BaseException:
-        gc.unfreeze()
+        if frozen_here:
+            gc.unfreeze()
         raise
 
     def taken() -> Iterator[Result]:
@@ -74,7 +79,8 @@ def mapped_in_process(
     try:
         yield taken()
     finally:
-        gc.unfreeze()
+        if frozen_here:
+            gc.unfreeze()
         if process.is_alive():
             process.terminate()
         process.join()

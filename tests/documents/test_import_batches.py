@@ -2,6 +2,7 @@
 stores is what saving the same files one by one stores, a bad file in a batch costs only itself, and
 files are listed once their batch is committed."""
 
+import gc
 from io import StringIO
 from pathlib import Path
 
@@ -218,3 +219,18 @@ def test_a_bug_in_the_parsing_process_stops_the_import_with_its_traceback(tmp_pa
     monkeypatch.setattr(importing, "_read_ahead", failing)
     with pytest.raises(ProcessFailed, match=r"(?s)ZeroDivisionError: a bug met in m-runbook-5\.md"):
         import_paths([folder])
+
+
+def test_an_import_parsed_ahead_leaves_a_heap_frozen_before_it_frozen(tmp_path, monkeypatch):
+    # A gunicorn worker inherits its master's heap frozen (kb.ops.warmup.server_heap_frozen), and a Git push
+    # imports in the worker: the import must not thaw it for every later collection to walk again.
+    folder = collection(tmp_path / "docs")
+    monkeypatch.setattr(importing, "READ_AHEAD_FROM", 2)
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        import_paths([folder])
+        # Still frozen, less what the import let go of (thawed, the count would be 0).
+        assert gc.get_freeze_count() > frozen * 0.9
+    finally:
+        gc.unfreeze()
