@@ -4,6 +4,7 @@ and the section of BENCHMARKS.md it replaces."""
 from __future__ import annotations
 
 import re
+import statistics
 from pathlib import Path
 
 BEGIN, END = "<!-- scale:begin -->", "<!-- scale:end -->"
@@ -19,16 +20,28 @@ def _ms(value: float) -> str:
 def _timing(t: dict) -> str:
     extra = [f"n={t['n']}"] if t["n"] < 10 else []
     extra += [f"**{t['errors']} errors**"] if t.get("errors") else []
-    return f"{_ms(t['median'])} / {_ms(t['p95'])} ms" + (f" ({', '.join(extra)})" if extra else "")
+    passes = f" [{' · '.join(_ms(p) for p in t['p95s'])}]" if len(t.get("p95s", ())) > 1 else ""
+    return f"{_ms(t['median'])} / {_ms(t['p95'])} ms{passes}" + (f" ({', '.join(extra)})" if extra else "")
+
+
+def _ratio(wrk: dict, page: str) -> str:
+    """A page's requests/s over the login page's: the median of the passes' ratios, each pass's beside."""
+    if "ratios" not in wrk[page]:
+        return f"**{wrk[page]['rps'] / (wrk['login']['rps'] or 1):.2f}×**"
+    ratios = wrk[page]["ratios"]
+    passes = f" [{' · '.join(f'{r:.2f}' for r in ratios)}]" if len(ratios) > 1 else ""
+    return f"**{statistics.median(ratios):.2f}×**{passes}"
 
 
 def _rows(r: dict) -> dict[str, tuple[str, str]]:
     """(figure, floor) by row name, for one engine."""
     rows: dict[str, tuple[str, str]] = {}
     floor = r["markdown_floor_dps"]
+    floors = r.get("markdown_floors", [])
     rows["import"] = (
         f"{r['import_dps']:.0f} documents/s ({r['import_dps'] / floor:.2f}× the floor)",
-        f"Python-Markdown alone: {floor:.0f} documents/s",
+        f"Python-Markdown alone: {floor:.0f} documents/s"
+        + (f" (before / after the import: {' / '.join(f'{f:.0f}' for f in floors)})" if len(floors) > 1 else ""),
     )
     rows["more"] = (
         f"{r['more_full_dps']:.0f} vs {r['more_empty_dps']:.0f} documents/s "
@@ -63,11 +76,10 @@ def _rows(r: dict) -> dict[str, tuple[str, str]]:
         )
     wrk = r.get("wrk")
     if wrk:
-        base = wrk["login"]["rps"] or 1
         errors = sum(w["errors"] for w in wrk.values())
         rows["wrk"] = (
             f"{wrk['login']['rps']:.0f} / {wrk['runbook']['rps']:.0f} / {wrk['search']['rps']:.0f} requests/s "
-            f"(runbook **{wrk['runbook']['rps'] / base:.2f}×**, search **{wrk['search']['rps'] / base:.2f}×** login), "
+            f"(runbook {_ratio(wrk, 'runbook')}, search {_ratio(wrk, 'search')} login), "
             + (f"**{errors} errors**" if errors else "0 errors"),
             f"login {wrk['login']['rps']:.0f} requests/s",
         )
@@ -132,6 +144,12 @@ def table(run: dict, results: dict) -> str:
         f"(load average {run['load'][0]:.1f} at the start, {run['load'][1]:.1f} at the end), Python {run['python']}, "
         + ", ".join(results[e]["version"] for e in engines)
         + f"; {run['minutes']:.0f} minutes. Ratios count, not milliseconds."
+        + (
+            f" Served figures (search, pages, wrk) are the median of {run['passes']} passes, each over a new gunicorn;"
+            " [brackets] give each pass's p95 or ratio."
+            if run.get("passes", 1) > 1
+            else ""
+        )
     )
     header = "| what | " + " | ".join(f"{ENGINES[e]} | floor ({ENGINES[e]} run)" for e in engines) + " | target (#12) |"
     lines = [head, "", header, "|---" * (2 + 2 * len(engines)) + "|"]

@@ -198,3 +198,38 @@ class PeakRss:
         self._stop.set()
         self._thread.join()
         self.peak = max(self.peak, tree_rss_bytes(self.pid))
+
+
+def combined(passes: list[dict]) -> dict:
+    """The served figures of several passes as one: a timing's median and p95 are the medians of the passes'
+    (their p95s kept beside), wrk's requests/s and its ratios to the login page the medians of the passes' (a
+    ratio taken within its pass, against that pass's floor), errors summed, memory the largest seen."""
+    first = passes[0]
+    figures: dict = {
+        name: _timings([p[name] for p in passes]) for name in ("/api/search first", "/api/search", "/search/?q=")
+    }
+    figures["pages"] = {name: _timings([p["pages"][name] for p in passes]) for name in first["pages"]}
+    figures["idle_rss"] = max(p["idle_rss"] for p in passes)
+    if first["wrk"] is None:
+        return figures | {"wrk": None}
+    figures["wrk"] = {
+        page: {
+            "rps": statistics.median(p["wrk"][page]["rps"] for p in passes),
+            "errors": sum(p["wrk"][page]["errors"] for p in passes),
+            "ratios": [p["wrk"][page]["rps"] / (p["wrk"]["login"]["rps"] or 1) for p in passes],
+        }
+        for page in first["wrk"]
+    }
+    for name in ("wrk_peak_rss", "wrk_peak_pss"):
+        figures[name] = max(p[name] for p in passes)
+    return figures
+
+
+def _timings(timings: list[dict]) -> dict:
+    return {
+        "median": statistics.median(t["median"] for t in timings),
+        "p95": statistics.median(t["p95"] for t in timings),
+        "n": sum(t["n"] for t in timings),
+        "errors": sum(t.get("errors", 0) for t in timings),
+        "p95s": [t["p95"] for t in timings],
+    }
