@@ -10,6 +10,11 @@ from a kept answer, as `search_sql.py --whole` does); the last round is counted.
 then each statement with the Python that follows it up to the next one (stamp, term counts, candidates,
 snippets: the ranking is in the candidates' column, building the hits in the snippets'). Needs valgrind;
 takes about a minute.
+
+`--worker` (with `--rounds 1`): before the queries, what a gunicorn worker's thread does at its start
+(deploy/gunicorn.conf.py's `post_worker_init`: `kb.search.search_warm` of its WARM_QUERY, or, in a checkout
+without it, one search of WARM_QUERY), so that each query is counted as a new worker's first searches pay it.
+`--checkout DIR`: another checkout's code (before/after), on the same database.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from bench.scale import QUERIES  # noqa: E402
 MARK_BELOW = 30_000  # a part with fewer instructions lies between two markers (os.getppid() calls)
 
 
-def inner(rounds: int) -> None:
+def inner(rounds: int, worker: bool) -> None:
     """Under valgrind: os.getppid() twice between searches and once before each statement of the last round,
     so that callgrind (--dump-before=getppid) writes a part for each."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -47,7 +52,18 @@ def inner(rounds: int) -> None:
         os.getppid()
         return execute(sql, params, many, context)
 
-    search(query="kept between searches")
+    if worker:
+        import runpy
+
+        warm_query = runpy.run_path("deploy/gunicorn.conf.py")["WARM_QUERY"]
+        try:
+            from kb.search import search_warm
+        except ImportError:
+            search(query=warm_query)
+        else:
+            search_warm(query=warm_query)
+    else:
+        search(query="kept between searches")
     for spaces in range(1, rounds + 1):
         for query in QUERIES:
             os.getppid()
@@ -64,10 +80,13 @@ def inner(rounds: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--worker", action="store_true", help="warm as a worker's thread does at its start")
+    parser.add_argument("--checkout", type=Path, default=ROOT, help="the code to measure (default: this one)")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inner:
-        inner(args.rounds)
+        sys.path.insert(0, str(Path.cwd()))
+        inner(args.rounds, args.worker)
         return
     with tempfile.TemporaryDirectory() as directory:
         subprocess.run(
@@ -81,8 +100,9 @@ def main() -> None:
                 "--inner",
                 "--rounds",
                 str(args.rounds),
+                *(["--worker"] if args.worker else []),
             ],
-            cwd=ROOT,
+            cwd=args.checkout.resolve(),
             env={**os.environ, "PYTHONHASHSEED": "0"},
             capture_output=True,
             check=True,
