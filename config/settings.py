@@ -79,10 +79,13 @@ def env_database(name: str, default: str) -> dict:
     except Exception as exc:  # the library raises several types for malformed URLs
         raise ImproperlyConfigured(f"{name}={url!r} cannot be parsed: {exc}") from exc
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        # Kept open between requests, as on PostgreSQL: opening a WAL database (and, when the last connection
+        # Kept open for the process's life, as on PostgreSQL: opening a WAL database (and, when the last connection
         # to it closes, its checkpoint) cost more than the rest of a cached page, which served 0.4x the
-        # login page's requests/s under wrk; each gunicorn thread keeps its own, idle in autocommit.
-        config["CONN_MAX_AGE"] = 60
+        # login page's requests/s under wrk; each gunicorn thread keeps its own, idle in autocommit. A connection
+        # closed after a quiet minute (60 s, until round 8) made the next search read the schema and compile its
+        # statements again (9 M instructions more at 12,000 documents). A file replaced under a kept connection is
+        # noticed (kb.ops.sqlite_file).
+        config["CONN_MAX_AGE"] = None
         # IMMEDIATE: a transaction that will write takes the lock when it starts, so two racing
         # saves queue up (and the version check refuses the second) instead of failing "locked".
         # timeout: how long a writer waits for the lock; an import or a burst of 1,000 alerts holds it

@@ -27,14 +27,15 @@ WARM_QUERY = "service restart"
 
 def post_worker_init(worker):
     """Each of a worker's threads searches once before the worker's first request (kb.ops.warmup.threads_warm): its
-    database connection opened, its PostgreSQL backend's catalog read, PostgreSQL's common words kept. A sync worker
-    (KB_THREADS=1) has no pool and pays them in its first search, as before."""
+    database connection opened, its PostgreSQL backend's catalog read, PostgreSQL's common words kept, SQLite's
+    statements of each query shape compiled (kb.search.search_warm). A sync worker (KB_THREADS=1) has no pool and
+    pays them in its first searches, as before."""
     pool = getattr(worker, "tpool", None)
     if pool is not None:
         from kb.ops.warmup import threads_warm
-        from kb.search import search
+        from kb.search import search_warm
 
-        threads_warm(pool, threads=worker.cfg.threads, work=lambda: search(query=WARM_QUERY))
+        threads_warm(pool, threads=worker.cfg.threads, work=lambda: search_warm(query=WARM_QUERY))
 
 
 def child_exit(server, worker):

@@ -59,11 +59,11 @@ def test_a_server_log_line_is_printed_once(debug):
     assert printed.count("webhook refused") == 1
 
 
-def test_it_keeps_the_sqlite_connection_between_requests(monkeypatch):
+def test_it_keeps_the_sqlite_connection_for_the_process_life(monkeypatch):
     from config.settings import env_database
 
     monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/kb.sqlite3")
-    assert env_database("DATABASE_URL", "")["CONN_MAX_AGE"] > 0
+    assert env_database("DATABASE_URL", "")["CONN_MAX_AGE"] is None
 
 
 def test_it_keeps_postgresql_connections_for_the_process_life_checked_before_each_request(monkeypatch):

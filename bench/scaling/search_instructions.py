@@ -10,6 +10,13 @@ from a kept answer, as `search_sql.py --whole` does); the last round is counted.
 then each statement with the Python that follows it up to the next one (stamp, term counts, candidates,
 snippets: the ranking is in the candidates' column, building the hits in the snippets'). Needs valgrind;
 takes about a minute.
+
+`--worker THREADS` (with `--rounds 1`): the queries asked in turn on THREADS threads, each with its connection
+(gunicorn's gthread worker, 2 threads: one client asking in turn meets both), each thread first doing what a
+worker's thread does at its start (deploy/gunicorn.conf.py's `post_worker_init`: `kb.search.search_warm` of its
+WARM_QUERY, or, in a checkout without it, one search of WARM_QUERY): each query counted as a new worker's first
+searches pay it.
+`--checkout DIR`: another checkout's code (before/after), on the same database.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from bench.scale import QUERIES  # noqa: E402
 MARK_BELOW = 30_000  # a part with fewer instructions lies between two markers (os.getppid() calls)
 
 
-def inner(rounds: int) -> None:
+def inner(rounds: int, worker: int) -> None:
     """Under valgrind: os.getppid() twice between searches and once before each statement of the last round,
     so that callgrind (--dump-before=getppid) writes a part for each."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -47,16 +54,38 @@ def inner(rounds: int) -> None:
         os.getppid()
         return execute(sql, params, many, context)
 
-    search(query="kept between searches")
+    from concurrent.futures import ThreadPoolExecutor
+
+    # Each search on the thread a gunicorn worker would give it: its threads in turn, each with its own connection.
+    threads = [ThreadPoolExecutor(max_workers=1) for _ in range(worker or 1)]
+
+    def on(n: int, work) -> None:
+        threads[n % len(threads)].submit(work).result()
+
+    def marked_search(query: str) -> None:
+        with connection.execute_wrapper(marked):
+            search(query=query)
+
+    if worker:
+        import runpy
+
+        warm_query = runpy.run_path("deploy/gunicorn.conf.py")["WARM_QUERY"]
+        try:
+            from kb.search import search_warm
+        except ImportError:
+            search_warm = None
+        for n in range(worker):
+            on(n, lambda: search_warm(query=warm_query) if search_warm else search(query=warm_query))
+    else:
+        search(query="kept between searches")
     for spaces in range(1, rounds + 1):
-        for query in QUERIES:
+        for n, query in enumerate(QUERIES):
             os.getppid()
             os.getppid()
             if spaces < rounds:
-                search(query=" " * spaces + query)
+                on(n, lambda q=" " * spaces + query: search(query=q))
                 continue
-            with connection.execute_wrapper(marked):
-                search(query=" " * spaces + query)
+            on(n, lambda q=" " * spaces + query: marked_search(q))
     os.getppid()
     os.getppid()
 
@@ -64,10 +93,13 @@ def inner(rounds: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--worker", type=int, default=0, metavar="THREADS", help="searches on a worker's threads")
+    parser.add_argument("--checkout", type=Path, default=ROOT, help="the code to measure (default: this one)")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inner:
-        inner(args.rounds)
+        sys.path.insert(0, str(Path.cwd()))
+        inner(args.rounds, args.worker)
         return
     with tempfile.TemporaryDirectory() as directory:
         subprocess.run(
@@ -81,8 +113,9 @@ def main() -> None:
                 "--inner",
                 "--rounds",
                 str(args.rounds),
+                *(["--worker", str(args.worker)] if args.worker else []),
             ],
-            cwd=ROOT,
+            cwd=args.checkout.resolve(),
             env={**os.environ, "PYTHONHASHSEED": "0"},
             capture_output=True,
             check=True,

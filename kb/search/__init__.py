@@ -1,4 +1,5 @@
-"""Search, whichever database is underneath: `search()` reads, and the index writer keeps the rows it
+"""Search, whichever database is underneath: `search()` reads (`search_warm`, what a worker thread's start pays
+for its first searches), and the index writer keeps the rows it
 reads up to date (`search_index_update` for a document, `search_index_incidents` for
 `kb.alerting.incidents`, the write path of incidents, and `search_index_rebuild`; `SearchTexts`, what a
 document's HTML alone decides of its rows), and answers which documents name a word
@@ -21,7 +22,7 @@ from kb.search.index import (
     search_index_rebuild,
     search_index_update,
 )
-from kb.search.ranking import MAX_LIMIT, SearchHit, SearchResults, search
+from kb.search.ranking import MAX_LIMIT, SearchHit, SearchResults, search, search_warm
 
 __all__ = [
     "MAX_LIMIT",
@@ -35,4 +36,5 @@ __all__ = [
     "search_index_incidents",
     "search_index_rebuild",
     "search_index_update",
+    "search_warm",
 ]

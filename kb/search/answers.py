@@ -4,6 +4,8 @@ part of each hit for its snippet."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import connection
 
 from kb.models import SearchScope
@@ -17,20 +19,24 @@ Owners = dict[tuple[int, int], int]  # (document id or 0, incident id or 0) to t
 SnippetRow = tuple[int | None, int | None, str, str, str, str, float]
 
 
-def exact_alert_sql(query: Query, *, indexed_by: str = "") -> tuple[str, list]:
+def exact_alert_sql(
+    query: Query, *, any_of: Callable[[list[str]], tuple[str, object]], indexed_by: str = ""
+) -> tuple[str, list]:
     """`UNION ALL` the runbooks of the alerts the query names exactly (search_entry_runbook_alert, an index
-    of lower(alert) on the runbooks' ranked rows, answers it), in the candidates' columns; or nothing."""
+    of lower(alert) on the runbooks' ranked rows, answers it), in the candidates' columns; or nothing.
+    `any_of(names)`: the engine's test of a value against a list given as one parameter, so that the statement's
+    text does not change with the number of names (each new text is compiled, or parsed, again)."""
     if not query.alert_names:
         return "", []
-    names = sorted(query.alert_names)
+    names_sql, names = any_of(sorted(query.alert_names))
     sql = f"""
         UNION ALL
         SELECT e.id, e.kind, e.title, e.alert, e.url, e.document_id, e.incident_id, substr(e.body, 1, {LEAD_CHARS}),
                NULL, NULL, 1
         FROM kb_searchentry e {indexed_by} LEFT JOIN kb_document d ON d.id = e.document_id
-        WHERE e.scope = 'whole' AND e.kind = 'runbook' AND lower(e.alert) IN ({", ".join(["%s"] * len(names))})
+        WHERE e.scope = 'whole' AND e.kind = 'runbook' AND lower(e.alert) {names_sql}
           AND (d.id IS NULL OR NOT d.archived)"""
-    return sql, names
+    return sql, [names]
 
 
 def read_candidates(fetched, read_matches) -> Candidates:

@@ -428,3 +428,28 @@ def test_a_word_in_every_section_of_one_document_is_not_common_by_the_statistics
     # In 51 rows of the index (the document's whole row and its sections'), but in one whole row: rare, so every
     # row holding it is ranked, and it weighs as a rare word does.
     assert engines.current_engine().term_counts(understand("defibrillator")) == [1]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite keeps statements compiled by their text")
+@pytest.mark.parametrize("common_rows", [300, 2])
+def test_on_sqlite_a_worker_thread_s_warm_up_runs_every_statement_its_first_searches_run(
+    imported, monkeypatch, common_rows
+):
+    # A statement's text new to a connection is compiled in the search that runs it (1-2 ms at 12,000 documents):
+    # the warm-up at a worker thread's start runs each text the searches of a few words run, its terms rare
+    # (COMMON_ROWS 300 here) or common (2), so that none of them compiles one.
+    from kb.search import engines, search_warm
+
+    monkeypatch.setattr(engines.Engine, "COMMON_ROWS", common_rows)
+    texts: list[str] = []
+
+    def recorded(execute, sql, params, many, context):
+        texts.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(recorded):
+        search_warm(query="service restart")
+        warmed = set(texts)
+        for query in ("velero", "pod oom killed", "velero memory limit backup", "oomkilled memory", "kured reboot"):
+            assert search(query=query).hits, query
+    assert set(texts) - warmed == set()

@@ -11,7 +11,8 @@
 - `near_words(words)`: for each misspelt word, the known words similar to it or starting with it,
   one query for all.
 
-`index_stamp(words, terms)` reads what changes whenever an answer could, with which of `words` the vocabulary
+`statements_compiled()` compiles, on the connection, the statements whose text changes with a query's shape,
+where the engine keeps them compiled (SQLite; at a worker thread's start). `index_stamp(words, terms)` reads what changes whenever an answer could, with which of `words` the vocabulary
 knows (`known_words`) and, where the engine can tell without counting, `term_counts` of `terms`: the one query of an answer kept. Writes are theirs too: `forget_words(words)`: it drops from the vocabulary those of `words` that
 searching would no longer find, which only the engine can tell (each tokenises and stems its own way); and
 `compact(documents)` after an import, `incidents_written(incidents)` after a write of incidents: SQLite merges

@@ -81,6 +81,12 @@ class Engine:
         raise NotImplementedError
 
     @classmethod
+    def statements_compiled(cls) -> int:
+        """Compiles, on this connection, the statements whose text changes with the query's shape, where the engine
+        keeps them compiled; returns how many. This one keeps none."""
+        return 0
+
+    @classmethod
     def snippets(cls, query: Query, ranked: list[dict]) -> dict[int, tuple[str, str, str]]:
         """The best matching section of each ranked row (else its whole body), as (url, heading, snippet)."""
         if not ranked:

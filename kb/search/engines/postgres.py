@@ -218,7 +218,7 @@ class Postgres(Engine):
             )""")
         else:
             parts.append("hits AS (SELECT * FROM scored)")
-        exact, exact_params = exact_alert_sql(query)
+        exact, exact_params = exact_alert_sql(query, any_of=cls.any_of)
         # The window's rows are read again by their address (`ctid`, which cannot change within the statement), not
         # looked up by id: 60 descents of the primary key fewer, whose leaf pages a first search finds out of
         # PostgreSQL's shared buffers (about 45 page reads of the ~600 of a first search at 12,000 documents).
@@ -253,6 +253,10 @@ class Postgres(Engine):
     ) END FROM (
         SELECT reltuples::bigint AS n FROM pg_class WHERE oid = 'kb_searchentry_whole_vector'::regclass
     ) e)"""
+
+    @staticmethod
+    def any_of(values: list) -> tuple[str, list]:
+        return "= ANY(%s)", values
 
     @staticmethod
     def read_matches(matches: list[list[float | None]]):

@@ -42,15 +42,15 @@ class Sqlite(Engine):
 
     @classmethod
     def term_counts(cls, query: Query) -> list[int]:
-        """Rows (sections too) each term matches, counted up to cls.COMMON_ROWS and one: FTS5 reads their ids only."""
-        counts = ", ".join(
-            "(SELECT COUNT(*) FROM (SELECT 1 FROM kb_searchentry_fts WHERE kb_searchentry_fts MATCH %s"
-            f" LIMIT {cls.COMMON_ROWS + 1}))"
-            for _ in query.scored
-        )
+        """Rows (sections too) each term matches, counted up to cls.COMMON_ROWS and one: FTS5 reads their ids only.
+        The terms are a parameter (a JSON list): the statement's text is the same for every query, compiled once a
+        connection (at a worker's start, kb.ops.warmup), not once for each number of terms."""
+        sql = f"""SELECT (SELECT COUNT(*) FROM (
+            SELECT 1 FROM kb_searchentry_fts WHERE kb_searchentry_fts MATCH t.value LIMIT {cls.COMMON_ROWS + 1}
+        )) FROM json_each(%s) t ORDER BY t.key"""
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {counts}", [cls.expression(t) for t in query.scored])
-            return list(cursor.fetchone())
+            cursor.execute(sql, [json.dumps([cls.expression(t) for t in query.scored])])
+            return [n for (n,) in cursor.fetchall()]
 
     @classmethod
     def ranked_rows(cls, query: Query, rare: list[int], window: int, total: int | None) -> Candidates:
@@ -153,7 +153,9 @@ class Sqlite(Engine):
         if whole_query:
             params.append(cls.match(query))
         # Without statistics (no ANALYZE) SQLite would rather read every whole row than this index.
-        exact, exact_params = exact_alert_sql(query, indexed_by="INDEXED BY search_entry_runbook_alert")
+        exact, exact_params = exact_alert_sql(
+            query, any_of=cls.any_of, indexed_by="INDEXED BY search_entry_runbook_alert"
+        )
         # Rows are read from the table only for the window: a row's body (and every column after it) is
         # stored in overflow pages that SQLite walks to read it. Whether a hit is a whole row, the count
         # of those, and archived documents' rows are answered by indexes.
@@ -173,6 +175,30 @@ class Sqlite(Engine):
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, window, total, *exact_params])
             return read_candidates(cursor.fetchall(), cls.read_matches)
+
+    # The candidates' statement's text changes with the number of terms, and of rare ones among them. Each text is
+    # compiled once a connection (5-9 M instructions at 12,000 documents: 1-2 ms of a first search) and kept by the
+    # driver (its statement cache, 128 statements): `statements_compiled` compiles those of queries of up to
+    # COMPILED_TERMS words, every term common, and of up to COMPILED_RARE_TERMS words with some rare.
+    COMPILED_TERMS, COMPILED_RARE_TERMS = 6, 4
+    # A term FTS5 matches with no row (a phrase of no word), and a name no alert has (Prometheus's have no space).
+    NOTHING, NO_ALERT = Term(""), " "
+
+    @classmethod
+    def statements_compiled(cls) -> int:
+        """The candidates' statement of every shape above, compiled by running it for terms that match no row (its
+        text holds the terms' number, never the terms: they are parameters). ~10 ms of CPU a connection."""
+        compiled = 0
+        for n in range(1, cls.COMPILED_TERMS + 1):
+            query = Query(terms=[cls.NOTHING] * n, alert_names={cls.NO_ALERT})
+            for rare in range(n + 1 if n <= cls.COMPILED_RARE_TERMS else 1):
+                cls.ranked_rows(query, list(range(rare)), window=60, total=0)
+                compiled += 1
+        return compiled
+
+    @staticmethod
+    def any_of(values: list) -> tuple[str, str]:
+        return "IN (SELECT value FROM json_each(%s))", json.dumps(values)
 
     @staticmethod
     def read_matches(matches: str):
