@@ -36,6 +36,8 @@ SHOWN_FIELDS = (
     "fix", "change_from", "change_to",
 )  # fmt: skip
 STARTED = "started_at IS NOT NULL"  # "Last time" and the recent incidents: those with a start
+# An alert's counts, as `_counts_sql` names them, and their SQL types.
+COUNTS = (("kb_count_30d", "bigint"), ("kb_count_90d", "bigint"), ("kb_resolved_90d", "bigint"), ("kb_mean", "numeric"))
 FIRING_LISTED = 100  # instances read to show a few per alert
 FIRING_ALERTS_SHOWN = 20  # alerts listed on the home page: those that started last
 FIRING_SHOWN_PER_ALERT = 3
@@ -67,27 +69,50 @@ def alert_recent_end(*, alert_id: int) -> tuple[str, list, int]:
     return (f"alert_id = %s AND {STARTED}", [alert_id], RECENT)
 
 
-def alert_recent(*, alert_id: int) -> list[Incident]:
-    """The last RECENT incidents of an alert, the latest first: the end of its index."""
-    return latest_first(incidents_latest([alert_recent_end(alert_id=alert_id)])[0])
-
-
-def incidents_latest(ends: list[tuple[str, list, int]]) -> list[list[Incident]]:
+def incidents_latest(
+    ends: list[tuple[str, list, int]], *, counted: tuple[int, int, datetime] | None = None
+) -> list[list[Incident]]:
     """The latest incidents (by start) under each condition (an end of an index: condition, its parameters, how
     many rows), read in one query: each a subquery of a UNION ALL (a LIMIT inside a compound is refused by
     SQLite), its rows told apart by a constant column. Written out, with the columns of SHOWN_FIELDS alone:
-    building the ORM's querysets cost more CPU than running them on a page's first view."""
+    building the ORM's querysets cost more CPU than running them on a page's first view.
+
+    `counted` (the number of an end of `alert_recent_end`, its alert, now): that end's rows also carry the alert's
+    counts (`alert_counts` reads them), joined in the same statement rather than asked by one of their own (a
+    statement parsed and planned anew on PostgreSQL, and a round trip, on the first view of every runbook page)."""
     columns = ", ".join(Incident._meta.get_field(name).column for name in SHOWN_FIELDS)
     table = Incident._meta.db_table
-    sql = " UNION ALL ".join(
-        f"SELECT end{n}.*, {n} AS kb_end FROM (SELECT {columns} FROM {table} WHERE {condition}"
+    counts_sql, parameters = "", []
+    if counted is not None:
+        counts_sql, parameters = _counts_sql(alert_id=counted[1], now=counted[2])
+        counts_sql = f"WITH kb_counts AS ({counts_sql}) "
+    # The other ends' rows carry none, typed (PostgreSQL reads two untyped NULLs put together as text) and named
+    # (a UNION's columns are named by its first SELECT).
+    joined = dict.fromkeys(
+        range(len(ends)), "" if counted is None else ", " + ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in COUNTS)
+    )
+    if counted is not None:
+        joined[counted[0]] = ", kb_counts.*"
+    sql = counts_sql + " UNION ALL ".join(
+        f"SELECT end{n}.*, {n} AS kb_end{joined[n]} FROM (SELECT {columns} FROM {table} WHERE {condition}"
         f" ORDER BY started_at DESC, id DESC LIMIT {int(limit)}) AS end{n}"
+        + (" CROSS JOIN kb_counts" if counted is not None and counted[0] == n else "")
         for n, (condition, _, limit) in enumerate(ends)
     )
+    parameters += [parameter for _, end_parameters, _ in ends for parameter in end_parameters]
     read: list[list[Incident]] = [[] for _ in ends]
-    for incident in Incident.objects.raw(sql, [parameter for _, parameters, _ in ends for parameter in parameters]):
+    for incident in Incident.objects.raw(sql, parameters):
         read[incident.kb_end].append(incident)
     return read
+
+
+def alert_counts(recent: list[Incident]) -> dict:
+    """The counts the rows of an alert's end carry (`incidents_latest`'s `counted`). None read: the alert has no
+    incident with a start, none in any range of it."""
+    if not recent:
+        return {"count_30d": 0, "count_90d": 0, "resolved_90d": 0, "mean_time_to_resolve": None}
+    first = recent[0]
+    return _counts_of(first.kb_count_30d, first.kb_count_90d, first.kb_resolved_90d, first.kb_mean)
 
 
 def latest_first(incidents: list[Incident]) -> list[Incident]:
@@ -98,12 +123,14 @@ def latest_first(incidents: list[Incident]) -> list[Incident]:
 def incident_history(
     *, alert: Alert, now: datetime | None = None, recent: list[Incident] | None = None
 ) -> IncidentHistory:
-    """The last incidents of `alert` (`recent`, when already read by `alert_recent`) and its counts over 30 and
-    90 days: two queries, each reading a bounded range of the alert's index, not all its incidents (two more,
-    rarely: see `received`)."""
-    now = now or timezone.now()
-    recent = alert_recent(alert_id=alert.pk) if recent is None else recent
-    stats = _counts(alert_id=alert.pk, now=now)
+    """The last incidents of `alert` and its counts over 30 and 90 days (`recent`: both, when already read by
+    `incidents_latest`, its `counted`): one query, reading two bounded ranges of the alert's index, not all its
+    incidents (two more, rarely: see `received`)."""
+    if recent is None:
+        recent = latest_first(
+            incidents_latest([alert_recent_end(alert_id=alert.pk)], counted=(0, alert.pk, now or timezone.now()))[0]
+        )
+    stats = alert_counts(recent)
     # Whether any came from Alertmanager, and (shown only when none did) how many its documents name: read from
     # the last incidents when they tell, else from the alert's index (the first one received ends the read).
     received = any(incident.fingerprint for incident in recent)
@@ -117,23 +144,25 @@ def incident_history(
     return IncidentHistory(alert=alert, rows=_rows(recent), received=received, documented=documented, **stats)
 
 
-def _counts(*, alert_id: int, now: datetime) -> dict:
-    """An alert's incidents over the last 30 and 90 days, the resolved ones and their mean time to resolve,
-    from the range of its (alert, -started_at) index. Written out: compiling the ORM's aggregate of four
-    filtered expressions was 40% of this query's time on the first view of every runbook page."""
+def _counts_sql(*, alert_id: int, now: datetime) -> tuple[str, list]:
+    """The SELECT of an alert's incidents over the last 30 and 90 days, the resolved ones and their mean time to
+    resolve (one row), from the range of its (alert, -started_at) index, and its parameters. Written out: compiling
+    the ORM's aggregate of four filtered expressions took more than running it on a runbook page's first view."""
     if connection.vendor == "sqlite":
         lasted = "django_timestamp_diff(resolved_at, started_at)"  # microseconds, as the ORM computes it there
     else:
         lasted = "EXTRACT(EPOCH FROM resolved_at - started_at) * 1000000"
     since_30d, since_90d = (connection.ops.adapt_datetimefield_value(now - timedelta(days=d)) for d in (30, 90))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT COUNT(*) FILTER (WHERE started_at >= %s), COUNT(*), COUNT(*) FILTER (WHERE resolved_at IS NOT NULL),"
-            f" AVG({lasted}) FILTER (WHERE resolved_at IS NOT NULL) FROM {Incident._meta.db_table}"
-            " WHERE alert_id = %s AND started_at IS NOT NULL AND started_at >= %s",
-            [since_30d, alert_id, since_90d],
-        )
-        count_30d, count_90d, resolved_90d, mean = cursor.fetchone()
+    return (
+        "SELECT COUNT(*) FILTER (WHERE started_at >= %s) AS kb_count_30d, COUNT(*) AS kb_count_90d,"
+        " COUNT(*) FILTER (WHERE resolved_at IS NOT NULL) AS kb_resolved_90d,"
+        f" AVG({lasted}) FILTER (WHERE resolved_at IS NOT NULL) AS kb_mean FROM {Incident._meta.db_table}"
+        " WHERE alert_id = %s AND started_at IS NOT NULL AND started_at >= %s",
+        [since_30d, alert_id, since_90d],
+    )
+
+
+def _counts_of(count_30d: int, count_90d: int, resolved_90d: int, mean) -> dict:
     return {
         "count_30d": count_30d,
         "count_90d": count_90d,

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from kb.alerting.history import STARTED, alert_recent_end, incidents_latest, latest_first
 from kb.markdown.fixes import NextStep, next_step
 from kb.models import Incident, IncidentOrigin, Runbook
@@ -56,16 +58,20 @@ def last_time(*, runbook: Runbook, trend: str | None, read: list[Incident] | Non
 @dataclass
 class RunbookIncidents:
     last_time: list[Incident]  # what the "Last time" block is made of (last_time's `read`), latest first
-    alert_recent: list[Incident] | None  # its alert's last incidents (incident_history's `recent`); None: no alert
+    # Its alert's last incidents, with the alert's counts (incident_history's `recent`); None: no alert.
+    alert_recent: list[Incident] | None
     named: dict[str, Incident] = field(default_factory=dict)  # by reference: those asked for that it names
 
 
 def runbook_incidents_read(*, runbook: Runbook, references: list[str] | None = None) -> RunbookIncidents:
     """The incidents a runbook page shows, in one query: those of "Last time" and its alert's last ones (each
-    the end of an index), and those of `references` (its resolution history's) that the runbook names; the
-    alert's and the named ones were each a round trip of their own on the first view of every runbook page."""
+    the end of an index) with its alert's counts, and those of `references` (its resolution history's) that the
+    runbook names; the alert's, its counts and the named ones were each a round trip of their own on the first
+    view of every runbook page."""
     ends = _last_time_ends(runbook)
+    counted = None
     if runbook.alert_id is not None:
+        counted = (len(ends), runbook.alert_id, timezone.now())  # its rows carry the alert's counts too
         ends.append(alert_recent_end(alert_id=runbook.alert_id))
     if references:
         through = Incident.documents.through._meta.db_table
@@ -75,7 +81,7 @@ def runbook_incidents_read(*, runbook: Runbook, references: list[str] | None = N
             [runbook.pk, *references],
             len(references),
         ))  # fmt: skip
-    read = incidents_latest(ends)
+    read = incidents_latest(ends, counted=counted)
     named = {incident.reference: incident for incident in read.pop()} if references else {}
     if runbook.alert_id is None:
         return RunbookIncidents(last_time=latest_first(read[0]), alert_recent=None, named=named)

@@ -135,6 +135,7 @@ def _document_save(
     document.metadata = parsed.front_matter | ({"fields": parsed.metadata} if parsed.metadata else {})
     document.html = parsed.html
     document.warnings = parsed.warnings
+    document.outline = _outline(parsed)
     document.archived = False
     document.edited_on_web = edited_on_web
     document.updated_at = timezone.now()
@@ -306,6 +307,11 @@ def starting_with(field: str, prefix: str) -> Q:
     if connection.vendor != "sqlite":
         return Q(**{f"{field}__startswith": prefix})
     return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)})
+
+
+def _outline(parsed: ParsedDocument) -> list[dict]:
+    """What the document's sections' rows hold of their headings (Document.outline)."""
+    return [{"heading": s.heading[:500], "level": s.level, "anchor": s.anchor[:200]} for s in parsed.sections]
 
 
 def _replace_parts(document: Document, parsed: ParsedDocument, *, created: bool, rows: list) -> None:

@@ -25,7 +25,7 @@ class DocumentKind(models.TextChoices):
 KIND_URL_PREFIX = {DocumentKind.RUNBOOK: "runbooks", DocumentKind.POSTMORTEM: "postmortems", DocumentKind.NOTE: "notes"}
 # A document's large columns (its text, two renderings, front matter): deferred wherever only its title and link
 # are shown, as in a list of incidents naming their runbooks.
-DOCUMENT_TEXTS = ("source_text", "html", "linked_html", "metadata")
+DOCUMENT_TEXTS = ("source_text", "html", "linked_html", "metadata", "outline")
 
 
 class Document(models.Model):
@@ -45,6 +45,11 @@ class Document(models.Model):
     # (kb.entities.links): '' when it is linked as it is shown (a reference to a post-mortem by date).
     linked_html = models.TextField(blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    # Its sections' headings as its page's outline shows them ({"heading", "level", "anchor"}, in order), written with
+    # its sections (kb.documents.saving): read with the document, not by a query of its own on every first view.
+    # Null rather than a default: SQLite adds such a column in place, where a default remade the table (and lost
+    # the indexes migrations create by hand); None shows no outline.
+    outline = models.JSONField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     edited_on_web = models.BooleanField(default=False)
     archived = models.BooleanField(default=False)

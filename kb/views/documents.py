@@ -34,7 +34,6 @@ from kb.models import (
     PostMortem,
     ResolutionEntry,
     Runbook,
-    Section,
 )
 from kb.views.conditional import PAGE_SECONDS, Provenance, document_conditional, page_key
 from kb.views.paging import offset_page
@@ -97,7 +96,7 @@ def _resolution_history(
         return None
     headers = list(entries[0].cells)
     return ResolutionHistory(
-        anchor=next((s.anchor for s in sections if "history" in s.heading.lower()), ""),
+        anchor=next((s["anchor"] for s in sections if "history" in s["heading"].lower()), ""),
         trend=trend_line(headers=headers, changes=[Change(e.old, e.new, e.date) for e in entries]),
         incidents=[(ref, named.get(ref)) for ref in _references(entries)],
     )
@@ -117,10 +116,9 @@ def _counted(request, document: DocumentT) -> DocumentT:
     return document
 
 
-def _sections(document: Document) -> list[Section]:
-    # The outline: not the text of each section (the page shows the stored HTML), a second copy of the document.
-    sections = Section.objects.filter(document=document).only("heading", "level", "anchor").order_by("position")
-    return list(sections)
+def _sections(document: Document) -> list[dict]:
+    """The outline ({"heading", "level", "anchor"} of each section, in order): kept with the document."""
+    return document.outline or []
 
 
 def _linked_html(request, document: Document) -> str:
@@ -280,7 +278,7 @@ class PostMortemPage:
                 "lessons": '<p class="shown-above">Shown above, in <a href="#lessons-title">Lessons</a>.</p>',
             },
         )
-        context["sections"] = [s for s in context["sections"] if s.anchor not in left_out]
+        context["sections"] = [s for s in context["sections"] if s["anchor"] not in left_out]
         return context
 
     @cached_property

@@ -118,12 +118,12 @@ def test_the_redirect_takes_two_queries(client, velero, django_assert_num_querie
         client.get("/alerts/HomelabPodOOMKilled/?namespace=velero&container=velero")
 
 
-def test_the_overview_takes_four_queries(client, django_assert_num_queries):
+def test_the_overview_takes_three_queries(client, django_assert_num_queries):
     save_runbook("DiskFull", {"namespace": "db"}, slug="by-namespace")
     save_runbook("DiskFull", {"pod": "db-0"}, slug="by-pod")
     # 1. the alert; 2. its runbooks, prefetched: the tie and the others are chosen from them (Alert.runbook_choice);
-    # 3. the alert's last incidents; 4. their counts
-    with django_assert_num_queries(4):
+    # 3. the alert's last incidents with its counts of incidents (kb.alerting.history.incidents_latest)
+    with django_assert_num_queries(3):
         assert client.get("/alerts/DiskFull/?namespace=db&pod=db-0").status_code == 200
 
 

@@ -124,6 +124,6 @@ def test_the_page_takes_a_fixed_number_of_queries(client, known, django_assert_n
     for n in range(4):
         received(ago=timedelta(days=n + 1))
     # 1. the alert with 2. its runbooks; 3. its entity; 4. the post-mortems implicating it (top 5);
-    # 5. its last incidents; 6. their counts
-    with django_assert_num_queries(6):
+    # 5. its last incidents with its counts of incidents (kb.alerting.history.incidents_latest)
+    with django_assert_num_queries(5):
         assert client.get(URL).status_code == 200

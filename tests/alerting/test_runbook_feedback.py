@@ -301,7 +301,7 @@ def test_the_runbook_page_reads_the_stale_rules_from_its_last_answers(
     answer(runbook, reader, "yes")
     # The page's queries (tests/views/test_runbook_page.py) without history or related documents, with the
     # last answers (the tally says there are some).
-    cold_view = 8
+    cold_view = 6
     # Not all "no": whether the alert fired since the edit is not asked.
     with django_assert_num_queries(cold_view):
         client.get(URL)

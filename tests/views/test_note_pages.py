@@ -80,8 +80,8 @@ def test_search_results_show_a_note_as_a_note(client, kinds):
 
 def test_a_note_page_reads_a_fixed_number_of_queries(client, kinds, django_assert_num_queries):
     # The ETag with its revision count and place in Git (kb/views/conditional.py), the note, the incidents it
-    # names, its sections, related documents (its links are stored with it).
-    with django_assert_num_queries(5):
+    # names, related documents (its links and its outline are stored with it).
+    with django_assert_num_queries(4):
         client.get("/notes/rotate-tls-certificates/")
 
 

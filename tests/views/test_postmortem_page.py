@@ -85,11 +85,11 @@ def test_it_has_a_print_stylesheet(client, postmortem):
 
 def test_the_postmortem_page_takes_a_fixed_number_of_queries(client, imported, django_assert_num_queries):
     import_related_postmortem()
-    # 0. the ETag, with its revision count and place in Git (kb/views/conditional.py); 1. the post-mortem;
-    # 2. the incidents it names; 3. its sections; 4. its entity mentions (links: it refers to a post-mortem by
-    # date); 5. the post-mortems of the days it refers to ("the 2026-05-16 PM"); 6. the documents sharing its
-    # entities, with the names they share (related); 7. follow-ups; 8. lessons
-    with django_assert_num_queries(9):
+    # 0. the ETag, with its revision count and place in Git (kb/views/conditional.py); 1. the post-mortem (its
+    # outline stored with it); 2. the incidents it names; 3. its entity mentions (links: it refers to a post-mortem
+    # by date); 4. the post-mortems of the days it refers to ("the 2026-05-16 PM"); 5. the documents sharing its
+    # entities, with the names they share (related); 6. follow-ups; 7. lessons
+    with django_assert_num_queries(8):
         html = client.get(URL).content.decode()
     assert 'id="related-heading"' in html and 'title="post-mortem of 2026-05-16"' in html
 

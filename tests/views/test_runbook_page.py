@@ -20,6 +20,16 @@ def test_it_shows_title_alert_scope_and_a_table_of_contents(client, imported):
     assert '<h2 id="investigation-steps">Investigation Steps</h2>' in html
 
 
+def test_its_table_of_contents_follows_an_edit_of_its_headings(client):
+    text = "---\nkind: runbook\nslug: disk-full\nalert: NodeDiskFull\n---\n# Disk full\n\n## {0}\n\nDo it.\n"
+    save_document(text.format("Check the disk"), identity="disk-full.md")
+    assert '<a href="#check-the-disk">Check the disk</a>' in client.get("/runbooks/disk-full/").content.decode()
+    save_document(text.format("Free some space"), identity="disk-full.md")
+    html = client.get("/runbooks/disk-full/").content.decode()
+    assert '<li class="toc-level-2"><a href="#free-some-space">Free some space</a></li>' in html
+    assert "check-the-disk" not in html
+
+
 def test_it_sums_up_the_resolution_history_and_links_its_incidents(client, imported):
     html = client.get(URL).content.decode()
     assert "<strong>Trend:</strong> Memory limit raised once: 512Mi → 1Gi" in html
@@ -91,11 +101,11 @@ def test_an_unknown_runbook_is_a_404(client):
 def test_the_runbook_page_takes_a_fixed_number_of_queries(client, imported, django_assert_num_queries):
     import_related_postmortem()
     # 0. the ETag, with its revision count and place in Git (kb/views/conditional.py); 1. the runbook with its
-    # alert; 2. its sections; 3. its resolution entries; 4. its last incidents, its alert's without a runbook
-    # ("Last time"), its alert's last incidents and those its resolution entries name, in one query; 5. the alert's
-    # counts of incidents; 6. the documents sharing its entities, with the names they share (related). Its entity
+    # alert; 2. its resolution entries; 3. its last incidents, its alert's without a runbook ("Last time"), its
+    # alert's last incidents with the alert's counts of incidents, and those its resolution entries name, in one
+    # query; 4. the documents sharing its entities, with the names they share (related). Its outline, its entity
     # links and its tally of answers to "did it help?" are stored with it: nobody answered, none is read.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         html = client.get(URL + "?namespace=velero&pod=x").content.decode()
     assert 'id="related-heading"' in html
 
