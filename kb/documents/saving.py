@@ -310,7 +310,7 @@ def starting_with(field: str, prefix: str) -> Q:
 
 
 def _outline(parsed: ParsedDocument) -> list[dict]:
-    """What the document's sections' rows hold of their headings (Document.outline)."""
+    """The document's sections' headings as their rows hold them (Document.outline, and each Section's)."""
     return [{"heading": s.heading[:500], "level": s.level, "anchor": s.anchor[:200]} for s in parsed.sections]
 
 
@@ -319,18 +319,8 @@ def _replace_parts(document: Document, parsed: ParsedDocument, *, created: bool,
     if not created:
         document.sections.all().delete()
     rows.extend(
-        NewRow(
-            Section,
-            {
-                "document_id": document.pk,
-                "position": i,
-                "heading": s.heading[:500],
-                "level": s.level,
-                "anchor": s.anchor[:200],
-                "markdown": s.markdown,
-            },
-        )
-        for i, s in enumerate(parsed.sections)
+        NewRow(Section, {"document_id": document.pk, "position": i, **heading, "markdown": s.markdown})
+        for i, (s, heading) in enumerate(zip(parsed.sections, document.outline, strict=True))
     )
     if isinstance(document, Runbook):
         if not created:
