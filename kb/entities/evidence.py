@@ -121,19 +121,29 @@ class Hit:
     surface: str
 
 
+# Compiled once: `re.search(pattern_text, …)` looks its pattern up in the `re` module's cache at every call.
+HOST_TOKEN = re.compile(r"[a-z0-9][\w.-]*[a-z0-9]|[a-z0-9]")
+K8S_TOKEN = re.compile(K8S_NAME)
+HOST_MARK = re.compile(r"\.\w|\d$|\d.*-|-.*\d")
+HYPHEN_OR_DIGIT = re.compile(r"[-\d]")
+LOWER_LETTER = re.compile(r"[a-z]")
+# "AlertManager fires `HomelabPodOOMKilled`": after "X fires", a word and a CamelCase name.
+SENDER_FIRES = re.compile(r"\s+\w+\s+" + QUOTE + r"[A-Za-z]+[A-Z]")
+
+
 def _token_ok(token: str, passage: Passage, *, kind: str, strong: bool) -> bool:
-    shape = r"[a-z0-9][\w.-]*[a-z0-9]|[a-z0-9]" if kind == HOST else K8S_NAME
-    if VERSION.match(token) or not re.fullmatch(shape, token) or token.isdigit():
+    shape = HOST_TOKEN if kind == HOST else K8S_TOKEN
+    if VERSION.match(token) or not shape.fullmatch(token) or token.isdigit():
         return False
     if kind == HOST and NOT_HOSTS.match(token):
         return False  # a placeholder ("x.x.x.x") or an address of no one host
     if strong:
         return True
-    if kind == HOST and not re.search(r"\.\w|\d$|\d.*-|-.*\d", token):
+    if kind == HOST and not HOST_MARK.search(token):
         return False  # "a k8s node", "third-party hosts", "`querier` nodes" name no host; "k8s-master", "node3", "db.lan" do
     if token in passage.spans and not passage.code:
         return True
-    return bool(re.search(r"[-\d]", token)) and bool(re.search(r"[a-z]", token)) and not is_english_compound(token)
+    return bool(HYPHEN_OR_DIGIT.search(token)) and bool(LOWER_LETTER.search(token)) and not is_english_compound(token)
 
 
 def context_hits(passage: Passage) -> Iterator[Hit]:
@@ -150,7 +160,10 @@ def context_hits(passage: Passage) -> Iterator[Hit]:
                 yield Hit(token, kind, match.start(1), match.start(1) + len(token), token)
                 yield from _listed_after(passage, kind, match.start(1) + len(token))
     for offset, code in _code_of(passage):
-        for pattern in (KUBECTL_TARGET, KUBECTL_SLASHED) if "/" in code else (KUBECTL_TARGET,):
+        # A verb's target follows it after a space or a tab (`get pod x`), a slashed one its slash (`pod/x`): most
+        # code spans are one word with neither, and the verbs' `\b` was tried at each of their positions.
+        spaced, slashed = " " in code or "\t" in code, "/" in code
+        for pattern in (KUBECTL_TARGET,) * spaced + (KUBECTL_SLASHED,) * slashed:
             for match in pattern.finditer(code):
                 name = match.group(2)
                 if not VERSION.match(name):
@@ -206,7 +219,9 @@ def shape_hits(passage: Passage) -> Iterator[Hit]:
     in_span = lambda s: s in passage.spans  # noqa: E731
     taken: list[tuple[int, int]] = []
     for pattern in (ABSOLUTE_PATH, RELATIVE_PATH, BARE_FILE):
-        for match in matches(pattern, text) if ("." if pattern is BARE_FILE else "/") in text else ():
+        if ("." if pattern is BARE_FILE else "/") not in text:
+            continue
+        for match in matches(pattern, text, lowered_text(text) if pattern is BARE_FILE else None):
             if any(a <= match.start(1) < b for a, b in taken):
                 continue
             if (
@@ -251,7 +266,7 @@ def alert_hits(passage: Passage) -> Iterator[tuple[Hit, bool | None]]:
     for pattern in (ALERT_BEFORE, ALERT_AFTER):
         for match in matches(pattern, text, lowered):
             name = match.group(1)
-            if pattern is ALERT_AFTER and re.match(r"\s+\w+\s+" + QUOTE + r"[A-Za-z]+[A-Z]", text[match.end() :]):
+            if pattern is ALERT_AFTER and SENDER_FIRES.match(text, match.end()):
                 continue  # "AlertManager fires `HomelabPodOOMKilled`": the one firing is the sender
             yield Hit(name, ALERT, match.start(1), match.end(1), name), _alert_candidate(name, passage)
     if not passage.code and not passage.field_name:

@@ -114,21 +114,25 @@ def matches(pattern: re.Pattern, text: str, lowered: str | None = None) -> Itera
     if lowered is not None and (starts := _STARTS_BY_ID.get(id(pattern))) is not None:
         return _word_first(pattern, starts, text, lowered)
     needed = _NEEDS_BY_ID.get(id(pattern))
+    haystack = text
+    if lowered is not None and (lower_needed := _LOWER_NEEDS_BY_ID.get(id(pattern))) is not None:
+        needed, haystack = lower_needed, lowered
     if id(pattern) in _NAME_FIRST_IDS:
-        return _name_first(pattern, needed, text)
-    if needed is not None and not needed.search(text):
+        return _name_first(pattern, needed, text, haystack)
+    if needed is not None and not needed.search(haystack):
         return iter(())
     return pattern.finditer(text)
 
 
-def _name_first(pattern: re.Pattern, needed: re.Pattern, text: str) -> Iterator[re.Match]:
+def _name_first(pattern: re.Pattern, needed: re.Pattern, text: str, haystack: str) -> Iterator[re.Match]:
     """`pattern.finditer(text)` for a pattern whose name (no whitespace in it) comes before the neighbour
     `needed` finds, whitespace at most between them (or the neighbour in the name, or the match beginning
     with it): each search starts at the word before the next place the neighbour is, not at every word of
     the text (where no match can begin, since the first neighbour after a match's start is its own, or one
-    before it, and the name holds no whitespace)."""
+    before it, and the name holds no whitespace). The neighbour is looked for in `haystack`: `text`, or its
+    `lowered_text` for a `needed` without `re.I` (`_LOWER_NEEDS`)."""
     position = 0
-    while (neighbour := needed.search(text, position)) is not None:
+    while (neighbour := needed.search(haystack, position)) is not None:
         start = neighbour.start()
         while start > position and text[start - 1].isspace():
             start -= 1
@@ -212,13 +216,29 @@ STARTS[ALERT_BEFORE] = ("alert",)
 _WORDS_BY_ID = {id(pattern): words for pattern, words in WORDS.items()}
 _STARTS_BY_ID = {id(pattern): starts for pattern, starts in STARTS.items()}
 _NEEDS_BY_ID = {id(pattern): needed for pattern, needed in NEEDS.items()}
+# The `re.I` needs, without it, for a text's `lowered_text`: where `re.I` and `str.lower` agree (no `FOLDS_TO_ASCII`,
+# ASCII letters in the needs), they find the same places, and an alternation of literals compiled without `re.I`
+# has each branch tried only where its first character is (with it, every branch is tried at every whitespace).
+_LOWER_NEEDS_BY_ID = {
+    id(pattern): re.compile(needed.pattern, needed.flags & ~re.I)
+    for pattern, needed in NEEDS.items()
+    if needed.flags & re.I and needed.pattern.isascii() and needed.pattern == needed.pattern.lower()
+}
 # The patterns searched from near the first place their `NEEDS` is (`_name_first`): a match holds no whitespace
 # before the place its own `NEEDS` is, but right before it (a name and its neighbour, a metric before or after
-# its noun, a path and its slash).
+# its noun, a path and its slash, a CamelCase token and its capital after a letter or a digit).
 _NAME_FIRST_IDS = frozenset(
     [id(pattern) for _, pattern, _ in CONTEXT_RULES if pattern.pattern.startswith(X_FIRST)]
     + [
         id(pattern)
-        for pattern in (ALERT_AFTER, COORDINATED, ABSOLUTE_PATH, RELATIVE_PATH, METRIC_TOKEN, METRIC_CONTEXT)
+        for pattern in (
+            ALERT_AFTER,
+            COORDINATED,
+            ABSOLUTE_PATH,
+            RELATIVE_PATH,
+            METRIC_TOKEN,
+            METRIC_CONTEXT,
+            CAMEL_TOKEN,
+        )
     ]
 )

@@ -21,7 +21,7 @@ from kb.markdown.parsing import Section as ParsedSection
 from kb.models import Document, Incident, Runbook, SearchEntry, SearchKind, SearchScope, SearchTerm, Section
 from kb.models.rows import NewRow, rows_insert
 from kb.search.engines import current_engine
-from kb.search.text import html_text, identifier_terms, vocabulary
+from kb.search.text import html_text, identifier_terms, identifiers, vocabulary
 
 # The columns whose words spelling corrections know.
 WORD_SOURCES = ("title_terms", "heading_terms", "body", "body_terms")
@@ -45,20 +45,28 @@ class SearchTexts:
     @classmethod
     def of(cls, html: str) -> SearchTexts:
         # A section's text is cut from the same HTML as the whole document's, where its heading's id is; the
-        # whole's text is its parts' joined (a tag ends each part and starts the next, and is a space in the text).
-        pieces, by_anchor = [], {}
+        # whole's text is its parts' joined (a tag ends each part and starts the next, and is a space in the text),
+        # and so are its identifiers, found once in each part.
+        pieces, found, by_anchor = [], [], {}
         for part in split_sections(html):
-            body = html_text(part.body_html)
-            pieces += [html_text(part.heading_html), body]
+            heading, body = html_text(part.heading_html), html_text(part.body_html)
+            pieces += [heading, body]
+            found += [identifiers(heading), body_found := identifiers(body)]
             if part.anchor:
-                by_anchor[part.anchor] = body[:MAX_BODY]
-        whole = " ".join(piece for piece in pieces if piece)[:MAX_BODY]
-        terms = identifier_terms(whole)
+                by_anchor[part.anchor] = body, body_found
+        joined = " ".join(piece for piece in pieces if piece)
+        whole = joined[:MAX_BODY]
+        terms = identifier_terms(
+            whole, [token for tokens in found for token in tokens] if len(joined) <= MAX_BODY else None
+        )
         return cls(
             body=whole,
             body_terms=terms,
-            body_words=frozenset(vocabulary(whole, terms)),
-            sections={anchor: (text, identifier_terms(text)) for anchor, text in by_anchor.items()},
+            body_words=frozenset(vocabulary(whole, terms=terms)),
+            sections={
+                anchor: (text[:MAX_BODY], identifier_terms(text[:MAX_BODY], tokens if len(text) <= MAX_BODY else None))
+                for anchor, (text, tokens) in by_anchor.items()
+            },
         )
 
 

@@ -21,10 +21,17 @@ def is_compound(token: str) -> bool:
     return len(identifier_parts(token)) > 1
 
 
-def identifier_terms(text: str) -> str:
+def identifier_terms(text: str, found: list[str] | None = None) -> str:
     """Each compound identifier in `text` written joined, as its parts and as neighbouring parts joined,
-    so that `HomelabPodOOMKilled` is found by "pod oom killed", "oomkilled" and "podoom" alike."""
-    return " ".join(term for token in dict.fromkeys(IDENTIFIER.findall(text)) for term in _terms_of(token))
+    so that `HomelabPodOOMKilled` is found by "pod oom killed", "oomkilled" and "podoom" alike. `found`:
+    `identifiers(text)`, when the caller has them. The terms are words as `vocabulary` reads them."""
+    tokens = identifiers(text) if found is None else found
+    return " ".join(term for token in dict.fromkeys(tokens) for term in _terms_of(token))
+
+
+def identifiers(text: str) -> list[str]:
+    """The identifiers of a text in order; those of texts joined by spaces are theirs one after the other."""
+    return IDENTIFIER.findall(text)
 
 
 @lru_cache(maxsize=65536)
@@ -50,14 +57,13 @@ def squeeze(text: str) -> str:
     return " ".join(text.split())
 
 
-def vocabulary(*texts: str) -> set[str]:
-    """The words worth knowing for spelling corrections: lower case, with a letter, of a sensible length."""
-    return {
-        word
-        for text in texts
-        for word in WORD.findall(text.lower())
-        if MIN_WORD <= len(word) <= MAX_WORD and not word.isdigit()
-    }
+def vocabulary(*texts: str, terms: str = "") -> set[str]:
+    """The words worth knowing for spelling corrections: lower case, with a letter, of a sensible length.
+    `terms`: `identifier_terms`' output, whose terms are such words already (ASCII lower-case letters and
+    digits): split, not searched, after the texts' words."""
+    words = [word for text in texts for word in WORD.findall(text.lower())]
+    words += terms.split()
+    return {word for word in words if MIN_WORD <= len(word) <= MAX_WORD and not word.isdigit()}
 
 
 def trigrams(word: str) -> set[str]:

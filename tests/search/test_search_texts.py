@@ -5,6 +5,7 @@ import random
 
 from kb.markdown.html_parts import split_sections
 from kb.search import SearchTexts
+from kb.search.index import MAX_BODY
 from kb.search.text import html_text, identifier_terms, vocabulary
 
 PAGE = (
@@ -65,4 +66,19 @@ def test_the_whole_text_is_the_text_of_the_whole_html_for_any_markup():
         texts = SearchTexts.of(markup)
         whole, sections = _expected(markup)
         assert texts.body == whole, markup
-        assert {anchor: text for anchor, (text, _) in texts.sections.items()} == sections, markup
+        assert texts.sections == {anchor: (text, identifier_terms(text)) for anchor, text in sections.items()}, markup
+        # Identifiers found part by part are those of the whole text.
+        assert texts.body_terms == identifier_terms(whole), markup
+        assert texts.body_words == vocabulary(whole, identifier_terms(whole)), markup
+
+
+def test_a_text_cut_at_its_length_limit_has_the_identifiers_of_what_is_kept():
+    # The cut falls inside `HomelabPodOOMKilled`: what is kept of it counts, not the whole name.
+    kept = MAX_BODY - len("Homelab")
+    page = f'<p>{"x" * (kept - 1)} HomelabPodOOMKilled</p><h2 id="a">A</h2><p>kube_pod_info</p>'
+    texts = SearchTexts.of(page)
+    assert texts.body.endswith(" Homelab") and len(texts.body) == MAX_BODY
+    assert texts.body_terms == ""  # a lone word, no compound name: its parts and the next section's are not searched
+    long_section = f'<h2 id="b">B</h2><p>{"y" * (MAX_BODY - 4)} kube_pod_info</p>'
+    texts = SearchTexts.of(long_section)
+    assert texts.sections["b"] == (("y" * (MAX_BODY - 4)) + " kub", "")
