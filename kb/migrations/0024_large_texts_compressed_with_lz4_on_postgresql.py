@@ -1,0 +1,36 @@
+from django.db import migrations
+
+# PostgreSQL: the large texts an import writes (a document's source, HTML and linked HTML, its revision's
+# source, a section's markdown, a search row's body, identifiers and vector) compressed with lz4 instead of
+# pglz, the default. pglz was 3% of the server's CPU over an import (perf, 300 files), a document's texts
+# compressed three times (source, HTML, linked HTML) and its revision's once more; lz4 compresses several
+# times faster and reads back faster too (BENCHMARKS.md, "Import on PostgreSQL: the server's and the
+# importing process's CPU (issue #12, round 8)"). Values written from now on take it; those stored keep
+# pglz (both are read as they are).
+COLUMNS = {
+    "kb_document": ("source_text", "html", "linked_html"),
+    "kb_revision": ("source_text",),
+    "kb_section": ("markdown",),
+    "kb_searchentry": ("body", "body_terms", "vector"),
+}
+
+
+def _compression(method):
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for table, columns in COLUMNS.items():
+            changes = ", ".join(f"ALTER COLUMN {column} SET COMPRESSION {method}" for column in columns)
+            schema_editor.execute(f"ALTER TABLE {table} {changes}")
+
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("kb", "0023_search_word_statistics_of_whole_rows_on_postgresql"),
+    ]
+
+    operations = [
+        migrations.RunPython(_compression("lz4"), _compression("pglz")),
+    ]
