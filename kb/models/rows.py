@@ -144,13 +144,26 @@ def rows_update(model: type[Model], fields: list[Field], rows: list[tuple[int, l
             cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", [[*v, key] for key, v in rows])
             return
         columns = [model._meta.pk, *fields]
-        arrays = ", ".join(f"%s::{f.cast_db_type(connection)}[]" for f in columns)
+        # `%b`: each array sent in binary (below).
+        arrays = ", ".join(f"%b::{f.cast_db_type(connection)}[]" for f in columns)
         names = ", ".join(f"c{i}" for i in range(len(columns)))
         assignments = ", ".join(f"{quote(f.column)} = v.c{i}" for i, f in enumerate(fields, start=1))
-        cursor.execute(
-            f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({names}) WHERE {table}.{pk} = v.c0",
-            [[key for key, _ in rows], *([v[i] for _, v in rows] for i in range(len(fields)))],
+        sql = f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({names}) WHERE {table}.{pk} = v.c0"
+        _bound_on_server(
+            connection, cursor, sql, [[key for key, _ in rows], *([v[i] for _, v in rows] for i in range(len(fields)))]
         )
+
+
+def _bound_on_server(connection, cursor, sql: str, params: list) -> None:
+    """PostgreSQL: `sql` with its parameters sent apart (its `%b` in binary). Django's cursor binds them
+    into the statement's text, where psycopg writes an array of texts escaping each quote through a
+    regular expression's callback (72,000 calls over the linked HTML of 300 documents) and the server
+    parses the literal back. Logged and its errors translated as Django's own statements are."""
+    from psycopg import Cursor  # PostgreSQL only
+
+    logged = cursor.debug_sql(sql) if isinstance(cursor, CursorDebugWrapper) else nullcontext()
+    with logged, connection.wrap_database_errors, Cursor(connection.connection) as bound:
+        bound.execute(sql, params)
 
 
 def rows_returning(
