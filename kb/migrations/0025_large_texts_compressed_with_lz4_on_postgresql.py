@@ -28,7 +28,7 @@ def _compression(method):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("kb", "0023_search_word_statistics_of_whole_rows_on_postgresql"),
+        ("kb", "0024_document_outline"),
     ]
 
     operations = [
