@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from kb.alerting.facts import FACT_FIELDS, facts_apply, incidents_with_facts
 from kb.models import Alert, Document, Incident, IncidentOrigin
-from kb.models.rows import NewRow, rows_inserted
+from kb.models.rows import NewRow, rows_inserted, rows_update
 from kb.search import search_index_incidents
 
 
@@ -219,17 +219,14 @@ def alerts_recount(*, alert_ids: Iterable[int] | None = None) -> None:
 
 
 def _rows_update(incidents: list[Incident], fields: Sequence[str]) -> None:
-    """`fields` of each incident, one UPDATE statement executed for every row: `bulk_update`'s
-    CASE WHEN for each field and row took longer to build than the database took to run it."""
-    if not incidents:
-        return
-    meta, quote = Incident._meta, connection.ops.quote_name
-    columns = [meta.get_field(name) for name in fields]
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
-    rows = [
-        [field.get_db_prep_save(getattr(incident, field.attname), connection) for field in columns] + [incident.pk]
-        for incident in incidents
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    """`fields` of each incident (`rows_update`): `bulk_update`'s CASE WHEN for each field and row took longer
+    to build than the database took to run it."""
+    columns = [Incident._meta.get_field(name) for name in fields]
+    rows_update(
+        Incident,
+        columns,
+        [
+            (incident.pk, [field.get_db_prep_save(getattr(incident, field.attname), connection) for field in columns])
+            for incident in incidents
+        ],
+    )

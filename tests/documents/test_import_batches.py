@@ -234,3 +234,39 @@ def test_an_import_parsed_ahead_leaves_a_heap_frozen_before_it_frozen(tmp_path, 
         assert gc.get_freeze_count() > frozen * 0.9
     finally:
         gc.unfreeze()
+
+
+# Quotes, backslashes, braces and commas: what an array literal must escape (kb.models.rows.rows_update).
+AWKWARD_RUNBOOK = r"""# Pool "ledger" full ({alert})
+
+## Alert
+`{alert}` for container `ledger-writer`: set "max_conn" in `C:\pools\{{a,b}}`, then say "NULL".
+
+## Resolution History
+
+| Date | Incident | Old | New | Notes |
+|------|----------|-----|-----|-------|
+| 2026-02-0{n} | #80{n} | `"50",{{a}}` | `C:\x\"y"` | pool of `ledger-writer` raised, "twice" |
+"""
+
+
+def test_a_batch_stores_pages_and_incident_facts_with_quotes_and_backslashes_as_written(tmp_path, monkeypatch):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for n in range(1, 6):
+        (folder / f"runbook-{n}.md").write_text(AWKWARD_RUNBOOK.format(alert=f"LedgerPool{n}Full", n=n))
+    monkeypatch.setattr(importing, "BATCH_FILES", 3)
+
+    import_paths([folder])
+    pages = dict(Document.objects.values_list("identity", "linked_html"))
+    facts = sorted(Incident.objects.values_list("reference", "change_from", "change_to", "fix", "postmortem_id"))
+    forget_everything()
+    for candidate in find_files([folder], importing.ImportReport()):
+        import_file(candidate)  # alone: its linked HTML written by the ORM, not a batch's statement
+
+    assert pages == dict(Document.objects.values_list("identity", "linked_html"))
+    assert '"max_conn"' in pages["runbook-1.md"] and r"C:\pools\{a,b}" in pages["runbook-1.md"]
+    assert facts[0] == ("#801", '"50",{a}', r'C:\x\"y"', 'pool of ledger-writer raised, "twice"', None)
+    assert facts == sorted(
+        Incident.objects.values_list("reference", "change_from", "change_to", "fix", "postmortem_id")
+    )
