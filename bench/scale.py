@@ -202,17 +202,17 @@ def measure_engine(engine: str, data: Path, manifest: dict, new_database, work: 
     served_passes = []
     for n in range(passes):
         log(f"  gunicorn, pass {n + 1} of {passes}: search, pages, wrk")
-        served_passes.append(served(full, urls, search_paths, work))
+        served_passes.append(served(full, urls, search_paths, work / f"gunicorn-{engine}-{n + 1}.log"))
         r["passes"] = served_passes
     r.update(serving.combined(served_passes))
     return r
 
 
-def served(env: dict[str, str], urls: dict[str, list[str]], search_paths: dict[str, list[str]], work: Path) -> dict:
+def served(env: dict[str, str], urls: dict[str, list[str]], search_paths: dict[str, list[str]], log_file: Path) -> dict:
     """One pass over a gunicorn started for it: new workers, so nothing a worker keeps (search answers, page
     fragments) is there yet, and the first searches and views are first ones again."""
     r: dict = {}
-    with serving.gunicorn(env, work / "gunicorn.log") as (port, pid):
+    with serving.gunicorn(env, log_file) as (port, pid):
         r["idle_rss"] = serving.tree_rss_bytes(pid)
         # Search keeps its answers (per worker, until the index changes): first each query once, never asked
         # before (the warm-up request aside), then three rounds, where a query may find its answer kept.

@@ -36,8 +36,6 @@ SHOWN_FIELDS = (
     "fix", "change_from", "change_to",
 )  # fmt: skip
 STARTED = "started_at IS NOT NULL"  # "Last time" and the recent incidents: those with a start
-# An alert's counts, as `_counts_sql` names them, and their SQL types.
-COUNTS = (("kb_count_30d", "bigint"), ("kb_count_90d", "bigint"), ("kb_resolved_90d", "bigint"), ("kb_mean", "numeric"))
 FIRING_LISTED = 100  # instances read to show a few per alert
 FIRING_ALERTS_SHOWN = 20  # alerts listed on the home page: those that started last
 FIRING_SHOWN_PER_ALERT = 3
@@ -70,33 +68,29 @@ def alert_recent_end(*, alert_id: int) -> tuple[str, list, int]:
 
 
 def incidents_latest(
-    ends: list[tuple[str, list, int]], *, counted: tuple[int, int, datetime] | None = None
+    ends: list[tuple[str, list, int]], *, counted: tuple[int, datetime] | None = None
 ) -> list[list[Incident]]:
     """The latest incidents (by start) under each condition (an end of an index: condition, its parameters, how
     many rows), read in one query: each a subquery of a UNION ALL (a LIMIT inside a compound is refused by
     SQLite), its rows told apart by a constant column. Written out, with the columns of SHOWN_FIELDS alone:
     building the ORM's querysets cost more CPU than running them on a page's first view.
 
-    `counted` (the number of an end of `alert_recent_end`, its alert, now): that end's rows also carry the alert's
-    counts (`alert_counts` reads them), joined in the same statement rather than asked by one of their own (a
-    statement parsed and planned anew on PostgreSQL, and a round trip, on the first view of every runbook page)."""
+    `counted` (an alert, now): every row also carries that alert's counts (`alert_counts` reads them), computed
+    once in the same statement rather than asked by one of their own (a statement parsed and planned anew on
+    PostgreSQL, and a round trip, on the first view of every runbook page)."""
     columns = ", ".join(Incident._meta.get_field(name).column for name in SHOWN_FIELDS)
     table = Incident._meta.db_table
-    counts_sql, parameters = "", []
+    counts, carried, joined, parameters = "", "", "", []
     if counted is not None:
-        counts_sql, parameters = _counts_sql(alert_id=counted[1], now=counted[2])
-        counts_sql = f"WITH kb_counts AS ({counts_sql}) "
-    # The other ends' rows carry none, typed (PostgreSQL reads two untyped NULLs put together as text) and named
-    # (a UNION's columns are named by its first SELECT).
-    joined = dict.fromkeys(
-        range(len(ends)), "" if counted is None else ", " + ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in COUNTS)
-    )
-    if counted is not None:
-        joined[counted[0]] = ", kb_counts.*"
-    sql = counts_sql + " UNION ALL ".join(
-        f"SELECT end{n}.*, {n} AS kb_end{joined[n]} FROM (SELECT {columns} FROM {table} WHERE {condition}"
-        f" ORDER BY started_at DESC, id DESC LIMIT {int(limit)}) AS end{n}"
-        + (" CROSS JOIN kb_counts" if counted is not None and counted[0] == n else "")
+        counts_sql, parameters = _counts_sql(alert_id=counted[0], now=counted[1])
+        counts, carried, joined = (
+            f"WITH kb_counts AS MATERIALIZED ({counts_sql}) ",
+            ", kb_counts.*",
+            " CROSS JOIN kb_counts",
+        )
+    sql = counts + " UNION ALL ".join(
+        f"SELECT end{n}.*, {n} AS kb_end{carried} FROM (SELECT {columns} FROM {table} WHERE {condition}"
+        f" ORDER BY started_at DESC, id DESC LIMIT {int(limit)}) AS end{n}{joined}"
         for n, (condition, _, limit) in enumerate(ends)
     )
     parameters += [parameter for _, end_parameters, _ in ends for parameter in end_parameters]
@@ -107,7 +101,7 @@ def incidents_latest(
 
 
 def alert_counts(recent: list[Incident]) -> dict:
-    """The counts the rows of an alert's end carry (`incidents_latest`'s `counted`). None read: the alert has no
+    """The counts an alert's last incidents carry (`incidents_latest`'s `counted`). None read: the alert has no
     incident with a start, none in any range of it."""
     if not recent:
         return {"count_30d": 0, "count_90d": 0, "resolved_90d": 0, "mean_time_to_resolve": None}
@@ -128,7 +122,7 @@ def incident_history(
     incidents (two more, rarely: see `received`)."""
     if recent is None:
         recent = latest_first(
-            incidents_latest([alert_recent_end(alert_id=alert.pk)], counted=(0, alert.pk, now or timezone.now()))[0]
+            incidents_latest([alert_recent_end(alert_id=alert.pk)], counted=(alert.pk, now or timezone.now()))[0]
         )
     stats = alert_counts(recent)
     # Whether any came from Alertmanager, and (shown only when none did) how many its documents name: read from

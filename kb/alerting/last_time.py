@@ -71,7 +71,7 @@ def runbook_incidents_read(*, runbook: Runbook, references: list[str] | None = N
     ends = _last_time_ends(runbook)
     counted = None
     if runbook.alert_id is not None:
-        counted = (len(ends), runbook.alert_id, timezone.now())  # its rows carry the alert's counts too
+        counted = (runbook.alert_id, timezone.now())  # the rows carry the alert's counts too
         ends.append(alert_recent_end(alert_id=runbook.alert_id))
     if references:
         through = Incident.documents.through._meta.db_table

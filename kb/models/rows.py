@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from typing import Any, NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
@@ -114,11 +114,19 @@ def _insert_many(cursor, insert: str, width: int, values: list[list]) -> None:
 def _copy(connection, cursor, sql: str, values: Iterator[list]) -> None:
     """The rows through PostgreSQL's COPY: an executemany there is a statement a row, each through the
     executor and its own protocol messages (an import's 120 a file were a third of the server's CPU and
-    a tenth of this process's). Logged and its errors translated as Django's own statements are."""
-    logged = cursor.debug_sql(sql) if isinstance(cursor, CursorDebugWrapper) else nullcontext()
-    with logged, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+    a tenth of this process's)."""
+    with _as_django_runs(connection, cursor, sql), cursor.cursor.copy(sql) as copy:
         for row in values:
             copy.write_row(row)
+
+
+@contextmanager
+def _as_django_runs(connection, cursor, sql: str) -> Iterator[None]:
+    """A statement run on the driver's own cursor (`_copy`, `_bound_on_server`), logged and its errors translated
+    as Django's own statements are."""
+    logged = cursor.debug_sql(sql) if isinstance(cursor, CursorDebugWrapper) else nullcontext()
+    with logged, connection.wrap_database_errors:
+        yield
 
 
 def insert_fields(model: type[Model]) -> list[Field]:
@@ -159,11 +167,10 @@ def _bound_on_server(connection, cursor, sql: str, params: list) -> None:
     """PostgreSQL: `sql` with its parameters sent apart (its `%b` in binary). Django's cursor binds them
     into the statement's text, where psycopg writes an array of texts escaping each quote through a
     regular expression's callback (72,000 calls over the linked HTML of 300 documents) and the server
-    parses the literal back. Logged and its errors translated as Django's own statements are."""
+    parses the literal back."""
     from psycopg import Cursor  # PostgreSQL only
 
-    logged = cursor.debug_sql(sql) if isinstance(cursor, CursorDebugWrapper) else nullcontext()
-    with logged, connection.wrap_database_errors, Cursor(connection.connection) as bound:
+    with _as_django_runs(connection, cursor, sql), Cursor(connection.connection) as bound:
         bound.execute(sql, params)
 
 

@@ -57,7 +57,7 @@ def test_the_runbook_page_shows_the_recent_incidents_of_its_alert(client, alert,
     received(alert, ago=timedelta(days=60), lasted=timedelta(hours=2))
     received(alert, ago=timedelta(days=200), lasted=timedelta(days=3))
     received(alert, ago=timedelta(minutes=7), pod="db-1")
-    # The runbook with its sections and history (3 queries), the incidents and their counts (2).
+    # The runbook and its history (2 queries), the incidents with their alert's counts (1).
     html = client.get("/runbooks/postgres-disk/").content.decode()
     assert "Recent incidents of <code>PostgresDiskAlmostFull</code>" in html
     assert "<strong>3</strong> in the last 30 days" in html
