@@ -20,8 +20,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError
+from django.template import engines
 from django.template.loader import get_template
 from django.urls import get_resolver
+from django.utils.module_loading import import_string
 
 # How long a worker's threads wait for each other to start before each warms anyway.
 THREADS_START_S = 5.0
@@ -30,10 +32,15 @@ logger = logging.getLogger(__name__)
 
 
 def server_warm() -> int:
-    """Compiles the site's templates into the template loaders' cache and builds the URL resolver; returns
-    how many templates were compiled. `server_heap_frozen` comes after it."""
+    """Compiles the site's templates into the template loaders' cache, builds the URL resolver and imports what the
+    settings name that Django imports at its first use (the context processors, the messages' storage, the sessions'
+    serializer: each worker imported these 8 modules in its first request); returns how many templates were compiled.
+    `server_heap_frozen` comes after it."""
     get_resolver().url_patterns  # noqa: B018 -- imports the URL conf and every view module
     get_resolver()._populate()
+    engines["django"].engine.template_context_processors  # noqa: B018 -- imports them
+    import_string(settings.MESSAGE_STORAGE)
+    import_string(settings.SESSION_SERIALIZER)
     compiled = 0
     for directory in settings.TEMPLATES[0]["DIRS"]:
         for path in sorted(Path(directory).rglob("*.html")):

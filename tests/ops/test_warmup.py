@@ -39,6 +39,25 @@ def test_it_leaves_the_server_process_nothing_for_a_full_collection_to_walk(tmp_
     assert int(tracked) < 1_000
 
 
+def test_a_worker_s_first_request_imports_no_module_the_server_process_could_have(tmp_path):
+    # The messages' storage and the sessions' serializer are imported by Django at their first use: in gunicorn's
+    # master (config/wsgi.py), not in each worker's first request.
+    code = (
+        "import sys, config.wsgi; from django.test import Client; loaded = set(sys.modules);"
+        " Client(HTTP_HOST='127.0.0.1').get('/accounts/login/'); print(sorted(set(sys.modules) - loaded))"
+    )
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SECRET_KEY": "warmup-test-secret-key",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}",
+    }
+    imported = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, check=True
+    ).stdout.split("\n")[-2]
+    assert imported == "[]"
+
+
 def test_each_thread_of_a_worker_runs_the_warm_up_once_before_answering_a_request():
     warmed = []
     with ThreadPoolExecutor(max_workers=2) as pool:
