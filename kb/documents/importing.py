@@ -153,8 +153,9 @@ def import_paths(
     # Read once, not per file; each runbook's alert joins it, so that files later in the import know it.
     vocabulary = vocabulary_load()
     batch = None if dry_run else SaveBatch()
-    # The connection tuned for the batches and the index compacted after them (SQLite: `bulk_writes`).
-    with nullcontext() if dry_run else bulk_writes():
+    # A long import's connection tuned for its batches and the index compacted after them (SQLite: `bulk_writes`);
+    # a few files (a Git sync, a test) write a few pages, and the server's connection keeps its small cache.
+    with bulk_writes() if not dry_run and len(candidates) >= READ_AHEAD_FROM else nullcontext():
         with readings(candidates, dry_run=dry_run) as read:
             for first in range(0, len(candidates), BATCH_FILES):
                 results: list[FileResult] = []

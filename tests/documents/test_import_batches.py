@@ -242,6 +242,7 @@ def test_an_import_gives_the_connection_its_page_cache_and_checkpoints_back_even
     # A Git push imports in a gunicorn worker, whose threads' connections stay open: an import's 32 MiB page cache
     # kept by each would count against the pod's memory.
     folder = collection(tmp_path / "docs")
+    monkeypatch.setattr(importing, "READ_AHEAD_FROM", 2)  # a long import: its connection is tuned
 
     def settings() -> tuple[int, int]:
         with connection.cursor() as cursor:
