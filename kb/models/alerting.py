@@ -120,14 +120,20 @@ class Incident(models.Model):
 
     reference = models.CharField(max_length=100, blank=True)
     title = models.CharField(max_length=500, blank=True)
-    alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents")
+    # No index of its own, nor `runbook`: those of (alert, -started_at) and (runbook, -started_at) start with them
+    # (migration 0026).
+    alert = models.ForeignKey(
+        Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents", db_index=False
+    )
     status = models.CharField(max_length=10, choices=IncidentStatus.choices, default=IncidentStatus.UNKNOWN)
     started_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)
     labels = models.JSONField(default=dict, blank=True)
     annotations = models.JSONField(default=dict, blank=True)
-    runbook = models.ForeignKey(Runbook, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents")
+    runbook = models.ForeignKey(
+        Runbook, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents", db_index=False
+    )
     postmortem = models.ForeignKey(
         PostMortem, null=True, blank=True, on_delete=models.SET_NULL, related_name="primary_incidents"
     )

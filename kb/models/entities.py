@@ -97,7 +97,8 @@ class EntityAlias(models.Model):
 class Mention(models.Model):
     """An entity named in one section of a document: how often, and the sentence of the first time."""
 
-    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="mentions")
+    # No index of its own: the constraint's and `mention_votes` both start with it (migration 0026).
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="mentions", db_index=False)
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="mentions")
     # The kind this document's evidence suggests; the entity's kind is the vote of all documents.
     kind = models.CharField(max_length=20, choices=EntityKind.choices)

@@ -129,6 +129,37 @@ def _as_django_runs(connection, cursor, sql: str) -> Iterator[None]:
         yield
 
 
+# An import's connection, SQLite: a page cache of 32 MiB, not the default 2 MiB, and a checkpoint every 8,000 pages
+# of WAL, not 1,000. At 12,000 documents the database holds ~650 MB: its indexes no longer fitted the cache, each
+# batch's inserts read their pages again from the file, and each checkpoint copied back pages the next batches
+# rewrote (the import wrote 6.3 GB for a 651 MB file). BENCHMARKS.md, "Import speed: the importing process, round 9".
+BULK_CACHE_KIB = 32 * 1024
+BULK_CHECKPOINT_PAGES = 8000
+
+
+@contextmanager
+def bulk_writes() -> Iterator[None]:
+    """The connection tuned for many write transactions in a row (an import), as it was again after: SQLite's page
+    cache and WAL checkpoint interval are the connection's own, and a server's threads keep theirs small."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (cache,) = cursor.fetchone()
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        (checkpoint,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        cursor.execute(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(cache)}")
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint)}")
+
+
 def insert_fields(model: type[Model]) -> list[Field]:
     """The fields an insert of `model`'s rows writes: all but the primary key and generated columns."""
     return [f for f in model._meta.concrete_fields if not f.primary_key and not getattr(f, "generated", False)]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from kb.documents import importing
 from kb.documents.forked import ProcessFailed
@@ -234,6 +235,28 @@ def test_an_import_parsed_ahead_leaves_a_heap_frozen_before_it_frozen(tmp_path, 
         assert gc.get_freeze_count() > frozen * 0.9
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's page cache and checkpoints are the connection's")
+def test_an_import_gives_the_connection_its_page_cache_and_checkpoints_back_even_when_it_fails(tmp_path, monkeypatch):
+    # A Git push imports in a gunicorn worker, whose threads' connections stay open: an import's 32 MiB page cache
+    # kept by each would count against the pod's memory.
+    folder = collection(tmp_path / "docs")
+    monkeypatch.setattr(importing, "READ_AHEAD_FROM", 2)  # a long import: its connection is tuned
+
+    def settings() -> tuple[int, int]:
+        with connection.cursor() as cursor:
+            return tuple(
+                cursor.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "wal_autocheckpoint")
+            )
+
+    before = settings()
+    import_paths([folder])
+    assert settings() == before
+    monkeypatch.setattr(importing, "import_file", lambda *args, **kwargs: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        import_paths([folder])
+    assert settings() == before
 
 
 # Quotes, backslashes, braces and commas: what an array literal must escape (kb.models.rows.rows_update).
