@@ -156,10 +156,10 @@ class Outline(Treeprocessor):
                 block.lists.append(self.list_block(el))
                 block.code_blocks.extend(self.nested_code(el))
             elif tag == "p":
-                raw = "".join(el.itertext()).strip()
-                text = self.text(el)
+                raw = "".join(el.itertext())
+                text = self.plain(raw)
                 # A paragraph that is only a placeholder holds a stashed code or HTML block.
-                if STASH_ONLY.fullmatch(raw):
+                if STASH_ONLY.fullmatch(raw.strip()):
                     block.code_blocks.append(text)
                 elif text:
                     block.paragraphs.append(text)
@@ -173,14 +173,17 @@ class Outline(Treeprocessor):
 
     def text(self, el: etree.Element) -> str:
         """Plain text of an element, with stashed HTML (code blocks too) reduced to its text."""
-        stash = self.md.htmlStash.rawHtmlBlocks
+        return self.plain("".join(el.itertext()))
 
-        def unstash(match: re.Match) -> str:
-            index = int(match.group(1))
-            return TAG.sub("", str(stash[index])) if index < len(stash) else ""
-
-        text = "".join(el.itertext())
+    def plain(self, text: str) -> str:
+        """`text` of an element's joined text."""
         if "\x02" in text:  # most elements hold no placeholder: two searches of the text saved
+            stash = self.md.htmlStash.rawHtmlBlocks
+
+            def unstash(match: re.Match) -> str:
+                index = int(match.group(1))
+                return TAG.sub("", str(stash[index])) if index < len(stash) else ""
+
             text = STASHED.sub(unstash, text)
             text = ESCAPED.sub(lambda m: chr(int(m.group(1))), text)
         return html.unescape(text).strip()

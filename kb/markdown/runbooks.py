@@ -83,21 +83,26 @@ def read_runbook(doc, front_matter, title_block, content, intro, stem, path: str
             "(set `alert:` in front matter to choose)"
         )
         bare_h1 = from_name
-    candidates = [
+    named = [
         text_or_none(front_matter.get("alert") or front_matter.get("alertname")),
         alert_in_title(h1) if h1 and not bare_h1 else None,
         alert_in_title(doc.title) if not bare_h1 else None,
         next((c for c in (alert_section.code_spans if alert_section else []) if ALERT_NAME.match(c)), None),
         bare_h1,
         from_name,
-        _alert_named_in_text(doc.body),
+    ]
+    # The running text is searched only when nothing before names the alert (most runbooks): the whole body.
+    doc.alert = (
+        next((c for c in named if c), None)
+        or _alert_named_in_text(doc.body)
         # A page with front matter and no H1 in an alerts section (an Icinga check's page, say) is named
         # after the check it answers.
-        text_or_none(front_matter.get("title"))
-        if title_block is None and _about_alerts(front_matter, intro, path)
-        else None,
-    ]
-    doc.alert = next((c for c in candidates if c), None)
+        or (
+            text_or_none(front_matter.get("title"))
+            if title_block is None and _about_alerts(front_matter, intro, path)
+            else None
+        )
+    )
     doc.last_reviewed_on = dates.parse(
         str(front_matter.get("last_reviewed_on") or front_matter.get("last_reviewed") or "")
     )

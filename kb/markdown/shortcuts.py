@@ -9,12 +9,18 @@
   300 files (prettifying, the attribute lists); a set of the same names answers the same.
 - Tables: Python-Markdown splits the first two lines of every block into cells to see whether it
   is a table; a block whose first line has no `|` is none (its header would be one cell).
-- Finding a code block's lexer: Pygments reads through the aliases of its 600 lexers (and asks the
-  installed packages' entry points, for a language it does not know) for every code block; the
-  class found for a language is kept, and each block still gets a new lexer of it.
+- A code block's lexer and formatter: Pygments reads through the aliases of its 600 lexers (and
+  asks the installed packages' entry points, for a language it does not know) for every code block,
+  and the highlighting extension builds a new lexer and a new formatter for each, whose caches of
+  the CSS classes of each token type start empty. The lexer of a language and the formatter of the
+  same options are built once a process and used again (as Sphinx keeps its lexers): neither keeps
+  anything of the code it highlighted but those caches.
 - The table of contents: its tree processor gives headings their ids, which we keep, and builds,
   serialises and post-processes a table of contents nothing reads; the table is built only for a
-  `[TOC]` marker to replace.
+  `[TOC]` marker to replace, and the tree searched for one only where the text holds it.
+- Tree processors that walk every element for a mark the text lacks: the attribute lists (`{: …}`)
+  where no `{` is, restoring backslash escapes where no `\\` is (the text the block parser reads,
+  fenced code already set aside: `SourceKept`). No other step writes either character into the tree's text.
 """
 
 from __future__ import annotations
@@ -25,8 +31,10 @@ import xml.etree.ElementTree as etree
 import markdown
 import pymdownx.highlight
 from markdown.extensions import Extension
+from markdown.extensions.attr_list import AttrListTreeprocessor
 from markdown.extensions.toc import TocExtension, TocTreeprocessor
-from markdown.treeprocessors import InlineProcessor
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import InlineProcessor, UnescapeTreeprocessor
 from markdown.util import AtomicString
 from pygments.lexers import find_lexer_class_by_name
 from pygments.util import ClassNotFound
@@ -90,13 +98,42 @@ class PatternsWhereTheyCanMatch(InlineProcessor):
         return data
 
 
+class SourceKept(Preprocessor):
+    """Keeps the text as the block parser and `md_in_html` will read it (after the Hugo shortcodes and fenced
+    code, which is set aside whole), for the steps that skip what it lacks."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        self.md.kb_source = "\n".join(lines)
+        return lines
+
+
+class AttributeListsWhereBraced(AttrListTreeprocessor):
+    def run(self, doc: etree.Element) -> None:
+        # Each of its expressions matches a `{`.
+        if "{" in self.md.kb_source:
+            super().run(doc)
+
+
+class UnescapeWhereEscaped(UnescapeTreeprocessor):
+    def run(self, root: etree.Element) -> None:
+        # What it restores, the escape pattern wrote for a backslash (the text's own STX and ETX are removed).
+        if "\\" in self.md.kb_source:
+            super().run(root)
+
+
 class ShortcutsExtension(Extension):
-    """The inline patterns where they can match, block-level tags looked up in a set."""
+    """The inline patterns where they can match, block-level tags looked up in a set, the tree processors
+    that find nothing to do skipped."""
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.registerExtension(self)  # for `reset`
         self.md = md
+        # After the Hugo shortcodes (40) and fenced code (25), before the HTML blocks (20).
+        md.preprocessors.register(SourceKept(md), "source_kept", 24)
         md.treeprocessors.register(PatternsWhereTheyCanMatch(md), "inline", 20)
+        if "attr_list" in md.treeprocessors:
+            md.treeprocessors.register(AttributeListsWhereBraced(md), "attr_list", 8)
+        md.treeprocessors.register(UnescapeWhereEscaped(md), "unescape", 0)
         if "table" in md.parser.blockprocessors:
             table = md.parser.blockprocessors["table"]
             table.test = _table_test(table.test)
@@ -129,7 +166,9 @@ class HeadingIds(TocTreeprocessor):
     def _marked(self) -> bool:
         """Whether `replace_marker` would replace an element: one whose own text is the marker."""
         marker = self.marker
-        return bool(marker) and any(el.text and el.text.strip() == marker and not len(el) for el in self._doc.iter())
+        if not marker or marker not in getattr(self.md, "kb_source", marker):
+            return False
+        return any(el.text and el.text.strip() == marker and not len(el) for el in self._doc.iter())
 
     def build_toc_div(self, toc_list: list) -> etree.Element:
         # Called once the headings have their ids, before `replace_marker`.
@@ -148,20 +187,47 @@ class HeadingIdsExtension(TocExtension):
 
 
 @functools.lru_cache(maxsize=256)
-def _lexer_class(alias: str):
+def _lexer(alias: str, options: tuple):
     try:
-        return find_lexer_class_by_name(alias)
+        return find_lexer_class_by_name(alias)(**dict(options))
     except ClassNotFound as error:
         return error
 
 
 def get_lexer_by_name(alias: str, **options):
-    """Pygments' `get_lexer_by_name`, its lexer classes looked up once a language."""
-    found = _lexer_class(alias)
+    """Pygments' `get_lexer_by_name`, one lexer a language and options, built once."""
+    key = _key(options)
+    found = _lexer(alias, key) if key is not None else _lexer.__wrapped__(alias, tuple(options.items()))
     if isinstance(found, ClassNotFound):
         raise ClassNotFound(str(found))
-    return found(**options)
+    return found
 
 
-# The highlighting extension's own name for it: what it calls for each code block.
+_BlockHtmlFormatter = pymdownx.highlight.BlockHtmlFormatter
+
+
+# Few: the options differ by block only where a fence sets a title or lines to highlight.
+@functools.lru_cache(maxsize=32)
+def _formatter(options: tuple) -> _BlockHtmlFormatter:
+    return _BlockHtmlFormatter(**dict(options))
+
+
+def block_formatter(**options) -> _BlockHtmlFormatter:
+    """The highlighting extension's formatter of a code block, one for the same options, built once."""
+    key = _key(options)
+    return _formatter(key) if key is not None else _BlockHtmlFormatter(**options)
+
+
+def _key(options: dict) -> tuple | None:
+    """The options as a key (lists as tuples, which Pygments reads alike); None for another value that has no hash."""
+    key = tuple(sorted((name, tuple(value) if isinstance(value, list) else value) for name, value in options.items()))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+# The highlighting extension's own names for them: what it calls for each code block.
 pymdownx.highlight.get_lexer_by_name = get_lexer_by_name
+pymdownx.highlight.BlockHtmlFormatter = block_formatter

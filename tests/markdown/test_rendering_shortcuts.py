@@ -39,6 +39,12 @@ TEXTS = {
         "First line\n| a | b |\n|---|---|\n"
     ),
     "underscores only": "snake_case_names like node_filesystem_avail_bytes and _private_\n",
+    "attribute lists": (
+        '## Steps {: #steps .x}\n\nA paragraph.\n{: .note }\n\nAn *emphasis*{: .y} and a [link](/a){: title="t"}.\n\n'
+        '- item\n{: .list}\n\n<div markdown="1">\n\n## Inside {: #inner}\n\n</div>\n\n```yaml\nkey: {a: 1}\n```\n'
+    ),
+    "braces and backslashes only in fenced code": '```bash\necho \\"{x}\\" \\\\\n```\n\nNo mark *here*.\n',
+    "escapes": 'A \\*star\\* and \\_under\\_ and \\`tick\\` in [a \\] link](/x\\_y "a \\" quote").\n',
     "a blank text": "",
 }
 
@@ -65,3 +71,12 @@ def test_it_builds_the_table_of_contents_where_a_marker_asks_for_one():
     html, _ = rendered(markdown_new(), TEXTS["a marker for a table of contents"])
     assert '<div class="toc">' in html
     assert '<a href="#one-and-a-half">One and a half</a>' in html
+
+
+def test_it_highlights_each_code_block_with_its_own_options():
+    plain = "```bash\nkubectl get pods\n```\n"
+    first = markdown_new().convert(plain)
+    titled = markdown_new().convert('```promql hl_lines="1" title="Query"\nrate(x_total[5m])\n```\n')
+    assert '<span class="filename">Query</span>' in titled and '<span class="hll">' in titled
+    assert markdown_new().convert(plain) == first
+    assert "filename" not in first and "hll" not in first
