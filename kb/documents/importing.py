@@ -153,51 +153,53 @@ def import_paths(
     # Read once, not per file; each runbook's alert joins it, so that files later in the import know it.
     vocabulary = vocabulary_load()
     batch = None if dry_run else SaveBatch()
-    # A long import's connection tuned for its batches and the index compacted after them (SQLite: `bulk_writes`);
-    # a few files (a Git sync, a test) write a few pages, and the server's connection keeps its small cache.
-    with bulk_writes() if not dry_run and len(candidates) >= READ_AHEAD_FROM else nullcontext():
-        with readings(candidates, dry_run=dry_run) as read:
-            for first in range(0, len(candidates), BATCH_FILES):
-                results: list[FileResult] = []
-                error: Exception | None = None
-                with transaction.atomic():
-                    chosen = candidates[first : first + BATCH_FILES]
-                    read_now = [next(read) for _ in chosen]
-                    if batch is not None:
-                        saves_ahead(batch, [(c.identity, r.parsed) for c, r in zip(chosen, read_now) if r.parsed])
-                        batch.entities_ahead([(r.parsed, r.ahead) for r in read_now if r.parsed])
-                    for candidate, reading in zip(chosen, read_now):
-                        if candidate.root is not None:
-                            seen_roots.setdefault(candidate.root, set()).add(candidate.identity)
-                        try:
-                            result = import_file(
-                                candidate, dry_run=dry_run, vocabulary=vocabulary, batch=batch, reading=reading
-                            )
-                        except Exception as exc:  # no file's fault (a bug, the database): the files before it are kept
-                            error = exc
-                            break
-                        for saved in (result, *result.parts):
-                            if isinstance(saved.document, Runbook) and saved.document.alert is not None:
-                                vocabulary = vocabulary.with_alert(saved.document.alert.name)
-                        results.append(result)
-                    if batch is not None:
-                        batch.write(vocabulary=vocabulary)
-                for n, result in enumerate(results, start=first + 1):
-                    report.results.append(result)
-                    if progress:
-                        progress(n, len(candidates), result)
-                    # The report keeps outcomes, not documents: 12,000 stored texts and their HTML would stay in memory.
+    # A long import's connection tuned for its batches (SQLite: `bulk_writes`); a few files (a Git sync, a test)
+    # write a few pages, and the server's connection keeps its small cache.
+    with (
+        bulk_writes() if not dry_run and len(candidates) >= READ_AHEAD_FROM else nullcontext(),
+        readings(candidates, dry_run=dry_run) as read,
+    ):
+        for first in range(0, len(candidates), BATCH_FILES):
+            results: list[FileResult] = []
+            error: Exception | None = None
+            with transaction.atomic():
+                chosen = candidates[first : first + BATCH_FILES]
+                read_now = [next(read) for _ in chosen]
+                if batch is not None:
+                    saves_ahead(batch, [(c.identity, r.parsed) for c, r in zip(chosen, read_now) if r.parsed])
+                    batch.entities_ahead([(r.parsed, r.ahead) for r in read_now if r.parsed])
+                for candidate, reading in zip(chosen, read_now):
+                    if candidate.root is not None:
+                        seen_roots.setdefault(candidate.root, set()).add(candidate.identity)
+                    try:
+                        result = import_file(
+                            candidate, dry_run=dry_run, vocabulary=vocabulary, batch=batch, reading=reading
+                        )
+                    except Exception as exc:  # no file's fault (a bug, the database): the files before it are kept
+                        error = exc
+                        break
                     for saved in (result, *result.parts):
-                        saved.document_id, saved.document = getattr(saved.document, "pk", None), None
-                if error is not None:
-                    raise error
-        if prune:
-            for root, identities in seen_roots.items():
-                report.results.extend(_prune(root, identities, dry_run=dry_run))
-        if not dry_run:
-            import_outcomes_observe(result.outcome for result in report.results)
-            if written := sum(result.outcome in ("created", "updated") for result in report.results):
-                search_index_compact(documents=written)
+                        if isinstance(saved.document, Runbook) and saved.document.alert is not None:
+                            vocabulary = vocabulary.with_alert(saved.document.alert.name)
+                    results.append(result)
+                if batch is not None:
+                    batch.write(vocabulary=vocabulary)
+            for n, result in enumerate(results, start=first + 1):
+                report.results.append(result)
+                if progress:
+                    progress(n, len(candidates), result)
+                # The report keeps outcomes, not documents: 12,000 stored texts and their HTML would stay in memory.
+                for saved in (result, *result.parts):
+                    saved.document_id, saved.document = getattr(saved.document, "pk", None), None
+            if error is not None:
+                raise error
+    if prune:
+        for root, identities in seen_roots.items():
+            report.results.extend(_prune(root, identities, dry_run=dry_run))
+    if not dry_run:
+        import_outcomes_observe(result.outcome for result in report.results)
+        if written := sum(result.outcome in ("created", "updated") for result in report.results):
+            search_index_compact(documents=written)
     return report
 
 
