@@ -136,6 +136,8 @@ class SaveBatch:
 
     def write(self, *, vocabulary: Vocabulary) -> None:
         """The batch's deferred work, inside the transaction of its saves; `vocabulary` knows their alerts."""
+        # The new incidents inserted with their facts (`IncidentFacts.write`): nothing reads them before.
+        self.incidents.link(unsaved=True)
         self.flush()
         self.words.write()
         self.incidents.write()
