@@ -13,7 +13,8 @@ off, static collected): `/api/search` and `/search/?q=` over a fixed query list 
 query's longest word over the files), the pages (floor: the login page), `wrk -t2 -c8` on the login,
 runbook and search pages in turn (5 rounds of 2 s a page) with the peak RSS of gunicorn's process tree during
 that load. The served figures are measured in three passes (`--passes`), each over a new gunicorn, and the table
-gives their median with each pass's figure beside it; the Python-Markdown floor is measured before and after the import, their mean.
+gives their median with each pass's figure beside it; the Python-Markdown floor is measured before and after
+the import, their mean.
 
 Writes one table to BENCHMARKS.md between `<!-- scale:begin -->` and `<!-- scale:end -->` (replaced at each
 run), and the raw figures to bench/results/scale-<size>.json.
