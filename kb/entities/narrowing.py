@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from kb.entities.grammar import (
     ABSOLUTE_PATH,
@@ -123,14 +123,18 @@ def matches(pattern: re.Pattern, text: str, lowered: str | None = None) -> Itera
     if lowered is not None and (lower_needed := _LOWER_NEEDS_BY_ID.get(id(pattern))) is not None:
         needed, haystack = lower_needed, lowered
     if id(pattern) in _NAME_FIRST_IDS:
-        return _name_first(pattern, needed, text, haystack, id(pattern) in _SUFFIX_NEEDS_IDS)
+        return _name_first(pattern, needed, text, haystack, _BOUNDS_BY_ID.get(id(pattern)))
     if needed is not None and not needed.search(haystack):
         return iter(())
     return pattern.finditer(text)
 
 
 def _name_first(
-    pattern: re.Pattern, needed: re.Pattern, text: str, haystack: str, suffix: bool = False
+    pattern: re.Pattern,
+    needed: re.Pattern,
+    text: str,
+    haystack: str,
+    bound: Callable[[str, re.Match], int] | None = None,
 ) -> Iterator[re.Match]:
     """`pattern.finditer(text)` for a pattern whose name (no whitespace in it) comes before the neighbour
     `needed` finds, whitespace at most between them (or the neighbour in the name, or the match beginning
@@ -139,11 +143,10 @@ def _name_first(
     before it, and the name holds no whitespace). The neighbour is looked for in `haystack`: `text`, or its
     `lowered_text` for a `needed` without `re.I` (`_LOWER_NEEDS`).
 
-    `suffix`: `needed` is the pattern after its name (`_SUFFIX_NEEDS_IDS`). A match beginning in the word before
-    the neighbour then ends where the neighbour does (its whitespace begins after the name, where the neighbour's
-    does, and the rest is the same expression), and only those are searched for: searched on, a text with no
-    other match was read to its end at every position, trying a name and its neighbour at each word. Where none
-    is, the next match begins after the neighbour's first character (it may begin with the neighbour's noun)."""
+    `bound`: where a match beginning in the word before the neighbour (or in the neighbour's) ends at the latest
+    (`_BOUNDS_BY_ID`), and only those are searched for: searched on, a text with no other match was read to its end
+    at every position, trying a name and its neighbour at each word. Where none is, the next match begins after
+    the neighbour's first character (it may begin with the neighbour's noun)."""
     position = 0
     while (neighbour := needed.search(haystack, position)) is not None:
         start = neighbour.start()
@@ -151,8 +154,8 @@ def _name_first(
             start -= 1
         while start > position and not text[start - 1].isspace():
             start -= 1
-        if suffix:
-            match = pattern.search(text, start, neighbour.end())
+        if bound is not None:
+            match = pattern.search(text, start, bound(text, neighbour))
             if match is None:
                 position = neighbour.start() + 1
                 continue
@@ -255,10 +258,21 @@ _LOWER_NEEDS_BY_ID = {
 _LOWER_NEEDS_BY_ID[id(PM_REFERENCE)] = re.compile(
     r"\d{4}|\b(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + ")"
 )
-# The patterns whose `NEEDS` is what follows their name (the name-first context rules, "X fires"; `_name_first`).
-_SUFFIX_NEEDS_IDS = frozenset(
-    [id(pattern) for _, pattern, _ in CONTEXT_RULES if pattern.pattern.startswith(X_FIRST)] + [id(ALERT_AFTER)]
-)
+# Where a match of a name-first pattern that begins before its neighbour ends at the latest (`_name_first`). Those
+# whose `NEEDS` is what follows their name (the name-first context rules, "X fires") end where it does: their
+# whitespace begins after the name, where the neighbour's does, and the rest is the same expression. A metric and
+# its noun, either first, end in the word after the noun's: the noun's word or the one before it holds the match's
+# first word, and a match is two words. Searched up to the bound, these read nothing past it but a `\b`, true at the
+# bound as in the whole text (the neighbour's own, or a word's end before whitespace or the text's end).
+_TWO_WORDS = re.compile(r"\S*\s*\S*")
+_BOUNDS_BY_ID: dict[int, Callable[[str, re.Match], int]] = {
+    **{
+        id(pattern): lambda text, neighbour: neighbour.end()
+        for pattern in [pattern for _, pattern, _ in CONTEXT_RULES if pattern.pattern.startswith(X_FIRST)]
+        + [ALERT_AFTER]
+    },
+    id(METRIC_CONTEXT): lambda text, neighbour: _TWO_WORDS.match(text, neighbour.start()).end(),
+}
 # The patterns searched from near the first place their `NEEDS` is (`_name_first`): a match holds no whitespace
 # before the place its own `NEEDS` is, but right before it (a name and its neighbour, a metric before or after
 # its noun, a path and its slash, a CamelCase token and its capital after a letter or a digit).
