@@ -10,10 +10,11 @@ files) and its peak RSS; the incidents through the webhook's write path; 1,000 (
 imported into the full database and into an empty one (the linearity ratio); a 1,000-alert Alertmanager group
 on the full database and on an empty one. Then gunicorn as deployed (deploy/entrypoint.sh, 2 workers, DEBUG
 off, static collected): `/api/search` and `/search/?q=` over a fixed query list (floor: `grep -ril` of the
-query's longest word over the files), the pages (floor: the login page), `wrk -t2 -c8 -d10s` on the login,
-runbook and search pages with the peak RSS of gunicorn's process tree during that load. The served figures are
-measured in three passes (`--passes`), each over a new gunicorn, and the table gives their median with each
-pass's figure beside it; the Python-Markdown floor is measured before and after the import, their mean.
+query's longest word over the files), the pages (floor: the login page), `wrk -t2 -c8` on the login,
+runbook and search pages in turn (5 rounds of 2 s a page) with the peak RSS of gunicorn's process tree during
+that load. The served figures are measured in three passes (`--passes`), each over a new gunicorn, and the table
+gives their median with each pass's figure beside it; the Python-Markdown floor is measured before and after
+the import, their mean.
 
 Writes one table to BENCHMARKS.md between `<!-- scale:begin -->` and `<!-- scale:end -->` (replaced at each
 run), and the raw figures to bench/results/scale-<size>.json.
@@ -228,7 +229,7 @@ def served(env: dict[str, str], urls: dict[str, list[str]], search_paths: dict[s
                 "search": search_paths["/search/?q="][0],
             }
             with serving.PeakRss(pid) as rss:
-                r["wrk"] = {name: serving.wrk(binary, port, wrk_paths[name]) for name in WRK_PAGES}
+                r["wrk"] = serving.wrk(binary, port, {name: wrk_paths[name] for name in WRK_PAGES})
             r["wrk_peak_rss"] = rss.peak
             r["wrk_peak_pss"] = rss.peak_pss
         else:

@@ -2,6 +2,7 @@
 
     DATABASE_URL=postgres://…/kb_full python bench/scaling/first_search.py --rounds 4
     DATABASE_URL=postgres://…/kb_full python bench/scaling/first_search.py --rounds 4 --cold postgres://…/kb_copy
+    DATABASE_URL=sqlite:////tmp/copy/kb_full.sqlite3 python bench/scaling/first_search.py --rounds 4
 
 Each round starts gunicorn as deployed (serving.gunicorn: 2 workers, DEBUG off), asks the bench's first query
 (the warm-up) then the 19 others once each on one keep-alive connection, as bench/scale.py does, and prints
@@ -10,7 +11,11 @@ then the same 19 asked again (answers kept) and the login page, the floor of any
 
 `--cold URL`: before every other round (the first, third…), read URL's search index through its primary key,
 which pushes the measured database's pages out of PostgreSQL's shared buffers, as the writes before bench/scale.py's
-search rows do (URL: a copy of the database in the same cluster, `createdb -T`; it is only read).
+search rows do (URL: a copy of the database in the same cluster, `createdb -T`; it is only read). PostgreSQL only.
+
+On SQLite (DATABASE_URL=sqlite:///…) there is no backend: the worker's CPU is the whole of a search's work, and
+beside it the time its threads waited for a core (the run queue, /proc/…/schedstat): on the shared 2-core machine
+that wait, not the CPU, made a first search's p95 move from one round to the next. The slowest three are named.
 """
 
 from __future__ import annotations
@@ -37,13 +42,35 @@ EVICT_SQL = (
 
 def cpu_ms(pid: int) -> float:
     """CPU time of a process, all its threads (gunicorn's gthread workers answer in a pool thread)."""
-    total = 0
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            total += int((task / "schedstat").read_text().split()[0])
-        except OSError:
-            pass
-    return total / 1e6
+    return sum(cpu for cpu, _ in threads_ms([pid]).values())
+
+
+def threads_ms(pids: list[int]) -> dict[str, tuple[float, float]]:
+    """Per thread of these processes: its CPU time and the time it waited in the run queue for a core (ms)."""
+    found = {}
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                cpu, waited = (int(v) / 1e6 for v in (task / "schedstat").read_text().split()[:2])
+            except OSError:
+                continue
+            found[f"{pid}/{task.name}"] = (cpu, waited)
+    return found
+
+
+def on_sqlite(port: int, queries: list[str], conn, workers: list[int]) -> tuple[dict, dict, list[tuple]]:
+    """Each query asked once: the summaries of the times taken and of the workers' CPU a request, and the slowest
+    three as (ms taken, CPU ms, ms the thread that answered waited for a core, query)."""
+    rows = []
+    for query in queries:
+        before = threads_ms(workers)
+        taken = serving.get(port, f"/api/search?q={quote_plus(query)}", conn)[1] * 1000
+        spent = [
+            (cpu - before.get(tid, (0.0, 0.0))[0], waited - before.get(tid, (0.0, 0.0))[1])
+            for tid, (cpu, waited) in threads_ms(workers).items()
+        ]
+        rows.append((taken, sum(cpu for cpu, _ in spent), max(spent)[1], query))
+    return serving.summary([r[0] for r in rows]), serving.summary([r[1] for r in rows]), sorted(rows)[-3:][::-1]
 
 
 def per_request(port: int, paths: list[str], conn, workers: list[int], monitor) -> tuple[dict, float, float]:
@@ -68,10 +95,16 @@ def main() -> None:
     parser.add_argument("--cold", metavar="URL")
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]
-    monitor = psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True)
     paths = [f"/api/search?q={quote_plus(q)}" for q in QUERIES]
     log = Path("/tmp/kb-first-search")
     log.mkdir(exist_ok=True)
+    if url.startswith("sqlite:"):
+        if args.cold:
+            parser.error("--cold is for PostgreSQL's shared buffers")
+        for _ in range(args.rounds):
+            sqlite_round(url, paths[0], QUERIES[1:], log)
+        return
+    monitor = psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True)
     for n in range(args.rounds):
         cold = bool(args.cold) and n % 2 == 0
         if cold:
@@ -93,6 +126,21 @@ def main() -> None:
             f" login {login['median']:.1f} / {login['p95']:.1f} ms",
             flush=True,
         )
+
+
+def sqlite_round(url: str, warm_up: str, queries: list[str], log: Path) -> None:
+    with serving.gunicorn(base_env(url), log / "gunicorn.log") as (port, master):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=serving.REQUEST_TIMEOUT_S)
+        serving.get(port, warm_up, conn)
+        workers = sorted(serving._tree(master) - {master})
+        first, cpu, slowest = on_sqlite(port, queries, conn, workers)
+        conn.close()
+    print(
+        f"load {os.getloadavg()[0]:.1f}: first asking median {first['median']:.1f}, p95 {first['p95']:.1f} ms;"
+        f" worker CPU a request median {cpu['median']:.1f}, p95 {cpu['p95']:.1f} ms; slowest (ms taken / CPU / run"
+        " queue): " + ", ".join(f"{q} {t:.1f} / {c:.1f} / {w:.1f}" for t, c, w, q in slowest),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -113,7 +113,7 @@ def table(run: dict, results: dict) -> str:
         "/search/?q=": "`/search/?q=` (HTML) median / p95, each query asked three times more",
         "login": "login page median / p95 (the floor of pages)",
         **{page: f"{page} median / p95" for page in PAGES},
-        "wrk": "`wrk -t2 -c8 -d10s`: login / runbook / search",
+        "wrk": "`wrk -t2 -c8`, 5 × 2 s a page, the pages alternating: login / runbook / search",
         "rss": "peak RSS of gunicorn (master + 2 workers) under wrk",
         "group": "a 1,000-alert Alertmanager group: full database vs empty",
     }

@@ -12,7 +12,10 @@ import html
 import re
 from dataclasses import dataclass
 
-TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*?)(/?)>")
+# A tag's attributes read a run of plain characters at a time, a quoted value whole, and a slash not closing the tag:
+# the same tags as the lazy `(?:[^>"']|"[^"]*"|'[^']*')*?` (which stops at the first `>` or `/>` outside quotes),
+# which tried the tag's end and then its alternation at each character (tests/markdown/test_html_parts.py).
+TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)((?:[^>\"'/]++|\"[^\"]*+\"|'[^']*+'|/(?!>))*+)(/?)>")
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 HEADINGS = {f"h{level}" for level in range(1, 7)}
 ID = re.compile(r"""\bid\s*=\s*(?:"([^"]*)"|'([^']*)')""")

@@ -49,6 +49,8 @@ PIECES = [
     "Pod", " POD", "cron job", " replicaset", " deployments", "Deploy", " servers", " hostname", "instance",
     " ssh", " sshed into ", " ran on ", " Stuck on ", " scheduled", " landed", "processes", " sidecar", " binaries",
     "node=", "App=", "app.kubernetes.io/name=", "Alertname: ", "ALERT ", "\u0130", "svc", "10", "255", "0", "10.20.30.40", "192.168.1.2", "aB", "Q", "and", "or", "./", "~/", "etc/x", "node_cpu",
+    # What a post-mortem reference needs besides its words: a year or a month's name; "pm" in other words.
+    " PIR from 16th of May", "2026", " Sept.", "deployment", "npm", "Pm", " incident", " outage on ", "MAY",
 ]  # fmt: skip
 
 

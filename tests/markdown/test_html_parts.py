@@ -1,6 +1,9 @@
 """Cutting rendered HTML into top-level sections: a pure function."""
 
-from kb.markdown.html_parts import split_sections, without_title
+import random
+import re
+
+from kb.markdown.html_parts import TAG, split_sections, without_title
 from kb.markdown.rendering import render
 
 DOC = """# Disk full (NodeDiskFull)
@@ -45,3 +48,16 @@ def test_it_drops_a_first_heading_that_repeats_the_title():
     assert "Intro." in parts[1].body_html
     kept = without_title(split_sections(render(DOC).html), "Another title")
     assert kept[1].heading_html.startswith("<h1")
+
+
+# The lazy reading of a tag's attributes `TAG` replaced: a character, or a quoted value, at a time.
+LAZY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*?)(/?)>")
+TAG_PIECES = ["<", ">", "/", "/>", "</", '"', "'", "=", " ", "\n", "a", "Pre", "code", "h2", "9", "é", 'class="x"', "<br>"]  # fmt: skip
+
+
+def test_it_reads_the_tags_the_lazy_reading_of_their_attributes_reads():
+    generator = random.Random(3)
+    for _ in range(20000):
+        text = "".join(generator.choice(TAG_PIECES) for _ in range(generator.randint(0, 20)))
+        expected = [(m.span(), m.groups()) for m in LAZY_TAG.finditer(text)]
+        assert [(m.span(), m.groups()) for m in TAG.finditer(text)] == expected, text
