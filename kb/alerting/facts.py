@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.db import connection
+
 from kb.markdown.fixes import is_fix_heading, row_fix, short_text
 from kb.models import (
     DOCUMENT_TEXTS,
@@ -52,13 +54,25 @@ class Facts:
     postmortem_fix: str
 
 
-def incidents_with_facts(*, ids: set[int]) -> list[tuple[Incident, Facts]]:
-    """The incidents and what their documents say about each: six queries."""
+def incidents_with_facts(*, ids: set[int], unsaved: dict[int, Incident] | None = None) -> list[tuple[Incident, Facts]]:
+    """The incidents and what their documents say about each: six queries. `unsaved`: those of `ids` not
+    inserted yet (new and blank: no start, created last), by id."""
+    unsaved = unsaved or {}
     # Newest first, as listed; the later inserted first of those stamped in the same microsecond (an import
     # inserts a batch's new incidents in one statement), so that their search rows are written in one order.
     incidents = list(
-        Incident.objects.filter(pk__in=ids).select_related("alert").order_by("-started_at", "-created_at", "-pk")
+        Incident.objects.filter(pk__in=ids - unsaved.keys())
+        .select_related("alert")
+        .order_by("-started_at", "-created_at", "-pk")
     )
+    if unsaved:
+        # Where the database puts them: among those with no start (first or last, as it orders nulls), newest first.
+        blank = (
+            0
+            if connection.features.nulls_order_largest
+            else next((n for n, incident in enumerate(incidents) if incident.started_at is None), len(incidents))
+        )
+        incidents[blank:blank] = sorted(unsaved.values(), key=lambda i: (i.created_at, i.pk), reverse=True)
     # Pairs, not a prefetch: its documents and their model instances cost more than the query (an import's
     # batch reads hundreds of incidents).
     named_by: dict[int, set[int]] = {}

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from kb.alerting.facts import FACT_FIELDS, facts_apply, incidents_with_facts
 from kb.models import Alert, Document, Incident, IncidentOrigin
-from kb.models.rows import NewRow, rows_inserted, rows_update
+from kb.models.rows import NewRow, ids_reserved, rows_insert, rows_inserted, rows_update
 from kb.search import search_index_incidents
 
 
@@ -85,11 +85,17 @@ class IncidentFacts:
         self.rows: list = [] if rows is None else rows
         # The new documents' references, (document id, references) in the order saved, not read yet (`link`).
         self.naming: list[tuple[int, Sequence[str]]] = []
+        # New incidents given their ids but not inserted yet (`link(unsaved=True)`): `write` inserts them with
+        # their facts.
+        self.unsaved: dict[int, Incident] = {}
 
-    def link(self) -> None:
+    def link(self, *, unsaved: bool = False) -> None:
         """The incidents the new documents name, read and the new ones inserted for all of them at once,
         and their links left to `rows`: two queries a batch, not two a document. The incidents are
-        inserted in the order first named, so each gets the id that saving the documents one by one gives."""
+        inserted in the order first named, so each gets the id that saving the documents one by one gives.
+        `unsaved`: the new ones only given their ids (`ids_reserved`), for `write` to insert with their facts,
+        where inserting them blank and then updating them wrote each incident's six indexes twice (at the
+        batch's end, when nothing reads them before `write`)."""
         if not self.naming:
             return
         references = list(dict.fromkeys(ref for _, named in self.naming for ref in named))
@@ -109,7 +115,8 @@ class IncidentFacts:
             for ref in references
             if ref not in existing
         ]
-        new = [Incident(pk=pk, **values) for pk, values in zip(rows_inserted(Incident, rows), rows)]
+        ids = ids_reserved(Incident, len(rows)) if unsaved else rows_inserted(Incident, rows)
+        new = [Incident(pk=pk, **values) for pk, values in zip(ids, rows)]
         by_reference = existing | {i.reference: i for i in new}
         link = Incident.documents.through
         self.rows.extend(
@@ -119,13 +126,16 @@ class IncidentFacts:
         )
         self.ids |= {i.pk for i in by_reference.values()}
         self.new |= {i.pk: i for i in new}
+        if unsaved:
+            self.unsaved |= {i.pk: i for i in new}
         self.naming = []
 
     def write(self) -> None:
         changed: list[Incident] = []
         ordered = sorted(self.ids)
         for start in range(0, len(ordered), FACTS_BATCH):
-            changed.extend(_facts_write(ids=set(ordered[start : start + FACTS_BATCH])))
+            changed.extend(_facts_write(ids=set(ordered[start : start + FACTS_BATCH]), unsaved=self.unsaved))
+        self.unsaved = {}
         written = {i.pk for i in changed}
         # An import's batch: the import compacts the search index once at its end.
         search_index_incidents(
@@ -185,18 +195,21 @@ def document_incidents_refresh() -> int:
     return len(changed)
 
 
-def _facts_write(*, ids: set[int]) -> list[Incident]:
+def _facts_write(*, ids: set[int], unsaved: dict[int, Incident] | None = None) -> list[Incident]:
+    """The facts of these incidents written; `unsaved`: new incidents given their ids, inserted here with them."""
     now = timezone.now()
     changed = []
     moved: Counter = Counter()
-    for incident, facts in incidents_with_facts(ids=ids):
+    unsaved = {pk: incident for pk, incident in (unsaved or {}).items() if pk in ids}
+    for incident, facts in incidents_with_facts(ids=ids, unsaved=unsaved):
         before = incident.alert_id
         if facts_apply(incident, facts):
             incident.updated_at = now
             changed.append(incident)
             if incident.alert_id != before:
                 moved.update({before: -1, incident.alert_id: 1})
-    _rows_update(changed, FACT_FIELDS)
+    _rows_update([incident for incident in changed if incident.pk not in unsaved], FACT_FIELDS)
+    rows_insert(list(unsaved.values()), keyed=True)
     _alerts_shift(moved)
     return changed
 

@@ -128,6 +128,7 @@ class SaveBatch:
         document's own rows (an update), and before the batch's work that reads them. The incidents
         its new documents name first (`IncidentFacts.link`): their links are rows too."""
         self.incidents.link()
+        self.mentions.pending_insert()
         rows_insert(self.rows)
         self.rows.clear()
         linked_html_write(self.mentions.linked)
@@ -135,6 +136,8 @@ class SaveBatch:
 
     def write(self, *, vocabulary: Vocabulary) -> None:
         """The batch's deferred work, inside the transaction of its saves; `vocabulary` knows their alerts."""
+        # The new incidents inserted with their facts (`IncidentFacts.write`): nothing reads them before.
+        self.incidents.link(unsaved=True)
         self.flush()
         self.words.write()
         self.incidents.write()

@@ -75,10 +75,11 @@ def _new_row_values(given: dict, plan: list[tuple[Field, str, tuple[type, ...]]]
     return values
 
 
-def rows_insert(rows: list[Model | NewRow]) -> None:
-    """New rows of several tables (whose foreign keys are already stored), model instances or `NewRow`s:
-    one statement per table. `bulk_create` compiled a parameter per field and row through the ORM, a fifth
-    of an import's CPU; the rows' primary keys are not read back (nothing reads them)."""
+def rows_insert(rows: list[Model | NewRow], *, keyed: bool = False) -> None:
+    """New rows of several tables (whose foreign keys are stored by the transaction's end), model instances or
+    `NewRow`s: one statement per table. `bulk_create` compiled a parameter per field and row through the ORM, a
+    fifth of an import's CPU; the rows' primary keys are not read back (nothing reads them). `keyed`: each row
+    has its primary key already (`ids_reserved`), inserted with it."""
     by_model: dict[type[Model], list[Model | NewRow]] = {}
     for row in rows:
         by_model.setdefault(row.model if type(row) is NewRow else type(row), []).append(row)
@@ -88,7 +89,7 @@ def rows_insert(rows: list[Model | NewRow]) -> None:
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         for model, same in by_model.items():
-            fields = insert_fields(model)
+            fields = [model._meta.pk, *insert_fields(model)] if keyed else insert_fields(model)
             table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
             plan = insert_plan(fields)
             values = (row_values(row, plan, connection) for row in same)
@@ -158,6 +159,32 @@ def bulk_writes() -> Iterator[None]:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(cache)}")
             cursor.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint)}")
+
+
+def ids_reserved(model: type[Model], count: int) -> list[int]:
+    """The ids the next `count` rows of `model` inserted would get, for rows inserted later in the same transaction
+    with them (`rows_insert(keyed=True)`): their ids are known before their values are, and their rows inserted
+    once, not inserted blank and updated. PostgreSQL: drawn from the column's sequence. SQLite: AUTOINCREMENT's
+    next ones; only in a transaction that has written already, so that it holds SQLite's one writer's lock until
+    it commits and no other connection inserts meanwhile."""
+    if count <= 0:
+        return []
+    connection = connections[DEFAULT_DB_ALIAS]
+    table, column = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, count]
+            )
+            return [pk for (pk,) in cursor.fetchall()]
+        quote = connection.ops.quote_name
+        cursor.execute(
+            f"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0),"
+            f" COALESCE((SELECT MAX({quote(column)}) FROM {quote(table)}), 0))",
+            [table],
+        )
+        (last,) = cursor.fetchone()
+    return list(range(last + 1, last + 1 + count))
 
 
 def insert_fields(model: type[Model]) -> list[Field]:
