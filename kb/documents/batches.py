@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from django.db.models import Model
 
 from kb.alerting.incidents import IncidentFacts
+from kb.entities.batch import MentionsLater
 from kb.entities.extraction import Evidence, Vocabulary, document_subject, evidence_of
 from kb.entities.links import linked_html_write
-from kb.entities.mentions import MentionsLater
 from kb.markdown.commands import mark_commands
 from kb.markdown.parsing import ParsedDocument
 from kb.models.rows import NewRow, rows_insert
