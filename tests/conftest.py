@@ -1,4 +1,5 @@
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,17 @@ def require(path: Path, what: str) -> Path:
         if IN_CI:
             pytest.fail(f"{what} is missing at {path}; CI must have ../shared beside the checkout")
         pytest.skip(f"{what} not found at {path}")
+    return path
+
+
+def require_program(name: str, install: str) -> str:
+    """A program outside the project, by its path: skipped with how to install it (`install`) when absent, but a
+    failure in CI, which must have it (bin/test-all installs the Debian packages among them)."""
+    path = shutil.which(name)
+    if path is None:
+        if IN_CI:
+            pytest.fail(f"{name} is not installed: CI must have it ({install})")
+        pytest.skip(f"{name} is not installed ({install})")
     return path
 
 
@@ -110,13 +122,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright (no browser download)."""
-    import shutil
-
-    executable = shutil.which("chromium")
-    if executable is None:
-        if IN_CI:
-            pytest.fail("chromium is not installed; .ci/run installs it")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
+    executable = require_program("chromium", "apt-get install chromium")
     from playwright.sync_api import expect, sync_playwright
 
     # CI runs both engines' passes side by side on two cores: a page may take seconds to settle, so

@@ -24,6 +24,8 @@ import argparse
 import http.client
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote_plus
 
@@ -89,6 +91,19 @@ def client_backends(monitor) -> list[int]:
     return [row[0] for row in monitor.execute(sql)]
 
 
+@contextmanager
+def warmed(url: str, warm_up: str, log: Path) -> Iterator[tuple[int, http.client.HTTPConnection, list[int]]]:
+    """gunicorn as deployed on `url`'s database, asked `warm_up` once on a keep-alive connection (this worker's
+    database connection opened, what it keeps read), as bench/scale.py does: its port, that connection, its workers."""
+    with serving.gunicorn(base_env(url), log / "gunicorn.log") as (port, master):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=serving.REQUEST_TIMEOUT_S)
+        try:
+            serving.get(port, warm_up, conn)
+            yield port, conn, sorted(serving._tree(master) - {master})
+        finally:
+            conn.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=4)
@@ -110,14 +125,10 @@ def main() -> None:
         if cold:
             with psycopg.connect(args.cold.replace("postgres://", "postgresql://", 1), autocommit=True) as other:
                 other.execute(EVICT_SQL)
-        with serving.gunicorn(base_env(url), log / "gunicorn.log") as (port, master):
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=serving.REQUEST_TIMEOUT_S)
-            serving.get(port, paths[0], conn)  # the warm-up: this worker's connection opened, what it keeps read
-            workers = sorted(serving._tree(master) - {master})
+        with warmed(url, paths[0], log) as (port, conn, workers):
             first, first_worker, first_backend = per_request(port, paths[1:], conn, workers, monitor)
             kept, kept_worker, kept_backend = per_request(port, paths[1:], conn, workers, monitor)
             login, _, _ = per_request(port, ["/accounts/login/"] * 19, conn, workers, monitor)
-            conn.close()
         print(
             f"round {n} ({'cold' if cold else 'warm'} shared buffers, load {os.getloadavg()[0]:.1f}):"
             f" first asking median {first['median']:.1f}, p95 {first['p95']:.1f} ms,"
@@ -129,12 +140,8 @@ def main() -> None:
 
 
 def sqlite_round(url: str, warm_up: str, queries: list[str], log: Path) -> None:
-    with serving.gunicorn(base_env(url), log / "gunicorn.log") as (port, master):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=serving.REQUEST_TIMEOUT_S)
-        serving.get(port, warm_up, conn)
-        workers = sorted(serving._tree(master) - {master})
+    with warmed(url, warm_up, log) as (port, conn, workers):
         first, cpu, slowest = on_sqlite(port, queries, conn, workers)
-        conn.close()
     print(
         f"load {os.getloadavg()[0]:.1f}: first asking median {first['median']:.1f}, p95 {first['p95']:.1f} ms;"
         f" worker CPU a request median {cpu['median']:.1f}, p95 {cpu['p95']:.1f} ms; slowest (ms taken / CPU / run"

@@ -10,7 +10,6 @@ group before all its alerts are in, and then they arrive in two deliveries.
 """
 
 import json
-import shutil
 import socket
 import subprocess
 import time
@@ -21,7 +20,7 @@ import pytest
 import yaml
 
 from kb.models import Alert, Incident, Runbook
-from tests.conftest import IN_CI
+from tests.conftest import require_program
 
 pytestmark = [pytest.mark.alertmanager, pytest.mark.django_db(transaction=True)]
 
@@ -31,12 +30,7 @@ DEADLINE_SECONDS = 60  # generous: a loaded machine is slow, and waiting ends as
 
 @pytest.fixture(scope="session")
 def alertmanager_binary() -> str:
-    path = shutil.which("prometheus-alertmanager")
-    if path is None:
-        if IN_CI:
-            pytest.fail("prometheus-alertmanager is not installed; bin/test-all installs it in CI")
-        pytest.skip("prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)")
-    return path
+    return require_program("prometheus-alertmanager", "apt-get install prometheus-alertmanager")
 
 
 def free_port() -> int:

@@ -1,24 +1,18 @@
 """bench/scaling/serving.wrk: the pages' throughputs are compared within one run, so the pages must take turns
 (a host whose throughput drifts then slows every page alike), and a page's rate is its requests over its time."""
 
-import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from bench.scaling import serving
-from tests.conftest import IN_CI
+from tests.conftest import require_program
 
 
 @pytest.fixture
 def wrk_binary() -> str:
-    path = shutil.which("wrk")
-    if path is None:
-        if IN_CI:
-            pytest.fail("wrk is not installed; bin/test-all installs it in CI")
-        pytest.skip("wrk is not installed (apt-get install wrk)")
-    return path
+    return require_program("wrk", "apt-get install wrk")
 
 
 class _Server(ThreadingHTTPServer):

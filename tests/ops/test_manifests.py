@@ -2,7 +2,6 @@
 the Deployment and the PrometheusRule point at exists in the app."""
 
 import re
-import shutil
 import subprocess
 from io import StringIO
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 import yaml
 from django.core.management import call_command
 
-from tests.conftest import IN_CI
+from tests.conftest import require_program
 
 ROOT = Path(__file__).resolve().parents[2]
 KUBERNETES = ROOT / "deploy" / "kubernetes"
@@ -44,11 +43,7 @@ def documents(path: Path) -> list[dict]:
 
 def built(folder: Path) -> list[dict]:
     """`kubectl kustomize FOLDER`: what Argo CD or `kubectl apply -k` would send to the cluster."""
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        if IN_CI:
-            pytest.fail("kubectl is not installed: CI must build the kustomizations (kubectl kustomize)")
-        pytest.skip("kubectl is not installed (its kustomize builds the overlays)")
+    kubectl = require_program("kubectl", "its kustomize builds the overlays")
     result = subprocess.run([kubectl, "kustomize", str(folder)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, f"{folder.relative_to(ROOT)}: {result.stderr}"
     return [document for document in yaml.safe_load_all(result.stdout) if document]
