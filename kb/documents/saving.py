@@ -30,7 +30,7 @@ from kb.models import (
     Section,
 )
 from kb.models.constraints import names_inserted
-from kb.models.rows import NewRow, rows_insert
+from kb.models.rows import NewRow, instance_inserted, rows_insert
 from kb.search import search_documents_naming, search_index_update
 
 
@@ -154,7 +154,10 @@ def _document_save(
         document.affected = parsed.affected
         document.status = parsed.status
         document.summary = parsed.summary
-    document.save()
+    if existing is None:
+        instance_inserted(document)
+    else:
+        document.save()
     if batch is not None:
         batch.stored.add(identity)
 

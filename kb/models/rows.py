@@ -187,6 +187,31 @@ def ids_reserved(model: type[Model], count: int) -> list[int]:
     return list(range(last + 1, last + 1 + count))
 
 
+def instance_inserted(instance: Model) -> None:
+    """What `instance.save()` does for a new instance of a model without signals or `auto_now` fields, without the
+    ORM compiling its insert field by field: its rows inserted, a parent's first (multi-table inheritance), the
+    root's id returned and set; the instance saved (`_state`). An import inserts a document a file, a Document and
+    a Runbook or PostMortem row: `save()` was 4.2 of an import's 64 CPU seconds, 12,000 documents."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    quote = connection.ops.quote_name
+    root, *children = [*reversed(instance._meta.get_parent_list()), type(instance)]
+    with connection.cursor() as cursor:
+        for model in (root, *children):
+            fields = [f for f in model._meta.local_concrete_fields if f.is_relation or not f.primary_key]
+            columns, placeholders = ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+            values = row_values(instance, insert_plan(fields), connection)
+            insert = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
+            if model is root:
+                cursor.execute(f"{insert} RETURNING {quote(root._meta.pk.column)}", values)
+                (pk,) = cursor.fetchone()
+                setattr(instance, root._meta.pk.attname, pk)
+                for child in children:
+                    setattr(instance, child._meta.pk.attname, pk)
+            else:
+                cursor.execute(insert, values)
+    instance._state.adding, instance._state.db = False, connection.alias
+
+
 def insert_fields(model: type[Model]) -> list[Field]:
     """The fields an insert of `model`'s rows writes: all but the primary key and generated columns."""
     return [f for f in model._meta.concrete_fields if not f.primary_key and not getattr(f, "generated", False)]
