@@ -91,15 +91,10 @@ class _Linking:
 
     def steering(self) -> list[int]:
         """The parts that are tags `tag` acts on, in order: a tag is an odd part, or the last part when a `<`
-        has no `>` after it. Found over the whole text and kept where a tag part starts (a `<` may be inside
-        a tag, in an attribute's value): matching every tag of a page was an eighth of linking it."""
-        starts, last = self.starts, len(self.parts) - 1
-        steering = []
-        for match in STEERING.finditer(self.text):
-            i = self.part_at(match.start())
-            if starts[i] == match.start() and (i % 2 or i == last):
-                steering.append(i)
-        return steering
+        has no `>` after it."""
+        parts = self.parts
+        steering = [i for i in range(1, len(parts), 2) if STEERING.match(parts[i])]
+        return steering + [len(parts) - 1] if len(parts) % 2 and STEERING.match(parts[-1]) else steering
 
     def part_at(self, offset: int) -> int:
         return bisect_right(self.starts, offset) - 1
