@@ -83,21 +83,25 @@ def incidents_with_facts(*, ids: set[int], unsaved: dict[int, Incident] | None =
     ):
         named_by.setdefault(incident_id, set()).add(document_id)
     document_ids = {pk for named in named_by.values() for pk in named}
-    runbook_ids = set(Runbook.objects.filter(pk__in=document_ids).values_list("pk", flat=True))
-    entries = list(
-        ResolutionEntry.objects.filter(runbook_id__in=runbook_ids)
-        .select_related("runbook__alert")
-        .defer(*(f"runbook__{name}" for name in DOCUMENT_TEXTS))
-        .order_by("pk")
-    )
+    runbooks = {
+        runbook.pk: runbook
+        for runbook in Runbook.objects.filter(pk__in=document_ids).select_related("alert").defer(*DOCUMENT_TEXTS)
+    }
+    runbook_ids = set(runbooks)
+    # Each entry given its runbook's one instance: selected with each entry, a runbook (thirty fields) was
+    # built for every row of its history, most of these facts' time in an import's batch.
+    entries = list(ResolutionEntry.objects.filter(runbook_id__in=runbook_ids).order_by("pk"))
+    for entry in entries:
+        entry.runbook = runbooks[entry.runbook_id]
     postmortems = {
         pm.pk: pm
         for pm in PostMortem.objects.filter(pk__in=document_ids - runbook_ids).defer(*DOCUMENT_TEXTS, "summary")
     }
     fixes: dict[int, str] = {}
-    for section in Section.objects.filter(document_id__in=postmortems).order_by("document_id", "position"):
-        if section.document_id not in fixes and is_fix_heading(section.heading) and section.markdown.strip():
-            fixes[section.document_id] = short_text(section.markdown)
+    sections = Section.objects.filter(document_id__in=postmortems).order_by("document_id", "position")
+    for document_id, heading, markdown in sections.values_list("document_id", "heading", "markdown"):
+        if document_id not in fixes and is_fix_heading(heading) and markdown.strip():
+            fixes[document_id] = short_text(markdown)
     by_runbook: dict[int, list[ResolutionEntry]] = {}
     for entry in entries:
         by_runbook.setdefault(entry.runbook_id, []).append(entry)

@@ -21,7 +21,8 @@ from django.utils import timezone
 from kb.documents.batches import Ahead, SaveBatch
 from kb.documents.files import name_problem, shown_name, skip_reason
 from kb.documents.forked import mapped_in_process
-from kb.documents.saving import document_identity, document_save, hashes_stored, saves_ahead, starting_with
+from kb.documents.prefixes import starting_with
+from kb.documents.saving import document_identity, document_save, hashes_stored, saves_ahead
 from kb.entities.counts import counts_documents_archived
 from kb.entities.extraction import Vocabulary
 from kb.entities.mentions import vocabulary_load

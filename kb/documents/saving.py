@@ -6,13 +6,14 @@ and a revision in one transaction.
 from __future__ import annotations
 
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
 from kb.alerting.incidents import document_incidents_save
 from kb.documents.batches import SaveBatch
 from kb.documents.files import WEB_PAGE_SUFFIX
+from kb.documents.prefixes import in_sql, starting_with, starting_with_sql
 from kb.entities.extraction import Vocabulary
 from kb.entities.mentions import mentions_write
 from kb.markdown.parsing import ParsedDocument, ParseError, content_hash
@@ -30,7 +31,7 @@ from kb.models import (
     Section,
 )
 from kb.models.constraints import names_inserted
-from kb.models.rows import NewRow, rows_insert
+from kb.models.rows import NewRow, instance_inserted, rows_insert
 from kb.search import search_documents_naming, search_index_update
 
 
@@ -154,7 +155,10 @@ def _document_save(
         document.affected = parsed.affected
         document.status = parsed.status
         document.summary = parsed.summary
-    document.save()
+    if existing is None:
+        instance_inserted(document)
+    else:
+        document.save()
     if batch is not None:
         batch.stored.add(identity)
 
@@ -226,10 +230,6 @@ def saves_ahead(batch: SaveBatch, files: list[tuple[str, ParsedDocument]]) -> No
     batch.slugs_asked, batch.prefixes_asked = set(), set()
     if not files:
         return
-    wanted = Q(identity__in=identities)
-    for identity in identities:
-        wanted |= starting_with("identity", f"{identity}#")
-    batch.stored = set(Document.objects.filter(wanted).order_by().values_list("identity", flat=True))
     for identity, parsed in files:
         for document, its_identity in [
             (parsed, identity),
@@ -238,10 +238,27 @@ def saves_ahead(batch: SaveBatch, files: list[tuple[str, ParsedDocument]]) -> No
             options = slug_options(document, its_identity)
             batch.slugs_asked.update(options)
             batch.prefixes_asked.add(options[-1])
-    # One index lookup each, in one query: with an OR of them SQLite read every slug of the knowledge base.
-    taken = Document.objects.order_by().values_list("kind", "slug")
-    by_prefix = [taken.filter(starting_with("slug", f"{prefix}-")) for prefix in sorted(batch.prefixes_asked)]
-    batch.slugs = set(taken.filter(slug__in=batch.slugs_asked).union(*by_prefix, all=True))
+    # Written as SQL: the ORM compiling these two queries' fifty filters was 2.8 of the 64 CPU seconds of an
+    # import of 12,000 documents (py-spy).
+    quote = connection.ops.quote_name
+    table, identity, kind, slug = map(quote, (Document._meta.db_table, "identity", "kind", "slug"))
+    wanted = [in_sql(identity, identities), *(starting_with_sql(identity, f"{its}#") for its in identities)]
+    # The slugs: one index lookup each, in one query: with an OR of them SQLite read every slug of the knowledge base.
+    slugs = [
+        in_sql(slug, sorted(batch.slugs_asked)),
+        *(starting_with_sql(slug, f"{prefix}-") for prefix in sorted(batch.prefixes_asked)),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {identity} FROM {table} WHERE " + " OR ".join(f"({sql})" for sql, _ in wanted),
+            [param for _, params in wanted for param in params],
+        )
+        batch.stored = {its for (its,) in cursor.fetchall()}
+        cursor.execute(
+            " UNION ALL ".join(f"SELECT {kind}, {slug} FROM {table} WHERE {sql}" for sql, _ in slugs),
+            [param for _, params in slugs for param in params],
+        )
+        batch.slugs = set(map(tuple, cursor.fetchall()))
 
 
 def _alert_for(name: str | None, vocabulary: Vocabulary | None) -> Alert | None:
@@ -297,16 +314,6 @@ def slug_options(parsed: ParsedDocument, identity: str) -> list[str]:
         parts[-1] = WEB_PAGE_SUFFIX.sub("", parts[-1]) or parts[-1]
         options = [slugify("-".join(parts[-n:])) for n in range(1, len(parts) + 1)]
     return [o[:180] for o in options if o] or ["document"]
-
-
-def starting_with(field: str, prefix: str) -> Q:
-    """`field__startswith=prefix` that an index answers: SQLite's LIKE ignores case, so it uses no
-    index and reads the whole table; there, the same strings are the range [prefix, prefix with its
-    last character incremented). PostgreSQL's LIKE uses the pattern index Django gives unique and
-    slug fields (a range would not do there: its collation does not order by code points)."""
-    if connection.vendor != "sqlite":
-        return Q(**{f"{field}__startswith": prefix})
-    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)})
 
 
 def _outline(parsed: ParsedDocument) -> list[dict]:

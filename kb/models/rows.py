@@ -138,11 +138,24 @@ BULK_CACHE_KIB = 32 * 1024
 BULK_CHECKPOINT_PAGES = 8000
 
 
+# PostgreSQL: the search's GIN indexes take an import's entries in their pending lists, merged into the index a list
+# (4 MB) at a time, and the lists are emptied at its end. They take each entry at once otherwise (migration 0012:
+# every search scanned a pending list until autovacuum's next VACUUM); that was half of the server's time for the
+# search rows: 6.9 s for those of 3,000 generated documents, 3.8 with the lists (BENCHMARKS.md, "Import on
+# PostgreSQL: the search rows in GIN's pending lists, round 11").
+SEARCH_GIN_INDEXES = ("kb_searchentry_whole_vector", "kb_searchterm_word_trgm")
+
+
 @contextmanager
 def bulk_writes() -> Iterator[None]:
-    """The connection tuned for many write transactions in a row (an import), as it was again after: SQLite's page
-    cache and WAL checkpoint interval are the connection's own, and a server's threads keep theirs small."""
+    """The database tuned for many write transactions in a row (an import), as it was again after: SQLite's page
+    cache and WAL checkpoint interval are the connection's own, and a server's threads keep theirs small;
+    PostgreSQL's search indexes take the import's entries in their pending lists, empty when it ends."""
     connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor == "postgresql":
+        with _gin_pending_lists(connection):
+            yield
+        return
     if connection.vendor != "sqlite":
         yield
         return
@@ -159,6 +172,21 @@ def bulk_writes() -> Iterator[None]:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(cache)}")
             cursor.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint)}")
+
+
+@contextmanager
+def _gin_pending_lists(connection) -> Iterator[None]:
+    with connection.cursor() as cursor:
+        for index in SEARCH_GIN_INDEXES:
+            cursor.execute(f"ALTER INDEX {index} SET (fastupdate = on)")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for index in SEARCH_GIN_INDEXES:
+                # Off first, so that nothing written meanwhile waits in the list after it is emptied.
+                cursor.execute(f"ALTER INDEX {index} SET (fastupdate = off)")
+                cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
 
 
 def ids_reserved(model: type[Model], count: int) -> list[int]:
@@ -185,6 +213,31 @@ def ids_reserved(model: type[Model], count: int) -> list[int]:
         )
         (last,) = cursor.fetchone()
     return list(range(last + 1, last + 1 + count))
+
+
+def instance_inserted(instance: Model) -> None:
+    """What `instance.save()` does for a new instance of a model without signals or `auto_now` fields, without the
+    ORM compiling its insert field by field: its rows inserted, a parent's first (multi-table inheritance), the
+    root's id returned and set; the instance saved (`_state`). An import inserts a document a file, a Document and
+    a Runbook or PostMortem row: `save()` was 4.2 of an import's 64 CPU seconds, 12,000 documents."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    quote = connection.ops.quote_name
+    root, *children = [*reversed(instance._meta.get_parent_list()), type(instance)]
+    with connection.cursor() as cursor:
+        for model in (root, *children):
+            fields = [f for f in model._meta.local_concrete_fields if f.is_relation or not f.primary_key]
+            columns, placeholders = ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+            values = row_values(instance, insert_plan(fields), connection)
+            insert = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
+            if model is root:
+                cursor.execute(f"{insert} RETURNING {quote(root._meta.pk.column)}", values)
+                (pk,) = cursor.fetchone()
+                setattr(instance, root._meta.pk.attname, pk)
+                for child in children:
+                    setattr(instance, child._meta.pk.attname, pk)
+            else:
+                cursor.execute(insert, values)
+    instance._state.adding, instance._state.db = False, connection.alias
 
 
 def insert_fields(model: type[Model]) -> list[Field]:

@@ -15,6 +15,7 @@ from kb.documents.forked import ProcessFailed
 from kb.documents.importing import find_files, import_file, import_paths
 from kb.entities.counts import COUNTS
 from kb.models import Alert, Document, Entity, Incident, Mention, SearchEntry, SearchTerm
+from kb.models.rows import SEARCH_GIN_INDEXES
 
 pytestmark = pytest.mark.django_db
 
@@ -257,6 +258,40 @@ def test_an_import_gives_the_connection_its_page_cache_and_checkpoints_back_even
     with pytest.raises(ZeroDivisionError):
         import_paths([folder])
     assert settings() == before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's GIN indexes")
+def test_an_import_leaves_the_search_indexes_without_pending_entries_even_when_it_fails(tmp_path, monkeypatch):
+    # An import's entries wait in the GIN indexes' pending lists (kb.models.rows.bulk_writes); a search after it
+    # would scan what is left there until autovacuum came (migration 0012).
+    folder = collection(tmp_path / "docs")
+    monkeypatch.setattr(importing, "READ_AHEAD_FROM", 2)
+
+    def pending_pages_and_options() -> list[tuple[int, list[str]]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT gin_clean_pending_list(c.oid), c.reloptions FROM pg_class c WHERE c.relname = ANY(%s)"
+                " ORDER BY c.relname",
+                [list(SEARCH_GIN_INDEXES)],
+            )
+            return cursor.fetchall()
+
+    import_paths([folder])
+    assert pending_pages_and_options() == [(0, ["fastupdate=off"])] * 2
+    forget_everything()
+    monkeypatch.setattr(importing, "BATCH_FILES", 4)
+    real_import_file = importing.import_file
+
+    def failing_third_batch(candidate, **kwargs):
+        if candidate.path.name == "m-runbook-9.md":
+            raise ZeroDivisionError("a bug")
+        return real_import_file(candidate, **kwargs)
+
+    monkeypatch.setattr(importing, "import_file", failing_third_batch)
+    with pytest.raises(ZeroDivisionError):
+        import_paths([folder])
+    assert Document.objects.exists()  # the batches before it were written
+    assert pending_pages_and_options() == [(0, ["fastupdate=off"])] * 2
 
 
 # Quotes, backslashes, braces and commas: what an array literal must escape (kb.models.rows.rows_update).

@@ -92,3 +92,21 @@ def test_it_finds_in_each_of_many_texts_what_it_finds_in_each_alone():
         finder = NameFinder(names)
         alone = [(n, m.start(), m.end()) for n, text in enumerate(texts) for m in finder.finditer(text)]
         assert list(finder.finditer_each(texts)) == alone, (names, texts)
+
+
+def test_vocabularies_derived_one_alert_at_a_time_know_their_own_alerts_and_no_others():
+    # An import derives a vocabulary for every runbook (kb.entities.extraction._Known shares the names it began with).
+    generator = random.Random(11)
+    start = Vocabulary(known={"velero": ("velero", "component")}, ignored=frozenset({"noise"}))
+    lines: list[tuple[Vocabulary, dict]] = [(start, dict(start.known))]
+    for n in range(400):
+        vocabulary, expected = generator.choice(lines)  # derived from any earlier one, not only the last
+        name = generator.choice([f"Alert{n}", "Velero", "noise", f"Alert{generator.randrange(n + 1)}"])
+        derived = vocabulary.with_alert(name)
+        if name.lower() not in expected and name.lower() != "noise":
+            expected = expected | {name.lower(): (name, "alert")}
+        lines.append((derived, expected))
+    for vocabulary, expected in lines:
+        assert dict(vocabulary.known) == expected
+        assert len(vocabulary.known) == len(expected) and all(key in vocabulary.known for key in expected)
+        assert vocabulary.resolve("Alert3", "metric") == expected.get("alert3", ("Alert3", "metric"))
