@@ -17,7 +17,9 @@
   anything of the code it highlighted but those caches.
 - The table of contents: its tree processor gives headings their ids, which we keep, and builds,
   serialises and post-processes a table of contents nothing reads; the table is built only for a
-  `[TOC]` marker to replace, and the tree searched for one only where the text holds it.
+  `[TOC]` marker to replace, and the tree searched for one only where the text holds it. Without
+  one, the headings get their ids alone, a heading of plain text named by its text, not serialised
+  and post-processed for it.
 - Tree processors that walk every element for a mark the text lacks: the attribute lists (`{: …}`)
   where no `{` is, restoring backslash escapes where no `\\` is (the text the block parser reads,
   fenced code already set aside: `SourceKept`). No other step writes either character into the tree's text.
@@ -26,13 +28,15 @@
 from __future__ import annotations
 
 import functools
+import html
+import re
 import xml.etree.ElementTree as etree
 
 import markdown
 import pymdownx.highlight
 from markdown.extensions import Extension
 from markdown.extensions.attr_list import AttrListTreeprocessor
-from markdown.extensions.toc import TocExtension, TocTreeprocessor
+from markdown.extensions.toc import TocExtension, TocTreeprocessor, remove_fnrefs, render_inner_html, strip_tags, unique
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import InlineProcessor, UnescapeTreeprocessor
 from markdown.util import AtomicString
@@ -161,7 +165,33 @@ class HeadingIds(TocTreeprocessor):
 
     def run(self, doc: etree.Element) -> None:
         self._doc = doc
-        super().run(doc)
+        if self.use_anchors or self.use_permalinks not in (False, None) or self._marked():
+            super().run(doc)
+            return
+        # What `TocTreeprocessor.run` does to the tree without a table to build: the headings' ids, unique among
+        # the ids the tree holds, and their `data-toc-label` dropped; not the table's tokens, its serialising and
+        # post-processing, or each heading serialised for its name where its text alone is the name.
+        used_ids, headings = set(), []
+        for el in doc.iter():
+            if "id" in el.attrib:
+                used_ids.add(el.attrib["id"])
+            if isinstance(el.tag, str) and self.header_rgx.match(el.tag):
+                headings.append(el)
+        counters: dict[str, int] = {}
+        for el in headings:
+            self.set_level(el)
+            if "id" not in el.attrib:
+                el.attrib["id"] = unique(self.slugify(html.unescape(self._name(el)), self.sep), used_ids, counters)
+            el.attrib.pop("data-toc-label", None)
+
+    def _name(self, el: etree.Element) -> str:
+        """`strip_tags(render_inner_html(remove_fnrefs(el)))`: for a heading of text alone without `&`, `<`, `>`
+        or a placeholder (whose every kind, of the post-processors too, begins with STX), that text serialised
+        as it is, post-processed as it is, its whitespace collapsed."""
+        text = el.text or ""
+        if not len(el) and not _SERIALISED_OTHERWISE.search(text):
+            return " ".join(text.split())
+        return strip_tags(render_inner_html(remove_fnrefs(el), self.md))
 
     def _marked(self) -> bool:
         """Whether `replace_marker` would replace an element: one whose own text is the marker."""
@@ -178,6 +208,9 @@ class HeadingIds(TocTreeprocessor):
     def replace_marker(self, root: etree.Element, elem: etree.Element) -> None:
         if self._table:
             super().replace_marker(root, elem)
+
+
+_SERIALISED_OTHERWISE = re.compile("[&<>\x02]")
 
 
 class HeadingIdsExtension(TocExtension):
