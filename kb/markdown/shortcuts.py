@@ -14,7 +14,8 @@
   and the highlighting extension builds a new lexer and a new formatter for each, whose caches of
   the CSS classes of each token type start empty. The lexer of a language and the formatter of the
   same options are built once a process and used again (as Sphinx keeps its lexers): neither keeps
-  anything of the code it highlighted but those caches.
+  anything of the code it highlighted but those caches. Each lexer's rules are tried a run at a time
+  (kb.markdown.lexing).
 - The table of contents: its tree processor gives headings their ids, which we keep, and builds,
   serialises and post-processes a table of contents nothing reads; the table is built only for a
   `[TOC]` marker to replace, and the tree searched for one only where the text holds it. Without
@@ -42,6 +43,8 @@ from markdown.treeprocessors import InlineProcessor, UnescapeTreeprocessor
 from markdown.util import AtomicString
 from pygments.lexers import find_lexer_class_by_name
 from pygments.util import ClassNotFound
+
+from kb.markdown.lexing import with_states_joined
 
 # By the expression a pattern searches with (as Python-Markdown 3.11 and kb.markdown.limits compile
 # them): strings one of which every match holds. A pattern whose expression is not here (a new
@@ -222,7 +225,7 @@ class HeadingIdsExtension(TocExtension):
 @functools.lru_cache(maxsize=256)
 def _lexer(alias: str, options: tuple):
     try:
-        return find_lexer_class_by_name(alias)(**dict(options))
+        return with_states_joined(find_lexer_class_by_name(alias)(**dict(options)))
     except ClassNotFound as error:
         return error
 
