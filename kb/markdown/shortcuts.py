@@ -8,7 +8,9 @@
 - Whether a tag is block-level: Python-Markdown looks it up in a list of fifty, 70,000 times for
   300 files (prettifying, the attribute lists); a set of the same names answers the same.
 - Tables: Python-Markdown splits the first two lines of every block into cells to see whether it
-  is a table; a block whose first line has no `|` is none (its header would be one cell).
+  is a table; a block whose first line has no `|` is none (its header would be one cell). A row is
+  split by reading its backslashes, backticks and pipes one by one, to keep the pipes inside code; a
+  row with neither backslash nor backtick has its cells between its pipes.
 - A code block's lexer and formatter: Pygments reads through the aliases of its 600 lexers (and
   asks the installed packages' entry points, for a language it does not know) for every code block,
   and the highlighting extension builds a new lexer and a new formatter for each, whose caches of
@@ -144,6 +146,7 @@ class ShortcutsExtension(Extension):
         if "table" in md.parser.blockprocessors:
             table = md.parser.blockprocessors["table"]
             table.test = _table_test(table.test)
+            table._split = _split_plain(table._split)
         self.reset()
 
     def reset(self) -> None:
@@ -161,6 +164,14 @@ def _table_test(test):
         return "|" in block.partition("\n")[0] and test(parent, block)
 
     return table_test
+
+
+def _split_plain(split):
+    def split_row(row: str) -> list[str]:
+        # Every match of the table's `RE_CODE_PIPES` but a pipe holds a backslash or a backtick.
+        return row.split("|") if "`" not in row and "\\" not in row else split(row)
+
+    return split_row
 
 
 class HeadingIds(TocTreeprocessor):
