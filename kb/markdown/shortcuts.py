@@ -7,6 +7,10 @@
   leaves the text and the parser's state as they were.
 - Whether a tag is block-level: Python-Markdown looks it up in a list of fifty, 70,000 times for
   300 files (prettifying, the attribute lists); a set of the same names answers the same.
+- Block processors: Python-Markdown asks each in turn whether a block is its kind, a search of the
+  whole block each (a heading's `#`, a rule's dashes, a quote's `>`), or tries to read a footnote,
+  an abbreviation or a link reference from it, for every paragraph. A processor is skipped on a
+  block that lacks a string every match of its expression holds, as the inline patterns are.
 - Tables: Python-Markdown splits the first two lines of every block into cells to see whether it
   is a table; a block whose first line has no `|` is none (its header would be one cell). A row is
   split by reading its backslashes, backticks and pipes one by one, to keep the pipes inside code; a
@@ -143,6 +147,8 @@ class ShortcutsExtension(Extension):
         if "attr_list" in md.treeprocessors:
             md.treeprocessors.register(AttributeListsWhereBraced(md), "attr_list", 8)
         md.treeprocessors.register(UnescapeWhereEscaped(md), "unescape", 0)
+        for processor in md.parser.blockprocessors:
+            _block_needs(processor)
         if "table" in md.parser.blockprocessors:
             table = md.parser.blockprocessors["table"]
             table.test = _table_test(table.test)
@@ -157,6 +163,45 @@ class ShortcutsExtension(Extension):
             return isinstance(tag, str) and tag.lower().rstrip("/") in block_level
 
         self.md.is_block_level = is_block_level
+
+
+# Block processors by the expression they search a block with (as Python-Markdown 3.11 compiles them): strings
+# one of which every match holds. Each processor's test (or its run, for those whose test accepts every block and
+# whose run puts a block without a match back) is tried only on a block holding one.
+BLOCK_TESTS: dict[str, tuple[str, ...]] = {
+    r"(?:^|\n)(?P<level>#{1,6})(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)": ("#",),  # hashheader
+    r"^.*?\n(?:=+|-+)[ ]*(\n|$)": ("\n=", "\n-"),  # setextheader
+    r"^[ ]{0,3}(?=(?P<atomicgroup>(-+[ ]{0,2}){3,}|(_+[ ]{0,2}){3,}|(\*+[ ]{0,2}){3,}))(?P=atomicgroup)[ ]*$": (
+        "-",
+        "_",
+        "*",
+    ),  # hr
+    r"(^|\n)[ ]{0,3}:[ ]{1,3}(.*?)(\n|$)": (":",),  # deflist
+    r"(^|\n)[ ]{0,3}>[ ]?(.*)": (">",),  # quote
+}
+BLOCK_RUNS: dict[str, tuple[str, ...]] = {
+    r"^[ ]{0,3}\[\^([^\]]*)\]:[ ]*(.*)$": ("[^",),  # footnote
+    r"^[*]\[(?P<abbr>[^\\]*?)\][ ]?:[ ]*\n?[ ]*(?P<title>.*)$": ("*[",),  # abbr
+    r'^[ ]{0,3}\[([^\[\]]*)\]:[ ]*(?:\n[ ]*)?([^\s]+)[ ]*(?:\n[ ]*)?((["\'])(.*)\4[ ]*|\((.*)\)[ ]*)?$': (
+        "]:",
+    ),  # reference
+}
+
+
+def _block_needs(processor) -> None:
+    expression = getattr(getattr(processor, "SEARCH_RE", None) or getattr(processor, "RE", None), "pattern", None)
+    if expression in BLOCK_TESTS:
+        processor.test = _where_needed(processor.test, BLOCK_TESTS[expression], lambda parent, block: block)
+    elif expression in BLOCK_RUNS:
+        processor.run = _where_needed(processor.run, BLOCK_RUNS[expression], lambda parent, blocks: blocks[0])
+
+
+def _where_needed(method, needs: tuple[str, ...], block_of):
+    def where_needed(parent, argument):
+        block = block_of(parent, argument)
+        return any(needed in block for needed in needs) and method(parent, argument)
+
+    return where_needed
 
 
 def _table_test(test):
