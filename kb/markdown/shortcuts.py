@@ -5,6 +5,8 @@
   though most pieces of text hold no `[`, `` ` ``, `<`, `&`, `*` or `_` at all. A pattern is skipped
   where a string every match of its expression holds is absent: a pattern that finds no match
   leaves the text and the parser's state as they were.
+- A code span's closing backticks: Python-Markdown reads the text after the opening ones a character
+  at a time; a search finds the same runs of backticks.
 - Whether a tag is block-level: Python-Markdown looks it up in a list of fifty, 70,000 times for
   300 files (prettifying, the attribute lists); a set of the same names answers the same.
 - Block processors: Python-Markdown asks each in turn whether a block is its kind, a search of the
@@ -44,6 +46,7 @@ import pymdownx.highlight
 from markdown.extensions import Extension
 from markdown.extensions.attr_list import AttrListTreeprocessor
 from markdown.extensions.toc import TocExtension, TocTreeprocessor, remove_fnrefs, render_inner_html, strip_tags, unique
+from markdown.inlinepatterns import BacktickInlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import InlineProcessor, UnescapeTreeprocessor
 from markdown.util import AtomicString
@@ -111,6 +114,27 @@ class PatternsWhereTheyCanMatch(InlineProcessor):
         return data
 
 
+TICKS = re.compile("`+")
+
+
+def _code_span(start: int, text: str) -> tuple[int, int | None]:
+    """`BacktickInlineProcessor.find_code_spans`, the runs of backticks after the opening one found by a search,
+    not read a character at a time (to the text's end, for a backtick that closes nothing)."""
+    opened = TICKS.match(text, start)
+    max_ticks = opened.end() - start if opened else 0
+    start += max_ticks
+    longest_span = end = 0
+    for run in TICKS.finditer(text, start):
+        span_length = run.end() - run.start()
+        if span_length == max_ticks:
+            return start, run.start()
+        if span_length > longest_span:
+            longest_span, end = span_length, run.end()
+    if 0 < longest_span < max_ticks:
+        return start - (max_ticks - longest_span), end - longest_span
+    return start + max_ticks, None
+
+
 class SourceKept(Preprocessor):
     """Keeps the text as the block parser and `md_in_html` will read it (after the Hugo shortcodes and fenced
     code, which is set aside whole), for the steps that skip what it lacks."""
@@ -144,6 +168,8 @@ class ShortcutsExtension(Extension):
         # After the Hugo shortcodes (40) and fenced code (25), before the HTML blocks (20).
         md.preprocessors.register(SourceKept(md), "source_kept", 24)
         md.treeprocessors.register(PatternsWhereTheyCanMatch(md), "inline", 20)
+        if isinstance(md.inlinePatterns["backtick"], BacktickInlineProcessor):
+            md.inlinePatterns["backtick"].find_code_spans = _code_span
         if "attr_list" in md.treeprocessors:
             md.treeprocessors.register(AttributeListsWhereBraced(md), "attr_list", 8)
         md.treeprocessors.register(UnescapeWhereEscaped(md), "unescape", 0)
