@@ -4,7 +4,8 @@
   text, a regular-expression search each with its bookkeeping around it, a quarter of rendering,
   though most pieces of text hold no `[`, `` ` ``, `<`, `&`, `*` or `_` at all. A pattern is skipped
   where a string every match of its expression holds is absent: a pattern that finds no match
-  leaves the text and the parser's state as they were.
+  leaves the text and the parser's state as they were. A text that holds no placeholder of an
+  element the patterns made is the element's text again, without the search for placeholders.
 - A code span's closing backticks: Python-Markdown reads the text after the opening ones a character
   at a time; a search finds the same runs of backticks.
 - Whether a tag is block-level: Python-Markdown looks it up in a list of fifty, 70,000 times for
@@ -112,6 +113,17 @@ class PatternsWhereTheyCanMatch(InlineProcessor):
             if not matched:
                 patternIndex += 1
         return data
+
+    def _InlineProcessor__processPlaceholders(self, data, parent: etree.Element, isText: bool = True) -> list:
+        """`InlineProcessor.__processPlaceholders`, for a text that holds no placeholder (most texts) what it does
+        with one: the text joined to the parent's text (or tail), no element made."""
+        if not data or type(data) is not str or self._InlineProcessor__placeholder_prefix in data:
+            return super()._InlineProcessor__processPlaceholders(data, parent, isText)
+        if isText:
+            parent.text = parent.text + data if parent.text else data
+        else:
+            parent.tail = parent.tail + data if parent.tail else data
+        return []
 
 
 TICKS = re.compile("`+")
