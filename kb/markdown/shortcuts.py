@@ -13,7 +13,8 @@
 - Block processors: Python-Markdown asks each in turn whether a block is its kind, a search of the
   whole block each (a heading's `#`, a rule's dashes, a quote's `>`), or tries to read a footnote,
   an abbreviation or a link reference from it, for every paragraph. A processor is skipped on a
-  block that lacks a string every match of its expression holds, as the inline patterns are.
+  block that lacks a string every match of its expression holds, as the inline patterns are; their
+  registry is put in order once, not for every block.
 - Tables: Python-Markdown splits the first two lines of every block into cells to see whether it
   is a table; a block whose first line has no `|` is none (its header would be one cell). A row is
   split by reading its backslashes, backticks and pipes one by one, to keep the pipes inside code; a
@@ -187,6 +188,7 @@ class ShortcutsExtension(Extension):
         md.treeprocessors.register(UnescapeWhereEscaped(md), "unescape", 0)
         for processor in md.parser.blockprocessors:
             _block_needs(processor)
+        md.parser.blockprocessors.__class__ = _OrderKept
         if "table" in md.parser.blockprocessors:
             table = md.parser.blockprocessors["table"]
             table.test = _table_test(table.test)
@@ -240,6 +242,26 @@ def _where_needed(method, needs: tuple[str, ...], block_of):
         return any(needed in block for needed in needs) and method(parent, argument)
 
     return where_needed
+
+
+class _OrderKept(markdown.util.Registry):
+    """A registry that lists its items in order once, not at each iteration (the block parser iterates its
+    processors for every block), until one is registered or deregistered."""
+
+    _kept: list | None = None
+
+    def __iter__(self):
+        if self._kept is None:
+            self._kept = list(super().__iter__())
+        return iter(self._kept)
+
+    def register(self, item, name: str, priority: float) -> None:
+        self._kept = None
+        super().register(item, name, priority)
+
+    def deregister(self, name: str, strict: bool = True) -> None:
+        self._kept = None
+        super().deregister(name, strict)
 
 
 def _table_test(test):
