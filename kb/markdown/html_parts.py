@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # A tag's attributes read a run of plain characters at a time, a quoted value whole, and a slash not closing the tag:
 # the same tags as the lazy `(?:[^>"']|"[^"]*"|'[^']*')*?` (which stops at the first `>` or `/>` outside quotes),
@@ -38,9 +39,8 @@ def split_sections(html_text: str) -> list[Part]:
     heading_open: tuple[int, int, str] | None = None  # (start, level, anchor) of a heading being read
 
     # One call a tag (`groups`), not one a group: a page cuts its document on every first view.
-    for match in TAG.finditer(html_text):
-        closing, name, attributes, self_closing = match.groups()
-        name = name.lower()
+    for match, name in _tags(html_text):
+        closing, _, attributes, self_closing = match.groups()
         if self_closing or name in VOID:
             continue
         if closing:
@@ -96,8 +96,7 @@ def code_elements(html_text: str):
     """(name, opening tag match, content start, content end) of each outermost `<pre>` or `<code>`."""
     depth = 0
     opening = None
-    for match in TAG.finditer(html_text):
-        name = match.group(2).lower()
+    for match, name in _tags(html_text):
         if name not in ("pre", "code") or match.group(4):
             continue
         if match.group(1):
@@ -108,3 +107,11 @@ def code_elements(html_text: str):
             if depth == 0:
                 opening = match
             depth += 1
+
+
+# The HTML an import's parsing process cuts into sections is the one whose code it marks, one after the other
+# (kb.documents.batches.Ahead): its tags are read once for both (each read was a fortieth of a file's parse).
+@lru_cache(maxsize=1)
+def _tags(html_text: str) -> list[tuple[re.Match, str]]:
+    """Each tag of the HTML, with its name lower-cased."""
+    return [(match, match.group(2).lower()) for match in TAG.finditer(html_text)]

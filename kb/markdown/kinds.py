@@ -6,6 +6,7 @@ file extensions a document's name may stack. `kb.markdown.parsing` scores a docu
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from kb.markdown.syntax import heading_key
 
@@ -87,3 +88,14 @@ def section_weight(vocabulary: dict[str, int], heading: str) -> int:
         if (key == known or key.startswith(known + " ")) and len(known) > len(best):
             best = known
     return vocabulary[best] if best else 0
+
+
+# The same headings and labels ("Impact", "Diagnosis") in every document of an import: each weighed once a process.
+@lru_cache(maxsize=4096)
+def section_weights(heading: str) -> tuple[int, int, int]:
+    """What a heading weighs as a post-mortem's, a runbook's and a note's section (`section_weight`)."""
+    return (
+        section_weight(POSTMORTEM_SECTIONS, heading),
+        section_weight(RUNBOOK_SECTIONS, heading),
+        section_weight(NOTE_SECTIONS, heading),
+    )

@@ -22,16 +22,13 @@ from kb.markdown.kinds import (
     HTTP_MESSAGE,
     LABEL_LINE,
     LINK_ITEM,
-    NOTE_SECTIONS,
     NOTE_WORDS,
     POSTMORTEM_FOLDER,
-    POSTMORTEM_SECTIONS,
     POSTMORTEM_WORDS,
     RUNBOOK_FOLDER,
-    RUNBOOK_SECTIONS,
     RUNBOOK_WORDS,
     TOC_DIRECTIVE,
-    section_weight,
+    section_weights,
 )
 from kb.markdown.postmortems import PostMortemFields, metadata_rows, read_postmortem
 from kb.markdown.reading import content_hash, decode
@@ -368,9 +365,8 @@ def _kind_scores(
     bold = (LABEL_LINE.match(line) for line in body.split("\n"))
     labels = {block.heading for block in headed} | {m.group(1) for m in bold if m}
     for label in labels:
-        pm += section_weight(POSTMORTEM_SECTIONS, label)
-        rb += section_weight(RUNBOOK_SECTIONS, label)
-        note += section_weight(NOTE_SECTIONS, label)
+        weights = section_weights(label)
+        pm, rb, note = pm + weights[0], rb + weights[1], note + weights[2]
     return {"postmortem": pm, "runbook": rb, "note": note}
 
 

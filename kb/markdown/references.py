@@ -9,7 +9,6 @@ a URL or an HTML entity. The parser, the resolution history and entity extractio
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 # `#236`: never inside a word, a URL, an HTML entity (`&#51;`, kept as `\x02amp\x03#51;` by Python-Markdown).
 INCIDENT_REF = re.compile(r"(?<![\w&/#;{\x03])#(\d{1,7})\b(?!\w)")
@@ -40,23 +39,27 @@ def numbers_are_links(markdown: str) -> bool:
     return bool(LINKED_NUMBER.search(markdown))
 
 
-def incident_references(text: str, *, column: str = "", bare: bool = False) -> Iterator[re.Match]:
+def incident_references(text: str, *, column: str = "", bare: bool = False) -> list[re.Match]:
     """The incident references of a text: `INC-236` anywhere; `#236` in an incidents column or field
     (`column` is its header or field name) or after the word "incident"; and, when `bare` (the document
     does not write its `#N` as links to pull requests and issues: `numbers_are_links`), a bare `#236`
     unless its sentence says it numbers something else ("PR #12", "fixes #45", "step #3", a colour)."""
-    if "#" not in text and "INC" not in text:
-        return  # neither shape (most texts: every paragraph, list item and cell is asked)
+    # A list, not a generator: most texts (every paragraph, list item and cell is asked) have neither shape.
+    if "#" not in text:
+        return list(INCIDENT_ID.finditer(text)) if "INC" in text else []
     in_column = bool(column) and bool(INCIDENT_COLUMN.search(column))
-    colours = bool(HEX_COLOUR.search(text))
-    found = list(INCIDENT_ID.finditer(text))
+    colours = None  # whether the text writes a colour, searched for the first `#N` it could be one of
+    found = list(INCIDENT_ID.finditer(text)) if "INC" in text else []
     for match in INCIDENT_REF.finditer(text):
         before = text[max(0, match.start() - 80) : match.start()]
         if in_column or INCIDENT_WORD_BEFORE.search(before):
             found.append(match)
-        elif bare and not NOT_INCIDENT_BEFORE.search(before) and not (colours and len(match.group(1)) in (3, 6)):
-            found.append(match)
-    yield from sorted(found, key=lambda m: m.start())
+        elif bare and not NOT_INCIDENT_BEFORE.search(before):
+            if len(match.group(1)) in (3, 6) and colours is None:
+                colours = bool(HEX_COLOUR.search(text))
+            if not (colours and len(match.group(1)) in (3, 6)):
+                found.append(match)
+    return sorted(found, key=lambda m: m.start())
 
 
 def cell_columns(headers: list[str], row: list[str]) -> list[tuple[str, str]]:

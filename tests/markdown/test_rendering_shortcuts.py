@@ -1,11 +1,14 @@
 """The work rendering skips (kb/markdown/shortcuts.py) changes nothing: every text renders to the same
 HTML and the same outline as Python-Markdown renders it with all its work done."""
 
+import itertools
 from pathlib import Path
 
 import pytest
+from markdown.inlinepatterns import BACKTICK_RE, BacktickInlineProcessor
 
 from kb.markdown.rendering import markdown_new
+from kb.markdown.shortcuts import _code_span
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -24,6 +27,15 @@ TEXTS = {
     "a marker for a table of contents": "# Title\n\n[TOC]\n\n## One\n\n### One and a half\n\n## Two\n",
     "a marker in a list item and a heading": "# [TOC]\n\n- [TOC]\n\n## Again\n\n  [TOC]  \n",
     "duplicate headings": "## Steps\n\nA.\n\n## Steps\n\nB.\n\n## Steps {#own}\n\nC.\n",
+    "headings named by their markup": (
+        "## A &amp; B\n\n## 1 < 2 > 0\n\n## Escaped \\*star\\*\n\n## Note[^n]\n\n## Label {: data-toc-label='Short' }\n\n"
+        "##   Spaced    out  \n\n## A &amp; B\n\n[^n]: A note.\n"
+    ),
+    "rows with escaped pipes and code": "| A | B |\n|---|---|\n| `a|b` | c \\| d |\n| x\\\\ | ``y|` `` |\n",
+    "blocks that look like others": (
+        "Not a rule - or _ or *\nNor a quote > here\n\nTerm: not a definition\n\n*[ not an abbreviation\n\n"
+        "[^ not a footnote\n\n[not]: a reference? no\n\nSetext\n---\n\n> A quote\n\n- - -\n"
+    ),
     "markup in headings and tables": (
         "## The `api` *server* & [docs](/d)\n\n| Host | State |\n|:--|--:|\n| `db-1` | **down** |\n"
     ),
@@ -80,3 +92,11 @@ def test_it_highlights_each_code_block_with_its_own_options():
     assert '<span class="filename">Query</span>' in titled and '<span class="hll">' in titled
     assert markdown_new().convert(plain) == first
     assert "filename" not in first and "hll" not in first
+
+
+def test_it_finds_the_code_spans_python_markdown_finds():
+    backtick = BacktickInlineProcessor(BACKTICK_RE)
+    for size in range(9):
+        for text in map("".join, itertools.product("`a ", repeat=size)):
+            for start in range(size + 1):
+                assert _code_span(start, text) == backtick.find_code_spans(start, text), (start, text)
