@@ -269,8 +269,10 @@ def readings(candidates: list[Candidate], *, dry_run: bool = False) -> Iterator[
 
 
 # Files a transaction: most of an import's commits and batched work, and at most this many files to
-# import again after an interruption.
-BATCH_FILES = 25
+# import again after an interruption. 50, not 25: each commit writes again the index pages every batch
+# touches; 12,000 documents into SQLite wrote 3.2 GB instead of 3.8 (BENCHMARKS.md, "Import speed: the
+# importing process, round 11").
+BATCH_FILES = 50
 
 
 def import_file(
