@@ -17,10 +17,12 @@ known are added (`Vocabulary`), and each entity is reported once a section (`Fin
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from kb.entities.evidence import (
@@ -37,6 +39,7 @@ from kb.entities.evidence import (
 )
 from kb.entities.grammar import ALERT, COMPONENT, HOST, K8S_NAME, KINDS, NAMESPACE, is_plain_word
 from kb.entities.names import NameFinder
+from kb.entities.narrowing import keywords_in
 from kb.markdown.parsing import ParsedDocument
 from kb.markdown.references import numbers_are_links
 from kb.markdown.rendering import Block
@@ -199,13 +202,18 @@ SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!
 SNIPPET_CHARS = 240
 
 
+@lru_cache(maxsize=64)
+def _sentence_ends(text: str) -> tuple[int, ...]:
+    """Where each of the text's sentences ends (`SENTENCE_END` as `finditer` finds it, in order): a passage naming
+    many entities had it searched from its beginning again for each of their snippets."""
+    return tuple(match.end() for match in SENTENCE_END.finditer(text))
+
+
 def snippet(text: str, start: int, end: int) -> str:
     """The sentence (or, in code, the line) around text[start:end], cut around it when long."""
-    left = 0
-    for match in SENTENCE_END.finditer(text):
-        if match.end() > start:
-            break
-        left = match.end()
+    ends = _sentence_ends(text)
+    at = bisect_right(ends, start)
+    left = ends[at - 1] if at else 0
     following = SENTENCE_END.search(text, end)
     right = following.start() if following else len(text)
     if right - left > SNIPPET_CHARS:
@@ -234,13 +242,14 @@ class Evidence:
 
 def evidence_found(blocks: list[Block], *, own_date: date | None = None, bare_incidents: bool = False) -> Evidence:
     all_passages = list(passages(blocks))
+    keywords = keywords_in([passage.text for passage in all_passages])
     references: list[tuple[int, Hit]] = []
     hits: list[list[tuple[Hit, bool | None]]] = []
     for n, passage in enumerate(all_passages):
         references.extend((n, hit) for hit in reference_hits(passage, own_date, bare_incidents=bare_incidents))
         hits.append(
             [
-                *((hit, None) for hit in (*shape_hits(passage), *context_hits(passage))),
+                *((hit, None) for hit in (*shape_hits(passage), *context_hits(passage, keywords))),
                 *alert_hits(passage),
             ]
         )

@@ -63,8 +63,10 @@ def vocabulary(*texts: str, terms: str = "") -> set[str]:
     """The words worth knowing for spelling corrections: lower case, with a letter, of a sensible length.
     `terms`: `identifier_terms`' output, whose terms are such words already (ASCII lower-case letters and
     digits): split, not searched, after the texts' words."""
-    words = [word for text in texts for word in WORD.findall(text.lower())]
-    words += terms.split()
+    # Each word tested once, not once each time the text holds it.
+    words = set(terms.split())
+    for text in texts:
+        words.update(WORD.findall(text.lower()))
     return {word for word in words if MIN_WORD <= len(word) <= MAX_WORD and not word.isdigit()}
 
 

@@ -6,7 +6,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from kb.markdown.followups import plain_texts, rendered_texts
 from kb.markdown.parsing import parse_document
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "markdown"
@@ -252,3 +255,20 @@ def test_a_templates_examples_after_the_groups_own_items_are_not_lessons():
 def test_a_lead_in_ending_for_example_before_any_item_introduces_real_lessons():
     text = "# X\n\n## What went wrong\n\nThings that could have gone better. For example,\n\n- No logs\n- No alert\n"
     assert len(postmortem(text).lessons) == 2
+
+
+# Words and the punctuation follow-ups are written with, and Markdown's marks: list, heading and quote marks
+# first, emphasis, code, links, escapes, entities and HTML anywhere.
+WORDS = ["fix", "Disk", "2024-03-01", "v1.2", "#12", "(owner:", "@ana)", "a/b", "50%", "$5", "x=y", "'q'", '"q"', "c++"]
+MARKS = ["1.", "3)", "-", "*", "_x_", "`cmd`", "[link](http://a)", "<b>", "&amp;", "\\*", "|", "{#id}", ">", "[ ]", ":"]
+ITEM_TEXT = st.tuples(
+    st.sampled_from(["fix", "Disk", "2024-03-01", "1.", "3)", "-", "#", ">"]),
+    st.lists(st.sampled_from(WORDS + MARKS), max_size=5),
+).map(lambda item: " ".join([item[0], *item[1]]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(ITEM_TEXT, min_size=1, max_size=3))
+def test_follow_ups_read_without_rendering_read_as_rendered(texts):
+    # Items with no mark skip the rendering (`PLAIN_ITEM`): what a reader sees must be the same either way.
+    assert plain_texts(texts) == rendered_texts(texts)
