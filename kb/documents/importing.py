@@ -27,6 +27,7 @@ from kb.entities.counts import counts_documents_archived
 from kb.entities.extraction import Vocabulary
 from kb.entities.mentions import vocabulary_load
 from kb.markdown.parsing import NotADocument, ParsedDocument, ParseError, content_hash, decode, parse_document
+from kb.markdown.rendering import Block
 from kb.models import (
     Document,
     Runbook,
@@ -242,7 +243,12 @@ def _read_ahead(candidate: Candidate, stored: frozenset[str] = frozenset()) -> R
     file with one of them is most likely unchanged, and its evidence would not be used."""
     reading = read_candidate(candidate)
     if reading.parsed is not None and content_hash(reading.text) not in stored:
-        reading.ahead = [Ahead.of(document) for document in (reading.parsed, *(p.parsed for p in reading.parsed.parts))]
+        documents = [reading.parsed, *(p.parsed for p in reading.parsed.parts)]
+        reading.ahead = [Ahead.of(document) for document in documents]
+        for document in documents:
+            # Read into its evidence: of its blocks, only their headings are read again (where extraction files
+            # what the evidence shows), and the rest is not pickled for the importing process.
+            document.outline = [Block(block.heading, block.level, block.anchor) for block in document.outline]
     return reading
 
 

@@ -69,6 +69,16 @@ class SearchTexts:
             },
         )
 
+    def __reduce__(self):
+        # Its words pickled as one string (none holds a space): a few hundred strings, each its own opcodes to
+        # unpickle, cost the importing process more than splitting one (`SaveBatch` receives these from its
+        # parsing process).
+        return _search_texts, (self.body, self.body_terms, " ".join(self.body_words), self.sections)
+
+
+def _search_texts(body: str, body_terms: str, words: str, sections: dict[str, tuple[str, str]]) -> SearchTexts:
+    return SearchTexts(body, body_terms, frozenset(words.split()), sections)
+
 
 class SearchWords:
     """The words of many documents' rows added to the vocabulary at once (`write`), for a batch of saves
