@@ -31,7 +31,7 @@ from kb.entities.grammar import POSTMORTEM, reference_date
 from kb.entities.names import NameFinder
 from kb.markdown.commands import mark_commands
 from kb.markdown.parsing import ParsedDocument
-from kb.models import Document, Entity, Mention, PostMortem
+from kb.models import Document, Entity, EntityKind, Mention, PostMortem, entity_url
 from kb.models.rows import rows_update
 
 RELINKED_AT_ONCE = 500  # documents read and written per batch by `documents_relink`
@@ -270,8 +270,12 @@ def _links(mentions: list[tuple[str, str, str, str]], *, document: Document | No
 @lru_cache(maxsize=4096)
 def _entity_link(name: str, kind: str) -> tuple[str, str]:
     """An entity's link and title, from its name and kind alone: an import links the same entities in
-    document after document (a model instance a mention was a tenth of storing the linked HTML). About
-    500 bytes an entry: 65,536 of them held 24 MiB at the 50,000 entities of 12,000 documents, in every
-    process that imports or saves; the entities mentioned again and again fit in 4,096 (2 MiB)."""
-    entity = Entity(name=name, kind=kind)
-    return entity.get_absolute_url(), f"{entity.get_kind_display()} {name}"
+        document after document (a model instance a mention was a tenth of storing the linked HTML; one an entry
+    was a fifth of the import's linking, so none is built). About
+        500 bytes an entry: 65,536 of them held 24 MiB at the 50,000 entities of 12,000 documents, in every
+        process that imports or saves; the entities mentioned again and again fit in 4,096 (2 MiB)."""
+    return entity_url(name), f"{_KIND_LABELS.get(kind, kind)} {name}"
+
+
+# What `Entity.get_kind_display` shows for each kind (a kind of no choice as it is).
+_KIND_LABELS = dict(EntityKind.choices)

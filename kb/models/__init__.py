@@ -24,7 +24,15 @@ from kb.models.documents import (
     Runbook,
     Section,
 )
-from kb.models.entities import Entity, EntityAlias, EntityKind, Mention, entities_named, entity_ids_named
+from kb.models.entities import (
+    Entity,
+    EntityAlias,
+    EntityKind,
+    Mention,
+    entities_named,
+    entity_ids_named,
+    entity_url,
+)
 from kb.models.feedback import FeedbackAnswer, RunbookFeedback
 from kb.models.gitsync import GitSync, GitSyncAction, GitSyncOutcome
 from kb.models.search import SearchEntry, SearchKind, SearchScope, SearchTerm
@@ -47,6 +55,7 @@ __all__ = [
     "Entity",
     "EntityAlias",
     "EntityKind",
+    "entity_url",
     "FeedbackAnswer",
     "FollowUp",
     "FollowUpQuerySet",

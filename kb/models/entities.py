@@ -25,6 +25,14 @@ class EntityKind(models.TextChoices):
     POSTMORTEM = "postmortem", "Post-mortem reference"
 
 
+def entity_url(name: str) -> str:
+    """The page of the entity of that name (`Entity.get_absolute_url`), without an instance: an import links
+    thousands of entities, and a model instance each was a fifth of that linking."""
+    # A leading slash would make "//" in the URL, which proxies may merge.
+    quoted = "%2F" + quote(name[1:], safe="/") if name.startswith("/") else quote(name, safe="/")
+    return f"/entities/{quoted}/"
+
+
 class Entity(models.Model):
     """A thing documents mention (an alert, a metric, a host…), found by kb.entities.extraction or curated by hand.
 
@@ -69,9 +77,7 @@ class Entity(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        # A leading slash would make "//" in the URL, which proxies may merge.
-        name = "%2F" + quote(self.name[1:], safe="/") if self.name.startswith("/") else quote(self.name, safe="/")
-        return f"/entities/{name}/"
+        return entity_url(self.name)
 
     @property
     def names(self) -> list[str]:
