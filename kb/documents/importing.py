@@ -255,7 +255,11 @@ def _read_ahead(candidate: Candidate, stored: frozenset[str] = frozenset()) -> R
 # From this many files on, an import parses the next files in a second process while this one writes
 # (parsing was a third of an import's time, and a second core sat idle).
 READ_AHEAD_FROM = 50
-READ_AHEAD = 50
+# Three batches (`BATCH_FILES`): a batch begins with all its files parsed, so one batch ahead left each process
+# waiting for the other wherever a batch was heavier on one side than the next. 12,000 documents into SQLite:
+# 62.8-64.1 s at 50, 60.8-64.6 s at 100, 60.0-61.0 s at 150, the same CPU and peak RSS (BENCHMARKS.md, "Import
+# speed, round 12"). What waits is pickled, ~42 KB a file, in the parsing process.
+READ_AHEAD = 150
 
 
 @contextmanager
