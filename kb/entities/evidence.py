@@ -61,7 +61,7 @@ from kb.entities.lookalikes import (
     is_english_compound,
     is_vocabulary_word,
 )
-from kb.entities.narrowing import KEYWORD_WORDS, context_rules_in, lowered_text, matches
+from kb.entities.narrowing import context_rules_in, lowered_text, matches
 from kb.markdown.references import cell_columns, incident_references
 from kb.markdown.rendering import Block
 from kb.markdown.syntax import ALERT_NAME, is_alert_like
@@ -146,11 +146,10 @@ def _token_ok(token: str, passage: Passage, *, kind: str, strong: bool) -> bool:
     return bool(HYPHEN_OR_DIGIT.search(token)) and bool(LOWER_LETTER.search(token)) and not is_english_compound(token)
 
 
-def context_hits(passage: Passage, keywords: tuple[str, ...] = KEYWORD_WORDS) -> Iterator[Hit]:
-    """`keywords`: those of the context rules that the passage may hold (`keywords_in` its document's)."""
+def context_hits(passage: Passage) -> Iterator[Hit]:
     text = passage.text
     lowered = lowered_text(text)
-    for kind, pattern, strong in context_rules_in(lowered, keywords):
+    for kind, pattern, strong in context_rules_in(lowered):
         for match in matches(pattern, text, lowered):
             token = match.group(1).rstrip(".")
             if text[match.start(1) + len(token) : match.start(1) + len(token) + 1] in ("*", "-", "<", "$", "{"):

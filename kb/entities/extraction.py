@@ -39,7 +39,6 @@ from kb.entities.evidence import (
 )
 from kb.entities.grammar import ALERT, COMPONENT, HOST, K8S_NAME, KINDS, NAMESPACE, is_plain_word
 from kb.entities.names import NameFinder
-from kb.entities.narrowing import keywords_in
 from kb.markdown.parsing import ParsedDocument
 from kb.markdown.references import numbers_are_links
 from kb.markdown.rendering import Block
@@ -242,14 +241,13 @@ class Evidence:
 
 def evidence_found(blocks: list[Block], *, own_date: date | None = None, bare_incidents: bool = False) -> Evidence:
     all_passages = list(passages(blocks))
-    keywords = keywords_in([passage.text for passage in all_passages])
     references: list[tuple[int, Hit]] = []
     hits: list[list[tuple[Hit, bool | None]]] = []
     for n, passage in enumerate(all_passages):
         references.extend((n, hit) for hit in reference_hits(passage, own_date, bare_incidents=bare_incidents))
         hits.append(
             [
-                *((hit, None) for hit in (*shape_hits(passage), *context_hits(passage, keywords))),
+                *((hit, None) for hit in (*shape_hits(passage), *context_hits(passage))),
                 *alert_hits(passage),
             ]
         )

@@ -95,22 +95,12 @@ def lowered_text(text: str) -> str | None:
     return None if FOLDS_TO_ASCII.search(text) else text.lower()
 
 
-def context_rules_in(
-    lowered: str | None, words: tuple[str, ...] = KEYWORD_WORDS
-) -> tuple[tuple[str, re.Pattern, bool], ...]:
+def context_rules_in(lowered: str | None) -> tuple[tuple[str, re.Pattern, bool], ...]:
     """The `CONTEXT_RULES` whose `KEYWORDS` a text holds (`lowered`: `lowered_text` of it), looked up once
-    rather than rule by rule (that cost more than the searches did): the others cannot match. `words`: the
-    keywords that may be there (`keywords_in` a text holding this one), the others are not looked for."""
+    rather than rule by rule (that cost more than the searches did): the others cannot match."""
     if lowered is None:
         return tuple(CONTEXT_RULES)
-    return _rules_with(frozenset([word for word in words if word in lowered]))
-
-
-def keywords_in(texts: list[str]) -> tuple[str, ...]:
-    """The `KEYWORD_WORDS` these texts hold, looked for once in them all: a document's passages each hold
-    only some of the few its whole text does (each passage looked for every keyword: a tenth of its evidence)."""
-    joined = "\n".join(texts).lower()
-    return tuple(word for word in KEYWORD_WORDS if word in joined)
+    return _rules_with(frozenset([word for word in KEYWORD_WORDS if word in lowered]))
 
 
 def matches(pattern: re.Pattern, text: str, lowered: str | None = None) -> Iterator[re.Match]:
