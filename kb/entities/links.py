@@ -270,10 +270,10 @@ def _links(mentions: list[tuple[str, str, str, str]], *, document: Document | No
 @lru_cache(maxsize=4096)
 def _entity_link(name: str, kind: str) -> tuple[str, str]:
     """An entity's link and title, from its name and kind alone: an import links the same entities in
-        document after document (a model instance a mention was a tenth of storing the linked HTML; one an entry
-    was a fifth of the import's linking, so none is built). About
-        500 bytes an entry: 65,536 of them held 24 MiB at the 50,000 entities of 12,000 documents, in every
-        process that imports or saves; the entities mentioned again and again fit in 4,096 (2 MiB)."""
+    document after document (a model instance a mention was a tenth of storing the linked HTML, and one an
+    entry still a fifth: none is built). About 500 bytes an entry: 65,536 of them held 24 MiB at the 50,000
+    entities of 12,000 documents, in every process that imports or saves; the entities mentioned again and
+    again fit in 4,096 (2 MiB)."""
     return entity_url(name), f"{_KIND_LABELS.get(kind, kind)} {name}"
 
 

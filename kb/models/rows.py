@@ -127,8 +127,8 @@ def _copy(connection, cursor, sql: str, values: Iterator[list]) -> None:
 
 @contextmanager
 def _as_django_runs(connection, cursor, sql: str) -> Iterator[None]:
-    """A statement run on the driver's own cursor (`_copy`, `_bound_on_server`, `_insert_many`), logged and its errors translated
-    as Django's own statements are."""
+    """A statement run on the driver's own cursor (`_copy`, `_bound_on_server`, `_insert_many`), logged and its
+    errors translated as Django's own statements are."""
     logged = cursor.debug_sql(sql) if isinstance(cursor, CursorDebugWrapper) else nullcontext()
     with logged, connection.wrap_database_errors:
         yield
