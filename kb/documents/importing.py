@@ -255,17 +255,18 @@ def _read_ahead(candidate: Candidate, stored: frozenset[str] = frozenset()) -> R
 # From this many files on, an import parses the next files in a second process while this one writes
 # (parsing was a third of an import's time, and a second core sat idle).
 READ_AHEAD_FROM = 50
-# Three batches (`BATCH_FILES`): a batch begins with all its files parsed, so one batch ahead left each process
-# waiting for the other wherever a batch was heavier on one side than the next. 12,000 documents into SQLite:
-# 62.8-64.1 s at 50, 60.8-64.6 s at 100, 60.0-61.0 s at 150, the same CPU and peak RSS (BENCHMARKS.md, "Import
-# speed, round 12"). What waits is pickled, ~42 KB a file, in the parsing process.
-READ_AHEAD = 150
+# Batches (`BATCH_FILES` files each) parsed ahead at most: a batch begins with all its files parsed, so one batch
+# ahead left each process waiting for the other wherever a batch was heavier on one side than the next, and fewer
+# files ahead than a batch made the two take turns (100 files a batch, 50 ahead: 79-82 s). 12,000 documents into
+# SQLite, 50 files a batch: 62.8-64.1 s one batch ahead, 60.8-64.6 s two, 60.0-61.0 s three, the same CPU and peak
+# RSS (BENCHMARKS.md, "Import speed, round 12"). What waits is pickled, ~42 KB a file, in the parsing process.
+READ_AHEAD_BATCHES = 3
 
 
 @contextmanager
 def readings(candidates: list[Candidate], *, dry_run: bool = False) -> Iterator[Iterator[Reading]]:
     """The candidates' readings in order; a long import's are parsed ahead by one other process,
-    `READ_AHEAD` files at most (a whole collection parsed ahead would wait in memory)."""
+    `READ_AHEAD_BATCHES` batches at most (a whole collection parsed ahead would wait in memory)."""
     if len(candidates) < READ_AHEAD_FROM:
         yield map(read_candidate, candidates)
         return
@@ -274,7 +275,7 @@ def readings(candidates: list[Candidate], *, dry_run: bool = False) -> Iterator[
     else:
         read = functools.partial(_read_ahead, stored=hashes_stored([candidate.identity for candidate in candidates]))
     # Forked: parsing needs nothing of the database connection this process holds, and never touches it.
-    with mapped_in_process(read, candidates, ahead=READ_AHEAD) as read_ahead:
+    with mapped_in_process(read, candidates, ahead=READ_AHEAD_BATCHES * BATCH_FILES) as read_ahead:
         yield read_ahead
 
 

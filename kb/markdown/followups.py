@@ -194,8 +194,8 @@ def _with_references_joined(items: list[tuple[str, bool | None]]) -> list[tuple[
 
 # An item of letters, digits and punctuation none of Markdown's marks (emphasis, code, links, escapes, entities,
 # HTML, tables, attributes, footnotes), that does not begin as a list, a heading or a quote does: rendered, it is
-# its words as written. Most items are: rendering them again was 1.0 of the parsing process's 57 CPU s at 12,000
-# generated documents.
+# its words as written. So are the items of 261 of the corpus's 339 lists, but of only 557 of the generated
+# collection's 5,000 (most hold a code span); rendering those again was 1.0 of its parsing process's 57 CPU s.
 PLAIN_ITEM = re.compile(r"(?!\d+[.)](?:\s|$))[A-Za-z0-9][A-Za-z0-9 ,.;:?'\"()/@=%$+#-]*")
 
 

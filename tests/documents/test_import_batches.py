@@ -190,9 +190,9 @@ def test_a_new_files_incidents_outlive_a_later_file_of_its_batch_failing_after_l
 def test_files_parsed_ahead_by_another_process_are_stored_as_those_parsed_in_this_one(tmp_path, monkeypatch):
     folder = collection(tmp_path / "docs")
     monkeypatch.setattr(importing, "BATCH_FILES", 4)
-    # Forked from this many files on, the parsing process held at most two files ahead of the writing.
+    # Forked from this many files on, the parsing process held at most one batch (four files) ahead of the writing.
     monkeypatch.setattr(importing, "READ_AHEAD_FROM", 2)
-    monkeypatch.setattr(importing, "READ_AHEAD", 2)
+    monkeypatch.setattr(importing, "READ_AHEAD_BATCHES", 1)
     ahead = import_paths([folder])
     parsed_ahead = stored()
 
