@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kb.markdown.followups import plain_texts, rendered_texts
@@ -258,17 +258,27 @@ def test_a_lead_in_ending_for_example_before_any_item_introduces_real_lessons():
 
 
 # Words and the punctuation follow-ups are written with, and Markdown's marks: list, heading and quote marks
-# first, emphasis, code, links, escapes, entities and HTML anywhere.
+# first, emphasis, code, links, escapes, entities and HTML anywhere; code spans and bold runs, whole or broken,
+# holding marks or not, glued to what is beside them or not.
 WORDS = ["fix", "Disk", "2024-03-01", "v1.2", "#12", "(owner:", "@ana)", "a/b", "50%", "$5", "x=y", "'q'", '"q"', "c++"]
 MARKS = ["1.", "3)", "-", "*", "_x_", "`cmd`", "[link](http://a)", "<b>", "&amp;", "\\*", "|", "{#id}", ">", "[ ]", ":"]
+SPANS = [
+    *["`", "``", "**", "***", "`kubectl get pods -n x`", "` a `", "`*a*`", "`a**b`", "`<b>`", "`&amp;`", "`a\\`"],
+    *["`[x](y)`", "`_a_`", "**Owner:**", "**a b**", "** a **", "**a **", "**`x`**", "**<b>**", "**a_b**", "**1.**"],
+]
 ITEM_TEXT = st.tuples(
-    st.sampled_from(["fix", "Disk", "2024-03-01", "1.", "3)", "-", "#", ">"]),
-    st.lists(st.sampled_from(WORDS + MARKS), max_size=5),
-).map(lambda item: " ".join([item[0], *item[1]]))
+    st.sampled_from(["fix", "Disk", "2024-03-01", "1.", "3)", "-", "#", ">", "`cmd`", "**Owner:**", "`", "**"]),
+    st.lists(st.tuples(st.sampled_from(["", " ", "  ", "\t"]), st.sampled_from(WORDS + MARKS + SPANS)), max_size=6),
+).map(lambda item: item[0] + "".join(gap + token for gap, token in item[1]))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(st.lists(ITEM_TEXT, min_size=1, max_size=3))
+@example(["fix` a `"])  # a code span's inner spaces are not the reader's
+@example(["fix`cmd``kubectl get pods -n x`"])  # one code span, backticks inside
+@example(["fix**a **", "Disk** a **"])  # no bold either way
+@example(["1. fix"])
 def test_follow_ups_read_without_rendering_read_as_rendered(texts):
-    # Items with no mark skip the rendering (`PLAIN_ITEM`): what a reader sees must be the same either way.
+    # Items with no mark but code spans and bold runs skip the rendering (`PLAIN_ITEM`): what a reader sees must be
+    # the same either way.
     assert plain_texts(texts) == rendered_texts(texts)
