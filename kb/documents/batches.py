@@ -12,6 +12,7 @@ name and the words the search vocabulary holds.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +25,8 @@ from kb.entities.extraction import Evidence, Vocabulary, document_subject, evide
 from kb.entities.links import linked_html_write
 from kb.markdown.commands import mark_commands
 from kb.markdown.parsing import ParsedDocument
-from kb.models.rows import NewRow, rows_insert
+from kb.models.documents import Document
+from kb.models.rows import NewRow, ids_reserved, instance_keyed, rows_insert
 from kb.search import SearchTexts, SearchWords, search_documents_naming
 
 
@@ -56,6 +58,11 @@ class SaveBatch:
     def __init__(self) -> None:
         # Rows of the batch's documents, inserted at `flush`: a bulk insert per table, not one a document.
         self.rows: list[Model | NewRow] = []
+        # The batch's new documents, each given its id (from `ids`, reserved for those it holds: `ids_ahead`),
+        # inserted at `flush` before the rows naming them: two statements a document were a tenth of an import's
+        # time on PostgreSQL, each a turn of the server's and this process's.
+        self.documents: list[Document] = []
+        self.ids: deque[int] = deque()
         self.incidents = IncidentFacts(rows=self.rows)
         self.words = SearchWords()
         self.mentions = MentionsLater(rows=self.rows)
@@ -83,6 +90,24 @@ class SaveBatch:
             for name in (*filter(None, [document_subject(parsed)]), *map(str, parsed.labels.values()), *done.names())
         )
 
+    def ids_ahead(self, count: int) -> None:
+        """Ids for the batch's next `count` new documents, reserved at once (`document_new` gives them)."""
+        self.ids = deque(ids_reserved(Document, count))
+
+    def document_new(self, document: Document) -> None:
+        """A new document of the batch, given its id now and inserted at `flush` with the batch's rows."""
+        if not self.ids:
+            # More than were reserved (a file named twice): those pending go in first, so that the next ids
+            # asked for (SQLite: the ones after those stored) are not theirs.
+            self.flush()
+            self.ids_ahead(1)
+        instance_keyed(document, self.ids.popleft())
+        self.documents.append(document)
+
+    def is_pending(self, identity: str) -> bool:
+        """Whether a document of this identity was saved in the batch and is not inserted yet (`flush`)."""
+        return any(document.identity == identity for document in self.documents)
+
     def is_new(self, identity: str) -> bool:
         """The identity of a batch's file or alert section that is not stored: no read needed."""
         return identity.partition("#")[0] in self.files and identity not in self.stored
@@ -103,7 +128,7 @@ class SaveBatch:
         words = set(self.words.pending)
         mentions = self.mentions.snapshot()
         slugs = set(self.slugs)
-        rows, linked = list(self.rows), dict(self.mentions.linked)
+        rows, documents, linked = list(self.rows), list(self.documents), dict(self.mentions.linked)
         ahead = ahead or {}
         self.mentions.found = {key: done.evidence for key, done in ahead.items()}
         self.mentions.marked = {key: done.commands_html for key, done in ahead.items()}
@@ -115,7 +140,7 @@ class SaveBatch:
             self.words.pending, self.words.known = words, set()
             self.mentions.restore(mentions)
             # Rows flushed during this file (it updated a document) went with its savepoint: pending again.
-            self.rows[:] = rows
+            self.rows[:], self.documents[:] = rows, documents
             self.mentions.linked = linked
             self.slugs = slugs
             raise
@@ -124,9 +149,11 @@ class SaveBatch:
             self.mentions.found, self.mentions.marked, self.search_texts = {}, {}, {}
 
     def flush(self) -> None:
-        """Inserts the rows left so far and stores the linked HTML: before a save reads or replaces a
-        document's own rows (an update), and before the batch's work that reads them. The incidents
+        """Inserts the new documents and the rows left so far and stores the linked HTML: before a save reads or
+        replaces a document's own rows (an update), and before the batch's work that reads them. The incidents
         its new documents name first (`IncidentFacts.link`): their links are rows too."""
+        rows_insert(self.documents, keyed=True)
+        self.documents.clear()
         self.incidents.link()
         self.mentions.pending_insert()
         rows_insert(self.rows)

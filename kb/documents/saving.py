@@ -102,6 +102,8 @@ def _document_save(
     if batch is not None and batch.is_new(identity):
         existing = None
     else:
+        if batch is not None and batch.is_pending(identity):
+            batch.flush()  # a file named twice in a batch: its first save is what the second updates
         existing = Document.objects.select_for_update().filter(identity=identity).first()
     if expected_version is not None:
         # The row is locked until commit (SQLite locks the whole database for the write), so the
@@ -155,7 +157,9 @@ def _document_save(
         document.affected = parsed.affected
         document.status = parsed.status
         document.summary = parsed.summary
-    if existing is None:
+    if existing is None and batch is not None:
+        batch.document_new(document)
+    elif existing is None:
         instance_inserted(document)
     else:
         document.save()
@@ -222,12 +226,13 @@ def hashes_stored(identities: list[str]) -> frozenset[str]:
 def saves_ahead(batch: SaveBatch, files: list[tuple[str, ParsedDocument]]) -> None:
     """What the saves of a batch's files (an import's: path identity and parsed) would each read: which of them
     and of their alert sections' runbooks (`<identity>#<alert>`) are stored, archived or not, and the
-    slugs a new one may want. Two queries a batch: saving a new file reads nothing to know it is new or
-    to name itself."""
+    slugs a new one may want; the ids of the new ones. Three queries a batch: saving a new file reads nothing to
+    know it is new or to name itself, and writes nothing until the batch's rows are inserted."""
     files = [(document_identity(parsed, path), parsed) for path, parsed in files]
     identities = [identity for identity, _ in files]
     batch.files, batch.stored, batch.slugs = set(identities), set(), set()
     batch.slugs_asked, batch.prefixes_asked = set(), set()
+    batch.ids.clear()
     if not files:
         return
     for identity, parsed in files:
@@ -259,6 +264,8 @@ def saves_ahead(batch: SaveBatch, files: list[tuple[str, ParsedDocument]]) -> No
             [param for _, params in slugs for param in params],
         )
         batch.slugs = set(map(tuple, cursor.fetchall()))
+    new = {its for identity, parsed in files for its in (identity, *(f"{identity}#{p.alert}" for p in parsed.parts))}
+    batch.ids_ahead(sum(map(batch.is_new, new)))
 
 
 def _alert_for(name: str | None, vocabulary: Vocabulary | None) -> Alert | None:

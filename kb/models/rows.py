@@ -79,7 +79,8 @@ def rows_insert(rows: list[Model | NewRow], *, keyed: bool = False) -> None:
     """New rows of several tables (whose foreign keys are stored by the transaction's end), model instances or
     `NewRow`s: one statement per table. `bulk_create` compiled a parameter per field and row through the ORM, a
     fifth of an import's CPU; the rows' primary keys are not read back (nothing reads them). `keyed`: each row
-    has its primary key already (`ids_reserved`), inserted with it."""
+    has its primary key already (`ids_reserved`, `instance_keyed`), inserted with it, in each table of its model's
+    chain."""
     by_model: dict[type[Model], list[Model | NewRow]] = {}
     for row in rows:
         by_model.setdefault(row.model if type(row) is NewRow else type(row), []).append(row)
@@ -89,14 +90,24 @@ def rows_insert(rows: list[Model | NewRow], *, keyed: bool = False) -> None:
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         for model, same in by_model.items():
-            fields = [model._meta.pk, *insert_fields(model)] if keyed else insert_fields(model)
-            table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
-            plan = insert_plan(fields)
-            values = (row_values(row, plan, connection) for row in same)
-            if connection.vendor == "postgresql":
-                _copy(connection, cursor, f"COPY {table} ({columns}) FROM STDIN", values)
-            else:
-                _insert_many(cursor, f"INSERT INTO {table} ({columns}) VALUES ", len(fields), list(values))
+            for table_model, fields in _tables(model, keyed=keyed):
+                table, columns = quote(table_model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+                plan = insert_plan(fields)
+                values = (row_values(row, plan, connection) for row in same)
+                if connection.vendor == "postgresql":
+                    _copy(connection, cursor, f"COPY {table} ({columns}) FROM STDIN", values)
+                else:
+                    _insert_many(cursor, f"INSERT INTO {table} ({columns}) VALUES ", len(fields), list(values))
+
+
+def _tables(model: type[Model], *, keyed: bool) -> list[tuple[type[Model], list[Field]]]:
+    """The tables a new row of `model` goes in, each with the fields written there: `model`'s own; keyed, each of
+    its chain's (multi-table inheritance: a `Runbook` is a `Document` row and a `Runbook` row), the parent's first,
+    each with its key (a child's is its link to the parent)."""
+    if not keyed:
+        return [(model, insert_fields(model))]
+    chain = [*reversed(model._meta.get_parent_list()), model]
+    return [(m, [f for f in m._meta.local_concrete_fields if not getattr(f, "generated", False)]) for m in chain]
 
 
 def _insert_many(cursor, insert: str, width: int, values: list[list]) -> None:
@@ -198,8 +209,9 @@ def ids_reserved(model: type[Model], count: int) -> list[int]:
     """The ids the next `count` rows of `model` inserted would get, for rows inserted later in the same transaction
     with them (`rows_insert(keyed=True)`): their ids are known before their values are, and their rows inserted
     once, not inserted blank and updated. PostgreSQL: drawn from the column's sequence. SQLite: AUTOINCREMENT's
-    next ones; only in a transaction that has written already, so that it holds SQLite's one writer's lock until
-    it commits and no other connection inserts meanwhile."""
+    next ones, so not reserved: inserted before `model`'s next ids are asked for, and only in a transaction that
+    holds SQLite's one writer's lock until it commits, so that no other connection inserts meanwhile (every
+    transaction does: it begins IMMEDIATE, config.settings)."""
     if count <= 0:
         return []
     connection = connections[DEFAULT_DB_ALIAS]
@@ -231,9 +243,15 @@ def instance_inserted(instance: Model) -> None:
         fields = [f for f in model._meta.local_concrete_fields if f.is_relation or not f.primary_key]
         values = row_values(instance, insert_plan(fields), connection)
         ((pk,),) = rows_returning(model, fields, [values], returning=[model._meta.pk.column], size=1)
-        for saved in chain:  # a child's key is its parent's: the same id for each
-            setattr(instance, saved._meta.pk.attname, pk)
-    instance._state.adding, instance._state.db = False, connection.alias
+        instance_keyed(instance, pk)
+
+
+def instance_keyed(instance: Model, pk: int) -> None:
+    """A new instance given its id (returned by its insert, or `ids_reserved` for `rows_insert(keyed=True)`) and
+    taken for saved (`_state`): a child's key is its parent's, the same id for each model of its chain."""
+    for model in [*instance._meta.get_parent_list(), type(instance)]:
+        setattr(instance, model._meta.pk.attname, pk)
+    instance._state.adding, instance._state.db = False, connections[DEFAULT_DB_ALIAS].alias
 
 
 def insert_fields(model: type[Model]) -> list[Field]:

@@ -349,3 +349,35 @@ def test_a_new_files_new_entities_outlive_a_later_file_of_its_batch_failing_afte
     assert (archiver.document_count, archiver.implicated_in, archiver.runbook_count) == (1, 1, 0)
     assert list(archiver.mentions.values_list("document__identity", flat=True)) == ["m-postmortem.md"]
     assert not Entity.objects.filter(name="ledger-oncall").exists()
+
+
+def test_a_new_file_failing_after_its_document_was_saved_leaves_no_document_and_the_others_theirs(
+    tmp_path, monkeypatch
+):
+    folder = collection(tmp_path / "docs")
+    monkeypatch.setattr(importing, "BATCH_FILES", 20)  # one batch: the new documents wait for its end together
+    saving_fails_for(monkeypatch, "m-runbook-2.md")
+    report = import_paths([folder])
+
+    assert report.summary() == "10 created (8 runbooks, 2 post-mortems), 0 updated, 0 unchanged, 0 skipped, 2 failed"
+    assert not Document.objects.filter(identity="m-runbook-2.md").exists()
+    third = Document.objects.get(identity="m-runbook-3.md")
+    assert third.revisions.count() == 1 and third.sections.filter(heading="Steps").exists()
+    assert SearchEntry.objects.filter(document=third).exists()
+    assert {r.document_id for r in report.results if r.outcome == "created"} == set(
+        Document.objects.values_list("pk", flat=True)
+    )
+
+
+def test_two_files_of_one_batch_with_the_same_id_are_one_document_the_second_updating_the_first(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.md").write_text("---\nid: ledger-stall\n---\n# Ledger stall\n\n## Steps\nRestart `ledger-writer`.\n")
+    (folder / "b.md").write_text("---\nid: ledger-stall\n---\n# Ledger stall, again\n\n## Steps\nRaise the pool.\n")
+    report = import_paths([folder])
+
+    assert [r.outcome for r in report.results] == ["created", "updated"]
+    document = Document.objects.get(identity="id:ledger-stall")
+    assert (document.title, document.version, document.revisions.count()) == ("Ledger stall, again", 2, 2)
+    assert SearchEntry.objects.filter(document=document, body__contains="Raise the pool").exists()
+    assert not SearchEntry.objects.filter(document=document, body__contains="ledger-writer").exists()
