@@ -25,6 +25,7 @@ from kb.entities.extraction import Evidence, Vocabulary, document_subject, evide
 from kb.entities.links import linked_html_write
 from kb.markdown.commands import mark_commands
 from kb.markdown.parsing import ParsedDocument
+from kb.models.alerting import Alert
 from kb.models.documents import Document
 from kb.models.rows import NewRow, ids_reserved, instance_keyed, rows_insert
 from kb.search import SearchTexts, SearchWords, search_documents_naming
@@ -63,6 +64,8 @@ class SaveBatch:
         # time on PostgreSQL, each a turn of the server's and this process's.
         self.documents: list[Document] = []
         self.ids: deque[int] = deque()
+        # The alerts its new runbooks name that the import did not know, inserted at its start (`saves_ahead`).
+        self.alerts: dict[str, Alert] = {}
         self.incidents = IncidentFacts(rows=self.rows)
         self.words = SearchWords()
         self.mentions = MentionsLater(rows=self.rows)

@@ -168,7 +168,9 @@ def import_paths(
                 chosen = candidates[first : first + BATCH_FILES]
                 read_now = [next(read) for _ in chosen]
                 if batch is not None:
-                    saves_ahead(batch, [(c.identity, r.parsed) for c, r in zip(chosen, read_now) if r.parsed])
+                    saves_ahead(
+                        batch, [(c.identity, r.parsed) for c, r in zip(chosen, read_now) if r.parsed], vocabulary
+                    )
                     batch.entities_ahead([(r.parsed, r.ahead) for r in read_now if r.parsed])
                 for candidate, reading in zip(chosen, read_now):
                     if candidate.root is not None:

@@ -143,7 +143,7 @@ def _document_save(
     document.edited_on_web = edited_on_web
     document.updated_at = timezone.now()
     if isinstance(document, Runbook):
-        document.alert = _alert_for(parsed.alert, vocabulary if batch is not None else None)
+        document.alert = _alert_for(parsed.alert, vocabulary if batch is not None else None, batch)
         document.labels = parsed.labels
         document.last_reviewed_on = parsed.last_reviewed_on
         document.review_in = parsed.review_in[:100]
@@ -223,16 +223,18 @@ def hashes_stored(identities: list[str]) -> frozenset[str]:
     return frozenset(stored)
 
 
-def saves_ahead(batch: SaveBatch, files: list[tuple[str, ParsedDocument]]) -> None:
+def saves_ahead(batch: SaveBatch, files: list[tuple[str, ParsedDocument]], vocabulary: Vocabulary) -> None:
     """What the saves of a batch's files (an import's: path identity and parsed) would each read: which of them
     and of their alert sections' runbooks (`<identity>#<alert>`) are stored, archived or not, and the
-    slugs a new one may want; the ids of the new ones. Three queries a batch: saving a new file reads nothing to
-    know it is new or to name itself, and writes nothing until the batch's rows are inserted."""
+    slugs a new one may want; the ids of the new ones, and the new alerts of their runbooks (`vocabulary`: what
+    the import knows). Four queries a batch: saving a new file reads nothing to know it is new or to name
+    itself, and writes nothing until the batch's rows are inserted."""
     files = [(document_identity(parsed, path), parsed) for path, parsed in files]
     identities = [identity for identity, _ in files]
     batch.files, batch.stored, batch.slugs = set(identities), set(), set()
     batch.slugs_asked, batch.prefixes_asked = set(), set()
     batch.ids.clear()
+    batch.alerts = {}
     if not files:
         return
     for identity, parsed in files:
@@ -266,11 +268,22 @@ def saves_ahead(batch: SaveBatch, files: list[tuple[str, ParsedDocument]]) -> No
         batch.slugs = set(map(tuple, cursor.fetchall()))
     new = {its for identity, parsed in files for its in (identity, *(f"{identity}#{p.alert}" for p in parsed.parts))}
     batch.ids_ahead(sum(map(batch.is_new, new)))
+    # A statement a runbook before. The alert of a new file whose save then fails stays, as one an Alertmanager
+    # sent first would: none of the files' saves can fail but for a bug (a stored file changing kind fails).
+    names: dict[str, str] = {}
+    for identity, parsed in files:
+        for document, its in [(parsed, identity), *((p.parsed, f"{identity}#{p.alert}") for p in parsed.parts)]:
+            if document.kind == DocumentKind.RUNBOOK and document.alert and batch.is_new(its):
+                names.setdefault(document.alert.lower(), document.alert)
+    batch.alerts = names_inserted([Alert(name=name) for key, name in names.items() if key not in vocabulary.known])
 
 
-def _alert_for(name: str | None, vocabulary: Vocabulary | None) -> Alert | None:
+def _alert_for(name: str | None, vocabulary: Vocabulary | None, batch: SaveBatch | None = None) -> Alert | None:
     """The alert of that name, created when new. A name an import's vocabulary (every alert stored when
-    it began, and those of its runbooks) does not know is most likely new: inserted without a read."""
+    it began, and those of its runbooks) does not know is most likely new: inserted without a read, with
+    those of its batch's other new runbooks (`saves_ahead`)."""
+    if name and batch is not None and (alert := batch.alerts.get(name.lower())) is not None:
+        return alert
     if name and vocabulary is not None and name.lower() not in vocabulary.known:
         if inserted := names_inserted([Alert(name=name)]):
             return inserted[name.lower()]
