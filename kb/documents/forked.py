@@ -6,7 +6,9 @@ result, unpickled it and handed the worker its next item, holding the GIL agains
 for each: 1.3-1.7 ms of CPU a file in that thread and the parsing process waiting on it (BENCHMARKS.md,
 "Import speed: both processes (issue #12, round 7)"). Here the forked process queues its results through a
 pipe written by a thread of its own (`multiprocessing.Queue`), and the importing thread unpickles each
-when it takes it; a semaphore keeps the process at most `ahead` items ahead.
+when it takes it; a semaphore keeps the process at most `ahead` items ahead. Its count also tells the
+process how many results wait for the reader: few, and the reader is waiting for it, so it leaves the
+reader part of the work (`lighter`).
 
 While it runs, what was alive before it started is frozen for Python's cyclic collector (`gc.freeze`, as
 its documentation advises before a fork): Django, the modules and their caches, about 76,000 objects that
@@ -44,13 +46,22 @@ class ProcessFailed(RuntimeError):
 
 @contextmanager
 def mapped_in_process(
-    function: Callable[[Item], Result], items: Sequence[Item], *, ahead: int
+    function: Callable[[Item], Result],
+    items: Sequence[Item],
+    *,
+    ahead: int,
+    lighter: Callable[[Item], Result] | None = None,
+    lighter_below: int = 0,
 ) -> Iterator[Iterator[Result]]:
-    """`map(function, items)`, computed by a forked process while the caller reads."""
+    """`map(function, items)`, computed by a forked process while the caller reads. `lighter`: what the process
+    computes instead for an item while fewer than `lighter_below` wait for the caller (a result the caller
+    completes itself): where the process is the slower of the two, the work is shared out, and where the
+    caller is, the process does all of it."""
     context = multiprocessing.get_context("fork")
     results = context.Queue()
     room = context.Semaphore(ahead)
-    process = context.Process(target=_work, args=(function, items, results, room, os.getpid()), daemon=True)
+    work = (function, lighter or function, ahead - lighter_below)
+    process = context.Process(target=_work, args=(work, items, results, room, os.getpid()), daemon=True)
     frozen_here = gc.get_freeze_count() == 0
     if frozen_here:
         gc.freeze()
@@ -87,7 +98,8 @@ def mapped_in_process(
         results.close()
 
 
-def _work(function, items, results, room, reader: int) -> None:
+def _work(work, items, results, room, reader: int) -> None:
+    function, lighter, room_for_lighter = work
     # The reader stops both on Ctrl-C (the signal reaches the whole process group): it ends this one.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The queue's thread writes the results into the pipe as the reader empties it, a GIL handover in this
@@ -98,8 +110,10 @@ def _work(function, items, results, room, reader: int) -> None:
             if os.getppid() != reader:
                 return  # the reader is gone without ending this process
         try:
+            # The room left once this item's is taken: all but the items waiting for the reader.
+            computed = lighter(item) if room.get_value() >= room_for_lighter else function(item)
             # Pickled here, not by the queue's thread: it then holds the GIL only to write bytes.
-            results.put((n, pickle.dumps(function(item)), None))
+            results.put((n, pickle.dumps(computed), None))
         except Exception:
             results.put((n, None, traceback.format_exc()))
             return

@@ -243,8 +243,12 @@ def _read_ahead(candidate: Candidate, stored: frozenset[str] = frozenset()) -> R
     evidence (most of extraction's work, which needs nothing the knowledge base knows) and the HTML with
     its commands marked (for its linked HTML). `stored`: the content hashes of the stored documents: a
     file with one of them is most likely unchanged, and its evidence would not be used."""
-    reading = read_candidate(candidate)
-    if reading.parsed is not None and content_hash(reading.text) not in stored:
+    return _with_ahead(read_candidate(candidate), stored)
+
+
+def _with_ahead(reading: Reading, stored: frozenset[str]) -> Reading:
+    """The reading, with what `_read_ahead` adds to it when it has not got it yet."""
+    if reading.parsed is not None and not reading.ahead and content_hash(reading.text) not in stored:
         documents = [reading.parsed, *(p.parsed for p in reading.parsed.parts)]
         reading.ahead = [Ahead.of(document) for document in documents]
         for document in documents:
@@ -263,6 +267,12 @@ READ_AHEAD_FROM = 50
 # SQLite, 50 files a batch: 62.8-64.1 s one batch ahead, 60.8-64.6 s two, 60.0-61.0 s three, the same CPU and peak
 # RSS (BENCHMARKS.md, "Import speed, round 12"). What waits is pickled, ~42 KB a file, in the parsing process.
 READ_AHEAD_BATCHES = 3
+# While fewer files than this many batches' wait parsed for this process, the parsing process leaves it what
+# `_read_ahead` adds to reading a file (its saves compute it then): where parsing is the slower side (SQLite),
+# the work is shared out, and where writing is (PostgreSQL), the parsing process soon runs a batch ahead and does
+# all of it. 12,000 documents into SQLite, in turn with the code before: 55.8-56.9 s -> 54.1-54.6 s, a tenth of
+# the files' work left so; into PostgreSQL, the first two batches' (BENCHMARKS.md, "Import speed, round 13").
+SHARED_BELOW_BATCHES = 1
 
 
 @contextmanager
@@ -272,13 +282,19 @@ def readings(candidates: list[Candidate], *, dry_run: bool = False) -> Iterator[
     if len(candidates) < READ_AHEAD_FROM:
         yield map(read_candidate, candidates)
         return
-    if dry_run:
-        read = read_candidate
-    else:
-        read = functools.partial(_read_ahead, stored=hashes_stored([candidate.identity for candidate in candidates]))
+    stored = frozenset() if dry_run else hashes_stored([candidate.identity for candidate in candidates])
+    read = read_candidate if dry_run else functools.partial(_read_ahead, stored=stored)
     # Forked: parsing needs nothing of the database connection this process holds, and never touches it.
-    with mapped_in_process(read, candidates, ahead=READ_AHEAD_BATCHES * BATCH_FILES) as read_ahead:
-        yield read_ahead
+    with mapped_in_process(
+        read,
+        candidates,
+        ahead=READ_AHEAD_BATCHES * BATCH_FILES,
+        lighter=read_candidate,
+        lighter_below=0 if dry_run else SHARED_BELOW_BATCHES * BATCH_FILES,
+    ) as read_ahead:
+        # What the parsing process left to this one, computed as a batch takes its files: before the batch reads
+        # the entities its files' evidence names, at once.
+        yield read_ahead if dry_run else (_with_ahead(reading, stored) for reading in read_ahead)
 
 
 # Files a transaction: most of an import's commits and batched work, and at most this many files to

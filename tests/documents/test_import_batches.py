@@ -3,6 +3,7 @@ stores is what saving the same files one by one stores, a bad file in a batch co
 files are listed once their batch is committed."""
 
 import gc
+import time
 from io import StringIO
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from kb.documents import importing
-from kb.documents.forked import ProcessFailed
+from kb.documents.forked import ProcessFailed, mapped_in_process
 from kb.documents.importing import find_files, import_file, import_paths
 from kb.entities.counts import COUNTS
 from kb.models import Alert, Document, Entity, Incident, Mention, SearchEntry, SearchTerm
@@ -187,12 +188,18 @@ def test_a_new_files_incidents_outlive_a_later_file_of_its_batch_failing_after_l
     assert SearchEntry.objects.filter(incident=incident).count() == 1
 
 
-def test_files_parsed_ahead_by_another_process_are_stored_as_those_parsed_in_this_one(tmp_path, monkeypatch):
+# Of what `_read_ahead` adds to reading a file, how much the parsing process leaves to the saves: none, all, or as
+# many as the two processes' pace decides (the files read while less than a batch waited).
+@pytest.mark.parametrize("shared_below_batches", [0, 1, 2])
+def test_files_parsed_ahead_by_another_process_are_stored_as_those_parsed_in_this_one(
+    tmp_path, monkeypatch, shared_below_batches
+):
     folder = collection(tmp_path / "docs")
     monkeypatch.setattr(importing, "BATCH_FILES", 4)
-    # Forked from this many files on, the parsing process held at most one batch (four files) ahead of the writing.
+    # Forked from this many files on, the parsing process held at most two batches (eight files) ahead of the writing.
     monkeypatch.setattr(importing, "READ_AHEAD_FROM", 2)
-    monkeypatch.setattr(importing, "READ_AHEAD_BATCHES", 1)
+    monkeypatch.setattr(importing, "READ_AHEAD_BATCHES", 2)
+    monkeypatch.setattr(importing, "SHARED_BELOW_BATCHES", shared_below_batches)
     ahead = import_paths([folder])
     parsed_ahead = stored()
 
@@ -211,14 +218,14 @@ def test_files_parsed_ahead_by_another_process_are_stored_as_those_parsed_in_thi
 def test_a_bug_in_the_parsing_process_stops_the_import_with_its_traceback(tmp_path, monkeypatch):
     folder = collection(tmp_path / "docs")
     monkeypatch.setattr(importing, "READ_AHEAD_FROM", 2)
-    read_ahead = importing._read_ahead
+    read_candidate = importing.read_candidate
 
-    def failing(candidate, stored=frozenset()):
+    def failing(candidate):
         if candidate.path.name == "m-runbook-5.md":
             raise ZeroDivisionError("a bug met in m-runbook-5.md")
-        return read_ahead(candidate, stored)
+        return read_candidate(candidate)
 
-    monkeypatch.setattr(importing, "_read_ahead", failing)
+    monkeypatch.setattr(importing, "read_candidate", failing)
     with pytest.raises(ProcessFailed, match=r"(?s)ZeroDivisionError: a bug met in m-runbook-5\.md"):
         import_paths([folder])
 
@@ -381,3 +388,11 @@ def test_two_files_of_one_batch_with_the_same_id_are_one_document_the_second_upd
     assert (document.title, document.version, document.revisions.count()) == ("Ledger stall, again", 2, 2)
     assert SearchEntry.objects.filter(document=document, body__contains="Raise the pool").exists()
     assert not SearchEntry.objects.filter(document=document, body__contains="ledger-writer").exists()
+
+
+def test_the_parsing_process_leaves_the_work_to_a_waiting_reader_and_does_it_for_a_busy_one():
+    with mapped_in_process(str.upper, list("abcdefghij"), ahead=6, lighter=str.lower, lighter_below=3) as results:
+        time.sleep(1)  # the reader busy: the process fills its room, three waiting, then three more
+        assert [next(results) for _ in range(6)] == list("abcDEF")
+        # The rest as the reader takes them: the lighter or the whole, each the value of its item.
+        assert [result.lower() for result in results] == list("ghij")
