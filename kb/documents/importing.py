@@ -268,7 +268,7 @@ READ_AHEAD_FROM = 50
 # RSS (BENCHMARKS.md, "Import speed, round 12"). What waits is pickled, ~42 KB a file, in the parsing process.
 READ_AHEAD_BATCHES = 3
 # While fewer files than this many batches' wait parsed for this process, the parsing process leaves it what
-# `_read_ahead` adds to reading a file (its saves compute it then): where parsing is the slower side (SQLite),
+# `_read_ahead` adds to reading a file (computed here as a batch takes it): where parsing is the slower side (SQLite),
 # the work is shared out, and where writing is (PostgreSQL), the parsing process soon runs a batch ahead and does
 # all of it. 12,000 documents into SQLite, in turn with the code before: 55.8-56.9 s -> 54.1-54.6 s, a tenth of
 # the files' work left so; into PostgreSQL, the first two batches' (BENCHMARKS.md, "Import speed, round 13").
