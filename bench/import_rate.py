@@ -13,6 +13,7 @@ and Python-Markdown alone over the same files (`bench/scale.py`'s floor), before
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import resource
@@ -33,6 +34,14 @@ def django_on(checkout: Path, name: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(checkout.resolve()))
     os.chdir(checkout)
+
+
+def read_ahead_of_checkout():
+    """What the checkout's parsing process computes for a file (`_read_ahead`): in kb.documents.reading from round 13
+    of issue #12 on, in kb.documents.importing before. Django is set up."""
+    from kb.documents import importing
+
+    return getattr(importing, "_read_ahead", None) or importlib.import_module("kb.documents.reading")._read_ahead
 
 
 def generated_files(data: Path, checkout: Path, name: str) -> tuple[list[str], list]:

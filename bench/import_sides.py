@@ -31,25 +31,27 @@ def main() -> None:
     parser.add_argument("--checkout", type=Path, default=ROOT, help="the code to measure (default: this one)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from bench.import_rate import generated_files
+    from bench.import_rate import generated_files, read_ahead_of_checkout
 
     dirs, candidates = generated_files(args.data, args.checkout, "import-sides")
     from django.core.management import call_command
 
     from kb.documents import importing
 
+    read_ahead = read_ahead_of_checkout()
+
     call_command("migrate", verbosity=0)
     parsing, blobs = [], []
     for _ in range(args.rounds):
         started = time.process_time()
-        blobs = [pickle.dumps(importing._read_ahead(candidate)) for candidate in candidates]
+        blobs = [pickle.dumps(read_ahead(candidate)) for candidate in candidates]
         parsing.append(time.process_time() - started)
 
     @contextlib.contextmanager
-    def read_ahead(_candidates, *, dry_run=False):
+    def parsed_before(_candidates, *, batch_files=0, dry_run=False):
         yield map(pickle.loads, blobs)
 
-    importing.readings = read_ahead
+    importing.readings = parsed_before
     writing, summary = [], ""
     for _ in range(args.rounds):
         call_command("flush", interactive=False, verbosity=0)

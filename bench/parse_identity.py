@@ -1,4 +1,4 @@
-"""What an import's parsing process sends, digested: a SHA-256 of `pickle.dumps(importing._read_ahead(c))`
+"""What an import's parsing process sends, digested: a SHA-256 of `pickle.dumps(_read_ahead(c))`
 for every file `importing.find_files` finds in each folder, as one checkout's code computes it. Two
 checkouts' digests equal: a change to the parse changed nothing it sends (BENCHMARKS.md, round 5).
 
@@ -31,7 +31,7 @@ def main() -> None:
         print(f"{len(before)} and {len(after)} readings, {len(differ)} different", *differ[:20], sep="\n")
         sys.exit(1 if differ else 0)
     sys.path.insert(0, str(ROOT))
-    from bench.import_rate import django_on
+    from bench.import_rate import django_on, read_ahead_of_checkout
 
     folders = [str(Path(folder).resolve()) for folder in args.folders]
     django_on(args.checkout, "parse-identity")
@@ -40,10 +40,12 @@ def main() -> None:
     django.setup()
     from kb.documents import importing
 
+    read_ahead = read_ahead_of_checkout()
+
     digests = {}
     for folder in folders:
         for candidate in importing.find_files([folder], importing.ImportReport()):
-            reading = pickle.dumps(importing._read_ahead(candidate))
+            reading = pickle.dumps(read_ahead(candidate))
             digests[f"{folder}:{candidate.identity}"] = hashlib.sha256(reading).hexdigest()
     args.out.write_text(json.dumps(digests, indent=0, sort_keys=True))
     print(f"{len(digests)} readings")

@@ -1,4 +1,4 @@
-"""The instructions one warm round of an import's parsing side executes (`pickle.dumps(importing._read_ahead(c))`
+"""The instructions one warm round of an import's parsing side executes (`pickle.dumps(_read_ahead(c))`
 for every EVERY-th file of DATA's runbooks/ and postmortems/), counted by valgrind: load-independent, where CPU
 times on the shared machine move by ±30% (BENCHMARKS.md, "Import speed: the parsing process (issue #12, round 6)").
 
@@ -28,16 +28,16 @@ def main() -> None:
     parser.add_argument("--checkout", type=Path, default=ROOT, help="the code to measure (default: this one)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from bench.import_rate import generated_files
+    from bench.import_rate import generated_files, read_ahead_of_checkout
 
     candidates = generated_files(args.data, args.checkout, "parse-instructions")[1][:: args.every]
-    from kb.documents import importing
+    read_ahead = read_ahead_of_checkout()
 
     for part in range(2):  # a round that warms the caches, then the one counted
         if part:
             os.getppid()
         for candidate in candidates:
-            pickle.dumps(importing._read_ahead(candidate))
+            pickle.dumps(read_ahead(candidate))
     os.getppid()
     print(f"{len(candidates)} files", file=sys.stderr)
 

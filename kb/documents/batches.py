@@ -13,7 +13,7 @@ name and the words the search vocabulary holds.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -26,7 +26,8 @@ from kb.entities.links import linked_html_write
 from kb.markdown.commands import mark_commands
 from kb.markdown.parsing import ParsedDocument
 from kb.models.alerting import Alert
-from kb.models.documents import Document
+from kb.models.constraints import names_inserted
+from kb.models.documents import Document, DocumentKind
 from kb.models.rows import NewRow, ids_reserved, instance_keyed, rows_insert
 from kb.search import SearchTexts, SearchWords, search_documents_naming
 
@@ -92,6 +93,24 @@ class SaveBatch:
             for parsed, done in documents
             for name in (*filter(None, [document_subject(parsed)]), *map(str, parsed.labels.values()), *done.names())
         )
+
+    def new_ahead(self, files: list[tuple[str, ParsedDocument]], *, known: Container[str]) -> None:
+        """For the batch's files (identity and parsed) that are new, and their alert sections: their documents'
+        ids, and the alerts their runbooks name that are not `known`, inserted (a statement a runbook before).
+        The alert of a new file whose save then fails stays, as one an Alertmanager sent first would: none of
+        their saves can fail but for a bug (a stored file changing kind fails)."""
+        documents = [
+            (document, its)
+            for identity, parsed in files
+            for document, its in [(parsed, identity), *((p.parsed, f"{identity}#{p.alert}") for p in parsed.parts)]
+            if self.is_new(its)
+        ]
+        self.ids_ahead(len({its for _, its in documents}))
+        names: dict[str, str] = {}
+        for document, _ in documents:
+            if document.kind == DocumentKind.RUNBOOK and document.alert:
+                names.setdefault(document.alert.lower(), document.alert)
+        self.alerts = names_inserted([Alert(name=name) for key, name in names.items() if key not in known])
 
     def ids_ahead(self, count: int) -> None:
         """Ids for the batch's next `count` new documents, reserved at once (`document_new` gives them)."""

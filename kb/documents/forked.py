@@ -1,5 +1,5 @@
 """A function mapped over items in one forked process, in order, a bounded number ahead of its reader: an
-import's parsing process (kb.documents.importing.readings).
+import's parsing process (kb.documents.reading.readings).
 
 Not `concurrent.futures.ProcessPoolExecutor`: its manager thread, in the importing process, received each
 result, unpickled it and handed the worker its next item, holding the GIL against the importing thread

@@ -8,26 +8,24 @@ file's outcome is reported once its batch is committed.
 
 from __future__ import annotations
 
-import functools
 import os
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
-from kb.documents.batches import Ahead, SaveBatch
-from kb.documents.files import name_problem, shown_name, skip_reason
-from kb.documents.forked import mapped_in_process
+from kb.documents.batches import SaveBatch
+from kb.documents.files import name_problem, shown_name
 from kb.documents.prefixes import starting_with
-from kb.documents.saving import document_identity, document_save, hashes_stored, saves_ahead
+from kb.documents.reading import Candidate, Reading, is_long, read_candidate, readings
+from kb.documents.saving import document_identity, document_save, saves_ahead
 from kb.entities.counts import counts_documents_archived
 from kb.entities.extraction import Vocabulary
 from kb.entities.mentions import vocabulary_load
-from kb.markdown.parsing import NotADocument, ParsedDocument, ParseError, content_hash, decode, parse_document
-from kb.markdown.rendering import Block
+from kb.markdown.parsing import ParsedDocument, ParseError, content_hash
 from kb.models import (
     Document,
     Runbook,
@@ -84,13 +82,6 @@ class ImportReport:
             return ""
         counts = [(sum(1 for r in self.results if r.outcome == outcome and r.kind == k), k) for k in KIND_NAMES]
         return " (" + ", ".join(f"{n} {KIND_NAMES[k][n != 1]}" for n, k in counts if n) + ")"
-
-
-@dataclass
-class Candidate:
-    path: Path
-    identity: str
-    root: Path | None  # the directory it was found in, for --prune
 
 
 def find_files(paths: Iterable[str | Path], report: ImportReport) -> list[Candidate]:
@@ -158,8 +149,8 @@ def import_paths(
     # A long import's connection tuned for its batches (SQLite: `bulk_writes`); a few files (a Git sync, a test)
     # write a few pages, and the server's connection keeps its small cache.
     with (
-        bulk_writes() if not dry_run and len(candidates) >= READ_AHEAD_FROM else nullcontext(),
-        readings(candidates, dry_run=dry_run) as read,
+        bulk_writes() if not dry_run and is_long(candidates) else nullcontext(),
+        readings(candidates, batch_files=BATCH_FILES, dry_run=dry_run) as read,
     ):
         for first in range(0, len(candidates), BATCH_FILES):
             results: list[FileResult] = []
@@ -205,96 +196,6 @@ def import_paths(
         if written := sum(result.outcome in ("created", "updated") for result in report.results):
             search_index_compact(documents=written)
     return report
-
-
-@dataclass
-class Reading:
-    """A file read and parsed, or why it is skipped or failed: nothing written yet."""
-
-    outcome: str = ""  # skipped or failed; blank when parsed
-    message: str = ""
-    text: str = ""
-    parsed: ParsedDocument | None = None
-    # What its saves compute from `parsed` and each of its parts alone, when read ahead (`_read_ahead`).
-    ahead: list[Ahead] = field(default_factory=list)
-
-    def ahead_by_document(self) -> dict[int, Ahead]:
-        """`ahead` by each parsed document's id(), for the saves of this file (`SaveBatch.one`)."""
-        documents = [self.parsed, *(part.parsed for part in self.parsed.parts)] if self.parsed else []
-        return {id(document): done for document, done in zip(documents, self.ahead)}
-
-
-def read_candidate(candidate: Candidate) -> Reading:
-    """Pure (no database), so that an import runs it for the next files in another process."""
-    reason = skip_reason(candidate.path)
-    if reason:
-        return Reading("skipped", reason)
-    try:
-        text = decode(candidate.path.read_bytes())
-        return Reading(text=text, parsed=parse_document(text, candidate.identity))
-    except NotADocument as exc:
-        return Reading("skipped", str(exc))
-    except (ParseError, OSError) as exc:
-        return Reading("failed", str(exc))
-
-
-def _read_ahead(candidate: Candidate, stored: frozenset[str] = frozenset()) -> Reading:
-    """`read_candidate`, and for what changed what its saves would compute from it alone: the entity
-    evidence (most of extraction's work, which needs nothing the knowledge base knows) and the HTML with
-    its commands marked (for its linked HTML). `stored`: the content hashes of the stored documents: a
-    file with one of them is most likely unchanged, and its evidence would not be used."""
-    return _with_ahead(read_candidate(candidate), stored)
-
-
-def _with_ahead(reading: Reading, stored: frozenset[str]) -> Reading:
-    """The reading, with what `_read_ahead` adds to it when it has not got it yet."""
-    if reading.parsed is not None and not reading.ahead and content_hash(reading.text) not in stored:
-        documents = [reading.parsed, *(p.parsed for p in reading.parsed.parts)]
-        reading.ahead = [Ahead.of(document) for document in documents]
-        for document in documents:
-            # Read into its evidence: of its blocks, only their headings are read again (where extraction files
-            # what the evidence shows), and the rest is not pickled for the importing process.
-            document.outline = [Block(block.heading, block.level, block.anchor) for block in document.outline]
-    return reading
-
-
-# From this many files on, an import parses the next files in a second process while this one writes
-# (parsing was a third of an import's time, and a second core sat idle).
-READ_AHEAD_FROM = 50
-# Batches (`BATCH_FILES` files each) parsed ahead at most: a batch begins with all its files parsed, so one batch
-# ahead left each process waiting for the other wherever a batch was heavier on one side than the next, and fewer
-# files ahead than a batch made the two take turns (100 files a batch, 50 ahead: 79-82 s). 12,000 documents into
-# SQLite, 50 files a batch: 62.8-64.1 s one batch ahead, 60.8-64.6 s two, 60.0-61.0 s three, the same CPU and peak
-# RSS (BENCHMARKS.md, "Import speed, round 12"). What waits is pickled, ~42 KB a file, in the parsing process.
-READ_AHEAD_BATCHES = 3
-# While fewer files than this many batches' wait parsed for this process, the parsing process leaves it what
-# `_read_ahead` adds to reading a file (computed here as a batch takes it): where parsing is the slower side (SQLite),
-# the work is shared out, and where writing is (PostgreSQL), the parsing process soon runs a batch ahead and does
-# all of it. 12,000 documents into SQLite, in turn with the code before: 55.8-56.9 s -> 54.1-54.6 s, a tenth of
-# the files' work left so; into PostgreSQL, the first two batches' (BENCHMARKS.md, "Import speed, round 13").
-SHARED_BELOW_BATCHES = 1
-
-
-@contextmanager
-def readings(candidates: list[Candidate], *, dry_run: bool = False) -> Iterator[Iterator[Reading]]:
-    """The candidates' readings in order; a long import's are parsed ahead by one other process,
-    `READ_AHEAD_BATCHES` batches at most (a whole collection parsed ahead would wait in memory)."""
-    if len(candidates) < READ_AHEAD_FROM:
-        yield map(read_candidate, candidates)
-        return
-    stored = frozenset() if dry_run else hashes_stored([candidate.identity for candidate in candidates])
-    read = read_candidate if dry_run else functools.partial(_read_ahead, stored=stored)
-    # Forked: parsing needs nothing of the database connection this process holds, and never touches it.
-    with mapped_in_process(
-        read,
-        candidates,
-        ahead=READ_AHEAD_BATCHES * BATCH_FILES,
-        lighter=read_candidate,
-        lighter_below=0 if dry_run else SHARED_BELOW_BATCHES * BATCH_FILES,
-    ) as read_ahead:
-        # What the parsing process left to this one, computed as a batch takes its files: before the batch reads
-        # the entities its files' evidence names, at once.
-        yield read_ahead if dry_run else (_with_ahead(reading, stored) for reading in read_ahead)
 
 
 # Files a transaction: most of an import's commits and batched work, and at most this many files to

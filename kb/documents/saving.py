@@ -266,16 +266,7 @@ def saves_ahead(batch: SaveBatch, files: list[tuple[str, ParsedDocument]], vocab
             [param for _, params in slugs for param in params],
         )
         batch.slugs = set(map(tuple, cursor.fetchall()))
-    new = {its for identity, parsed in files for its in (identity, *(f"{identity}#{p.alert}" for p in parsed.parts))}
-    batch.ids_ahead(sum(map(batch.is_new, new)))
-    # A statement a runbook before. The alert of a new file whose save then fails stays, as one an Alertmanager
-    # sent first would: none of the files' saves can fail but for a bug (a stored file changing kind fails).
-    names: dict[str, str] = {}
-    for identity, parsed in files:
-        for document, its in [(parsed, identity), *((p.parsed, f"{identity}#{p.alert}") for p in parsed.parts)]:
-            if document.kind == DocumentKind.RUNBOOK and document.alert and batch.is_new(its):
-                names.setdefault(document.alert.lower(), document.alert)
-    batch.alerts = names_inserted([Alert(name=name) for key, name in names.items() if key not in vocabulary.known])
+    batch.new_ahead(files, known=vocabulary.known)
 
 
 def _alert_for(name: str | None, vocabulary: Vocabulary | None, batch: SaveBatch | None = None) -> Alert | None:

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from kb.documents import importing
+from kb.documents import importing, reading
 from kb.documents.forked import ProcessFailed, mapped_in_process
 from kb.documents.importing import find_files, import_file, import_paths
 from kb.entities.counts import COUNTS
@@ -197,35 +197,35 @@ def test_files_parsed_ahead_by_another_process_are_stored_as_those_parsed_in_thi
     folder = collection(tmp_path / "docs")
     monkeypatch.setattr(importing, "BATCH_FILES", 4)
     # Forked from this many files on, the parsing process held at most two batches (eight files) ahead of the writing.
-    monkeypatch.setattr(importing, "READ_AHEAD_FROM", 2)
-    monkeypatch.setattr(importing, "READ_AHEAD_BATCHES", 2)
-    monkeypatch.setattr(importing, "SHARED_BELOW_BATCHES", shared_below_batches)
+    monkeypatch.setattr(reading, "READ_AHEAD_FROM", 2)
+    monkeypatch.setattr(reading, "READ_AHEAD_BATCHES", 2)
+    monkeypatch.setattr(reading, "SHARED_BELOW_BATCHES", shared_below_batches)
     ahead = import_paths([folder])
     parsed_ahead = stored()
 
     forget_everything()
-    monkeypatch.setattr(importing, "READ_AHEAD_FROM", 1000)
+    monkeypatch.setattr(reading, "READ_AHEAD_FROM", 1000)
     here = import_paths([folder])
 
     assert [(r.path, r.outcome) for r in ahead.results] == [(r.path, r.outcome) for r in here.results]
     for part in parsed_ahead:
         assert parsed_ahead[part] == stored()[part], part
     # Imported again, parsed ahead: the files already stored are recognised there too.
-    monkeypatch.setattr(importing, "READ_AHEAD_FROM", 2)
+    monkeypatch.setattr(reading, "READ_AHEAD_FROM", 2)
     assert import_paths([folder]).summary() == "0 created, 0 updated, 11 unchanged, 0 skipped, 1 failed"
 
 
 def test_a_bug_in_the_parsing_process_stops_the_import_with_its_traceback(tmp_path, monkeypatch):
     folder = collection(tmp_path / "docs")
-    monkeypatch.setattr(importing, "READ_AHEAD_FROM", 2)
-    read_candidate = importing.read_candidate
+    monkeypatch.setattr(reading, "READ_AHEAD_FROM", 2)
+    read_candidate = reading.read_candidate
 
     def failing(candidate):
         if candidate.path.name == "m-runbook-5.md":
             raise ZeroDivisionError("a bug met in m-runbook-5.md")
         return read_candidate(candidate)
 
-    monkeypatch.setattr(importing, "read_candidate", failing)
+    monkeypatch.setattr(reading, "read_candidate", failing)
     with pytest.raises(ProcessFailed, match=r"(?s)ZeroDivisionError: a bug met in m-runbook-5\.md"):
         import_paths([folder])
 
@@ -234,7 +234,7 @@ def test_an_import_parsed_ahead_leaves_a_heap_frozen_before_it_frozen(tmp_path, 
     # A gunicorn worker inherits its master's heap frozen (kb.ops.warmup.server_heap_frozen), and a Git push
     # imports in the worker: the import must not thaw it for every later collection to walk again.
     folder = collection(tmp_path / "docs")
-    monkeypatch.setattr(importing, "READ_AHEAD_FROM", 2)
+    monkeypatch.setattr(reading, "READ_AHEAD_FROM", 2)
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
@@ -250,7 +250,7 @@ def test_an_import_gives_the_connection_its_page_cache_and_checkpoints_back_even
     # A Git push imports in a gunicorn worker, whose threads' connections stay open: an import's 32 MiB page cache
     # kept by each would count against the pod's memory.
     folder = collection(tmp_path / "docs")
-    monkeypatch.setattr(importing, "READ_AHEAD_FROM", 2)  # a long import: its connection is tuned
+    monkeypatch.setattr(reading, "READ_AHEAD_FROM", 2)  # a long import: its connection is tuned
 
     def settings() -> tuple[int, int]:
         with connection.cursor() as cursor:
@@ -272,7 +272,7 @@ def test_an_import_leaves_the_search_indexes_without_pending_entries_even_when_i
     # An import's entries wait in the GIN indexes' pending lists (kb.models.rows.bulk_writes); a search after it
     # would scan what is left there until autovacuum came (migration 0012).
     folder = collection(tmp_path / "docs")
-    monkeypatch.setattr(importing, "READ_AHEAD_FROM", 2)
+    monkeypatch.setattr(reading, "READ_AHEAD_FROM", 2)
 
     def pending_pages_and_options() -> list[tuple[int, list[str]]]:
         with connection.cursor() as cursor:
