@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
 # issue #12, 39 once written alone, 22 in the first batches): a savepoint (the file) and its release;
 # entities (a read only for a name the batch's evidence did not hold). A post-mortem has a share of the
 # batch's reads. Once a batch (a constant): the vocabulary; which of its files are stored and the slugs
-# they may want (two reads); the ids of its new documents (a read) and their rows (an insert per table:
-# documents, runbooks, post-mortems); the alerts of its new runbooks the import does not know (an insert
+# they may want (two reads); the ids of its new documents (a read) and their rows (into documents an insert
+# per kind, and one into runbooks and post-mortems each); the alerts of its new runbooks the import does not know (an insert
 # returning their ids); the entities its evidence names (a read); the entities it
 # names first (an insert returning their ids, with their counts); the incidents its new documents name
 # (read, insert); the rows its documents own, an insert per table (sections, history rows or
