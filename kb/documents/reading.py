@@ -77,20 +77,22 @@ def _with_ahead(reading: Reading, stored: frozenset[str]) -> Reading:
     return reading
 
 
-# From this many files on, an import parses the next files in a second process while this one writes
+# From this many files on, an import parses the next files in a second process while the importing process writes
 # (parsing was a third of an import's time, and a second core sat idle).
 READ_AHEAD_FROM = 50
-# Batches (`importing.BATCH_FILES` files each) parsed ahead at most: a batch begins with all its files parsed, so one batch
-# ahead left each process waiting for the other wherever a batch was heavier on one side than the next, and fewer
-# files ahead than a batch made the two take turns (100 files a batch, 50 ahead: 79-82 s). 12,000 documents into
-# SQLite, 50 files a batch: 62.8-64.1 s one batch ahead, 60.8-64.6 s two, 60.0-61.0 s three, the same CPU and peak
-# RSS (BENCHMARKS.md, "Import speed, round 12"). What waits is pickled, ~42 KB a file, in the parsing process.
+# Batches (`importing.BATCH_FILES` files each) parsed ahead at most: a batch begins with all its files parsed, so
+# one batch ahead left each process waiting for the other wherever a batch was heavier on one side than the next,
+# and fewer files ahead than a batch made the two take turns (100 files a batch, 50 ahead: 79-82 s). 12,000
+# documents into SQLite, 50 files a batch: 62.8-64.1 s one batch ahead, 60.8-64.6 s two, 60.0-61.0 s three, the
+# same CPU and peak RSS (BENCHMARKS.md, "Import speed, round 12"). What waits is pickled, ~42 KB a file, in the
+# parsing process.
 READ_AHEAD_BATCHES = 3
-# While fewer files than this many batches' wait parsed for this process, the parsing process leaves it what
-# `_read_ahead` adds to reading a file (computed here as a batch takes it): where parsing is the slower side (SQLite),
-# the work is shared out, and where writing is (PostgreSQL), the parsing process soon runs a batch ahead and does
-# all of it. 12,000 documents into SQLite, in turn with the code before: 55.8-56.9 s -> 54.1-54.6 s, a tenth of
-# the files' work left so; into PostgreSQL, the first two batches' (BENCHMARKS.md, "Import speed, round 13").
+# While fewer files than this many batches' wait parsed for the importing process, the parsing process leaves it
+# what `_read_ahead` adds to reading a file (computed there as a batch takes it): where parsing is the slower side
+# (SQLite), the work is shared out, and where writing is (PostgreSQL), the parsing process soon runs a batch ahead
+# and does all of it. 12,000 documents into SQLite, in turn with the code before: 55.8-56.9 s -> 54.1-54.6 s, a
+# tenth of the files' work left so; into PostgreSQL, the first two batches' (BENCHMARKS.md, "Import speed, round
+# 13").
 SHARED_BELOW_BATCHES = 1
 
 
