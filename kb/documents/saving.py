@@ -227,8 +227,8 @@ def saves_ahead(batch: SaveBatch, files: list[tuple[str, ParsedDocument]], vocab
     """What the saves of a batch's files (an import's: path identity and parsed) would each read: which of them
     and of their alert sections' runbooks (`<identity>#<alert>`) are stored, archived or not, and the
     slugs a new one may want; the ids of the new ones, and the new alerts of their runbooks (`vocabulary`: what
-    the import knows). Four queries a batch: saving a new file reads nothing to know it is new or to name
-    itself, and writes nothing until the batch's rows are inserted."""
+    the import knows). Three queries a batch, four with new alerts: saving a new file reads nothing to know it is
+    new or to name itself, and writes nothing until the batch's rows are inserted."""
     files = [(document_identity(parsed, path), parsed) for path, parsed in files]
     identities = [identity for identity, _ in files]
     batch.files, batch.stored, batch.slugs = set(identities), set(), set()
