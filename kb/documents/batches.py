@@ -60,7 +60,7 @@ class SaveBatch:
     def __init__(self) -> None:
         # Rows of the batch's documents, inserted at `flush`: a bulk insert per table, not one a document.
         self.rows: list[Model | NewRow] = []
-        # The batch's new documents, each given its id (from `ids`, reserved for those it holds: `ids_ahead`),
+        # The batch's new documents, each given its id (from `ids`, reserved for those it holds: `new_ahead`),
         # inserted at `flush` before the rows naming them: two statements a document were a tenth of an import's
         # time on PostgreSQL, each a turn of the server's and this process's.
         self.documents: list[Document] = []
@@ -105,24 +105,17 @@ class SaveBatch:
             for document, its in [(parsed, identity), *((p.parsed, f"{identity}#{p.alert}") for p in parsed.parts)]
             if self.is_new(its)
         ]
-        self.ids_ahead(len({its for _, its in documents}))
+        self.ids = deque(ids_reserved(Document, len({its for _, its in documents})))
         names: dict[str, str] = {}
         for document, _ in documents:
             if document.kind == DocumentKind.RUNBOOK and document.alert:
                 names.setdefault(document.alert.lower(), document.alert)
         self.alerts = names_inserted([Alert(name=name) for key, name in names.items() if key not in known])
 
-    def ids_ahead(self, count: int) -> None:
-        """Ids for the batch's next `count` new documents, reserved at once (`document_new` gives them)."""
-        self.ids = deque(ids_reserved(Document, count))
-
     def document_new(self, document: Document) -> None:
-        """A new document of the batch, given its id now and inserted at `flush` with the batch's rows."""
-        if not self.ids:
-            # More than were reserved (a file named twice): those pending go in first, so that the next ids
-            # asked for (SQLite: the ones after those stored) are not theirs.
-            self.flush()
-            self.ids_ahead(1)
+        """A new document of the batch, given its id now and inserted at `flush` with the batch's rows. One was
+        reserved for each identity new at the batch's start (`new_ahead`), and an identity saved is no longer new
+        (`is_new`): a second save of it, a file named twice, updates the first (`is_pending`)."""
         instance_keyed(document, self.ids.popleft())
         self.documents.append(document)
 
