@@ -67,9 +67,7 @@ def incidents_save(*, created: Sequence[Incident], updated: Sequence[Incident], 
     # bulk_create leaves primary keys unset when conflicts are ignored, and the updated ones were
     # read without their alert, which the index names: read both back in one query.
     keys = {(incident.fingerprint, incident.started_at) for incident in [*created, *updated]}
-    stored = Incident.objects.select_related("alert").filter(
-        fingerprint__in={key[0] for key in keys}, started_at__in={key[1] for key in keys}
-    )
+    stored = Incident.objects.select_related("alert").received(keys)
     search_index_incidents(incidents=[i for i in stored if (i.fingerprint, i.started_at) in keys])
 
 

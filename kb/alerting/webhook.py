@@ -186,9 +186,7 @@ def webhook_store(*, payload: WebhookPayload) -> StoreResult:
     alerts = alerts_named(names={r.name for r in received})
     existing = {
         (incident.fingerprint, incident.started_at): incident
-        for incident in Incident.objects.select_for_update().filter(
-            fingerprint__in={r.fingerprint for r in received}, started_at__in={r.starts_at for r in received}
-        )
+        for incident in Incident.objects.select_for_update().received({r.key for r in received})
     }
     created: list[Incident] = []
     changed: list[Incident] = []
