@@ -200,11 +200,6 @@ def runbooks_answered_no(*, limit: int = MOST_ANSWERED_NO) -> list[Runbook]:
     return list(runbooks_annotated(runbooks).order_by("-feedback_no", "title")[:limit])
 
 
-def runbooks_with_stale(runbooks: QuerySet[Runbook]) -> list[Runbook]:
-    """`runbooks` (one query), each with `stale`: the reasons it is stale, [] when it is not."""
-    return runbooks_mark_stale(list(runbooks_annotated(runbooks)))
-
-
 def runbooks_mark_stale(runbooks: list[Runbook]) -> list[Runbook]:
     """Runbooks read through `runbooks_annotated`, each given `stale`: its reasons, [] when it is not."""
     today = timezone.localdate()

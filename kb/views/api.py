@@ -10,8 +10,8 @@ from kb.alerting.feedback import (
     feedback_summary,
     runbooks_annotated,
     runbooks_answered_no,
+    runbooks_mark_stale,
     runbooks_stale,
-    runbooks_with_stale,
 )
 from kb.alerting.history import postmortems_implicating
 from kb.alerting.links import labels_from_query
@@ -19,6 +19,7 @@ from kb.entities.insights import document_entities, entities_annotated, entity_n
 from kb.models import Alert, EntityKind, Incident, Note, PostMortem, Runbook
 from kb.search import MAX_LIMIT, search
 from kb.views.api_feedback import feedback_counts_json, feedback_json
+from kb.views.paging import api_page
 
 
 def api_view(view):
@@ -86,15 +87,21 @@ def _postmortem_summary(request, postmortem: PostMortem) -> dict:
 @api_view
 def runbook_list(request):
     runbooks = Runbook.objects.filter(archived=False).select_related("alert").order_by("alert__name", "title")
+    runbooks, after = api_page(runbooks_annotated(runbooks), request)
     return JsonResponse(
-        {"results": [{**_runbook_summary(request, r), "stale": bool(r.stale)} for r in runbooks_with_stale(runbooks)]}
+        {
+            "results": [
+                {**_runbook_summary(request, r), "stale": bool(r.stale)} for r in runbooks_mark_stale(runbooks)
+            ],
+            "next": after,
+        }
     )
 
 
 @api_view
 def postmortem_list(request):
-    postmortems = PostMortem.objects.filter(archived=False).order_by("-date", "title")
-    return JsonResponse({"results": [_postmortem_summary(request, p) for p in postmortems]})
+    postmortems, after = api_page(PostMortem.objects.filter(archived=False).order_by("-date", "title"), request)
+    return JsonResponse({"results": [_postmortem_summary(request, p) for p in postmortems], "next": after})
 
 
 @api_view
@@ -185,8 +192,8 @@ def _note_summary(request, note: Note) -> dict:
 
 @api_view
 def note_list(request):
-    notes = Note.objects.filter(archived=False).order_by("title")
-    return JsonResponse({"results": [_note_summary(request, n) for n in notes]})
+    notes, after = api_page(Note.objects.filter(archived=False).order_by("title"), request)
+    return JsonResponse({"results": [_note_summary(request, n) for n in notes], "next": after})
 
 
 @api_view
@@ -289,8 +296,10 @@ def entity_list(request):
     entities = entities_annotated().filter(documents__gt=0)
     if kind:
         entities = entities.filter(kind=kind)
-    entities = entities.order_by("-implicated_in", "name")
-    return JsonResponse({"results": [{**_entity_summary(request, e), "documents": e.documents} for e in entities]})
+    entities, after = api_page(entities.order_by("-implicated_in", "name"), request)
+    return JsonResponse(
+        {"results": [{**_entity_summary(request, e), "documents": e.documents} for e in entities], "next": after}
+    )
 
 
 @api_view

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.db.models import Q, QuerySet
 
 PER_PAGE = 50
+API_PER_PAGE = 200
 
 
 @dataclass
@@ -23,19 +24,33 @@ class Page:
 
 
 def offset_page(rows: QuerySet, request, *, per_page: int = PER_PAGE, keep: str = "") -> Page:
-    """The page `?page=N` of `rows` (already ordered); `keep` is a query string to carry (`kind=alert&`)."""
+    """The page `?page=N` of `rows` (already ordered); `keep` is a query string to carry (`kind=alert&`).
+
+    The page's keys are read first, alone, then its rows: a list whose order no index gives (runbooks by their
+    alert's name) sorted every row with its texts and computed each row's annotations before cutting the page
+    (10,000 runbooks: 38 ms for the first page, 475 ms for the hundredth)."""
     try:
         number = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         number = 1
     start = (number - 1) * per_page
-    items = list(rows[start : start + per_page + 1])
-    page = Page(items[:per_page], number, has_next=len(items) > per_page)
+    keys = list(rows.values_list("pk", flat=True)[start : start + per_page + 1])
+    found = {row.pk: row for row in rows.order_by().filter(pk__in=keys[:per_page])} if keys else {}
+    page = Page([found[key] for key in keys[:per_page] if key in found], number, has_next=len(keys) > per_page)
     if page.has_next:
         page.next_query = f"?{keep}page={number + 1}"
     if number > 1:
         page.previous_query = f"?{keep}page={number - 1}"
     return page
+
+
+def api_page(rows: QuerySet, request) -> tuple[list, str | None]:
+    """A page of an API list (`?page=N`, `offset_page`) and the absolute URL of the next one (None on the last),
+    the request's other parameters kept: an answer the size of the knowledge base took a second at 10,000
+    runbooks."""
+    keep = urlencode([(name, value) for name, value in request.GET.items() if name != "page"])
+    page = offset_page(rows, request, per_page=API_PER_PAGE, keep=f"{keep}&" if keep else "")
+    return page.items, request.build_absolute_uri(request.path + page.next_query) if page.has_next else None
 
 
 def keyset_page(rows: QuerySet, request, *, key: str, per_page: int = PER_PAGE) -> Page:

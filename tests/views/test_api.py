@@ -2,7 +2,7 @@
 
 import pytest
 
-from kb.models import Alert, Runbook
+from kb.models import Alert, Entity, Runbook
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +18,46 @@ def scoped_runbook(slug: str, labels: dict, alert: str = "HomelabPodOOMKilled") 
         alert=Alert.objects.get_or_create(name=alert)[0],
         labels=labels,
     )
+
+
+def test_the_lists_come_a_page_at_a_time_with_the_next_page_s_address(
+    client, monkeypatch, django_assert_max_num_queries
+):
+    """An answer the size of the knowledge base took a second at 10,000 runbooks: each list is paged, and `next`
+    is the next page's address, the request's other parameters kept, until the last page's null."""
+    monkeypatch.setattr("kb.views.paging.API_PER_PAGE", 2)
+    for n, alert in enumerate(["DiskFull", "BackupLate", "NodeDown", "CertExpiring", "ApiLatencyHigh"]):
+        scoped_runbook(f"runbook-{n}", {"namespace": f"ns{n}"}, alert=alert)
+    seen, url = [], "/api/runbooks"
+    while url:
+        with django_assert_max_num_queries(3):  # the page's keys, its runbooks, their stale answers
+            answer = client.get(url).json()
+        assert len(answer["results"]) <= 2
+        seen += [runbook["alert"] for runbook in answer["results"]]
+        url = answer["next"]
+        assert url is None or url.startswith("http://testserver/api/runbooks?page=")
+    assert seen == ["ApiLatencyHigh", "BackupLate", "CertExpiring", "DiskFull", "NodeDown"]
+    last = client.get("/api/runbooks?page=3").json()
+    assert [runbook["alert"] for runbook in last["results"]] == ["NodeDown"] and last["next"] is None
+    assert client.get("/api/runbooks?page=9").json() == {"results": [], "next": None}
+    for n, kind in enumerate(["alert", "host", "alert", "alert"]):
+        Entity.objects.create(name=f"entity-{n}", kind=kind, document_count=1, implicated_in=n)
+    entities = client.get("/api/entities?kind=alert").json()
+    assert [entity["name"] for entity in entities["results"]] == ["entity-3", "entity-2"]
+    assert entities["next"] == "http://testserver/api/entities?kind=alert&page=2"
+    assert client.get(entities["next"]).json() == {
+        "results": [
+            {
+                "name": "entity-0",
+                "kind": "alert",
+                "url": "http://testserver/entities/entity-0/",
+                "implicated_in": 0,
+                "has_runbook": False,
+                "documents": 1,
+            }
+        ],
+        "next": None,
+    }
 
 
 def test_it_lists_runbooks_and_postmortems(client, imported):

@@ -20,7 +20,7 @@ def kinds():
 
 
 def test_the_note_list_shows_every_note_and_only_notes(client, kinds, django_assert_num_queries):
-    with django_assert_num_queries(1):  # the notes
+    with django_assert_num_queries(2):  # the page's keys, then its notes
         page = client.get("/notes/")
     html = page.content.decode()
     assert page.status_code == 200
