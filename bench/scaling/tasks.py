@@ -87,6 +87,12 @@ def urls() -> dict:
         "insights": ["/insights/"],
         "incident list": ["/incidents/"],
         "entity page": [e.get_absolute_url() for e in _spread(Entity.objects.all(), SAMPLE)],
+        # Each list's first page and its last (an offset's deepest), a hundred documents a page.
+        "lists": [
+            f"/{path}/?page={page}"
+            for path, model in (("runbooks", Runbook), ("postmortems", PostMortem))
+            for page in (1, model.objects.filter(archived=False).count() // 100 + 1)
+        ],
         "login": ["/accounts/login/"],
         "counts": {
             "documents": Document.objects.count(),
