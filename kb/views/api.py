@@ -16,7 +16,7 @@ from kb.alerting.feedback import (
 from kb.alerting.history import postmortems_implicating
 from kb.alerting.links import labels_from_query
 from kb.entities.insights import document_entities, entities_annotated, entity_named, entity_profile, insights_gather
-from kb.models import Alert, EntityKind, Incident, Note, PostMortem, Runbook
+from kb.models import DOCUMENT_TEXTS, Alert, EntityKind, Incident, Note, PostMortem, Runbook
 from kb.search import MAX_LIMIT, search
 from kb.views.api_feedback import feedback_counts_json, feedback_json
 from kb.views.paging import api_page
@@ -86,7 +86,12 @@ def _postmortem_summary(request, postmortem: PostMortem) -> dict:
 
 @api_view
 def runbook_list(request):
-    runbooks = Runbook.objects.filter(archived=False).select_related("alert").order_by("alert__name", "title")
+    runbooks = (
+        Runbook.objects.filter(archived=False)
+        .select_related("alert")
+        .defer(*DOCUMENT_TEXTS)
+        .order_by("alert__name", "title")
+    )
     runbooks, after = api_page(runbooks_annotated(runbooks), request)
     return JsonResponse(
         {
@@ -100,7 +105,8 @@ def runbook_list(request):
 
 @api_view
 def postmortem_list(request):
-    postmortems, after = api_page(PostMortem.objects.filter(archived=False).order_by("-date", "title"), request)
+    postmortems = PostMortem.objects.filter(archived=False).defer(*DOCUMENT_TEXTS).order_by("-date", "title")
+    postmortems, after = api_page(postmortems, request)
     return JsonResponse({"results": [_postmortem_summary(request, p) for p in postmortems], "next": after})
 
 
@@ -192,7 +198,7 @@ def _note_summary(request, note: Note) -> dict:
 
 @api_view
 def note_list(request):
-    notes, after = api_page(Note.objects.filter(archived=False).order_by("title"), request)
+    notes, after = api_page(Note.objects.filter(archived=False).defer(*DOCUMENT_TEXTS).order_by("title"), request)
     return JsonResponse({"results": [_note_summary(request, n) for n in notes], "next": after})
 
 

@@ -24,6 +24,7 @@ from kb.markdown.commands import first_command, mark_commands
 from kb.markdown.html_parts import Part, split_sections, without_title
 from kb.markdown.shown_once import without_card_repeats
 from kb.models import (
+    DOCUMENT_TEXTS,
     Document,
     DocumentKind,
     FollowUp,
@@ -49,6 +50,7 @@ def runbook_list(request):
     runbooks = (
         Runbook.objects.filter(archived=False)
         .select_related("alert")
+        .defer(*DOCUMENT_TEXTS)
         .order_by(Lower("alert__name").asc(nulls_last=True), "title")
     )
     page = offset_page(runbooks_annotated(runbooks), request, per_page=DOCUMENTS_PER_PAGE)
@@ -62,6 +64,7 @@ def postmortem_list(request):
     follow_ups = FollowUp.objects.filter(postmortem=OuterRef("pk")).order_by().values("postmortem")
     postmortems = (
         PostMortem.objects.filter(archived=False)
+        .defer(*DOCUMENT_TEXTS)
         .annotate(
             follow_up_count=Coalesce(Subquery(follow_ups.annotate(n=Count("pk")).values("n")), 0),
             open_follow_up_count=Coalesce(
@@ -351,7 +354,7 @@ def _card_text(postmortem: PostMortem, fields: dict, follow_ups: list, lessons: 
 
 @require_safe
 def note_list(request):
-    notes = Note.objects.filter(archived=False).order_by(Lower("title"))
+    notes = Note.objects.filter(archived=False).defer(*DOCUMENT_TEXTS).order_by(Lower("title"))
     page = offset_page(notes, request, per_page=DOCUMENTS_PER_PAGE)
     return render(request, "kb/note_list.html", {"notes": page.items, "page": page})
 
