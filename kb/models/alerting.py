@@ -121,13 +121,13 @@ class IncidentQuerySet(models.QuerySet):
         if not keys:
             return self.none()
         connection = connections[self.db]
-        start = self.model._meta.get_field("started_at")
-        table = connection.ops.quote_name(self.model._meta.db_table)
+        quote, meta = connection.ops.quote_name, self.model._meta
+        fingerprint, start = quote(meta.get_field("fingerprint").column), meta.get_field("started_at")
         pairs = ", ".join(["(%s, %s)"] * len(keys))
-        params = [value for fingerprint, at in keys for value in (fingerprint, start.get_db_prep_value(at, connection))]
+        params = [value for key, at in keys for value in (key, start.get_db_prep_value(at, connection))]
         stored = RawSQL(
-            f"SELECT i.id FROM (VALUES {pairs}) AS k JOIN {table} AS i"
-            " ON i.fingerprint = k.column1 AND i.started_at = k.column2 WHERE NOT (i.fingerprint = '')",
+            f"SELECT i.{quote(meta.pk.column)} FROM (VALUES {pairs}) AS k JOIN {quote(meta.db_table)} AS i"
+            f" ON i.{fingerprint} = k.column1 AND i.{quote(start.column)} = k.column2 WHERE NOT (i.{fingerprint} = '')",
             params,
         )
         return self.filter(pk__in=stored).order_by()
