@@ -25,6 +25,10 @@ PAGES = [
     "/entities/",
     "/entities/SharedPodOOMKilled/",
     "/search/?q=oom+killed",
+    "/runbooks/?page=2",
+    "/api/runbooks",
+    "/api/postmortems",
+    "/api/entities",
 ]
 
 
