@@ -67,8 +67,7 @@ def incidents_save(*, created: Sequence[Incident], updated: Sequence[Incident], 
     # bulk_create leaves primary keys unset when conflicts are ignored, and the updated ones were
     # read without their alert, which the index names: read both back in one query.
     keys = {(incident.fingerprint, incident.started_at) for incident in [*created, *updated]}
-    stored = Incident.objects.select_related("alert").received(keys)
-    search_index_incidents(incidents=[i for i in stored if (i.fingerprint, i.started_at) in keys])
+    search_index_incidents(incidents=list(Incident.objects.select_related("alert").received(keys)))
 
 
 class IncidentFacts:
