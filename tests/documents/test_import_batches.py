@@ -390,9 +390,20 @@ def test_two_files_of_one_batch_with_the_same_id_are_one_document_the_second_upd
     assert not SearchEntry.objects.filter(document=document, body__contains="ledger-writer").exists()
 
 
-def test_the_parsing_process_leaves_the_work_to_a_waiting_reader_and_does_it_for_a_busy_one():
-    with mapped_in_process(str.upper, list("abcdefghij"), ahead=6, lighter=str.lower, lighter_below=3) as results:
-        time.sleep(1)  # the reader busy: the process fills its room, three waiting, then three more
+def test_the_parsing_process_leaves_the_work_to_a_waiting_reader_and_does_it_for_a_busy_one(tmp_path):
+    room_full = tmp_path / "room-full"
+
+    def upper(item: str) -> str:
+        if item == "f":  # the sixth item, the last the room holds before the reader takes one
+            room_full.touch()
+        return item.upper()
+
+    with mapped_in_process(upper, list("abcdefghij"), ahead=6, lighter=str.lower, lighter_below=3) as results:
+        # The reader busy until the process has filled its room: three waiting, then three more.
+        deadline = time.monotonic() + 60
+        while not room_full.exists():
+            assert time.monotonic() < deadline, "the process never filled its room"
+            time.sleep(0.01)
         assert [next(results) for _ in range(6)] == list("abcDEF")
         # The rest as the reader takes them: the lighter or the whole, each the value of its item.
         assert [result.lower() for result in results] == list("ghij")
