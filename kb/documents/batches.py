@@ -167,13 +167,17 @@ class SaveBatch:
         """Inserts the new documents and the rows left so far and stores the linked HTML: before a save reads or
         replaces a document's own rows (an update), and before the batch's work that reads them. The incidents
         its new documents name first (`IncidentFacts.link`): their links are rows too."""
+        # A new document's linked HTML goes in with it (`links_store` set it on the instance): stored again by an
+        # UPDATE, each row was written twice, with ten index entries each time on PostgreSQL (BENCHMARKS.md, "Import
+        # speed, round 15").
+        inserted = {document.pk for document in self.documents}
         rows_insert(self.documents, keyed=True)
         self.documents.clear()
         self.incidents.link()
         self.mentions.pending_insert()
         rows_insert(self.rows)
         self.rows.clear()
-        linked_html_write(self.mentions.linked)
+        linked_html_write({pk: html for pk, html in self.mentions.linked.items() if pk not in inserted})
         self.mentions.linked = {}
 
     def write(self, *, vocabulary: Vocabulary) -> None:

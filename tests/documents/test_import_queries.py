@@ -26,8 +26,8 @@ pytestmark = pytest.mark.django_db
 # returning their ids); the entities its evidence names (a read); the entities it
 # names first (an insert returning their ids, with their counts); the incidents its new documents name
 # (read, insert); the rows its documents own, an insert per table (sections, history rows or
-# follow-ups and lessons, search rows, mentions, links to incidents, revisions) and their linked HTML
-# (one update statement run for each); what the documents say of their incidents (four reads, an
+# follow-ups and lessons, search rows, mentions, links to incidents, revisions), a new document's linked HTML in
+# its own row, a stored one's by an update statement run for each; what the documents say of their incidents (four reads, an
 # update statement run for each) and the incidents' search rows; the search words (read, insert);
 # entity counts (an update per kind of change); the documents naming the alerts first seen (index
 # lookup, read). Once an import: the merge of what it added to SQLite's full-text index. A query a
@@ -152,3 +152,18 @@ def test_it_reimports_an_unchanged_file_reading_only_the_stored_document(tmp_pat
     # The vocabulary (alert names, curated entities); begin (the batch), savepoint (the file), savepoint
     # (document_save), the stored document, release, the alert sections it no longer has, release, commit.
     assert len(queries) <= 10, "\n".join(q["sql"][:100] for q in queries)
+
+
+def test_it_writes_a_new_documents_row_once_with_its_linked_html(tmp_path):
+    for n in range(3):
+        write(tmp_path / f"billing-lag-{n}.md", runbook(f"Billing{n}QueueLagHigh", rows=2, steps=2))
+    with CaptureQueriesContext(connection) as queries:
+        import_paths([tmp_path])
+    table = connection.ops.quote_name(Document._meta.db_table)
+    # (SQLite's executemany is logged as "N times: UPDATE …")
+    updates = [q["sql"] for q in queries if f"UPDATE {table} ".upper() in q["sql"].upper()]
+    # Stored by the insert: an UPDATE after it wrote each new document's row (and its index entries) twice.
+    assert updates == []
+    for document in Document.objects.all():
+        assert 'href="/entities/' in document.linked_html, document.identity
+        assert document.linked_html != document.html
