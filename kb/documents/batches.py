@@ -168,8 +168,8 @@ class SaveBatch:
         replaces a document's own rows (an update), and before the batch's work that reads them. The incidents
         its new documents name first (`IncidentFacts.link`): their links are rows too."""
         # A new document's linked HTML goes in with it (`links_store` set it on the instance): stored again by an
-        # UPDATE, each row was written twice, with ten index entries each time on PostgreSQL (BENCHMARKS.md, "Import
-        # speed, round 15").
+        # UPDATE, each row was written twice, with ten index entries each time on PostgreSQL (BENCHMARKS.md,
+        # "Round 15").
         inserted = {document.pk for document in self.documents}
         rows_insert(self.documents, keyed=True)
         self.documents.clear()

@@ -311,8 +311,8 @@ def rows_returning(
 ) -> list[tuple]:
     """Rows of `model` (each its database values of `fields`), `size` a statement, each statement
     `INSERT … VALUES (…), (…) [on_conflict] RETURNING returning` (PostgreSQL: all of them in one, from
-    arrays); what it returned, in order. What
-    `bulk_create` runs, without a model instance a row and the ORM compiling a parameter per field and row.
+    arrays); what it returned, in order. What `bulk_create` runs, without a model instance a row and the ORM
+    compiling a parameter per field and row.
     Needs RETURNING (`can_return_rows_from_bulk_insert`: SQLite from 3.35, PostgreSQL)."""
     connection = connections[DEFAULT_DB_ALIAS]
     quote = connection.ops.quote_name
@@ -322,7 +322,7 @@ def rows_returning(
         # One statement, each column sent as an array (`_bound_on_server`), its rows taken in order from `unnest`
         # and returned in that order (as `bulk_create` does from Django 5.2). Written with a parameter a value, a
         # batch's 11,550 new entities were 231 statements that psycopg parsed and quoted value by value: 0.6 of the
-        # importing process's 11 CPU seconds for 3,000 documents (BENCHMARKS.md, "Import speed, round 15").
+        # importing process's 11 CPU seconds for 3,000 documents (BENCHMARKS.md, "Round 15").
         arrays = ", ".join(f"%b::{f.cast_db_type(connection)}[]" for f in fields)
         sql = f"{insert}SELECT * FROM unnest({arrays}){tail}"
         with connection.cursor() as cursor:
