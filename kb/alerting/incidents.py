@@ -46,7 +46,7 @@ def incidents_create(*, incidents: Sequence[Incident]) -> list[Incident]:
     """Inserts new incidents and their search entries; returns them with their ids (PostgreSQL, SQLite 3.35+)."""
     created = Incident.objects.bulk_create(incidents)
     _alerts_shift(Counter(incident.alert_id for incident in created))
-    search_index_incidents(incidents=created)
+    search_index_incidents(incidents=created, created={incident.pk for incident in created})
     return created
 
 
@@ -136,7 +136,9 @@ class IncidentFacts:
         written = {i.pk for i in changed}
         # An import's batch: the import compacts the search index once at its end.
         search_index_incidents(
-            incidents=[*changed, *(i for pk, i in self.new.items() if pk not in written)], compacted_later=True
+            incidents=[*changed, *(i for pk, i in self.new.items() if pk not in written)],
+            created=self.new.keys(),
+            compacted_later=True,
         )
         self.ids, self.new = set(), {}
 
@@ -177,7 +179,7 @@ def document_incidents_save(
         return
     changed = _facts_write(ids=previous | {i.pk for i in named})
     written = {i.pk for i in changed}
-    search_index_incidents(incidents=[*changed, *(i for i in new if i.pk not in written)])
+    search_index_incidents(incidents=[*changed, *(i for i in new if i.pk not in written)], created={i.pk for i in new})
 
 
 @transaction.atomic

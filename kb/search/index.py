@@ -9,7 +9,7 @@ incidents a document names).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -135,13 +135,22 @@ def search_index_update(
     )
 
 
-def search_index_incidents(*, incidents: list[Incident], compacted_later: bool = False) -> None:
+def search_index_incidents(
+    *, incidents: list[Incident], created: Collection[int] = (), compacted_later: bool = False
+) -> None:
     """Replaces the rows of these incidents in a fixed number of queries (the Alertmanager webhook writes many at
     once), then lets the engine keep its index compact (SQLite: a bounded merge of FTS5's segments), unless the
-    caller compacts it afterwards anyway (`compacted_later`: an import's batches, `search_index_compact`)."""
+    caller compacts it afterwards anyway (`compacted_later`: an import's batches, `search_index_compact`).
+    `created`: the ids of those just inserted, which have no rows yet to read and delete (an import's batch names
+    hundreds of new incidents: the read and the delete of rows they cannot have were two statements a batch, each
+    with an id a parameter)."""
     if not incidents:
         return
-    _replace(SearchEntry.objects.filter(incident__in=incidents), [_incident_entry(incident) for incident in incidents])
+    stored = [incident for incident in incidents if incident.pk not in created]
+    _replace(
+        SearchEntry.objects.filter(incident__in=stored) if stored else None,
+        [_incident_entry(incident) for incident in incidents],
+    )
     if not compacted_later:
         current_engine().incidents_written(incidents=len(incidents))
 

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kb.documents.importing import import_paths
-from kb.models import Document, Incident
+from kb.models import Document, Incident, SearchEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +167,18 @@ def test_it_writes_a_new_documents_row_once_with_its_linked_html(tmp_path):
     for document in Document.objects.all():
         assert 'href="/entities/' in document.linked_html, document.identity
         assert document.linked_html != document.html
+
+
+def test_it_writes_the_search_rows_of_the_incidents_it_creates_without_looking_for_old_ones(tmp_path):
+    for n in range(3):
+        write(tmp_path / f"billing-pm-{n}.md", postmortem(n + 1, incidents=4, actions=1))
+    with CaptureQueriesContext(connection) as queries:
+        import_paths([tmp_path])
+    table = connection.ops.quote_name(SearchEntry._meta.db_table)
+    # New incidents have no rows to read or delete: a statement each that an id a parameter made long.
+    assert [q["sql"] for q in queries if f"DELETE FROM {table}".upper() in q["sql"].upper()] == []
+    incidents = Incident.objects.all()
+    assert incidents.count() == 12
+    assert sorted(SearchEntry.objects.filter(incident__isnull=False).values_list("incident_id", flat=True)) == sorted(
+        incidents.values_list("pk", flat=True)
+    )
