@@ -34,6 +34,7 @@ from django.db import transaction  # noqa: E402
 from bench.generate import Generator  # noqa: E402
 from kb.alerting.webhook import parse_webhook, webhook_store  # noqa: E402
 from kb.models import Alert, Document, Entity, Incident, PostMortem, Runbook  # noqa: E402
+from kb.views.documents import DOCUMENTS_PER_PAGE  # noqa: E402
 
 GROUP_ALERTS = 1000
 GROUP_REPEATS = 5
@@ -87,11 +88,12 @@ def urls() -> dict:
         "insights": ["/insights/"],
         "incident list": ["/incidents/"],
         "entity page": [e.get_absolute_url() for e in _spread(Entity.objects.all(), SAMPLE)],
-        # Each list's first page and its last (an offset's deepest), a hundred documents a page.
+        # Each list's first page and its last (an offset's deepest): a count that is a whole number of pages has no
+        # page after its last one.
         "lists": [
             f"/{path}/?page={page}"
             for path, model in (("runbooks", Runbook), ("postmortems", PostMortem))
-            for page in (1, model.objects.filter(archived=False).count() // 100 + 1)
+            for page in (1, max(1, -(-model.objects.filter(archived=False).count() // DOCUMENTS_PER_PAGE)))
         ],
         "login": ["/accounts/login/"],
         "counts": {
