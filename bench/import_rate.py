@@ -6,8 +6,10 @@ about the neighbours than about the import (BENCHMARKS.md, "Import speed: batche
     .venv/bin/python bench/import_rate.py DATA --checkout OTHER     # another checkout's code (before/after)
 
 DATA is `bench/generate.py --out DATA`: its runbooks/ and postmortems/ are imported in this process with
-`import_paths`; printed: wall seconds, CPU of this process and of its children (the parsing process),
-and Python-Markdown alone over the same files (`bench/scale.py`'s floor), before and after the import.
+`import_paths`; printed: wall seconds, CPU of this process and of its children (the parsing process), on
+PostgreSQL (a server on this machine) the CPU of the import's backend and of the server's other processes
+(`bench.common.server_cpu`), the share of the machine's cores all of them kept busy, and Python-Markdown alone
+over the same files (`bench/scale.py`'s floor), before and after the import.
 """
 
 from __future__ import annotations
@@ -69,20 +71,30 @@ def main() -> None:
     sys.path.insert(1, str(ROOT))
     import django
 
+    from bench.common.server_cpu import ServerCpu
     from bench.scale import markdown_floor
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
 
     from kb.documents.importing import import_paths
 
     call_command("migrate", verbosity=0)
     floor_before = markdown_floor(files)
+    backend = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (backend,) = cursor.fetchone()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started, cpu = time.perf_counter(), time.process_time()
-    report = import_paths(dirs)
-    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    with ServerCpu(backend) as server:
+        started, cpu = time.perf_counter(), time.process_time()
+        report = import_paths(dirs)
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    parsing = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+    spent = cpu + parsing + (server.backend or 0.0) + (server.others or 0.0)
     floor_after = markdown_floor(files)
     print(
         json.dumps(
@@ -93,14 +105,20 @@ def main() -> None:
                 "documents_per_s": round(len(files) / wall, 1),
                 "cpu_s": round(cpu, 2),
                 "documents_per_cpu_s": round(len(files) / cpu, 1),
-                "parsing_process_cpu_s": round(
-                    after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime, 2
-                ),
+                "parsing_process_cpu_s": round(parsing, 2),
+                "server_backend_cpu_s": _rounded(server.backend),
+                "server_other_cpu_s": _rounded(server.others),
+                # Near 1, the machine is full: the import is bound by its CPU, not by one process waiting on another.
+                "cores_busy": round(spent / ((os.cpu_count() or 1) * wall), 2),
                 "markdown_floor_per_s": [round(floor_before), round(floor_after)],
                 "load_average": round(os.getloadavg()[0], 1),
             }
         )
     )
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 2)
 
 
 if __name__ == "__main__":

@@ -177,6 +177,7 @@ def measure_engine(engine: str, data: Path, manifest: dict, new_database, work: 
     r["import_dps"] = len(main_files) / imported["seconds"]
     r["import_summary"] = imported["summary"]
     r["import_peak_rss"] = imported["peak_rss"]
+    r["import_cores_busy"] = imported["cores_busy"]
 
     log(f"  {manifest['incidents']} incidents through the webhook's write path")
     incidents = task(full, "incidents", str(data / "alertmanager"))

@@ -39,7 +39,9 @@ def _rows(r: dict) -> dict[str, tuple[str, str]]:
     floor = r["markdown_floor_dps"]
     floors = r.get("markdown_floors", [])
     rows["import"] = (
-        f"{r['import_dps']:.0f} documents/s ({r['import_dps'] / floor:.2f}× the floor)",
+        f"{r['import_dps']:.0f} documents/s ({r['import_dps'] / floor:.2f}× the floor)"
+        # The import's processes and the server's, against the cores' time: near 1, bound by the machine's CPU.
+        + (f"; cores busy: {r['import_cores_busy']:.0%}" if "import_cores_busy" in r else ""),
         f"Python-Markdown alone: {floor:.0f} documents/s"
         + (f" (before / after the import: {' / '.join(f'{f:.0f}' for f in floors)})" if len(floors) > 1 else ""),
     )

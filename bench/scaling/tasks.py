@@ -14,6 +14,7 @@ import io
 import json
 import os
 import random
+import resource
 import statistics
 import sys
 import time
@@ -29,8 +30,9 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import transaction  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 
+from bench.common.server_cpu import ServerCpu  # noqa: E402
 from bench.generate import Generator  # noqa: E402
 from kb.alerting.webhook import parse_webhook, webhook_store  # noqa: E402
 from kb.models import Alert, Document, Entity, Incident, PostMortem, Runbook  # noqa: E402
@@ -42,16 +44,41 @@ SAMPLE = 12  # documents, alerts and entities per kind of page
 
 
 def import_dirs(paths: list[str]) -> dict:
+    """The import command, timed; with the CPU of this process, of its parsing process and of a PostgreSQL server on
+    this machine, and the share of the cores they kept busy (BENCHMARKS.md, "Round 16")."""
     out = io.StringIO()
-    started = time.perf_counter()
-    try:
-        call_command("import_docs", *paths, stdout=out, stderr=out)
-        status = 0
-    except SystemExit as exc:  # the command exits 1 when a file failed
-        status = exc.code or 0
-    seconds = time.perf_counter() - started
+    backend = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (backend,) = cursor.fetchone()
+    cpu = _cpu_with_children()
+    with ServerCpu(backend) as server:
+        started = time.perf_counter()
+        try:
+            call_command("import_docs", *paths, stdout=out, stderr=out)
+            status = 0
+        except SystemExit as exc:  # the command exits 1 when a file failed
+            status = exc.code or 0
+        seconds = time.perf_counter() - started
+    cpu = _cpu_with_children() - cpu
+    server_cpu = (server.backend or 0.0) + (server.others or 0.0)
     summary = out.getvalue().strip().splitlines()[-1]
-    return {"seconds": seconds, "summary": summary, "status": status, "documents": Document.objects.count()}
+    return {
+        "seconds": seconds,
+        "summary": summary,
+        "status": status,
+        "documents": Document.objects.count(),
+        "cpu_s": cpu,
+        "server_cpu_s": server_cpu if server.others is not None else None,
+        "cores_busy": (cpu + server_cpu) / ((os.cpu_count() or 1) * seconds),
+    }
+
+
+def _cpu_with_children() -> float:
+    """CPU seconds of this process and of its children waited for (an import's parsing process, once it ends)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def load_incidents(directory: str) -> dict:

@@ -83,3 +83,11 @@ def test_a_saved_single_pass_result_still_makes_its_table():
     assert "14 ms (grep" in _row(table, "`/api/search` median / p95, each query asked the first")
     assert "runbook **0.70×**, search **0.50×** login" in table
     assert "passes" not in table
+
+
+def test_the_import_row_says_how_busy_the_cores_were_when_it_was_measured():
+    engine = _engine(_pass(14.0, 500, 350))
+    busy = report.table(RUN, {"sqlite": engine | {"import_cores_busy": 0.874}})
+    assert "100 documents/s (0.33× the floor); cores busy: 87%" in _row(busy, "import into an empty database")
+    # A result saved before the figure existed still makes its table.
+    assert "cores busy" not in report.table(RUN, {"sqlite": engine})

@@ -1,0 +1,71 @@
+"""The CPU the PostgreSQL server's processes on this machine spend during a measured run, read from /proc: the
+backend of one connection, and the others (autovacuum, the WAL writer, other connections), polled so that
+processes which start and end during the run are counted too. An import's three processes share two cores: their
+CPU summed and set against the cores' time says whether the import waits or the machine is full (BENCHMARKS.md,
+"Round 16").
+
+Only a server on this machine is seen; another connection's work on the same cluster counts among the others.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+POLL_SECONDS = 0.2
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+class ServerCpu:
+    """`with ServerCpu(backend_pid) as cpu: …`, then `cpu.backend` and `cpu.others` in CPU seconds; None without a
+    backend (SQLite: a PostgreSQL cluster running here is not the run's), or when no server process is seen here (a
+    server on another machine)."""
+
+    def __init__(self, backend_pid: int | None) -> None:
+        self.backend_pid = backend_pid
+        self.backend: float | None = None
+        self.others: float | None = None
+        self._first: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._poll_until_done, daemon=True)
+
+    def __enter__(self) -> ServerCpu:
+        if self.backend_pid is None:
+            return self
+        # Those running already count from now; those started later, from their start.
+        self._first = self._poll()
+        self._last = dict(self._first)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.backend_pid is None:
+            return
+        self._done.set()
+        self._thread.join()
+        self._last.update(self._poll())
+        if not self._last:
+            return
+        spent = {pid: cpu - self._first.get(pid, 0.0) for pid, cpu in self._last.items()}
+        self.backend = spent.get(self.backend_pid, 0.0)
+        self.others = sum(cpu for pid, cpu in spent.items() if pid != self.backend_pid)
+
+    def _poll_until_done(self) -> None:
+        while not self._done.wait(POLL_SECONDS):
+            self._last.update(self._poll())
+
+    @staticmethod
+    def _poll() -> dict[int, float]:
+        found = {}
+        for process in Path("/proc").glob("[0-9]*"):
+            try:
+                if not (process / "cmdline").read_bytes().startswith(b"postgres"):
+                    continue
+                # The fields after the command's name (which may hold spaces): utime and stime are 14th and 15th.
+                fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended meanwhile, or not ours to read
+            found[int(process.name)] = (int(fields[11]) + int(fields[12])) / TICKS
+        return found
