@@ -71,7 +71,7 @@ def main() -> None:
     sys.path.insert(1, str(ROOT))
     import django
 
-    from bench.common.server_cpu import ServerCpu
+    from bench.common.server_cpu import ServerCpu, backend_pid
     from bench.scale import markdown_floor
 
     django.setup()
@@ -82,13 +82,8 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     floor_before = markdown_floor(files)
-    backend = None
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            (backend,) = cursor.fetchone()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    with ServerCpu(backend) as server:
+    with ServerCpu(backend_pid(connection)) as server:
         started, cpu = time.perf_counter(), time.process_time()
         report = import_paths(dirs)
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu

@@ -17,6 +17,16 @@ POLL_SECONDS = 0.2
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def backend_pid(connection) -> int | None:
+    """The server process of a Django `connection` on PostgreSQL (what `ServerCpu` counts apart); None on another
+    engine."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
 class ServerCpu:
     """`with ServerCpu(backend_pid) as cpu: …`, then `cpu.backend` and `cpu.others` in CPU seconds; None without a
     backend (SQLite: a PostgreSQL cluster running here is not the run's), or when no server process is seen here (a

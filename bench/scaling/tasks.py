@@ -32,7 +32,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
-from bench.common.server_cpu import ServerCpu  # noqa: E402
+from bench.common.server_cpu import ServerCpu, backend_pid  # noqa: E402
 from bench.generate import Generator  # noqa: E402
 from kb.alerting.webhook import parse_webhook, webhook_store  # noqa: E402
 from kb.models import Alert, Document, Entity, Incident, PostMortem, Runbook  # noqa: E402
@@ -47,13 +47,8 @@ def import_dirs(paths: list[str]) -> dict:
     """The import command, timed; with the CPU of this process, of its parsing process and of a PostgreSQL server on
     this machine, and the share of the cores they kept busy (BENCHMARKS.md, "Round 16")."""
     out = io.StringIO()
-    backend = None
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            (backend,) = cursor.fetchone()
     cpu = _cpu_with_children()
-    with ServerCpu(backend) as server:
+    with ServerCpu(backend_pid(connection)) as server:
         started = time.perf_counter()
         try:
             call_command("import_docs", *paths, stdout=out, stderr=out)

@@ -4,7 +4,7 @@ import's connection apart from the server's other processes (bench/import_rate.p
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
-from bench.common.server_cpu import ServerCpu
+from bench.common.server_cpu import ServerCpu, backend_pid
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL server's processes"),
@@ -15,19 +15,13 @@ pytestmark = [
 BUSY = "SELECT count(*) FROM generate_series(1, 5000000)"
 
 
-def backend_pid() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        return cursor.fetchone()[0]
-
-
 def busy() -> None:
     with connection.cursor() as cursor:
         cursor.execute(BUSY)
 
 
 def test_it_counts_what_the_backend_spends_inside_the_run_only():
-    pid = backend_pid()
+    pid = backend_pid(connection)
     with ServerCpu(pid) as idle:
         pass
     if idle.backend is None:
@@ -55,7 +49,7 @@ def test_a_run_without_a_backend_counts_no_server():
 def test_it_counts_a_server_process_that_starts_and_ends_during_the_run():
     other = connections.create_connection(DEFAULT_DB_ALIAS)
     try:
-        with ServerCpu(backend_pid()) as run:
+        with ServerCpu(backend_pid(connection)) as run:
             with other.cursor() as cursor:  # a backend of its own, started now
                 cursor.execute(BUSY)
             other.close()  # and gone before the run ends
