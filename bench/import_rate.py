@@ -71,7 +71,7 @@ def main() -> None:
     sys.path.insert(1, str(ROOT))
     import django
 
-    from bench.common.server_cpu import ServerCpu, backend_pid
+    from bench.common.server_cpu import ServerCpu, backend_pid, cores_busy
     from bench.scale import markdown_floor
 
     django.setup()
@@ -89,7 +89,6 @@ def main() -> None:
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     parsing = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
-    spent = cpu + parsing + (server.backend or 0.0) + (server.others or 0.0)
     floor_after = markdown_floor(files)
     print(
         json.dumps(
@@ -103,8 +102,7 @@ def main() -> None:
                 "parsing_process_cpu_s": round(parsing, 2),
                 "server_backend_cpu_s": _rounded(server.backend),
                 "server_other_cpu_s": _rounded(server.others),
-                # Near 1, the machine is full: the import is bound by its CPU, not by one process waiting on another.
-                "cores_busy": round(spent / ((os.cpu_count() or 1) * wall), 2),
+                "cores_busy": round(cores_busy(cpu + parsing + server.spent, wall), 2),
                 "markdown_floor_per_s": [round(floor_before), round(floor_after)],
                 "load_average": round(os.getloadavg()[0], 1),
             }

@@ -27,6 +27,12 @@ def backend_pid(connection) -> int | None:
         return cursor.fetchone()[0]
 
 
+def cores_busy(cpu_seconds: float, wall_seconds: float) -> float:
+    """The share of this machine's cores that `cpu_seconds` (every process of a run, summed) kept busy over
+    `wall_seconds`: near 1, the run is bound by the machine's CPU, not by one process waiting on another."""
+    return cpu_seconds / ((os.cpu_count() or 1) * wall_seconds)
+
+
 class ServerCpu:
     """`with ServerCpu(backend_pid) as cpu: …`, then `cpu.backend` and `cpu.others` in CPU seconds; None without a
     backend (SQLite: a PostgreSQL cluster running here is not the run's), or when no server process is seen here (a
@@ -62,6 +68,11 @@ class ServerCpu:
         spent = {pid: cpu - self._first.get(pid, 0.0) for pid, cpu in self._last.items()}
         self.backend = spent.get(self.backend_pid, 0.0)
         self.others = sum(cpu for pid, cpu in spent.items() if pid != self.backend_pid)
+
+    @property
+    def spent(self) -> float:
+        """The backend's CPU and the others', 0 for what was not measured."""
+        return (self.backend or 0.0) + (self.others or 0.0)
 
     def _poll_until_done(self) -> None:
         while not self._done.wait(POLL_SECONDS):

@@ -32,7 +32,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
-from bench.common.server_cpu import ServerCpu, backend_pid  # noqa: E402
+from bench.common.server_cpu import ServerCpu, backend_pid, cores_busy  # noqa: E402
 from bench.generate import Generator  # noqa: E402
 from kb.alerting.webhook import parse_webhook, webhook_store  # noqa: E402
 from kb.models import Alert, Document, Entity, Incident, PostMortem, Runbook  # noqa: E402
@@ -57,7 +57,6 @@ def import_dirs(paths: list[str]) -> dict:
             status = exc.code or 0
         seconds = time.perf_counter() - started
     cpu = _cpu_with_children() - cpu
-    server_cpu = (server.backend or 0.0) + (server.others or 0.0)
     summary = out.getvalue().strip().splitlines()[-1]
     return {
         "seconds": seconds,
@@ -65,8 +64,8 @@ def import_dirs(paths: list[str]) -> dict:
         "status": status,
         "documents": Document.objects.count(),
         "cpu_s": cpu,
-        "server_cpu_s": server_cpu if server.others is not None else None,
-        "cores_busy": (cpu + server_cpu) / ((os.cpu_count() or 1) * seconds),
+        "server_cpu_s": server.spent if server.others is not None else None,
+        "cores_busy": cores_busy(cpu + server.spent, seconds),
     }
 
 
