@@ -26,17 +26,19 @@ def test_it_counts_what_the_backend_spends_inside_the_run_only():
         pass
     if idle.backend is None:
         pytest.skip("the server runs on another machine: its processes are not in /proc")
-    busy()  # before: not counted
+    with ServerCpu(pid) as before:
+        busy()
+        busy()
+        busy()
     with ServerCpu(pid) as run:
         busy()
-    with ServerCpu(pid) as twice:
-        busy()
-        busy()
     assert idle.backend < 0.05
-    assert run.backend > 0.1
-    assert 1.5 < twice.backend / run.backend < 2.5
+    # Not a bound of this machine's speed: three times the work before the run would be counted in it otherwise, and
+    # one statement's CPU moves by a third at most from one to the next here.
+    assert 0.1 < run.backend < before.backend
     # The backend's work is not counted again among the others.
-    assert run.others < run.backend / 2
+    assert run.others < run.backend
+    assert run.spent == run.backend + run.others
 
 
 def test_a_run_without_a_backend_counts_no_server():
