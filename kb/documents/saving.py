@@ -157,6 +157,7 @@ def _document_save(
         document.affected = parsed.affected
         document.status = parsed.status
         document.summary = parsed.summary
+    document.list_key = document.list_place()  # a new document of an import is inserted without `save`
     if existing is None and batch is not None:
         batch.document_new(document)
     elif existing is None:

@@ -26,6 +26,7 @@ KIND_URL_PREFIX = {DocumentKind.RUNBOOK: "runbooks", DocumentKind.POSTMORTEM: "p
 # A document's large columns (its text, two renderings, front matter): deferred wherever only its title and link
 # are shown, as in a list of incidents naming their runbooks.
 DOCUMENT_TEXTS = ("source_text", "html", "linked_html", "metadata", "outline")
+LIST_KEY_LENGTH = 300
 
 
 class Document(models.Model):
@@ -50,6 +51,10 @@ class Document(models.Model):
     # Null rather than a default: SQLite adds such a column in place, where a default remade the table (and lost
     # the indexes migrations create by hand); None shows no outline.
     outline = models.JSONField(null=True, blank=True)
+    # Where its kind's list shows it (`list_place`), kept by `save` and by kb.documents.saving for the documents an
+    # import inserts in bulk: the lists sorted every document of the kind, across two tables for runbooks (by
+    # their alert's name), on every page. Null rather than a default (`outline`).
+    list_key = models.CharField(max_length=LIST_KEY_LENGTH, null=True, editable=False)  # noqa: DJ001
     version = models.PositiveIntegerField(default=1)
     edited_on_web = models.BooleanField(default=False)
     archived = models.BooleanField(default=False)
@@ -70,13 +75,39 @@ class Document(models.Model):
             models.Index(fields=["-updated_at"], name="document_newest"),
             # The few archived documents, whose rows every search leaves out (kb/search/engines.py).
             models.Index(fields=["id"], condition=Q(archived=True), name="document_archived"),
+            # Each kind's list, a page at a time from the index alone (kb/views/documents.py).
+            models.Index(fields=["kind", "list_key", "id"], condition=Q(archived=False), name="document_list_order"),
         ]
 
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs) -> None:
+        self.list_key = self.list_place()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return self.url_of(kind=self.kind, slug=self.slug)
+
+    def list_place(self) -> str:
+        """Where it stands in its kind's list (`list_key`), by a key that sorts so under any collation: a leading
+        digit for the group, a space (before any letter or digit) after the part the list groups by. A note by
+        its title regardless of case."""
+        return f"{self.title.lower()} {self.title}"[:LIST_KEY_LENGTH]
+
+    @classmethod
+    def listed(cls) -> models.QuerySet:
+        """The kind's documents that are not archived, in its list's order (`list_key`). A page of them is cut by
+        the ids of `list_order()`."""
+        return cls.objects.filter(kind=cls.KIND, archived=False).order_by("list_key", "id")
+
+    @classmethod
+    def list_order(cls) -> models.QuerySet:
+        """The ids of `listed()`, in order, read from the index `document_list_order` alone, however deep the page:
+        with the kind's own table joined in, its key (the same id) stood in the order instead of the index's
+        and every page sorted the whole kind."""
+        documents = Document.objects.filter(kind=cls.KIND, archived=False)
+        return documents.order_by("list_key", "id").values_list("id", flat=True)
 
     @staticmethod
     def url_of(*, kind: str, slug: str) -> str:
@@ -101,6 +132,7 @@ class Document(models.Model):
 
 
 class Runbook(Document):
+    KIND = DocumentKind.RUNBOOK
     alert = models.ForeignKey("kb.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="runbooks")
     # Label scope: the runbook applies to alerts whose labels contain all of these.
     labels = models.JSONField(default=dict, blank=True)
@@ -121,8 +153,14 @@ class Runbook(Document):
     class Meta:
         ordering = ["title"]
 
+    def list_place(self) -> str:
+        """By its alert's name regardless of case, then its title; those without an alert last."""
+        place = f"0{self.alert.name.lower()} {self.title}" if self.alert else f"1{self.title}"
+        return place[:LIST_KEY_LENGTH]
+
 
 class PostMortem(Document):
+    KIND = DocumentKind.POSTMORTEM
     date = models.DateField(null=True, blank=True)
     # Where the date was read ("front matter", "metadata", "title", "file name", "text", "timeline"),
     # so that a reader knows how far to trust it; "" when there is no date.
@@ -137,10 +175,18 @@ class PostMortem(Document):
         ordering = ["-date", "title"]
         verbose_name = "post-mortem"
 
+    def list_place(self) -> str:
+        """Newest first (the date's digits counted down), then by title; those without a date last."""
+        if self.date is None:
+            return f"1{self.title}"[:LIST_KEY_LENGTH]
+        return f"0{99_99_99_99 - int(self.date.strftime('%Y%m%d')):08d} {self.title}"[:LIST_KEY_LENGTH]
+
 
 class Note(Document):
     """An operations note: a procedure, a helper page or an index that is neither a runbook nor a
     post-mortem. Searchable and linkable, with sections and entities; it answers no alert."""
+
+    KIND = DocumentKind.NOTE
 
     class Meta:
         ordering = ["title"]

@@ -86,13 +86,8 @@ def _postmortem_summary(request, postmortem: PostMortem) -> dict:
 
 @api_view
 def runbook_list(request):
-    runbooks = (
-        Runbook.objects.filter(archived=False)
-        .select_related("alert")
-        .defer(*DOCUMENT_TEXTS)
-        .order_by("alert__name", "title")
-    )
-    runbooks, after = api_page(runbooks_annotated(runbooks), request)
+    runbooks = Runbook.listed().select_related("alert").defer(*DOCUMENT_TEXTS)
+    runbooks, after = api_page(runbooks_annotated(runbooks), request, order=Runbook.list_order())
     return JsonResponse(
         {
             "results": [
@@ -105,8 +100,8 @@ def runbook_list(request):
 
 @api_view
 def postmortem_list(request):
-    postmortems = PostMortem.objects.filter(archived=False).defer(*DOCUMENT_TEXTS).order_by("-date", "title")
-    postmortems, after = api_page(postmortems, request)
+    postmortems = PostMortem.listed().defer(*DOCUMENT_TEXTS)
+    postmortems, after = api_page(postmortems, request, order=PostMortem.list_order())
     return JsonResponse({"results": [_postmortem_summary(request, p) for p in postmortems], "next": after})
 
 
@@ -198,7 +193,7 @@ def _note_summary(request, note: Note) -> dict:
 
 @api_view
 def note_list(request):
-    notes, after = api_page(Note.objects.filter(archived=False).defer(*DOCUMENT_TEXTS).order_by("title"), request)
+    notes, after = api_page(Note.listed().defer(*DOCUMENT_TEXTS), request, order=Note.list_order())
     return JsonResponse({"results": [_note_summary(request, n) for n in notes], "next": after})
 
 

@@ -4,8 +4,8 @@ from functools import cached_property
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db.models import Count, F, OuterRef, Subquery
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import SimpleLazyObject
@@ -47,13 +47,8 @@ LINKED_HTML_SECONDS = 3600
 
 @require_safe
 def runbook_list(request):
-    runbooks = (
-        Runbook.objects.filter(archived=False)
-        .select_related("alert")
-        .defer(*DOCUMENT_TEXTS)
-        .order_by(Lower("alert__name").asc(nulls_last=True), "title")
-    )
-    page = offset_page(runbooks_annotated(runbooks), request, per_page=DOCUMENTS_PER_PAGE)
+    runbooks = Runbook.listed().select_related("alert").defer(*DOCUMENT_TEXTS)
+    page = offset_page(runbooks_annotated(runbooks), request, per_page=DOCUMENTS_PER_PAGE, order=Runbook.list_order())
     page.items = runbooks_mark_stale(page.items)
     return render(request, "kb/runbook_list.html", {"runbooks": page.items, "page": page})
 
@@ -63,7 +58,7 @@ def postmortem_list(request):
     # Counted per post-mortem of the page (subqueries), not grouped over every post-mortem before the page is cut.
     follow_ups = FollowUp.objects.filter(postmortem=OuterRef("pk")).order_by().values("postmortem")
     postmortems = (
-        PostMortem.objects.filter(archived=False)
+        PostMortem.listed()
         .defer(*DOCUMENT_TEXTS)
         .annotate(
             follow_up_count=Coalesce(Subquery(follow_ups.annotate(n=Count("pk")).values("n")), 0),
@@ -71,9 +66,8 @@ def postmortem_list(request):
                 Subquery(follow_ups.filter(status=FollowUpStatus.OPEN).annotate(n=Count("pk")).values("n")), 0
             ),
         )
-        .order_by(F("date").desc(nulls_last=True), "title")
     )
-    page = offset_page(postmortems, request, per_page=DOCUMENTS_PER_PAGE)
+    page = offset_page(postmortems, request, per_page=DOCUMENTS_PER_PAGE, order=PostMortem.list_order())
     return render(request, "kb/postmortem_list.html", {"postmortems": page.items, "page": page})
 
 
@@ -354,8 +348,8 @@ def _card_text(postmortem: PostMortem, fields: dict, follow_ups: list, lessons: 
 
 @require_safe
 def note_list(request):
-    notes = Note.objects.filter(archived=False).defer(*DOCUMENT_TEXTS).order_by(Lower("title"))
-    page = offset_page(notes, request, per_page=DOCUMENTS_PER_PAGE)
+    notes = Note.listed().defer(*DOCUMENT_TEXTS)
+    page = offset_page(notes, request, per_page=DOCUMENTS_PER_PAGE, order=Note.list_order())
     return render(request, "kb/note_list.html", {"notes": page.items, "page": page})
 
 

@@ -23,8 +23,11 @@ class Page:
     extra: dict = field(default_factory=dict)
 
 
-def offset_page(rows: QuerySet, request, *, per_page: int = PER_PAGE, keep: str = "") -> Page:
-    """The page `?page=N` of `rows` (already ordered); `keep` is a query string to carry (`kind=alert&`).
+def offset_page(
+    rows: QuerySet, request, *, per_page: int = PER_PAGE, keep: str = "", order: QuerySet | None = None
+) -> Page:
+    """The page `?page=N` of `rows` (already ordered, or in the order of the ids `order`, such as a kind of
+    document's `list_order()`); `keep` is a query string to carry (`kind=alert&`).
 
     The page's keys are read first, alone, then its rows: a list whose order no index gives (runbooks by their
     alert's name) sorted every row with its texts and computed each row's annotations before cutting the page
@@ -34,7 +37,7 @@ def offset_page(rows: QuerySet, request, *, per_page: int = PER_PAGE, keep: str 
     except ValueError:
         number = 1
     start = (number - 1) * per_page
-    keys = list(rows.values_list("pk", flat=True)[start : start + per_page + 1])
+    keys = list((rows.values_list("pk", flat=True) if order is None else order)[start : start + per_page + 1])
     found = {row.pk: row for row in rows.order_by().filter(pk__in=keys[:per_page])} if keys else {}
     page = Page([found[key] for key in keys[:per_page] if key in found], number, has_next=len(keys) > per_page)
     if page.has_next:
@@ -44,12 +47,12 @@ def offset_page(rows: QuerySet, request, *, per_page: int = PER_PAGE, keep: str 
     return page
 
 
-def api_page(rows: QuerySet, request) -> tuple[list, str | None]:
+def api_page(rows: QuerySet, request, *, order: QuerySet | None = None) -> tuple[list, str | None]:
     """A page of an API list (`?page=N`, `offset_page`) and the absolute URL of the next one (None on the last),
     the request's other parameters kept: an answer the size of the knowledge base took a second at 10,000
     runbooks."""
     keep = urlencode([(name, value) for name, value in request.GET.items() if name != "page"])
-    page = offset_page(rows, request, per_page=API_PER_PAGE, keep=f"{keep}&" if keep else "")
+    page = offset_page(rows, request, per_page=API_PER_PAGE, keep=f"{keep}&" if keep else "", order=order)
     return page.items, request.build_absolute_uri(request.path + page.next_query) if page.has_next else None
 
 

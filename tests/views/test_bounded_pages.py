@@ -183,6 +183,21 @@ def test_the_incident_list_is_read_in_the_order_of_its_index(client):
     assert "USING INDEX incident_list_order" in plan and "TEMP B-TREE" not in plan, plan
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="EXPLAIN QUERY PLAN is SQLite's")
+@pytest.mark.parametrize("url", ["/runbooks/", "/postmortems/", "/notes/", "/api/runbooks", "/api/postmortems"])
+def test_a_page_of_a_document_list_is_cut_in_the_order_of_an_index(client, url):
+    grow(0, 2)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(f"{url}?page=2")
+    cut = [q["sql"] for q in queries.captured_queries if "OFFSET" in q["sql"]]
+    assert len(cut) == 1, cut
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {cut[0]}")
+        plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+    # Not every document of the kind sorted (by its alert's name, two tables) before the page is cut.
+    assert "USING INDEX document_list_order (kind=?)" in plan and "TEMP B-TREE" not in plan, plan
+
+
 def test_an_entity_page_lists_the_documents_that_named_it_last_and_says_how_many_in_all(client, monkeypatch):
     monkeypatch.setattr("kb.entities.insights.MAX_APPEARANCES", 2)
     grow(0, 3)  # SharedPodOOMKilled in 3 runbooks and 3 post-mortems

@@ -1,5 +1,6 @@
 """The lists: runbooks by alert, post-mortems and incidents newest first, and one incident."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -46,6 +47,45 @@ def test_postmortems_are_listed_newest_first(client):
     html = client.get("/postmortems/").content.decode()
     assert html.index("New outage") < html.index("Old outage") < html.index("Undated outage")
     assert '<span class="badge status-open">1 open</span> of 1 follow-up' in html
+
+
+def test_a_runbook_moves_in_the_list_when_its_alert_or_title_changes(client):
+    save_runbook("ZfsPoolDegraded", {}, slug="zfs", title="ZFS pool degraded")
+    save_runbook("backupJobFailed", {}, slug="backup", title="Backup failed")
+    html = client.get("/runbooks/").content.decode()
+    assert html.index("<code>backupJobFailed</code>") < html.index("<code>ZfsPoolDegraded</code>")
+    save_runbook("AardvarkDiskFull", {}, slug="zfs", title="ZFS pool degraded")  # the same file, a new alert
+    html = client.get("/runbooks/").content.decode()
+    assert html.index("<code>AardvarkDiskFull</code>") < html.index("<code>backupJobFailed</code>")
+    assert "ZfsPoolDegraded</code>" not in html
+    assert client.get("/api/runbooks").json()["results"][0]["title"] == "ZFS pool degraded"
+
+
+def test_the_pages_of_a_list_follow_each_other_without_a_gap_or_a_repeat(client, monkeypatch):
+    monkeypatch.setattr("kb.views.documents.DOCUMENTS_PER_PAGE", 3)
+    for n in range(7):  # same alert, same title: only the order of their writing tells them apart
+        save_runbook("NodeNotReady", {"node": f"n{n}"}, slug=f"node-{n}", title="Node not ready")
+    shown = []
+    for page in (1, 2, 3):
+        html = client.get(f"/runbooks/?page={page}").content.decode()
+        shown += re.findall(r'href="/runbooks/(node-\d)/"', html)
+    assert sorted(shown) == [f"node-{n}" for n in range(7)]
+
+
+def test_a_post_mortem_moves_in_the_list_when_its_date_changes(client):
+    save_postmortem("Disk outage", "2025-06-01", identity="disk.md")
+    save_postmortem("DNS outage", "2025-07-01", identity="dns.md")
+    assert client.get("/api/postmortems").json()["results"][0]["title"].endswith("DNS outage")
+    save_postmortem("Disk outage", "2025-08-01", identity="disk.md")
+    html = client.get("/postmortems/").content.decode()
+    assert html.index("Disk outage") < html.index("DNS outage")
+
+
+def test_notes_are_listed_by_title_regardless_of_case(client):
+    for title in ("zfs scrub schedule", "Backups", "alerting overview"):
+        save_document(f"---\nkind: note\n---\n# {title}\n\nText.\n", identity=f"{title}.md")
+    html = client.get("/notes/").content.decode()
+    assert html.index("alerting overview") < html.index("Backups") < html.index("zfs scrub schedule")
 
 
 def test_incidents_are_listed_newest_first(client):
