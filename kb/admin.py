@@ -96,6 +96,22 @@ class AlertAdmin(admin.ModelAdmin):
     list_display = ("name", "created_at")
     search_fields = ("name",)
 
+    # Its runbooks stand in their list by its name (Runbook.list_place): renamed or deleted, they move.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            Runbook.list_places_renewed(obj.runbooks.values_list("pk", flat=True))
+
+    def delete_model(self, request, obj):
+        runbooks = list(obj.runbooks.values_list("pk", flat=True))
+        super().delete_model(request, obj)
+        Runbook.list_places_renewed(runbooks)
+
+    def delete_queryset(self, request, queryset):
+        runbooks = list(Runbook.objects.filter(alert__in=queryset).values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        Runbook.list_places_renewed(runbooks)
+
 
 class RecountedOnDelete:
     """An admin of rows that others count on write (`counted_by`: the field of the row holding the count,

@@ -158,6 +158,15 @@ class Runbook(Document):
         place = f"0{self.alert.name.lower()} {self.title}" if self.alert else f"1{self.title}"
         return place[:LIST_KEY_LENGTH]
 
+    @classmethod
+    def list_places_renewed(cls, pks) -> None:
+        """Their `list_key` computed again where their alert changed without their `save`: renamed or deleted
+        (the admin's kb.admin.AlertAdmin)."""
+        runbooks = list(cls.objects.filter(pk__in=list(pks)).select_related("alert").only("title", "alert__name"))
+        for runbook in runbooks:
+            runbook.list_key = runbook.list_place()
+        cls.objects.bulk_update(runbooks, ["list_key"], batch_size=500)
+
 
 class PostMortem(Document):
     KIND = DocumentKind.POSTMORTEM

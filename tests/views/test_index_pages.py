@@ -61,6 +61,18 @@ def test_a_runbook_moves_in_the_list_when_its_alert_or_title_changes(client):
     assert client.get("/api/runbooks").json()["results"][0]["title"] == "ZFS pool degraded"
 
 
+def test_runbooks_move_in_the_list_when_their_alert_is_renamed_or_deleted_in_the_admin(admin_client, client):
+    save_runbook("ZfsPoolDegraded", {}, slug="zfs", title="ZFS pool degraded")
+    save_runbook("backupJobFailed", {}, slug="backup", title="Backup failed")
+    alert = Alert.objects.get(name="ZfsPoolDegraded")
+    form = {"name": "AaPoolDegraded", "incident_count": 0}
+    assert admin_client.post(f"/admin/kb/alert/{alert.pk}/change/", form).status_code == 302
+    assert [r["slug"] for r in client.get("/api/runbooks").json()["results"]] == ["zfs", "backup"]
+    assert admin_client.post(f"/admin/kb/alert/{alert.pk}/delete/", {"post": "yes"}).status_code == 302
+    html = client.get("/runbooks/").content.decode()
+    assert html.index("<code>backupJobFailed</code>") < html.index("Without an alert") < html.index("ZFS pool degraded")
+
+
 def test_the_pages_of_a_list_follow_each_other_without_a_gap_or_a_repeat(client, monkeypatch):
     monkeypatch.setattr("kb.views.documents.DOCUMENTS_PER_PAGE", 3)
     for n in range(7):  # same alert, same title: only the order of their writing tells them apart
