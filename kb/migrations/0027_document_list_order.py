@@ -58,7 +58,9 @@ class Migration(migrations.Migration):
         migrations.RunPython(list_keys_filled, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name="document",
-            index=models.Index(fields=["kind", "list_key", "id"], condition=models.Q(archived=False), name="document_list_order"),
+            index=models.Index(
+                fields=["kind", "list_key", "id"], condition=models.Q(archived=False), name="document_list_order"
+            ),
         ),
         migrations.RunPython(statistics_read, migrations.RunPython.noop),
     ]

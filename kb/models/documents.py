@@ -7,6 +7,7 @@ sections, revisions and search cover both kinds with one foreign key and one que
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -159,7 +160,7 @@ class Runbook(Document):
         return place[:LIST_KEY_LENGTH]
 
     @classmethod
-    def list_places_renewed(cls, pks) -> None:
+    def list_places_renewed(cls, pks: Iterable[int]) -> None:
         """Their `list_key` computed again where their alert changed without their `save`: renamed or deleted
         (the admin's kb.admin.AlertAdmin)."""
         runbooks = list(cls.objects.filter(pk__in=list(pks)).select_related("alert").only("title", "alert__name"))
