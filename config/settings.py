@@ -212,6 +212,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "kb.context_processors.query_links",
             ],
+            "builtins": ["kb.templatetags.dates"],
         },
     },
 ]
