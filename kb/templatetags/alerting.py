@@ -38,4 +38,3 @@ def started(incident) -> str:
 def pairs(labels: dict) -> list[str]:
     """Labels as an operator writes them, `key=value`: one value for the template to show (and escape) per label."""
     return [f"{key}={value}" for key, value in labels.items()]
-
