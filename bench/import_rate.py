@@ -18,7 +18,6 @@ import argparse
 import importlib
 import json
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -71,7 +70,7 @@ def main() -> None:
     sys.path.insert(1, str(ROOT))
     import django
 
-    from bench.common.server_cpu import ServerCpu, backend_pid, cores_busy
+    from bench.common.server_cpu import ServerCpu, backend_pid, cores_busy, processes_cpu
     from bench.scale import markdown_floor
 
     django.setup()
@@ -82,13 +81,11 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     floor_before = markdown_floor(files)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     with ServerCpu(backend_pid(connection)) as server:
-        started, cpu = time.perf_counter(), time.process_time()
+        started, before = time.perf_counter(), processes_cpu()
         report = import_paths(dirs)
-        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    parsing = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+        wall = time.perf_counter() - started
+        cpu, parsing = (after - then for after, then in zip(processes_cpu(), before, strict=True))
     floor_after = markdown_floor(files)
     print(
         json.dumps(

@@ -10,6 +10,7 @@ Only a server on this machine is seen; another connection's work on the same clu
 from __future__ import annotations
 
 import os
+import resource
 import threading
 from pathlib import Path
 
@@ -25,6 +26,13 @@ def backend_pid(connection) -> int | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         return cursor.fetchone()[0]
+
+
+def processes_cpu() -> tuple[float, float]:
+    """CPU seconds so far of this process (all its threads) and of its children waited for (an import's parsing
+    process, once it has ended): a run's own is the difference of two readings."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def cores_busy(cpu_seconds: float, wall_seconds: float) -> float:

@@ -14,7 +14,6 @@ import io
 import json
 import os
 import random
-import resource
 import statistics
 import sys
 import time
@@ -32,7 +31,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
-from bench.common.server_cpu import ServerCpu, backend_pid, cores_busy  # noqa: E402
+from bench.common.server_cpu import ServerCpu, backend_pid, cores_busy, processes_cpu  # noqa: E402
 from bench.generate import Generator  # noqa: E402
 from kb.alerting.webhook import parse_webhook, webhook_store  # noqa: E402
 from kb.models import Alert, Document, Entity, Incident, PostMortem, Runbook  # noqa: E402
@@ -47,7 +46,7 @@ def import_dirs(paths: list[str]) -> dict:
     """The import command, timed; with the CPU of this process, of its parsing process and of a PostgreSQL server on
     this machine, and the share of the cores they kept busy (BENCHMARKS.md, "Round 16")."""
     out = io.StringIO()
-    cpu = _cpu_with_children()
+    cpu = sum(processes_cpu())
     with ServerCpu(backend_pid(connection)) as server:
         started = time.perf_counter()
         try:
@@ -56,7 +55,7 @@ def import_dirs(paths: list[str]) -> dict:
         except SystemExit as exc:  # the command exits 1 when a file failed
             status = exc.code or 0
         seconds = time.perf_counter() - started
-    cpu = _cpu_with_children() - cpu
+    cpu = sum(processes_cpu()) - cpu
     summary = out.getvalue().strip().splitlines()[-1]
     return {
         "seconds": seconds,
@@ -67,12 +66,6 @@ def import_dirs(paths: list[str]) -> dict:
         "server_cpu_s": server.spent if server.others is not None else None,
         "cores_busy": cores_busy(cpu + server.spent, seconds),
     }
-
-
-def _cpu_with_children() -> float:
-    """CPU seconds of this process and of its children waited for (an import's parsing process, once it ends)."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def load_incidents(directory: str) -> dict:

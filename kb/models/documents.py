@@ -97,16 +97,11 @@ class Document(models.Model):
         return f"{self.title.lower()} {self.title}"[:LIST_KEY_LENGTH]
 
     @classmethod
-    def listed(cls) -> models.QuerySet:
-        """The kind's documents that are not archived, in its list's order (`list_key`). A page of them is cut by
-        the ids of `list_order()`."""
-        return cls.objects.filter(kind=cls.KIND, archived=False).order_by("list_key", "id")
-
-    @classmethod
     def list_order(cls) -> models.QuerySet:
-        """The ids of `listed()`, in order, read from the index `document_list_order` alone, however deep the page:
-        with the kind's own table joined in, its key (the same id) stood in the order instead of the index's
-        and every page sorted the whole kind."""
+        """The ids of the kind's documents that are not archived, in its list's order (`list_key`), read from the
+        index `document_list_order` alone, however deep the page (kb.views.paging.offset_page's `order`): with the
+        kind's own table joined in, its key (the same id) stood in the order instead of the index's and every page
+        sorted the whole kind."""
         documents = Document.objects.filter(kind=cls.KIND, archived=False)
         return documents.order_by("list_key", "id").values_list("id", flat=True)
 

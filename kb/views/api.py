@@ -86,7 +86,7 @@ def _postmortem_summary(request, postmortem: PostMortem) -> dict:
 
 @api_view
 def runbook_list(request):
-    runbooks = Runbook.listed().select_related("alert").defer(*DOCUMENT_TEXTS)
+    runbooks = Runbook.objects.filter(archived=False).select_related("alert").defer(*DOCUMENT_TEXTS)
     runbooks, after = api_page(runbooks_annotated(runbooks), request, order=Runbook.list_order())
     return JsonResponse(
         {
@@ -100,7 +100,7 @@ def runbook_list(request):
 
 @api_view
 def postmortem_list(request):
-    postmortems = PostMortem.listed().defer(*DOCUMENT_TEXTS)
+    postmortems = PostMortem.objects.filter(archived=False).defer(*DOCUMENT_TEXTS)
     postmortems, after = api_page(postmortems, request, order=PostMortem.list_order())
     return JsonResponse({"results": [_postmortem_summary(request, p) for p in postmortems], "next": after})
 
@@ -193,7 +193,9 @@ def _note_summary(request, note: Note) -> dict:
 
 @api_view
 def note_list(request):
-    notes, after = api_page(Note.listed().defer(*DOCUMENT_TEXTS), request, order=Note.list_order())
+    notes, after = api_page(
+        Note.objects.filter(archived=False).defer(*DOCUMENT_TEXTS), request, order=Note.list_order()
+    )
     return JsonResponse({"results": [_note_summary(request, n) for n in notes], "next": after})
 
 

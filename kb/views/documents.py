@@ -47,7 +47,7 @@ LINKED_HTML_SECONDS = 3600
 
 @require_safe
 def runbook_list(request):
-    runbooks = Runbook.listed().select_related("alert").defer(*DOCUMENT_TEXTS)
+    runbooks = Runbook.objects.filter(archived=False).select_related("alert").defer(*DOCUMENT_TEXTS)
     page = offset_page(runbooks_annotated(runbooks), request, per_page=DOCUMENTS_PER_PAGE, order=Runbook.list_order())
     page.items = runbooks_mark_stale(page.items)
     return render(request, "kb/runbook_list.html", {"runbooks": page.items, "page": page})
@@ -58,7 +58,7 @@ def postmortem_list(request):
     # Counted per post-mortem of the page (subqueries), not grouped over every post-mortem before the page is cut.
     follow_ups = FollowUp.objects.filter(postmortem=OuterRef("pk")).order_by().values("postmortem")
     postmortems = (
-        PostMortem.listed()
+        PostMortem.objects.filter(archived=False)
         .defer(*DOCUMENT_TEXTS)
         .annotate(
             follow_up_count=Coalesce(Subquery(follow_ups.annotate(n=Count("pk")).values("n")), 0),
@@ -348,7 +348,7 @@ def _card_text(postmortem: PostMortem, fields: dict, follow_ups: list, lessons: 
 
 @require_safe
 def note_list(request):
-    notes = Note.listed().defer(*DOCUMENT_TEXTS)
+    notes = Note.objects.filter(archived=False).defer(*DOCUMENT_TEXTS)
     page = offset_page(notes, request, per_page=DOCUMENTS_PER_PAGE, order=Note.list_order())
     return render(request, "kb/note_list.html", {"notes": page.items, "page": page})
 
