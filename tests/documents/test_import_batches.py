@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from kb.documents import importing, reading
-from kb.documents.forked import ProcessFailed, mapped_in_process
+from kb.documents.forked import YOUNG_COLLECTED_AFTER, ProcessFailed, mapped_in_process
 from kb.documents.importing import find_files, import_file, import_paths
 from kb.entities.counts import COUNTS
 from kb.models import Alert, Document, Entity, Incident, Mention, SearchEntry, SearchTerm
@@ -243,6 +243,23 @@ def test_an_import_parsed_ahead_leaves_a_heap_frozen_before_it_frozen(tmp_path, 
         assert gc.get_freeze_count() > frozen * 0.9
     finally:
         gc.unfreeze()
+
+
+def test_both_processes_of_a_long_import_collect_less_often_and_the_importer_gets_its_collector_back(tmp_path):
+    # A Git push imports in a gunicorn worker: the import's thresholds would hold for every request it serves later.
+    before = gc.get_threshold()
+    assert before[0] != YOUNG_COLLECTED_AFTER
+
+    def young_threshold(_item) -> int:
+        return gc.get_threshold()[0]
+
+    with mapped_in_process(young_threshold, [1, 2, 3], ahead=2) as results:
+        assert list(results) == [YOUNG_COLLECTED_AFTER] * 3
+        assert gc.get_threshold()[0] == YOUNG_COLLECTED_AFTER
+    assert gc.get_threshold() == before
+    with pytest.raises(ProcessFailed), mapped_in_process(lambda item: 1 / item, [1, 0], ahead=2) as results:
+        list(results)
+    assert gc.get_threshold() == before
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's page cache and checkpoints are the connection's")
