@@ -30,7 +30,7 @@ from kb.models import (
     Document,
     Runbook,
 )
-from kb.models.rows import bulk_writes
+from kb.models.rows import bulk_writes, savepoint_if_sending
 from kb.ops.metrics import import_outcomes_observe
 from kb.search import search_index_compact
 
@@ -214,7 +214,8 @@ def import_file(
     reading: Reading | None = None,
 ) -> FileResult:
     """One file, in a savepoint of its own (a transaction when called alone); with `batch`, its
-    caller writes the batch's shared work (`SaveBatch.write`) before committing. `reading`: the file
+    caller writes the batch's shared work (`SaveBatch.write`) before committing, and the savepoint is
+    taken only if the file's saves send a statement (a new file's send none). `reading`: the file
     already read (`read_candidate`)."""
     shown = str(candidate.path)
     reading = reading or read_candidate(candidate)
@@ -227,7 +228,7 @@ def import_file(
             return FileResult(shown, _dry_outcome(identity, text), _warning_text(parsed), kind=parsed.kind)
         with (
             batch.one(reading.ahead_by_document()) if batch is not None else nullcontext(),
-            transaction.atomic(),
+            savepoint_if_sending() if batch is not None else transaction.atomic(),
         ):
             document, outcome = document_save(
                 parsed,

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from kb.documents import importing, reading
 from kb.documents.forked import YOUNG_COLLECTED_AFTER, ProcessFailed, mapped_in_process
@@ -145,7 +146,22 @@ def saving_fails_for(monkeypatch, failing: str) -> None:
     monkeypatch.setattr(importing, "_save_parts", failing_for)
 
 
-def test_a_file_failing_after_its_batch_wrote_the_rows_of_the_files_before_it_keeps_those_rows(tmp_path, monkeypatch):
+# A long import's new files send no statement of their own, so their savepoint is never taken
+# (kb.models.rows.savepoint_if_sending); a short one's read the entities their evidence names. Both must roll a
+# failing file back alike.
+LONG_OR_SHORT = pytest.mark.parametrize("long", [False, True], ids=["short", "long"])
+
+
+def long_or_short(monkeypatch, long: bool) -> None:
+    if long:
+        monkeypatch.setattr(reading, "READ_AHEAD_FROM", 2)
+
+
+@LONG_OR_SHORT
+def test_a_file_failing_after_its_batch_wrote_the_rows_of_the_files_before_it_keeps_those_rows(
+    tmp_path, monkeypatch, long
+):
+    long_or_short(monkeypatch, long)
     folder = collection(tmp_path / "docs")
     monkeypatch.setattr(importing, "BATCH_FILES", 20)  # one batch
     import_paths([folder])
@@ -169,7 +185,11 @@ def test_a_file_failing_after_its_batch_wrote_the_rows_of_the_files_before_it_ke
     assert Mention.objects.filter(document=third, entity__name="pgbouncer-ledger").exists()
 
 
-def test_a_new_files_incidents_outlive_a_later_file_of_its_batch_failing_after_linking_them(tmp_path, monkeypatch):
+@LONG_OR_SHORT
+def test_a_new_files_incidents_outlive_a_later_file_of_its_batch_failing_after_linking_them(
+    tmp_path, monkeypatch, long
+):
+    long_or_short(monkeypatch, long)
     folder = collection(tmp_path / "docs")
     monkeypatch.setattr(importing, "BATCH_FILES", 20)  # one batch
     import_paths([folder])
@@ -375,9 +395,11 @@ def test_a_new_files_new_entities_outlive_a_later_file_of_its_batch_failing_afte
     assert not Entity.objects.filter(name="ledger-oncall").exists()
 
 
+@LONG_OR_SHORT
 def test_a_new_file_failing_after_its_document_was_saved_leaves_no_document_and_the_others_theirs(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, long
 ):
+    long_or_short(monkeypatch, long)
     folder = collection(tmp_path / "docs")
     monkeypatch.setattr(importing, "BATCH_FILES", 20)  # one batch: the new documents wait for its end together
     saving_fails_for(monkeypatch, "m-runbook-2.md")
@@ -405,6 +427,51 @@ def test_two_files_of_one_batch_with_the_same_id_are_one_document_the_second_upd
     assert (document.title, document.version, document.revisions.count()) == ("Ledger stall, again", 2, 2)
     assert SearchEntry.objects.filter(document=document, body__contains="Raise the pool").exists()
     assert not SearchEntry.objects.filter(document=document, body__contains="ledger-writer").exists()
+
+
+@LONG_OR_SHORT
+def test_a_second_file_of_the_same_id_failing_leaves_the_first_as_saved(tmp_path, monkeypatch, long):
+    # The second's first statement inserts the rows the batch holds for the first (it updates that document):
+    # inside its savepoint, which takes them back when it fails, for the batch to insert once at its end.
+    long_or_short(monkeypatch, long)
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.md").write_text("---\nid: ledger-stall\n---\n# Ledger stall\n\n## Steps\nRestart `ledger-writer`.\n")
+    (folder / "b.md").write_text("---\nid: ledger-stall\n---\n# Ledger stall, again\n\n## Steps\nRaise the pool.\n")
+    first_saved = []
+    save_parts = importing._save_parts
+
+    def second_fails(parsed, identity, *args):
+        if first_saved:
+            raise importing.ParseError("an alert section was imported as a note")
+        first_saved.append(identity)
+        return save_parts(parsed, identity, *args)
+
+    monkeypatch.setattr(importing, "_save_parts", second_fails)
+    report = import_paths([folder])
+
+    assert [r.outcome for r in report.results] == ["created", "failed"]
+    document = Document.objects.get(identity="id:ledger-stall")
+    assert (document.title, document.version, document.revisions.count()) == ("Ledger stall", 1, 1)
+    assert SearchEntry.objects.filter(document=document, body__contains="ledger-writer").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)  # the batch's transaction a transaction, not a savepoint in the test's
+def test_a_long_imports_new_files_send_no_savepoint_and_a_changed_one_its_own(tmp_path, monkeypatch):
+    # Two of the three statements a new file sent, each a round trip (kb.models.rows.savepoint_if_sending).
+    monkeypatch.setattr(reading, "READ_AHEAD_FROM", 2)
+    folder = collection(tmp_path / "docs")
+
+    def savepoints() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            import_paths([folder])
+        return sum(query["sql"].startswith("SAVEPOINT") for query in queries)
+
+    assert savepoints() == 0
+    third = folder / "m-runbook-3.md"
+    third.write_text(third.read_text().replace("## Steps", "## Steps\nPage the `ledger-oncall` rotation first."))
+    assert savepoints() == 11  # each of the 11 stored files reads its document first (the broken one is not read)
+    assert "ledger-oncall" in Document.objects.get(identity="m-runbook-3.md").source_text
 
 
 def test_the_parsing_process_leaves_the_work_to_a_waiting_reader_and_does_it_for_a_busy_one(tmp_path):

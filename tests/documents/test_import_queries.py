@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 # An import writes its files in batches (BATCH_FILES a transaction); what each file costs is pinned
 # for a batch of 20 new files, counted on SQLite and PostgreSQL alike. A new runbook (48 queries before
-# issue #12, 39 once written alone, 22 in the first batches): a savepoint (the file) and its release;
+# issue #12, 39 once written alone, 22 in the first batches): a savepoint (the file) and its release, taken
+# for its first statement (a long import's new files send none: test_import_batches);
 # entities (a read only for a name the batch's evidence did not hold). A post-mortem has a share of the
 # batch's reads. Once a batch (a constant): the vocabulary; which of its files are stored and the slugs
 # they may want (two reads); the ids of its new documents (a read) and their rows (into documents an insert
