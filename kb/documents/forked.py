@@ -21,8 +21,8 @@ And while it runs, both processes collect their young objects every `YOUNG_COLLE
 Python's 700: an import allocates millions of short-lived objects (parsed trees, rows, model instances) and few
 cycles, and each tenth young collection also walked the older objects, each hundredth all of them. 3,000
 documents into PostgreSQL: 2,681 collections in the importing process, 0.8-1.1 s of its CPU, then 26 and
-0.25-0.30 s; the parsing process 0.13-0.15 s, then 0.03; the peak RSS the same, 107 -> 108 MiB (BENCHMARKS.md,
-"Import speed, round 18"). Given back when it ends, as the freeze is.
+0.25-0.30 s; the parsing process 0.13-0.15 s, then 0.03; the peak RSS the same (BENCHMARKS.md, "Round 18").
+Given back when it ends, as the freeze is.
 """
 
 from __future__ import annotations

@@ -30,7 +30,8 @@ from kb.models import (
     Document,
     Runbook,
 )
-from kb.models.rows import bulk_writes, savepoint_if_sending
+from kb.models.rows import bulk_writes
+from kb.models.savepoints import savepoint_if_sending
 from kb.ops.metrics import import_outcomes_observe
 from kb.search import search_index_compact
 

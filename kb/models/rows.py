@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any, NamedTuple
 
-from django.db import DEFAULT_DB_ALIAS, Error, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import Field, Model
+
+from kb.models.savepoints import savepoints_due
 
 
 class NewRow(NamedTuple):
@@ -140,10 +142,8 @@ def _copy(connection, cursor, sql: str, values: Iterator[list]) -> None:
 def _as_django_runs(connection, cursor, sql: str) -> Iterator[None]:
     """A statement run on the driver's own cursor (`_copy`, `_bound_on_server`, `_insert_many`), logged and its
     errors translated as Django's own statements are, and preceded by the savepoint a block waits to take
-    (`savepoint_if_sending`): Django's execute wrappers do not see it."""
-    for wrapper in connection.execute_wrappers:
-        if isinstance(wrapper, _SavepointBeforeFirstStatement):
-            wrapper.take()
+    (kb.models.savepoints): Django's execute wrappers do not see it."""
+    savepoints_due(connection)
     logged = cursor.debug_sql(sql) if isinstance(cursor, CursorDebugWrapper) else nullcontext()
     with logged, connection.wrap_database_errors:
         yield
@@ -356,64 +356,3 @@ def rows_inserted(model: type[Model], rows: list[dict[str, Any]]) -> list[int]:
     values = [_new_row_values(given, plan, connection) for given in rows]
     size = connection.ops.bulk_batch_size(fields, rows)
     return [pk for (pk,) in rows_returning(model, fields, values, returning=[model._meta.pk.column], size=size)]
-
-
-@contextmanager
-def savepoint_if_sending(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
-    """`transaction.atomic()` around a block inside a transaction, its savepoint taken just before the block's
-    first statement: a block that sends none sends no SAVEPOINT and no RELEASE either. An import's new file sends
-    none (its rows wait for its batch: kb.documents.batches.SaveBatch), and those two statements were all it sent:
-    6,000 round trips for 3,000 files (BENCHMARKS.md, "Import speed, round 18"). Outside a transaction, or in one
-    already marked for rollback, it is `transaction.atomic()`; on SQLite too, where a savepoint is a call inside
-    this process, not a round trip, and an import of 12,000 documents without them peaked 25 MiB higher (216
-    against 190 MiB; SQLite's own memory: Python's allocated blocks were the same)."""
-    connection = connections[using]
-    if connection.vendor == "sqlite" or not connection.in_atomic_block or connection.needs_rollback:
-        with transaction.atomic(using=using):
-            yield
-        return
-    lazy = _SavepointBeforeFirstStatement(connection)
-    with connection.execute_wrapper(lazy):
-        try:
-            yield
-        except BaseException:
-            lazy.undo()
-            raise
-        # As `atomic` ends: a failure an inner `atomic(savepoint=False)` let through and that was caught in the
-        # block marked the transaction for rollback; the block's savepoint takes it back instead.
-        if connection.needs_rollback:
-            lazy.undo()
-        elif lazy.sid is not None:
-            connection.savepoint_commit(lazy.sid)
-
-
-class _SavepointBeforeFirstStatement:
-    """An execute wrapper (`savepoint_if_sending`) taking the block's savepoint before the first statement."""
-
-    def __init__(self, connection) -> None:
-        self.connection = connection
-        self.sid: str | None = None
-        self.taking = False
-
-    def __call__(self, execute, sql, params, many, context):
-        self.take()
-        return execute(sql, params, many, context)
-
-    def take(self) -> None:
-        if self.sid is None and not self.taking:
-            self.taking = True  # the SAVEPOINT statement itself passes through here
-            try:
-                self.sid = self.connection.savepoint()
-            finally:
-                self.taking = False
-
-    def undo(self) -> None:
-        """What the block sent rolled back (nothing to do when it sent nothing), as a failing `atomic` block does."""
-        self.connection.needs_rollback = False
-        if self.sid is None:
-            return
-        try:
-            self.connection.savepoint_rollback(self.sid)
-            self.connection.savepoint_commit(self.sid)
-        except Error:
-            self.connection.needs_rollback = True

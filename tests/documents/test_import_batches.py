@@ -147,7 +147,7 @@ def saving_fails_for(monkeypatch, failing: str) -> None:
 
 
 # A long import's new files send no statement of their own, so on PostgreSQL their savepoint is never taken
-# (kb.models.rows.savepoint_if_sending); a short one's read the entities their evidence names. Both must roll a
+# (kb.models.savepoints.savepoint_if_sending); a short one's read the entities their evidence names. Both must roll a
 # failing file back alike.
 LONG_OR_SHORT = pytest.mark.parametrize("long", [False, True], ids=["short", "long"])
 
@@ -459,7 +459,7 @@ def test_a_second_file_of_the_same_id_failing_leaves_the_first_as_saved(tmp_path
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a statement is a round trip to PostgreSQL's server")
 @pytest.mark.django_db(transaction=True)  # the batch's transaction a transaction, not a savepoint in the test's
 def test_a_long_imports_new_files_send_no_savepoint_and_a_changed_one_its_own(tmp_path, monkeypatch):
-    # Two of the three statements a new file sent, each a round trip (kb.models.rows.savepoint_if_sending).
+    # Two of the three statements a new file sent, each a round trip (kb.models.savepoints.savepoint_if_sending).
     monkeypatch.setattr(reading, "READ_AHEAD_FROM", 2)
     folder = collection(tmp_path / "docs")
 
