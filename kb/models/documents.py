@@ -84,7 +84,10 @@ class Document(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
-        self.list_key = self.list_place()
+        # A whole save writes what the place is read from (title, alert, date); a save of some fields leaves it (a
+        # Git move renames a document through its `Document` row, which knows no kind's rule).
+        if kwargs.get("update_fields") is None:
+            self.list_key = self.list_place()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -92,9 +95,9 @@ class Document(models.Model):
 
     def list_place(self) -> str:
         """Where it stands in its kind's list (`list_key`), by a key that sorts so under any collation: a leading
-        digit for the group, a space (before any letter or digit) after the part the list groups by. A note by
-        its title regardless of case."""
-        return f"{self.title.lower()} {self.title}"[:LIST_KEY_LENGTH]
+        digit for the group, a space (before any letter or digit) after the part the list groups by. Each kind's
+        own: a `Document` row alone does not know a runbook's alert or a post-mortem's date."""
+        raise NotImplementedError(f"a {self.kind}'s place is its kind's: save it as a Runbook, PostMortem or Note")
 
     @classmethod
     def list_order(cls) -> models.QuerySet:
@@ -195,6 +198,10 @@ class Note(Document):
 
     class Meta:
         ordering = ["title"]
+
+    def list_place(self) -> str:
+        """By its title regardless of case."""
+        return f"{self.title.lower()} {self.title}"[:LIST_KEY_LENGTH]
 
 
 class Section(models.Model):

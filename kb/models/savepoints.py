@@ -23,7 +23,7 @@ def savepoint_if_sending(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
         with transaction.atomic(using=using):
             yield
         return
-    lazy = _SavepointBeforeFirstStatement(connection)
+    lazy = _SavepointBeforeFirstStatement(connection, callbacks_before=len(connection.run_on_commit))
     with connection.execute_wrapper(lazy):
         try:
             yield
@@ -41,10 +41,13 @@ def savepoint_if_sending(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
 class _SavepointBeforeFirstStatement:
     """An execute wrapper (`savepoint_if_sending`) taking the block's savepoint before the first statement."""
 
-    def __init__(self, connection) -> None:
+    def __init__(self, connection, *, callbacks_before: int) -> None:
         self.connection = connection
         self.sid: str | None = None
         self.taking = False
+        # The block's `on_commit` callbacks are those registered after this many: its savepoint is not one of the
+        # `savepoint_ids` they are registered under, which `atomic` drops a failing block's callbacks by.
+        self.callbacks_before = callbacks_before
 
     def __call__(self, execute, sql, params, many, context):
         self.take()
@@ -59,8 +62,10 @@ class _SavepointBeforeFirstStatement:
                 self.taking = False
 
     def undo(self) -> None:
-        """What the block sent rolled back (nothing to do when it sent nothing), as a failing `atomic` block does."""
+        """What the block sent rolled back (nothing to do when it sent nothing) and its `on_commit` callbacks
+        dropped, as a failing `atomic` block does."""
         self.connection.needs_rollback = False
+        del self.connection.run_on_commit[self.callbacks_before :]
         if self.sid is None:
             return
         try:
