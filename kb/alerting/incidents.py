@@ -16,11 +16,11 @@ caller's are one unit either way, and a savepoint would cost two more queries on
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, transaction
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -214,13 +214,9 @@ def _facts_write(*, ids: set[int], unsaved: dict[int, Incident] | None = None) -
 
 
 def _alerts_shift(deltas: Counter) -> None:
-    """Moves each alert's incident count by its delta (None: no alert): one UPDATE per distinct delta."""
-    by_delta: dict[int, list[int]] = defaultdict(list)
-    for alert_id, delta in deltas.items():
-        if alert_id is not None and delta:
-            by_delta[delta].append(alert_id)
-    for delta, alert_ids in by_delta.items():
-        Alert.objects.filter(pk__in=alert_ids).update(incident_count=F("incident_count") + delta)
+    """Moves each alert's incident count by its delta (None: no alert), in one statement (`rows_update`)."""
+    moved = sorted((alert_id, [delta]) for alert_id, delta in deltas.items() if alert_id is not None and delta)
+    rows_update(Alert, [Alert._meta.get_field("incident_count")], moved, added=True)
 
 
 def alerts_recount(*, alert_ids: Iterable[int] | None = None) -> None:
