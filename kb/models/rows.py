@@ -279,7 +279,9 @@ def rows_update(model: type[Model], fields: list[Field], rows: list[tuple[int, l
     table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
-            assignments = ", ".join(f"{quote(f.column)} = {quote(f.column) + ' + ' if added else ''}%s" for f in fields)
+            assignments = ", ".join(
+                f"{quote(f.column)} = {quote(f.column)} + %s" if added else f"{quote(f.column)} = %s" for f in fields
+            )
             cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", [[*v, key] for key, v in rows])
             return
         columns = [model._meta.pk, *fields]
@@ -287,7 +289,7 @@ def rows_update(model: type[Model], fields: list[Field], rows: list[tuple[int, l
         arrays = ", ".join(f"%b::{f.cast_db_type(connection)}[]" for f in columns)
         names = ", ".join(f"c{i}" for i in range(len(columns)))
         assignments = ", ".join(
-            f"{quote(f.column)} = {f'{table}.{quote(f.column)} + ' if added else ''}v.c{i}"
+            f"{quote(f.column)} = {table}.{quote(f.column)} + v.c{i}" if added else f"{quote(f.column)} = v.c{i}"
             for i, f in enumerate(fields, start=1)
         )
         sql = f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({names}) WHERE {table}.{pk} = v.c0"
