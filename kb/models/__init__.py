@@ -35,7 +35,7 @@ from kb.models.entities import (
 )
 from kb.models.feedback import FeedbackAnswer, RunbookFeedback
 from kb.models.gitsync import GitSync, GitSyncAction, GitSyncOutcome
-from kb.models.search import SearchEntry, SearchKind, SearchScope, SearchTerm
+from kb.models.search import WHOLE_ROWS_SQL, SearchEntry, SearchKind, SearchScope, SearchTerm
 from kb.models.tokens import ApiToken
 
 # The newest write to any document and to any incident (created, edited, archived, resolved: each sets its
@@ -46,6 +46,7 @@ NEWEST_WRITES_SQL = (
 
 __all__ = [
     "NEWEST_WRITES_SQL",
+    "WHOLE_ROWS_SQL",
     "DOCUMENT_TEXTS",
     "Alert",
     "AlertManager",

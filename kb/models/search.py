@@ -26,6 +26,12 @@ class SearchScope(models.TextChoices):
     SECTION = "section", "Section"  # one row per section, to point a hit at its anchor
 
 
+# The condition of the index `search_entry_scope` as a query must repeat it to use the index: whole rows of a valid
+# kind (every row is of one). Written as Django writes the index (the same list in the same order), which SQLite
+# compares term by term.
+WHOLE_ROWS_SQL = "scope = 'whole' AND kind IN ({})".format(", ".join(f"'{kind}'" for kind in SearchKind.values))
+
+
 class SearchEntry(models.Model):
     """A row of the search index, written only by kb.search.index.
 
@@ -57,8 +63,12 @@ class SearchEntry(models.Model):
         verbose_name_plural = "search entries"
         indexes = [
             # How many rows are ranked (the N of each term's idf), counted from this index, not from the
-            # table and its bodies.
-            models.Index(fields=["scope"], name="search_entry_scope"),
+            # table and its bodies; on SQLite, whether a ranked row is a whole one. Only a query that repeats its
+            # condition (`WHOLE_ROWS_SQL`: true of every whole row) can use it: PostgreSQL chose a plain index on `scope`
+            # for `scope = 'whole' AND vector @@ …` whenever the table's statistics were stale (through an
+            # import), testing every whole row's vector instead of reading the GIN index's few (BENCHMARKS.md,
+            # "Round 20").
+            models.Index(fields=["scope", "kind"], name="search_entry_scope", condition=Q(kind__in=SearchKind.values)),
             # The runbooks of an alert named exactly, whatever its case, without reading every row.
             models.Index(Lower("alert"), name="search_entry_runbook_alert", condition=Q(scope="whole", kind="runbook")),
         ]

@@ -7,7 +7,7 @@ from functools import lru_cache
 from django.core.cache import cache
 from django.db import connection
 
-from kb.models import NEWEST_WRITES_SQL
+from kb.models import NEWEST_WRITES_SQL, WHOLE_ROWS_SQL
 from kb.search.answers import Candidates, Owners, SnippetRow, exact_alert_sql, read_candidates, read_near_words
 from kb.search.engines.base import SNIPPET_WORDS, Engine
 from kb.search.query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
@@ -237,7 +237,7 @@ class Postgres(Engine):
     # (a CASE runs its branch lazily): counting 10,000 rows of an index took 2 ms of every search.
     COUNTED_SQL = f"""(SELECT CASE WHEN e.n >= 2 * {Engine.COUNTED_ROWS} THEN e.n ELSE (
         SELECT CASE WHEN c.n < {Engine.COUNTED_ROWS} THEN c.n ELSE GREATEST(c.n, e.n) END FROM (
-            SELECT COUNT(*) AS n FROM (SELECT 1 FROM kb_searchentry WHERE scope = 'whole' LIMIT {Engine.COUNTED_ROWS}) x
+            SELECT COUNT(*) AS n FROM (SELECT 1 FROM kb_searchentry WHERE {WHOLE_ROWS_SQL} LIMIT {Engine.COUNTED_ROWS}) x
         ) c
     ) END FROM (
         SELECT reltuples::bigint AS n FROM pg_class WHERE oid = 'kb_searchentry_whole_vector'::regclass

@@ -6,6 +6,7 @@ import json
 
 from django.db import connection
 
+from kb.models import WHOLE_ROWS_SQL
 from kb.search.answers import Candidates, Owners, SnippetRow, exact_alert_sql, read_candidates, read_near_words
 from kb.search.engines.base import SNIPPET_WORDS, Engine
 from kb.search.query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
@@ -13,9 +14,7 @@ from kb.search.query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
 # Column weights: title and alert, section headings, body, identifiers of the body.
 SQLITE_WEIGHTS = (20.0, 5.0, 1.0, 1.0)
 # Whether the ranked row `row` is a whole one (a document's or an incident's, not a section): the index answers.
-IS_WHOLE = (
-    "EXISTS (SELECT 1 FROM kb_searchentry s INDEXED BY search_entry_scope WHERE s.scope = 'whole' AND s.id = {row}.id)"
-)
+IS_WHOLE = f"EXISTS (SELECT 1 FROM kb_searchentry s INDEXED BY search_entry_scope WHERE s.id = {{row}}.id AND {WHOLE_ROWS_SQL})"
 
 
 class Sqlite(Engine):
@@ -163,7 +162,7 @@ class Sqlite(Engine):
             WITH {best},
             counted AS (
                 SELECT COUNT(*) AS n FROM (
-                    SELECT 1 FROM kb_searchentry INDEXED BY search_entry_scope WHERE scope = 'whole' LIMIT {cls.COUNTED_ROWS}
+                    SELECT 1 FROM kb_searchentry INDEXED BY search_entry_scope WHERE {WHOLE_ROWS_SQL} LIMIT {cls.COUNTED_ROWS}
                 )
             )
             SELECT * FROM (
