@@ -21,7 +21,7 @@ from django.db.models import Model
 
 from kb.alerting.incidents import IncidentFacts
 from kb.entities.batch import MentionsLater
-from kb.entities.extraction import Evidence, Vocabulary, document_subject, evidence_of
+from kb.entities.extraction import Evidence, Finding, Vocabulary, document_subject, evidence_of, extract_parsed
 from kb.entities.links import linked_html_write
 from kb.markdown.commands import mark_commands
 from kb.markdown.parsing import ParsedDocument
@@ -42,11 +42,22 @@ class Ahead:
     evidence: Evidence
     commands_html: str
     search_texts: SearchTexts
+    # Its findings, extracted with the vocabulary its save is expected to have (`extracted`), and that
+    # vocabulary's mark: the save uses them when its own vocabulary has that mark (kb.entities.mentions).
+    findings: list[Finding] | None = None
+    vocabulary_mark: bytes = b""
 
     @classmethod
     def of(cls, parsed: ParsedDocument) -> Ahead:
         """Pure: no database."""
         return cls(evidence_of(parsed), mark_commands(parsed.html), SearchTexts.of(parsed.html))
+
+    def extracted(self, parsed: ParsedDocument, vocabulary: Vocabulary) -> None:
+        """`parsed`'s findings as its save would extract them with `vocabulary`, from the evidence already found.
+        Pure: no database."""
+        vocabulary = vocabulary.of_document(parsed)
+        self.findings = extract_parsed(parsed, vocabulary=vocabulary, found=self.evidence)
+        self.vocabulary_mark = vocabulary.mark
 
     def names(self) -> Iterator[str]:
         """The names its evidence holds: most of those its save will look up as entities."""
@@ -148,6 +159,9 @@ class SaveBatch:
         self.mentions.found = {key: done.evidence for key, done in ahead.items()}
         self.mentions.marked = {key: done.commands_html for key, done in ahead.items()}
         self.search_texts = {key: done.search_texts for key, done in ahead.items()}
+        self.mentions.extracted = {
+            key: (done.findings, done.vocabulary_mark) for key, done in ahead.items() if done.findings is not None
+        }
         try:
             yield
         except BaseException:
@@ -162,6 +176,7 @@ class SaveBatch:
         finally:
             # Keyed by id(): once the file is saved, another object may have the same id.
             self.mentions.found, self.mentions.marked, self.search_texts = {}, {}, {}
+            self.mentions.extracted = {}
 
     def flush(self) -> None:
         """Inserts the new documents and the rows left so far and stores the linked HTML: before a save reads or

@@ -151,7 +151,7 @@ def import_paths(
     # write a few pages, and the server's connection keeps its small cache.
     with (
         bulk_writes() if not dry_run and is_long(candidates) else nullcontext(),
-        readings(candidates, batch_files=BATCH_FILES, dry_run=dry_run) as read,
+        readings(candidates, batch_files=BATCH_FILES, vocabulary=vocabulary, dry_run=dry_run) as read,
     ):
         for first in range(0, len(candidates), BATCH_FILES):
             results: list[FileResult] = []

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from kb.documents.batches import Ahead
 from kb.documents.files import skip_reason
 from kb.documents.forked import mapped_in_process
 from kb.documents.saving import hashes_stored
+from kb.entities.extraction import Vocabulary
 from kb.markdown.parsing import NotADocument, ParsedDocument, ParseError, content_hash, decode, parse_document
 from kb.markdown.rendering import Block
 
@@ -37,10 +37,13 @@ class Reading:
     # What its saves compute from `parsed` and each of its parts alone, when read ahead (`_read_ahead`).
     ahead: list[Ahead] = field(default_factory=list)
 
+    def documents(self) -> list[ParsedDocument]:
+        """Its parsed documents in the order they are saved: the file's, then its alert sections'."""
+        return [self.parsed, *(part.parsed for part in self.parsed.parts)] if self.parsed else []
+
     def ahead_by_document(self) -> dict[int, Ahead]:
         """`ahead` by each parsed document's id(), for the saves of this file (`SaveBatch.one`)."""
-        documents = [self.parsed, *(part.parsed for part in self.parsed.parts)] if self.parsed else []
-        return {id(document): done for document, done in zip(documents, self.ahead)}
+        return {id(document): done for document, done in zip(self.documents(), self.ahead)}
 
 
 def read_candidate(candidate: Candidate) -> Reading:
@@ -68,7 +71,7 @@ def _read_ahead(candidate: Candidate, stored: frozenset[str] = frozenset()) -> R
 def _with_ahead(reading: Reading, stored: frozenset[str]) -> Reading:
     """The reading, with what `_read_ahead` adds to it when it has not got it yet."""
     if reading.parsed is not None and not reading.ahead and content_hash(reading.text) not in stored:
-        documents = [reading.parsed, *(p.parsed for p in reading.parsed.parts)]
+        documents = reading.documents()
         reading.ahead = [Ahead.of(document) for document in documents]
         for document in documents:
             # Read into its evidence: of its blocks, only their headings are read again (where extraction files
@@ -101,21 +104,51 @@ def is_long(candidates: list[Candidate]) -> bool:
     return len(candidates) >= READ_AHEAD_FROM
 
 
+class _ReadAhead:
+    """`_read_ahead` over an import's files in their order, in its parsing process, each changed document's
+    findings extracted too (`Ahead.extracted`) with the vocabulary the importing process will have at its save: the
+    one it began with, and the alert of each runbook read before, which the import adds as it saves them. Where the
+    import goes otherwise (a save fails), the marks differ and the saves extract again (kb.entities.mentions).
+    Extracting was a seventh of the importing process's CPU, the slower side on PostgreSQL while the parsing
+    process waited for room a sixth of the time (BENCHMARKS.md, "Round 20")."""
+
+    def __init__(self, stored: frozenset[str], vocabulary: Vocabulary) -> None:
+        self.stored, self.vocabulary = stored, vocabulary
+
+    def __call__(self, candidate: Candidate) -> Reading:
+        reading = _read_ahead(candidate, self.stored)
+        for document, ahead in zip(reading.documents(), reading.ahead):
+            ahead.extracted(document, self.vocabulary)
+        return self._read(reading)
+
+    def lighter(self, candidate: Candidate) -> Reading:
+        """`read_candidate`: the rest is left to the importing process (`SHARED_BELOW_BATCHES`)."""
+        return self._read(read_candidate(candidate))
+
+    def _read(self, reading: Reading) -> Reading:
+        for document in reading.documents():
+            self.vocabulary = self.vocabulary.of_document(document)
+        return reading
+
+
 @contextmanager
-def readings(candidates: list[Candidate], *, batch_files: int, dry_run: bool = False) -> Iterator[Iterator[Reading]]:
+def readings(
+    candidates: list[Candidate], *, batch_files: int, vocabulary: Vocabulary, dry_run: bool = False
+) -> Iterator[Iterator[Reading]]:
     """The candidates' readings in order; a long import's are parsed ahead by one other process,
-    `READ_AHEAD_BATCHES` batches of `batch_files` at most (a whole collection parsed ahead would wait in memory)."""
+    `READ_AHEAD_BATCHES` batches of `batch_files` at most (a whole collection parsed ahead would wait in memory).
+    `vocabulary`: the import's at its start."""
     if not is_long(candidates):
         yield map(read_candidate, candidates)
         return
     stored = frozenset() if dry_run else hashes_stored([candidate.identity for candidate in candidates])
-    read = read_candidate if dry_run else functools.partial(_read_ahead, stored=stored)
+    ahead = _ReadAhead(stored, vocabulary)
     # Forked: parsing needs nothing of the database connection this process holds, and never touches it.
     with mapped_in_process(
-        read,
+        read_candidate if dry_run else ahead,
         candidates,
         ahead=READ_AHEAD_BATCHES * batch_files,
-        lighter=read_candidate,
+        lighter=ahead.lighter,
         lighter_below=0 if dry_run else SHARED_BELOW_BATCHES * batch_files,
     ) as read_ahead:
         # What the parsing process left to this one, computed as a batch takes its files: before the batch reads

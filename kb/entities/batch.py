@@ -47,6 +47,8 @@ class MentionsLater:
         # and their HTML with the commands marked (kb.markdown.commands), by id().
         self.found: dict[int, extraction.Evidence] = {}
         self.marked: dict[int, str] = {}
+        # Their findings extracted beforehand, each with the mark of the vocabulary it was extracted with, by id().
+        self.extracted: dict[int, tuple[list[extraction.Finding], bytes]] = {}
         # The entities first named during the batch, not inserted yet, by lower-cased name, in the order
         # first named (the order saving the documents one by one inserts them: the same ids), each with its
         # temporary id (negative: no stored row has it), which the rows and counts hold until `pending_insert`.

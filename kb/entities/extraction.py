@@ -16,6 +16,7 @@ known are added (`Vocabulary`), and each entity is reported once a section (`Fin
 
 from __future__ import annotations
 
+import hashlib
 import re
 from bisect import bisect_right
 from collections import Counter
@@ -53,6 +54,9 @@ class Vocabulary:
     ignored: frozenset[str] = frozenset()
     # Built on first use and shared by the vocabularies `with_alert` derives (see `_KnownIndex`).
     _index: _KnownIndex | None = field(default=None, compare=False, repr=False)
+    # The alerts `with_alert` added, in order, as a digest: two vocabularies derived alike from one have the same
+    # (an import's parsing process extracts ahead with its own, kb.documents.reading).
+    mark: bytes = field(default=b"", compare=False, repr=False)
 
     def resolve(self, name: str, kind: str) -> tuple[str, str] | None:
         key = name.lower()
@@ -67,7 +71,14 @@ class Vocabulary:
             return self
         if self._index is not None:
             self._index.add(key)
-        return replace(self, known=_Known.of(self.known).plus(key, (name, ALERT)))
+        mark = hashlib.blake2b(self.mark + key.encode(), digest_size=16).digest()
+        return replace(self, known=_Known.of(self.known).plus(key, (name, ALERT)), mark=mark)
+
+    def of_document(self, parsed: ParsedDocument) -> Vocabulary:
+        """The vocabulary `parsed`'s mentions are extracted with: a runbook's alert is known (saved just before
+        them), as it will be to the documents after it."""
+        subject = document_subject(parsed)
+        return self.with_alert(subject) if subject else self
 
     def known_in(self, lowered: str) -> list[str]:
         """The known names that occur in `lowered` (a lower-cased text), without trying every name:

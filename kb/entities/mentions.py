@@ -77,12 +77,14 @@ def mentions_write(
     leaves counts, kinds and the documents to re-read to its `write`.
     """
     subject = extraction.document_subject(parsed)
-    vocabulary = vocabulary or vocabulary_load()
-    if subject:
-        # The runbook's alert was saved just before: known here, as it will be to the documents after it.
-        vocabulary = vocabulary.with_alert(subject)
-    found = later.found.get(id(parsed)) if later is not None else None
-    findings = extraction.extract_parsed(parsed, vocabulary=vocabulary, found=found)
+    vocabulary = (vocabulary or vocabulary_load()).of_document(parsed)
+    # Extracted ahead by an import's parsing process, with this vocabulary if the import went as it read.
+    ahead = later.extracted.get(id(parsed)) if later is not None else None
+    if ahead is not None and ahead[1] == vocabulary.mark:
+        findings = ahead[0]
+    else:
+        found = later.found.get(id(parsed)) if later is not None else None
+        findings = extraction.extract_parsed(parsed, vocabulary=vocabulary, found=found)
     resolved_subject = vocabulary.resolve(subject, grammar.ALERT) if subject else None
     if resolved_subject and not any(f.name.lower() == resolved_subject[0].lower() for f in findings):
         # Named only in front matter or the file name: the runbook is still for it.

@@ -475,6 +475,36 @@ def test_a_long_imports_new_files_send_no_savepoint_and_a_changed_one_its_own(tm
     assert "ledger-oncall" in Document.objects.get(identity="m-runbook-3.md").source_text
 
 
+# After the runbook of its alert, which fails to save: named as plain text, as the early post-mortem names it.
+STALL_POSTMORTEM = """# 2026-02-10 Ledger stalled again
+
+## Summary
+The pages said LedgerStall once more.
+"""
+
+
+def test_a_runbook_failing_to_save_leaves_its_alert_unknown_to_the_files_after_it_though_parsed_ahead(
+    tmp_path, monkeypatch
+):
+    # The parsing process extracts each file's mentions with the alerts of the runbooks it read before; the
+    # runbook's save fails, so the import does not know its alert, and the post-mortem after it is read again.
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a-runbook.md").write_text(RUNBOOK.format(alert="LedgerStall", n=7, day=7))
+    (folder / "b-postmortem.md").write_text(STALL_POSTMORTEM)
+    saving_fails_for(monkeypatch, "a-runbook.md")
+    monkeypatch.setattr(reading, "READ_AHEAD_FROM", 2)
+    monkeypatch.setattr(reading, "SHARED_BELOW_BATCHES", 0)  # the parsing process extracts every file
+    assert import_paths([folder]).summary() == "1 created (1 post-mortem), 0 updated, 0 unchanged, 0 skipped, 1 failed"
+    parsed_ahead = stored()
+
+    forget_everything()
+    monkeypatch.setattr(reading, "READ_AHEAD_FROM", 1000)
+    import_paths([folder])
+    assert parsed_ahead["mentions"] == stored()["mentions"]
+    assert "LedgerStall" not in {name for _, name, *_ in parsed_ahead["mentions"]}
+
+
 def test_the_parsing_process_leaves_the_work_to_a_waiting_reader_and_does_it_for_a_busy_one(tmp_path):
     room_full = tmp_path / "room-full"
 
