@@ -142,13 +142,13 @@ def readings(
         yield map(read_candidate, candidates)
         return
     stored = frozenset() if dry_run else hashes_stored([candidate.identity for candidate in candidates])
-    ahead = _ReadAhead(stored, vocabulary)
+    ahead = None if dry_run else _ReadAhead(stored, vocabulary)
     # Forked: parsing needs nothing of the database connection this process holds, and never touches it.
     with mapped_in_process(
-        read_candidate if dry_run else ahead,
+        ahead or read_candidate,
         candidates,
         ahead=READ_AHEAD_BATCHES * batch_files,
-        lighter=ahead.lighter,
+        lighter=ahead.lighter if ahead else None,
         lighter_below=0 if dry_run else SHARED_BELOW_BATCHES * batch_files,
     ) as read_ahead:
         # What the parsing process left to this one, computed as a batch takes its files: before the batch reads

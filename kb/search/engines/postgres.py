@@ -301,8 +301,8 @@ class Postgres(Engine):
     @staticmethod
     def documents_naming(names: list[str]) -> set[int]:
         """The documents whose indexed text holds one of `names` as a phrase: the GIN index, not a scan of the text,
-        where the table's statistics are current (an import into an empty database outruns them, and the planner
-        then tests every whole row: BENCHMARKS.md, "Round 19")."""
+        whether the table's statistics are current or an import into an empty database has outrun them (no other
+        index serves `scope = 'whole'` alone: `kb.models.WHOLE_ROWS_SQL`; BENCHMARKS.md, "Round 20")."""
         phrases = [name for name in names if name.strip()]
         phrase = f"phraseto_tsquery('{POSTGRES_CONFIG}'::regconfig, %s)"
         found: set[int | None] = set()
