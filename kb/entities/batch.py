@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import count
 
 from django.db.models.functions import Lower
@@ -43,9 +43,10 @@ class MentionsLater:
         self.revote: set[int] = set()
         self.dropped: set[int] = set()
         self.new_alerts: dict[str, None] = {}  # in the order first seen
-        # The evidence of the documents being saved, found beforehand (kb.entities.extraction.Evidence),
-        # and their HTML with the commands marked (kb.markdown.commands), by id().
-        self.found: dict[int, extraction.Evidence] = {}
+        # The evidence of the documents being saved, found beforehand (kb.entities.extraction.Evidence: read
+        # when asked, the one save in many that extracts again), and their HTML with the commands marked
+        # (kb.markdown.commands), by id().
+        self.found: dict[int, Callable[[], extraction.Evidence]] = {}
         self.marked: dict[int, str] = {}
         # Their findings extracted beforehand, each with the mark of the vocabulary it was extracted with, by id().
         self.extracted: dict[int, tuple[list[extraction.Finding], bytes]] = {}

@@ -83,7 +83,7 @@ def mentions_write(
     if ahead is not None and ahead[1] == vocabulary.mark:
         findings = ahead[0]
     else:
-        found = later.found.get(id(parsed)) if later is not None else None
+        found = later.found[id(parsed)]() if later is not None and id(parsed) in later.found else None
         findings = extraction.extract_parsed(parsed, vocabulary=vocabulary, found=found)
     resolved_subject = vocabulary.resolve(subject, grammar.ALERT) if subject else None
     if resolved_subject and not any(f.name.lower() == resolved_subject[0].lower() for f in findings):
