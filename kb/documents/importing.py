@@ -30,7 +30,7 @@ from kb.models import (
     Document,
     Runbook,
 )
-from kb.models.rows import bulk_writes
+from kb.models.rows import bulk_writes, commit_checks_by_index
 from kb.models.savepoints import savepoint_if_sending
 from kb.ops.metrics import import_outcomes_observe
 from kb.search import search_index_compact
@@ -180,6 +180,7 @@ def import_paths(
                     results.append(result)
                 if batch is not None:
                     batch.write(vocabulary=vocabulary)
+                commit_checks_by_index()
             for n, result in enumerate(results, start=first + 1):
                 report.results.append(result)
                 if progress:

@@ -194,6 +194,19 @@ def bulk_writes() -> Iterator[None]:
             cursor.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint)}")
 
 
+def commit_checks_by_index() -> None:
+    """Called last in a write transaction: on PostgreSQL, the foreign-key checks deferred to its commit (Django's keys
+    are DEFERRABLE INITIALLY DEFERRED) planned with the referenced tables' unique indexes, never as a scan of a table.
+    A check's plan is kept for the session and made again only when the table's statistics change. Made while the
+    table was small or analyzed near empty (an autovacuum pass in the first seconds of an import into a new
+    database), it scanned the whole growing table at every later check: 3,000 documents with every table analyzed
+    empty, the server's CPU 8 -> 33.5 s. `SET LOCAL`: nothing but what runs at the commit is planned so."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+
+
 @contextmanager
 def _gin_pending_lists(connection) -> Iterator[None]:
     with connection.cursor() as cursor:
