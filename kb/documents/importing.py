@@ -147,6 +147,8 @@ def import_paths(
     # Read once, not per file; each runbook's alert joins it, so that files later in the import know it.
     vocabulary = vocabulary_load()
     batch = None if dry_run else SaveBatch()
+    # Each batch a transaction of its own, unless the caller's holds the import (its savepoints, then).
+    commits = not transaction.get_connection().in_atomic_block
     # A long import's connection tuned for its batches (SQLite: `bulk_writes`); a few files (a Git sync, a test)
     # write a few pages, and the server's connection keeps its small cache.
     with (
@@ -180,7 +182,8 @@ def import_paths(
                     results.append(result)
                 if batch is not None:
                     batch.write(vocabulary=vocabulary)
-                commit_checks_by_index()
+                if commits:
+                    commit_checks_by_index()
             for n, result in enumerate(results, start=first + 1):
                 report.results.append(result)
                 if progress:

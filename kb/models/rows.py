@@ -200,7 +200,8 @@ def commit_checks_by_index() -> None:
     A check's plan is kept for the session and made again only when the table's statistics change. Made while the
     table was small or analyzed near empty (an autovacuum pass in the first seconds of an import into a new
     database), it scanned the whole growing table at every later check: 3,000 documents with every table analyzed
-    empty, the server's CPU 8 -> 33.5 s. `SET LOCAL`: nothing but what runs at the commit is planned so."""
+    empty, the server's CPU 8 -> 33.5 s. `SET LOCAL`: nothing but what runs at the commit is planned so, provided the
+    caller commits next (not a savepoint's release, after which the transaction goes on)."""
     connection = connections[DEFAULT_DB_ALIAS]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
