@@ -101,3 +101,14 @@ def test_an_import_checks_its_keys_through_indexes_though_the_tables_were_analyz
     # document's rows (sections, search rows, history, mentions, revision) are 17 key checks more, each a scan
     # without the indexes (1,602).
     assert _table_scans() - before < 15 * files
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner settings")
+def test_an_import_inside_a_callers_transaction_leaves_its_planner_settings_as_they_were(tmp_path):
+    # The batches are savepoints of the caller's transaction (this test's), which goes on after the import.
+    for n in range(60):
+        write(tmp_path / f"shard-{n}.md", runbook(f"Shard{n}QueueLagHigh", rows=2, steps=2))
+    import_paths([tmp_path])
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"
