@@ -104,8 +104,8 @@ class SaveBatch:
         self.slugs: set[tuple[str, str]] = set()
         self.slugs_asked: set[str] = set()
         self.prefixes_asked: set[str] = set()
-        # The search texts of the documents being saved, computed beforehand (`Ahead`), by id().
-        self.search_texts: dict[int, SearchTexts] = {}
+        # What was computed beforehand for the documents being saved (`Ahead`), by id(): set by `one`.
+        self.ahead: dict[int, Ahead] = {}
 
     def entities_ahead(self, files: list[tuple[ParsedDocument, list[Ahead]]]) -> None:
         """The entities the batch's documents may name (their subject, labels and evidence), read at once.
@@ -169,13 +169,7 @@ class SaveBatch:
         mentions = self.mentions.snapshot()
         slugs = set(self.slugs)
         rows, documents, linked = list(self.rows), list(self.documents), dict(self.mentions.linked)
-        ahead = ahead or {}
-        self.mentions.found = {key: done.found for key, done in ahead.items()}
-        self.mentions.marked = {key: done.commands_html for key, done in ahead.items()}
-        self.search_texts = {key: done.search_texts for key, done in ahead.items()}
-        self.mentions.extracted = {
-            key: (done.findings, done.vocabulary_mark) for key, done in ahead.items() if done.findings is not None
-        }
+        self.ahead = self.mentions.computed = ahead or {}
         try:
             yield
         except BaseException:
@@ -189,8 +183,7 @@ class SaveBatch:
             raise
         finally:
             # Keyed by id(): once the file is saved, another object may have the same id.
-            self.mentions.found, self.mentions.marked, self.search_texts = {}, {}, {}
-            self.mentions.extracted = {}
+            self.ahead = self.mentions.computed = {}
 
     def flush(self) -> None:
         """Inserts the new documents and the rows left so far and stores the linked HTML: before a save reads or

@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
 from itertools import count
 
 from django.db.models.functions import Lower
 
-from kb.entities import extraction
 from kb.entities.counts import COUNTS, NOTHING, Contribution, counts_shift
 from kb.entities.extraction import Vocabulary
-from kb.entities.mentions import Naming, entities_revote, mentions_refresh_many
+from kb.entities.mentions import Computed, Naming, entities_revote, mentions_refresh_many
 from kb.models import Entity, Mention
 from kb.models.constraints import names_inserted
 from kb.models.rows import NewRow
@@ -43,13 +42,8 @@ class MentionsLater:
         self.revote: set[int] = set()
         self.dropped: set[int] = set()
         self.new_alerts: dict[str, None] = {}  # in the order first seen
-        # The evidence of the documents being saved, found beforehand (kb.entities.extraction.Evidence: read
-        # when asked, the one save in many that extracts again), and their HTML with the commands marked
-        # (kb.markdown.commands), by id().
-        self.found: dict[int, Callable[[], extraction.Evidence]] = {}
-        self.marked: dict[int, str] = {}
-        # Their findings extracted beforehand, each with the mark of the vocabulary it was extracted with, by id().
-        self.extracted: dict[int, tuple[list[extraction.Finding], bytes]] = {}
+        # What was computed beforehand for the documents being saved, by id() (set around each file's saves).
+        self.computed: Mapping[int, Computed] = {}
         # The entities first named during the batch, not inserted yet, by lower-cased name, in the order
         # first named (the order saving the documents one by one inserts them: the same ids), each with its
         # temporary id (negative: no stored row has it), which the rows and counts hold until `pending_insert`.

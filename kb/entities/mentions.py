@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -52,6 +52,17 @@ def vocabulary_load() -> Vocabulary:
 Naming = Callable[[list[str]], set[int]]
 
 
+class Computed(Protocol):
+    """What an import computed beforehand for one document (kb.documents.batches.Ahead, which this area may not
+    import), as its mentions' save reads it."""
+
+    commands_html: str  # its HTML with the commands marked (kb.markdown.commands)
+    findings: list[Finding] | None  # extracted with the vocabulary whose mark is `vocabulary_mark`
+    vocabulary_mark: bytes
+
+    def found(self) -> extraction.Evidence: ...
+
+
 def mentions_write(
     *,
     document: Document,
@@ -78,12 +89,11 @@ def mentions_write(
     """
     subject = extraction.document_subject(parsed)
     vocabulary = (vocabulary or vocabulary_load()).of_document(parsed)
-    # Extracted ahead by an import's parsing process, with this vocabulary if the import went as it read.
-    ahead = later.extracted.get(id(parsed)) if later is not None else None
-    if ahead is not None and ahead[1] == vocabulary.mark:
-        findings = ahead[0]
+    computed = later.computed.get(id(parsed)) if later is not None else None
+    if computed is not None and computed.findings is not None and computed.vocabulary_mark == vocabulary.mark:
+        findings = computed.findings  # extracted ahead with this vocabulary: the import went as it was read
     else:
-        found = later.found[id(parsed)]() if later is not None and id(parsed) in later.found else None
+        found = computed.found() if computed is not None else None
         findings = extraction.extract_parsed(parsed, vocabulary=vocabulary, found=found)
     resolved_subject = vocabulary.resolve(subject, grammar.ALERT) if subject else None
     if resolved_subject and not any(f.name.lower() == resolved_subject[0].lower() for f in findings):
@@ -123,7 +133,7 @@ def mentions_write(
         document=document,
         mentions=[(named[f.name.lower()], values) for f, values in zip(findings, mentions)],
         later=later.linked if later is not None else None,
-        commands_html=later.marked.get(id(parsed)) if later is not None else None,
+        commands_html=computed.commands_html if computed is not None else None,
     )
     before = _contributions(document.kind, old_rows) if counted_before else {}
     after = (
