@@ -91,3 +91,10 @@ def test_the_import_row_says_how_busy_the_cores_were_when_it_was_measured():
     assert "100 documents/s (0.33× the floor); cores busy: 87%" in _row(busy, "import into an empty database")
     # A result saved before the figure existed still makes its table.
     assert "cores busy" not in report.table(RUN, {"sqlite": engine})
+
+
+def test_the_import_row_says_whether_the_two_cores_ran_at_full_speed_side_by_side():
+    engine = _engine(_pass(14.0, 500, 350))
+    slowed = report.table(RUN, {"sqlite": engine | {"cores_together": 0.81}})
+    assert "on both cores at once, each 0.81× as fast" in _row(slowed, "import into an empty database")
+    assert "both cores" not in report.table(RUN, {"sqlite": engine})
