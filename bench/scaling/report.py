@@ -39,7 +39,8 @@ def _rows(r: dict) -> dict[str, tuple[str, str]]:
     floor = r["markdown_floor_dps"]
     floors = r.get("markdown_floors", [])
     rows["import"] = (
-        f"{r['import_dps']:.0f} documents/s ({r['import_dps'] / floor:.2f}× the floor)"
+        # Three decimals: the target is a third, and 0.3316 shown as 0.33 read as met.
+        f"{r['import_dps']:.0f} documents/s ({r['import_dps'] / floor:.3f}× the floor)"
         # The import's processes and the server's, against the cores' time: near 1, bound by the machine's CPU.
         + (f"; cores busy: {r['import_cores_busy']:.0%}" if "import_cores_busy" in r else ""),
         f"Python-Markdown alone: {floor:.0f} documents/s"
@@ -123,7 +124,7 @@ def table(run: dict, results: dict) -> str:
         "group": "a 1,000-alert Alertmanager group: full database vs empty",
     }
     targets = {
-        "import": "≥ 0.33× the floor",
+        "import": "≥ 1/3 (0.333×) the floor",
         "more": "≤ 1.25×",
         "import rss": "≤ 200 MiB",
         "/api/search first": "p95 ≤ 15 ms SQLite, ≤ 25 ms PostgreSQL; ≥ 5× grep",
