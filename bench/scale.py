@@ -148,24 +148,6 @@ def markdown_floor(files: list[Path]) -> float:
     return len(files) / (time.perf_counter() - started)
 
 
-# Files of the two-core check: about 3 s of Python-Markdown a process.
-PAIR_SAMPLE = 1500
-
-
-def cores_together(files: list[Path]) -> float:
-    """Python-Markdown's rate in each of two processes at once, over its rate alone (the same files, just before):
-    near 1 when the machine's two cores run side by side at full speed. An import keeps both busy and its floor
-    uses one: where the two share a physical core or a host's busier neighbours, the import's ratio to the floor
-    falls while the floor does not (BENCHMARKS.md, "Round 22")."""
-    import multiprocessing
-
-    sample = files[:PAIR_SAMPLE]
-    alone = markdown_floor(sample)
-    with multiprocessing.get_context("fork").Pool(2) as pool:
-        together = pool.map(markdown_floor, [sample, sample])
-    return statistics.mean(together) / alone
-
-
 def grep_floor(dirs: list[Path]) -> dict:
     """`grep -ril WORD` of each query's longest word over the files: median and p95 (ms), three rounds."""
     samples = []
@@ -193,7 +175,6 @@ def measure_engine(engine: str, data: Path, manifest: dict, new_database, work: 
     # The floor on either side of the import, its mean the figure: the machine's load drifts over minutes.
     r["markdown_floors"] = [floor_before, markdown_floor(main_files)]
     r["markdown_floor_dps"] = statistics.mean(r["markdown_floors"])
-    r["cores_together"] = cores_together(main_files)
     r["import_dps"] = len(main_files) / imported["seconds"]
     r["import_summary"] = imported["summary"]
     r["import_peak_rss"] = imported["peak_rss"]

@@ -44,9 +44,7 @@ def _rows(r: dict) -> dict[str, tuple[str, str]]:
         # The import's processes and the server's, against the cores' time: near 1, bound by the machine's CPU.
         + (f"; cores busy: {r['import_cores_busy']:.0%}" if "import_cores_busy" in r else ""),
         f"Python-Markdown alone: {floor:.0f} documents/s"
-        + (f" (before / after the import: {' / '.join(f'{f:.0f}' for f in floors)})" if len(floors) > 1 else "")
-        # Each of two processes at once against one alone: below 1, the cores slow each other (`cores_together`).
-        + (f"; on both cores at once, each {r['cores_together']:.2f}× as fast" if "cores_together" in r else ""),
+        + (f" (before / after the import: {' / '.join(f'{f:.0f}' for f in floors)})" if len(floors) > 1 else ""),
     )
     rows["more"] = (
         f"{r['more_full_dps']:.0f} vs {r['more_empty_dps']:.0f} documents/s "

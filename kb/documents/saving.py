@@ -181,7 +181,7 @@ def _document_save(
         created=created,
         words=batch.words if batch else None,
         rows=batch.rows if batch else None,
-        texts=batch.ahead[id(parsed)].search_texts if batch and id(parsed) in batch.ahead else None,
+        texts=done.search_texts if batch and (done := batch.ahead.get(id(parsed))) else None,
     )
     mentions_write(
         document=document,

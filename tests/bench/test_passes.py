@@ -93,13 +93,6 @@ def test_the_import_row_says_how_busy_the_cores_were_when_it_was_measured():
     assert "cores busy" not in report.table(RUN, {"sqlite": engine})
 
 
-def test_the_import_row_says_whether_the_two_cores_ran_at_full_speed_side_by_side():
-    engine = _engine(_pass(14.0, 500, 350))
-    slowed = report.table(RUN, {"sqlite": engine | {"cores_together": 0.81}})
-    assert "on both cores at once, each 0.81× as fast" in _row(slowed, "import into an empty database")
-    assert "both cores" not in report.table(RUN, {"sqlite": engine})
-
-
 def test_an_import_just_short_of_a_third_of_the_floor_does_not_read_as_a_third():
     # 154 documents/s against a floor of 464.5: 0.3316, which two decimals showed as the target's 0.33.
     short = report.table(
