@@ -51,7 +51,7 @@ def cluster(bin_dir: Path):
         ],
         **quiet,
     )
-    # `wal_init_zero=off`: a new cluster has no WAL files to recycle, so its first import wrote each of the ~60 it
+    # `wal_init_zero=off`: a new cluster has no WAL files to recycle, so its first import wrote each of the ~55 it
     # needs at 12,000 documents as 16 MB of zeros first, which a running server, recycling its own, does not do
     # again. Into a new cluster, 12,000 documents: 76.7-79.2 s with the zeros, 74.3-75.3 s without them; into one
     # that had run imports before, 72.3-72.8 s (BENCHMARKS.md, "Round 23").

@@ -175,13 +175,14 @@ def _document_save(
     if batch is None:
         rows_insert(rows)  # the facts of its incidents, just below, read its history rows and sections
     _link_incidents(document, parsed, created=created, batch=batch)
+    ahead = batch.ahead.get(id(parsed)) if batch is not None else None
     search_index_update(
         document=document,
         sections=parsed.sections,
         created=created,
         words=batch.words if batch else None,
         rows=batch.rows if batch else None,
-        texts=done.search_texts if batch and (done := batch.ahead.get(id(parsed))) else None,
+        texts=ahead.search_texts if ahead is not None else None,
     )
     mentions_write(
         document=document,
