@@ -27,6 +27,7 @@ Given back when it ends, as the freeze is.
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import multiprocessing
 import os
@@ -47,6 +48,12 @@ CHECK_EVERY = 1.0
 SWITCH_INTERVAL = 0.0005
 # Allocations between two collections of the young objects while a process maps (see the module's text).
 YOUNG_COLLECTED_AFTER = 10_000
+# What the results' pipe holds: Linux's default, 64 KiB, is a reading and a half (~42 KB each), so the queue's thread
+# wrote nearly every reading the reader took while the reader waited, and that thread first waits for its process's
+# GIL (up to `SWITCH_INTERVAL`): 0.7-0.8 s of 3,000 documents into PostgreSQL, the importing process idle and the
+# server with it; 0.18 s with 1 MiB, the most a user may ask for by default (/proc/sys/fs/pipe-max-size).
+# BENCHMARKS.md, "Round 24".
+PIPE_BYTES = 1 << 20
 
 
 class ProcessFailed(RuntimeError):
@@ -68,6 +75,7 @@ def mapped_in_process(
     caller is, the process does all of it."""
     context = multiprocessing.get_context("fork")
     results = context.Queue()
+    _pipe_widened(results)
     room = context.Semaphore(ahead)
     work = (function, lighter or function, ahead - lighter_below)
     process = context.Process(target=_work, args=(work, items, results, room, os.getpid()), daemon=True)
@@ -105,6 +113,15 @@ def mapped_in_process(
             process.terminate()
         process.join()
         results.close()
+
+
+def _pipe_widened(results) -> None:
+    """The queue's pipe holding `PIPE_BYTES`, where the system lets it (Linux); the default elsewhere. The queue keeps
+    its pipe private: read where Python has kept it since 2.6."""
+    try:
+        fcntl.fcntl(results._reader.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (AttributeError, OSError):
+        pass  # no F_SETPIPE_SZ (not Linux), or over the system's or this user's limit
 
 
 def _collector_given_back(thresholds: tuple[int, int, int], frozen_here: bool) -> None:
