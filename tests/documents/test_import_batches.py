@@ -2,7 +2,9 @@
 stores is what saving the same files one by one stores, a bad file in a batch costs only itself, and
 files are listed once their batch is committed."""
 
+import fcntl
 import gc
+import multiprocessing
 import time
 from io import StringIO
 from pathlib import Path
@@ -12,7 +14,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from kb.documents import importing, reading
+from kb.documents import forked, importing, reading
 from kb.documents.forked import YOUNG_COLLECTED_AFTER, ProcessFailed, mapped_in_process
 from kb.documents.importing import find_files, import_file, import_paths
 from kb.entities.counts import COUNTS
@@ -503,6 +505,21 @@ def test_a_runbook_failing_to_save_leaves_its_alert_unknown_to_the_files_after_i
     import_paths([folder])
     assert parsed_ahead["mentions"] == stored()["mentions"]
     assert "LedgerStall" not in {name for _, name, *_ in parsed_ahead["mentions"]}
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_SETPIPE_SZ"), reason="a pipe's size is set on Linux only")
+def test_the_parsing_process_s_results_wait_for_the_reader_in_the_pipe_not_in_the_process():
+    # Eight results of 60 KB, as large as an import's readings: with Linux's default pipe (64 KiB) the process's
+    # queue thread held all but the first, to be written as the reader took each, after waiting for its process's GIL.
+    assert 8 * 60_000 < forked.PIPE_BYTES  # all of them fit in the pipe
+    before = set(multiprocessing.active_children())
+    with mapped_in_process(lambda n: bytes([n]) * 60_000, list(range(8)), ahead=8) as results:
+        deadline = time.monotonic() + 60
+        # Nothing read yet: the process can end only once every result is in the pipe.
+        while set(multiprocessing.active_children()) - before:
+            assert time.monotonic() < deadline, "the process still holds results the pipe had no room for"
+            time.sleep(0.01)
+        assert [result[:1] for result in results] == [bytes([n]) for n in range(8)]
 
 
 def test_the_parsing_process_leaves_the_work_to_a_waiting_reader_and_does_it_for_a_busy_one(tmp_path):
