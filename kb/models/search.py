@@ -37,7 +37,8 @@ class SearchEntry(models.Model):
 
     The full-text index over these columns is the database's own and is not an ORM field
     (migration 0002_search): a weighted `vector` tsvector column on PostgreSQL, GIN-indexed for the
-    whole rows (migration 0010), the FTS5 table `kb_searchentry_fts` kept in step by triggers on SQLite.
+    whole rows (migration 0010), none for a section's (migration 0029: read from its whole row's), the FTS5 table
+    `kb_searchentry_fts` kept in step by triggers on SQLite.
     A migration that rebuilds this table on SQLite must recreate those triggers.
     """
 
@@ -58,6 +59,13 @@ class SearchEntry(models.Model):
     heading_terms = models.TextField(blank=True)
     body = models.TextField(blank=True)  # plain text; snippets come from here
     body_terms = models.TextField(blank=True)  # identifiers of the body, joined and split into parts
+    # A document's whole row's: each section's identifiers, marked (kb.search.text.SECTION_MARK); matched only on
+    # PostgreSQL, where they say which section of the row holds a term (weight C, which ranks nothing). NULL in the
+    # other rows: a column SQLite adds in place (a NOT NULL one, Django adds by copying the table, which drops the
+    # full-text index's triggers).
+    section_terms = models.TextField(null=True, blank=True)  # noqa: DJ001
+    # A section's number among its document's: where its words are in the whole row's.
+    part = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "search entries"

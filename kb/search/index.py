@@ -21,7 +21,15 @@ from kb.markdown.parsing import Section as ParsedSection
 from kb.models import Document, Incident, Runbook, SearchEntry, SearchKind, SearchScope, SearchTerm, Section
 from kb.models.rows import NewRow, rows_insert
 from kb.search.engines import current_engine
-from kb.search.text import html_text, identifier_terms, identifiers, vocabulary
+from kb.search.text import (
+    SECTION_BODY_MARK,
+    SECTION_MARK,
+    SECTION_TERMS_MARK,
+    html_text,
+    identifier_terms,
+    identifiers,
+    vocabulary,
+)
 
 # The columns whose words spelling corrections know.
 WORD_SOURCES = ("title_terms", "heading_terms", "body", "body_terms")
@@ -33,51 +41,83 @@ WORDS_BATCH = 500
 @dataclass(frozen=True)
 class SearchTexts:
     """What a document's search rows hold that its HTML alone decides: the whole row's text and its
-    identifiers, each section's by its heading's anchor, and the words of the whole row's text. Pure (no
-    database): an import's parsing process computes them ahead (kb.documents.batches.Ahead), a tenth of what
-    the importing process did a file."""
+    identifiers, each section's by its heading's anchor (with its number among the whole row's sections), the words
+    of the whole row's text, and each section's identifiers in the whole row. Pure (no database): an import's parsing
+    process computes them ahead (kb.documents.batches.Ahead), a tenth of what the importing process did a file."""
 
     body: str
     body_terms: str
     body_words: frozenset[str]
-    sections: dict[str, tuple[str, str]]  # anchor: (text, identifiers)
+    sections: dict[str, tuple[str, str, int]]  # anchor: (text, identifiers, number)
+    section_terms: str = ""
 
     @classmethod
     def of(cls, html: str) -> SearchTexts:
         # A section's text is cut from the same HTML as the whole document's, where its heading's id is; the
         # whole's text is its parts' joined (a tag ends each part and starts the next, and is a space in the text),
-        # and so are its identifiers, found once in each part.
+        # each section's marked where it begins and where its heading ends (kb.search.text.SECTION_MARK), and so are
+        # its identifiers, found once in each part.
         pieces, found, by_anchor = [], [], {}
+        number = 0  # of the part among the sections
         for part in split_sections(html):
             heading, body = html_text(part.heading_html), html_text(part.body_html)
-            pieces += [heading, body]
-            found += [identifiers(heading), body_found := identifiers(body)]
+            body_found = identifiers(body)
             if part.anchor:
-                by_anchor[part.anchor] = body, body_found
+                number += 1
+                pieces += [SECTION_MARK, heading, SECTION_BODY_MARK, body]
+                by_anchor[part.anchor] = body, body_found, number
+            else:
+                pieces += [heading, body]
+            found.append((bool(part.anchor), [*identifiers(heading), *body_found]))
         joined = " ".join(piece for piece in pieces if piece)
         whole = joined[:MAX_BODY]
-        terms = identifier_terms(
-            whole, [token for tokens in found for token in tokens] if len(joined) <= MAX_BODY else None
-        )
+        kept = len(joined) <= MAX_BODY
+        terms = identifier_terms(whole, [token for _, tokens in found for token in tokens] if kept else None)
+        section_terms = _terms_by_section(found) if kept else ""
         return cls(
             body=whole,
-            body_terms=terms,
+            # Marked where they begin, where the whole text's last section ends.
+            body_terms=f"{SECTION_TERMS_MARK} {terms}" if terms and section_terms else terms,
             body_words=frozenset(vocabulary(whole, terms=terms)),
             sections={
-                anchor: (text[:MAX_BODY], identifier_terms(text[:MAX_BODY], tokens if len(text) <= MAX_BODY else None))
-                for anchor, (text, tokens) in by_anchor.items()
+                anchor: (
+                    text[:MAX_BODY],
+                    identifier_terms(text[:MAX_BODY], tokens if len(text) <= MAX_BODY else None),
+                    number,
+                )
+                for anchor, (text, tokens, number) in by_anchor.items()
             },
+            section_terms=section_terms,
         )
 
     def __reduce__(self):
         # Its words pickled as one string (none holds a space): a few hundred strings, each its own opcodes to
         # unpickle, cost the importing process more than splitting one (`SaveBatch` receives these from its
         # parsing process).
-        return _search_texts, (self.body, self.body_terms, " ".join(self.body_words), self.sections)
+        return _search_texts, (self.body, self.body_terms, " ".join(self.body_words), self.sections, self.section_terms)
 
 
-def _search_texts(body: str, body_terms: str, words: str, sections: dict[str, tuple[str, str]]) -> SearchTexts:
-    return SearchTexts(body, body_terms, frozenset(words.split()), sections)
+def _search_texts(
+    body: str, body_terms: str, words: str, sections: dict[str, tuple[str, str, int]], section_terms: str
+) -> SearchTexts:
+    return SearchTexts(body, body_terms, frozenset(words.split()), sections, section_terms)
+
+
+def _terms_by_section(found: list[tuple[bool, list[str]]]) -> str:
+    """Each section's `identifier_terms` after a SECTION_TERMS_MARK, from each part's identifiers (`found`: whether the
+    part is a section, and its identifiers); a part that is no section's, after the first section, is in the one
+    before it, as its text is (kb.search.engines.postgres.best_section)."""
+    sections: list[list[str]] = []
+    for is_section, tokens in found:
+        if is_section:
+            sections.append([])
+        if sections:
+            sections[-1] += tokens
+    # Never stripped: Python's `str.strip` takes the marks for spaces.
+    return " ".join(
+        f"{SECTION_TERMS_MARK} {terms}" if (terms := identifier_terms("", tokens)) else SECTION_TERMS_MARK
+        for tokens in sections
+    )
 
 
 class SearchWords:
@@ -292,11 +332,12 @@ def _document_entries(
             "heading_terms": _with_identifiers(headings),
             "body": texts.body,
             "body_terms": texts.body_terms,
+            "section_terms": texts.section_terms,
         },
     )
     parts = []
     for section in sections:
-        text, terms = texts.sections.get(section.anchor, ("", ""))
+        text, terms, number = texts.sections.get(section.anchor, ("", "", None))
         parts.append(
             NewRow(
                 SearchEntry,
@@ -308,6 +349,7 @@ def _document_entries(
                     "heading_terms": _with_identifiers(section.heading),
                     "body": text,
                     "body_terms": terms,
+                    "part": number,
                 },
             )
         )

@@ -12,6 +12,14 @@ from kb.markdown.identifiers import IDENTIFIER, identifier_parts
 WORD = re.compile(r"[a-z0-9]+")
 MIN_WORD, MAX_WORD = 3, 64
 
+# Where a document's whole search row has each section (kb.search.index writes them): in its text, before the
+# heading, between the heading and the section's text, and in its identifiers' terms, before each section's. They are
+# characters `str.split` (so `squeeze`, what a reader is shown) and FTS5 take for spaces; PostgreSQL's vector of the
+# row holds each as a word no text has (`SECTION_WORDS`, migration 0029), whose positions say where each section's
+# words are (kb.search.engines.postgres), so that its sections' rows need no vector of their own.
+SECTION_MARK, SECTION_BODY_MARK, SECTION_TERMS_MARK = "\x1c", "\x1d", "\x1e"
+SECTION_WORDS = {SECTION_MARK: "kb0section", SECTION_BODY_MARK: "kb0body", SECTION_TERMS_MARK: "kb0terms"}
+
 
 def joined(token: str) -> str:
     """An identifier as one lower-case word: `container_oom_events_total` → containeroomeventstotal."""
