@@ -65,7 +65,7 @@ class SearchEntry(models.Model):
     # full-text index's triggers).
     section_terms = models.TextField(null=True, blank=True)  # noqa: DJ001
     # A section's number among its document's: where its words are in the whole row's.
-    part = models.PositiveSmallIntegerField(null=True, blank=True)
+    part = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "search entries"

@@ -57,36 +57,34 @@ class SearchTexts:
         # whole's text is its parts' joined (a tag ends each part and starts the next, and is a space in the text),
         # each section's marked where it begins and where its heading ends (kb.search.text.SECTION_MARK), and so are
         # its identifiers, found once in each part.
-        pieces, found, by_anchor = [], [], {}
-        number = 0  # of the part among the sections
+        pieces, found, by_anchor, marked = [], [], {}, []
         for part in split_sections(html):
             heading, body = html_text(part.heading_html), html_text(part.body_html)
-            body_found = identifiers(body)
-            if part.anchor:
-                number += 1
-                pieces += [SECTION_MARK, heading, SECTION_BODY_MARK, body]
-                by_anchor[part.anchor] = body, body_found, number
-            else:
+            heading_found, body_found = identifiers(heading), identifiers(body)
+            found += [heading_found, body_found]
+            if not part.anchor:
                 pieces += [heading, body]
-            found.append((bool(part.anchor), [*identifiers(heading), *body_found]))
+                continue
+            text = body[:MAX_BODY]
+            text_terms = identifier_terms(text, body_found if len(body) <= MAX_BODY else None)
+            by_anchor[part.anchor] = text, text_terms, len(marked) + 1
+            # The section's identifiers in the whole row: its heading's and its text's, as its own row's vector held.
+            marked.append(" ".join(terms for terms in (identifier_terms(heading, heading_found), text_terms) if terms))
+            pieces += [SECTION_MARK, heading, SECTION_BODY_MARK, body]
         joined = " ".join(piece for piece in pieces if piece)
         whole = joined[:MAX_BODY]
         kept = len(joined) <= MAX_BODY
-        terms = identifier_terms(whole, [token for _, tokens in found for token in tokens] if kept else None)
-        section_terms = _terms_by_section(found) if kept else ""
+        terms = identifier_terms(whole, [token for tokens in found for token in tokens] if kept else None)
+        # Never stripped: Python's `str.strip` takes the marks for spaces.
+        section_terms = (
+            " ".join(f"{SECTION_TERMS_MARK} {t}" if t else SECTION_TERMS_MARK for t in marked) if kept else ""
+        )
         return cls(
             body=whole,
             # Marked where they begin, where the whole text's last section ends.
             body_terms=f"{SECTION_TERMS_MARK} {terms}" if terms and section_terms else terms,
             body_words=frozenset(vocabulary(whole, terms=terms)),
-            sections={
-                anchor: (
-                    text[:MAX_BODY],
-                    identifier_terms(text[:MAX_BODY], tokens if len(text) <= MAX_BODY else None),
-                    number,
-                )
-                for anchor, (text, tokens, number) in by_anchor.items()
-            },
+            sections=by_anchor,
             section_terms=section_terms,
         )
 
@@ -101,23 +99,6 @@ def _search_texts(
     body: str, body_terms: str, words: str, sections: dict[str, tuple[str, str, int]], section_terms: str
 ) -> SearchTexts:
     return SearchTexts(body, body_terms, frozenset(words.split()), sections, section_terms)
-
-
-def _terms_by_section(found: list[tuple[bool, list[str]]]) -> str:
-    """Each section's `identifier_terms` after a SECTION_TERMS_MARK, from each part's identifiers (`found`: whether the
-    part is a section, and its identifiers); a part that is no section's, after the first section, is in the one
-    before it, as its text is (kb.search.engines.postgres.best_section)."""
-    sections: list[list[str]] = []
-    for is_section, tokens in found:
-        if is_section:
-            sections.append([])
-        if sections:
-            sections[-1] += tokens
-    # Never stripped: Python's `str.strip` takes the marks for spaces.
-    return " ".join(
-        f"{SECTION_TERMS_MARK} {terms}" if (terms := identifier_terms("", tokens)) else SECTION_TERMS_MARK
-        for tokens in sections
-    )
 
 
 class SearchWords:

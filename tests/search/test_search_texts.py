@@ -124,8 +124,8 @@ def test_each_section_s_identifiers_are_marked_after_the_whole_text_s():
     assert by_section[1].split() == by_section[3].split() == []
     del by_section[1]
     assert by_section[0].split() == identifier_terms("HomelabPodOOMKilled").split()
-    # A name in two sections is in each; a part with no anchor is its section's; before the first section, none.
-    assert by_section[1].split() == identifier_terms("kube_pod_info HomelabPodOOMKilled node_load1").split()
+    # A name in two sections is in each, as it was in each section's own row; before the first section, none.
+    assert by_section[1].split() == identifier_terms("kube_pod_info HomelabPodOOMKilled").split()
     assert "kubelet" not in texts.section_terms
     # The whole text's identifiers are marked where they begin, and are those of the whole text.
     assert texts.body_terms.startswith(SECTION_TERMS_MARK)
