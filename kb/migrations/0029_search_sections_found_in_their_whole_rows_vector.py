@@ -1,9 +1,10 @@
 # PostgreSQL: a section's row has no vector of its own any more. Each section's words were parsed twice on every
-# write, in its row's vector and in its document's whole row's: 1.75 of 8.2 s of the server's CPU in an import of
-# 3,000 documents. The whole row's text marks where each section begins and where its heading ends, and its
-# identifiers' terms where each section's begin (kb.search.text.SECTION_MARK); its vector holds each mark as a word
-# no text has, whose positions tell a search which section its words are in (kb.search.engines.postgres), and
-# `part` numbers each section's row among them. SQLite's full-text index is unchanged (the marks are spaces to it).
+# write, in its row's vector and in its document's whole row's. The whole row's text marks where each section begins
+# and where its heading ends, and `section_terms` holds each section's identifiers (kb.search.text.SECTION_MARK); its
+# vector holds each mark as a word no text has, whose positions tell a search which section its words are in
+# (kb.search.engines.postgres), and `part` numbers each section's row among them. SQLite's full-text index is
+# unchanged (the marks are separators to FTS5). The server's CPU in an import of 3,000 documents: 8.0-8.2 s -> 6.8-6.9
+# s; of 12,000: 33.1-36.0 s -> 29.1-29.4 s (BENCHMARKS.md, "Round 25").
 
 from django.db import migrations, models
 
