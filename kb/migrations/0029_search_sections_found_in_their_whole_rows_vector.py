@@ -8,7 +8,9 @@
 
 from django.db import migrations, models
 
-from kb.search.text import SECTION_BODY_MARK, SECTION_MARK, SECTION_TERMS_MARK, SECTION_WORDS
+# The marks and the words the vector holds for them, as kb.search.text has them when this migration was written.
+SECTION_MARK, SECTION_BODY_MARK, SECTION_TERMS_MARK = "\x1c", "\x1d", "\x1e"
+SECTION_WORDS = {SECTION_MARK: "kb0section", SECTION_BODY_MARK: "kb0body", SECTION_TERMS_MARK: "kb0terms"}
 
 STATISTICS = "kb_searchentry_whole_words"
 INDEX = "kb_searchentry_whole_vector"
@@ -66,7 +68,7 @@ def _index_again(apps, schema_editor) -> None:
 def _texts_marked(apps) -> None:
     """The stored documents' whole rows written with the marks, and their sections' rows numbered (the texts are
     computed by the function the app uses, which is pure)."""
-    from kb.search.index import SearchTexts
+    from kb.search import SearchTexts
 
     Document = apps.get_model("kb", "Document")
     SearchEntry = apps.get_model("kb", "SearchEntry")

@@ -146,3 +146,13 @@ def test_documents_stored_before_the_upgrade_link_their_hits_to_their_sections_a
     assert (found.url, found.section) == ("/runbooks/nas/#rollback", "Rollback")
     if connection.vendor == "postgresql":
         assert numbered == {"Symptoms": 1, "Rollback": 2}
+
+
+def test_the_marks_the_migration_wrote_into_the_vector_are_those_the_app_writes():
+    # Marks changed in kb.search.text without a migration remaking the vector would be parsed as plain text.
+    from importlib import import_module
+
+    from kb.search import text
+
+    migration = import_module("kb.migrations.0029_search_sections_found_in_their_whole_rows_vector")
+    assert migration.SECTION_WORDS == text.SECTION_WORDS
