@@ -12,7 +12,7 @@ from kb.documents.saving import document_save
 from kb.markdown.parsing import parse_document
 from kb.models import SearchEntry
 from kb.search import search
-from kb.search.engines.postgres import LAST_POSITION, best_section
+from kb.search.engines.positions import LAST_POSITION, best_section
 
 pytestmark = pytest.mark.django_db
 

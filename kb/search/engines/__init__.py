@@ -1,4 +1,5 @@
-"""The two full-text engines behind kb.search.ranking (`sqlite`, `postgres`; what they share is in `base`), asked the same four questions:
+"""The two full-text engines behind kb.search.ranking (`sqlite`, `postgres`; what they share is in `base`; where a
+query's words are in PostgreSQL's vectors, in `positions`), asked the same four questions:
 
 - `term_counts(query)`: how many rows each term matches, counted up to a bound (`Engine.COMMON_ROWS`);
 - `candidates(query, window, total)`: the best rows of documents and incidents, each with its score per
@@ -7,7 +8,8 @@
   the two in one statement cost 4 ms more a search at 12,000 documents), the window LIMITed in the database, and never more rows ranked than
   a few times the bound, however large the knowledge base;
 - `snippets(query, ranked)`: for each ranked row, its best matching section (url with anchor,
-  heading) and a highlighted snippet, one query for all;
+  heading) and a highlighted snippet, one query for all (PostgreSQL: one more before it, each document's best
+  section read from its whole row);
 - `near_words(words)`: for each misspelt word, the known words similar to it or starting with it,
   one query for all.
 

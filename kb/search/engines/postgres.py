@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_right
 from functools import lru_cache
 
 from django.core.cache import cache
@@ -12,13 +10,10 @@ from django.db import connection
 from kb.models import NEWEST_WRITES_SQL, WHOLE_ROWS_SQL
 from kb.search.answers import Candidates, Owners, SnippetRow, exact_alert_sql, read_candidates, read_near_words
 from kb.search.engines.base import SNIPPET_WORDS, Engine
+from kb.search.engines.positions import POSTGRES_WEIGHTS, best_section
 from kb.search.query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
 from kb.search.text import SECTION_WORDS
 
-# D (body), C (each section's identifiers: nothing ranked, migration 0029), B (headings), A (title and alert). The C
-# positions come after all others in a vector, so that ts_rank, which weighs a word's nth position by 1/n², ranks
-# as it did without them.
-POSTGRES_WEIGHTS = [0.2, 0.0, 0.5, 1.0]
 POSTGRES_CONFIG = "kb_search"  # English stemming without stop words (migration 0002_search)
 # A word in this many times Engine.COMMON_ROWS whole rows by the statistics of whole rows' words (the most common
 # elements ANALYZE samples, migration 0023; autovacuum keeps them) is common without counting: a margin for the
@@ -288,27 +283,18 @@ class Postgres(Engine):
             SELECT e.document_id, e.incident_id, e.scope, e.url, e.heading, {headline}, 0
             FROM kb_searchentry e
             WHERE e.scope = 'whole' AND (e.document_id = ANY(%s) OR e.incident_id = ANY(%s)) AND e.vector @@ {match_sql}"""
-        params = [
-            *match_params,
-            options,
-            list(best),
-            list(best.values()),
-            *match_params,
-            options,
-            [d for d in documents if d not in best],
-            incidents,
-            *match_params,
-        ]
+        headline_params = [*match_params, options]
+        rest = [d for d in documents if d not in best]
+        params = [*headline_params, list(best), list(best.values()), *headline_params, rest, incidents, *match_params]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
 
     @staticmethod
     def best_sections(query: Query, documents: list[int]) -> dict[int, int]:
-        """The number (`SearchEntry.part`) of the section of each of those documents that holds the query's words
-        best, where one does. Read from the document's whole row: its vector kept to the query's words and the marks
-        of its sections (kb.search.text.SECTION_MARK), each position made weight A by setweight() and the rest
-        dropped by ts_filter(), none parsed again; scored in `best_section` among the sections that have a row."""
+        """The number (`SearchEntry.part`) of each of those documents' section holding the query's words best, where
+        one does, from its whole row's vector kept to those words and the marks of its sections (setweight, then
+        ts_filter: nothing parsed again), scored by `best_section` among the sections that have a row."""
         terms = [*query.terms, *query.required]
         stems = f"tsvector_to_array(to_tsvector('{POSTGRES_CONFIG}'::regconfig, %s))"
         plain = " ".join(term.text for term in terms if not term.prefix)
@@ -408,51 +394,6 @@ def _common_words(kept: str | None) -> frozenset[str] | None:
         return None
     inner = kept[1:-1]
     return frozenset(inner.split(",")) if inner else frozenset()
-
-
-# A lexeme of a vector's text and its positions: `'pod':2A,5A`.
-VECTOR_ENTRY = re.compile(r"'((?:[^']|'')*)':([0-9A-D,]+)")
-# to_tsvector writes every position past this one as this one: where in the text such a word is, is not known.
-LAST_POSITION = 16383
-HEADING_WEIGHT, TEXT_WEIGHT = POSTGRES_WEIGHTS[2], POSTGRES_WEIGHTS[0]  # B and D, as a section's own vector had them
-
-
-def best_section(vector: str, sections: set[int]) -> int | None:
-    """The number of the section whose words `vector` (the text of a whole row's vector kept to the query's words and
-    the marks, `Postgres.best_sections`) holds best, by ts_rank's sum for a query of words or'ed (calc_rank_or) over
-    the positions in the section: its heading's at weight B, its text's and its identifiers' at D. The first of the
-    best; None where no section holds one."""
-    places: dict[str, list[int]] = {}
-    for lexeme, positions in VECTOR_ENTRY.findall(vector):
-        places[lexeme.replace("''", "'")] = [int(p.rstrip("ABCD")) for p in positions.split(",")]
-    starts, bodies, terms = (places.pop(SECTION_WORDS[mark], []) for mark in SECTION_WORDS)
-    if not starts or len(bodies) != len(starts) or len(terms) not in (len(starts), len(starts) + 1):
-        return None  # a text cut at its length, or positions past LAST_POSITION
-    # Where each region begins: (position, section, weight); a region ends where the next begins. Before the first
-    # section's mark, and in the identifiers of the text before the first section, none.
-    regions = sorted(
-        [
-            *((start, n, HEADING_WEIGHT) for n, start in enumerate(starts, 1)),
-            *((body, n, TEXT_WEIGHT) for n, body in enumerate(bodies, 1)),
-            *((start, n, TEXT_WEIGHT) for n, start in enumerate(terms[-len(starts) :], 1)),
-            # The whole text's identifiers, marked where they begin when it has some (`SearchTexts`): in no section.
-            *([(terms[0], None, TEXT_WEIGHT)] if len(terms) == len(starts) + 1 else []),
-        ]
-    )
-    begins = [position for position, _, _ in regions]
-    scores: dict[int, float] = {}
-    for positions in places.values():
-        weights: dict[int, list[float]] = {}
-        for position in positions:
-            at = bisect_right(begins, position) - 1
-            if at >= 0 and position < LAST_POSITION and regions[at][1] in sections:
-                weights.setdefault(regions[at][1], []).append(regions[at][2])
-        for n, found in weights.items():
-            top = max(found)
-            first = found.index(top)
-            total = sum(weight / (j + 1) ** 2 for j, weight in enumerate(found))
-            scores[n] = scores.get(n, 0.0) + (top + total - top / (first + 1) ** 2) / 1.64493406685
-    return min(scores, key=lambda n: (-scores[n], n)) if scores else None
 
 
 def _literal(text: str) -> str:
