@@ -4,18 +4,12 @@ showed: each document's place is filled in from its alert, date and title, on th
 from datetime import date
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migration_support import migrated, migrated_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("kb", "0026_redundant_foreign_key_indexes_dropped")]
-
-
-def migrated(targets):
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def store_before(apps) -> None:
@@ -46,11 +40,10 @@ def store_before(apps) -> None:
 def test_documents_stored_before_the_upgrade_are_listed_in_order_after_it(client):
     store_before(migrated(BEFORE))
     try:
-        executor = MigrationExecutor(connection)
-        migrated(executor.loader.graph.leaf_nodes())
+        migrated_to_latest()
         runbooks = [r["slug"] for r in client.get("/api/runbooks").json()["results"]]
         postmortems = [p["slug"] for p in client.get("/api/postmortems").json()["results"]]
     finally:
-        migrated(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrated_to_latest()
     assert runbooks == ["alpha-a", "alpha-b", "zeta", "free"]
     assert postmortems == ["new", "old", "undated"]

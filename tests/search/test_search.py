@@ -10,24 +10,16 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from kb.documents.saving import document_save
-from kb.markdown.parsing import parse_document
 from kb.models import Document, Incident, SearchEntry
 from kb.search import search, search_documents_naming
 from kb.search.ranking import understand
 from tests.authoring_support import form_data
-from tests.search import SEARCH_STATEMENTS
+from tests.search import SEARCH_STATEMENTS, save
 
 pytestmark = pytest.mark.django_db
 
 VELERO = "/runbooks/velero-oomkilled/"
 KURED = "/postmortems/kured-gate-oom/"
-
-
-def save(identity: str, text: str) -> Document:
-    return document_save(
-        parse_document(text, identity), identity=identity, source_path=identity, source_text=text, reason="test"
-    )[0]
 
 
 def pages(query: str, limit: int = 10) -> list[str]:

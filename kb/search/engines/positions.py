@@ -4,6 +4,7 @@ positions, and the section of a document's whole row that holds them best, read 
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_right
 
@@ -19,6 +20,8 @@ VECTOR_ENTRY = re.compile(r"'((?:[^']|'')*)':([0-9A-D,]+)")
 # to_tsvector writes every position past this one as this one: where in the text such a word is, is not known.
 LAST_POSITION = 16383
 HEADING_WEIGHT, TEXT_WEIGHT = POSTGRES_WEIGHTS[2], POSTGRES_WEIGHTS[0]  # B and D, as a section's own vector had them
+# ts_rank's bound of a word's positions' sum (1/n² summed over n), which it divides each word's score by.
+POSITIONS_BOUND = math.pi**2 / 6
 
 
 def best_section(vector: str, sections: set[int]) -> int | None:
@@ -55,5 +58,5 @@ def best_section(vector: str, sections: set[int]) -> int | None:
             top = max(found)
             first = found.index(top)
             total = sum(weight / (j + 1) ** 2 for j, weight in enumerate(found))
-            scores[n] = scores.get(n, 0.0) + (top + total - top / (first + 1) ** 2) / 1.64493406685
+            scores[n] = scores.get(n, 0.0) + (top + total - top / (first + 1) ** 2) / POSITIONS_BOUND
     return min(scores, key=lambda n: (-scores[n], n)) if scores else None
