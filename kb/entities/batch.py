@@ -6,11 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from itertools import count
 
-from django.db.models.functions import Lower
-
 from kb.entities.counts import COUNTS, NOTHING, Contribution, counts_shift
 from kb.entities.extraction import Vocabulary
-from kb.entities.mentions import Computed, Naming, entities_revote, mentions_refresh_many
+from kb.entities.mentions import (
+    Computed,
+    KnownEntity,
+    Naming,
+    entities_by_name,
+    entities_revote,
+    mentions_refresh_many,
+)
 from kb.models import Entity, Mention
 from kb.models.constraints import names_inserted
 from kb.models.rows import NewRow
@@ -35,7 +40,8 @@ class MentionsLater:
     def __init__(self, rows: list | None = None) -> None:
         self.rows: list = [] if rows is None else rows
         self.linked: dict[int, str] = {}
-        self.entities: dict[str, Entity] = {}
+        # Each read or inserted as what a save reads of it (`KnownEntity`); a pending one (below) as its model instance.
+        self.entities: dict[str, Entity | KnownEntity] = {}
         # Lower-cased names read with the batch's (`entities_read`) and not stored then: inserted unread.
         self.absent: set[str] = set()
         self.counts: dict[int, Contribution] = {}
@@ -57,7 +63,7 @@ class MentionsLater:
         self.absent = set()
         for start in range(0, len(keys), ENTITIES_READ_AT_ONCE):
             chunk = keys[start : start + ENTITIES_READ_AT_ONCE]
-            found = {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=chunk)}
+            found = entities_by_name(chunk)
             self.entities.update(found)
             self.absent.update(key for key in chunk if key not in found)
 
@@ -89,11 +95,12 @@ class MentionsLater:
         found = names_inserted(entities)
         if keys := [key for key in self.pending if key not in found]:
             # Names another writer inserted meanwhile (or all, where no id comes back): their counts shift.
-            taken = {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=keys)}
+            taken = entities_by_name(keys)
             for key in keys:
                 self.counts[taken[key].pk] = counted[key]
-            self.entities.update(taken)
             found |= taken
+        # Kept as what a save reads of them, not as the instances inserted.
+        self.entities.update({key: KnownEntity(e.pk, e.name, e.kind, e.ignored) for key, e in found.items()})
         stored = {temporary: found[key].pk for key, (_, temporary) in self.pending.items()}
         # New rows, not the old ones changed: a savepoint rolled back gives the old ones back (`restore`).
         self.rows[:] = [

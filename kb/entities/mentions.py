@@ -52,6 +52,29 @@ def vocabulary_load() -> Vocabulary:
 Naming = Callable[[list[str]], set[int]]
 
 
+@dataclass(slots=True)
+class KnownEntity:
+    """A stored entity as a save reads it: its id, name, kind and whether it is ignored (then never linked). An
+    import keeps each one it reads or creates for its whole length (kb.entities.batch); kept as a model instance, each
+    cost some 450 bytes more: at 12,000 documents, ~47,000 entities and 15 MiB of the importing process's growth
+    (BENCHMARKS.md, "Round 26")."""
+
+    pk: int
+    name: str
+    kind: str
+    ignored: bool
+
+
+def entities_by_name(keys: Iterable[str]) -> dict[str, KnownEntity]:
+    """The stored entities of these lower-cased names, by lower-cased name: the unique index on LOWER(name) answers."""
+    rows = (
+        Entity.objects.annotate(key=Lower("name"))
+        .filter(key__in=list(keys))
+        .values_list("pk", "name", "kind", "ignored")
+    )
+    return {row[1].lower(): KnownEntity(*row) for row in rows}
+
+
 class Computed(Protocol):
     """What an import computed beforehand for one document (kb.documents.batches.Ahead, which this area may not
     import), as its mentions' save reads it."""
@@ -167,7 +190,7 @@ def _contributions(kind: str, rows: Iterable[tuple[int, bool]]) -> dict[int, Con
     return {entity_id: contribution(kind=kind, subject=subject) for entity_id, subject in subjects.items()}
 
 
-def _entities_named(findings: list[Finding], *, later: MentionsLater | None = None) -> dict[str, Entity]:
+def _entities_named(findings: list[Finding], *, later: MentionsLater | None = None) -> dict[str, Entity | KnownEntity]:
     """The entities of these findings by lower-cased name, created when missing. In a batch (`later`): those
     it knows (`entities`) are not read again, and those read are added to them; those it read as not stored
     (`absent`) are not read, and the new ones are inserted with the batch's rows (`named_later`)."""
@@ -176,11 +199,7 @@ def _entities_named(findings: list[Finding], *, later: MentionsLater | None = No
     unknown = [key for key in wanted if key not in known]
     if unknown:
         unread = [key for key in unknown if later is None or key not in later.absent]
-        found = (
-            {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=unread)}
-            if unread
-            else {}
-        )
+        found: dict[str, Entity | KnownEntity] = entities_by_name(unread) if unread else {}
         missing = [Entity(name=wanted[key].name, kind=wanted[key].kind) for key in unknown if key not in found]
         if missing and later is not None:
             found |= later.named_later(missing)
@@ -189,7 +208,7 @@ def _entities_named(findings: list[Finding], *, later: MentionsLater | None = No
             # Names another writer inserted meanwhile, or all of them where no id comes back from an insert.
             keys = [e.name.lower() for e in missing if e.name.lower() not in found]
             if keys:
-                found |= {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=keys)}
+                found |= entities_by_name(keys)
         known.update(found)
     return {key: known[key] for key in wanted if key in known}
 

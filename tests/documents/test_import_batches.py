@@ -76,6 +76,8 @@ def collection(folder: Path) -> Path:
 def stored() -> dict:
     return {
         "documents": sorted(Document.objects.values_list("identity", "kind", "title", "archived")),
+        # Each mention linked to its entity's page in the HTML shown (an import links from the entities it keeps).
+        "linked pages": sorted(Document.objects.values_list("identity", "linked_html")),
         "entities": sorted(Entity.objects.values_list("name", "kind", *COUNTS)),
         "mentions": sorted(
             Mention.objects.values_list("document__identity", "entity__name", "kind", "position", "count", "subject")
