@@ -92,15 +92,15 @@ class MentionsLater:
             for name, value in zip(COUNTS, counted[entity.name.lower()]):
                 setattr(entity, name, value)
             entity.pk = None
-        found = names_inserted(entities)
+        # Kept as what a save reads of them, not as the instances inserted.
+        found = {key: KnownEntity(e.pk, e.name, e.kind, e.ignored) for key, e in names_inserted(entities).items()}
         if keys := [key for key in self.pending if key not in found]:
             # Names another writer inserted meanwhile (or all, where no id comes back): their counts shift.
             taken = entities_by_name(keys)
             for key in keys:
                 self.counts[taken[key].pk] = counted[key]
             found |= taken
-        # Kept as what a save reads of them, not as the instances inserted.
-        self.entities.update({key: KnownEntity(e.pk, e.name, e.kind, e.ignored) for key, e in found.items()})
+        self.entities.update(found)
         stored = {temporary: found[key].pk for key, (_, temporary) in self.pending.items()}
         # New rows, not the old ones changed: a savepoint rolled back gives the old ones back (`restore`).
         self.rows[:] = [

@@ -22,9 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, compress
-from typing import Any
-
-from django.db.models.functions import Lower
+from typing import TYPE_CHECKING, Any
 
 from kb.entities.extraction import extract_parsed
 from kb.entities.grammar import POSTMORTEM, reference_date
@@ -33,6 +31,9 @@ from kb.markdown.commands import mark_commands
 from kb.markdown.parsing import ParsedDocument
 from kb.models import Document, Entity, EntityKind, Mention, PostMortem, entity_url
 from kb.models.rows import rows_update
+
+if TYPE_CHECKING:
+    from kb.entities.mentions import KnownEntity
 
 RELINKED_AT_ONCE = 500  # documents read and written per batch by `documents_relink`
 
@@ -198,7 +199,7 @@ def linked_html_stored(
 def links_store(
     *,
     document: Document,
-    mentions: Sequence[tuple[Entity, Mapping[str, Any]]],
+    mentions: Sequence[tuple[Entity | KnownEntity, Mapping[str, Any]]],
     later: dict[int, str] | None = None,
     commands_html: str | None = None,
 ) -> None:
@@ -244,11 +245,10 @@ def parsed_html_linked(parsed: ParsedDocument) -> str:
     """What `document_html_linked` will show once `parsed` is saved (the editor's preview): its HTML with
     the entities the knowledge base already has linked; a name seen for the first time has no page yet."""
     # Here, not at the top: kb.entities.mentions stores the linked HTML through this module.
-    from kb.entities.mentions import vocabulary_load
+    from kb.entities.mentions import entities_by_name, vocabulary_load
 
     findings = [f for f in extract_parsed(parsed, vocabulary=vocabulary_load()) if f.count > 0]
-    keys = {f.name.lower() for f in findings}
-    known = {e.name.lower(): e for e in Entity.objects.annotate(key=Lower("name")).filter(key__in=keys, ignored=False)}
+    known = {key: e for key, e in entities_by_name({f.name.lower() for f in findings}).items() if not e.ignored}
     mentions = [
         (f.anchor, f.surface, known[f.name.lower()].name, known[f.name.lower()].kind)
         for f in findings
