@@ -93,9 +93,11 @@ def empty_page_cache():
 
 @pytest.fixture(scope="session", autouse=True)
 def collected_static(django_db_blocker):
-    """Pages run with DEBUG=False, as in production, so their static files must be collected. `make test` runs
-    the SQLite and PostgreSQL passes at once, each collecting into the same STATIC_ROOT: one at a time (a file
-    lock), or one deletes what the other is hashing."""
+    """Pages run with DEBUG=False, as in production, so their static files must be collected, once: collecting
+    deletes and writes again each hashed and compressed file, so a run collecting while another serves pages (`make
+    test` runs the SQLite and PostgreSQL passes at once, into the same STATIC_ROOT) made WhiteNoise fail on a file
+    gone. So a run collects only when a source file is newer than the manifest collecting writes last, one run at a
+    time (a file lock): the other pass, waiting on the lock, then finds them current."""
     import fcntl
 
     from django.conf import settings
@@ -105,7 +107,23 @@ def collected_static(django_db_blocker):
     root.parent.mkdir(parents=True, exist_ok=True)
     with open(root.parent / ".collectstatic.lock", "w") as lock, django_db_blocker.unblock():
         fcntl.flock(lock, fcntl.LOCK_EX)
-        call_command("collectstatic", interactive=False, verbosity=0)
+        if not _static_collected(root):
+            call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def _static_collected(root: Path) -> bool:
+    """Whether `root` holds every static file as its finders find it now: its manifest newer than each of them."""
+    from django.contrib.staticfiles import finders
+
+    manifest = root / "staticfiles.json"
+    if not manifest.exists():
+        return False
+    collected_at = manifest.stat().st_mtime
+    for finder in finders.get_finders():
+        for path, storage in finder.list([]):
+            if Path(storage.path(path)).stat().st_mtime >= collected_at:
+                return False
+    return True
 
 
 CHROMIUM_ARGS = [
