@@ -24,7 +24,7 @@ from kb.entities.extraction import Finding, Vocabulary
 from kb.entities.links import documents_relink, links_store
 from kb.markdown.parsing import ParsedDocument, ParseError, parse_document
 from kb.models import Alert, Document, Entity, Mention
-from kb.models.constraints import names_inserted
+from kb.models.constraints import lower_forms, names_inserted
 from kb.models.rows import NewRow
 
 if TYPE_CHECKING:
@@ -66,13 +66,19 @@ class KnownEntity:
 
 
 def entities_by_name(keys: Iterable[str]) -> dict[str, KnownEntity]:
-    """The stored entities of these lower-cased names, by lower-cased name: the unique index on LOWER(name) answers."""
+    """The stored entities of these lower-cased names, by lower-cased name: the unique index on LOWER(name) answers
+    (`lower_forms`). Where the database keeps two names that Python lower-cases alike (SQLite: "Über", "über"), the
+    first stored."""
     rows = (
         Entity.objects.annotate(key=Lower("name"))
-        .filter(key__in=list(keys))
+        .filter(key__in=lower_forms(keys))
+        .order_by("pk")
         .values_list("pk", "name", "kind", "ignored")
     )
-    return {row[1].lower(): KnownEntity(*row) for row in rows}
+    found: dict[str, KnownEntity] = {}
+    for row in rows:
+        found.setdefault(row[1].lower(), KnownEntity(*row))
+    return found
 
 
 class Computed(Protocol):
@@ -267,7 +273,9 @@ def mentions_refresh(
         candidates = Document.objects.filter(pk__in=naming(names))
     else:
         candidates = Document.objects.filter(reduce(or_, (Q(source_text__icontains=n) for n in names)))
-    entity_ids = Entity.objects.annotate(key=Lower("name")).filter(key__in=[n.lower() for n in names]).values("pk")
+    entity_ids = (
+        Entity.objects.annotate(key=Lower("name")).filter(key__in=lower_forms(n.lower() for n in names)).values("pk")
+    )
     candidates = candidates.exclude(mentions__entity__in=entity_ids)
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
@@ -282,7 +290,14 @@ def mentions_refresh_many(*, names: list[str], vocabulary: Vocabulary, naming: N
     candidates = naming(sorted(keys)) if keys else set()
     if not candidates:
         return 0
-    entity_of = dict(Entity.objects.annotate(key=Lower("name")).filter(key__in=keys).values_list("key", "pk"))
+    entity_of: dict[str, int] = {}
+    for name, pk in (
+        Entity.objects.annotate(key=Lower("name"))
+        .filter(key__in=lower_forms(keys))
+        .order_by("pk")
+        .values_list("name", "pk")
+    ):
+        entity_of.setdefault(name.lower(), pk)
     mentioned: dict[int, set[int]] = defaultdict(set)
     for document_id, entity_id in Mention.objects.filter(
         document_id__in=candidates, entity_id__in=entity_of.values()

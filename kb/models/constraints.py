@@ -4,6 +4,9 @@ gives their ids back."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from functools import cache
+from itertools import islice, product
 from typing import TypeVar
 
 from django.db import connection, models
@@ -28,8 +31,53 @@ def named_any_case(rows: QuerySet[Named], *names: str, field: str = "name") -> Q
     """The rows whose `field` is one of `names` whatever its case: LOWER() on both sides, the comparison the
     `<prefix>_unique_ci` index answers. `__iexact` is LIKE on SQLite and UPPER() on PostgreSQL: neither
     reads that index, so each read every row (13 ms of an entity page at 50,000 entities). The folding is
-    the database's (ASCII only on SQLite), as the unique index's is."""
-    return rows.alias(name_any_case=Lower(field)).filter(name_any_case__in=[Lower(Value(name)) for name in names])
+    the database's (ASCII only on SQLite), as the unique index's is, and each name is also asked in its
+    `lower_forms`, so that "/srv/übung" finds the "/srv/Übung" that SQLite keeps as it is."""
+    forms = lower_forms(name.lower() for name in names)
+    return rows.alias(name_any_case=Lower(field)).filter(name_any_case__in=[Lower(Value(form)) for form in forms])
+
+
+# A name's forms asked at most: all its letters' where they are few, else those of the first, and every one
+# capital.
+FORMS_AT_MOST = 64
+
+
+def lower_forms(keys: Iterable[str]) -> list[str]:
+    """What the database's LOWER() may have made of names Python lower-cases to `keys`, to compare with
+    LOWER(name) on the `<prefix>_unique_ci` index: the code keys names by `str.lower()`, but SQLite's LOWER()
+    folds ASCII letters only (PostgreSQL's, those its locale folds), so the index holds "/srv/Übung" as
+    "/srv/Übung", which the key "/srv/übung" does not find: an import naming it again inserted it, the
+    index refused, and the name was found nowhere. A key with other letters that have capitals comes with
+    its forms with those letters in capitals; an ASCII key (nearly every one) is its only form."""
+    forms: list[str] = []
+    for key in keys:
+        forms.extend([key] if key.isascii() else islice(_key_forms(key), FORMS_AT_MOST))
+    return forms
+
+
+def _key_forms(key: str) -> Iterator[str]:
+    capitals = _capitals()
+    letters = [(char, *capitals.get(char, "")) for char in key]
+    yield key
+    if sum(len(options) > 1 for options in letters) <= 6:
+        yield from ("".join(chars) for chars in islice(product(*letters), 1, None))
+    else:
+        capitalised = [options[-1] for options in letters]
+        first = next(n for n, options in enumerate(letters) if len(options) > 1)
+        yield key[:first] + capitalised[first] + key[first + 1 :]
+        yield "".join(capitalised)
+
+
+@cache
+def _capitals() -> dict[str, str]:
+    """Each non-ASCII lower-case letter of the Basic Multilingual Plane, and the letters Python lower-cases to it."""
+    capitals: dict[str, str] = {}
+    for code in range(0x80, 0x10000):
+        letter = chr(code)
+        lowered = letter.lower()
+        if lowered != letter and len(lowered) == 1 and not lowered.isascii():
+            capitals[lowered] = capitals.get(lowered, "") + letter
+    return capitals
 
 
 INSERTED_AT_ONCE = 50

@@ -200,3 +200,26 @@ def test_new_alerts_link_a_document_that_already_mentions_one_of_them():
     alerts_named(names={"QuokkaQueueStalled", "QuokkaFeed"})
     named = set(Mention.objects.filter(document__identity="queue-notes.md").values_list("entity__name", flat=True))
     assert {"QuokkaQueueStalled", "QuokkaFeed"} <= named
+
+
+ACCENTED = """# Post-mortem: backups stopped on the Zürich NAS
+
+**Date:** 2026-08-03
+
+## Summary
+
+The nightly job could not write `/srv/Übung/Größe.conf` on host `nas-zürich-01`.
+"""
+
+
+@pytest.mark.parametrize("second", ["/srv/Übung/Größe.conf", "/srv/übung/größe.conf"])
+def test_a_name_with_accented_capitals_is_one_entity_across_imports_and_saves(tmp_path, second):
+    """SQLite's LOWER() folds ASCII letters only: the unique index keeps a name's other capitals ("Ü") as they are, and
+    a later import or save naming it again, in either case, must still find it (the import failed on a KeyError)."""
+    run("import_docs", write(tmp_path / "a" / "pm.md", ACCENTED))
+    again = ACCENTED.replace("/srv/Übung/Größe.conf", second)
+    run("import_docs", write(tmp_path / "b" / "pm-again.md", again))
+    document_save(parse_document(again, "web.md"), identity="web.md", source_path="", source_text=again, reason="web")
+    for names in (["/srv/Übung/Größe.conf", second], ["nas-zürich-01"]):
+        entity = Entity.objects.get(name__in=names)
+        assert set(entity.mentions.values_list("document__identity", flat=True)) == {"pm.md", "pm-again.md", "web.md"}
