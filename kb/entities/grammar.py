@@ -249,15 +249,18 @@ ALERT_BEFORE = re.compile(
     + r"([A-Za-z_][A-Za-z0-9_:]*)",
     re.I,
 )
+# An alert's name, where a neighbour after it says it is one: not the end of a word of another script's letters
+# ("ZürichBackupFailed" holds no alert "richBackupFailed").
+NAME_BEFORE_NEIGHBOUR = r"(?<![^\W\d])([A-Za-z_][A-Za-z0-9_:]*)"
 ALERT_AFTER = re.compile(
-    r"(?<![A-Za-z_])([A-Za-z_][A-Za-z0-9_:]*)"
+    NAME_BEFORE_NEIGHBOUR
     + QUOTE
     + r"\s+(?:alerts?|alerting rules?|(?:is |was |has |had )?(?:fires|fired|firing|triggered|went off))\b",
     re.I,
 )
 # Names first, each tried from its word's first letter only (see X_FIRST).
 COORDINATED = re.compile(
-    r"(?<![A-Za-z])([A-Za-z][A-Za-z0-9_:]*)"
+    r"(?<![^\W\d_])([A-Za-z][A-Za-z0-9_:]*)"
     + QUOTE
     + r"\s*(?:\+|,|&|/|\band\b|\bor\b)\s*"
     + QUOTE

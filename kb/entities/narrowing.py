@@ -23,6 +23,7 @@ from kb.entities.grammar import (
     IPV4,
     METRIC_CONTEXT,
     METRIC_TOKEN,
+    NAME_BEFORE_NEIGHBOUR,
     PM_REFERENCE,
     QUOTE,
     RELATIVE_PATH,
@@ -40,7 +41,7 @@ NEEDS = {
         for _, pattern, _ in CONTEXT_RULES
         if pattern.pattern.startswith(X_FIRST)
     },
-    ALERT_AFTER: re.compile(ALERT_AFTER.pattern.removeprefix(r"(?<![A-Za-z_])([A-Za-z_][A-Za-z0-9_:]*)" + QUOTE), re.I),
+    ALERT_AFTER: re.compile(ALERT_AFTER.pattern.removeprefix(NAME_BEFORE_NEIGHBOUR + QUOTE), re.I),
     METRIC_CONTEXT: re.compile(r"metric|gauge|counter|histogram|series", re.I),
 }
 

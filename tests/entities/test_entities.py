@@ -143,6 +143,23 @@ def test_a_postmortem_naming_its_own_date_references_nothing():
     assert not any(kind == "postmortem" for kind in found.values())
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The ZürichBackupFailed alert fired twice.",
+        "ZürichBackupFailed fired at 03:10.",
+        "Both KölnDiskFull and ÖlTankLowLevel alerts fired.",
+    ],
+)
+def test_an_alert_is_never_cut_from_a_word_of_other_letters(sentence):
+    """Prometheus names its alerts in ASCII: "ZürichBackupFailed" is no alert "richBackupFailed"."""
+    found = found_in(f"# Backups\n\n## Timeline\n\n{sentence} HostDiskFull fired as well.\n")
+    assert found.get("HostDiskFull") == "alert"
+    assert not [
+        name for name in found if name.endswith(("BackupFailed", "DiskFull", "LowLevel")) and name != "HostDiskFull"
+    ]
+
+
 def test_pull_requests_are_not_incidents_and_incident_numbers_are():
     found = found_in("# Post-mortem\n\n## Summary\n\nFixed by PR #1237 after incident #301 and #302.\n")
     assert sorted(n for n, k in found.items() if k == "incident") == ["#301", "#302"]
