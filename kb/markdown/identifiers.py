@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 IDENTIFIER = re.compile(r"[A-Za-z0-9]+(?:[_.\-][A-Za-z0-9]+)*")
-CAMEL_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+# A letter of another script is one more letter of the word it is in ("Größe" is one part, not "gr" and "e").
+CAMEL_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[^\W\d_A-Z]+|[A-Z]+|[0-9]+")
 
 
 def identifier_parts(token: str) -> list[str]:

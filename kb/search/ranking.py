@@ -26,10 +26,11 @@ from kb.models import SearchKind
 from kb.search.engines import current_engine
 from kb.search.query import MARK_END, MARK_START, Query, Term
 from kb.search.text import (
-    IDENTIFIER,
+    ANY_IDENTIFIER,
     MIN_WORD,
     edit_distance,
     identifier_parts,
+    identifiers,
     is_compound,
     joined,
     similarity,
@@ -173,7 +174,7 @@ def understand(text: str, *, known: set[str] | None = None) -> Query:
             query.alert_names.add(correction)
     query.terms = list(dict.fromkeys(query.terms))[:MAX_TERMS]
     if corrections:
-        query.corrected = IDENTIFIER.sub(
+        query.corrected = ANY_IDENTIFIER.sub(
             lambda m: corrections.get(m.group().lower(), m.group()), " ".join(text.split())
         )
     return query
@@ -186,13 +187,13 @@ def _parse(text: str) -> tuple[Query, list[tuple[str, str]]]:
     words: list[tuple[str, str]] = []
     for negated, phrase, word in QUERY_PART.findall(text):
         if phrase:
-            tokens = [joined(t) for t in IDENTIFIER.findall(phrase)]
-            if tokens:
-                (query.excluded if negated else query.required).append(Term(" ".join(tokens), phrase=len(tokens) > 1))
+            forms = [joined(t) for t in identifiers(phrase)]
+            if forms:
+                (query.excluded if negated else query.required).append(Term(" ".join(forms), phrase=len(forms) > 1))
         elif word.startswith("-") and len(word) > 1:
-            query.excluded.extend(Term(joined(t)) for t in IDENTIFIER.findall(word[1:]))
+            query.excluded.extend(Term(joined(t)) for t in identifiers(word[1:]))
         elif word.lower() != "or":
-            words.extend((t, joined(t)) for t in IDENTIFIER.findall(word))
+            words.extend((t, joined(t)) for t in identifiers(word))
     return query, words
 
 
@@ -339,7 +340,7 @@ def _title_stems(title: str) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
     """The stems of a title's words (in lower case), and of each word glued to the next (None after the last):
     the same titles come back search after search, and a window's 60 titles were stemmed pair by pair in each
     (a third of a search's Python)."""
-    words = [part for token in IDENTIFIER.findall(title) for part in _word_parts(token)]
+    words = [part for token in identifiers(title) for part in _word_parts(token)]
     glued = tuple(_stem(a + b) for a, b in zip(words, words[1:]))
     return tuple(_stem(w) for w in words), (*glued, None) if words else ()
 

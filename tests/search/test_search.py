@@ -462,3 +462,40 @@ def test_on_sqlite_a_worker_thread_s_warm_up_runs_every_statement_its_first_sear
         for query in ("velero", "pod oom killed", "velero memory limit backup", "oomkilled memory", "kured reboot"):
             assert search(query=query).hits, query
     assert set(texts) - warmed == set()
+
+
+NAS = """# Sicherung auf dem Zürich-NAS schlägt fehl
+
+## Diagnose
+
+Der nächtliche Job kann `/srv/Übung/Größe.conf` auf `nas-zürich-01` nicht schreiben: Prüfen Sie die Freigabe.
+"""
+
+
+@pytest.mark.parametrize(
+    "query, marked",
+    [
+        ("Zürich", "zürich"),
+        ("schlägt fehl", "schlägt"),
+        ('"nächtliche Job"', None),
+        ("Größe", None),
+        ("nas-zürich-01", None),
+    ],
+)
+def test_words_of_other_letters_are_found_as_written(query, marked):
+    """A word with letters beyond ASCII is one word, as the engines index it: "Zürich" was searched as "z" and
+    "rich", "Größe" as "gr" and "e", and found nothing; in a path or a host name too (their identifiers' terms).
+    Marked in the snippet where it is prose (PostgreSQL's headline reads a path as one word)."""
+    save("sicherung.md", NAS)
+    save("other.md", "# Disk full\n\n## Diagnosis\n\nThe rich zone and a gr e path.\n")
+    hits = search(query=query).hits
+    assert [hit.title for hit in hits] == ["Sicherung auf dem Zürich-NAS schlägt fehl"]
+    if marked:
+        assert f"<mark>{marked}</mark>" in str(hits[0].snippet)
+
+
+def test_a_misspelt_word_of_other_letters_is_corrected_to_it():
+    save("sicherung.md", NAS)
+    results = search(query="Sicherng Zürich")
+    assert results.corrected == "sicherung Zürich"
+    assert [hit.title for hit in results.hits][:1] == ["Sicherung auf dem Zürich-NAS schlägt fehl"]
