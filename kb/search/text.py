@@ -9,7 +9,6 @@ from itertools import chain
 
 from kb.markdown.identifiers import IDENTIFIER, identifier_parts
 
-WORD = re.compile(r"[a-z0-9]+")
 # A run of any script's letters and digits: a word as FTS5's unicode61 and PostgreSQL's parser read it ("zürich",
 # "größe"), and `IDENTIFIER`'s parts in a text with letters beyond ASCII (`identifiers`).
 LETTERS = re.compile(r"[^\W_]+")
@@ -79,8 +78,8 @@ def squeeze(text: str) -> str:
 
 def vocabulary(*texts: str, terms: str = "") -> set[str]:
     """The words worth knowing for spelling corrections: lower case, with a letter (of any script), of a sensible length.
-    `terms`: `identifier_terms`' output, whose terms are such words already (ASCII lower-case letters and
-    digits): split, not searched, after the texts' words."""
+    `terms`: `identifier_terms`' output, whose terms are such words already (lower-case letters and digits):
+    split, not searched, after the texts' words."""
     # Each word tested once, not once each time the text holds it.
     words = set(terms.split())
     for text in texts:
