@@ -14,6 +14,7 @@ from kb.models import Document, Incident, SearchEntry
 from kb.search import search, search_documents_naming
 from kb.search.ranking import understand
 from tests.authoring_support import form_data
+from tests.migration_support import migrated, migrated_to_latest
 from tests.search import SEARCH_STATEMENTS, save
 
 pytestmark = pytest.mark.django_db
@@ -499,3 +500,36 @@ def test_a_misspelt_word_of_other_letters_is_corrected_to_it():
     results = search(query="Sicherng Zürich")
     assert results.corrected == "sicherung Zürich"
     assert [hit.title for hit in results.hits][:1] == ["Sicherung auf dem Zürich-NAS schlägt fehl"]
+
+
+@pytest.mark.parametrize("query", ["zurich", "Zürich"])
+def test_a_word_is_found_with_or_without_its_accents(query):
+    """FTS5 folds accents (`remove_diacritics`), and PostgreSQL's configuration does too (migration 0030): with both
+    spellings known, each finds both documents, as the other engine's does."""
+    save("nas.md", "# Zürich NAS full\n\n## Diagnosis\n\nThe Zürich share is full.\n")
+    save("backup.md", "# Backup to Zurich slow\n\n## Diagnosis\n\nThe Zurich link is saturated.\n")
+    results = search(query=query)
+    assert results.corrected is None
+    assert sorted(hit.title for hit in results.hits) == ["Backup to Zurich slow", "Zürich NAS full"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_documents_stored_before_the_upgrade_are_found_without_their_accents_after_it():
+    apps = migrated([("kb", "0029_search_sections_found_in_their_whole_rows_vector")])
+    Note, SearchEntry_ = apps.get_model("kb", "Note"), apps.get_model("kb", "SearchEntry")
+    note = Note.objects.create(kind="note", slug="nas", identity="nas.md", title="Zürich NAS", source_text="", html="")
+    SearchEntry_.objects.create(
+        kind="note",
+        document_id=note.pk,
+        title="Zürich NAS",
+        scope="whole",
+        url="/notes/nas/",
+        title_terms="Zürich NAS",
+        body="The Zürich share is full.",
+    )
+    try:
+        migrated_to_latest()
+        titles = [hit.title for hit in search(query="zurich").hits]
+    finally:
+        migrated_to_latest()
+    assert titles == ["Zürich NAS"]
