@@ -23,7 +23,7 @@ from kb.entities.counts import Contribution, contribution, counts_shift, entitie
 from kb.entities.extraction import Finding, Vocabulary
 from kb.entities.links import documents_relink, links_store
 from kb.markdown.parsing import ParsedDocument, ParseError, parse_document
-from kb.models import Alert, Document, Entity, Mention
+from kb.models import Alert, Document, Entity, Mention, named_any_case
 from kb.models.constraints import lower_forms, names_inserted
 from kb.models.rows import NewRow
 
@@ -273,10 +273,7 @@ def mentions_refresh(
         candidates = Document.objects.filter(pk__in=naming(names))
     else:
         candidates = Document.objects.filter(reduce(or_, (Q(source_text__icontains=n) for n in names)))
-    entity_ids = (
-        Entity.objects.annotate(key=Lower("name")).filter(key__in=lower_forms(n.lower() for n in names)).values("pk")
-    )
-    candidates = candidates.exclude(mentions__entity__in=entity_ids)
+    candidates = candidates.exclude(mentions__entity__in=named_any_case(Entity.objects.order_by(), *names).values("pk"))
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
     return mentions_reread(documents=candidates, vocabulary=vocabulary)
@@ -290,14 +287,7 @@ def mentions_refresh_many(*, names: list[str], vocabulary: Vocabulary, naming: N
     candidates = naming(sorted(keys)) if keys else set()
     if not candidates:
         return 0
-    entity_of: dict[str, int] = {}
-    for name, pk in (
-        Entity.objects.annotate(key=Lower("name"))
-        .filter(key__in=lower_forms(keys))
-        .order_by("pk")
-        .values_list("name", "pk")
-    ):
-        entity_of.setdefault(name.lower(), pk)
+    entity_of = {key: entity.pk for key, entity in entities_by_name(keys).items()}
     mentioned: dict[int, set[int]] = defaultdict(set)
     for document_id, entity_id in Mention.objects.filter(
         document_id__in=candidates, entity_id__in=entity_of.values()

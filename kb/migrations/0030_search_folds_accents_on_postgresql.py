@@ -19,22 +19,20 @@ def _available(schema_editor) -> bool:
 
 
 def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql" or not _available(schema_editor):
-        return
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
-    schema_editor.execute(
-        f"ALTER TEXT SEARCH CONFIGURATION {CONFIG} ALTER MAPPING FOR {ACCENTED_WORDS} WITH unaccent, kb_english_stem"
-    )
-    accented = " OR ".join(f"{column} <> unaccent({column})" for column in TEXTS)
-    schema_editor.execute(f"UPDATE kb_searchentry SET body = body WHERE scope = 'whole' AND ({accented})")
+    _mapped(schema_editor, "unaccent, kb_english_stem")
 
 
 def backwards(apps, schema_editor):
+    _mapped(schema_editor, "kb_english_stem")
+
+
+def _mapped(schema_editor, dictionaries: str) -> None:
+    """The words of other letters through `dictionaries`, and the whole rows holding such words given their vector
+    again (on SQLite, or without `unaccent`, nothing)."""
     if schema_editor.connection.vendor != "postgresql" or not _available(schema_editor):
         return
-    schema_editor.execute(
-        f"ALTER TEXT SEARCH CONFIGURATION {CONFIG} ALTER MAPPING FOR {ACCENTED_WORDS} WITH kb_english_stem"
-    )
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+    schema_editor.execute(f"ALTER TEXT SEARCH CONFIGURATION {CONFIG} ALTER MAPPING FOR {ACCENTED_WORDS} WITH {dictionaries}")
     accented = " OR ".join(f"{column} <> unaccent({column})" for column in TEXTS)
     schema_editor.execute(f"UPDATE kb_searchentry SET body = body WHERE scope = 'whole' AND ({accented})")
 
