@@ -48,7 +48,7 @@ def main() -> None:
         parsing.append(time.process_time() - started)
 
     @contextlib.contextmanager
-    def parsed_before(_candidates, *, batch_files=0, dry_run=False):
+    def parsed_before(_candidates, *, batch_files=0, dry_run=False, vocabulary=None):
         yield map(pickle.loads, blobs)
 
     importing.readings = parsed_before
