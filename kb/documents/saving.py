@@ -59,6 +59,7 @@ def document_save(
     expected_version: int | None = None,
     vocabulary: Vocabulary | None = None,
     batch: SaveBatch | None = None,
+    rendered_again: bool = False,
 ) -> tuple[Document, str]:
     """Creates or updates the document for `identity`; returns it with created/updated/unchanged.
 
@@ -66,6 +67,8 @@ def document_save(
     when the stored version differs, `VersionConflict` is raised and nothing changes.
     `vocabulary` is what the knowledge base knows for extracting entities (read when not given).
     `batch`: one of many saves (an import) whose shared work its caller does once (`SaveBatch.write`).
+    `rendered_again`: the stored text, saved again for what today's code makes of it (`documents_rendered_again`):
+    a new version (pages cached by version are made again), no new revision, nothing else about it changed.
     """
     # In a batch, the savepoint of the file (kb.documents.importing) is the one a failure rolls back
     # to: a second one would cost two more queries a document.
@@ -81,6 +84,7 @@ def document_save(
             expected_version=expected_version,
             vocabulary=vocabulary,
             batch=batch,
+            rendered_again=rendered_again,
         )
 
 
@@ -96,6 +100,7 @@ def _document_save(
     expected_version: int | None,
     vocabulary: Vocabulary | None,
     batch: SaveBatch | None,
+    rendered_again: bool = False,
 ) -> tuple[Document, str]:
     digest = content_hash(source_text)
     model = {DocumentKind.RUNBOOK: Runbook, DocumentKind.POSTMORTEM: PostMortem, DocumentKind.NOTE: Note}[parsed.kind]
@@ -113,13 +118,15 @@ def _document_save(
         same_text = existing is not None and existing.content_hash == digest and not existing.archived
         if current != expected_version and not same_text:
             raise VersionConflict(existing, expected_version)
+    if rendered_again and (existing is None or existing.archived):
+        return existing, "unchanged"  # deleted or archived since it was read: saved again when imported again
     if existing is not None:
         if existing.kind != parsed.kind:
             raise ParseError(
                 f"was imported as a {existing.get_kind_display()} and now reads as a "
                 f"{DocumentKind(parsed.kind).label}; set `kind:` in its front matter to keep it one kind"
             )
-        if existing.content_hash == digest and not existing.archived:
+        if existing.content_hash == digest and not existing.archived and not rendered_again:
             return existing, "unchanged"
         if batch is not None:
             # Its own rows are read and replaced below: those the batch still holds go in first.
@@ -140,7 +147,7 @@ def _document_save(
     document.warnings = parsed.warnings
     document.outline = _outline(parsed)
     document.archived = False
-    document.edited_on_web = edited_on_web
+    document.edited_on_web = existing.edited_on_web if rendered_again else edited_on_web
     document.updated_at = timezone.now()
     if isinstance(document, Runbook):
         document.alert = _alert_for(parsed.alert, vocabulary if batch is not None else None, batch)
@@ -193,6 +200,8 @@ def _document_save(
         created=created,
         later=batch.mentions if batch else None,
     )
+    if rendered_again:
+        return document, outcome
     last = 0 if created else document.revisions.aggregate(n=Max("number"))["n"] or 0
     revision = Revision(
         document=document,

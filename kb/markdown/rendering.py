@@ -17,6 +17,7 @@ from urllib.parse import quote
 import markdown
 import nh3
 from markdown.extensions import Extension
+from markdown.extensions.toc import TocExtension, slugify_unicode
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from pygments.formatters.html import HtmlFormatter
@@ -351,7 +352,9 @@ def markdown_new(*, shortcuts: bool = True) -> markdown.Markdown:
             "md_in_html",
             "tables",
             "sane_lists",
-            HeadingIdsExtension() if shortcuts else "toc",
+            # A heading's anchor keeps its letters in any script ("Maßnahmen": `maßnahmen`, not `manahmen`), as
+            # GitHub's do: a link written there (`#maßnahmen`) lands on its heading here too.
+            (HeadingIdsExtension if shortcuts else TocExtension)(slugify=slugify_unicode),
             "pymdownx.highlight",
             OutlineExtension(),
             LinearExtension(),

@@ -271,6 +271,17 @@ def test_untrusted_html_is_sanitised_but_harmless_html_survives():
     assert "<details>" in html and "<summary>Logs</summary>" in html
 
 
+def test_headings_in_any_script_keep_their_letters_in_their_anchors():
+    # As GitHub writes them, so that a link the team wrote there (`#überprüfung`) lands on its heading here too.
+    text = (
+        "# Runbook: SicherungFehlgeschlagen\n\n## Überprüfung\n\nSiehe [Maßnahmen](#maßnahmen).\n\n"
+        "## Maßnahmen\n\nNeu starten.\n\n## 手順\n\n再起動する。\n\n## Disk full - what now?\n\nClean up.\n"
+    )
+    doc = parse_document(text, "SicherungFehlgeschlagen.md")
+    assert [s.anchor for s in doc.sections] == ["überprüfung", "maßnahmen", "手順", "disk-full-what-now"]
+    assert 'id="maßnahmen"' in doc.html and 'href="#maßnahmen"' in doc.html
+
+
 def test_code_is_highlighted_and_tables_render():
     doc = parse_document(
         "# Fix it (DiskFull)\n\n## Fix\n\n```bash\nkubectl get pods\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n", "x.md"
