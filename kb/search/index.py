@@ -184,24 +184,49 @@ def search_documents_naming(*, names: list[str]) -> set[int]:
 
 @transaction.atomic
 def search_index_rebuild() -> int:
-    """Every row again from the documents and incidents; returns how many rows were written."""
+    """Every row again from the documents and incidents; returns how many rows were written. Written
+    `REBUILT_AT_ONCE` documents (or ten times as many incidents) at a time, only their words kept: holding every
+    row until the end took 0.9 GB at 13,000 documents and 144,000 incidents. One transaction: an interrupted
+    rebuild leaves the index as it was."""
     SearchEntry.objects.all().delete()
     SearchTerm.objects.all().delete()
+    written, documents, words = 0, 0, set()
+    stored = (
+        Document.objects.filter(archived=False)
+        .select_related("runbook__alert")
+        .prefetch_related("sections")
+        .order_by("pk")
+    )
     entries: list[NewRow] = []
-    documents = Document.objects.filter(archived=False).select_related("runbook__alert").prefetch_related("sections")
-    for document in documents.iterator(chunk_size=200):
+    for document in stored.iterator(chunk_size=REBUILT_AT_ONCE):
         runbook = getattr(document, "runbook", None)
-        entries.extend(
-            _document_entries(
-                document,
-                alert=_alert_name(runbook) if runbook else "",
-                sections=list(document.sections.all()),
-                texts=SearchTexts.of(document.html),
-            )
+        entries += _document_entries(
+            document,
+            alert=_alert_name(runbook) if runbook else "",
+            sections=list(document.sections.all()),
+            texts=SearchTexts.of(document.html),
         )
-    entries.extend(_incident_entry(incident) for incident in Incident.objects.select_related("alert"))
-    SearchEntry.objects.bulk_create(_instances(entries), batch_size=200)
-    _add_words(_words_of(entries))
+        documents += 1
+        if documents % REBUILT_AT_ONCE == 0:
+            written, entries = written + _rebuilt(entries, words), []
+    incidents = Incident.objects.select_related("alert").order_by("pk")
+    for incident in incidents.iterator(chunk_size=REBUILT_AT_ONCE * 10):
+        entries.append(_incident_entry(incident))
+        if len(entries) >= REBUILT_AT_ONCE * 10:
+            written, entries = written + _rebuilt(entries, words), []
+    written += _rebuilt(entries, words)
+    _add_words(words)
+    search_index_compact(documents=documents)
+    return written
+
+
+REBUILT_AT_ONCE = 200
+
+
+def _rebuilt(entries: list[NewRow], words: set[str]) -> int:
+    """`entries` inserted, their words added to `words`; how many they were."""
+    rows_insert(entries)
+    words |= _words_of(entries)
     return len(entries)
 
 
@@ -261,10 +286,6 @@ def _words_of(entries: list[NewRow]) -> set[str]:
             for source in WORD_SOURCES
         )
     )
-
-
-def _instances(entries: list[NewRow]) -> list[SearchEntry]:
-    return [SearchEntry(**entry.values) for entry in entries]
 
 
 def _add_words(words: set[str], *, read_known: bool = False) -> None:

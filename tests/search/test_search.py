@@ -175,6 +175,29 @@ def test_reindex_rebuilds_the_index_from_the_documents(imported):
     assert pages("velero")[0] == VELERO
 
 
+def test_an_interrupted_reindex_leaves_the_index_as_it_was(imported, monkeypatch):
+    """The index is rebuilt a few documents at a time, in one transaction."""
+    from kb.search import index
+
+    read = []
+
+    def interrupted(html):
+        read.append(html)
+        if len(read) == 2:
+            raise KeyboardInterrupt  # the operator's Ctrl-C while the second document is read
+        return texts_of(html)
+
+    texts_of = index.SearchTexts.of
+    monkeypatch.setattr(index.SearchTexts, "of", interrupted)
+    monkeypatch.setattr(index, "REBUILT_AT_ONCE", 1)  # the first document's rows written before the interruption
+    with pytest.raises(KeyboardInterrupt):
+        call_command("reindex", stdout=StringIO())
+    assert len(read) == 2
+    monkeypatch.undo()
+    assert pages("velero")[0] == VELERO
+    assert search(query="velero backup").corrected is None  # the vocabulary is there too
+
+
 @pytest.mark.parametrize("query", ["", "   ", "!!!", '"', "-", "-velero", "or", '"unclosed phrase', "a*b:c|d&(e)"])
 def test_odd_queries_return_a_list_and_never_an_error(imported, query):
     assert isinstance(search(query=query).hits, list)
