@@ -99,7 +99,7 @@ def rows_insert(rows: list[Model | NewRow], *, keyed: bool = False) -> None:
                 if connection.vendor == "postgresql":
                     _copy(connection, cursor, f"COPY {table} ({columns}) FROM STDIN", values)
                 else:
-                    _insert_many(cursor, f"INSERT INTO {table} ({columns}) VALUES ", len(fields), list(values))
+                    _insert_many(cursor, f"INSERT INTO {table} ({columns}) ", len(fields), list(values))
 
 
 def _tables(model: type[Model], *, keyed: bool) -> list[tuple[type[Model], list[Field]]]:
@@ -113,20 +113,34 @@ def _tables(model: type[Model], *, keyed: bool) -> list[tuple[type[Model], list[
 
 
 def _insert_many(cursor, insert: str, width: int, values: list[list]) -> None:
-    """SQLite: the rows in as few statements as its limit on parameters allows. A statement a row (an
-    executemany) cost three times as much over the search rows, whose full-text trigger then runs FTS5's
-    statement-level savepoint work at every row (BENCHMARKS.md, "Import speed: the importing process
-    (issue #12, round 6)")."""
+    """SQLite: the rows in as few statements as `ROWS_A_STATEMENT` allows. A statement a row (an executemany) cost
+    three times as much over the search rows, whose full-text trigger then runs FTS5's statement-level savepoint work
+    at every row (BENCHMARKS.md, "Import speed: the importing process (issue #12, round 6)").
+
+    A statement's rows are a power of two, made so by blank rows its `WHERE` leaves out: the driver keeps each
+    statement it compiles (128 a connection), and one statement of each number of rows, up to the limit on
+    parameters, took 2 MB compiled at 1,150 rows of 14 columns: `reindex` reached 0.33 GB, and a long-lived
+    connection kept what it had compiled. Now a table has at most a statement for each power of two."""
     limit = cursor.db.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    size = max(limit // width, 1)
+    most = 1 << (max(min(limit // (width + 1), ROWS_A_STATEMENT), 1).bit_length() - 1)
     # Written with SQLite's own `?` and run on the driver's cursor: Django's wrapper rewrote each statement's
-    # thousands of `%s` with a regular expression, a fortieth of an import's CPU.
-    row = f"({', '.join(['?'] * width)})"
-    for start in range(0, len(values), size):
-        chunk = values[start : start + size]
-        sql = insert + ", ".join([row] * len(chunk))
+    # thousands of `%s` with a regular expression, a fortieth of an import's CPU. Each row's first value marks
+    # it a row to insert (1), or a blank one (NULL).
+    row = f"({', '.join(['?'] * (width + 1))})"
+    picked = ", ".join(f"column{n}" for n in range(2, width + 2))
+    blank = [None] * (width + 1)
+    for start in range(0, len(values), most):
+        chunk = values[start : start + most]
+        rows = 1 << (len(chunk) - 1).bit_length()
+        sql = f"{insert}SELECT {picked} FROM (VALUES {', '.join([row] * rows)}) WHERE column1"
+        params = [value for row_values in chunk for value in (1, *row_values)] + blank * (rows - len(chunk))
         with _as_django_runs(cursor.db, cursor, sql):
-            sqlite3.Cursor.execute(cursor.cursor, sql, [value for row_values in chunk for value in row_values])
+            sqlite3.Cursor.execute(cursor.cursor, sql, params)
+
+
+# Rows an insert statement holds at most on SQLite (`_insert_many`), a power of two: what the driver keeps compiled
+# is at most two such statements' worth a table (2 MB at 14 columns).
+ROWS_A_STATEMENT = 1024
 
 
 def _copy(connection, cursor, sql: str, values: Iterator[list]) -> None:
