@@ -14,6 +14,9 @@ from kb.entities.mentions import vocabulary_load
 from kb.markdown.parsing import ParseError, parse_document
 from kb.models import Document
 
+# Documents read at once, by their ids.
+READ_AT_ONCE = 200
+
 
 @dataclass
 class RenderedAgain:
@@ -27,13 +30,16 @@ def documents_rendered_again(*, progress: Callable[[int, Document], None] | None
     import. Read a few hundred at a time, each saved in a transaction of its own."""
     vocabulary = vocabulary_load()
     report = RenderedAgain()
-    files = (
-        Document.objects.filter(archived=False)
-        .exclude(Q(runbook__isnull=False) & ~Q(runbook__part_anchor=""))
+    files = Document.objects.filter(archived=False).exclude(Q(runbook__isnull=False) & ~Q(runbook__part_anchor=""))
+    ids = list(files.order_by("pk").values_list("pk", flat=True))
+    # Read by their ids, not through a cursor kept open over the table its saves write.
+    for document in (
+        document
+        for start in range(0, len(ids), READ_AT_ONCE)
+        for document in Document.objects.filter(pk__in=ids[start : start + READ_AT_ONCE])
         .only("pk", "identity", "source_path", "source_text", "html")
         .order_by("pk")
-    )
-    for document in files.iterator(chunk_size=200):
+    ):
         report.documents += 1
         try:
             parsed = parse_document(document.source_text, document.file_path)
