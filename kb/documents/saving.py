@@ -1,6 +1,6 @@
-"""The one write path of a document: every import, web save, restore and in-place edit ends in
-`document_save`, which writes the document, its parts, its incidents, its search rows, its mentions
-and a revision in one transaction.
+"""The one write path of a document: every import, web save, restore, in-place edit and rendering again
+(`manage.py reindex`) ends in `document_save`, which writes the document, its parts, its incidents, its search
+rows, its mentions and a revision in one transaction.
 """
 
 from __future__ import annotations
@@ -221,17 +221,6 @@ def _document_save(
 def document_identity(parsed: ParsedDocument, path: str) -> str:
     """What a file's document is found by on a re-import: front matter `id`, else its path."""
     return f"id:{parsed.identity}" if parsed.identity else path
-
-
-def hashes_stored(identities: list[str]) -> frozenset[str]:
-    """The content hashes stored for these identities (an import's files' paths), read by the unique index
-    500 at a time: as many as the files imported, not the whole table (32 ms at 13,000 documents, for any
-    import). A file with an `id:` in its front matter is not found so: an import takes it for changed."""
-    stored: set[str] = set()
-    for start in range(0, len(identities), 500):
-        chunk = identities[start : start + 500]
-        stored.update(Document.objects.filter(identity__in=chunk).order_by().values_list("content_hash", flat=True))
-    return frozenset(stored)
 
 
 def saves_ahead(batch: SaveBatch, files: list[tuple[str, ParsedDocument]], vocabulary: Vocabulary) -> None:
