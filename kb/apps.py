@@ -6,6 +6,8 @@ class KbConfig(AppConfig):
     name = "kb"
 
     def ready(self) -> None:
+        from kb.models.lookups import registered
         from kb.ops.sqlite_file import sqlite_file_watch
 
+        registered()
         sqlite_file_watch()
