@@ -4,7 +4,6 @@ sections' anchors, its search rows and its mentions agree with one another again
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -25,9 +24,10 @@ class RenderedAgain:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (source path, why)
 
 
-def documents_rendered_again(*, progress: Callable[[int, Document], None] | None = None) -> RenderedAgain:
+def documents_rendered_again() -> RenderedAgain:
     """Every stored file's document (an alert section's runbook with its file's), archived ones left to their next
-    import. Read a few hundred at a time, each saved in a transaction of its own."""
+    import. Read a few hundred at a time, each saved in a transaction of its own; one that cannot be saved again (it
+    now reads as another kind) is reported, and the others go on."""
     vocabulary = vocabulary_load()
     report = RenderedAgain()
     files = Document.objects.filter(archived=False).exclude(Q(runbook__isnull=False) & ~Q(runbook__part_anchor=""))
@@ -54,16 +54,18 @@ def documents_rendered_again(*, progress: Callable[[int, Document], None] | None
         for parsed_now, identity, text, html in saves:
             if html is None or parsed_now.html == html:
                 continue  # not stored (its file's next import saves it), or rendered as it is stored
-            _, outcome = document_save(
-                parsed_now,
-                identity=identity,
-                source_path=document.source_path,
-                source_text=text,
-                reason="rendered again",
-                vocabulary=vocabulary,
-                rendered_again=True,
-            )
+            try:
+                _, outcome = document_save(
+                    parsed_now,
+                    identity=identity,
+                    source_path=document.source_path,
+                    source_text=text,
+                    reason="rendered again",
+                    vocabulary=vocabulary,
+                    rendered_again=True,
+                )
+            except ParseError as exc:
+                report.failed.append((document.source_path or identity, str(exc)))
+                continue
             report.changed += outcome == "updated"
-        if progress:
-            progress(report.documents, document)
     return report

@@ -124,14 +124,15 @@ class IncidentQuerySet(models.QuerySet):
         connection = connections[self.db]
         quote, meta = connection.ops.quote_name, self.model._meta
         fingerprint, start = quote(meta.get_field("fingerprint").column), meta.get_field("started_at")
-        params = [value for key, at in keys for value in (key, start.get_db_prep_value(at, connection))]
+        pairs = [[key, start.get_db_prep_value(at, connection)] for key, at in keys]
         if connection.vendor == "sqlite":
             # One JSON parameter, so one statement's text whatever the number of keys: the driver keeps each text
             # it compiles (kb.models.lookups).
             rows = "SELECT json_extract(value, '$[0]') AS column1, json_extract(value, '$[1]') AS column2 FROM json_each(%s)"
-            params = [json.dumps([params[n : n + 2] for n in range(0, len(params), 2)], ensure_ascii=False)]
+            params = [json.dumps(pairs, ensure_ascii=False)]
         else:
-            rows = "VALUES " + ", ".join(["(%s, %s)"] * len(keys))
+            rows = "VALUES " + ", ".join(["(%s, %s)"] * len(pairs))
+            params = [value for pair in pairs for value in pair]
         stored = RawSQL(
             f"SELECT i.{quote(meta.pk.column)} FROM ({rows}) AS k JOIN {quote(meta.db_table)} AS i"
             f" ON i.{fingerprint} = k.column1 AND i.{quote(start.column)} = k.column2 WHERE NOT (i.{fingerprint} = '')",

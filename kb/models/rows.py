@@ -139,7 +139,7 @@ def _insert_many(cursor, insert: str, width: int, values: list[list]) -> None:
 
 
 # Rows an insert statement holds at most on SQLite (`_insert_many`), a power of two: what the driver keeps compiled
-# is at most two such statements' worth a table (2 MB at 14 columns).
+# is at most the statements of 1, 2, 4 … this many rows, twice one of this many a table (4 MB at 14 columns).
 ROWS_A_STATEMENT = 1024
 
 

@@ -121,3 +121,25 @@ def test_reindex_renders_again_the_documents_an_older_version_rendered_otherwise
 
     # Nothing changed since: a second reindex saves nothing again.
     assert "documents rendered again: 0 saved again" in run("reindex")
+
+
+def test_a_document_that_now_reads_as_another_kind_is_named_and_the_others_are_rendered_again(tmp_path, monkeypatch):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "sicherung.md").write_text(GERMAN)
+    (folder / "disk.md").write_text(ENGLISH)
+    rendered_with(toc.slugify, monkeypatch)
+    run("import_docs", folder)
+    monkeypatch.undo()
+    monkeypatch.delattr(rendering._instances, "md", raising=False)
+    # Stored as a runbook; today's parser reads its text as a post-mortem (say, a better reading of its kind).
+    postmortem = "# 2026-03-01 Disk full on web-01\n\n**Severity:** SEV2\n\n## Summary\n\nThe disk filled up.\n"
+    Document.objects.filter(identity="disk.md").update(source_text=postmortem)
+    out, err = StringIO(), StringIO()
+
+    call_command("reindex", stdout=out, stderr=err)
+
+    assert "disk.md" in err.getvalue() and "now reads as a" in err.getvalue()
+    assert "documents rendered again: 1 saved again" in out.getvalue() and "search index rebuilt" in out.getvalue()
+    assert [s.anchor for s in stored("sicherung.md").sections.order_by("position")] == ["maßnahmen", "überprüfung"]
+    assert stored("disk.md").kind == "runbook"
