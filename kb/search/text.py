@@ -40,7 +40,24 @@ def identifier_terms(text: str, found: list[str] | None = None) -> str:
     `identifiers(text)`, when the caller has them. The terms are words as `vocabulary` reads them."""
     tokens = identifiers(text) if found is None else found
     # Mapped, not generated: a generator's frame resumed for each term cost more than the terms' lookups.
-    return " ".join(chain.from_iterable(map(_terms_of, dict.fromkeys(tokens))))
+    terms = chain.from_iterable(map(_terms_of, dict.fromkeys(tokens)))
+    return " ".join(chain(terms, path_words(text)) if "/" in text else terms)
+
+
+def path_words(text: str) -> list[str]:
+    """The words between the slashes of a path ("/var/lib/kubelet/pods": "var", "lib", "kubelet", "pods"), which
+    PostgreSQL's parser reads as one word, so that a query finds a folder by its name on either engine (FTS5 splits
+    a path itself: there they count twice, as a dotted name's parts do). A compound one ("kube-proxy", "nginx.conf")
+    is written by `_terms_of` already."""
+    words = (
+        token.lower()
+        for path in text.split()  # a word holding a slash: a path, an address, "read/write"
+        if "/" in path
+        for segment in path.split("/")
+        for token in identifiers(segment)
+        if len(token) >= MIN_WORD and not token.isdigit() and len(identifier_parts(token)) == 1
+    )
+    return list(dict.fromkeys(words))
 
 
 def identifiers(text: str) -> list[str]:

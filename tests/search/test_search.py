@@ -93,6 +93,35 @@ def test_snippets_mark_the_words_found_and_escape_everything_else():
     assert "alert(1)" in snippet and "&amp; more" in snippet
 
 
+@pytest.mark.parametrize(
+    "text, word, shown",
+    [
+        (
+            "Clear `/var/lib/quillet/pods/` on the node, then restart it.",
+            "quillet",
+            "/var/lib/<mark>quillet</mark>/pods/",
+        ),
+        (
+            "The board is https://grafana.zephyr.example/d/abc?orgId=1 for now.",
+            "zephyr",
+            "https://grafana.<mark>zephyr</mark>.example/d/",
+        ),
+        (
+            "Edit ringfold.conf on db-01.ringfold.lan and reload it.",
+            "ringfold",
+            "<mark>ringfold</mark>.conf on db-01.<mark>ringfold</mark>.lan",
+        ),
+    ],
+)
+def test_a_word_inside_a_path_an_address_or_a_file_name_is_found_and_marked_as_written(text, word, shown):
+    # PostgreSQL's parser reads each of these as one word: it found no folder by its name, and marked nothing in them.
+    save("paths.md", f"---\nkind: runbook\n---\n# Paths\n\n## Fix\n\n{text}\n")
+    hit = search(query=word).hits[0]
+    assert hit.section == "Fix"
+    assert shown in hit.snippet
+    assert "\u200b" not in hit.snippet
+
+
 def test_a_section_snippet_is_the_text_as_read_not_its_markdown():
     save(
         "zorp.md",

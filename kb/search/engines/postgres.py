@@ -39,6 +39,12 @@ COMMON_WORDS_SQL = """
 # stored), 25 ms (1,532 documents naming them); chunks of 10, 25, 100, 200: 33, 18, 20, 26 ms and 43, 33, 48, 49 ms;
 # all 1,000 in one statement, 5.3 and 7.8 s (a tsquery OR-ing that many phrases is costly to match).
 NAMES_PER_QUERY = 50
+# PostgreSQL's parser reads a path, an address or a file name as one token ("/var/lib/kubelet/pods", "db-01.example.lan"),
+# which no word of a query matches, though the row's vector holds its parts (kb.search.index): ts_headline marked
+# nothing in it, and SQLite's FTS5 marks the word. A zero-width space after each separator followed by a letter or
+# digit makes its parts words for ts_headline; it is taken out of the snippet.
+WORD_BREAK = "\u200b"
+WORD_BREAKS = (r"(?<=[\w/])([/.:@?=&])(?=\w)", rf"\1{WORD_BREAK}")
 
 
 class Postgres(Engine):
@@ -273,8 +279,9 @@ class Postgres(Engine):
         documents = [d for d, _ in owners if d]
         incidents = [i for _, i in owners if i]
         best = cls.best_sections(query, documents) if documents else {}
-        headline = f"ts_headline('{POSTGRES_CONFIG}'::regconfig, e.body, {match_sql}, %s)"
-        # ts_headline runs once for each owner: on its best section's text, or on its whole row's.
+        headline = f"ts_headline('{POSTGRES_CONFIG}'::regconfig, regexp_replace(e.body, %s, %s, 'g'), {match_sql}, %s)"
+        # ts_headline runs once for each owner: on its best section's text, or on its whole row's, cut into words
+        # where PostgreSQL's parser reads one token (`WORD_BREAKS`).
         sql = f"""
             SELECT e.document_id, e.incident_id, e.scope, e.url, e.heading, {headline}, 0
             FROM unnest(%s::bigint[], %s::int[]) b (document_id, part)
@@ -283,12 +290,12 @@ class Postgres(Engine):
             SELECT e.document_id, e.incident_id, e.scope, e.url, e.heading, {headline}, 0
             FROM kb_searchentry e
             WHERE e.scope = 'whole' AND (e.document_id = ANY(%s) OR e.incident_id = ANY(%s)) AND e.vector @@ {match_sql}"""
-        headline_params = [*match_params, options]
+        headline_params = [*WORD_BREAKS, *match_params, options]
         rest = [d for d in documents if d not in best]
         params = [*headline_params, list(best), list(best.values()), *headline_params, rest, incidents, *match_params]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchall()
+            return [(*row[:5], row[5].replace(WORD_BREAK, ""), row[6]) for row in cursor.fetchall()]
 
     @staticmethod
     def best_sections(query: Query, documents: list[int]) -> dict[int, int]:
