@@ -27,7 +27,7 @@ from kb.entities.links import linked_html_write
 from kb.markdown.commands import mark_commands
 from kb.markdown.parsing import ParsedDocument
 from kb.models.alerting import Alert
-from kb.models.constraints import names_inserted
+from kb.models.constraints import named_any_case, names_inserted
 from kb.models.documents import Document, DocumentKind
 from kb.models.rows import NewRow, ids_reserved, instance_keyed, rows_insert
 from kb.search import SearchTexts, SearchWords, search_documents_naming
@@ -123,19 +123,26 @@ class SaveBatch:
         """For the batch's files (identity and parsed) that are new, and their alert sections: their documents'
         ids, and the alerts their runbooks name that are not `known`, inserted (a statement a runbook before).
         The alert of a new file whose save then fails stays, as one an Alertmanager sent first would: none of
-        their saves can fail but for a bug (a stored file changing kind fails)."""
+        their saves can fail but for a bug (a stored file changing kind fails). The alerts the import knows that
+        any of the batch's runbooks name are read, in one statement (one a runbook before: 2% of an import of
+        1,000 documents into 13,000, whose alerts were mostly stored)."""
         documents = [
             (document, its)
             for identity, parsed in files
             for document, its in [(parsed, identity), *((p.parsed, f"{identity}#{p.alert}") for p in parsed.parts)]
-            if self.is_new(its)
         ]
-        self.ids = deque(ids_reserved(Document, len({its for _, its in documents})))
-        names: dict[str, str] = {}
+        new = [(document, its) for document, its in documents if self.is_new(its)]
+        self.ids = deque(ids_reserved(Document, len({its for _, its in new})))
+        names: dict[str, str] = {}  # the alerts the batch's runbooks name, each as first written
         for document, _ in documents:
             if document.kind == DocumentKind.RUNBOOK and document.alert:
                 names.setdefault(document.alert.lower(), document.alert)
-        self.alerts = names_inserted([Alert(name=name) for key, name in names.items() if key not in known])
+        of_new = {document.alert.lower() for document, _ in new if document.alert}
+        self.alerts = names_inserted(
+            [Alert(name=name) for key, name in names.items() if key in of_new and key not in known]
+        )
+        if stored := [name for key, name in names.items() if key in known]:
+            self.alerts |= {alert.name.lower(): alert for alert in named_any_case(Alert.objects.all(), *stored)}
 
     def document_new(self, document: Document) -> None:
         """A new document of the batch, given its id now and inserted at `flush` with the batch's rows. One was

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kb.documents.importing import import_paths
-from kb.models import Document, Incident, SearchEntry
+from kb.models import Alert, Document, Incident, Runbook, SearchEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 # batch's reads. Once a batch (a constant): the vocabulary; which of its files are stored and the slugs
 # they may want (two reads); the ids of its new documents (a read) and their rows (into documents an insert
 # per kind, and one into runbooks and post-mortems each); the alerts of its new runbooks the import does not know (an insert
-# returning their ids); the entities its evidence names (a read); the entities it
+# returning their ids) and those of its runbooks it knows (a read); the entities its evidence names (a read); the entities it
 # names first (an insert returning their ids, with their counts); the incidents its new documents name
 # (read, insert); the rows its documents own, an insert per table (sections, history rows or
 # follow-ups and lessons, search rows, mentions, links to incidents, revisions), a new document's linked HTML in
@@ -112,6 +112,16 @@ def test_it_creates_runbooks_in_queries_that_grow_with_neither_their_content_nor
     assert Incident.objects.count() == 31  # #Bil0 (every small one), #Led0 to #Led29
     assert small <= FILES * PER_NEW_RUNBOOK + PER_BATCH
     assert large <= FILES * PER_NEW_RUNBOOK + PER_BATCH
+
+
+def test_runbooks_of_alerts_stored_already_read_them_in_one_query_a_batch(tmp_path):
+    # Alertmanager sent them first, or an earlier import's runbooks named them.
+    stored = [Alert.objects.create(name=f"Billing{n}QueueLagHigh") for n in range(FILES)]
+    for n in range(FILES):
+        write(tmp_path / f"billing-lag-{n}.md", runbook(f"billing{n}queuelaghigh", rows=1, steps=1))
+    assert queries_of_import(tmp_path, created=FILES) <= FILES * PER_NEW_RUNBOOK + PER_BATCH
+    assert Alert.objects.count() == FILES
+    assert {runbook.alert for runbook in Runbook.objects.select_related("alert")} == set(stored)
 
 
 def test_it_creates_postmortems_in_queries_that_grow_with_neither_their_content_nor_their_number(tmp_path):
