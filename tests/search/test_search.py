@@ -106,6 +106,7 @@ def test_snippets_mark_the_words_found_and_escape_everything_else():
             "zephyr",
             "https://grafana.<mark>zephyr</mark>.example/d/",
         ),
+        ("Its logs are in /ferrox/logs/app.log until noon.", "ferrox", "/<mark>ferrox</mark>/logs/app.log"),
         (
             "Edit ringfold.conf on db-01.ringfold.lan and reload it.",
             "ringfold",

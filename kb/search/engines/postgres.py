@@ -42,9 +42,10 @@ NAMES_PER_QUERY = 50
 # PostgreSQL's parser reads a path, an address or a file name as one token ("/var/lib/kubelet/pods", "db-01.example.lan"),
 # which no word of a query matches, though the row's vector holds its parts (kb.search.index): ts_headline marked
 # nothing in it, and SQLite's FTS5 marks the word. A zero-width space after each separator followed by a letter or
-# digit makes its parts words for ts_headline; it is taken out of the snippet.
+# digit makes its parts words for ts_headline (not after a tag's `</`: "</script>" stays a tag, which ts_headline
+# drops); it is taken out of the snippet.
 WORD_BREAK = "\u200b"
-WORD_BREAKS = (r"(?<=[\w/])([/.:@?=&])(?=\w)", rf"\1{WORD_BREAK}")
+WORD_BREAKS = (r"(?<!<)([/.:@?=&])(?=\w)", rf"\1{WORD_BREAK}")
 
 
 class Postgres(Engine):
