@@ -1,5 +1,6 @@
 """The two full-text engines behind kb.search.ranking (`sqlite`, `postgres`; what they share is in `base`; where a
-query's words are in PostgreSQL's vectors, in `positions`), asked the same four questions:
+query's words are in PostgreSQL's vectors, in `positions`; which words its statistics call common, in
+`common_words`), asked the same four questions:
 
 - `term_counts(query)`: how many rows each term matches, counted up to a bound (`Engine.COMMON_ROWS`);
 - `candidates(query, window, total)`: the best rows of documents and incidents, each with its score per

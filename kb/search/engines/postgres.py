@@ -2,39 +2,24 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from django.core.cache import cache
 from django.db import connection
 
 from kb.models import NEWEST_WRITES_SQL, WHOLE_ROWS_SQL
 from kb.search.answers import Candidates, Owners, SnippetRow, exact_alert_sql, read_candidates, read_near_words
 from kb.search.engines.base import SNIPPET_WORDS, Engine
+from kb.search.engines.common_words import (
+    COMMON_WORDS_KEY,
+    COMMON_WORDS_SQL,
+    STATISTICS_SECONDS,
+    SURELY_COMMON,
+    common_words,
+)
 from kb.search.engines.positions import POSTGRES_WEIGHTS, best_section
 from kb.search.query import LEAD_CHARS, MARK_END, MARK_START, Query, Term
 from kb.search.text import SECTION_WORDS
 
 POSTGRES_CONFIG = "kb_search"  # English stemming without stop words (migration 0002_search)
-# A word in this many times Engine.COMMON_ROWS whole rows by the statistics of whole rows' words (the most common
-# elements ANALYZE samples, migration 0023; autovacuum keeps them) is common without counting: a margin for the
-# sample's error and for rows gone since (a word the sample places in 600 of 157,000 whole rows, ~80 of its
-# ~20,000, is not in 300: 4 standard deviations off). Their sample holds 1,000 words at most, the rarest of which
-# were in ~590 whole rows at 12,000 documents. Owner only: another role reads none, and every word is counted.
-SURELY_COMMON = 2
-STATISTICS_SECONDS = 300
-COMMON_WORDS_KEY = "search:postgresql-common-words"
-# The words the statistics place in SURELY_COMMON times Engine.COMMON_ROWS whole rows or more (frequencies are of
-# the rows the expression is not NULL in: the whole rows).
-COMMON_WORDS_SQL = """
-    WITH common AS MATERIALIZED (SELECT (
-        SELECT array_agg(u.word) FROM pg_stats_ext_exprs s,
-            unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) u (word, frequency)
-        WHERE s.statistics_schemaname = current_schema() AND s.statistics_name = 'kb_searchentry_whole_words'
-          AND u.word IS NOT NULL
-          AND u.frequency * (1 - s.null_frac) * (
-              SELECT reltuples FROM pg_class WHERE oid = 'kb_searchentry'::regclass
-          ) >= %s
-    ) AS words)"""
 # Names looked up together by `documents_naming`. At 12,000 documents, 1,000 names: 12 ms in chunks of 50 (none
 # stored), 25 ms (1,532 documents naming them); chunks of 10, 25, 100, 200: 33, 18, 20, 26 ms and 43, 33, 48, 49 ms;
 # all 1,000 in one statement, 5.3 and 7.8 s (a tsquery OR-ing that many phrases is costly to match).
@@ -128,7 +113,7 @@ class Postgres(Engine):
         statement less to parse and plan, than counting them apart (1.3 ms of a search's wall time, 0.3 ms of
         it the backend's work); a kept answer's stamp pays only the stemming (counting in the stamp's statement
         made it 1 ms slower). None when a term is rare, or phrase or prefix: `term_counts` then counts them."""
-        common = _common_words(cache.get(COMMON_WORDS_KEY))
+        common = common_words(cache.get(COMMON_WORDS_KEY))
         plain = [term.text for term in terms or () if not (term.prefix or term.phrase)]
         if common is None or not terms or len(plain) < len(terms):
             return super().index_stamp(words=words)
@@ -391,17 +376,6 @@ class Postgres(Engine):
             WHERE scope = 'whole' AND vector @@ plainto_tsquery('{POSTGRES_CONFIG}', kb_searchterm.word))"""
         with connection.cursor() as cursor:
             cursor.execute(sql, [sorted(words)])
-
-
-@lru_cache(maxsize=1)
-def _common_words(kept: str | None) -> frozenset[str] | None:
-    """The common words kept (the text of a PostgreSQL array), as a set; None when none are kept, or when the text
-    has quoted elements (never seen: stems of the search configuration are plain words), which a caller then
-    leaves to PostgreSQL to read."""
-    if kept is None or '"' in kept or "\\" in kept:
-        return None
-    inner = kept[1:-1]
-    return frozenset(inner.split(",")) if inner else frozenset()
 
 
 def _literal(text: str) -> str:
