@@ -36,15 +36,16 @@ def is_compound(token: str) -> bool:
 
 def identifier_terms(text: str, found: list[str] | None = None) -> str:
     """Each compound identifier in `text` written joined, as its parts and as neighbouring parts joined,
-    so that `HomelabPodOOMKilled` is found by "pod oom killed", "oomkilled" and "podoom" alike. `found`:
+    so that `HomelabPodOOMKilled` is found by "pod oom killed", "oomkilled" and "podoom" alike; then the words of
+    its paths (`_path_words`). `found`:
     `identifiers(text)`, when the caller has them. The terms are words as `vocabulary` reads them."""
     tokens = identifiers(text) if found is None else found
     # Mapped, not generated: a generator's frame resumed for each term cost more than the terms' lookups.
     terms = chain.from_iterable(map(_terms_of, dict.fromkeys(tokens)))
-    return " ".join(chain(terms, path_words(text)) if "/" in text else terms)
+    return " ".join(chain(terms, _path_words(text)) if "/" in text else terms)
 
 
-def path_words(text: str) -> list[str]:
+def _path_words(text: str) -> list[str]:
     """The words between the slashes of a path ("/var/lib/kubelet/pods": "var", "lib", "kubelet", "pods"), which
     PostgreSQL's parser reads as one word, so that a query finds a folder by its name on either engine (FTS5 splits
     a path itself: there they count twice, as a dotted name's parts do). A compound one ("kube-proxy", "nginx.conf")

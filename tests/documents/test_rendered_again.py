@@ -66,21 +66,24 @@ def rendered_with(slugify, monkeypatch) -> None:
     monkeypatch.delattr(rendering._instances, "md", raising=False)
 
 
+def imported_as_before(tmp_path, monkeypatch, files: dict[str, str]) -> None:
+    """`files` imported as the code before the upgrade stored them: headings' anchors of ASCII letters only."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    rendered_with(toc.slugify, monkeypatch)
+    run("import_docs", folder)
+    monkeypatch.undo()
+    monkeypatch.delattr(rendering._instances, "md", raising=False)
+
+
 def stored(identity: str) -> Document:
     return Document.objects.get(identity=identity)
 
 
 def test_reindex_renders_again_the_documents_an_older_version_rendered_otherwise(tmp_path, monkeypatch, client):
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "sicherung.md").write_text(GERMAN)
-    (folder / "speicher.md").write_text(PLAYBOOKS)
-    (folder / "disk.md").write_text(ENGLISH)
-    # Stored as the code before the upgrade stored them: anchors of ASCII letters only.
-    rendered_with(toc.slugify, monkeypatch)
-    run("import_docs", folder)
-    monkeypatch.undo()
-    monkeypatch.delattr(rendering._instances, "md", raising=False)
+    imported_as_before(tmp_path, monkeypatch, {"sicherung.md": GERMAN, "speicher.md": PLAYBOOKS, "disk.md": ENGLISH})
     german, english = stored("sicherung.md"), stored("disk.md")
     part = stored("speicher.md#VolumeAlmostFull")
     assert [s.anchor for s in german.sections.order_by("position")] == ["manahmen", "uberprufung"]
@@ -124,14 +127,7 @@ def test_reindex_renders_again_the_documents_an_older_version_rendered_otherwise
 
 
 def test_a_document_that_now_reads_as_another_kind_is_named_and_the_others_are_rendered_again(tmp_path, monkeypatch):
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "sicherung.md").write_text(GERMAN)
-    (folder / "disk.md").write_text(ENGLISH)
-    rendered_with(toc.slugify, monkeypatch)
-    run("import_docs", folder)
-    monkeypatch.undo()
-    monkeypatch.delattr(rendering._instances, "md", raising=False)
+    imported_as_before(tmp_path, monkeypatch, {"sicherung.md": GERMAN, "disk.md": ENGLISH})
     # Stored as a runbook; today's parser reads its text as a post-mortem (say, a better reading of its kind).
     postmortem = "# 2026-03-01 Disk full on web-01\n\n**Severity:** SEV2\n\n## Summary\n\nThe disk filled up.\n"
     Document.objects.filter(identity="disk.md").update(source_text=postmortem)

@@ -322,7 +322,7 @@ def test_a_search_takes_a_few_queries_however_many_words_hits_and_alerts_named(i
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics of the index")
 def test_on_postgresql_words_the_statistics_call_common_are_not_counted_apart(imported, django_assert_num_queries):
     from kb.search import engines
-    from kb.search.engines.postgres import COMMON_WORDS_KEY
+    from kb.search.engines.common_words import COMMON_WORDS_KEY
 
     # The words (stemmed) a worker keeps from pg_stats when the index holds thousands of rows of each: here set
     # as it would keep them, the test's index being too small for any.
